@@ -1,0 +1,80 @@
+"""complaints: citizen reception and complaint handling for Vietnamese state bodies."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # Flask is imported lazily so that complaints.core stays usable without it
+    from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the application: layered configuration, extensions, blueprints, commands."""
+    from flask import Flask
+
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("COMPLAINTS_INSTANCE_PATH", str(ROOT / "instance")),
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    _configure(app, test_config)
+
+    from complaints import web
+    from complaints.extensions import babel, csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=web.select_locale)
+    web.init_app(app)
+
+    from complaints import models  # noqa: F401  every model registered on the metadata
+
+    with app.app_context():
+        for engine in db.engines.values():
+            if engine.dialect.name == "sqlite":
+                from complaints.core.db import configure_sqlite
+
+                configure_sqlite(engine)
+
+    from complaints.auth.views import bp as auth_bp
+    from complaints.petitions.views import bp as petitions_bp
+    from complaints.reception.views import bp as reception_bp
+    from complaints.units.views import bp as admin_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(admin_bp)
+    app.register_blueprint(reception_bp)
+    app.register_blueprint(petitions_bp)
+
+    from complaints import cli
+
+    cli.init_app(app)
+    return app
+
+
+def _configure(app: Flask, test_config: dict | None) -> None:
+    from complaints.config import from_environment
+
+    app.config.from_object("complaints.config")
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_mapping(from_environment())
+    if test_config:
+        app.config.from_mapping(test_config)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        db_file = Path(app.instance_path) / "complaints.db"
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{db_file}"
+    if not app.config.get("ATTACHMENT_DIR"):
+        app.config["ATTACHMENT_DIR"] = str(Path(app.instance_path) / "attachments")
+    if not app.config.get("SECRET_KEY"):
+        raise RuntimeError(
+            "SECRET_KEY chưa được cấu hình: đặt nó trong instance/config.py hoặc biến môi trường "
+            "COMPLAINTS_SECRET_KEY (`make run` tự tạo một khoá khi chạy lần đầu)."
+        )

@@ -1,0 +1,106 @@
+"""`flask --app complaints ...` commands: the same operations the pages call."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+import sqlalchemy as sa
+from flask import Flask
+from flask.cli import with_appcontext
+
+from complaints.core.access import Role
+from complaints.extensions import db
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(create_user_command)
+    app.cli.add_command(seed_demo_command)
+    app.cli.add_command(audit_group)
+
+
+@click.command("create-user")
+@click.option("--username", required=True)
+@click.option("--full-name", required=True)
+@click.option("--unit", "unit_code", required=True, help="Mã đơn vị, ví dụ HP")
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    required=True,
+    type=click.Choice([r.value for r in Role]),
+    help="Có thể lặp lại: --role leader --role report_maker",
+)
+@click.option("--title", default="")
+@click.password_option("--password", help="Bỏ trống để được hỏi (không hiện trên màn hình)")
+@with_appcontext
+def create_user_command(username, full_name, unit_code, roles, title, password):
+    """Tạo tài khoản người dùng (create a user account)."""
+    from complaints.auth.operations import UserError, create_user
+    from complaints.units.models import Unit
+
+    unit = db.session.scalar(sa.select(Unit).where(Unit.code == unit_code))
+    if unit is None:
+        raise click.ClickException(f"Không có đơn vị mã {unit_code}.")
+    try:
+        user = create_user(
+            None,
+            username=username,
+            full_name=full_name,
+            unit=unit,
+            roles=roles,
+            password=password,
+            title=title,
+        )
+    except UserError as e:
+        db.session.rollback()
+        raise click.ClickException(str(e)) from None
+    db.session.commit()
+    click.echo(
+        f"Đã tạo tài khoản {user.username} ({', '.join(r.label for r in user.role_set)}) "
+        f"thuộc {unit.code}."
+    )
+
+
+@click.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="Chỉ nạp khi cơ sở dữ liệu chưa có đơn vị nào")
+@click.option("--seed", default=2026, show_default=True, help="Hạt giống ngẫu nhiên")
+@with_appcontext
+def seed_demo_command(if_empty, seed):
+    """Nạp dữ liệu mẫu: một tỉnh với các đơn vị, người dùng và vài tháng tiếp dân, đơn thư."""
+    from complaints.demo import seed_demo
+    from complaints.units.models import Unit
+
+    if db.session.scalar(sa.select(sa.func.count(Unit.id))):
+        if if_empty:
+            click.echo("Cơ sở dữ liệu đã có dữ liệu: bỏ qua dữ liệu mẫu.")
+            return
+        raise click.ClickException(
+            "Cơ sở dữ liệu đã có dữ liệu; dữ liệu mẫu chỉ nạp vào CSDL trống."
+        )
+    summary = seed_demo(seed=seed)
+    db.session.commit()
+    click.echo(summary)
+
+
+@click.group("audit")
+def audit_group():
+    """Nhật ký thay đổi (audit log)."""
+
+
+@audit_group.command("verify")
+@with_appcontext
+def audit_verify():
+    """Kiểm tra chuỗi băm của nhật ký; mã thoát khác 0 nếu có sự kiện bị sửa hoặc xoá."""
+    from complaints.core.audit import verify
+
+    result = verify()
+    if result.ok:
+        click.echo(f"Nhật ký nguyên vẹn: {result.checked} sự kiện.")
+        return
+    click.echo(
+        f"Nhật ký bị phá vỡ tại sự kiện số {result.broken_seq}: {result.reason} "
+        f"({result.checked} sự kiện trước đó hợp lệ).",
+        err=True,
+    )
+    sys.exit(1)

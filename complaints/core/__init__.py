@@ -1,0 +1,1 @@
+"""Shared mechanisms. No module here imports a feature package."""

@@ -1,0 +1,119 @@
+"""Roles, unit scope and the protection of denouncers' identities: one home for each rule."""
+
+from __future__ import annotations
+
+import functools
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from flask import abort
+from flask_login import current_user
+
+from complaints.core.db import Base, LabelledEnum
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+
+class Role(LabelledEnum):
+    reception_officer = "reception_officer"
+    petition_handler = "petition_handler"
+    case_handler = "case_handler"
+    leader = "leader"
+    report_maker = "report_maker"
+    admin = "admin"
+
+
+Role.LABELS = {
+    "reception_officer": "Cán bộ tiếp công dân",
+    "petition_handler": "Chuyên viên xử lý đơn",
+    "case_handler": "Người giải quyết, xác minh",
+    "leader": "Lãnh đạo",
+    "report_maker": "Cán bộ tổng hợp báo cáo",
+    "admin": "Quản trị hệ thống",
+}
+
+# Who may see a denouncer's name, address and papers (LTC Art 9, 47, 56). Verifiers (case
+# handlers) work on a redacted file; report makers and administrators have no need to know.
+DENOUNCER_IDENTITY_ROLES = frozenset({Role.reception_officer, Role.petition_handler, Role.leader})
+
+# What each role may do; views, templates and tests all read this one table.
+PERMISSIONS: dict[str, frozenset[Role]] = {
+    "reception.view": frozenset(Role) - {Role.admin},
+    "reception.edit": frozenset({Role.reception_officer, Role.leader}),
+    "petition.view": frozenset(Role) - {Role.admin},
+    "petition.register": frozenset({Role.reception_officer, Role.petition_handler}),
+    "petition.edit": frozenset({Role.petition_handler}),
+    "units.manage": frozenset({Role.admin}),
+    "users.manage": frozenset({Role.admin}),
+}
+
+
+def has_permission(user: Any, permission: str) -> bool:
+    """True when one of the user's roles grants the permission."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return bool(user.role_set & PERMISSIONS[permission])
+
+
+def can_see_denouncer(user: Any) -> bool:
+    """True when the user's role allows seeing who denounced (LTC Art 47)."""
+    return bool(
+        getattr(user, "is_authenticated", False) and user.role_set & DENOUNCER_IDENTITY_ROLES
+    )
+
+
+def require(permission: str):
+    """View decorator: 403 unless the logged-in user holds the permission."""
+    if permission not in PERMISSIONS:
+        raise KeyError(permission)
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapped(*args, **kwargs):
+            if not has_permission(current_user, permission):
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapped.permission = permission  # read by the permission-matrix test
+        return wrapped
+
+    return decorator
+
+
+def _unit_table() -> sa.Table:
+    return Base.metadata.tables["unit"]
+
+
+def scope_unit_ids(user: Any) -> sa.Select:
+    """Subquery of the ids of the user's unit and every unit below it."""
+    unit = _unit_table()
+    return sa.select(unit.c.id).where(unit.c.path.startswith(user.unit.path, autoescape=True))
+
+
+def in_scope(user: Any, unit_id_column: Any) -> sa.ColumnElement[bool]:
+    """Filter clause limiting a query to records of the user's units."""
+    return unit_id_column.in_(scope_unit_ids(user))
+
+
+def unit_in_scope(user: Any, unit: Any) -> bool:
+    """True when the unit is the user's own or below it."""
+    return unit is not None and unit.path.startswith(user.unit.path)
+
+
+def roles_with(permission: str) -> Iterable[Role]:
+    """The roles that hold a permission, for help texts and tests."""
+    return sorted(PERMISSIONS[permission])
+
+
+def load_scoped(model: Any, object_id: int, user: Any = None):
+    """Load a record of the user's units or answer 404 (never reveal that another unit has it)."""
+    from complaints.extensions import db
+
+    user = user or current_user
+    obj = db.session.get(model, object_id)
+    # A unit is its own scope anchor; every other record belongs to a unit.
+    unit = obj if obj is not None and obj.__tablename__ == "unit" else getattr(obj, "unit", None)
+    if obj is None or not unit_in_scope(user, unit):
+        abort(404)
+    return obj

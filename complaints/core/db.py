@@ -1,0 +1,110 @@
+"""Declarative base, UTC timestamps, enum columns and the SQLite connection policy."""
+
+from __future__ import annotations
+
+import contextvars
+import enum
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    """The current instant, timezone-aware in UTC (never a naive local time)."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(sa.types.TypeDecorator):
+    """A timestamp stored in UTC and always read back timezone-aware (SQLite keeps no zone)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime refused: pass an aware datetime")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    """Typed declarative base with a constraint naming convention Alembic can rely on."""
+
+    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class LabelledEnum(enum.StrEnum):
+    """A StrEnum whose members carry a Vietnamese label (``LABELS`` maps value to label)."""
+
+    @property
+    def label(self) -> str:
+        return type(self).LABELS.get(self.value, self.value)  # type: ignore[attr-defined]
+
+
+def enum_column(enum_cls: type[enum.Enum], name: str, **kwargs) -> Mapped:
+    """A VARCHAR column with a CHECK constraint listing the enum's values (no native PG enum)."""
+    return mapped_column(
+        sa.Enum(
+            enum_cls,
+            name=name,
+            native_enum=False,
+            create_constraint=True,
+            length=32,
+            values_callable=lambda e: [m.value for m in e],
+            validate_strings=True,
+        ),
+        **kwargs,
+    )
+
+
+class TimestampMixin:
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime(), default=utcnow, onupdate=utcnow, nullable=False
+    )
+
+
+# --- SQLite connection policy -------------------------------------------------------------
+# A transaction that reads first and writes later can fail at once with "database is locked"
+# under WAL when another writer committed in between. Requests and commands that intend to
+# write therefore start their transaction with BEGIN IMMEDIATE (waits for the write lock, up to
+# busy_timeout); reading requests use a deferred BEGIN and never block writers.
+write_intent: contextvars.ContextVar[bool] = contextvars.ContextVar("write_intent", default=True)
+
+
+def configure_sqlite(engine: Engine) -> None:
+    """Foreign keys, WAL, a busy timeout and explicit BEGIN control on an SQLite engine."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, connection_record):
+        dbapi_connection.isolation_level = None  # let us emit BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write_intent.get() else "BEGIN")

@@ -1,0 +1,98 @@
+"""Form pieces shared by every feature: Vietnamese dates, trimmed text, messages."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from wtforms import Field as WTField
+from wtforms import SelectChoice, StringField, TextAreaField
+from wtforms.validators import ValidationError
+from wtforms.widgets import TextInput
+
+REQUIRED = "Vui lòng nhập thông tin này."
+DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y")
+
+
+def parse_vn_date(text: str) -> date:
+    """Parse dd/mm/yyyy (also yyyy-mm-dd, dd-mm-yyyy, dd.mm.yyyy); ValueError if impossible."""
+    text = (text or "").strip()
+    for fmt in DATE_FORMATS:
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(text)
+
+
+class VNDateField(WTField):
+    """A date typed as dd/mm/yyyy, the way Vietnamese offices write it."""
+
+    widget = TextInput()
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.setdefault("render_kw", {}).setdefault("placeholder", "dd/mm/yyyy")
+        super().__init__(label, validators, **kwargs)
+        self.invalid = False
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return " ".join(self.raw_data)
+        return self.data.strftime("%d/%m/%Y") if self.data else ""
+
+    def process_formdata(self, valuelist):
+        self.invalid = False
+        if not valuelist or not valuelist[0].strip():
+            self.data = None
+            return
+        try:
+            self.data = parse_vn_date(valuelist[0])
+        except ValueError:
+            self.data = None
+            self.invalid = True
+            raise ValueError(
+                "Ngày không hợp lệ: nhập theo dạng dd/mm/yyyy, ví dụ 05/01/2026."
+            ) from None
+
+
+def strip_filter(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class TrimmedStringField(StringField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("filters", []).append(strip_filter)
+        super().__init__(*args, **kwargs)
+
+
+class TrimmedTextAreaField(TextAreaField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("filters", []).append(strip_filter)
+        super().__init__(*args, **kwargs)
+
+
+def not_in_future(today_fn):
+    """Validator: the date may not be after today (today_fn gives Vietnam's current date)."""
+
+    def _check(form, field):
+        if field.data and field.data > today_fn():
+            raise ValidationError("Ngày không được sau ngày hôm nay.")
+
+    return _check
+
+
+def today_vn() -> date:
+    """Today's date in Vietnam (the server may run in UTC)."""
+    from complaints.core.numbers import LOCAL_TZ
+
+    return datetime.now(LOCAL_TZ).date()
+
+
+def enum_choices(enum_cls, blank: str | None = None) -> list[SelectChoice]:
+    """Select options from a LabelledEnum (value, Vietnamese label), with an optional blank."""
+    options = [SelectChoice(m.value, m.label) for m in enum_cls]
+    return ([SelectChoice("", blank)] if blank is not None else []) + options
+
+
+def pairs_choices(pairs) -> list[SelectChoice]:
+    """Select options from (value, label) pairs."""
+    return [SelectChoice(v, label) for v, label in pairs]

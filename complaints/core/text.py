@@ -1,0 +1,22 @@
+"""Text folding for search, without diacritics or case ("Nguyễn Văn A" -> "nguyen van a")."""
+
+from __future__ import annotations
+
+import re
+
+from unidecode import unidecode
+
+_SPACES = re.compile(r"\s+")
+
+
+def fold(text: str | None) -> str:
+    """Lower-case ASCII form of Vietnamese text with single spaces (đ becomes d)."""
+    if not text:
+        return ""
+    return _SPACES.sub(" ", unidecode(text).lower()).strip()
+
+
+def like_pattern(term: str) -> str:
+    """A LIKE pattern matching the folded term anywhere, with LIKE wildcards escaped."""
+    folded = fold(term).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{folded}%"

@@ -1,0 +1,2 @@
+def seed_demo(seed: int = 2026) -> str:
+    raise NotImplementedError

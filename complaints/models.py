@@ -1,0 +1,12 @@
+"""Imports every model module so that metadata, Alembic and relationships see all tables."""
+
+from complaints.auth.models import User, UserRole  # noqa: F401
+from complaints.core.audit import AuditEvent, AuditHead  # noqa: F401
+from complaints.petitions.models import (  # noqa: F401
+    Attachment,
+    Petition,
+    PetitionSender,
+    RegisterCounter,
+)
+from complaints.reception.models import ReceptionSession, Visit, VisitPerson  # noqa: F401
+from complaints.units.models import Unit  # noqa: F401

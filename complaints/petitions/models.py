@@ -1,0 +1,166 @@
+"""The petition register (sổ đơn): every petition, whatever its channel, with senders, scans."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from complaints.auth.models import User
+from complaints.core.db import LabelledEnum, TimestampMixin, UTCDateTime, enum_column, utcnow
+from complaints.core.vocab import Field, PetitionKind
+from complaints.extensions import db
+from complaints.reception.models import Visit
+from complaints.units.models import Unit
+
+
+class PetitionSource(LabelledEnum):
+    post = "post"
+    reception = "reception"
+    mailbox = "mailbox"
+    hotline = "hotline"
+    deputy = "deputy"
+    people_council = "people_council"
+    fatherland_front = "fatherland_front"
+    press = "press"
+    other_body = "other_body"
+    leader = "leader"
+    online = "online"
+
+
+PetitionSource.LABELS = {
+    "post": "Qua bưu chính",
+    "reception": "Nhận tại buổi tiếp công dân",
+    "mailbox": "Hòm thư góp ý",
+    "hotline": "Đường dây nóng (ghi lại)",
+    "deputy": "Đại biểu Quốc hội chuyển đến",
+    "people_council": "Hội đồng nhân dân chuyển đến",
+    "fatherland_front": "Mặt trận Tổ quốc chuyển đến",
+    "press": "Cơ quan báo chí chuyển đến",
+    "other_body": "Cơ quan, tổ chức khác chuyển đến",
+    "leader": "Lãnh đạo chuyển xuống",
+    "online": "Trực tuyến",
+}
+
+# Channels through which another body forwarded the petition: its name and letter are recorded.
+FORWARDED_SOURCES = frozenset(
+    {
+        PetitionSource.deputy,
+        PetitionSource.people_council,
+        PetitionSource.fatherland_front,
+        PetitionSource.press,
+        PetitionSource.other_body,
+        PetitionSource.leader,
+    }
+)
+
+
+class PetitionStatus(LabelledEnum):
+    registered = "registered"
+
+
+PetitionStatus.LABELS = {"registered": "Đã vào sổ, chờ xử lý"}
+
+
+class Petition(TimestampMixin, db.Model):
+    __tablename__ = "petition"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"))
+    register_year: Mapped[int]
+    register_seq: Mapped[int]
+    register_no: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    received_date: Mapped[date]
+    source: Mapped[PetitionSource] = enum_column(PetitionSource, "petition_source")
+    source_body: Mapped[str] = mapped_column(sa.String(255), default="")
+    source_doc_no: Mapped[str] = mapped_column(sa.String(64), default="")
+    visit_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("visit.id", ondelete="SET NULL"), index=True
+    )
+    kind: Mapped[PetitionKind] = enum_column(PetitionKind, "petition_kind")
+    field: Mapped[Field] = enum_column(Field, "petition_field")
+    summary: Mapped[str] = mapped_column(sa.Text)
+    signatory_count: Mapped[int] = mapped_column(default=1)
+    anonymous: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[PetitionStatus] = enum_column(
+        PetitionStatus, "petition_status", default=PetitionStatus.registered
+    )
+    search_text: Mapped[str] = mapped_column(sa.Text, default="")
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    version: Mapped[int] = mapped_column(default=1)
+
+    unit: Mapped[Unit] = relationship()
+    visit: Mapped[Visit | None] = relationship()
+    created_by: Mapped[User | None] = relationship()
+    senders: Mapped[list[PetitionSender]] = relationship(
+        back_populates="petition",
+        order_by="PetitionSender.position",
+        cascade="all, delete-orphan",
+        lazy="selectin",
+    )
+    attachments: Mapped[list[Attachment]] = relationship(
+        back_populates="petition", order_by="Attachment.id", cascade="all, delete-orphan"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        sa.UniqueConstraint("unit_id", "register_year", "register_seq", name="register_seq"),
+        sa.CheckConstraint("signatory_count >= 1", name="signatories_positive"),
+        sa.Index("ix_petition_unit_received", "unit_id", "received_date"),
+    )
+
+    @property
+    def is_denunciation(self) -> bool:
+        return self.kind == PetitionKind.denunciation
+
+    @property
+    def is_group(self) -> bool:
+        """Many signatories (≥5): TT 07/2014 Art 6 classifies it apart."""
+        return self.signatory_count >= 5
+
+
+class PetitionSender(db.Model):
+    __tablename__ = "petition_sender"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    petition_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("petition.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(default=0)
+    full_name: Mapped[str] = mapped_column(sa.String(120))
+    address: Mapped[str] = mapped_column(sa.String(255), default="")
+    identity_no: Mapped[str] = mapped_column(sa.String(20), default="", index=True)
+    phone: Mapped[str] = mapped_column(sa.String(20), default="")
+
+    petition: Mapped[Petition] = relationship(back_populates="senders")
+
+
+class Attachment(db.Model):
+    __tablename__ = "attachment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    petition_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("petition.id", ondelete="CASCADE"), index=True
+    )
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"))
+    filename: Mapped[str] = mapped_column(sa.String(255))
+    file_type: Mapped[str] = mapped_column(sa.String(10))  # detected from content: pdf, jpg...
+    mime_type: Mapped[str] = mapped_column(sa.String(80))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    storage_key: Mapped[str] = mapped_column(sa.String(120), unique=True)
+    uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    petition: Mapped[Petition] = relationship(back_populates="attachments")
+
+
+class RegisterCounter(db.Model):
+    """The last register number given per unit and year; its row lock keeps numbers gapless."""
+
+    __tablename__ = "register_counter"
+
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True)
+    last_seq: Mapped[int] = mapped_column(default=0)

@@ -1,0 +1,216 @@
+"""Reception sessions (buổi tiếp công dân) and the visits (lượt tiếp) recorded in them."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from complaints.auth.models import User
+from complaints.core.db import LabelledEnum, TimestampMixin, enum_column
+from complaints.core.vocab import PetitionKind
+from complaints.extensions import db
+from complaints.units.models import Unit
+
+
+class SessionKind(LabelledEnum):
+    regular = "regular"
+    periodic = "periodic"
+    adhoc = "adhoc"
+
+
+SessionKind.LABELS = {
+    "regular": "Thường xuyên",
+    "periodic": "Định kỳ",
+    "adhoc": "Đột xuất",
+}
+
+
+class HostMode(LabelledEnum):
+    in_person = "in_person"
+    delegated = "delegated"
+
+
+HostMode.LABELS = {"in_person": "Thủ trưởng trực tiếp tiếp", "delegated": "Ủy quyền tiếp"}
+
+
+class Medium(LabelledEnum):
+    onsite = "onsite"
+    online = "online"
+
+
+Medium.LABELS = {"onsite": "Trực tiếp", "online": "Trực tuyến"}
+
+
+class SessionStatus(LabelledEnum):
+    planned = "planned"
+    held = "held"
+    cancelled = "cancelled"
+    postponed = "postponed"
+
+
+SessionStatus.LABELS = {
+    "planned": "Dự kiến",
+    "held": "Đã tiếp",
+    "cancelled": "Hủy",
+    "postponed": "Hoãn",
+}
+
+
+class VisitOutcome(LabelledEnum):
+    guided = "guided"
+    petition_received = "petition_received"
+    transferred = "transferred"
+    answered = "answered"
+    refused = "refused"
+
+
+VisitOutcome.LABELS = {
+    "guided": "Hướng dẫn",
+    "petition_received": "Nhận đơn",
+    "transferred": "Chuyển đơn",
+    "answered": "Trả lời, giải thích",
+    "refused": "Từ chối tiếp",
+}
+
+
+class RefusalGround(LabelledEnum):
+    """Grounds for refusing a reception (LTCD Art 9; NĐ 154/2026 Art 4)."""
+
+    incapacitated = "incapacitated"
+    disorderly = "disorderly"
+    already_resolved = "already_resolved"
+    other = "other"
+
+
+RefusalGround.LABELS = {
+    "incapacitated": "Say do dùng chất kích thích, mắc bệnh tâm thần, mất năng lực hành vi dân sự "
+    "(không có người đại diện hợp pháp)",
+    "disorderly": "Có hành vi đe dọa, xúc phạm, gây rối trật tự nơi tiếp công dân",
+    "already_resolved": "Vụ việc đã giải quyết đúng pháp luật, đã được rà soát, thông báo và "
+    "hướng dẫn nhưng vẫn cố tình khiếu nại, tố cáo kéo dài",
+    "other": "Trường hợp khác theo quy định của pháp luật",
+}
+
+
+class ReceptionSession(TimestampMixin, db.Model):
+    __tablename__ = "reception_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"), index=True)
+    kind: Mapped[SessionKind] = enum_column(SessionKind, "session_kind")
+    session_date: Mapped[date] = mapped_column(index=True)
+    place: Mapped[str] = mapped_column(sa.String(255))
+    host_mode: Mapped[HostMode | None] = enum_column(HostMode, "host_mode", nullable=True)
+    host_name: Mapped[str] = mapped_column(sa.String(120))
+    host_title: Mapped[str] = mapped_column(sa.String(120), default="")
+    medium: Mapped[Medium] = enum_column(Medium, "medium", default=Medium.onsite)
+    status: Mapped[SessionStatus] = enum_column(SessionStatus, "session_status")
+    status_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    postponed_to: Mapped[date | None]
+    published_on: Mapped[date | None]  # when the schedule was announced (Art 24(4): 5 working days)
+    conclusion: Mapped[str] = mapped_column(sa.Text, default="")  # thông báo kết luận
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    version: Mapped[int] = mapped_column(default=1)
+
+    unit: Mapped[Unit] = relationship()
+    created_by: Mapped[User | None] = relationship()
+    visits: Mapped[list[Visit]] = relationship(
+        back_populates="session", order_by="Visit.id", cascade="all, delete-orphan"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        # The head receives in person or by delegation only in periodic and ad-hoc sessions.
+        sa.CheckConstraint(
+            "kind = 'regular' OR host_mode IS NOT NULL", name="leader_session_has_host_mode"
+        ),
+        sa.CheckConstraint(
+            "status NOT IN ('cancelled', 'postponed') OR status_reason <> ''",
+            name="cancel_has_reason",
+        ),
+        sa.Index("ix_reception_session_unit_date", "unit_id", "session_date"),
+    )
+
+    @property
+    def is_leader_session(self) -> bool:
+        return self.kind != SessionKind.regular
+
+    @property
+    def accepts_visits(self) -> bool:
+        return self.status in (SessionStatus.held, SessionStatus.planned)
+
+
+class Visit(TimestampMixin, db.Model):
+    __tablename__ = "visit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("reception_session.id", ondelete="CASCADE"), index=True
+    )
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"))
+    visit_date: Mapped[date]
+    kind: Mapped[PetitionKind] = enum_column(PetitionKind, "visit_kind")
+    content: Mapped[str] = mapped_column(sa.Text)
+    people_count: Mapped[int] = mapped_column(default=1)
+    is_delegation: Mapped[bool] = mapped_column(default=False)
+    is_repeat: Mapped[bool] = mapped_column(default=False)
+    previous_resolver: Mapped[str] = mapped_column(sa.String(255), default="")
+    competent: Mapped[bool | None]
+    outcome: Mapped[VisitOutcome] = enum_column(VisitOutcome, "visit_outcome")
+    outcome_body: Mapped[str] = mapped_column(sa.String(255), default="")  # guided / transferred to
+    outcome_doc_no: Mapped[str] = mapped_column(sa.String(64), default="")
+    refusal_ground: Mapped[RefusalGround | None] = enum_column(
+        RefusalGround, "refusal_ground", nullable=True
+    )
+    refusal_detail: Mapped[str] = mapped_column(sa.Text, default="")
+    documents_received: Mapped[str] = mapped_column(sa.Text, default="")  # for the receipt
+    follow_up: Mapped[str] = mapped_column(sa.Text, default="")
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    search_text: Mapped[str] = mapped_column(sa.Text, default="")
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    version: Mapped[int] = mapped_column(default=1)
+
+    session: Mapped[ReceptionSession] = relationship(back_populates="visits")
+    unit: Mapped[Unit] = relationship()
+    persons: Mapped[list[VisitPerson]] = relationship(
+        back_populates="visit",
+        order_by="VisitPerson.position",
+        cascade="all, delete-orphan",
+        lazy="selectin",
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        sa.CheckConstraint("people_count >= 1", name="people_count_positive"),
+        sa.CheckConstraint("NOT is_delegation OR people_count >= 5", name="delegation_size"),
+        sa.CheckConstraint(
+            "outcome <> 'refused' OR refusal_ground IS NOT NULL", name="refusal_has_ground"
+        ),
+        sa.Index("ix_visit_unit_date", "unit_id", "visit_date"),
+    )
+
+    @property
+    def representatives(self) -> list[VisitPerson]:
+        return [p for p in self.persons if p.is_representative]
+
+    @property
+    def main_person(self) -> VisitPerson | None:
+        reps = self.representatives
+        return reps[0] if reps else (self.persons[0] if self.persons else None)
+
+
+class VisitPerson(db.Model):
+    __tablename__ = "visit_person"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    visit_id: Mapped[int] = mapped_column(sa.ForeignKey("visit.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    full_name: Mapped[str] = mapped_column(sa.String(120))
+    address: Mapped[str] = mapped_column(sa.String(255), default="")
+    identity_no: Mapped[str] = mapped_column(sa.String(20), default="", index=True)
+    phone: Mapped[str] = mapped_column(sa.String(20), default="")
+    is_representative: Mapped[bool] = mapped_column(default=False)
+
+    visit: Mapped[Visit] = relationship(back_populates="persons")

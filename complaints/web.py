@@ -1,0 +1,145 @@
+"""What every page shares: locale, security headers, error pages, template helpers, home."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    Flask,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, login_required
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.exceptions import HTTPException
+
+from complaints.core import numbers
+from complaints.core.access import Role, can_see_denouncer, has_permission
+from complaints.core.db import write_intent
+from complaints.extensions import db, login_manager
+
+bp = Blueprint("web", __name__)
+
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+)
+
+ERROR_MESSAGES = {
+    400: "Yêu cầu không hợp lệ.",
+    403: "Bạn không có quyền thực hiện thao tác này.",
+    404: "Không tìm thấy trang hoặc bản ghi (hoặc bản ghi không thuộc đơn vị của bạn).",
+    405: "Phương thức không được hỗ trợ.",
+    409: "Bản ghi vừa được người khác sửa. Hãy tải lại trang, xem thay đổi rồi thực hiện lại.",
+    413: "Tệp hoặc dữ liệu gửi lên quá lớn.",
+    429: "Bạn thao tác quá nhanh. Vui lòng thử lại sau ít phút.",
+    500: "Hệ thống gặp lỗi. Dữ liệu chưa được lưu; vui lòng thử lại hoặc báo quản trị.",
+}
+
+
+def select_locale() -> str:
+    lang = session.get("lang") if request else None
+    return lang if lang in ("vi", "en") else "vi"
+
+
+@login_manager.user_loader
+def load_user(user_id: str):
+    from complaints.auth.models import User
+
+    try:
+        user = db.session.get(User, int(user_id))
+    except ValueError:
+        return None
+    return user if user is not None and user.active else None
+
+
+login_manager.login_view = "auth.login"
+login_manager.login_message = "Vui lòng đăng nhập để tiếp tục."
+login_manager.login_message_category = "warning"
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def error_response(code: int, message: str | None = None):
+    message = message or ERROR_MESSAGES.get(code, ERROR_MESSAGES[400])
+    if _wants_json():
+        return jsonify({"error": {"code": code, "message": message}}), code
+    return render_template("errors.html", code=code, message=message), code
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+
+    @app.before_request
+    def _write_intent():
+        # SQLite: writing requests take the write lock at BEGIN (see core/db.py).
+        write_intent.set(request.method not in ("GET", "HEAD", "OPTIONS"))
+
+    @app.after_request
+    def _security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if current_user.is_authenticated:
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(e):
+        db.session.rollback()
+        return error_response(
+            400,
+            "Biểu mẫu đã hết hạn hoặc không hợp lệ (thiếu mã bảo vệ CSRF). "
+            "Hãy tải lại trang và nhập lại.",
+        )
+
+    @app.errorhandler(StaleDataError)
+    def _stale(e):
+        db.session.rollback()
+        return error_response(409)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(e):
+        db.session.rollback()
+        return error_response(e.code or 500)
+
+    @app.errorhandler(Exception)
+    def _unexpected(e):
+        db.session.rollback()
+        if app.testing:
+            raise e  # a test must see the traceback of what would be a 500
+        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        return error_response(500)
+
+    app.jinja_env.filters["vn_date"] = numbers.fmt_date
+    app.jinja_env.filters["vn_int"] = numbers.fmt_int
+    app.jinja_env.globals["has_permission"] = lambda perm: has_permission(current_user, perm)
+    app.jinja_env.globals["can_see_denouncer"] = lambda: can_see_denouncer(current_user)
+    app.jinja_env.globals["Role"] = Role
+
+
+@bp.get("/")
+@login_required
+def home():
+    """Each role lands where its day starts."""
+    if current_user.has_role(Role.reception_officer, Role.leader):
+        return redirect(url_for("reception.sessions"))
+    if has_permission(current_user, "petition.view"):
+        return redirect(url_for("petitions.register"))
+    if current_user.has_role(Role.admin):
+        return redirect(url_for("admin.units"))
+    return render_template("home.html")
+
+
+@bp.post("/lang/<code>")
+def set_language(code: str):
+    if code in ("vi", "en"):
+        session["lang"] = code
+    return redirect(url_for("web.home"))

@@ -1,0 +1,138 @@
+"""Test fixtures: a migrated database (SQLite, or PostgreSQL when
+COMPLAINTS_TEST_DATABASE_URL is set), one rolled-back transaction per test, and login helpers."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+import sqlalchemy.orm
+
+from complaints import create_app
+from complaints.extensions import db as _db
+
+from . import factories
+
+PG_URL = os.environ.get("COMPLAINTS_TEST_DATABASE_URL")
+CSRF_RE = re.compile(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def _reset_postgres(url: str) -> None:
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(sa.text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def make_app(tmp_dir: Path, database_url: str | None = None, **extra):
+    """A fresh, migrated application on its own database."""
+    from flask_migrate import upgrade
+
+    url = database_url or f"sqlite:///{tmp_dir / 'test.db'}"
+    if url.startswith("postgresql"):
+        _reset_postgres(url)
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "SQLALCHEMY_DATABASE_URI": url,
+            "ATTACHMENT_DIR": str(tmp_dir / "attachments"),
+            "SERVER_NAME": None,
+            **extra,
+        }
+    )
+    with app.app_context():
+        upgrade()
+    return app
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    return make_app(tmp_path_factory.mktemp("db"), PG_URL)
+
+
+@pytest.fixture()
+def db(app):
+    """The database inside one transaction that is rolled back after the test."""
+    with app.app_context():
+        connection = _db.engine.connect()
+        transaction = connection.begin()
+        original = _db.session
+        # A plain Session bound to the connection: Flask-SQLAlchemy's own Session ignores
+        # `bind` and picks the engine, which would escape the test's transaction.
+        _db.session = sa.orm.scoped_session(
+            sa.orm.sessionmaker(bind=connection, join_transaction_mode="create_savepoint")
+        )
+        factories.bind(_db.session)
+        try:
+            yield _db
+        finally:
+            _db.session.remove()
+            _db.session = original
+            if transaction.is_active:
+                transaction.rollback()
+            connection.close()
+
+
+@pytest.fixture()
+def client(app, db):
+    return app.test_client()
+
+
+def csrf_from(html: str) -> str:
+    match = CSRF_RE.search(html)
+    assert match, "no CSRF token in the page"
+    return match.group(1)
+
+
+class WebUser:
+    """A test client that behaves like a user: GET a form, then POST it with its CSRF token."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def get(self, url, **kw):
+        return self.client.get(url, **kw)
+
+    def post_form(self, url, data, *, form_url=None, **kw):
+        page = self.client.get(form_url or url)
+        assert page.status_code == 200, (page.status_code, form_url or url)
+        payload = {"csrf_token": csrf_from(page.get_data(as_text=True)), **data}
+        return self.client.post(url, data=payload, **kw)
+
+    def login(self, user, password=factories.PASSWORD):
+        resp = self.post_form("/login", {"username": user.username, "password": password})
+        assert resp.status_code == 302, resp.get_data(as_text=True)
+        return user
+
+    def logout(self):
+        page = self.client.get("/", follow_redirects=True)
+        token = csrf_from(page.get_data(as_text=True)) if page.status_code == 200 else ""
+        return self.client.post("/logout", data={"csrf_token": token})
+
+
+@pytest.fixture()
+def web(client):
+    return WebUser(client)
+
+
+@pytest.fixture()
+def province(db):
+    """A small province: the province, its inspectorate, a department and two communes."""
+    return factories.province_tree()
+
+
+@pytest.fixture()
+def login_as(web, province):
+    """Log in a fresh user of the given unit (default: the province) with the given roles."""
+
+    def _login(*roles, unit=None):
+        user = factories.UserFactory(unit=unit or province["province"], roles=roles)
+        web.login(user)
+        return user
+
+    return _login
