@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: dd22babf2c94
+Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 19:21:07.652871
+Create Date: 2026-11-23 19:26:44.827461
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'dd22babf2c94'
+revision = '0001'
 down_revision = None
 branch_labels = None
 depends_on = None
