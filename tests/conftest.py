@@ -17,6 +17,8 @@ from complaints.extensions import db as _db
 from . import factories
 
 PG_URL = os.environ.get("COMPLAINTS_TEST_DATABASE_URL")
+if os.environ.get("COMPLAINTS_REQUIRE_POSTGRES") and not PG_URL:
+    raise RuntimeError("COMPLAINTS_REQUIRE_POSTGRES is set but COMPLAINTS_TEST_DATABASE_URL is not")
 CSRF_RE = re.compile(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"')
 
 
