@@ -18,6 +18,10 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(audit_group)
 
+    from complaints.cases.cli import deadline_command
+
+    app.cli.add_command(deadline_command)
+
 
 @click.command("create-user")
 @click.option("--username", required=True)

@@ -1,7 +1,15 @@
 """Imports every model module so that metadata, Alembic and relationships see all tables."""
 
 from complaints.auth.models import User, UserRole  # noqa: F401
+from complaints.cases.models import (  # noqa: F401
+    ApologyLetter,
+    CalendarOverride,
+    Case,
+    CaseEvent,
+    Deadline,
+)
 from complaints.core.audit import AuditEvent, AuditHead  # noqa: F401
+from complaints.core.numbering import RunningNumber  # noqa: F401
 from complaints.petitions.models import (  # noqa: F401
     Attachment,
     Petition,

@@ -1,0 +1,331 @@
+"""Cases (vụ việc): one matter, formed by one or more petitions, carried to its resolution."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from complaints.auth.models import User
+from complaints.core.db import LabelledEnum, TimestampMixin, UTCDateTime, enum_column, utcnow
+from complaints.core.vocab import Field, PetitionKind
+from complaints.extensions import db
+from complaints.units.models import Unit
+
+
+class CaseState(LabelledEnum):
+    received = "received"
+    accepted = "accepted"
+    not_accepted = "not_accepted"
+    transferred = "transferred"
+    verifying = "verifying"
+    dialogue = "dialogue"
+    decided = "decided"
+    sent = "sent"
+    published = "published"
+    final = "final"
+    appealed = "appealed"
+    enforced = "enforced"
+    answered = "answered"
+    suspended = "suspended"
+    terminated = "terminated"
+    merged = "merged"
+
+
+CaseState.LABELS = {
+    "received": "Mới tiếp nhận",
+    "accepted": "Đã thụ lý",
+    "not_accepted": "Không thụ lý",
+    "transferred": "Đã chuyển cơ quan có thẩm quyền",
+    "verifying": "Đang xác minh",
+    "dialogue": "Đang đối thoại",
+    "decided": "Đã ban hành quyết định / kết luận",
+    "sent": "Đã gửi quyết định / kết luận",
+    "published": "Đã công khai kết luận",
+    "final": "Quyết định có hiệu lực",
+    "appealed": "Khiếu nại lần hai / khởi kiện",
+    "enforced": "Đã tổ chức thực hiện",
+    "answered": "Đã trả lời",
+    "suspended": "Tạm đình chỉ",
+    "terminated": "Đình chỉ",
+    "merged": "Đã gộp vào vụ việc khác",
+}
+
+# States in which a case no longer runs: it counts as done for the "open cases" views.
+CLOSED_STATES = frozenset(
+    {
+        CaseState.not_accepted,
+        CaseState.transferred,
+        CaseState.final,
+        CaseState.appealed,
+        CaseState.enforced,
+        CaseState.answered,
+        CaseState.terminated,
+        CaseState.merged,
+    }
+)
+# States reached once the case has been resolved (decision, conclusion, answer or withdrawal).
+RESOLVED_STATES = frozenset(
+    {
+        CaseState.decided,
+        CaseState.sent,
+        CaseState.published,
+        CaseState.final,
+        CaseState.appealed,
+        CaseState.enforced,
+        CaseState.answered,
+    }
+)
+
+
+class Complexity(LabelledEnum):
+    normal = "normal"
+    complex = "complex"
+    especially_complex = "especially_complex"
+
+
+Complexity.LABELS = {
+    "normal": "Thông thường",
+    "complex": "Phức tạp",
+    "especially_complex": "Đặc biệt phức tạp",
+}
+
+
+class ComplexityCriterion(LabelledEnum):
+    """Criteria of a complex case (NĐ 31/2019 Art 3; NĐ 155/2026 for complaints)."""
+
+    several_places = "several_places"
+    several_contents = "several_contents"
+    many_people = "many_people"
+    foreign_element = "foreign_element"
+    several_bodies = "several_bodies"
+    bodies_disagree = "bodies_disagree"
+    contradictory_evidence = "contradictory_evidence"
+
+
+ComplexityCriterion.LABELS = {
+    "several_places": "Phải xác minh ở từ 2 địa điểm trở lên",
+    "several_contents": "Có từ 2 nội dung trở lên",
+    "many_people": "Liên quan đến nhiều người",
+    "foreign_element": "Có yếu tố nước ngoài",
+    "several_bodies": "Liên quan trách nhiệm của nhiều cơ quan",
+    "bodies_disagree": "Các cơ quan có ý kiến khác nhau",
+    "contradictory_evidence": "Tài liệu, chứng cứ mâu thuẫn",
+}
+
+
+class Outcome(LabelledEnum):
+    upheld = "upheld"
+    partly_upheld = "partly_upheld"
+    rejected = "rejected"
+
+
+Outcome.LABELS = {"upheld": "Đúng", "partly_upheld": "Đúng một phần", "rejected": "Sai"}
+
+
+class TerminationReason(LabelledEnum):
+    withdrawn = "withdrawn"
+    accused_died = "accused_died"
+    already_judged = "already_judged"
+    other = "other"
+
+
+TerminationReason.LABELS = {
+    "withdrawn": "Người khiếu nại, tố cáo rút toàn bộ",
+    "accused_died": "Người bị tố cáo chết",
+    "already_judged": "Vụ việc đã được giải quyết bằng bản án, quyết định của Tòa án",
+    "other": "Lý do khác theo quy định",
+}
+
+
+class Case(TimestampMixin, db.Model):
+    __tablename__ = "case_file"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"))
+    case_no: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    kind: Mapped[PetitionKind] = enum_column(PetitionKind, "case_kind")
+    round: Mapped[int] = mapped_column(default=1)
+    field: Mapped[Field] = enum_column(Field, "case_field")
+    title: Mapped[str] = mapped_column(sa.String(255))
+    summary: Mapped[str] = mapped_column(sa.Text, default="")
+    state: Mapped[CaseState] = enum_column(CaseState, "case_state", default=CaseState.received)
+    state_before_suspension: Mapped[CaseState | None] = enum_column(
+        CaseState, "case_state_before_suspension", nullable=True
+    )
+    received_on: Mapped[date]
+    accepted_on: Mapped[date | None]
+    accept_doc_no: Mapped[str] = mapped_column(sa.String(64), default="")
+    assigned_unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit.id"))
+    assignee_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
+    complexity: Mapped[Complexity] = enum_column(
+        Complexity, "complexity", default=Complexity.normal
+    )
+    complexity_criteria: Mapped[list] = mapped_column(sa.JSON, default=list)
+    remote_area: Mapped[bool] = mapped_column(default=False)
+    extensions: Mapped[int] = mapped_column(default=0)
+    suspended_on: Mapped[date | None]
+    suspended_days: Mapped[int] = mapped_column(default=0)  # total of finished suspensions
+    resumed_on: Mapped[date | None]
+    # The result: a complaint decision or a denunciation conclusion (or a feedback answer).
+    outcome: Mapped[Outcome | None] = enum_column(Outcome, "case_outcome", nullable=True)
+    decided_on: Mapped[date | None]
+    decision_no: Mapped[str] = mapped_column(sa.String(64), default="")
+    decision_summary: Mapped[str] = mapped_column(sa.Text, default="")
+    sent_on: Mapped[date | None]
+    published_on: Mapped[date | None]
+    closed_on: Mapped[date | None]
+    termination_reason: Mapped[TerminationReason | None] = enum_column(
+        TerminationReason, "termination_reason", nullable=True
+    )
+    withdrawn_contents: Mapped[list] = mapped_column(sa.JSON, default=list)
+    money_to_recover: Mapped[Decimal] = mapped_column(sa.Numeric(18, 0), default=0)
+    money_to_return: Mapped[Decimal] = mapped_column(sa.Numeric(18, 0), default=0)
+    land_to_recover_m2: Mapped[Decimal] = mapped_column(sa.Numeric(14, 1), default=0)
+    land_to_return_m2: Mapped[Decimal] = mapped_column(sa.Numeric(14, 1), default=0)
+    people_to_discipline: Mapped[int] = mapped_column(default=0)
+    money_recovered: Mapped[Decimal] = mapped_column(sa.Numeric(18, 0), default=0)
+    land_recovered_m2: Mapped[Decimal] = mapped_column(sa.Numeric(14, 1), default=0)
+    parent_case_id: Mapped[int | None] = mapped_column(sa.ForeignKey("case_file.id"))
+    merged_into_id: Mapped[int | None] = mapped_column(sa.ForeignKey("case_file.id"))
+    search_text: Mapped[str] = mapped_column(sa.Text, default="")
+    version: Mapped[int] = mapped_column(default=1)
+
+    unit: Mapped[Unit] = relationship(foreign_keys=[unit_id])
+    assigned_unit: Mapped[Unit | None] = relationship(foreign_keys=[assigned_unit_id])
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
+    parent_case: Mapped[Case | None] = relationship(remote_side=[id], foreign_keys=[parent_case_id])
+    events: Mapped[list[CaseEvent]] = relationship(
+        back_populates="case", order_by="CaseEvent.id", cascade="all, delete-orphan"
+    )
+    deadlines: Mapped[list[Deadline]] = relationship(
+        back_populates="case",
+        order_by="Deadline.due",
+        cascade="all, delete-orphan",
+        primaryjoin="Case.id == Deadline.case_id",
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        sa.CheckConstraint("round IN (1, 2)", name="round_1_or_2"),
+        sa.CheckConstraint(
+            "state <> 'decided' OR outcome IS NOT NULL OR kind = 'feedback'",
+            name="decided_has_outcome",
+        ),
+        sa.CheckConstraint(
+            "accepted_on IS NULL OR accepted_on >= received_on", name="accepted_after_received"
+        ),
+        sa.CheckConstraint(
+            "decided_on IS NULL OR accepted_on IS NULL OR decided_on >= accepted_on",
+            name="decided_after_accepted",
+        ),
+        sa.CheckConstraint(
+            "state <> 'suspended' OR suspended_on IS NOT NULL", name="suspended_has_date"
+        ),
+        sa.Index("ix_case_file_unit_state", "unit_id", "state"),
+        sa.Index("ix_case_file_assigned_unit", "assigned_unit_id", "state"),
+    )
+
+    @property
+    def is_open(self) -> bool:
+        return self.state not in CLOSED_STATES
+
+    @property
+    def active_deadlines(self) -> list[Deadline]:
+        return [d for d in self.deadlines if d.active and d.met_on is None]
+
+
+class CaseEvent(db.Model):
+    """One step of a case as users see it on the timeline, with the document that carries it."""
+
+    __tablename__ = "case_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("case_file.id", ondelete="CASCADE"), index=True
+    )
+    action: Mapped[str] = mapped_column(sa.String(40))
+    from_state: Mapped[str | None] = mapped_column(sa.String(32))
+    to_state: Mapped[str | None] = mapped_column(sa.String(32))
+    occurred_on: Mapped[date]
+    doc_type: Mapped[str] = mapped_column(sa.String(80), default="")
+    doc_no: Mapped[str] = mapped_column(sa.String(64), default="")
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    data: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    case: Mapped[Case] = relationship(back_populates="events")
+    actor: Mapped[User | None] = relationship()
+
+
+class Deadline(db.Model):
+    """A computed due date, stored with the rule and legal basis that produced it."""
+
+    __tablename__ = "deadline"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("case_file.id", ondelete="CASCADE"), index=True
+    )
+    petition_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("petition.id", ondelete="CASCADE"), index=True
+    )
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"))
+    step: Mapped[str] = mapped_column(sa.String(40))
+    label: Mapped[str] = mapped_column(sa.String(200))
+    start: Mapped[date]
+    due: Mapped[date] = mapped_column(index=True)
+    days: Mapped[int]
+    day_type: Mapped[str] = mapped_column(sa.String(10))
+    rule: Mapped[str] = mapped_column(sa.String(80))
+    basis: Mapped[str] = mapped_column(sa.String(255))
+    towards_citizen: Mapped[bool] = mapped_column(default=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    met_on: Mapped[date | None]
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    case: Mapped[Case | None] = relationship(back_populates="deadlines", foreign_keys=[case_id])
+
+    __table_args__ = (
+        sa.CheckConstraint("case_id IS NOT NULL OR petition_id IS NOT NULL", name="has_owner"),
+        sa.Index("ix_deadline_open_due", "active", "met_on", "due"),
+    )
+
+    def is_overdue(self, today: date) -> bool:
+        return self.active and (self.met_on or today) > self.due
+
+    def days_left(self, today: date) -> int:
+        return (self.due - today).days
+
+
+class ApologyLetter(db.Model):
+    """Thư xin lỗi: prepared when a deadline toward the citizen is missed; sent or not."""
+
+    __tablename__ = "apology_letter"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("case_file.id", ondelete="CASCADE"))
+    deadline_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("deadline.id", ondelete="CASCADE"), unique=True
+    )
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"))
+    prepared_on: Mapped[date]
+    sent_on: Mapped[date | None]
+    sent_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+
+    case: Mapped[Case] = relationship()
+    deadline: Mapped[Deadline] = relationship()
+
+
+class CalendarOverride(db.Model):
+    """A day the administrator marks off (extra holiday) or working (make-up Saturday)."""
+
+    __tablename__ = "calendar_override"
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    working: Mapped[bool]
+    note: Mapped[str] = mapped_column(sa.String(255), default="")

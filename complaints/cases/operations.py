@@ -1,0 +1,662 @@
+"""Use cases on cases: open, move through the workflow, assign, flag, merge and split."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+import sqlalchemy as sa
+
+from complaints.cases import deadlines as case_deadlines
+from complaints.cases.models import (
+    ApologyLetter,
+    Case,
+    CaseEvent,
+    CaseState,
+    Complexity,
+    ComplexityCriterion,
+    Deadline,
+    Outcome,
+    TerminationReason,
+)
+from complaints.cases.workflow import WorkflowError, check
+from complaints.core import audit
+from complaints.core.access import Role
+from complaints.core.numbering import next_number
+from complaints.core.text import fold
+from complaints.extensions import db
+
+CASE_FIELDS = (
+    "state",
+    "assignee_id",
+    "assigned_unit_id",
+    "complexity",
+    "complexity_criteria",
+    "remote_area",
+    "extensions",
+    "accepted_on",
+    "accept_doc_no",
+    "outcome",
+    "decided_on",
+    "decision_no",
+    "sent_on",
+    "published_on",
+    "closed_on",
+    "termination_reason",
+    "suspended_on",
+    "resumed_on",
+    "suspended_days",
+    "withdrawn_contents",
+    "money_to_recover",
+    "money_to_return",
+    "land_to_recover_m2",
+    "land_to_return_m2",
+    "money_recovered",
+    "land_recovered_m2",
+    "people_to_discipline",
+)
+
+
+# Steps that exist only through a signed document: its number is required.
+DOCUMENT_REQUIRED = frozenset(
+    {"accept", "refuse", "decide", "extend", "suspend", "resume", "terminate"}
+)
+
+
+class CaseError(ValueError):
+    """A case step the rules refuse; `field` names the form field the message belongs beside."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass
+class StepInput:
+    """What a user records with a step: its date, the document that carries it, and details."""
+
+    on: date
+    doc_no: str = ""
+    doc_type: str = ""
+    note: str = ""
+    outcome: str | None = None
+    reason: str | None = None
+    body: str = ""
+    contents: str = ""
+    money_to_recover: str | Decimal | None = None
+    money_to_return: str | Decimal | None = None
+    land_to_recover_m2: str | Decimal | None = None
+    land_to_return_m2: str | Decimal | None = None
+    people_to_discipline: int | None = None
+    money_recovered: str | Decimal | None = None
+    land_recovered_m2: str | Decimal | None = None
+    round2_unit: object | None = None
+
+
+def _snapshot(case: Case) -> dict:
+    return audit.snapshot(case, CASE_FIELDS)
+
+
+def _event(
+    case: Case, actor, action: str, step: StepInput | None, from_state, to_state, **data
+) -> CaseEvent:
+    event = CaseEvent(
+        case=case,
+        action=action,
+        from_state=from_state.value if from_state else None,
+        to_state=to_state.value if to_state else None,
+        occurred_on=step.on if step else data.pop("on"),
+        doc_type=(step.doc_type if step else "") or "",
+        doc_no=(step.doc_no if step else "") or "",
+        note=(step.note if step else data.pop("note", "")) or "",
+        data=audit.jsonable(data),
+        actor_id=getattr(actor, "id", None),
+    )
+    db.session.add(event)
+    return event
+
+
+def refresh_search_text(case: Case) -> None:
+    """Keep the folded search column of the case in step with its facts and petitions."""
+    from complaints.petitions.models import Petition
+
+    names = db.session.scalars(
+        sa.select(Petition.search_text).where(Petition.case_id == case.id)
+    ).all()
+    case.search_text = fold(" ".join([case.case_no, case.title, case.summary, *names]))[:20000]
+
+
+def open_case(
+    actor,
+    *,
+    unit,
+    kind,
+    field,
+    title: str,
+    received_on: date,
+    summary: str = "",
+    round: int = 1,
+    parent: Case | None = None,
+) -> Case:
+    """Open a case in state 'received' with its number (unit code + year + running number)."""
+    seq = next_number("case", unit.id, received_on.year)
+    case = Case(
+        unit_id=unit.id,
+        case_no=f"VV-{unit.code}-{received_on.year}-{seq:05d}",
+        kind=kind,
+        round=round,
+        field=field,
+        title=title[:255],
+        summary=summary,
+        state=CaseState.received,
+        received_on=received_on,
+        parent_case_id=parent.id if parent else None,
+        complexity_criteria=[],
+        withdrawn_contents=[],
+    )
+    db.session.add(case)
+    db.session.flush()
+    _event(
+        case,
+        actor,
+        "open",
+        None,
+        None,
+        CaseState.received,
+        on=received_on,
+        note=f"Mở vụ việc {case.case_no}",
+    )
+    case_deadlines.recompute_case(case)
+    audit.record(
+        "case.opened",
+        case,
+        actor=actor,
+        after=_snapshot(case),
+        summary=f"Mở vụ việc {case.case_no}",
+    )
+    return case
+
+
+def _money(value, label: str, field: str) -> Decimal:
+    if value in (None, ""):
+        return Decimal(0)
+    try:
+        amount = Decimal(str(value).replace(".", "").replace(",", ".").replace(" ", ""))
+    except InvalidOperation:
+        raise CaseError(f"{label} phải là một số.", field) from None
+    if amount < 0:
+        raise CaseError(f"{label} không được âm.", field)
+    return amount
+
+
+def _check_date(case: Case, on: date, not_before: date | None, what: str) -> None:
+    if on is None:
+        raise CaseError("Nhập ngày của văn bản.", "on")
+    if not_before is not None and on < not_before:
+        raise CaseError(f"Ngày không được trước {what} ({not_before:%d/%m/%Y}).", "on")
+
+
+def perform(actor, case: Case, action_name: str, step: StepInput, *, expected_version=None):
+    """Move a case by one workflow action after checking the law's conditions; record it."""
+    if expected_version is not None and int(expected_version) != case.version:
+        raise CaseError(
+            "Vụ việc vừa được người khác cập nhật. Hãy tải lại trang để xem thay đổi rồi làm lại.",
+            "version",
+        )
+    try:
+        action = check(case.kind.value, case.state, action_name, round=case.round)
+    except WorkflowError as e:
+        raise CaseError(str(e)) from None
+    before = _snapshot(case)
+    from_state = case.state
+    to_state = action.target
+    kind = case.kind.value
+    extra: dict = {}
+
+    if action_name in DOCUMENT_REQUIRED and not step.doc_no:
+        raise CaseError("Nhập số văn bản (quyết định, thông báo) của bước này.", "doc_no")
+
+    if action_name == "accept":
+        _check_date(case, step.on, case.received_on, "ngày nhận đơn")
+        case.accepted_on, case.accept_doc_no = step.on, step.doc_no
+    elif action_name == "refuse":
+        _check_date(case, step.on, case.received_on, "ngày nhận đơn")
+        if not step.note:
+            raise CaseError("Ghi rõ lý do không thụ lý (Điều 11 Luật Khiếu nại).", "note")
+        case.closed_on = step.on
+    elif action_name == "transfer":
+        _check_date(case, step.on, case.received_on, "ngày nhận đơn")
+        if not step.body:
+            raise CaseError("Nhập cơ quan có thẩm quyền được chuyển đến.", "body")
+        extra["body"] = step.body
+        case.closed_on = step.on
+    elif action_name == "start_verification":
+        _check_date(case, step.on, case.accepted_on, "ngày thụ lý")
+    elif action_name == "hold_dialogue":
+        _check_date(case, step.on, case.accepted_on, "ngày thụ lý")
+        if not step.note:
+            raise CaseError("Ghi tóm tắt biên bản đối thoại.", "note")
+    elif action_name == "extend":
+        _check_date(case, step.on, case.accepted_on, "ngày thụ lý")
+        allowed = case_deadlines.complexity_allows_extensions(case.complexity)
+        if case.extensions >= allowed:
+            raise CaseError(
+                "Vụ việc tố cáo chỉ được gia hạn một lần khi phức tạp, hai lần khi đặc biệt "
+                f"phức tạp (Điều 30 Luật Tố cáo); vụ việc đang ở mức “{case.complexity.label}” "
+                f"và đã gia hạn {case.extensions} lần.",
+                "doc_no",
+            )
+        case.extensions += 1
+    elif action_name == "decide":
+        _check_date(case, step.on, case.accepted_on, "ngày thụ lý")
+        if not step.outcome:
+            raise CaseError("Chọn kết quả giải quyết: đúng, đúng một phần hoặc sai.", "outcome")
+        try:
+            case.outcome = Outcome(step.outcome)
+        except ValueError:
+            raise CaseError("Kết quả giải quyết không hợp lệ.", "outcome") from None
+        if (
+            kind == "complaint"
+            and case.round == 2
+            and not any(e.action == "hold_dialogue" for e in case.events)
+        ):
+            raise CaseError(
+                "Giải quyết khiếu nại lần hai phải tổ chức đối thoại trước khi ra quyết định "
+                "(Điều 39 Luật Khiếu nại).",
+                "outcome",
+            )
+        case.decided_on, case.decision_no = step.on, step.doc_no
+        case.decision_summary = step.note
+        case.money_to_recover = _money(
+            step.money_to_recover, "Số tiền phải thu hồi", "money_to_recover"
+        )
+        case.money_to_return = _money(
+            step.money_to_return, "Số tiền phải trả lại", "money_to_return"
+        )
+        case.land_to_recover_m2 = _money(
+            step.land_to_recover_m2, "Diện tích đất phải thu hồi", "land_to_recover_m2"
+        )
+        case.land_to_return_m2 = _money(
+            step.land_to_return_m2, "Diện tích đất phải trả lại", "land_to_return_m2"
+        )
+        case.people_to_discipline = int(step.people_to_discipline or 0)
+    elif action_name == "send":
+        _check_date(case, step.on, case.decided_on, "ngày ban hành quyết định, kết luận")
+        case.sent_on = step.on
+    elif action_name == "publish":
+        _check_date(case, step.on, case.decided_on, "ngày ban hành kết luận")
+        case.published_on = step.on
+    elif action_name in ("make_final", "appeal", "enforce", "follow_up", "answer"):
+        floor = case.sent_on or case.decided_on or case.accepted_on
+        _check_date(case, step.on, floor, "bước trước")
+        if action_name in ("enforce", "follow_up"):
+            case.money_recovered = _money(
+                step.money_recovered, "Số tiền đã thu hồi", "money_recovered"
+            )
+            case.land_recovered_m2 = _money(
+                step.land_recovered_m2, "Diện tích đất đã thu hồi", "land_recovered_m2"
+            )
+        if action_name == "answer":
+            if not step.note:
+                raise CaseError("Ghi nội dung trả lời.", "note")
+            case.decided_on, case.decision_no = step.on, step.doc_no
+        case.closed_on = step.on
+    elif action_name == "suspend":
+        _check_date(case, step.on, case.accepted_on, "ngày thụ lý")
+        case.state_before_suspension = case.state
+        case.suspended_on = step.on
+    elif action_name == "resume":
+        _check_date(case, step.on, case.suspended_on, "ngày tạm đình chỉ")
+        case.suspended_days += (step.on - case.suspended_on).days
+        case.resumed_on = step.on
+        to_state = case.state_before_suspension or CaseState.verifying
+        case.state_before_suspension = None
+        case.suspended_on = None
+    elif action_name == "withdraw_partial":
+        _check_date(case, step.on, case.accepted_on, "ngày thụ lý")
+        items = [c.strip() for c in (step.contents or "").splitlines() if c.strip()]
+        if not items:
+            raise CaseError("Ghi nội dung được rút (mỗi nội dung một dòng).", "contents")
+        already = {fold(c) for c in case.withdrawn_contents}
+        repeated = [c for c in items if fold(c) in already]
+        if repeated:
+            raise CaseError(f"Nội dung “{repeated[0]}” đã được rút trước đó.", "contents")
+        case.withdrawn_contents = [*case.withdrawn_contents, *items]
+        extra["contents"] = items
+    elif action_name == "terminate":
+        floor = case.suspended_on or case.accepted_on
+        _check_date(case, step.on, floor, "bước trước")
+        try:
+            case.termination_reason = TerminationReason(step.reason or "")
+        except ValueError:
+            raise CaseError("Chọn lý do đình chỉ.", "reason") from None
+        if case.state == CaseState.suspended:
+            case.suspended_days += (step.on - case.suspended_on).days
+            case.suspended_on = None
+        case.closed_on = step.on
+
+    if to_state is not None:
+        case.state = to_state
+    if step.outcome and action_name == "decide":
+        extra["outcome"] = step.outcome
+    if action_name == "appeal" and step.round2_unit is not None:
+        extra["round2_case"] = open_round2(actor, case, step.round2_unit, step.on).case_no
+    _event(case, actor, action_name, step, from_state, to_state or case.state, **extra)
+    db.session.flush()
+    case_deadlines.recompute_case(case)
+    b, a = audit.diff(before, _snapshot(case))
+    audit.record(
+        f"case.{action_name}",
+        case,
+        actor=actor,
+        before=b,
+        after=a,
+        summary=f"{action.label}: {case.case_no}",
+    )
+    return case
+
+
+def open_round2(actor, case: Case, unit, on: date) -> Case:
+    """A second complaint against the round-1 decision opens a linked round-2 case."""
+    new = open_case(
+        actor,
+        unit=unit,
+        kind=case.kind,
+        field=case.field,
+        title=case.title,
+        received_on=on,
+        summary=case.summary,
+        round=2,
+        parent=case,
+    )
+    _event(
+        new,
+        actor,
+        "link",
+        None,
+        None,
+        None,
+        on=on,
+        note=f"Khiếu nại lần hai đối với quyết định {case.decision_no} ({case.case_no})",
+    )
+    return new
+
+
+def assign(actor, case: Case, *, unit, assignee, on: date, note: str = "", expected_version=None):
+    """A leader assigns the case to a unit and a handler of that unit."""
+    if expected_version is not None and int(expected_version) != case.version:
+        raise CaseError("Vụ việc vừa được người khác cập nhật. Hãy tải lại trang.", "version")
+    if not case.is_open:
+        raise CaseError("Vụ việc đã kết thúc, không giao xử lý được nữa.")
+    if assignee is not None:
+        if not assignee.unit.path.startswith(unit.path):
+            raise CaseError("Người được giao phải thuộc đơn vị được giao.", "assignee_id")
+        if not assignee.has_role(Role.case_handler, Role.petition_handler, Role.leader):
+            raise CaseError("Người được giao phải có vai trò xử lý, xác minh.", "assignee_id")
+    before = _snapshot(case)
+    case.assigned_unit_id = unit.id
+    case.assignee_id = assignee.id if assignee else None
+    _event(
+        case,
+        actor,
+        "assign",
+        None,
+        None,
+        None,
+        on=on,
+        note=note or f"Giao {unit.name}" + (f", {assignee.full_name}" if assignee else ""),
+    )
+    db.session.flush()
+    b, a = audit.diff(before, _snapshot(case))
+    audit.record(
+        "case.assigned", case, actor=actor, before=b, after=a, summary=f"Giao xử lý {case.case_no}"
+    )
+    return case
+
+
+def set_flags(
+    actor,
+    case: Case,
+    *,
+    complexity: str,
+    criteria: list[str],
+    remote_area: bool,
+    on: date,
+    note: str = "",
+    expected_version=None,
+):
+    """Record complexity (with its criteria) and the remote-area flag; deadlines follow."""
+    if expected_version is not None and int(expected_version) != case.version:
+        raise CaseError("Vụ việc vừa được người khác cập nhật. Hãy tải lại trang.", "version")
+    try:
+        level = Complexity(complexity)
+        chosen = sorted({ComplexityCriterion(c).value for c in criteria})
+    except ValueError:
+        raise CaseError("Mức độ phức tạp hoặc tiêu chí không hợp lệ.", "complexity") from None
+    if level == Complexity.complex and not chosen:
+        raise CaseError("Vụ việc phức tạp phải có ít nhất một tiêu chí.", "criteria")
+    if level == Complexity.especially_complex and len(chosen) < 2:
+        raise CaseError("Vụ việc đặc biệt phức tạp phải có từ hai tiêu chí trở lên.", "criteria")
+    if level == Complexity.normal:
+        chosen = []
+    before = _snapshot(case)
+    case.complexity, case.complexity_criteria, case.remote_area = level, chosen, remote_area
+    _event(
+        case,
+        actor,
+        "flags",
+        None,
+        None,
+        None,
+        on=on,
+        note=note
+        or f"Mức độ: {level.label}; vùng sâu, vùng xa: {'có' if remote_area else 'không'}",
+        criteria=chosen,
+    )
+    db.session.flush()
+    case_deadlines.recompute_case(case)
+    b, a = audit.diff(before, _snapshot(case))
+    if a:
+        audit.record(
+            "case.flags",
+            case,
+            actor=actor,
+            before=b,
+            after=a,
+            summary=f"Cập nhật mức độ phức tạp {case.case_no}",
+        )
+    return case
+
+
+def merge(actor, target: Case, sources: list[Case], on: date) -> Case:
+    """Merge cases on one matter: petitions and history move to the target."""
+    from complaints.petitions.models import Petition
+
+    for src in sources:
+        if src.id == target.id:
+            raise CaseError("Không thể gộp vụ việc vào chính nó.")
+        if src.kind != target.kind or src.unit_id != target.unit_id:
+            raise CaseError(f"Vụ việc {src.case_no} khác loại hoặc khác đơn vị, không gộp được.")
+        if src.state == CaseState.merged:
+            raise CaseError(f"Vụ việc {src.case_no} đã được gộp trước đó.")
+    for src in sources:
+        before = _snapshot(src)
+        db.session.execute(
+            sa.update(Petition).where(Petition.case_id == src.id).values(case_id=target.id)
+        )
+        from_state = src.state
+        src.state, src.merged_into_id, src.closed_on = CaseState.merged, target.id, on
+        for d in src.deadlines:
+            d.active = False
+        _event(
+            src,
+            actor,
+            "merge_out",
+            None,
+            from_state,
+            CaseState.merged,
+            on=on,
+            note=f"Gộp vào vụ việc {target.case_no}",
+            target=target.case_no,
+        )
+        _event(
+            target,
+            actor,
+            "merge_in",
+            None,
+            None,
+            None,
+            on=on,
+            note=f"Gộp vụ việc {src.case_no} (trạng thái {from_state.label})",
+            source=src.case_no,
+        )
+        db.session.flush()
+        b, a = audit.diff(before, _snapshot(src))
+        audit.record(
+            "case.merged",
+            src,
+            actor=actor,
+            before=b,
+            after=a,
+            summary=f"Gộp {src.case_no} vào {target.case_no}",
+        )
+    refresh_search_text(target)
+    db.session.flush()
+    return target
+
+
+def split(actor, case: Case, petitions: list, on: date, title: str) -> Case:
+    """Split petitions on another matter out of a case into a new case (same stage)."""
+    if not petitions:
+        raise CaseError("Chọn ít nhất một đơn để tách.", "petition_ids")
+    remaining = [p for p in case_petitions(case) if p not in petitions]
+    if not remaining:
+        raise CaseError("Phải để lại ít nhất một đơn trong vụ việc gốc.", "petition_ids")
+    if any(p.case_id != case.id for p in petitions):
+        raise CaseError("Chỉ tách được các đơn thuộc vụ việc này.", "petition_ids")
+    new = open_case(
+        actor,
+        unit=case.unit,
+        kind=case.kind,
+        field=case.field,
+        title=title,
+        received_on=min(p.received_date for p in petitions),
+        round=case.round,
+    )
+    for attr in (
+        "accepted_on",
+        "accept_doc_no",
+        "complexity",
+        "complexity_criteria",
+        "remote_area",
+        "assigned_unit_id",
+        "assignee_id",
+    ):
+        setattr(new, attr, getattr(case, attr))
+    if case.state not in (CaseState.received, CaseState.suspended) and case.is_open:
+        new.state = case.state if case.state != CaseState.dialogue else CaseState.verifying
+    for p in petitions:
+        p.case_id = new.id
+    numbers = ", ".join(p.register_no for p in petitions)
+    _event(
+        case,
+        actor,
+        "split_out",
+        None,
+        None,
+        None,
+        on=on,
+        note=f"Tách đơn {numbers} sang vụ việc {new.case_no}",
+        target=new.case_no,
+    )
+    _event(
+        new,
+        actor,
+        "split_in",
+        None,
+        None,
+        None,
+        on=on,
+        note=f"Tách từ vụ việc {case.case_no}: đơn {numbers}",
+        source=case.case_no,
+    )
+    db.session.flush()
+    case_deadlines.recompute_case(new)
+    refresh_search_text(case)
+    refresh_search_text(new)
+    audit.record(
+        "case.split",
+        case,
+        actor=actor,
+        after={"new_case": new.case_no, "petitions": [p.register_no for p in petitions]},
+        summary=f"Tách {numbers} từ {case.case_no} sang {new.case_no}",
+    )
+    return new
+
+
+def case_petitions(case: Case) -> list:
+    from complaints.petitions.models import Petition
+
+    return list(
+        db.session.scalars(
+            sa.select(Petition).where(Petition.case_id == case.id).order_by(Petition.received_date)
+        )
+    )
+
+
+def missed_deadlines_without_letter(case: Case, today: date) -> list[Deadline]:
+    """Deadlines owed to the citizen that were missed and have no apology letter yet."""
+    have = set(
+        db.session.scalars(
+            sa.select(ApologyLetter.deadline_id).where(ApologyLetter.case_id == case.id)
+        )
+    )
+    return [
+        d
+        for d in case.deadlines
+        if d.active and d.towards_citizen and d.is_overdue(today) and d.id not in have
+    ]
+
+
+def prepare_apology(actor, case: Case, deadline: Deadline, today: date) -> ApologyLetter:
+    """Prepare the apology letter (thư xin lỗi) for a missed deadline toward the citizen."""
+    if deadline.case_id != case.id or not deadline.is_overdue(today):
+        raise CaseError("Thời hạn này chưa bị trễ, không cần thư xin lỗi.")
+    existing = db.session.scalar(
+        sa.select(ApologyLetter).where(ApologyLetter.deadline_id == deadline.id)
+    )
+    if existing:
+        return existing
+    letter = ApologyLetter(
+        case_id=case.id, deadline_id=deadline.id, unit_id=case.unit_id, prepared_on=today
+    )
+    db.session.add(letter)
+    db.session.flush()
+    audit.record(
+        "apology.prepared",
+        letter,
+        actor=actor,
+        unit_id=case.unit_id,
+        after={"deadline": deadline.step, "due": deadline.due},
+        summary=f"Chuẩn bị thư xin lỗi {case.case_no}",
+    )
+    return letter
+
+
+def mark_apology_sent(actor, letter: ApologyLetter, on: date) -> ApologyLetter:
+    if letter.sent_on is not None:
+        raise CaseError("Thư xin lỗi này đã được ghi nhận là đã gửi.")
+    if on < letter.prepared_on:
+        raise CaseError("Ngày gửi không được trước ngày chuẩn bị thư.", "on")
+    letter.sent_on, letter.sent_by_id = on, getattr(actor, "id", None)
+    db.session.flush()
+    audit.record(
+        "apology.sent",
+        letter,
+        actor=actor,
+        unit_id=letter.unit_id,
+        after={"sent_on": on},
+        summary="Đã gửi thư xin lỗi",
+    )
+    return letter

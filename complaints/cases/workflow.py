@@ -1,0 +1,129 @@
+"""The case workflow of DOMAIN.md §6: which action may move a case from which state, per kind.
+
+One table, read by the operations (which refuse an illegal step with its reason), by the pages
+(which offer only the allowed actions) and by the tests (which check every state pair).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from complaints.cases.models import CaseState as S
+
+COMPLAINT, DENUNCIATION, FEEDBACK = "complaint", "denunciation", "feedback"
+ALL_KINDS = (COMPLAINT, DENUNCIATION, FEEDBACK)
+
+# Working states from which a case may be suspended, terminated or partly withdrawn.
+_RUNNING = frozenset({S.accepted, S.verifying, S.dialogue})
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    label: str
+    kinds: frozenset[str]
+    sources: frozenset[S]
+    target: S | None  # None: the state does not change (an event on the timeline)
+    needs_document: bool = True
+
+
+def _a(name, label, kinds, sources, target, needs_document=True) -> Action:
+    return Action(name, label, frozenset(kinds), frozenset(sources), target, needs_document)
+
+
+ACTIONS: dict[str, Action] = {
+    a.name: a
+    for a in (
+        _a("accept", "Thụ lý", ALL_KINDS, {S.received}, S.accepted),
+        _a("refuse", "Không thụ lý", (COMPLAINT, DENUNCIATION), {S.received}, S.not_accepted),
+        _a(
+            "transfer",
+            "Chuyển cơ quan có thẩm quyền",
+            (DENUNCIATION, FEEDBACK),
+            {S.received},
+            S.transferred,
+        ),
+        _a(
+            "start_verification",
+            "Giao xác minh",
+            (COMPLAINT, DENUNCIATION),
+            {S.accepted},
+            S.verifying,
+        ),
+        _a("hold_dialogue", "Đối thoại", (COMPLAINT,), {S.verifying, S.dialogue}, S.dialogue),
+        _a("extend", "Gia hạn giải quyết", (DENUNCIATION,), {S.verifying}, None),
+        _a(
+            "decide",
+            "Ban hành quyết định / kết luận",
+            (COMPLAINT, DENUNCIATION),
+            {S.verifying, S.dialogue},
+            S.decided,
+        ),
+        _a("send", "Gửi quyết định / kết luận", (COMPLAINT, DENUNCIATION), {S.decided}, S.sent),
+        _a("publish", "Công khai kết luận", (DENUNCIATION,), {S.sent}, S.published),
+        _a("make_final", "Quyết định có hiệu lực", (COMPLAINT,), {S.sent}, S.final),
+        _a("appeal", "Khiếu nại lần hai / khởi kiện", (COMPLAINT,), {S.sent}, S.appealed),
+        _a("enforce", "Tổ chức thực hiện quyết định", (COMPLAINT,), {S.final}, S.enforced),
+        _a("follow_up", "Xử lý sau kết luận, theo dõi", (DENUNCIATION,), {S.published}, S.enforced),
+        _a("answer", "Trả lời kiến nghị, phản ánh", (FEEDBACK,), {S.accepted}, S.answered),
+        _a("suspend", "Tạm đình chỉ", (COMPLAINT, DENUNCIATION), _RUNNING, S.suspended),
+        _a("resume", "Tiếp tục giải quyết", (COMPLAINT, DENUNCIATION), {S.suspended}, None),
+        _a("withdraw_partial", "Rút một phần", (COMPLAINT, DENUNCIATION), _RUNNING, None),
+        _a(
+            "terminate",
+            "Đình chỉ giải quyết",
+            (COMPLAINT, DENUNCIATION),
+            _RUNNING | {S.suspended},
+            S.terminated,
+        ),
+    )
+}
+
+
+class WorkflowError(ValueError):
+    """A step the law does not allow from where the case stands; the message says why."""
+
+
+def allowed_actions(kind: str, state: S) -> list[Action]:
+    """The actions a case of this kind may take from this state, in the table's order."""
+    return [a for a in ACTIONS.values() if kind in a.kinds and state in a.sources]
+
+
+def check(kind: str, state: S, action_name: str, *, round: int = 1) -> Action:
+    """Return the action if allowed, or raise WorkflowError with a Vietnamese reason."""
+    action = ACTIONS.get(action_name)
+    if action is None:
+        raise WorkflowError(f"Thao tác không tồn tại: {action_name}.")
+    if kind not in action.kinds:
+        kinds = {COMPLAINT: "khiếu nại", DENUNCIATION: "tố cáo", FEEDBACK: "kiến nghị, phản ánh"}
+        raise WorkflowError(f"“{action.label}” không áp dụng cho vụ việc {kinds[kind]}.")
+    if state not in action.sources:
+        raise WorkflowError(
+            f"Không thể “{action.label}” khi vụ việc đang ở trạng thái “{S(state).label}”."
+        )
+    return action
+
+
+def transitions(kind: str) -> set[tuple[S, S]]:
+    """Every (from, to) pair that some action allows for a kind, among the states a case of
+    that kind can reach (resume returns to the state held before the suspension)."""
+    pairs: set[tuple[S, S]] = set()
+    for a in allowed_for_kind(kind):
+        for source in a.sources:
+            if a.name == "resume":
+                back_to = _RUNNING if kind == COMPLAINT else _RUNNING - {S.dialogue}
+                pairs.update((source, back) for back in back_to)
+            elif a.target is not None:
+                pairs.add((source, a.target))
+    reachable, frontier = {S.received}, [S.received]
+    while frontier:
+        state = frontier.pop()
+        for source, target in pairs:
+            if source == state and target not in reachable:
+                reachable.add(target)
+                frontier.append(target)
+    return {(a, b) for a, b in pairs if a in reachable}
+
+
+def allowed_for_kind(kind: str) -> list[Action]:
+    return [a for a in ACTIONS.values() if kind in a.kinds]

@@ -1,0 +1,221 @@
+"""Processing a registered petition (xử lý đơn): classify it, then accept, transfer, guide,
+return, file or urge, under the rules of TT 07/2014 and the Law on Denunciations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+
+from complaints.cases import operations as case_ops
+from complaints.cases.models import Case, Deadline
+from complaints.core import audit
+from complaints.core.vocab import PetitionKind
+from complaints.extensions import db
+from complaints.petitions.duplicates import similar_petitions
+from complaints.petitions.models import (
+    IneligibleReason,
+    Petition,
+    PetitionStatus,
+    ProcessingOutcome,
+)
+
+PROCESS_FIELDS = (
+    "status",
+    "eligible",
+    "ineligible_reasons",
+    "competent",
+    "outcome",
+    "outcome_body",
+    "outcome_doc_no",
+    "outcome_date",
+    "processing_note",
+    "case_id",
+)
+# Outcomes that send the matter to another body: its name is required.
+NEEDS_BODY = frozenset(
+    {
+        ProcessingOutcome.transfer,
+        ProcessingOutcome.guide,
+        ProcessingOutcome.return_,
+        ProcessingOutcome.urge,
+    }
+)
+# Outcomes that only a competent unit can take; the others belong to a non-competent one.
+COMPETENT_ONLY = frozenset({ProcessingOutcome.accept})
+NOT_COMPETENT_OUTCOMES = frozenset(
+    {ProcessingOutcome.transfer, ProcessingOutcome.guide, ProcessingOutcome.urge}
+)
+
+
+class ProcessingError(ValueError):
+    """A processing step the rules refuse; `field` names the form field it belongs beside."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass
+class ProcessingInput:
+    eligible: bool
+    competent: bool
+    outcome: str
+    on: date
+    reasons: tuple[str, ...] = ()
+    doc_no: str = ""
+    body: str = ""
+    note: str = ""
+    join_case: Case | None = None
+    case_title: str = ""
+
+
+def allowed_outcomes(petition: Petition, eligible: bool | None, competent: bool | None):
+    """The outcomes the classification leaves open, in the order a handler considers them."""
+    if petition.anonymous and petition.kind != PetitionKind.denunciation:
+        return [ProcessingOutcome.file]  # an anonymous complaint or feedback is filed
+    if eligible is False:
+        return [ProcessingOutcome.guide, ProcessingOutcome.return_, ProcessingOutcome.file]
+    if competent:
+        return [ProcessingOutcome.accept, ProcessingOutcome.file, ProcessingOutcome.return_]
+    return [
+        ProcessingOutcome.transfer,
+        ProcessingOutcome.guide,
+        ProcessingOutcome.urge,
+        ProcessingOutcome.return_,
+        ProcessingOutcome.file,
+    ]
+
+
+def _once_per_content(petition: Petition, outcome: ProcessingOutcome, actor) -> None:
+    """A denunciation is transferred once per content; a sender is guided once per content."""
+    if outcome == ProcessingOutcome.transfer and petition.kind != PetitionKind.denunciation:
+        return
+    if outcome not in (ProcessingOutcome.transfer, ProcessingOutcome.guide):
+        return
+    for match in similar_petitions(petition, None):
+        earlier = match.petition
+        if earlier.outcome == outcome and match.score >= 60:
+            verb = "chuyển" if outcome == ProcessingOutcome.transfer else "hướng dẫn"
+            raise ProcessingError(
+                f"Nội dung này đã được {verb} theo đơn {earlier.register_no}"
+                + (f" ngày {earlier.outcome_date:%d/%m/%Y}" if earlier.outcome_date else "")
+                + f" ({', '.join(match.reasons)}). Theo quy định chỉ {verb} một lần; "
+                "đơn trùng nội dung được lưu.",
+                "outcome",
+            )
+
+
+def process(actor, petition: Petition, data: ProcessingInput, *, expected_version=None) -> Petition:
+    """Record the classification and outcome of a petition; accepting opens or joins a case."""
+    if expected_version is not None and int(expected_version) != petition.version:
+        raise ProcessingError(
+            "Đơn vừa được người khác cập nhật. Hãy tải lại trang để xem thay đổi rồi làm lại.",
+            "version",
+        )
+    if petition.status == PetitionStatus.processed:
+        raise ProcessingError(
+            f"Đơn đã được xử lý ({petition.outcome.label}); không xử lý lại.", "outcome"
+        )
+    try:
+        outcome = ProcessingOutcome(data.outcome)
+        reasons = sorted({IneligibleReason(r).value for r in data.reasons})
+    except ValueError:
+        raise ProcessingError("Hướng xử lý hoặc lý do không hợp lệ.", "outcome") from None
+    if data.on is None:
+        raise ProcessingError("Nhập ngày xử lý.", "on")
+    if data.on < petition.received_date:
+        raise ProcessingError(
+            f"Ngày xử lý không được trước ngày nhận đơn ({petition.received_date:%d/%m/%Y}).",
+            "on",
+        )
+    if not data.eligible and not reasons:
+        raise ProcessingError("Đơn không đủ điều kiện: chọn ít nhất một lý do.", "reasons")
+    allowed = allowed_outcomes(petition, data.eligible, data.competent)
+    if outcome not in allowed:
+        if petition.anonymous and petition.kind != PetitionKind.denunciation:
+            why = "Đơn khiếu nại, kiến nghị nặc danh được lưu, không xử lý."
+        elif not data.eligible:
+            why = "Đơn không đủ điều kiện xử lý không thể thụ lý hoặc chuyển."
+        elif data.competent:
+            why = "Đơn thuộc thẩm quyền: thụ lý, trả lại hoặc lưu đơn."
+        else:
+            why = "Đơn không thuộc thẩm quyền không thể thụ lý: chuyển, hướng dẫn hoặc đôn đốc."
+        raise ProcessingError(why, "outcome")
+    if outcome in NEEDS_BODY and not data.body:
+        raise ProcessingError("Nhập tên cơ quan, đơn vị nhận (chuyển, hướng dẫn, đôn đốc).", "body")
+    if outcome in (ProcessingOutcome.accept, ProcessingOutcome.transfer) and not data.doc_no:
+        raise ProcessingError("Nhập số văn bản (thông báo thụ lý, phiếu chuyển).", "doc_no")
+    _once_per_content(petition, outcome, actor)
+
+    before = audit.snapshot(petition, PROCESS_FIELDS)
+    petition.eligible, petition.ineligible_reasons = data.eligible, reasons
+    petition.competent = data.competent
+    petition.outcome, petition.outcome_body = outcome, data.body
+    petition.outcome_doc_no, petition.outcome_date = data.doc_no, data.on
+    petition.processing_note, petition.processed_by_id = data.note, getattr(actor, "id", None)
+    petition.status = PetitionStatus.processed
+
+    if outcome == ProcessingOutcome.accept:
+        _accept(actor, petition, data)
+    for d in db.session.scalars(sa.select(Deadline).where(Deadline.petition_id == petition.id)):
+        if d.active and d.met_on is None:
+            d.met_on = data.on
+    db.session.flush()
+    b, a = audit.diff(before, audit.snapshot(petition, PROCESS_FIELDS))
+    audit.record(
+        "petition.processed",
+        petition,
+        actor=actor,
+        before=b,
+        after=a,
+        summary=f"Xử lý đơn {petition.register_no}: {outcome.label}",
+    )
+    return petition
+
+
+def _accept(actor, petition: Petition, data: ProcessingInput) -> None:
+    case = data.join_case
+    if case is not None:
+        if case.kind != petition.kind:
+            raise ProcessingError("Vụ việc được chọn khác loại với đơn.", "join_case")
+        if not case.is_open:
+            raise ProcessingError(
+                f"Vụ việc {case.case_no} đã kết thúc; mở vụ việc mới hoặc lưu đơn.", "join_case"
+            )
+        petition.case_id = case.id
+        case_ops._event(
+            case,
+            actor,
+            "petition_joined",
+            None,
+            None,
+            None,
+            on=data.on,
+            note=f"Nhập đơn {petition.register_no} vào vụ việc",
+        )
+        db.session.flush()
+        case_ops.refresh_search_text(case)
+        return
+    title = data.case_title or petition.summary.split("\n")[0][:200]
+    case = case_ops.open_case(
+        actor,
+        unit=petition.unit,
+        kind=petition.kind,
+        field=petition.field,
+        title=title,
+        received_on=petition.received_date,
+        summary=petition.summary,
+    )
+    petition.case_id = case.id
+    db.session.flush()
+    case_ops.perform(
+        actor,
+        case,
+        "accept",
+        case_ops.StepInput(
+            on=data.on, doc_no=data.doc_no, doc_type="Thông báo thụ lý", note=data.note
+        ),
+    )
+    case_ops.refresh_search_text(case)
