@@ -113,6 +113,9 @@ def run_migrations_online():
 
         with context.begin_transaction():
             context.run_migrations()
+        if connection.dialect.name == "sqlite":
+            # Never hand the pool a connection with foreign keys off.
+            connection.invalidate()
 
 
 if context.is_offline_mode():

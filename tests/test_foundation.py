@@ -1,0 +1,140 @@
+"""The foundation: configuration layers, SQLite policy, migrations, the audit chain."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from complaints import create_app
+from complaints.core import audit
+from complaints.core.text import fold, like_pattern
+from complaints.extensions import db as _db
+
+from . import factories
+from .conftest import PG_URL, make_app
+
+
+def test_configuration_layers(tmp_path, monkeypatch):
+    (tmp_path / "config.py").write_text("SECRET_KEY = 'from-instance'\nPAGE_SIZE = 20\n")
+    monkeypatch.setenv("COMPLAINTS_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("COMPLAINTS_PAGE_SIZE", "75")
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    app = create_app()
+    assert app.config["SECRET_KEY"] == "from-instance"
+    assert app.config["PAGE_SIZE"] == 75  # the environment wins, typed as a number
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'complaints.db'}"
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://u:p@127.0.0.1/x")
+    assert create_app().config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg")
+
+
+def test_missing_secret_key_is_a_clear_error(tmp_path, monkeypatch):
+    monkeypatch.setenv("COMPLAINTS_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.delenv("COMPLAINTS_SECRET_KEY", raising=False)
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app()
+
+
+def test_factory_creates_no_tables(tmp_path):
+    app = create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/n.db"})
+    with app.app_context():
+        assert sa.inspect(_db.engine).get_table_names() == []
+
+
+@pytest.mark.skipif(bool(PG_URL), reason="SQLite pragmas")
+def test_sqlite_runs_in_wal_mode_with_foreign_keys(app, db):
+    conn = db.session.connection()
+    assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_migrations_match_the_models(app):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    with app.app_context(), _db.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), _db.metadata)
+    assert diff == []
+
+
+def test_fold_and_like_pattern():
+    assert fold("  Nguyễn   Văn Ă, ĐƯỜNG ") == "nguyen van a, duong"
+    assert like_pattern("50%_x") == "%50\\%\\_x%"
+
+
+def test_audit_chain_verifies_and_names_the_first_broken_event(db, province):
+    for i in range(3):
+        audit.record("test.event", province["province"], summary=f"sự kiện {i}", after={"i": i})
+    assert audit.verify().ok
+    second = db.session.scalars(sa.select(audit.AuditEvent).order_by(audit.AuditEvent.seq)).all()[
+        -2
+    ]
+    db.session.execute(
+        sa.update(audit.AuditEvent).where(audit.AuditEvent.id == second.id).values(summary="sửa")
+    )
+    db.session.expire_all()
+    result = audit.verify()
+    assert not result.ok and result.broken_seq == second.seq and "sửa" in result.reason
+
+
+def test_audit_chain_detects_a_removed_event(db, province):
+    for i in range(3):
+        audit.record("test.event", province["province"], after={"i": i})
+    last = db.session.scalar(sa.select(sa.func.max(audit.AuditEvent.seq)))
+    db.session.execute(sa.delete(audit.AuditEvent).where(audit.AuditEvent.seq == last - 1))
+    db.session.expire_all()
+    result = audit.verify()
+    assert not result.ok and result.broken_seq == last - 1
+    db.session.execute(sa.delete(audit.AuditEvent).where(audit.AuditEvent.seq == last))
+    db.session.expire_all()
+    assert not audit.verify().ok  # removing the newest events is detected by the head
+
+
+def test_audit_verify_command_exit_codes(tmp_path):
+    app = make_app(tmp_path, None)
+    runner = app.test_cli_runner()
+    with app.app_context():
+        unit_code = "AUD"
+        from complaints.units.models import UnitLevel
+        from complaints.units.operations import create_unit
+
+        create_unit(None, code=unit_code, name="Thử", level=UnitLevel.province, parent=None)
+        _db.session.commit()
+    ok = runner.invoke(args=["audit", "verify"])
+    assert ok.exit_code == 0 and "nguyên vẹn" in ok.output
+    with app.app_context():
+        _db.session.execute(sa.update(audit.AuditEvent).values(summary="giả mạo"))
+        _db.session.commit()
+    bad = runner.invoke(args=["audit", "verify"])
+    assert bad.exit_code == 1 and "sự kiện số 1" in bad.output
+
+
+def test_wsgi_module_builds_the_app(monkeypatch, tmp_path):
+    monkeypatch.setenv("COMPLAINTS_SECRET_KEY", "x")
+    monkeypatch.setenv("COMPLAINTS_INSTANCE_PATH", str(tmp_path))
+    import importlib
+
+    import wsgi
+
+    importlib.reload(wsgi)
+    assert wsgi.app.name == "complaints"
+
+
+def test_pages_are_vietnamese_with_security_headers(client):
+    resp = client.get("/login")
+    assert resp.headers["X-Frame-Options"] == "DENY"
+    assert "default-src 'self'" in resp.headers["Content-Security-Policy"]
+    missing = client.get("/khong-co-trang-nay")
+    assert missing.status_code == 404 and "Không tìm thấy" in missing.get_data(as_text=True)
+
+
+def test_unit_scope_is_the_subtree(db, province):
+    from complaints.core.access import in_scope
+    from complaints.units.models import Unit
+
+    user = factories.UserFactory(unit=province["province"])
+    codes = set(db.session.scalars(sa.select(Unit.code).where(in_scope(user, Unit.id))))
+    assert codes == {"HP", "HPTTR", "HPSTNMT", "HPLC", "HPHA"}
+    commune_user = factories.UserFactory(unit=province["commune"])
+    assert set(db.session.scalars(sa.select(Unit.code).where(in_scope(commune_user, Unit.id)))) == {
+        "HPLC"
+    }
