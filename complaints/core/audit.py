@@ -153,9 +153,17 @@ class VerifyResult:
 
 def verify(batch: int = 2000) -> VerifyResult:
     """Walk the chain in order, recomputing every hash; name the first broken event."""
-    prev_hash, expected_seq, checked = GENESIS, 1, 0
     query = sa.select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=batch)
-    for event in db.session.scalars(query):
+    result = db.session.scalars(query)
+    try:
+        return _walk(result)
+    finally:
+        result.close()  # a server-side cursor on PostgreSQL: never leave it open
+
+
+def _walk(events) -> VerifyResult:
+    prev_hash, expected_seq, checked = GENESIS, 1, 0
+    for event in events:
         if event.seq != expected_seq:
             return VerifyResult(False, checked, expected_seq, f"thiếu sự kiện số {expected_seq}")
         if event.prev_hash != prev_hash:
