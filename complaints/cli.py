@@ -22,6 +22,10 @@ def init_app(app: Flask) -> None:
 
     app.cli.add_command(deadline_command)
 
+    from complaints.reports.cli import report_command
+
+    app.cli.add_command(report_command)
+
 
 @click.command("create-user")
 @click.option("--username", required=True)

@@ -10,6 +10,7 @@ from complaints.cases.models import (  # noqa: F401
 )
 from complaints.core.audit import AuditEvent, AuditHead  # noqa: F401
 from complaints.core.numbering import RunningNumber  # noqa: F401
+from complaints.reports.models import ClosedReport, ReportSettings  # noqa: F401
 from complaints.petitions.models import (  # noqa: F401
     Attachment,
     Petition,

@@ -1,0 +1,567 @@
+"""The figure catalogue of DOMAIN.md §9: each figure defined once, by its identifier.
+
+A figure is a record-level predicate on one source (visits, sessions, petitions, cases or
+the petitions of cases) and a measure (count, sum of a column, or distinct count). The same
+definition gives the SQL aggregate that the database computes for every unit in one query per
+source, and the list of records behind the figure (the drill-down on screen).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from complaints.cases.models import Case, CaseState, Deadline, Outcome, TerminationReason
+from complaints.core.numbers import round_decimal
+from complaints.core.vocab import Field, PetitionKind
+from complaints.extensions import db
+from complaints.petitions.models import Petition, PetitionSource, ProcessingOutcome
+from complaints.reception.models import (
+    HostMode,
+    ReceptionSession,
+    SessionKind,
+    SessionStatus,
+    Visit,
+)
+from complaints.reports.periods import Period
+
+Predicate = Callable[[Period], sa.ColumnElement[bool]]
+
+
+@dataclass(frozen=True)
+class Figure:
+    id: str
+    label: str
+    source: str  # visit | session | petition | case | case_petition
+    where: Predicate
+    measure: str = "count"  # count | sum:<column> | distinct
+
+
+def _true(p: Period) -> sa.ColumnElement[bool]:
+    return sa.true()
+
+
+# --- sources: the base set of records a report of a period looks at --------------------------
+
+_resolve_due = (
+    sa.select(Deadline.case_id, sa.func.max(Deadline.due).label("due"))
+    .where(Deadline.step == "resolve", Deadline.active.is_(True), Deadline.case_id.isnot(None))
+    .group_by(Deadline.case_id)
+    .subquery("resolve_due")
+)
+_done_on = sa.func.coalesce(Case.decided_on, Case.closed_on)
+
+
+def _case_base(p: Period) -> sa.ColumnElement[bool]:
+    """Cases within competence during the period: accepted by its end and not finished before
+    its start (carried over + new); merged cases count in the case they joined."""
+    return sa.and_(
+        Case.accepted_on.isnot(None),
+        Case.accepted_on <= p.end,
+        sa.or_(_done_on.is_(None), _done_on >= p.start),
+        Case.state != CaseState.merged,
+    )
+
+
+def _petition_base(p: Period) -> sa.ColumnElement[bool]:
+    """Petitions of the period: received in it, or received before and still unprocessed at
+    its start (kỳ trước chuyển sang)."""
+    return sa.and_(
+        Petition.received_date <= p.end,
+        sa.or_(
+            Petition.received_date >= p.start,
+            Petition.outcome_date.is_(None),
+            Petition.outcome_date >= p.start,
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str
+    select_from: Callable[[], sa.Select]  # the FROM/JOIN part, columns added later
+    unit_column: sa.ColumnElement
+    kind_column: sa.ColumnElement | None
+    base: Predicate
+    model: type
+    date_column: sa.ColumnElement
+
+
+SOURCES: dict[str, Source] = {
+    "visit": Source(
+        "visit",
+        lambda: (
+            sa.select()
+            .select_from(Visit)
+            .join(ReceptionSession, Visit.session_id == ReceptionSession.id)
+        ),
+        Visit.unit_id,
+        Visit.kind,
+        lambda p: Visit.visit_date.between(p.start, p.end),
+        Visit,
+        Visit.visit_date,
+    ),
+    "session": Source(
+        "session",
+        lambda: sa.select().select_from(ReceptionSession),
+        ReceptionSession.unit_id,
+        None,
+        lambda p: sa.and_(
+            ReceptionSession.session_date.between(p.start, p.end),
+            ReceptionSession.status == SessionStatus.held,
+        ),
+        ReceptionSession,
+        ReceptionSession.session_date,
+    ),
+    "petition": Source(
+        "petition",
+        lambda: sa.select().select_from(Petition),
+        Petition.unit_id,
+        Petition.kind,
+        _petition_base,
+        Petition,
+        Petition.received_date,
+    ),
+    "case": Source(
+        "case",
+        lambda: (
+            sa.select().select_from(Case).outerjoin(_resolve_due, _resolve_due.c.case_id == Case.id)
+        ),
+        Case.unit_id,
+        Case.kind,
+        _case_base,
+        Case,
+        Case.accepted_on,
+    ),
+    "case_petition": Source(
+        "case_petition",
+        lambda: sa.select().select_from(Petition).join(Case, Petition.case_id == Case.id),
+        Case.unit_id,
+        Case.kind,
+        _case_base,
+        Petition,
+        Petition.received_date,
+    ),
+}
+
+
+# --- the catalogue ---------------------------------------------------------------------------
+
+
+def _reception(prefix: str, label: str, session_filter) -> list[Figure]:
+    def w(extra=None):
+        def pred(p):
+            parts = [session_filter()] if session_filter else []
+            if extra is not None:
+                parts.append(extra())
+            return sa.and_(sa.true(), *parts)
+
+        return pred
+
+    return [
+        Figure(f"{prefix}.visits", f"Số lượt tiếp{label}", "visit", w()),
+        Figure(f"{prefix}.people", f"Số người được tiếp{label}", "visit", w(), "sum:people_count"),
+        Figure(f"{prefix}.cases", f"Số vụ việc tiếp{label}", "visit", w()),
+        Figure(
+            f"{prefix}.cases_first",
+            f"Vụ việc tiếp lần đầu{label}",
+            "visit",
+            w(lambda: Visit.is_repeat.is_(False)),
+        ),
+        Figure(
+            f"{prefix}.cases_repeat",
+            f"Vụ việc tiếp nhiều lần{label}",
+            "visit",
+            w(lambda: Visit.is_repeat.is_(True)),
+        ),
+        Figure(
+            f"{prefix}.delegations",
+            f"Số đoàn đông người{label}",
+            "visit",
+            w(lambda: Visit.is_delegation.is_(True)),
+        ),
+        Figure(
+            f"{prefix}.delegation_people",
+            f"Số người trong đoàn đông người{label}",
+            "visit",
+            w(lambda: Visit.is_delegation.is_(True)),
+            "sum:people_count",
+        ),
+    ]
+
+
+def _is_regular():
+    return ReceptionSession.kind == SessionKind.regular
+
+
+def _is_leader():
+    return ReceptionSession.kind != SessionKind.regular
+
+
+_eligible = lambda p: sa.and_(  # noqa: E731
+    Petition.outcome_date.isnot(None), Petition.outcome_date <= p.end, Petition.eligible.is_(True)
+)
+_resolved = lambda p: sa.or_(  # noqa: E731
+    Case.decided_on.between(p.start, p.end),
+    sa.and_(
+        Case.termination_reason == TerminationReason.withdrawn,
+        Case.closed_on.between(p.start, p.end),
+    ),
+)
+
+CATALOGUE: list[Figure] = [
+    *_reception("reception", "", None),
+    *_reception("reception.regular", " (thường xuyên)", _is_regular),
+    *_reception("reception.leader", " (lãnh đạo định kỳ, đột xuất)", _is_leader),
+    Figure(
+        "reception.leader.sessions",
+        "Số kỳ lãnh đạo tiếp",
+        "session",
+        lambda p: ReceptionSession.kind != SessionKind.regular,
+    ),
+    Figure(
+        "reception.leader.in_person",
+        "Thủ trưởng trực tiếp tiếp",
+        "session",
+        lambda p: sa.and_(
+            ReceptionSession.kind != SessionKind.regular,
+            ReceptionSession.host_mode == HostMode.in_person,
+        ),
+    ),
+    Figure(
+        "reception.leader.delegated",
+        "Ủy quyền tiếp",
+        "session",
+        lambda p: sa.and_(
+            ReceptionSession.kind != SessionKind.regular,
+            ReceptionSession.host_mode == HostMode.delegated,
+        ),
+    ),
+    # 02/TCD: petitions handed in at reception.
+    Figure(
+        "reception.petitions",
+        "Số đơn nhận qua tiếp công dân",
+        "petition",
+        lambda p: sa.and_(
+            Petition.received_date >= p.start, Petition.source == PetitionSource.reception
+        ),
+    ),
+    *[
+        Figure(
+            f"reception.petitions.by_kind.{k.value}",
+            f"Đơn nhận qua tiếp dân: {k.label}",
+            "petition",
+            lambda p, k=k: sa.and_(
+                Petition.received_date >= p.start,
+                Petition.source == PetitionSource.reception,
+                Petition.kind == k,
+            ),
+        )
+        for k in PetitionKind
+    ],
+    # 01/XLD: petition processing.
+    Figure(
+        "petitions.carried_over",
+        "Đơn kỳ trước chuyển sang",
+        "petition",
+        lambda p: Petition.received_date < p.start,
+    ),
+    Figure(
+        "petitions.received",
+        "Đơn tiếp nhận trong kỳ",
+        "petition",
+        lambda p: Petition.received_date >= p.start,
+    ),
+    Figure("petitions.total", "Tổng số đơn", "petition", _true),
+    Figure(
+        "petitions.processed",
+        "Số đơn đã xử lý",
+        "petition",
+        lambda p: sa.and_(Petition.outcome_date.isnot(None), Petition.outcome_date <= p.end),
+    ),
+    Figure("petitions.eligible", "Đơn đủ điều kiện xử lý", "petition", _eligible),
+    Figure(
+        "petitions.eligible_cases", "Vụ việc đủ điều kiện xử lý", "petition", _eligible, "distinct"
+    ),
+    *[
+        Figure(
+            f"petitions.by_kind.{k.value}",
+            f"Đơn đủ điều kiện: {k.label}",
+            "petition",
+            lambda p, k=k: sa.and_(_eligible(p), Petition.kind == k),
+        )
+        for k in PetitionKind
+    ],
+    *[
+        Figure(
+            f"petitions.by_field.{f.value}",
+            f"Đơn đủ điều kiện: {f.label}",
+            "petition",
+            lambda p, f=f: sa.and_(_eligible(p), Petition.field == f),
+        )
+        for f in Field
+    ],
+    Figure(
+        "petitions.competent",
+        "Đơn thuộc thẩm quyền",
+        "petition",
+        lambda p: sa.and_(_eligible(p), Petition.competent.is_(True)),
+    ),
+    Figure(
+        "petitions.not_competent",
+        "Đơn không thuộc thẩm quyền",
+        "petition",
+        lambda p: sa.and_(_eligible(p), Petition.competent.is_(False)),
+    ),
+    *[
+        Figure(
+            f"petitions.not_competent.{o}",
+            f"Không thuộc thẩm quyền: {label}",
+            "petition",
+            lambda p, o=o: sa.and_(
+                _eligible(p),
+                Petition.competent.is_(False),
+                Petition.outcome == ProcessingOutcome(o),
+            ),
+        )
+        for o, label in (("guide", "hướng dẫn"), ("transfer", "chuyển đơn"), ("urge", "đôn đốc"))
+    ],
+    # KQGQ: results within competence.
+    Figure(
+        "competent.petitions", "Số đơn thuộc thẩm quyền (vụ việc trong kỳ)", "case_petition", _true
+    ),
+    Figure("competent.cases", "Số vụ việc thuộc thẩm quyền", "case", _true),
+    Figure(
+        "competent.cases_carried_over",
+        "Vụ việc kỳ trước chuyển sang",
+        "case",
+        lambda p: Case.accepted_on < p.start,
+    ),
+    Figure(
+        "competent.cases_new",
+        "Vụ việc thụ lý mới trong kỳ",
+        "case",
+        lambda p: Case.accepted_on >= p.start,
+    ),
+    Figure("competent.resolved", "Số vụ việc đã giải quyết", "case", _resolved),
+    *[
+        Figure(
+            f"competent.outcomes.{o.value}",
+            f"Kết quả: {o.label}",
+            "case",
+            lambda p, o=o: sa.and_(Case.decided_on.between(p.start, p.end), Case.outcome == o),
+        )
+        for o in Outcome
+    ],
+    Figure(
+        "competent.outcomes.withdrawn",
+        "Rút đơn",
+        "case",
+        lambda p: sa.and_(
+            Case.decided_on.is_(None),
+            Case.termination_reason == TerminationReason.withdrawn,
+            Case.closed_on.between(p.start, p.end),
+        ),
+    ),
+    # A case without a stored resolution deadline (imported history) counts as on time.
+    Figure(
+        "competent.on_time",
+        "Giải quyết đúng hạn",
+        "case",
+        lambda p: sa.and_(
+            _resolved(p), sa.or_(_resolve_due.c.due.is_(None), _done_on <= _resolve_due.c.due)
+        ),
+    ),
+    Figure(
+        "competent.late",
+        "Giải quyết quá hạn",
+        "case",
+        lambda p: sa.and_(_resolved(p), _done_on > _resolve_due.c.due),
+    ),
+    Figure(
+        "competent.unresolved",
+        "Vụ việc chưa giải quyết xong",
+        "case",
+        lambda p: sa.not_(_resolved(p)),
+    ),
+]
+FIGURES: dict[str, Figure] = {f.id: f for f in CATALOGUE}
+assert len(FIGURES) == len(CATALOGUE), "duplicate figure id"
+
+DERIVED = {"competent.resolution_rate": "Tỷ lệ giải quyết (%)"}
+LABELS = {**{f.id: f.label for f in CATALOGUE}, **DERIVED}
+
+
+def _aggregate(fig: Figure, period: Period) -> sa.ColumnElement:
+    pred = fig.where(period)
+    if fig.measure == "count":
+        return sa.func.sum(sa.case((pred, 1), else_=0))
+    if fig.measure == "distinct":
+        matter = sa.func.coalesce(Petition.case_id, -Petition.id)
+        return sa.func.count(sa.distinct(sa.case((pred, matter), else_=None)))
+    column = getattr(SOURCES[fig.source].model, fig.measure.split(":", 1)[1])
+    return sa.func.sum(sa.case((pred, column), else_=0))
+
+
+def _scoped(source: Source, query: sa.Select, unit_ids, period: Period, kinds) -> sa.Select:
+    query = query.where(source.unit_column.in_(unit_ids), source.base(period))
+    if kinds and source.kind_column is not None:
+        query = query.where(source.kind_column.in_([PetitionKind(k) for k in kinds]))
+    return query
+
+
+def compute_by_unit(
+    figure_ids: Iterable[str], unit_ids, period: Period, kinds: Iterable[str] | None = None
+) -> dict[int, dict[str, int]]:
+    """Every figure for every unit of `unit_ids` (a list or a subquery): one query per source,
+    aggregated by the database and grouped by unit."""
+    kinds = tuple(kinds or ())
+    by_source: dict[str, list[Figure]] = {}
+    for fid in figure_ids:
+        if fid in FIGURES:
+            by_source.setdefault(FIGURES[fid].source, []).append(FIGURES[fid])
+    result: dict[int, dict[str, int]] = {}
+    for name, figs in by_source.items():
+        source = SOURCES[name]
+        columns = [_aggregate(f, period).label(f"f{i}") for i, f in enumerate(figs)]
+        query = source.select_from().add_columns(source.unit_column.label("unit_id"), *columns)
+        query = _scoped(source, query, unit_ids, period, kinds).group_by(source.unit_column)
+        for row in db.session.execute(query):
+            values = result.setdefault(row.unit_id, {})
+            for i, f in enumerate(figs):
+                values[f.id] = int(row[i + 1] or 0)
+    return result
+
+
+def records_query(figure_id: str, unit_ids, period: Period, kinds: Iterable[str] | None = None):
+    """The records behind a figure, as a select of its source model (for the drill-down)."""
+    fig = FIGURES[figure_id]
+    source = SOURCES[fig.source]
+    query = source.select_from().add_columns(source.model).where(fig.where(period))
+    query = _scoped(source, query, unit_ids, period, tuple(kinds or ()))
+    return query.order_by(source.date_column, source.model.id)
+
+
+# --- derived figures -------------------------------------------------------------------------
+
+ROUNDING_MODES = {
+    "half_up_2": (2, "half_up"),
+    "half_up_1": (1, "half_up"),
+    "half_up_0": (0, "half_up"),
+    "truncate_2": (2, "truncate"),
+    "truncate_1": (1, "truncate"),
+}
+
+
+@dataclass(frozen=True)
+class RateSettings:
+    basis: str = "cases"  # cases | petitions
+    rounding: str = "half_up_2"
+
+
+def resolution_rate(values: dict[str, int], settings: RateSettings) -> Decimal | None:
+    """Resolved over competent, in %, rounded the unit's way (never half-to-even)."""
+    if settings.basis == "petitions":
+        num, den = (
+            values.get("competent.resolved_petitions", 0),
+            values.get("competent.petitions", 0),
+        )
+    else:
+        num, den = values.get("competent.resolved", 0), values.get("competent.cases", 0)
+    if not den:
+        return None
+    places, mode = ROUNDING_MODES[settings.rounding]
+    return round_decimal(Decimal(num) * 100 / Decimal(den), places, mode)
+
+
+# Petition-based rate: petitions of the resolved cases.
+FIGURES["competent.resolved_petitions"] = Figure(
+    "competent.resolved_petitions", "Số đơn của vụ việc đã giải quyết", "case_petition", _resolved
+)
+LABELS["competent.resolved_petitions"] = FIGURES["competent.resolved_petitions"].label
+
+
+@dataclass(frozen=True)
+class Identity:
+    label: str
+    left: tuple[str, ...]
+    right: tuple[str, ...]
+
+
+IDENTITIES: list[Identity] = [
+    Identity(
+        "Đơn kỳ trước + đơn trong kỳ = tổng số đơn",
+        ("petitions.carried_over", "petitions.received"),
+        ("petitions.total",),
+    ),
+    Identity(
+        "Tổng đơn theo loại = đơn đủ điều kiện",
+        tuple(f"petitions.by_kind.{k.value}" for k in PetitionKind),
+        ("petitions.eligible",),
+    ),
+    Identity(
+        "Thuộc thẩm quyền + không thuộc thẩm quyền = đơn đủ điều kiện",
+        ("petitions.competent", "petitions.not_competent"),
+        ("petitions.eligible",),
+    ),
+    Identity(
+        "Hướng dẫn + chuyển đơn + đôn đốc = đơn không thuộc thẩm quyền",
+        (
+            "petitions.not_competent.guide",
+            "petitions.not_competent.transfer",
+            "petitions.not_competent.urge",
+        ),
+        ("petitions.not_competent",),
+    ),
+    Identity(
+        "Đúng + đúng một phần + sai + rút = đã giải quyết",
+        (
+            "competent.outcomes.upheld",
+            "competent.outcomes.partly_upheld",
+            "competent.outcomes.rejected",
+            "competent.outcomes.withdrawn",
+        ),
+        ("competent.resolved",),
+    ),
+    Identity(
+        "Đúng hạn + quá hạn = đã giải quyết",
+        ("competent.on_time", "competent.late"),
+        ("competent.resolved",),
+    ),
+    Identity(
+        "Vụ việc kỳ trước + thụ lý mới = vụ việc thuộc thẩm quyền",
+        ("competent.cases_carried_over", "competent.cases_new"),
+        ("competent.cases",),
+    ),
+]
+
+
+@dataclass
+class IdentityCheck:
+    identity: Identity
+    left: int
+    right: int
+    row_label: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.left == self.right
+
+
+def check_identities(values: dict[str, int], row_label: str = "") -> list[IdentityCheck]:
+    """Each identity whose figures are all present, with both sides' sums."""
+    checks = []
+    for ident in IDENTITIES:
+        if all(f in values for f in (*ident.left, *ident.right)):
+            checks.append(
+                IdentityCheck(
+                    ident,
+                    sum(values[f] for f in ident.left),
+                    sum(values[f] for f in ident.right),
+                    row_label,
+                )
+            )
+    return checks

@@ -1,0 +1,121 @@
+"""Reports as .xlsx laid out like the official forms: title block, two header rows with
+merged group cells, a row per sub-unit and the total; numbers stored as numbers."""
+
+from __future__ import annotations
+
+from io import BytesIO
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.utils import get_column_letter
+
+from complaints.reports.figures import ROUNDING_MODES
+from complaints.reports.service import Report
+
+THIN = Side(style="thin")
+BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+
+
+def to_xlsx(report: Report) -> bytes:
+    """The report as an Excel workbook (bytes)."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = report.layout.code if report.layout else "Tom tat"
+    columns = report.layout.columns if report.layout else []
+    width = len(columns) + 2
+    last = get_column_letter(width)
+    ws.merge_cells(f"A1:{get_column_letter(max(width // 2, 2))}1")
+    ws["A1"] = report.unit.name.upper()
+    ws["A1"].font = Font(bold=True)
+    ws.merge_cells(f"A2:{last}2")
+    ws["A2"] = (report.layout.official_code + " - " if report.layout else "") + (
+        report.layout.title.upper() if report.layout else "BÁO CÁO TÓM TẮT"
+    )
+    ws["A2"].font = Font(bold=True, size=13)
+    ws["A2"].alignment = CENTER
+    ws.merge_cells(f"A3:{last}3")
+    ws["A3"] = (
+        f"Số liệu từ ngày {report.period.start:%d/%m/%Y} đến ngày {report.period.end:%d/%m/%Y}"
+    )
+    ws["A3"].alignment = CENTER
+    if not report.layout:
+        ws["A5"] = report.headline
+        ws["A5"].alignment = Alignment(wrap_text=True, vertical="top")
+        ws.merge_cells(f"A5:{get_column_letter(10)}9")
+        return _save(wb)
+
+    top, sub = 5, 6
+    for col, title in ((1, "STT"), (2, "Đơn vị")):
+        ws.cell(top, col, title)
+        ws.merge_cells(start_row=top, start_column=col, end_row=sub, end_column=col)
+    # Group headers merged across their columns; a column without group spans both rows.
+    c = 3
+    while c - 3 < len(columns):
+        column = columns[c - 3]
+        if not column.group:
+            ws.cell(top, c, column.header)
+            ws.merge_cells(start_row=top, start_column=c, end_row=sub, end_column=c)
+            c += 1
+            continue
+        span = 1
+        while c - 3 + span < len(columns) and columns[c - 3 + span].group == column.group:
+            span += 1
+        ws.cell(top, c, column.group)
+        if span > 1:
+            ws.merge_cells(start_row=top, start_column=c, end_row=top, end_column=c + span - 1)
+        for k in range(span):
+            ws.cell(sub, c + k, columns[c - 3 + k].header)
+        c += span
+    numbering = sub + 1  # the column numbers row, as official forms print (1), (2)...
+    for col in range(1, width + 1):
+        ws.cell(numbering, col, f"({col})")
+    places = ROUNDING_MODES[report.settings.rounding][0]
+    rate_format = "0" if places == 0 else "0." + "0" * places
+    data_rows = report.rows if report.with_subunits else []
+    r = numbering + 1
+    for i, row in enumerate([*data_rows, report.total], start=1):
+        is_total = row.unit is None
+        ws.cell(r, 1, "" if is_total else i)
+        ws.cell(r, 2, row.label)
+        for k, column in enumerate(columns):
+            value = row.value(column.figure)
+            cell = ws.cell(
+                r,
+                3 + k,
+                float(value) if column.figure.endswith("rate") and value is not None else value,
+            )
+            if column.figure.endswith("rate"):
+                cell.number_format = rate_format
+            else:
+                cell.number_format = "#,##0"
+        if is_total:
+            for col in range(1, width + 1):
+                ws.cell(r, col).font = Font(bold=True)
+        r += 1
+    for row in ws.iter_rows(min_row=top, max_row=r - 1, max_col=width):
+        for cell in row:
+            cell.border = BOX
+            if cell.row <= numbering:
+                cell.alignment = CENTER
+                cell.font = Font(bold=True)
+    ws.column_dimensions["A"].width = 6
+    ws.column_dimensions["B"].width = 36
+    for col in range(3, width + 1):
+        ws.column_dimensions[get_column_letter(col)].width = 12
+    failing = report.failing_checks
+    if failing:
+        r += 1
+        ws.cell(r, 1, "Cảnh báo: số liệu chưa khớp").font = Font(bold=True, color="B71C1C")
+        for check in failing:
+            r += 1
+            ws.cell(
+                r, 2, f"{check.row_label}: {check.identity.label} ({check.left} ≠ {check.right})"
+            )
+    return _save(wb)
+
+
+def _save(wb: Workbook) -> bytes:
+    out = BytesIO()
+    wb.save(out)
+    return out.getvalue()
