@@ -514,7 +514,7 @@ def test_cli_json_text_and_xlsx(fixture, app, tmp_path, db):
     assert x.exit_code == 0, x.output
     ws = load_workbook(target).active
     assert any("C5" in str(r) or r.min_row == 5 for r in ws.merged_cells.ranges)
-    total_row = [row for row in ws.iter_rows(values_only=True) if row[1] == "Tổng cộng"][0]
+    total_row = next(row for row in ws.iter_rows(values_only=True) if row[1] == "Tổng cộng")
     assert 4 in total_row and 75.0 in total_row  # numbers stored as numbers
     bad = runner.invoke(
         args=[

@@ -107,7 +107,7 @@ def build_haiphong(db):
     s.execute(sa.insert(Visit), [{**visits[0], "visit_date": date(2019, 9, 15)}])
 
     # Cases of the city's own competence: 72 carried over, 200 new; 240 resolved.
-    case_rows, n = [], 0
+    case_rows = []
     for i in range(272):
         carried = i < 72
         accepted = date(2018, 11, 20) if carried else _day(i)
@@ -115,7 +115,7 @@ def build_haiphong(db):
         decided = min(accepted + timedelta(days=25), date(2019, 9, 14)) if resolved else None
         if decided and decided < START:
             decided = START + timedelta(days=i)
-        n += 1
+        n = i + 1
         case_rows.append(
             dict(
                 unit_id=hp.id,
