@@ -10,7 +10,7 @@ from complaints.cases.models import (  # noqa: F401
 )
 from complaints.core.audit import AuditEvent, AuditHead  # noqa: F401
 from complaints.core.numbering import RunningNumber  # noqa: F401
-from complaints.reports.models import ClosedReport, ReportSettings  # noqa: F401
+from complaints.obligations.models import ReceptionRule  # noqa: F401
 from complaints.petitions.models import (  # noqa: F401
     Attachment,
     Petition,
@@ -18,4 +18,5 @@ from complaints.petitions.models import (  # noqa: F401
     RegisterCounter,
 )
 from complaints.reception.models import ReceptionSession, Visit, VisitPerson  # noqa: F401
+from complaints.reports.models import ClosedReport, ReportSettings  # noqa: F401
 from complaints.units.models import Unit  # noqa: F401

@@ -319,6 +319,7 @@ class ApologyLetter(db.Model):
 
     case: Mapped[Case] = relationship()
     deadline: Mapped[Deadline] = relationship()
+    unit: Mapped[Unit] = relationship()
 
 
 class CalendarOverride(db.Model):

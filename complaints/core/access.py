@@ -44,6 +44,21 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "petition.view": frozenset(Role) - {Role.admin},
     "petition.register": frozenset({Role.reception_officer, Role.petition_handler}),
     "petition.edit": frozenset({Role.petition_handler}),
+    "petition.process": frozenset({Role.petition_handler, Role.leader}),
+    "case.view": frozenset(Role) - {Role.admin},
+    "case.work": frozenset({Role.case_handler, Role.petition_handler, Role.leader}),
+    "case.assign": frozenset({Role.leader}),
+    "case.merge": frozenset({Role.leader, Role.petition_handler}),
+    "calendar.manage": frozenset({Role.admin}),
+    "notice.print": frozenset(
+        {Role.reception_officer, Role.petition_handler, Role.case_handler, Role.leader}
+    ),
+    "report.view": frozenset({Role.report_maker, Role.leader}),
+    "report.close": frozenset({Role.report_maker}),
+    "report.settings": frozenset({Role.report_maker, Role.admin}),
+    "dashboard.view": frozenset({Role.leader, Role.report_maker}),
+    "obligations.view": frozenset({Role.leader, Role.report_maker, Role.reception_officer}),
+    "obligations.manage": frozenset({Role.leader, Role.admin}),
     "units.manage": frozenset({Role.admin}),
     "users.manage": frozenset({Role.admin}),
 }

@@ -8,6 +8,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from complaints.auth.models import User
+from complaints.cases.models import Case
+from complaints.core.access import can_see_denouncer, has_permission, unit_in_scope
 from complaints.core.db import LabelledEnum, TimestampMixin, UTCDateTime, enum_column, utcnow
 from complaints.core.vocab import Field, PetitionKind
 from complaints.extensions import db
@@ -58,9 +60,58 @@ FORWARDED_SOURCES = frozenset(
 
 class PetitionStatus(LabelledEnum):
     registered = "registered"
+    processed = "processed"
 
 
-PetitionStatus.LABELS = {"registered": "Đã vào sổ, chờ xử lý"}
+PetitionStatus.LABELS = {"registered": "Đã vào sổ, chờ xử lý", "processed": "Đã xử lý"}
+
+
+class ProcessingOutcome(LabelledEnum):
+    """What the handler decides for a registered petition (TT 07/2014 Art 6-12)."""
+
+    accept = "accept"
+    transfer = "transfer"
+    guide = "guide"
+    return_ = "return"
+    file = "file"
+    urge = "urge"
+
+
+ProcessingOutcome.LABELS = {
+    "accept": "Thụ lý (thuộc thẩm quyền)",
+    "transfer": "Chuyển đơn đến cơ quan có thẩm quyền",
+    "guide": "Hướng dẫn người gửi đơn",
+    "return": "Trả lại đơn (chuyển đến không đúng thẩm quyền)",
+    "file": "Lưu đơn, không xử lý",
+    "urge": "Đôn đốc cơ quan cấp dưới giải quyết",
+}
+
+
+class IneligibleReason(LabelledEnum):
+    """Why a petition is not eligible for processing (TT 07/2014 Art 6; LKN Art 11)."""
+
+    not_vietnamese = "not_vietnamese"
+    no_date = "no_date"
+    no_identity = "no_identity"
+    no_signature = "no_signature"
+    unclear = "unclear"
+    already_processed = "already_processed"
+    out_of_time = "out_of_time"
+    anonymous = "anonymous"
+    several_contents = "several_contents"
+
+
+IneligibleReason.LABELS = {
+    "not_vietnamese": "Không dùng tiếng Việt",
+    "no_date": "Không ghi ngày, tháng, năm viết đơn",
+    "no_identity": "Không ghi họ tên, địa chỉ người viết đơn",
+    "no_signature": "Không có chữ ký hoặc điểm chỉ",
+    "unclear": "Không rõ nội dung, đối tượng bị khiếu nại, tố cáo",
+    "already_processed": "Đã được xử lý, giải quyết theo quy định",
+    "out_of_time": "Hết thời hiệu khiếu nại",
+    "anonymous": "Đơn nặc danh, mạo danh",
+    "several_contents": "Có nhiều nội dung: hướng dẫn tách đơn",
+}
 
 
 class Petition(TimestampMixin, db.Model):
@@ -86,13 +137,33 @@ class Petition(TimestampMixin, db.Model):
     status: Mapped[PetitionStatus] = enum_column(
         PetitionStatus, "petition_status", default=PetitionStatus.registered
     )
+    # fold() of the register number, forwarding letter, senders (names, identity numbers,
+    # addresses) and summary: what the search box matches, diacritics ignored.
     search_text: Mapped[str] = mapped_column(sa.Text, default="")
+    # The same without the senders: all that may be matched on a denunciation by users who may
+    # not see who denounced (LTC Art 47), so a name never finds a denouncer's petition for them.
+    public_search_text: Mapped[str] = mapped_column(sa.Text, default="")
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     version: Mapped[int] = mapped_column(default=1)
+    # Processing (xử lý đơn): classification and the outcome, with the document carrying it.
+    eligible: Mapped[bool | None]
+    ineligible_reasons: Mapped[list] = mapped_column(sa.JSON, default=list)
+    competent: Mapped[bool | None]
+    outcome: Mapped[ProcessingOutcome | None] = enum_column(
+        ProcessingOutcome, "processing_outcome", nullable=True
+    )
+    outcome_body: Mapped[str] = mapped_column(sa.String(255), default="")
+    outcome_doc_no: Mapped[str] = mapped_column(sa.String(64), default="")
+    outcome_date: Mapped[date | None]
+    processing_note: Mapped[str] = mapped_column(sa.Text, default="")
+    processed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    case_id: Mapped[int | None] = mapped_column(sa.ForeignKey("case_file.id"), index=True)
 
     unit: Mapped[Unit] = relationship()
     visit: Mapped[Visit | None] = relationship()
-    created_by: Mapped[User | None] = relationship()
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    processed_by: Mapped[User | None] = relationship(foreign_keys=[processed_by_id])
+    case: Mapped[Case | None] = relationship("Case", foreign_keys=[case_id])
     senders: Mapped[list[PetitionSender]] = relationship(
         back_populates="petition",
         order_by="PetitionSender.position",
@@ -118,6 +189,20 @@ class Petition(TimestampMixin, db.Model):
     def is_group(self) -> bool:
         """Many signatories (≥5): TT 07/2014 Art 6 classifies it apart."""
         return self.signatory_count >= 5
+
+    @property
+    def is_forwarded(self) -> bool:
+        return self.source in FORWARDED_SOURCES
+
+    def can_see_identity(self, user) -> bool:
+        """Senders, their papers and the scans are shown unless they are a protected denouncer."""
+        return not self.is_denunciation or can_see_denouncer(user)
+
+    def can_edit(self, user) -> bool:
+        """Petition handlers and registering officers edit the petitions of their units."""
+        return (
+            has_permission(user, "petition.edit") or has_permission(user, "petition.register")
+        ) and unit_in_scope(user, self.unit)
 
 
 class PetitionSender(db.Model):

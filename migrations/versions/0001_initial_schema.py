@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 19:26:44.827461
+Create Date: 2026-11-23 19:59:44.586501
 
 """
 from alembic import op
@@ -23,6 +23,12 @@ def upgrade():
     sa.Column('seq', sa.Integer(), nullable=False),
     sa.Column('hash', sa.String(length=64), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_head'))
+    )
+    op.create_table('calendar_override',
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('working', sa.Boolean(), nullable=False),
+    sa.Column('note', sa.String(length=255), nullable=False),
+    sa.PrimaryKeyConstraint('day', name=op.f('pk_calendar_override'))
     )
     op.create_table('unit',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -50,6 +56,27 @@ def upgrade():
     sa.Column('last_seq', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['unit_id'], ['unit.id'], name=op.f('fk_register_counter_unit_id_unit')),
     sa.PrimaryKeyConstraint('unit_id', 'year', name=op.f('pk_register_counter'))
+    )
+    op.create_table('report_settings',
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('rate_basis', sa.String(length=12), nullable=False),
+    sa.Column('rate_kinds', sa.String(length=30), nullable=False),
+    sa.Column('rounding', sa.String(length=12), nullable=False),
+    sa.Column('cutoff_day', sa.Integer(), nullable=False),
+    sa.Column('feedback_days', sa.Integer(), nullable=False),
+    sa.CheckConstraint("rate_basis IN ('cases', 'petitions')", name=op.f('ck_report_settings_rate_basis')),
+    sa.CheckConstraint("rate_kinds IN ('both', 'complaint', 'denunciation')", name=op.f('ck_report_settings_rate_kinds')),
+    sa.CheckConstraint('cutoff_day BETWEEN 1 AND 31', name=op.f('ck_report_settings_cutoff_day')),
+    sa.ForeignKeyConstraint(['unit_id'], ['unit.id'], name=op.f('fk_report_settings_unit_id_unit')),
+    sa.PrimaryKeyConstraint('unit_id', name=op.f('pk_report_settings'))
+    )
+    op.create_table('running_number',
+    sa.Column('series', sa.String(length=20), nullable=False),
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('year', sa.Integer(), nullable=False),
+    sa.Column('last_value', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['unit_id'], ['unit.id'], name=op.f('fk_running_number_unit_id_unit')),
+    sa.PrimaryKeyConstraint('series', 'unit_id', 'year', name=op.f('pk_running_number'))
     )
     op.create_table('user_account',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -93,6 +120,112 @@ def upgrade():
         batch_op.create_index('ix_audit_event_entity', ['entity_type', 'entity_id', 'seq'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_event_unit_id'), ['unit_id'], unique=False)
 
+    op.create_table('case_file',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('case_no', sa.String(length=40), nullable=False),
+    sa.Column('kind', sa.Enum('complaint', 'denunciation', 'feedback', name='case_kind', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('round', sa.Integer(), nullable=False),
+    sa.Column('field', sa.Enum('land', 'housing', 'policy', 'civil_service', 'environment', 'judiciary', 'corruption', 'party', 'other', name='case_field', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('title', sa.String(length=255), nullable=False),
+    sa.Column('summary', sa.Text(), nullable=False),
+    sa.Column('state', sa.Enum('received', 'accepted', 'not_accepted', 'transferred', 'verifying', 'dialogue', 'decided', 'sent', 'published', 'final', 'appealed', 'enforced', 'answered', 'suspended', 'terminated', 'merged', name='case_state', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('state_before_suspension', sa.Enum('received', 'accepted', 'not_accepted', 'transferred', 'verifying', 'dialogue', 'decided', 'sent', 'published', 'final', 'appealed', 'enforced', 'answered', 'suspended', 'terminated', 'merged', name='case_state_before_suspension', native_enum=False, create_constraint=True, length=32), nullable=True),
+    sa.Column('received_on', sa.Date(), nullable=False),
+    sa.Column('accepted_on', sa.Date(), nullable=True),
+    sa.Column('accept_doc_no', sa.String(length=64), nullable=False),
+    sa.Column('assigned_unit_id', sa.Integer(), nullable=True),
+    sa.Column('assignee_id', sa.Integer(), nullable=True),
+    sa.Column('complexity', sa.Enum('normal', 'complex', 'especially_complex', name='complexity', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('complexity_criteria', sa.JSON(), nullable=False),
+    sa.Column('remote_area', sa.Boolean(), nullable=False),
+    sa.Column('extensions', sa.Integer(), nullable=False),
+    sa.Column('suspended_on', sa.Date(), nullable=True),
+    sa.Column('suspended_days', sa.Integer(), nullable=False),
+    sa.Column('resumed_on', sa.Date(), nullable=True),
+    sa.Column('outcome', sa.Enum('upheld', 'partly_upheld', 'rejected', name='case_outcome', native_enum=False, create_constraint=True, length=32), nullable=True),
+    sa.Column('decided_on', sa.Date(), nullable=True),
+    sa.Column('decision_no', sa.String(length=64), nullable=False),
+    sa.Column('decision_summary', sa.Text(), nullable=False),
+    sa.Column('sent_on', sa.Date(), nullable=True),
+    sa.Column('published_on', sa.Date(), nullable=True),
+    sa.Column('closed_on', sa.Date(), nullable=True),
+    sa.Column('termination_reason', sa.Enum('withdrawn', 'accused_died', 'already_judged', 'other', name='termination_reason', native_enum=False, create_constraint=True, length=32), nullable=True),
+    sa.Column('withdrawn_contents', sa.JSON(), nullable=False),
+    sa.Column('money_to_recover', sa.Numeric(precision=18, scale=0), nullable=False),
+    sa.Column('money_to_return', sa.Numeric(precision=18, scale=0), nullable=False),
+    sa.Column('land_to_recover_m2', sa.Numeric(precision=14, scale=1), nullable=False),
+    sa.Column('land_to_return_m2', sa.Numeric(precision=14, scale=1), nullable=False),
+    sa.Column('people_to_discipline', sa.Integer(), nullable=False),
+    sa.Column('money_recovered', sa.Numeric(precision=18, scale=0), nullable=False),
+    sa.Column('land_recovered_m2', sa.Numeric(precision=14, scale=1), nullable=False),
+    sa.Column('parent_case_id', sa.Integer(), nullable=True),
+    sa.Column('merged_into_id', sa.Integer(), nullable=True),
+    sa.Column('search_text', sa.Text(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("state <> 'decided' OR outcome IS NOT NULL OR kind = 'feedback'", name=op.f('ck_case_file_decided_has_outcome')),
+    sa.CheckConstraint("state <> 'suspended' OR suspended_on IS NOT NULL", name=op.f('ck_case_file_suspended_has_date')),
+    sa.CheckConstraint('accepted_on IS NULL OR accepted_on >= received_on', name=op.f('ck_case_file_accepted_after_received')),
+    sa.CheckConstraint('decided_on IS NULL OR accepted_on IS NULL OR decided_on >= accepted_on', name=op.f('ck_case_file_decided_after_accepted')),
+    sa.CheckConstraint('round IN (1, 2)', name=op.f('ck_case_file_round_1_or_2')),
+    sa.ForeignKeyConstraint(['assigned_unit_id'], ['unit.id'], name=op.f('fk_case_file_assigned_unit_id_unit')),
+    sa.ForeignKeyConstraint(['assignee_id'], ['user_account.id'], name=op.f('fk_case_file_assignee_id_user_account')),
+    sa.ForeignKeyConstraint(['merged_into_id'], ['case_file.id'], name=op.f('fk_case_file_merged_into_id_case_file')),
+    sa.ForeignKeyConstraint(['parent_case_id'], ['case_file.id'], name=op.f('fk_case_file_parent_case_id_case_file')),
+    sa.ForeignKeyConstraint(['unit_id'], ['unit.id'], name=op.f('fk_case_file_unit_id_unit')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_case_file')),
+    sa.UniqueConstraint('case_no', name=op.f('uq_case_file_case_no'))
+    )
+    with op.batch_alter_table('case_file', schema=None) as batch_op:
+        batch_op.create_index('ix_case_file_assigned_unit', ['assigned_unit_id', 'state'], unique=False)
+        batch_op.create_index(batch_op.f('ix_case_file_assignee_id'), ['assignee_id'], unique=False)
+        batch_op.create_index('ix_case_file_unit_state', ['unit_id', 'state'], unique=False)
+
+    op.create_table('closed_report',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('form', sa.String(length=12), nullable=False),
+    sa.Column('start', sa.Date(), nullable=False),
+    sa.Column('end', sa.Date(), nullable=False),
+    sa.Column('with_subunits', sa.Boolean(), nullable=False),
+    sa.Column('data', sa.JSON(), nullable=False),
+    sa.Column('closed_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('closed_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['closed_by_id'], ['user_account.id'], name=op.f('fk_closed_report_closed_by_id_user_account')),
+    sa.ForeignKeyConstraint(['unit_id'], ['unit.id'], name=op.f('fk_closed_report_unit_id_unit')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_closed_report')),
+    sa.UniqueConstraint('unit_id', 'form', 'start', 'end', 'with_subunits', name='period')
+    )
+    op.create_table('reception_rule',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('rule_type', sa.Enum('nth_weekday', 'month_days', 'weekly', name='reception_rule_type', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('weekday', sa.Integer(), nullable=True),
+    sa.Column('weeks', sa.JSON(), nullable=False),
+    sa.Column('days', sa.JSON(), nullable=False),
+    sa.Column('place', sa.String(length=255), nullable=False),
+    sa.Column('host_name', sa.String(length=120), nullable=False),
+    sa.Column('host_title', sa.String(length=120), nullable=False),
+    sa.Column('host_mode', sa.Enum('in_person', 'delegated', name='reception_rule_host_mode', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('valid_from', sa.Date(), nullable=False),
+    sa.Column('valid_to', sa.Date(), nullable=True),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("rule_type = 'month_days' OR weekday IS NOT NULL", name=op.f('ck_reception_rule_weekday_required')),
+    sa.CheckConstraint('valid_to IS NULL OR valid_to >= valid_from', name=op.f('ck_reception_rule_valid_range')),
+    sa.CheckConstraint('weekday IS NULL OR weekday BETWEEN 0 AND 6', name=op.f('ck_reception_rule_weekday_range')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'], name=op.f('fk_reception_rule_created_by_id_user_account')),
+    sa.ForeignKeyConstraint(['unit_id'], ['unit.id'], name=op.f('fk_reception_rule_unit_id_unit')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_reception_rule'))
+    )
+    with op.batch_alter_table('reception_rule', schema=None) as batch_op:
+        batch_op.create_index('ix_reception_rule_unit_valid', ['unit_id', 'valid_from'], unique=False)
+
     op.create_table('reception_session',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('unit_id', sa.Integer(), nullable=False),
@@ -129,6 +262,26 @@ def upgrade():
     sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_user_role_user_id_user_account'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('user_id', 'role', name=op.f('pk_user_role'))
     )
+    op.create_table('case_event',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('action', sa.String(length=40), nullable=False),
+    sa.Column('from_state', sa.String(length=32), nullable=True),
+    sa.Column('to_state', sa.String(length=32), nullable=True),
+    sa.Column('occurred_on', sa.Date(), nullable=False),
+    sa.Column('doc_type', sa.String(length=80), nullable=False),
+    sa.Column('doc_no', sa.String(length=64), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('data', sa.JSON(), nullable=False),
+    sa.Column('actor_id', sa.Integer(), nullable=True),
+    sa.Column('recorded_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['actor_id'], ['user_account.id'], name=op.f('fk_case_event_actor_id_user_account')),
+    sa.ForeignKeyConstraint(['case_id'], ['case_file.id'], name=op.f('fk_case_event_case_id_case_file'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_case_event'))
+    )
+    with op.batch_alter_table('case_event', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_case_event_case_id'), ['case_id'], unique=False)
+
     op.create_table('visit',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('session_id', sa.Integer(), nullable=False),
@@ -182,14 +335,27 @@ def upgrade():
     sa.Column('summary', sa.Text(), nullable=False),
     sa.Column('signatory_count', sa.Integer(), nullable=False),
     sa.Column('anonymous', sa.Boolean(), nullable=False),
-    sa.Column('status', sa.Enum('registered', name='petition_status', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('status', sa.Enum('registered', 'processed', name='petition_status', native_enum=False, create_constraint=True, length=32), nullable=False),
     sa.Column('search_text', sa.Text(), nullable=False),
+    sa.Column('public_search_text', sa.Text(), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('eligible', sa.Boolean(), nullable=True),
+    sa.Column('ineligible_reasons', sa.JSON(), nullable=False),
+    sa.Column('competent', sa.Boolean(), nullable=True),
+    sa.Column('outcome', sa.Enum('accept', 'transfer', 'guide', 'return', 'file', 'urge', name='processing_outcome', native_enum=False, create_constraint=True, length=32), nullable=True),
+    sa.Column('outcome_body', sa.String(length=255), nullable=False),
+    sa.Column('outcome_doc_no', sa.String(length=64), nullable=False),
+    sa.Column('outcome_date', sa.Date(), nullable=True),
+    sa.Column('processing_note', sa.Text(), nullable=False),
+    sa.Column('processed_by_id', sa.Integer(), nullable=True),
+    sa.Column('case_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint('signatory_count >= 1', name=op.f('ck_petition_signatories_positive')),
+    sa.ForeignKeyConstraint(['case_id'], ['case_file.id'], name=op.f('fk_petition_case_id_case_file')),
     sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'], name=op.f('fk_petition_created_by_id_user_account')),
+    sa.ForeignKeyConstraint(['processed_by_id'], ['user_account.id'], name=op.f('fk_petition_processed_by_id_user_account')),
     sa.ForeignKeyConstraint(['unit_id'], ['unit.id'], name=op.f('fk_petition_unit_id_unit')),
     sa.ForeignKeyConstraint(['visit_id'], ['visit.id'], name=op.f('fk_petition_visit_id_visit'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_petition')),
@@ -197,6 +363,7 @@ def upgrade():
     sa.UniqueConstraint('unit_id', 'register_year', 'register_seq', name='register_seq')
     )
     with op.batch_alter_table('petition', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_petition_case_id'), ['case_id'], unique=False)
         batch_op.create_index('ix_petition_unit_received', ['unit_id', 'received_date'], unique=False)
         batch_op.create_index(batch_op.f('ix_petition_visit_id'), ['visit_id'], unique=False)
 
@@ -237,6 +404,35 @@ def upgrade():
     with op.batch_alter_table('attachment', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_attachment_petition_id'), ['petition_id'], unique=False)
 
+    op.create_table('deadline',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=True),
+    sa.Column('petition_id', sa.Integer(), nullable=True),
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('step', sa.String(length=40), nullable=False),
+    sa.Column('label', sa.String(length=200), nullable=False),
+    sa.Column('start', sa.Date(), nullable=False),
+    sa.Column('due', sa.Date(), nullable=False),
+    sa.Column('days', sa.Integer(), nullable=False),
+    sa.Column('day_type', sa.String(length=10), nullable=False),
+    sa.Column('rule', sa.String(length=80), nullable=False),
+    sa.Column('basis', sa.String(length=255), nullable=False),
+    sa.Column('towards_citizen', sa.Boolean(), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('met_on', sa.Date(), nullable=True),
+    sa.Column('computed_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('case_id IS NOT NULL OR petition_id IS NOT NULL', name=op.f('ck_deadline_has_owner')),
+    sa.ForeignKeyConstraint(['case_id'], ['case_file.id'], name=op.f('fk_deadline_case_id_case_file'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['petition_id'], ['petition.id'], name=op.f('fk_deadline_petition_id_petition'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['unit_id'], ['unit.id'], name=op.f('fk_deadline_unit_id_unit')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_deadline'))
+    )
+    with op.batch_alter_table('deadline', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_deadline_case_id'), ['case_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_deadline_due'), ['due'], unique=False)
+        batch_op.create_index('ix_deadline_open_due', ['active', 'met_on', 'due'], unique=False)
+        batch_op.create_index(batch_op.f('ix_deadline_petition_id'), ['petition_id'], unique=False)
+
     op.create_table('petition_sender',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('petition_id', sa.Integer(), nullable=False),
@@ -252,16 +448,40 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_petition_sender_identity_no'), ['identity_no'], unique=False)
         batch_op.create_index(batch_op.f('ix_petition_sender_petition_id'), ['petition_id'], unique=False)
 
+    op.create_table('apology_letter',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('deadline_id', sa.Integer(), nullable=False),
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('prepared_on', sa.Date(), nullable=False),
+    sa.Column('sent_on', sa.Date(), nullable=True),
+    sa.Column('sent_by_id', sa.Integer(), nullable=True),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['case_id'], ['case_file.id'], name=op.f('fk_apology_letter_case_id_case_file'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['deadline_id'], ['deadline.id'], name=op.f('fk_apology_letter_deadline_id_deadline'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['sent_by_id'], ['user_account.id'], name=op.f('fk_apology_letter_sent_by_id_user_account')),
+    sa.ForeignKeyConstraint(['unit_id'], ['unit.id'], name=op.f('fk_apology_letter_unit_id_unit')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_apology_letter')),
+    sa.UniqueConstraint('deadline_id', name=op.f('uq_apology_letter_deadline_id'))
+    )
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    op.drop_table('apology_letter')
     with op.batch_alter_table('petition_sender', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_petition_sender_petition_id'))
         batch_op.drop_index(batch_op.f('ix_petition_sender_identity_no'))
 
     op.drop_table('petition_sender')
+    with op.batch_alter_table('deadline', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_deadline_petition_id'))
+        batch_op.drop_index('ix_deadline_open_due')
+        batch_op.drop_index(batch_op.f('ix_deadline_due'))
+        batch_op.drop_index(batch_op.f('ix_deadline_case_id'))
+
+    op.drop_table('deadline')
     with op.batch_alter_table('attachment', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_attachment_petition_id'))
 
@@ -274,6 +494,7 @@ def downgrade():
     with op.batch_alter_table('petition', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_petition_visit_id'))
         batch_op.drop_index('ix_petition_unit_received')
+        batch_op.drop_index(batch_op.f('ix_petition_case_id'))
 
     op.drop_table('petition')
     with op.batch_alter_table('visit', schema=None) as batch_op:
@@ -281,6 +502,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_visit_session_id'))
 
     op.drop_table('visit')
+    with op.batch_alter_table('case_event', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_case_event_case_id'))
+
+    op.drop_table('case_event')
     op.drop_table('user_role')
     with op.batch_alter_table('reception_session', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_reception_session_unit_id'))
@@ -288,6 +513,17 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_reception_session_session_date'))
 
     op.drop_table('reception_session')
+    with op.batch_alter_table('reception_rule', schema=None) as batch_op:
+        batch_op.drop_index('ix_reception_rule_unit_valid')
+
+    op.drop_table('reception_rule')
+    op.drop_table('closed_report')
+    with op.batch_alter_table('case_file', schema=None) as batch_op:
+        batch_op.drop_index('ix_case_file_unit_state')
+        batch_op.drop_index(batch_op.f('ix_case_file_assignee_id'))
+        batch_op.drop_index('ix_case_file_assigned_unit')
+
+    op.drop_table('case_file')
     with op.batch_alter_table('audit_event', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_audit_event_unit_id'))
         batch_op.drop_index('ix_audit_event_entity')
@@ -298,11 +534,14 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_user_account_unit_id'))
 
     op.drop_table('user_account')
+    op.drop_table('running_number')
+    op.drop_table('report_settings')
     op.drop_table('register_counter')
     with op.batch_alter_table('unit', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_unit_path'))
         batch_op.drop_index(batch_op.f('ix_unit_parent_id'))
 
     op.drop_table('unit')
+    op.drop_table('calendar_override')
     op.drop_table('audit_head')
     # ### end Alembic commands ###

@@ -1,0 +1,1 @@
+"""Periodic reception by heads of units: rules, planning, the legal minimum, who is behind."""
