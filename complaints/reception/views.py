@@ -1,16 +1,534 @@
-from flask import Blueprint
-from flask_login import login_required
+"""Reception pages: sessions, visits, the receipt (Mẫu 02/TCD) and the log (Mẫu 03/TCD)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user, login_required
+from markupsafe import Markup
+from sqlalchemy.orm import joinedload
+from werkzeug.datastructures import MultiDict
+
+from complaints.auth.models import User
+from complaints.core.access import can_see_denouncer, in_scope, load_scoped, require
+from complaints.core.calendar import WorkCalendar
+from complaints.core.forms import pairs_choices, today_vn
+from complaints.core.numbers import LOCAL_TZ, fmt_date
+from complaints.core.vocab import PetitionKind
+from complaints.extensions import db
+from complaints.reception.forms import (
+    LogFilterForm,
+    SessionFilterForm,
+    SessionForm,
+    VisitForm,
+)
+from complaints.reception.models import (
+    HostMode,
+    Medium,
+    ReceptionSession,
+    RefusalGround,
+    SessionKind,
+    SessionStatus,
+    Visit,
+    VisitOutcome,
+)
+from complaints.reception.operations import (
+    PersonData,
+    ReceptionError,
+    SessionData,
+    StaleEditError,
+    VisitData,
+    create_session,
+    create_visit,
+    session_problems,
+    update_session,
+    update_visit,
+    visit_problems,
+)
+from complaints.units.models import Unit, UnitLevel
+from complaints.units.operations import subtree
 
 bp = Blueprint("reception", __name__, url_prefix="/reception")
+
+REDACTED = "[Được bảo mật]"
+MAX_ID = 2**31 - 1  # larger ids cannot exist (INTEGER keys); PostgreSQL would reject them
+MAX_PAGE = 100_000
+LOG_PRINT_CAP = 5000
+PUBLISH_WORKING_DAYS = 5  # a schedule is published 5 working days ahead (LTCD Art 24)
+_UNIT_PREFIX = re.compile(r"^(UBND|Ủy ban nhân dân|Uỷ ban nhân dân)\s+(thành phố|tỉnh)\s+", re.I)
+
+
+# --- denouncer protection: the one place that decides what a person's identity shows as ---
+
+
+def identity_hidden(visit: Visit) -> bool:
+    """True when the current user may not see who is received in this visit (LTC Art 47)."""
+    return visit.kind == PetitionKind.denunciation and not can_see_denouncer(current_user)
+
+
+@bp.app_template_filter("visit_identity")
+def visit_identity(value, visit: Visit):
+    """A person's name, address, papers or phone, or the placeholder when they are protected."""
+    if identity_hidden(visit):
+        return Markup('<span class="redacted">%s</span>') % REDACTED
+    return value
+
+
+@bp.app_context_processor
+def _reception_helpers():
+    return {"visit_identity_hidden": identity_hidden}
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def _load(model, object_id: int):
+    if object_id > MAX_ID:
+        abort(404)
+    return load_scoped(model, object_id)
+
+
+def _page() -> int:
+    page = request.args.get("page", 1, type=int) or 1
+    return min(max(page, 1), MAX_PAGE)
+
+
+def _unit_choices():
+    root = current_user.unit
+    return pairs_choices(
+        [(u.id, ("— " * (u.depth - root.depth)) + f"{u.code} · {u.name}") for u in subtree(root)]
+    )
+
+
+def _units_clause(column, unit_id: int | None, only_unit: bool):
+    """The chosen unit (already one of the user's choices), alone or with its sub-units."""
+    unit = db.session.get(Unit, unit_id) if unit_id else current_user.unit
+    if only_unit:
+        return column == unit.id
+    return column.in_(sa.select(Unit.id).where(Unit.path.startswith(unit.path, autoescape=True)))
+
+
+def _filter_args(form) -> dict:
+    """The filter as query arguments, for the pager's and the print button's links."""
+    args = {}
+    for name, f in form._fields.items():
+        if f.type == "BooleanField":
+            if f.data:
+                args[name] = "y"
+        elif f.type == "VNDateField":
+            if f._value():
+                args[name] = f._value()
+        elif f.data not in (None, ""):
+            args[name] = str(f.data)
+    return args
+
+
+def _error_target(form, name: str | None, rows: list[int] | None):
+    """The field an operation error names ("persons.<i>.<field>" is the i-th filled row)."""
+    if name and name.startswith("persons."):
+        _, index, sub = name.split(".", 2)
+        position = int(index)
+        row = rows[position] if rows and position < len(rows) else position
+        if row < len(form.persons.entries):
+            return form.persons.entries[row].form[sub]
+        return None
+    if name and name != "persons" and name in form._fields:
+        return form[name]
+    return None
+
+
+def _attach_errors(form, errors, rows: list[int] | None = None) -> list[str]:
+    """Put each operation error beside its field; returns errors about the person list."""
+    about_persons: list[str] = []
+    for name, message in errors:
+        target = _error_target(form, name, rows)
+        if name == "persons":
+            about_persons.append(message)
+        elif target is None:
+            form.form_errors.append(message)
+        else:
+            target.errors = [*target.errors, message]
+    if any(n and n.startswith("persons") for n, _ in errors):
+        form.form_errors.append("Danh sách người được tiếp còn lỗi: xem ghi chú ở từng dòng.")
+    return about_persons
+
+
+def _preview_rules(form, problems, rows: list[int] | None = None) -> list[str]:
+    """When the form already has errors, add the rules' messages for the other fields too, so
+    that one round of corrections is enough. Nothing is written."""
+    try:
+        errors = problems()
+    except (ValueError, TypeError, AttributeError):
+        return []  # a field the rules need is itself invalid: its own error is shown
+    fresh = []
+    for name, message in errors:
+        target = _error_target(form, name, rows)
+        if target is None or not target.errors:
+            fresh.append((name, message))
+    return _attach_errors(form, fresh, rows)
+
+
+def _place_name(unit: Unit) -> str:
+    """The locality written before the date of a document ("Hải Phòng, ngày ...")."""
+    ids = [int(x) for x in unit.path.strip("/").split("/") if x.isdigit()]
+    province = db.session.scalar(
+        sa.select(Unit).where(Unit.id.in_(ids), Unit.level == UnitLevel.province).limit(1)
+    )
+    if province is None:
+        return ""
+    return _UNIT_PREFIX.sub("", province.name).strip()
+
+
+def document_date_line(place: str, day: date) -> str:
+    """ "Hải Phòng, ngày 05 tháng 01 năm 2026": days below 10 and months 1-2 take a leading
+    zero in administrative documents (NĐ 30/2020)."""
+    month = f"{day.month:02d}" if day.month <= 2 else str(day.month)
+    return f"{place or '……'}, ngày {day.day:02d} tháng {month} năm {day.year}"
+
+
+# --- sessions -----------------------------------------------------------------------------
 
 
 @bp.get("/sessions")
 @login_required
+@require("reception.view")
 def sessions():
-    return "TODO"
+    form = SessionFilterForm(formdata=request.args or None)
+    form.unit_id.choices = _unit_choices()
+    if form.unit_id.data is None:
+        form.unit_id.data = current_user.unit_id
+    ok = form.validate() if request.args else True
+    query = (
+        sa.select(ReceptionSession)
+        .where(in_scope(current_user, ReceptionSession.unit_id))
+        .options(joinedload(ReceptionSession.unit))
+        .order_by(ReceptionSession.session_date.desc(), ReceptionSession.id.desc())
+    )
+    if ok:
+        query = query.where(
+            _units_clause(ReceptionSession.unit_id, form.unit_id.data, form.only_unit.data)
+        )
+        if form.date_from.data:
+            query = query.where(ReceptionSession.session_date >= form.date_from.data)
+        if form.date_to.data:
+            query = query.where(ReceptionSession.session_date <= form.date_to.data)
+        if form.kind.data:
+            query = query.where(ReceptionSession.kind == SessionKind(form.kind.data))
+        if form.status.data:
+            query = query.where(ReceptionSession.status == SessionStatus(form.status.data))
+    else:
+        query = query.where(sa.false())
+    page = db.paginate(
+        query, page=_page(), per_page=current_app.config["PAGE_SIZE"], error_out=False
+    )
+    ids = [s.id for s in page.items]
+    counts = dict(
+        db.session.execute(
+            sa.select(Visit.session_id, sa.func.count(Visit.id))
+            .where(Visit.session_id.in_(ids))
+            .group_by(Visit.session_id)
+        ).all()
+    )
+    return render_template(
+        "reception/sessions.html", form=form, page=page, counts=counts, args=_filter_args(form)
+    )
+
+
+def _session_data(form: SessionForm, unit: Unit) -> SessionData:
+    return SessionData(
+        unit=unit,
+        kind=SessionKind(form.kind.data),
+        session_date=form.session_date.data,
+        place=form.place.data or "",
+        host_mode=HostMode(form.host_mode.data) if form.host_mode.data else None,
+        host_name=form.host_name.data or "",
+        host_title=form.host_title.data or "",
+        medium=Medium(form.medium.data),
+        status=SessionStatus(form.status.data),
+        status_reason=form.status_reason.data or "",
+        postponed_to=form.postponed_to.data,
+        published_on=form.published_on.data,
+        conclusion=form.conclusion.data or "",
+    )
+
+
+@bp.route("/sessions/new", methods=["GET", "POST"])
+@bp.route("/sessions/<int:session_id>/edit", methods=["GET", "POST"])
+@login_required
+@require("reception.edit")
+def session_form(session_id: int | None = None):
+    record = _load(ReceptionSession, session_id) if session_id else None
+    form = SessionForm(obj=record)
+    form.unit_id.choices = _unit_choices()
+    if record is None and not form.is_submitted():
+        form.unit_id.data = current_user.unit_id
+        form.kind.data = SessionKind.regular.value
+        form.status.data = SessionStatus.planned.value
+        form.session_date.data = today_vn()
+        form.host_name.data = current_user.full_name
+        form.host_title.data = current_user.title
+    status = 200
+    if form.validate_on_submit():
+        unit = _load(Unit, form.unit_id.data)
+        data = _session_data(form, unit)
+        try:
+            if record is None:
+                record = create_session(current_user, data)
+            else:
+                version = form.version.data if form.version.data is not None else 0
+                update_session(current_user, record, data, expected_version=version)
+            db.session.commit()
+            flash(f"Đã lưu buổi tiếp công dân ngày {form.session_date._value()}.", "success")
+            return redirect(url_for("reception.session_detail", session_id=record.id))
+        except StaleEditError as e:
+            db.session.rollback()
+            form.form_errors.append(str(e))
+            status = 409
+        except ReceptionError as e:
+            db.session.rollback()
+            _attach_errors(form, e.errors)
+    elif form.is_submitted() and form.unit_id.data is not None and not form.unit_id.errors:
+        unit = _load(Unit, form.unit_id.data)
+        _preview_rules(form, lambda: session_problems(_session_data(form, unit), record))
+    return render_template("reception/session_form.html", form=form, record=record), status
+
+
+def _publication_notice(record: ReceptionSession) -> str | None:
+    """A warning when a leader's schedule was published late or not recorded."""
+    if record.kind != SessionKind.periodic or record.status == SessionStatus.cancelled:
+        return None
+    if record.published_on is None:
+        return "Chưa ghi ngày công bố lịch tiếp định kỳ."
+    days = WorkCalendar().working_days_between(record.published_on, record.session_date)
+    if days < PUBLISH_WORKING_DAYS:
+        return (
+            f"Lịch tiếp công bố muộn: {max(days, 0)} ngày làm việc trước buổi tiếp "
+            f"(phải ít nhất {PUBLISH_WORKING_DAYS} ngày làm việc)."
+        )
+    return None
+
+
+@bp.get("/sessions/<int:session_id>")
+@login_required
+@require("reception.view")
+def session_detail(session_id: int):
+    record = _load(ReceptionSession, session_id)
+    creator = db.session.get(User, record.created_by_id) if record.created_by_id else None
+    return render_template(
+        "reception/session.html",
+        record=record,
+        visits=record.visits,
+        creator=creator,
+        publication_notice=_publication_notice(record),
+    )
+
+
+# --- visits -------------------------------------------------------------------------------
+
+
+def _visit_data(form: VisitForm) -> tuple[VisitData, list[int]]:
+    filled = form.filled_persons()
+    persons = [
+        PersonData(
+            full_name=f.full_name.data or "",
+            address=f.address.data or "",
+            identity_no=f.identity_no.data or "",
+            phone=f.phone.data or "",
+            is_representative=bool(f.is_representative.data),
+        )
+        for _, f in filled
+    ]
+    data = VisitData(
+        kind=PetitionKind(form.kind.data),
+        content=form.content.data or "",
+        outcome=VisitOutcome(form.outcome.data),
+        persons=persons,
+        people_count=form.people_count.data,
+        is_delegation=bool(form.is_delegation.data),
+        is_repeat=form.visit_round.data == "repeat",
+        previous_resolver=form.previous_resolver.data or "",
+        competent={"yes": True, "no": False}.get(form.competent.data),
+        outcome_body=form.outcome_body.data or "",
+        outcome_doc_no=form.outcome_doc_no.data or "",
+        refusal_ground=RefusalGround(form.refusal_ground.data)
+        if form.refusal_ground.data
+        else None,
+        refusal_detail=form.refusal_detail.data or "",
+        documents_received=form.documents_received.data or "",
+        follow_up=form.follow_up.data or "",
+        note=form.note.data or "",
+    )
+    return data, [i for i, _ in filled]
+
+
+def _visit_form_page(form: VisitForm, record: ReceptionSession, visit: Visit | None):
+    """Validate and save a visit form, or render it with its errors beside the fields."""
+    status, about_persons = 200, []
+    if form.validate_on_submit():
+        data, rows = _visit_data(form)
+        try:
+            if visit is None:
+                visit = create_visit(current_user, record, data)
+            else:
+                version = form.version.data if form.version.data is not None else 0
+                update_visit(current_user, visit, data, expected_version=version)
+            db.session.commit()
+            flash("Đã lưu lượt tiếp công dân.", "success")
+            return redirect(url_for("reception.visit_detail", visit_id=visit.id))
+        except StaleEditError as e:
+            db.session.rollback()
+            form.form_errors.append(str(e))
+            status = 409
+        except ReceptionError as e:
+            db.session.rollback()
+            about_persons = _attach_errors(form, e.errors, rows)
+    elif form.is_submitted():
+        try:
+            data, rows = _visit_data(form)
+        except (ValueError, TypeError):
+            pass  # an invalid choice: its own error is shown
+        else:
+            about_persons = _preview_rules(form, lambda: visit_problems(data), rows)
+    return render_template(
+        "reception/visit_form.html",
+        form=form,
+        record=record,
+        visit=visit,
+        about_persons=about_persons,
+    ), status
+
+
+@bp.route("/sessions/<int:session_id>/visits/new", methods=["GET", "POST"])
+@login_required
+@require("reception.edit")
+def visit_new(session_id: int):
+    record = _load(ReceptionSession, session_id)
+    if not record.accepts_visits and request.method == "GET":
+        flash(
+            f"Buổi tiếp đã {record.status.label.lower()}: không thể ghi lượt tiếp vào buổi này.",
+            "warning",
+        )
+        return redirect(url_for("reception.session_detail", session_id=record.id))
+    return _visit_form_page(VisitForm(), record, None)
+
+
+@bp.route("/visits/<int:visit_id>/edit", methods=["GET", "POST"])
+@login_required
+@require("reception.edit")
+def visit_edit(visit_id: int):
+    visit = _load(Visit, visit_id)
+    if identity_hidden(visit):
+        abort(403)  # the form would show the denouncer's identity
+    form = VisitForm(obj=visit)
+    if not form.is_submitted():
+        form.visit_round.data = "repeat" if visit.is_repeat else "first"
+        form.competent.data = {True: "yes", False: "no"}.get(visit.competent, "")
+        while len(form.persons.entries) < len(visit.persons) + 2:
+            form.persons.append_entry()
+    return _visit_form_page(form, visit.session, visit)
+
+
+@bp.get("/visits/<int:visit_id>")
+@login_required
+@require("reception.view")
+def visit_detail(visit_id: int):
+    visit = _load(Visit, visit_id)
+    from complaints.petitions.models import Petition
+
+    petitions = db.session.scalars(
+        sa.select(Petition.register_no)
+        .where(Petition.visit_id == visit.id, in_scope(current_user, Petition.unit_id))
+        .order_by(Petition.id)
+    ).all()
+    return render_template(
+        "reception/visit.html", visit=visit, record=visit.session, petitions=petitions
+    )
+
+
+@bp.get("/visits/<int:visit_id>/receipt")
+@login_required
+@require("reception.view")
+def receipt(visit_id: int):
+    """Giấy biên nhận (Mẫu 02/TCD) of the papers a citizen handed in, to print and sign."""
+    visit = _load(Visit, visit_id)
+    receiver = db.session.get(User, visit.created_by_id) if visit.created_by_id else None
+    # The hour is known when the visit was recorded on its day; otherwise it is written by hand.
+    recorded = visit.created_at.astimezone(LOCAL_TZ) if visit.created_at else None
+    return render_template(
+        "reception/receipt.html",
+        visit=visit,
+        record=visit.session,
+        receiver=receiver,
+        documents=[d for d in visit.documents_received.splitlines() if d.strip()],
+        date_line=document_date_line(_place_name(visit.unit), visit.visit_date),
+        received_at=recorded if recorded and recorded.date() == visit.visit_date else None,
+    )
+
+
+# --- the reception log (sổ tiếp công dân, Mẫu 03/TCD) -------------------------------------
 
 
 @bp.get("/log")
 @login_required
+@require("reception.view")
 def log():
-    return "TODO"
+    formdata = request.args
+    if not formdata:
+        # Opening the log shows the current month, through the same path as a typed range.
+        today = today_vn()
+        formdata = MultiDict(
+            {"date_from": fmt_date(today.replace(day=1)), "date_to": fmt_date(today)}
+        )
+    form = LogFilterForm(formdata=formdata)
+    form.unit_id.choices = _unit_choices()
+    if form.unit_id.data is None:
+        form.unit_id.data = current_user.unit_id
+    printing = request.args.get("all") == "1"
+    page = rows = None
+    truncated = False
+    if form.validate():
+        query = (
+            sa.select(Visit)
+            .where(
+                in_scope(current_user, Visit.unit_id),
+                _units_clause(Visit.unit_id, form.unit_id.data, form.only_unit.data),
+                Visit.visit_date >= form.date_from.data,
+                Visit.visit_date <= form.date_to.data,
+            )
+            .options(joinedload(Visit.unit))
+            .order_by(Visit.visit_date, Visit.id)
+        )
+        if printing:
+            rows = db.session.scalars(query.limit(LOG_PRINT_CAP + 1)).unique().all()
+            truncated = len(rows) > LOG_PRINT_CAP
+            rows = rows[:LOG_PRINT_CAP]
+        else:
+            page = db.paginate(
+                query, page=_page(), per_page=current_app.config["PAGE_SIZE"], error_out=False
+            )
+            rows = page.items
+    unit = db.session.get(Unit, form.unit_id.data) if not form.unit_id.errors else None
+    return render_template(
+        "reception/log.html",
+        form=form,
+        page=page,
+        rows=rows,
+        first_no=((page.page - 1) * page.per_page) if page else 0,
+        printing=printing,
+        truncated=truncated,
+        cap=LOG_PRINT_CAP,
+        unit=unit or current_user.unit,
+        args=_filter_args(form),
+    )

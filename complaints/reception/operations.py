@@ -1,0 +1,617 @@
+"""Use cases of citizen reception: open and edit sessions, record and edit visits.
+
+Every function takes the acting user and plain data, checks the rules of the Law on Citizen
+Reception (LTCD 2013) and of NĐ 154/2026, writes the rows and the audit event, and flushes.
+Nothing here commits or reads the HTTP request: the web views, the CLI and tests call it alike.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from complaints.core import audit
+from complaints.core.access import has_permission, unit_in_scope
+from complaints.core.db import utcnow
+from complaints.core.numbers import fmt_date
+from complaints.core.text import fold
+from complaints.core.vocab import PetitionKind
+from complaints.extensions import db
+from complaints.reception.models import (
+    HostMode,
+    Medium,
+    ReceptionSession,
+    RefusalGround,
+    SessionKind,
+    SessionStatus,
+    Visit,
+    VisitOutcome,
+    VisitPerson,
+)
+from complaints.units.models import Unit, UnitLevel
+
+# A group of this many people with one content is a delegation (đoàn đông người).
+DELEGATION_MIN_PEOPLE = 5
+# Representatives a delegation appoints (LTCD Art 29-30): 5-10 people appoint 1 or 2, more than
+# 10 may appoint more but at most 5; at least one in any case.
+SMALL_DELEGATION_MAX_PEOPLE = 10
+SMALL_DELEGATION_MAX_REPS = 2
+LARGE_DELEGATION_MAX_REPS = 5
+# [2026] From 01/7/2026 a commune chair receives twice a month in person and may not delegate.
+COMMUNE_NO_DELEGATION_FROM = date(2026, 7, 1)
+
+# Outcomes that name the body the citizen is sent to (guided) or the petition goes to.
+OUTCOMES_WITH_BODY = frozenset({VisitOutcome.guided, VisitOutcome.transferred})
+
+SESSION_FIELDS = (
+    "unit_id",
+    "kind",
+    "session_date",
+    "place",
+    "host_mode",
+    "host_name",
+    "host_title",
+    "medium",
+    "status",
+    "status_reason",
+    "postponed_to",
+    "published_on",
+    "conclusion",
+)
+VISIT_FIELDS = (
+    "session_id",
+    "unit_id",
+    "visit_date",
+    "kind",
+    "content",
+    "people_count",
+    "is_delegation",
+    "is_repeat",
+    "previous_resolver",
+    "competent",
+    "outcome",
+    "outcome_body",
+    "outcome_doc_no",
+    "refusal_ground",
+    "refusal_detail",
+    "documents_received",
+    "follow_up",
+    "note",
+)
+PERSON_FIELDS = ("full_name", "address", "identity_no", "phone", "is_representative")
+PROTECTED_PERSON_FIELDS = ("full_name", "address", "identity_no", "phone")
+AUDIT_REDACTED = "[bảo mật]"
+
+_IDENTITY_SEPARATORS = re.compile(r"[\s.\-]")
+_IDENTITY = re.compile(r"[A-Z0-9]{6,20}")
+_PHONE_SEPARATORS = re.compile(r"[\s.\-()]")
+_PHONE = re.compile(r"\+?[0-9]{8,15}")
+
+
+class ReceptionError(ValueError):
+    """Reception data the rules refuse. ``errors`` lists (field, Vietnamese message) pairs;
+    a field of None concerns the record as a whole, "persons.<i>.<name>" a person row."""
+
+    def __init__(self, message: str | None = None, field: str | None = None, errors=None):
+        self.errors: list[tuple[str | None, str]] = list(errors or [(field, message or "")])
+        super().__init__("; ".join(m for _, m in self.errors))
+
+
+class StaleEditError(ReceptionError):
+    """The record changed since the user opened it: their edit is not applied."""
+
+
+# --- plain data ---------------------------------------------------------------------------
+
+
+@dataclass
+class SessionData:
+    unit: Unit
+    kind: SessionKind
+    session_date: date
+    place: str
+    host_name: str
+    host_title: str = ""
+    host_mode: HostMode | None = None
+    medium: Medium = Medium.onsite
+    status: SessionStatus = SessionStatus.planned
+    status_reason: str = ""
+    postponed_to: date | None = None
+    published_on: date | None = None
+    conclusion: str = ""
+
+
+@dataclass
+class PersonData:
+    full_name: str
+    address: str = ""
+    identity_no: str = ""
+    phone: str = ""
+    is_representative: bool = False
+
+
+@dataclass
+class VisitData:
+    kind: PetitionKind
+    content: str
+    outcome: VisitOutcome
+    persons: list[PersonData] = field(default_factory=list)
+    people_count: int = 1
+    is_delegation: bool = False
+    is_repeat: bool = False
+    previous_resolver: str = ""
+    competent: bool | None = None
+    outcome_body: str = ""
+    outcome_doc_no: str = ""
+    refusal_ground: RefusalGround | None = None
+    refusal_detail: str = ""
+    documents_received: str = ""
+    follow_up: str = ""
+    note: str = ""
+
+
+# --- checks -------------------------------------------------------------------------------
+
+
+def _check_actor(actor, unit: Unit | None) -> None:
+    if not has_permission(actor, "reception.edit"):
+        raise ReceptionError("Bạn không có quyền ghi sổ tiếp công dân.")
+    if not unit_in_scope(actor, unit):
+        raise ReceptionError("Đơn vị không thuộc phạm vi của bạn.", field="unit_id")
+
+
+def _session_errors(data: SessionData, session: ReceptionSession | None) -> list:
+    errors: list[tuple[str | None, str]] = []
+    kind, status = SessionKind(data.kind), SessionStatus(data.status)
+    unchanged = (
+        session is not None
+        and session.unit_id == getattr(data.unit, "id", None)
+        and session.session_date == data.session_date
+    )
+    if data.unit is not None and not unchanged and not data.unit.is_active_on(data.session_date):
+        errors.append(
+            ("unit_id", f"Đơn vị {data.unit.code} không hoạt động vào ngày tiếp đã chọn.")
+        )
+    if not (data.place or "").strip():
+        errors.append(("place", "Nhập địa điểm tiếp công dân."))
+    if not (data.host_name or "").strip():
+        who = (
+            "cán bộ trực tiếp công dân"
+            if kind == SessionKind.regular
+            else "người chủ trì (Thủ trưởng hoặc người được ủy quyền)"
+        )
+        errors.append(("host_name", f"Nhập họ tên {who}."))
+    if kind != SessionKind.regular:
+        if data.host_mode is None:
+            errors.append(
+                (
+                    "host_mode",
+                    "Buổi tiếp định kỳ, đột xuất: chọn Thủ trưởng trực tiếp tiếp "
+                    "hay ủy quyền tiếp.",
+                )
+            )
+        elif (
+            HostMode(data.host_mode) == HostMode.delegated
+            and kind == SessionKind.periodic
+            and data.unit is not None
+            and data.unit.level == UnitLevel.commune
+            and data.session_date >= COMMUNE_NO_DELEGATION_FROM
+        ):
+            errors.append(
+                (
+                    "host_mode",
+                    "Từ 01/7/2026 Chủ tịch UBND cấp xã phải trực tiếp tiếp công dân định kỳ, "
+                    "không được ủy quyền.",
+                )
+            )
+    if status in (SessionStatus.cancelled, SessionStatus.postponed):
+        if not (data.status_reason or "").strip():
+            verb = "hủy" if status == SessionStatus.cancelled else "hoãn"
+            errors.append(("status_reason", f"Ghi rõ lý do {verb} buổi tiếp."))
+        if session is not None and session.visits:
+            errors.append(
+                (
+                    "status",
+                    f"Buổi tiếp đã có {len(session.visits)} lượt tiếp: không thể chuyển sang "
+                    f"“{status.label}”.",
+                )
+            )
+    if data.postponed_to is not None:
+        if status != SessionStatus.postponed:
+            errors.append(("postponed_to", "Chỉ ghi ngày tiếp mới khi buổi tiếp bị hoãn."))
+        elif data.postponed_to <= data.session_date:
+            errors.append(("postponed_to", "Ngày tiếp mới phải sau ngày tiếp đã hoãn."))
+    if data.published_on is not None and data.published_on > data.session_date:
+        errors.append(("published_on", "Ngày công bố lịch tiếp không được sau ngày tiếp."))
+    if (data.conclusion or "").strip():
+        if kind == SessionKind.regular:
+            errors.append(
+                (
+                    "conclusion",
+                    "Thông báo kết luận chỉ lập cho buổi tiếp của Thủ trưởng (định kỳ, đột xuất).",
+                )
+            )
+        elif status != SessionStatus.held:
+            errors.append(
+                ("conclusion", "Chỉ ghi thông báo kết luận khi buổi tiếp đã diễn ra (Đã tiếp).")
+            )
+    return errors
+
+
+def normalise_identity(text: str | None) -> str:
+    """An identity number without spaces, dots or dashes, in capitals (passports have letters)."""
+    return _IDENTITY_SEPARATORS.sub("", text or "").upper()
+
+
+def identity_problem(number: str) -> str | None:
+    """Why a normalised identity number is malformed, or None when it looks right."""
+    if not _IDENTITY.fullmatch(number):
+        return "Số giấy tờ chỉ gồm chữ và số, từ 6 đến 20 ký tự."
+    if number.isdigit() and len(number) not in (9, 12):
+        return "Số CCCD, số định danh cá nhân gồm 12 chữ số (CMND cũ: 9 chữ số)."
+    return None
+
+
+def normalise_phone(text: str | None) -> str:
+    return _PHONE_SEPARATORS.sub("", text or "")
+
+
+def representative_limit(people_count: int) -> int:
+    """Most representatives a delegation of this size may appoint."""
+    if people_count <= SMALL_DELEGATION_MAX_PEOPLE:
+        return SMALL_DELEGATION_MAX_REPS
+    return LARGE_DELEGATION_MAX_REPS
+
+
+def _clean_persons(persons: list[PersonData]) -> list[PersonData]:
+    return [
+        PersonData(
+            full_name=(p.full_name or "").strip(),
+            address=(p.address or "").strip(),
+            identity_no=normalise_identity(p.identity_no),
+            phone=normalise_phone(p.phone),
+            is_representative=bool(p.is_representative),
+        )
+        for p in persons
+    ]
+
+
+def _visit_errors(data: VisitData, persons: list[PersonData]) -> list:
+    errors: list[tuple[str | None, str]] = []
+    outcome = VisitOutcome(data.outcome)
+    refused = outcome == VisitOutcome.refused
+    if not (data.content or "").strip():
+        errors.append(("content", "Nhập nội dung tóm tắt."))
+
+    # The persons received: at least one, each named, identity where the law asks for it.
+    if not persons:
+        errors.append(("persons.0.full_name", "Nhập họ tên ít nhất một người được tiếp."))
+    seen: dict[str, int] = {}
+    for i, p in enumerate(persons):
+        if not p.full_name:
+            errors.append((f"persons.{i}.full_name", "Nhập họ tên."))
+        if p.identity_no:
+            problem = identity_problem(p.identity_no)
+            if problem:
+                errors.append((f"persons.{i}.identity_no", problem))
+            elif p.identity_no in seen:
+                errors.append(
+                    (
+                        f"persons.{i}.identity_no",
+                        f"Số giấy tờ trùng với người ở dòng {seen[p.identity_no] + 1}.",
+                    )
+                )
+            else:
+                seen[p.identity_no] = i
+        elif not refused and (p.is_representative or not data.is_delegation):
+            # The officer must establish who is received (LTCD Art 25); in a delegation, who
+            # represents it. A refused person may not have shown any paper.
+            who = "người đại diện" if data.is_delegation else "người được tiếp"
+            errors.append(
+                (
+                    f"persons.{i}.identity_no",
+                    f"Nhập số CCCD/định danh cá nhân hoặc hộ chiếu của {who}.",
+                )
+            )
+        if p.phone and not _PHONE.fullmatch(p.phone):
+            errors.append((f"persons.{i}.phone", "Số điện thoại chỉ gồm 8 đến 15 chữ số."))
+
+    # Number of people and the delegation.
+    count = data.people_count
+    if count is None or count < 1:
+        errors.append(("people_count", "Số người phải từ 1 trở lên."))
+        count = max(len(persons), 1)
+    elif count < len(persons):
+        errors.append(
+            (
+                "people_count",
+                f"Số người ({count}) ít hơn số người đã ghi tên ({len(persons)}).",
+            )
+        )
+    if data.is_delegation and count < DELEGATION_MIN_PEOPLE:
+        errors.append(
+            (
+                "is_delegation",
+                f"Đoàn đông người phải có từ {DELEGATION_MIN_PEOPLE} người trở lên cùng một "
+                f"nội dung (đang ghi {count} người).",
+            )
+        )
+    elif not data.is_delegation and count >= DELEGATION_MIN_PEOPLE:
+        errors.append(
+            (
+                "is_delegation",
+                f"Từ {DELEGATION_MIN_PEOPLE} người trở lên cùng một nội dung là đoàn đông người: "
+                "đánh dấu ô này và chỉ định người đại diện.",
+            )
+        )
+    reps = sum(1 for p in persons if p.is_representative)
+    if data.is_delegation and count >= DELEGATION_MIN_PEOPLE and not refused:
+        limit = representative_limit(count)
+        if reps < 1:
+            errors.append(
+                (
+                    "persons",
+                    "Đoàn đông người phải cử ít nhất 1 người đại diện: đánh dấu người đại diện "
+                    "trong danh sách.",
+                )
+            )
+        elif reps > limit:
+            size = (
+                f"từ {DELEGATION_MIN_PEOPLE} đến {SMALL_DELEGATION_MAX_PEOPLE} người"
+                if count <= SMALL_DELEGATION_MAX_PEOPLE
+                else f"trên {SMALL_DELEGATION_MAX_PEOPLE} người"
+            )
+            errors.append(
+                (
+                    "persons",
+                    f"Đoàn {size} cử không quá {limit} người đại diện (Luật Tiếp công dân); "
+                    f"đang đánh dấu {reps} người.",
+                )
+            )
+
+    # The outcome and what it needs.
+    if refused:
+        if data.refusal_ground is None:
+            errors.append(("refusal_ground", "Chọn căn cứ từ chối tiếp công dân."))
+        elif (
+            RefusalGround(data.refusal_ground) == RefusalGround.other
+            and not (data.refusal_detail or "").strip()
+        ):
+            errors.append(("refusal_detail", "Ghi rõ lý do từ chối."))
+    if outcome in OUTCOMES_WITH_BODY and not (data.outcome_body or "").strip():
+        what = "hướng dẫn công dân đến" if outcome == VisitOutcome.guided else "chuyển đơn đến"
+        errors.append(("outcome_body", f"Nhập cơ quan, đơn vị {what}."))
+    return errors
+
+
+def session_problems(data: SessionData, session: ReceptionSession | None = None) -> list:
+    """The rules a session's data breaks, as (field, message) pairs; nothing is written."""
+    return _session_errors(data, session)
+
+
+def visit_problems(data: VisitData) -> list:
+    """The rules a visit's data breaks, as (field, message) pairs; nothing is written."""
+    return _visit_errors(data, _clean_persons(data.persons))
+
+
+def _raise_if(errors: list) -> None:
+    if errors:
+        raise ReceptionError(errors=errors)
+
+
+def _check_version(obj, expected_version: int | None) -> None:
+    if expected_version is not None and obj.version != expected_version:
+        raise StaleEditError(
+            "Bản ghi vừa được người khác sửa trong lúc bạn nhập. Thay đổi của bạn chưa được "
+            "lưu: hãy mở lại bản mới nhất, xem thay đổi rồi nhập lại."
+        )
+
+
+# --- sessions -----------------------------------------------------------------------------
+
+
+def _apply_session(session: ReceptionSession, data: SessionData) -> None:
+    kind = SessionKind(data.kind)
+    status = SessionStatus(data.status)
+    session.unit = data.unit
+    session.unit_id = data.unit.id
+    session.kind = kind
+    session.session_date = data.session_date
+    session.place = data.place.strip()
+    session.host_mode = None if kind == SessionKind.regular else HostMode(data.host_mode)
+    session.host_name = data.host_name.strip()
+    session.host_title = (data.host_title or "").strip()
+    session.medium = Medium(data.medium)
+    session.status = status
+    keeps_reason = status in (SessionStatus.cancelled, SessionStatus.postponed)
+    session.status_reason = (data.status_reason or "").strip() if keeps_reason else ""
+    session.postponed_to = data.postponed_to if status == SessionStatus.postponed else None
+    session.published_on = data.published_on
+    session.conclusion = (data.conclusion or "").strip()
+
+
+def create_session(actor, data: SessionData) -> ReceptionSession:
+    """Open (plan or record) a reception session of one of the actor's units."""
+    _check_actor(actor, data.unit)
+    _raise_if(_session_errors(data, None))
+    session = ReceptionSession(created_by_id=actor.id)
+    _apply_session(session, data)
+    db.session.add(session)
+    db.session.flush()
+    audit.record(
+        "reception_session.created",
+        session,
+        actor=actor,
+        after=audit.snapshot(session, SESSION_FIELDS),
+        summary=f"Tạo buổi tiếp công dân {session.kind.label.lower()} ngày "
+        f"{fmt_date(session.session_date)}",
+    )
+    return session
+
+
+def update_session(
+    actor, session: ReceptionSession, data: SessionData, *, expected_version: int | None
+) -> ReceptionSession:
+    """Edit a session; its visits follow its date and unit (a visit's date is its session's)."""
+    _check_actor(actor, session.unit)
+    _check_actor(actor, data.unit)
+    _check_version(session, expected_version)
+    _raise_if(_session_errors(data, session))
+    before = audit.snapshot(session, SESSION_FIELDS)
+    visits = list(session.visits)  # loaded before the changes: one UPDATE, one version step
+    _apply_session(session, data)
+    session.updated_at = utcnow()  # always an UPDATE, so the version check always runs
+    for visit in visits:
+        if visit.visit_date != session.session_date or visit.unit_id != session.unit_id:
+            visit.visit_date = session.session_date
+            visit.unit_id = session.unit_id
+            visit.unit = session.unit
+    db.session.flush()
+    b, a = audit.diff(before, audit.snapshot(session, SESSION_FIELDS))
+    audit.record(
+        "reception_session.updated",
+        session,
+        actor=actor,
+        before=b,
+        after=a,
+        summary=f"Sửa buổi tiếp công dân ngày {fmt_date(session.session_date)}",
+    )
+    return session
+
+
+# --- visits -------------------------------------------------------------------------------
+
+
+def _persons_snapshot(visit: Visit) -> list[dict]:
+    rows = [audit.snapshot(p, PERSON_FIELDS) for p in visit.persons]
+    if visit.kind == PetitionKind.denunciation:
+        # The audit log is read by administrators: a denouncer's identity stays out of it.
+        for row in rows:
+            for key in PROTECTED_PERSON_FIELDS:
+                row[key] = AUDIT_REDACTED if row[key] else ""
+    return rows
+
+
+def _visit_snapshot(visit: Visit) -> dict:
+    data = audit.snapshot(visit, VISIT_FIELDS)
+    data["persons"] = _persons_snapshot(visit)
+    return data
+
+
+def _search_text(visit: Visit) -> str:
+    parts = [visit.content]
+    for p in visit.persons:
+        parts += [p.full_name, p.identity_no, p.address]
+    return fold(" ".join(x for x in parts if x))
+
+
+def _apply_visit(visit: Visit, data: VisitData, persons: list[PersonData]) -> None:
+    outcome = VisitOutcome(data.outcome)
+    visit.kind = PetitionKind(data.kind)
+    visit.content = data.content.strip()
+    visit.people_count = data.people_count
+    visit.is_delegation = bool(data.is_delegation)
+    visit.is_repeat = bool(data.is_repeat)
+    visit.previous_resolver = (data.previous_resolver or "").strip()
+    visit.competent = data.competent
+    visit.outcome = outcome
+    # Fields of other outcomes are dropped so the log never shows a stale body or ground.
+    with_body = outcome in OUTCOMES_WITH_BODY
+    visit.outcome_body = (data.outcome_body or "").strip() if with_body else ""
+    visit.outcome_doc_no = (data.outcome_doc_no or "").strip() if with_body else ""
+    refused = outcome == VisitOutcome.refused
+    visit.refusal_ground = RefusalGround(data.refusal_ground) if refused else None
+    visit.refusal_detail = (data.refusal_detail or "").strip() if refused else ""
+    visit.documents_received = "\n".join(
+        line.strip() for line in (data.documents_received or "").splitlines() if line.strip()
+    )
+    visit.follow_up = (data.follow_up or "").strip()
+    visit.note = (data.note or "").strip()
+    # Replace the rows in place: same number of rows keeps their ids.
+    for i, p in enumerate(persons):
+        if i < len(visit.persons):
+            row = visit.persons[i]
+        else:
+            row = VisitPerson()
+            visit.persons.append(row)
+        row.position = i
+        row.full_name = p.full_name
+        row.address = p.address
+        row.identity_no = p.identity_no
+        row.phone = p.phone
+        row.is_representative = p.is_representative
+    del visit.persons[len(persons) :]
+    visit.search_text = _search_text(visit)
+
+
+def create_visit(actor, session: ReceptionSession, data: VisitData) -> Visit:
+    """Record one visit (lượt tiếp) in a session; its date is the session's date."""
+    _check_actor(actor, session.unit)
+    if not session.accepts_visits:
+        raise ReceptionError(
+            f"Buổi tiếp ngày {fmt_date(session.session_date)} đã "
+            f"{session.status.label.lower()}: không thể ghi lượt tiếp vào buổi này."
+        )
+    persons = _clean_persons(data.persons)
+    _raise_if(_visit_errors(data, persons))
+    visit = Visit(
+        session=session,
+        unit_id=session.unit_id,
+        unit=session.unit,
+        visit_date=session.session_date,
+        created_by_id=actor.id,
+    )
+    _apply_visit(visit, data, persons)
+    db.session.add(visit)
+    if session.status == SessionStatus.planned:
+        # Receiving someone is what makes a planned session a held one.
+        before = audit.snapshot(session, ("status",))
+        session.status = SessionStatus.held
+        db.session.flush()
+        audit.record(
+            "reception_session.updated",
+            session,
+            actor=actor,
+            before=before,
+            after=audit.snapshot(session, ("status",)),
+            summary=f"Buổi tiếp ngày {fmt_date(session.session_date)} đã tiếp công dân",
+        )
+    db.session.flush()
+    audit.record(
+        "visit.created",
+        visit,
+        actor=actor,
+        after=_visit_snapshot(visit),
+        summary=f"Ghi lượt tiếp ngày {fmt_date(visit.visit_date)}: {visit.kind.label}, "
+        f"{visit.people_count} người",
+    )
+    return visit
+
+
+def update_visit(actor, visit: Visit, data: VisitData, *, expected_version: int | None) -> Visit:
+    """Edit a visit, refusing it when someone else changed the visit since it was opened."""
+    _check_actor(actor, visit.unit)
+    _check_version(visit, expected_version)
+    persons = _clean_persons(data.persons)
+    _raise_if(_visit_errors(data, persons))
+    before = _visit_snapshot(visit)
+    raw_before = [audit.snapshot(p, PERSON_FIELDS) for p in visit.persons]
+    _apply_visit(visit, data, persons)
+    # Person rows carry no version: touching the visit row makes every edit check and bump it.
+    visit.updated_at = utcnow()
+    db.session.flush()
+    b, a = audit.diff(before, _visit_snapshot(visit))
+    if "persons" not in a and raw_before != [
+        audit.snapshot(p, PERSON_FIELDS) for p in visit.persons
+    ]:
+        b["persons"] = a["persons"] = "đã sửa thông tin người tố cáo (bảo mật)"
+    audit.record(
+        "visit.updated",
+        visit,
+        actor=actor,
+        before=b,
+        after=a,
+        summary=f"Sửa lượt tiếp ngày {fmt_date(visit.visit_date)}",
+    )
+    return visit
