@@ -1,0 +1,253 @@
+"""Forms of the petition register: registration, correction, register filters, search."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import MultipleFileField
+from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, IntegerField, SelectField
+from wtforms.utils import unset_value
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+
+from complaints.core.forms import (
+    REQUIRED,
+    TrimmedStringField,
+    TrimmedTextAreaField,
+    VNDateField,
+    enum_choices,
+)
+from complaints.core.numbers import fmt_int
+from complaints.core.vocab import Field, PetitionKind
+from complaints.petitions import operations as ops
+from complaints.petitions import storage
+from complaints.petitions.models import PetitionSource
+
+SENDER_ROWS = 5  # rows of senders on the page; enough for a group's representatives
+INVALID_CHOICE = "Lựa chọn không hợp lệ: hãy chọn một mục trong danh sách."
+ACCEPT = ".pdf,.jpg,.jpeg,.png,.tif,.tiff,application/pdf,image/jpeg,image/png,image/tiff"
+
+
+class ChoiceField(SelectField):
+    """A select whose tampered or unknown values get a Vietnamese message, never a 500."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("invalid_value_message", INVALID_CHOICE)
+        kwargs.setdefault("invalid_choice_message", INVALID_CHOICE)
+        super().__init__(*args, **kwargs)
+
+
+def _max(n: int) -> Length:
+    return Length(max=n, message=f"Tối đa {fmt_int(n)} ký tự.")
+
+
+def _raise(message: str | None) -> None:
+    if message:
+        raise ValidationError(message)
+
+
+def _identity_filter(value):
+    return ops.normalise_identity(value) if isinstance(value, str) else value
+
+
+class RowList(FieldList):
+    """A fixed number of rows. WTForms renumbers sparse posted rows (0, 1, 3 -> 0, 1, 2) and
+    then pads with row 3 read from the post again, duplicating it: padding rows stay blank."""
+
+    def process(self, formdata, data=unset_value, extra_filters=None):
+        wanted, self.min_entries = self.min_entries, 0
+        try:
+            super().process(formdata, data, extra_filters)
+        finally:
+            self.min_entries = wanted
+        while len(self.entries) < self.min_entries:
+            self._add_entry(None)
+
+
+class SenderForm(Form):
+    """One sender row (no CSRF of its own: it lives inside the petition form)."""
+
+    full_name = TrimmedStringField("Họ và tên", validators=[_max(120)])
+    address = TrimmedStringField("Địa chỉ", validators=[_max(255)])
+    identity_no = TrimmedStringField(
+        "Số CCCD / định danh / hộ chiếu", filters=[_identity_filter], validators=[_max(20)]
+    )
+    phone = TrimmedStringField("Điện thoại", validators=[_max(20)])
+
+    def as_data(self) -> ops.SenderData:
+        return ops.SenderData(
+            full_name=self.full_name.data or "",
+            address=self.address.data or "",
+            identity_no=self.identity_no.data or "",
+            phone=self.phone.data or "",
+        )
+
+    def validate_full_name(self, field):
+        _raise(ops.sender_name_error(self.as_data()))
+
+    def validate_identity_no(self, field):
+        _raise(ops.identity_error(field.data))
+
+    def validate_phone(self, field):
+        _raise(ops.phone_error(field.data))
+
+
+class PetitionFieldsForm(FlaskForm):
+    """What registration and correction share."""
+
+    source = ChoiceField(
+        "Nguồn đơn",
+        choices=enum_choices(PetitionSource, blank="— Chọn nguồn đơn —"),
+        validators=[DataRequired(REQUIRED)],
+    )
+    source_body = TrimmedStringField("Cơ quan, người chuyển đơn đến", validators=[_max(255)])
+    source_doc_no = TrimmedStringField("Số văn bản, phiếu chuyển đơn", validators=[_max(64)])
+    received_date = VNDateField("Ngày nhận đơn", validators=[InputRequired(REQUIRED)])
+    kind = ChoiceField(
+        "Loại đơn",
+        choices=enum_choices(PetitionKind, blank="— Chọn loại đơn —"),
+        validators=[DataRequired(REQUIRED)],
+    )
+    field = ChoiceField(
+        "Lĩnh vực",
+        choices=enum_choices(Field, blank="— Chọn lĩnh vực —"),
+        validators=[DataRequired(REQUIRED)],
+    )
+    summary = TrimmedTextAreaField(
+        "Tóm tắt nội dung đơn",
+        validators=[DataRequired(REQUIRED), _max(ops.SUMMARY_MAX)],
+    )
+    senders = RowList(FormField(SenderForm), min_entries=SENDER_ROWS, max_entries=SENDER_ROWS)
+    anonymous = BooleanField("Đơn nặc danh (không rõ họ tên, địa chỉ người gửi)")
+    signatory_count = IntegerField(
+        "Số người ký đơn",
+        default=1,
+        validators=[InputRequired(REQUIRED)],
+        invalid_value_message="Nhập một số nguyên, ví dụ 1.",
+    )
+    files = MultipleFileField("Bản quét đơn, tài liệu kèm theo", render_kw={"accept": ACCEPT})
+
+    visit = None  # the visit the petition was taken at, set by the view
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.incoming: list[storage.IncomingFile] = []
+
+    def sender_rows(self) -> list[ops.SenderData]:
+        rows = [entry.form.as_data() for entry in self.senders]
+        return [r for r in rows if not r.is_blank()]
+
+    def validate_source(self, field):
+        _raise(ops.visit_source_error(self.visit, field.data))
+
+    def validate_source_body(self, field):
+        _raise(ops.source_body_error(self.source.data, field.data))
+
+    def validate_source_doc_no(self, field):
+        _raise(ops.source_doc_no_error(self.source.data, field.data))
+
+    def validate_received_date(self, field):
+        if field.data is not None:
+            _raise(ops.received_date_error(field.data, ops.today_vn()))
+
+    def validate_anonymous(self, field):
+        _raise(ops.senders_error(self.sender_rows(), field.data))
+
+    def validate_signatory_count(self, field):
+        if field.data is not None:
+            _raise(ops.signatory_error(field.data, self.sender_rows()))
+
+    def validate_files(self, field):
+        """Read and check every file now, so that its error stands beside the field."""
+        self.incoming, problems = [], []
+        for upload in field.data or []:
+            try:
+                incoming = storage.read_upload(upload.stream, upload.filename or "")
+                storage.check_file(incoming)
+                self.incoming.append(incoming)
+            except storage.AttachmentError as e:
+                problems.append(str(e))
+        if problems:
+            field.errors.extend(problems[:-1])
+            raise ValidationError(problems[-1])
+
+    def to_data(self, **extra) -> ops.PetitionData:
+        return ops.PetitionData(
+            received_date=self.received_date.data,
+            source=self.source.data,
+            kind=self.kind.data,
+            field=self.field.data,
+            summary=self.summary.data or "",
+            signatory_count=self.signatory_count.data,
+            anonymous=bool(self.anonymous.data),
+            senders=self.sender_rows(),
+            source_body=self.source_body.data or "",
+            source_doc_no=self.source_doc_no.data or "",
+            visit=self.visit,
+            **extra,
+        )
+
+    def place_error(self, name: str | None, message: str) -> None:
+        """Put an operation's message beside its field (form-level when it has none)."""
+        target = None
+        if name and name.startswith("senders-"):
+            _, index, sub = name.split("-", 2)
+            if index.isdigit() and int(index) < len(self.senders.entries):
+                target = getattr(self.senders.entries[int(index)].form, sub, None)
+        elif name:
+            target = getattr(self, name, None)
+        if target is not None and hasattr(target, "errors"):
+            if not isinstance(target.errors, list):
+                target.errors = list(target.errors)
+            target.errors.append(message)
+        else:
+            self.form_errors.append(message)
+
+
+class RegisterPetitionForm(PetitionFieldsForm):
+    unit_id = ChoiceField("Đơn vị vào sổ", coerce=int, validators=[InputRequired(REQUIRED)])
+    register_no = TrimmedStringField(
+        "Số vào sổ (chỉ nhập khi chép lại từ sổ giấy)", validators=[_max(40)]
+    )
+
+
+class EditPetitionForm(PetitionFieldsForm):
+    version = HiddenField()
+
+    def version_value(self) -> int | None:
+        try:
+            return int(self.version.data)
+        except (TypeError, ValueError):
+            return None
+
+
+class RegisterFilterForm(FlaskForm):
+    """Filters of the register page, read from the query string."""
+
+    class Meta:
+        csrf = False
+
+    date_from = VNDateField("Nhận từ ngày", validators=[Optional()])
+    date_to = VNDateField("Đến ngày", validators=[Optional()])
+    kind = ChoiceField("Loại đơn", choices=enum_choices(PetitionKind, blank="Tất cả"), default="")
+    source = ChoiceField(
+        "Nguồn đơn", choices=enum_choices(PetitionSource, blank="Tất cả"), default=""
+    )
+    field = ChoiceField("Lĩnh vực", choices=enum_choices(Field, blank="Tất cả"), default="")
+    unit_id = ChoiceField("Đơn vị", coerce=int, default=0)
+
+    def validate_date_to(self, field):
+        if field.data and self.date_from.data and field.data < self.date_from.data:
+            raise ValidationError("Ngày kết thúc phải sau ngày bắt đầu.")
+
+    def value(self, name: str):
+        """The field's value when it passed validation, else None (the filter is not applied)."""
+        f = getattr(self, name)
+        return None if f.errors else (f.data or None)
+
+
+class SearchForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    q = TrimmedStringField(
+        "Tìm theo họ tên, số giấy tờ, số vào sổ hoặc nội dung", validators=[_max(200)]
+    )

@@ -1,0 +1,685 @@
+"""Use cases of the petition register (sổ đơn): register, edit, attach scans, search, and the
+record of who looked at a protected denouncer's identity."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from complaints.core import audit
+from complaints.core.access import in_scope, unit_in_scope
+from complaints.core.db import utcnow
+from complaints.core.forms import REQUIRED, today_vn
+from complaints.core.numbers import fmt_int
+from complaints.core.text import fold, like_pattern
+from complaints.core.vocab import Field, PetitionKind
+from complaints.extensions import db
+from complaints.petitions import storage
+from complaints.petitions.models import (
+    FORWARDED_SOURCES,
+    Attachment,
+    Petition,
+    PetitionSender,
+    PetitionSource,
+    PetitionStatus,
+    RegisterCounter,
+)
+from complaints.reception.models import Visit, VisitPerson
+from complaints.units.models import Unit
+
+EARLIEST_RECEIVED = date(2000, 1, 1)
+MAX_SIGNATORIES = 100_000
+SUMMARY_MAX = 10_000
+IDENTITY_RE = re.compile(r"^[0-9A-Za-z]{6,20}$")
+PHONE_RE = re.compile(r"^\+?[0-9][0-9 .()-]{5,19}$")
+REGISTER_NO_RE = re.compile(r"^([A-Z0-9]+)-(\d{4})-(\d{1,6})$")
+PETITION_FIELDS = (
+    "register_no",
+    "unit_id",
+    "received_date",
+    "source",
+    "source_body",
+    "source_doc_no",
+    "visit_id",
+    "kind",
+    "field",
+    "summary",
+    "signatory_count",
+    "anonymous",
+)
+STALE_MESSAGE = (
+    "Đơn này vừa được người khác sửa sau khi bạn mở trang. Chưa có gì được lưu: "
+    "hãy tải lại trang để xem bản mới nhất rồi sửa lại."
+)
+
+
+class PetitionError(ValueError):
+    """A registration or edit the rules refuse; `field` names the form field it belongs to."""
+
+    def __init__(self, message: str, field: str | None = None, errors=None):
+        super().__init__(message)
+        self.field = field
+        self.errors: list[tuple[str | None, str]] = errors or [(field, message)]
+
+
+@dataclass
+class SenderData:
+    full_name: str = ""
+    address: str = ""
+    identity_no: str = ""
+    phone: str = ""
+
+    def __post_init__(self):
+        self.full_name = (self.full_name or "").strip()
+        self.address = (self.address or "").strip()
+        self.identity_no = normalise_identity(self.identity_no)
+        self.phone = (self.phone or "").strip()
+
+    def is_blank(self) -> bool:
+        return not (self.full_name or self.address or self.identity_no or self.phone)
+
+
+@dataclass
+class PetitionData:
+    """What a petition says, as plain data (from the form, the API or an import)."""
+
+    received_date: date | None
+    source: PetitionSource | str | None
+    kind: PetitionKind | str | None
+    field: Field | str | None
+    summary: str
+    signatory_count: int | None = 1
+    anonymous: bool = False
+    senders: list[SenderData] = field(default_factory=list)
+    source_body: str = ""
+    source_doc_no: str = ""
+    unit: Unit | None = None  # registration only: the number carries the unit, it never moves
+    visit: Visit | None = None  # registration only
+    register_no: str = ""  # registration only: typed when copying the paper register
+
+
+def normalise_identity(value: str | None) -> str:
+    """Identity numbers are written with spaces or dots on paper: keep the characters only."""
+    return re.sub(r"[\s.]", "", value or "").upper()
+
+
+def _enum(cls, value):
+    try:
+        return cls(value)
+    except (ValueError, TypeError):
+        return None
+
+
+def format_register_no(unit_code: str, year: int, seq: int) -> str:
+    """The stable identifier of a petition: unit code + year + running number."""
+    return f"{unit_code}-{year}-{seq:05d}"
+
+
+# --- rules: each returns the message for the user, or None; forms and operations share them --
+
+
+def source_body_error(source, body: str | None) -> str | None:
+    body = (body or "").strip()
+    if _enum(PetitionSource, source) in FORWARDED_SOURCES and not body:
+        return "Đơn được chuyển đến: nhập tên cơ quan, tổ chức hoặc lãnh đạo đã chuyển đơn."
+    if len(body) > 255:
+        return "Tên cơ quan chuyển đơn dài quá 255 ký tự."
+    return None
+
+
+def source_doc_no_error(source, doc_no: str | None) -> str | None:
+    doc_no = (doc_no or "").strip()
+    if _enum(PetitionSource, source) in FORWARDED_SOURCES and not doc_no:
+        return "Đơn được chuyển đến: nhập số văn bản hoặc phiếu chuyển đơn."
+    if len(doc_no) > 64:
+        return "Số văn bản chuyển đơn dài quá 64 ký tự."
+    return None
+
+
+def received_date_error(value: date | None, today: date) -> str | None:
+    if value is None:
+        return REQUIRED
+    if value > today:
+        return f"Ngày nhận đơn không được sau ngày hôm nay ({today:%d/%m/%Y})."
+    if value < EARLIEST_RECEIVED:
+        return f"Ngày nhận đơn không hợp lệ: trước {EARLIEST_RECEIVED:%d/%m/%Y}."
+    return None
+
+
+def sender_name_error(sender: SenderData) -> str | None:
+    if not sender.is_blank() and not sender.full_name:
+        return "Nhập họ tên người gửi của dòng này (hoặc xoá các thông tin khác của dòng)."
+    if len(sender.full_name) > 120:
+        return "Họ tên dài quá 120 ký tự."
+    return None
+
+
+def sender_address_error(sender: SenderData) -> str | None:
+    return "Địa chỉ dài quá 255 ký tự." if len(sender.address) > 255 else None
+
+
+def identity_error(value: str | None) -> str | None:
+    value = normalise_identity(value)
+    if value and not IDENTITY_RE.match(value):
+        return "Số giấy tờ gồm 6–20 chữ số hoặc chữ cái (CCCD, số định danh: 12 chữ số)."
+    return None
+
+
+def phone_error(value: str | None) -> str | None:
+    value = (value or "").strip()
+    if value and not PHONE_RE.match(value):
+        return "Số điện thoại chỉ gồm chữ số (có thể có dấu +, dấu cách), 6–20 ký tự."
+    return None
+
+
+def senders_error(senders: Sequence[SenderData], anonymous: bool) -> str | None:
+    if not anonymous and not [s for s in senders if not s.is_blank()]:
+        return "Nhập ít nhất một người gửi đơn, hoặc đánh dấu đây là đơn nặc danh."
+    return None
+
+
+def signatory_error(count: int | None, senders: Sequence[SenderData]) -> str | None:
+    if count is None:
+        return REQUIRED
+    if count < 1:
+        return "Số người ký đơn phải từ 1 trở lên."
+    if count > MAX_SIGNATORIES:
+        return f"Số người ký đơn quá lớn (tối đa {fmt_int(MAX_SIGNATORIES)})."
+    filled = len([s for s in senders if not s.is_blank()])
+    if count < filled:
+        return f"Số người ký đơn ({count}) không được ít hơn số người gửi đã nhập ({filled})."
+    return None
+
+
+def visit_source_error(visit: Visit | None, source) -> str | None:
+    if visit is not None and _enum(PetitionSource, source) != PetitionSource.reception:
+        return (
+            "Đơn nhận tại lượt tiếp công dân: nguồn đơn phải là "
+            f"“{PetitionSource.reception.label}”."
+        )
+    return None
+
+
+def parse_register_no(value: str, unit: Unit, received: date) -> tuple[str, int]:
+    """A typed register number (copied from the paper register), checked and normalised."""
+    match = REGISTER_NO_RE.match((value or "").strip().upper())
+    year = received.year
+    if not match or match[1] != unit.code or int(match[2]) != year or int(match[3]) < 1:
+        raise PetitionError(
+            f"Số vào sổ phải có dạng {format_register_no(unit.code, year, 42)}: mã đơn vị "
+            "vào sổ, năm nhận đơn và số thứ tự.",
+            "register_no",
+        )
+    seq = int(match[3])
+    return format_register_no(unit.code, year, seq), seq
+
+
+def petition_errors(data: PetitionData, today: date) -> list[tuple[str, str]]:
+    """Every rule the data breaks, as (form field, message)."""
+    errors: list[tuple[str, str]] = []
+
+    def add(name: str, message: str | None) -> None:
+        if message:
+            errors.append((name, message))
+
+    if _enum(PetitionSource, data.source) is None:
+        add("source", "Chọn nguồn đơn.")
+    add("source_body", source_body_error(data.source, data.source_body))
+    add("source_doc_no", source_doc_no_error(data.source, data.source_doc_no))
+    add("source", visit_source_error(data.visit, data.source))
+    add("received_date", received_date_error(data.received_date, today))
+    if _enum(PetitionKind, data.kind) is None:
+        add("kind", "Chọn loại đơn.")
+    if _enum(Field, data.field) is None:
+        add("field", "Chọn lĩnh vực.")
+    summary = (data.summary or "").strip()
+    if not summary:
+        add("summary", REQUIRED)
+    elif len(summary) > SUMMARY_MAX:
+        add("summary", f"Tóm tắt nội dung dài quá {SUMMARY_MAX} ký tự.")
+    for i, sender in enumerate(data.senders):
+        add(f"senders-{i}-full_name", sender_name_error(sender))
+        add(f"senders-{i}-address", sender_address_error(sender))
+        add(f"senders-{i}-identity_no", identity_error(sender.identity_no))
+        add(f"senders-{i}-phone", phone_error(sender.phone))
+    add("anonymous", senders_error(data.senders, data.anonymous))
+    add("signatory_count", signatory_error(data.signatory_count, data.senders))
+    return errors
+
+
+def _check(data: PetitionData, today: date) -> None:
+    errors = petition_errors(data, today)
+    if errors:
+        name, message = errors[0]
+        raise PetitionError(message, name, errors)
+
+
+def check_files(files: Iterable[storage.IncomingFile]) -> list[storage.CheckedFile]:
+    """Check every file; all problems are reported at once, beside the file field."""
+    checked, problems = [], []
+    for incoming in files:
+        try:
+            checked.append(storage.check_file(incoming))
+        except storage.AttachmentError as e:
+            problems.append(("files", str(e)))
+    if problems:
+        raise PetitionError(problems[0][1], "files", problems)
+    return checked
+
+
+# --- numbering ---------------------------------------------------------------------------
+
+
+def _insert_ignore(table: sa.Table):
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:  # pragma: no cover - the application supports these two
+        raise RuntimeError(f"unsupported database {dialect}")
+    return insert(table)
+
+
+def next_register_seq(unit_id: int, year: int) -> int:
+    """Take the next running number of a unit's register for a year, in this transaction.
+
+    The counter row is created if missing, then incremented with UPDATE ... RETURNING: the
+    update locks the row until commit (PostgreSQL; SQLite holds the database write lock since
+    BEGIN IMMEDIATE), so two registrations never get the same number, and a rollback gives the
+    number back. Numbers already taken by a typed-in register number are stepped over.
+    """
+    table = RegisterCounter.__table__
+    key = (table.c.unit_id == unit_id) & (table.c.year == year)
+    db.session.execute(
+        _insert_ignore(table)
+        .values(unit_id=unit_id, year=year, last_seq=0)
+        .on_conflict_do_nothing(index_elements=["unit_id", "year"])
+    )
+    while True:
+        seq = db.session.execute(
+            sa.update(table)
+            .where(key)
+            .values(last_seq=table.c.last_seq + 1)
+            .returning(table.c.last_seq)
+        ).scalar_one()
+        taken = db.session.scalar(
+            sa.select(Petition.id).where(
+                Petition.unit_id == unit_id,
+                Petition.register_year == year,
+                Petition.register_seq == seq,
+            )
+        )
+        if taken is None:
+            return seq
+
+
+def _is_register_clash(error: IntegrityError) -> bool:
+    text = str(error.orig)
+    return "register_no" in text or "register_seq" in text
+
+
+def _clash_message(register_no: str) -> str:
+    return (
+        f"Số vào sổ {register_no} đã có trong sổ đơn. Kiểm tra lại số đã nhập, "
+        "hoặc để trống ô này để hệ thống tự cấp số tiếp theo."
+    )
+
+
+# --- writing -----------------------------------------------------------------------------
+
+
+def refresh_search_text(petition: Petition) -> None:
+    """Fill the folded search columns (diacritics and case removed) from the petition's facts."""
+    public = [petition.register_no, petition.source_body, petition.source_doc_no, petition.summary]
+    people = [x for s in petition.senders for x in (s.full_name, s.identity_no, s.address)]
+    petition.public_search_text = fold(" | ".join(x for x in public if x))
+    petition.search_text = fold(" | ".join(x for x in public + people if x))
+
+
+def _snapshot(petition: Petition) -> dict:
+    data = audit.snapshot(petition, PETITION_FIELDS)
+    data["senders"] = [
+        {
+            "full_name": s.full_name,
+            "address": s.address,
+            "identity_no": s.identity_no,
+            "phone": s.phone,
+        }
+        for s in petition.senders
+    ]
+    return data
+
+
+def _apply(petition: Petition, data: PetitionData) -> None:
+    source = PetitionSource(data.source)
+    forwarded = source in FORWARDED_SOURCES
+    petition.received_date = data.received_date
+    petition.source = source
+    # Only a forwarded petition has a forwarding body and letter; stale values are dropped.
+    petition.source_body = (data.source_body or "").strip() if forwarded else ""
+    petition.source_doc_no = (data.source_doc_no or "").strip() if forwarded else ""
+    petition.kind = PetitionKind(data.kind)
+    petition.field = Field(data.field)
+    petition.summary = data.summary.strip()
+    petition.signatory_count = int(data.signatory_count)
+    petition.anonymous = bool(data.anonymous)
+    senders = [s for s in data.senders if not s.is_blank()]
+    existing = list(petition.senders)
+    for position, sender in enumerate(senders):
+        row = existing[position] if position < len(existing) else PetitionSender()
+        row.position = position
+        row.full_name = sender.full_name
+        row.address = sender.address
+        row.identity_no = sender.identity_no
+        row.phone = sender.phone
+        if position >= len(existing):
+            petition.senders.append(row)
+    for row in existing[len(senders) :]:
+        petition.senders.remove(row)
+
+
+def _attach(actor, petition: Petition, files: list[storage.CheckedFile]) -> list[Attachment]:
+    rows = []
+    for f in files:
+        row = Attachment(
+            unit_id=petition.unit_id,
+            filename=f.filename,
+            file_type=f.file_type,
+            mime_type=f.mime_type,
+            size=f.size,
+            sha256=f.sha256,
+            storage_key=storage.new_key(),
+            uploaded_by_id=getattr(actor, "id", None),
+        )
+        petition.attachments.append(row)
+        rows.append(row)
+    return rows
+
+
+def _store(actor, petition: Petition, rows: list[Attachment], files) -> None:
+    """Write the checked files (only now, after every check and insert) and audit each."""
+    for row, f in zip(rows, files, strict=True):
+        storage.write(db.session, row.storage_key, f.data)
+        audit.record(
+            "attachment.added",
+            row,
+            actor=actor,
+            unit_id=petition.unit_id,
+            after={
+                "petition_id": petition.id,
+                "filename": row.filename,
+                "file_type": row.file_type,
+                "size": row.size,
+                "sha256": row.sha256,
+            },
+            summary=f"Đính kèm tệp vào đơn {petition.register_no}",
+        )
+
+
+def register_petition(
+    actor,
+    data: PetitionData,
+    files: Sequence[storage.IncomingFile] = (),
+    *,
+    today: date | None = None,
+) -> Petition:
+    """Enter a petition in its unit's register with the next number of the year (vào sổ đơn)."""
+    today = today or today_vn()
+    unit = data.unit
+    if unit is None:
+        raise PetitionError("Chọn đơn vị vào sổ.", "unit_id")
+    if actor is not None and not unit_in_scope(actor, unit):
+        raise PetitionError("Đơn vị này không thuộc phạm vi của bạn.", "unit_id")
+    if data.visit is not None and actor is not None and not unit_in_scope(actor, data.visit.unit):
+        raise PetitionError("Lượt tiếp không thuộc đơn vị của bạn.")
+    _check(data, today)
+    checked = check_files(files)
+    year = data.received_date.year
+    manual = None
+    if data.register_no:
+        manual = parse_register_no(data.register_no, unit, data.received_date)
+
+    petition = Petition(
+        unit_id=unit.id,
+        unit=unit,
+        register_year=year,
+        visit=data.visit,
+        status=PetitionStatus.registered,
+        created_by_id=getattr(actor, "id", None),
+    )
+    _apply(petition, data)
+    register_no = manual[0] if manual else ""
+    try:
+        # A savepoint: a clash on the number undoes this insert and the counter step only.
+        with db.session.begin_nested():
+            if manual:
+                register_no, seq = manual
+                if db.session.scalar(
+                    sa.select(Petition.id).where(
+                        (Petition.register_no == register_no)
+                        | (
+                            (Petition.unit_id == unit.id)
+                            & (Petition.register_year == year)
+                            & (Petition.register_seq == seq)
+                        )
+                    )
+                ):
+                    raise PetitionError(_clash_message(register_no), "register_no")
+            else:
+                seq = next_register_seq(unit.id, year)
+                register_no = format_register_no(unit.code, year, seq)
+            petition.register_seq = seq
+            petition.register_no = register_no
+            refresh_search_text(petition)
+            rows = _attach(actor, petition, checked)
+            db.session.add(petition)
+            db.session.flush()
+    except IntegrityError as e:
+        if _is_register_clash(e):
+            raise PetitionError(_clash_message(register_no), "register_no") from None
+        raise
+    audit.record(
+        "petition.registered",
+        petition,
+        actor=actor,
+        after=_snapshot(petition),
+        summary=f"Vào sổ đơn {register_no}",
+    )
+    _store(actor, petition, rows, checked)
+    db.session.flush()
+    return petition
+
+
+def update_petition(
+    actor,
+    petition: Petition,
+    data: PetitionData,
+    files: Sequence[storage.IncomingFile] = (),
+    *,
+    expected_version: int | None,
+    today: date | None = None,
+) -> Petition:
+    """Correct a registered petition; its register number and unit never change."""
+    if expected_version != petition.version:
+        raise PetitionError(STALE_MESSAGE)
+    today = today or today_vn()
+    data.visit = petition.visit
+    _check(data, today)
+    if data.received_date.year != petition.register_year:
+        raise PetitionError(
+            f"Số vào sổ {petition.register_no} thuộc năm {petition.register_year}: ngày nhận "
+            f"đơn phải trong năm {petition.register_year}.",
+            "received_date",
+        )
+    checked = check_files(files)
+    before = _snapshot(petition)
+    _apply(petition, data)
+    refresh_search_text(petition)
+    changed_before, changed_after = audit.diff(before, _snapshot(petition))
+    if changed_after:
+        petition.updated_at = utcnow()  # the row is rewritten, so its version always moves
+    rows = _attach(actor, petition, checked)
+    db.session.flush()
+    if changed_after:
+        audit.record(
+            "petition.updated",
+            petition,
+            actor=actor,
+            before=changed_before,
+            after=changed_after,
+            summary=f"Sửa đơn {petition.register_no}",
+        )
+    _store(actor, petition, rows, checked)
+    db.session.flush()
+    return petition
+
+
+def add_attachments(
+    actor, petition: Petition, files: Sequence[storage.IncomingFile]
+) -> list[Attachment]:
+    """Attach more scans to a registered petition (each checked, stored, audited)."""
+    checked = check_files(files)
+    rows = _attach(actor, petition, checked)
+    db.session.flush()
+    _store(actor, petition, rows, checked)
+    db.session.flush()
+    return rows
+
+
+def record_identity_view(
+    actor,
+    *,
+    petition: Petition | None = None,
+    petition_ids: Sequence[int] = (),
+    visit_ids: Sequence[int] = (),
+    where: str = "",
+) -> None:
+    """Log that a protected denouncer's identity was shown to the actor (LTC Art 47, 56)."""
+    if petition is not None:
+        audit.record(
+            "identity.viewed",
+            petition,
+            actor=actor,
+            after={"where": where},
+            summary=f"Xem thông tin người tố cáo của đơn {petition.register_no} ({where})",
+        )
+        return
+    if not petition_ids and not visit_ids:
+        return
+    audit.record(
+        "identity.viewed",
+        actor=actor,
+        unit_id=getattr(actor, "unit_id", None),
+        entity_type="petition" if petition_ids else "visit",
+        after={"where": where, "petition_ids": list(petition_ids), "visit_ids": list(visit_ids)},
+        summary=(
+            f"Xem thông tin người tố cáo trong {where}: {len(petition_ids)} đơn, "
+            f"{len(visit_ids)} lượt tiếp"
+        ),
+    )
+
+
+# --- reading -----------------------------------------------------------------------------
+
+
+def register_query(
+    user,
+    *,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    kind: PetitionKind | None = None,
+    source: PetitionSource | None = None,
+    field: Field | None = None,
+    unit_id: int | None = None,
+) -> sa.Select:
+    """The register of the user's units, newest first, with the chosen filters."""
+    query = sa.select(Petition).where(in_scope(user, Petition.unit_id))
+    if date_from:
+        query = query.where(Petition.received_date >= date_from)
+    if date_to:
+        query = query.where(Petition.received_date <= date_to)
+    if kind:
+        query = query.where(Petition.kind == kind)
+    if source:
+        query = query.where(Petition.source == source)
+    if field:
+        query = query.where(Petition.field == field)
+    if unit_id:
+        query = query.where(Petition.unit_id == unit_id)
+    return query.options(selectinload(Petition.unit)).order_by(
+        Petition.received_date.desc(), Petition.register_seq.desc(), Petition.id.desc()
+    )
+
+
+def search_petitions(user, term: str, *, see_denouncers: bool) -> sa.Select:
+    """Petitions of the user's units whose folded text contains the folded term.
+
+    Who may not see denouncers matches a denunciation only by its number and content, never
+    by a sender's name, papers or address.
+    """
+    pattern = like_pattern(term)
+    full = Petition.search_text.like(pattern, escape="\\")
+    if see_denouncers:
+        match = full
+    else:
+        match = sa.or_(
+            (Petition.kind != PetitionKind.denunciation) & full,
+            (Petition.kind == PetitionKind.denunciation)
+            & Petition.public_search_text.like(pattern, escape="\\"),
+        )
+    return (
+        sa.select(Petition)
+        .where(in_scope(user, Petition.unit_id), match)
+        .options(selectinload(Petition.unit))
+        .order_by(Petition.received_date.desc(), Petition.id.desc())
+    )
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def search_visits(user, term: str, *, see_denouncers: bool) -> sa.Select:
+    """Visits of the user's units matching the term in their folded text or their persons.
+
+    Visit.search_text mixes content and persons, so for users who may not see denouncers a
+    denunciation visit is kept only when its own content contains the term.
+    """
+    pattern = like_pattern(term)
+    raw = f"%{_escape_like(' '.join(term.split()).lower())}%"
+    folded_ident = f"%{_escape_like(normalise_identity(term).lower())}%"
+    person = sa.exists().where(
+        VisitPerson.visit_id == Visit.id,
+        sa.or_(
+            sa.func.lower(VisitPerson.full_name).like(raw, escape="\\"),
+            sa.func.lower(VisitPerson.identity_no).like(folded_ident, escape="\\"),
+        ),
+    )
+    full = sa.or_(Visit.search_text.like(pattern, escape="\\"), person)
+    scope = in_scope(user, Visit.unit_id)
+    if see_denouncers:
+        match = full
+    else:
+        folded = fold(term)
+        candidates = db.session.execute(
+            sa.select(Visit.id, Visit.content).where(
+                scope,
+                Visit.kind == PetitionKind.denunciation,
+                Visit.search_text.like(pattern, escape="\\"),
+            )
+        )
+        by_content = [vid for vid, content in candidates if folded in fold(content)]
+        match = sa.or_((Visit.kind != PetitionKind.denunciation) & full, Visit.id.in_(by_content))
+    return (
+        sa.select(Visit)
+        .where(scope, match)
+        .options(selectinload(Visit.unit))
+        .order_by(Visit.visit_date.desc(), Visit.id.desc())
+    )
