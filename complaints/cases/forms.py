@@ -1,0 +1,372 @@
+"""Forms of the processing and case pages: classification, workflow steps, assignment, filters."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, IntegerField, RadioField, SelectField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.widgets import HiddenInput
+
+from complaints.auth.forms import MultiCheckboxField
+from complaints.cases.models import (
+    CaseState,
+    Complexity,
+    ComplexityCriterion,
+    Outcome,
+    TerminationReason,
+)
+from complaints.cases.operations import DOCUMENT_REQUIRED
+from complaints.core.forms import (
+    REQUIRED,
+    TrimmedStringField,
+    TrimmedTextAreaField,
+    VNDateField,
+    enum_choices,
+    pairs_choices,
+)
+from complaints.core.vocab import Field, PetitionKind
+from complaints.petitions.models import IneligibleReason
+
+BAD_CHOICE = "Lựa chọn không hợp lệ: hãy chọn lại trong danh sách."
+BAD_INT = "Nhập một số nguyên."
+VERSION_MISSING = "Biểu mẫu thiếu thông tin phiên bản: hãy tải lại trang rồi làm lại."
+YES_NO = pairs_choices([("yes", "Có"), ("no", "Không")])
+AGE_BUCKETS = (
+    ("le30", "Đến 30 ngày"),
+    ("31_60", "Từ 31 đến 60 ngày"),
+    ("61_90", "Từ 61 đến 90 ngày"),
+    ("gt90", "Trên 90 ngày"),
+)
+
+
+def _max(n: int) -> Length:
+    return Length(max=n, message=f"Tối đa {n} ký tự.")
+
+
+def _not_in_future(form, field):
+    """The date of a step or document may not be after today (the app's today, see views)."""
+    from complaints.cases.views import today
+
+    if field.data and field.data > today():
+        raise ValidationError("Ngày không được sau ngày hôm nay.")
+
+
+def _amount(integer_digits: int):
+    """A sum or an area written the Vietnamese way (120.000.000; 35,5) that its column can
+    hold; the operation reads the same text."""
+
+    def check(form, field):
+        if not field.data:
+            return
+        if not re.fullmatch(r"[0-9][0-9., ]*", field.data):
+            raise ValidationError("Nhập một số không âm, ví dụ 120.000.000 hoặc 35,5.")
+        try:
+            value = Decimal(field.data.replace(".", "").replace(",", ".").replace(" ", ""))
+        except InvalidOperation:
+            raise ValidationError("Nhập một số, ví dụ 120.000.000 hoặc 35,5.") from None
+        if value >= 10**integer_digits:
+            raise ValidationError("Số quá lớn.")
+
+    return check
+
+
+MONEY = _amount(18)  # Numeric(18, 0)
+AREA = _amount(13)  # Numeric(14, 1)
+
+
+class Select(SelectField):
+    """A select whose tampered or unknown values get a Vietnamese error."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("invalid_choice_message", BAD_CHOICE)
+        kwargs.setdefault("invalid_value_message", BAD_CHOICE)
+        super().__init__(*args, **kwargs)
+
+
+class Radio(RadioField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("invalid_choice_message", "Chọn một trong các phương án.")
+        kwargs.setdefault("invalid_value_message", BAD_CHOICE)
+        super().__init__(*args, **kwargs)
+
+
+class Checkboxes(MultiCheckboxField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("invalid_choice_message", BAD_CHOICE)
+        kwargs.setdefault("invalid_value_message", BAD_CHOICE)
+        super().__init__(*args, **kwargs)
+
+
+class Integer(IntegerField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("invalid_value_message", BAD_INT)
+        super().__init__(*args, **kwargs)
+
+
+class VersionField(Integer):
+    """The version of the record the user opened, sent back so a concurrent edit is detected."""
+
+    widget = HiddenInput()
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("validators", [InputRequired(VERSION_MISSING)])
+        kwargs.setdefault("invalid_value_message", VERSION_MISSING)
+        super().__init__(*args, **kwargs)
+
+
+# --- processing a petition ----------------------------------------------------------------
+
+
+class ProcessingForm(FlaskForm):
+    version = VersionField()
+    eligible = Radio("Đủ điều kiện xử lý", choices=YES_NO)
+    reasons = Checkboxes("Lý do không đủ điều kiện", choices=enum_choices(IneligibleReason))
+    competent = Radio("Thuộc thẩm quyền giải quyết", choices=YES_NO)
+    # choices: the outcomes allowed_outcomes() may leave open for this petition
+    outcome = Select("Hướng xử lý", default="", validators=[InputRequired("Chọn hướng xử lý.")])
+    body = TrimmedStringField(
+        "Cơ quan, đơn vị nhận (chuyển, hướng dẫn, đôn đốc)", validators=[Optional(), _max(255)]
+    )
+    doc_no = TrimmedStringField(
+        "Số văn bản (thông báo thụ lý, phiếu chuyển...)", validators=[Optional(), _max(64)]
+    )
+    on = VNDateField("Ngày xử lý", validators=[InputRequired(REQUIRED), _not_in_future])
+    note = TrimmedTextAreaField("Ghi chú, đề xuất", validators=[Optional(), _max(5000)])
+    join = Radio("Vụ việc", default="new")  # choices: "new" and the suggested open cases
+    join_case_no = TrimmedStringField(
+        "Hoặc nhập số vụ việc để nhập đơn vào", validators=[Optional(), _max(40)]
+    )
+    case_title = TrimmedStringField(
+        "Tên vụ việc mới (để trống: lấy dòng đầu của nội dung đơn)",
+        validators=[Optional(), _max(255)],
+    )
+
+    def validate_reasons(self, field):
+        if self.eligible.data == "no" and not field.data:
+            raise ValidationError("Đơn không đủ điều kiện: chọn ít nhất một lý do.")
+
+
+# --- workflow steps -----------------------------------------------------------------------
+
+# What each action asks for, beyond its date: one form class, the template shows these fields.
+ACTION_FIELDS: dict[str, tuple[str, ...]] = {
+    "accept": ("doc_no", "doc_type", "note"),
+    "refuse": ("doc_no", "doc_type", "note"),
+    "transfer": ("doc_no", "doc_type", "body", "note"),
+    "start_verification": ("doc_no", "doc_type", "note"),
+    "hold_dialogue": ("doc_no", "doc_type", "note"),
+    "extend": ("doc_no", "doc_type", "note"),
+    "decide": (
+        "doc_no",
+        "doc_type",
+        "outcome",
+        "note",
+        "money_to_recover",
+        "money_to_return",
+        "land_to_recover_m2",
+        "land_to_return_m2",
+        "people_to_discipline",
+    ),
+    "send": ("doc_no", "doc_type", "note"),
+    "publish": ("doc_no", "doc_type", "note"),
+    "make_final": ("note",),
+    "appeal": ("doc_no", "note", "round2_unit"),
+    "enforce": ("doc_no", "note", "money_recovered", "land_recovered_m2"),
+    "follow_up": ("doc_no", "note", "money_recovered", "land_recovered_m2"),
+    "answer": ("doc_no", "doc_type", "note"),
+    "suspend": ("doc_no", "doc_type", "note"),
+    "resume": ("doc_no", "doc_type", "note"),
+    "withdraw_partial": ("doc_no", "contents", "note"),
+    "terminate": ("doc_no", "doc_type", "reason", "note"),
+}
+
+# The document type proposed for each step (the officer may change it).
+DEFAULT_DOC_TYPES = {
+    "accept": "Thông báo thụ lý",
+    "refuse": "Thông báo không thụ lý",
+    "transfer": "Phiếu chuyển đơn",
+    "start_verification": "Quyết định giao xác minh",
+    "hold_dialogue": "Biên bản đối thoại",
+    "extend": "Quyết định gia hạn giải quyết",
+    "decide": "Quyết định giải quyết / Kết luận nội dung tố cáo",
+    "send": "Văn bản gửi quyết định, kết luận",
+    "publish": "Thông báo công khai kết luận",
+    "answer": "Văn bản trả lời",
+    "suspend": "Quyết định tạm đình chỉ",
+    "resume": "Quyết định tiếp tục giải quyết",
+    "terminate": "Quyết định đình chỉ",
+}
+
+DECISION_DOC_TYPES = {
+    ("decide", "complaint"): "Quyết định giải quyết khiếu nại",
+    ("decide", "denunciation"): "Kết luận nội dung tố cáo",
+    ("send", "complaint"): "Văn bản gửi quyết định giải quyết khiếu nại",
+    ("send", "denunciation"): "Văn bản gửi kết luận nội dung tố cáo",
+}
+
+# The note means something different in some steps: its label says what.
+NOTE_LABELS = {
+    "refuse": "Lý do không thụ lý",
+    "hold_dialogue": "Tóm tắt biên bản đối thoại",
+    "decide": "Tóm tắt nội dung quyết định, kết luận",
+    "answer": "Nội dung trả lời",
+}
+# Shown as required on the step's form; the operation is what enforces them.
+REQUIRED_FIELDS = {
+    "doc_no": DOCUMENT_REQUIRED,
+    "note": {"refuse", "hold_dialogue", "answer"},
+    "outcome": {"decide"},
+    "reason": {"terminate"},
+    "contents": {"withdraw_partial"},
+    "body": {"transfer"},
+}
+
+
+class StepForm(FlaskForm):
+    version = VersionField()
+    on = VNDateField(
+        "Ngày (của văn bản, của bước)", validators=[InputRequired(REQUIRED), _not_in_future]
+    )
+    doc_no = TrimmedStringField("Số văn bản", validators=[Optional(), _max(64)])
+    doc_type = TrimmedStringField("Loại văn bản", validators=[Optional(), _max(80)])
+    note = TrimmedTextAreaField("Ghi chú", validators=[Optional(), _max(10000)])
+    outcome = Select(
+        "Kết quả giải quyết", choices=enum_choices(Outcome, blank="— Chọn —"), default=""
+    )
+    reason = Select(
+        "Lý do đình chỉ", choices=enum_choices(TerminationReason, blank="— Chọn —"), default=""
+    )
+    contents = TrimmedTextAreaField(
+        "Nội dung được rút (mỗi nội dung một dòng)", validators=[Optional(), _max(5000)]
+    )
+    body = TrimmedStringField("Cơ quan có thẩm quyền được chuyển đến", [Optional(), _max(255)])
+    money_to_recover = TrimmedStringField(
+        "Số tiền phải thu hồi (đồng)", [Optional(), _max(30), MONEY]
+    )
+    money_to_return = TrimmedStringField(
+        "Số tiền phải trả lại (đồng)", [Optional(), _max(30), MONEY]
+    )
+    land_to_recover_m2 = TrimmedStringField("Đất phải thu hồi (m²)", [Optional(), _max(30), AREA])
+    land_to_return_m2 = TrimmedStringField("Đất phải trả lại (m²)", [Optional(), _max(30), AREA])
+    people_to_discipline = Integer(
+        "Số người bị kiến nghị xử lý",
+        validators=[Optional(), NumberRange(0, 100_000, "Từ 0 đến 100.000.")],
+    )
+    money_recovered = TrimmedStringField("Số tiền đã thu hồi (đồng)", [Optional(), _max(30), MONEY])
+    land_recovered_m2 = TrimmedStringField("Đất đã thu hồi (m²)", [Optional(), _max(30), AREA])
+    round2_unit = Select(
+        "Mở vụ việc khiếu nại lần hai tại đơn vị", coerce=int, validators=[Optional()]
+    )
+
+
+# --- leaders: assignment, complexity, merge, split ----------------------------------------
+
+
+class AssignForm(FlaskForm):
+    version = VersionField()
+    unit_id = Select("Đơn vị được giao", coerce=int)
+    assignee_id = Select("Người được giao xử lý, xác minh", coerce=int)
+    on = VNDateField("Ngày giao", validators=[InputRequired(REQUIRED), _not_in_future])
+    note = TrimmedTextAreaField("Ghi chú", validators=[Optional(), _max(2000)])
+
+
+class FlagsForm(FlaskForm):
+    version = VersionField()
+    complexity = Select("Mức độ phức tạp", choices=enum_choices(Complexity))
+    criteria = Checkboxes("Tiêu chí phức tạp", choices=enum_choices(ComplexityCriterion))
+    remote_area = BooleanField("Vùng sâu, vùng xa, đi lại khó khăn")
+    on = VNDateField("Ngày quyết định", validators=[InputRequired(REQUIRED), _not_in_future])
+    note = TrimmedTextAreaField("Ghi chú", validators=[Optional(), _max(2000)])
+
+
+class MergeForm(FlaskForm):
+    version = VersionField()
+    case_ids = Checkboxes("Gộp các vụ việc", coerce=int)
+    case_nos = TrimmedStringField(
+        "Hoặc nhập số vụ việc (cách nhau bởi dấu phẩy)", validators=[Optional(), _max(500)]
+    )
+    on = VNDateField("Ngày gộp", validators=[InputRequired(REQUIRED), _not_in_future])
+
+
+class SplitForm(FlaskForm):
+    version = VersionField()
+    petition_ids = Checkboxes("Các đơn tách sang vụ việc mới", coerce=int)
+    title = TrimmedStringField(
+        "Tên vụ việc mới", validators=[InputRequired("Nhập tên vụ việc mới."), _max(255)]
+    )
+    on = VNDateField("Ngày tách", validators=[InputRequired(REQUIRED), _not_in_future])
+
+
+class ApologySentForm(FlaskForm):
+    on = VNDateField("Ngày gửi", validators=[InputRequired(REQUIRED), _not_in_future])
+
+
+class CsrfOnlyForm(FlaskForm):
+    """A button that changes something: only the CSRF token travels."""
+
+
+# --- administrator: the working-day calendar ----------------------------------------------
+
+
+class CalendarOverrideForm(FlaskForm):
+    day = VNDateField("Ngày", validators=[InputRequired(REQUIRED)])
+    working = Select(
+        "Loại ngày",
+        choices=pairs_choices(
+            [("off", "Ngày nghỉ (nghỉ bổ sung)"), ("working", "Ngày làm việc (làm bù)")]
+        ),
+    )
+    note = TrimmedStringField(
+        "Căn cứ, ghi chú",
+        validators=[InputRequired("Ghi căn cứ (văn bản) của ngày này."), _max(255)],
+    )
+
+
+# --- filters (GET forms: no CSRF, nothing is changed) -------------------------------------
+
+
+class CaseFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    q = TrimmedStringField("Tìm (số, tên vụ việc, nội dung)", validators=[Optional(), _max(200)])
+    kind = Select("Loại", choices=enum_choices(PetitionKind, blank="Tất cả"), default="")
+    state = Select("Trạng thái", choices=enum_choices(CaseState, blank="Tất cả"), default="")
+    field = Select("Lĩnh vực", choices=enum_choices(Field, blank="Tất cả"), default="")
+    unit_id = Select("Đơn vị (gồm cấp dưới)", coerce=int, validators=[Optional()])
+    assignee_id = Select("Người xử lý", coerce=int, validators=[Optional()])
+    age = Select(
+        "Thời gian từ khi nhận", choices=pairs_choices([("", "Tất cả"), *AGE_BUCKETS]), default=""
+    )
+    overdue = BooleanField("Chỉ vụ việc quá hạn")
+    due_within = Integer(
+        "Đến hạn trong (ngày)",
+        validators=[Optional(), NumberRange(0, 366, "Từ 0 đến 366 ngày.")],
+    )
+    closed = BooleanField("Gồm cả vụ việc đã kết thúc")
+
+
+class DueFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    days = Integer(
+        "Sắp đến hạn trong (ngày)",
+        default=7,
+        validators=[Optional(), NumberRange(0, 366, "Từ 0 đến 366 ngày.")],
+    )
+    only_overdue = BooleanField("Chỉ quá hạn")
+    kind = Select("Loại", choices=enum_choices(PetitionKind, blank="Tất cả"), default="")
+    unit_id = Select("Đơn vị (gồm cấp dưới)", coerce=int, validators=[Optional()])
+
+
+class PendingFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    kind = Select("Loại đơn", choices=enum_choices(PetitionKind, blank="Tất cả"), default="")
+    unit_id = Select("Đơn vị (gồm cấp dưới)", coerce=int, validators=[Optional()])
+    overdue = BooleanField("Chỉ đơn quá hạn xử lý")

@@ -1,0 +1,1364 @@
+"""Pages of petition processing and case work: the lists, the case page, its steps, the calendar."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user, login_required
+from sqlalchemy.orm import joinedload, selectinload
+from wtforms import SelectChoice
+
+from complaints.auth.models import User, UserRole
+from complaints.cases import operations as ops
+from complaints.cases.deadlines import petition_deadline, work_calendar
+from complaints.cases.forms import (
+    ACTION_FIELDS,
+    AGE_BUCKETS,
+    DECISION_DOC_TYPES,
+    DEFAULT_DOC_TYPES,
+    NOTE_LABELS,
+    REQUIRED_FIELDS,
+    ApologySentForm,
+    AssignForm,
+    CalendarOverrideForm,
+    CaseFilterForm,
+    CsrfOnlyForm,
+    DueFilterForm,
+    FlagsForm,
+    MergeForm,
+    PendingFilterForm,
+    ProcessingForm,
+    SplitForm,
+    StepForm,
+)
+from complaints.cases.models import (
+    CLOSED_STATES,
+    ApologyLetter,
+    CalendarOverride,
+    Case,
+    CaseEvent,
+    CaseState,
+    ComplexityCriterion,
+    Deadline,
+)
+from complaints.cases.workflow import ACTIONS, WorkflowError, allowed_actions, check
+from complaints.core import audit
+from complaints.core import deadlines as engine
+from complaints.core.access import (
+    Role,
+    can_see_denouncer,
+    has_permission,
+    in_scope,
+    load_scoped,
+    require,
+)
+from complaints.core.calendar import WorkCalendar
+from complaints.core.db import write_intent
+from complaints.core.forms import pairs_choices, today_vn
+from complaints.core.numbers import fmt_decimal, fmt_int, round_decimal
+from complaints.core.text import like_pattern
+from complaints.core.vocab import Field, PetitionKind
+from complaints.extensions import db
+from complaints.petitions.duplicates import suggest_cases
+from complaints.petitions.models import (
+    IneligibleReason,
+    Petition,
+    PetitionStatus,
+    ProcessingOutcome,
+)
+from complaints.petitions.processing import (
+    ProcessingError,
+    ProcessingInput,
+    allowed_outcomes,
+    process,
+)
+from complaints.units.models import Unit
+from complaints.units.operations import subtree
+from complaints.web import error_response
+
+bp = Blueprint("cases", __name__, url_prefix="/cases")
+
+MAX_ID = 2**31 - 1  # larger ids cannot exist (INTEGER keys); PostgreSQL would reject them
+MAX_PAGE = 100_000
+REDACTED = "[Được bảo mật]"
+# An officer who leaves a petition unprocessed this many days faces discipline (DOMAIN §7).
+DISCIPLINE_DAYS = 45
+# Periods that run for the citizen (to lodge a second complaint...), not duties of the unit:
+# they are shown on the case page but never make a case overdue.
+CITIZEN_PERIODS = frozenset({"lodge_round2", "limitation"})
+CASE_ROLES = (Role.case_handler, Role.petition_handler, Role.leader)
+STALE = "Vụ việc vừa được người khác cập nhật. Hãy tải lại trang để xem thay đổi rồi làm lại."
+MERGE_CANDIDATES = 200
+
+EVENT_LABELS = {a.name: a.label for a in ACTIONS.values()} | {
+    "open": "Mở vụ việc",
+    "assign": "Giao xử lý",
+    "flags": "Mức độ phức tạp, vùng sâu vùng xa",
+    "merge_in": "Gộp vụ việc khác vào",
+    "merge_out": "Gộp vào vụ việc khác",
+    "split_in": "Tách từ vụ việc khác",
+    "split_out": "Tách đơn sang vụ việc mới",
+    "petition_joined": "Nhập đơn vào vụ việc",
+    "link": "Liên kết với vụ việc lần đầu",
+}
+DAY_TYPES = {"working": "ngày làm việc", "calendar": "ngày"}
+
+
+# --- today, links to notices, identities: one helper each --------------------------------
+
+
+def today() -> date:
+    """Today in Vietnam, or the date configured as COMPLAINTS_TODAY (ISO, for tests and
+    demonstrations; the environment variable COMPLAINTS_TODAY arrives as TODAY)."""
+    value = current_app.config.get("COMPLAINTS_TODAY") or current_app.config.get("TODAY")
+    if not value:
+        return today_vn()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        current_app.logger.warning("COMPLAINTS_TODAY=%r is not an ISO date: ignored", value)
+        return today_vn()
+
+
+@dataclass(frozen=True)
+class NoticeLink:
+    label: str
+    url: str
+    docx_url: str
+
+
+CASE_NOTICES = {
+    "acceptance": "Thông báo thụ lý",
+    "refusal": "Thông báo không thụ lý",
+    "extension": "Quyết định gia hạn giải quyết",
+    "result": "Quyết định, kết luận, văn bản trả lời",
+    "publication": "Thông báo công khai kết luận",
+}
+PETITION_NOTICES = {"transfer": "Phiếu chuyển đơn", "guidance": "Văn bản hướng dẫn"}
+
+
+def notice_link(owner: str, owner_id: int, notice: str | None, label: str) -> NoticeLink:
+    """Links to a notice of the notices blueprint, built from its URL patterns (print and Word).
+
+    owner is "case" or "petition" (with the notice's name) or "apology" (notice None)."""
+    path = f"{request.script_root}/notices/{owner}/{owner_id}" + (f"/{notice}" if notice else "")
+    return NoticeLink(label, path, f"{path}?format=docx")
+
+
+def case_notices(case: Case) -> list[NoticeLink]:
+    """The notices that the case's state makes relevant."""
+    names = []
+    if case.accepted_on is not None:
+        names.append("acceptance")
+    if case.state == CaseState.not_accepted:
+        names.append("refusal")
+    if case.extensions:
+        names.append("extension")
+    if case.decided_on is not None:
+        names.append("result")
+    published_states = {CaseState.sent, CaseState.published, CaseState.enforced}
+    if (
+        case.kind == PetitionKind.denunciation
+        and case.decided_on is not None
+        and case.state in published_states
+    ):
+        names.append("publication")
+    return [notice_link("case", case.id, n, CASE_NOTICES[n]) for n in names]
+
+
+def petition_notices(petition: Petition) -> list[NoticeLink]:
+    name = {ProcessingOutcome.transfer: "transfer", ProcessingOutcome.guide: "guidance"}.get(
+        petition.outcome
+    )
+    return [notice_link("petition", petition.id, name, PETITION_NOTICES[name])] if name else []
+
+
+def identity_visible(petition: Petition, *, verifier_file: bool = False) -> bool:
+    """Whether this page may show who sent the petition (LTC Art 47).
+
+    Complainants and feedback senders are shown; a denouncer only to the roles allowed, and
+    never on the case file a verifier (case handler) works on."""
+    if not petition.is_denunciation:
+        return True
+    if verifier_file and current_user.has_role(Role.case_handler):
+        return False
+    return can_see_denouncer(current_user)
+
+
+def _prepare_identity_log(petitions, *, verifier_file: bool = False) -> list[Petition]:
+    """The denunciations whose senders this page will show; on SQLite the transaction is
+    restarted with the write lock, since showing them is recorded (a GET that writes)."""
+    shown = [
+        p
+        for p in petitions
+        if p.is_denunciation and p.senders and identity_visible(p, verifier_file=verifier_file)
+    ]
+    if shown and not write_intent.get():
+        write_intent.set(True)
+        db.session.rollback()  # nothing written yet; the next statement begins IMMEDIATE
+    return shown
+
+
+def _record_identity_views(petitions: list[Petition]) -> None:
+    """Every view of a denouncer's identity is an audit event (DOMAIN §8)."""
+    if not petitions:
+        return
+    for p in petitions:
+        audit.record(
+            "identity.viewed",
+            p,
+            actor=current_user,
+            unit_id=p.unit_id,
+            summary=f"Xem thông tin người tố cáo, đơn {p.register_no}",
+        )
+    db.session.commit()
+
+
+# --- small helpers ------------------------------------------------------------------------
+
+
+def _load(model, object_id: int):
+    if object_id > MAX_ID:
+        abort(404)
+    return load_scoped(model, object_id)
+
+
+def _page() -> int:
+    page = request.args.get("page", 1, type=int) or 1
+    return min(max(page, 1), MAX_PAGE)
+
+
+def _paginate(query):
+    return db.paginate(
+        query, page=_page(), per_page=current_app.config["PAGE_SIZE"], error_out=False
+    )
+
+
+def _unit_choices(blank: str | None = None, *, with_paths: bool = False) -> list[SelectChoice]:
+    root = current_user.unit
+    choices = [] if blank is None else [SelectChoice(0, blank)]
+    for u in subtree(root):
+        label = ("— " * (u.depth - root.depth)) + f"{u.code} · {u.name}"
+        choices.append(SelectChoice(u.id, label, {"data-path": u.path} if with_paths else {}))
+    return choices
+
+
+def _subtree_clause(column, unit_id: int):
+    """Records of the chosen unit (already one of the user's choices) and of its sub-units."""
+    unit = db.session.get(Unit, unit_id)
+    return column.in_(sa.select(Unit.id).where(Unit.path.startswith(unit.path, autoescape=True)))
+
+
+def _handlers() -> list[User]:
+    """Active users of the user's units who can work cases, for assignment and filters."""
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .where(
+                in_scope(current_user, User.unit_id),
+                User.active.is_(True),
+                User.id.in_(sa.select(UserRole.user_id).where(UserRole.role.in_(CASE_ROLES))),
+            )
+            .order_by(User.full_name, User.id)
+        )
+    )
+
+
+def _filter_args(form) -> dict:
+    """The filter as query arguments, for the pager's links."""
+    args = {}
+    for name, f in form._fields.items():
+        if f.type == "BooleanField":
+            if f.data:
+                args[name] = "y"
+        elif f.data not in (None, ""):
+            args[name] = str(f.data)
+    return args
+
+
+def _put_error(form, error, mapping: dict | None = None, default: str | None = None) -> None:
+    """Put an operation's error beside its field (or above the form when it has none)."""
+    name = (mapping or {}).get(error.field, error.field) or default
+    if name and name != "version" and name in form._fields:
+        target = form[name]
+        target.errors = [*target.errors, str(error)]
+    else:
+        form.form_errors.append(str(error))
+
+
+def _submitted(form) -> bool:
+    """validate_on_submit(), with an error of the hidden version shown above the form."""
+    ok = form.validate_on_submit()
+    if not ok and "version" in form._fields and form.version.errors:
+        form.form_errors.extend(form.version.errors)
+    return ok
+
+
+def _stale(form, record) -> bool:
+    return form.version.data is not None and form.version.data != record.version
+
+
+def deadline_status(d: Deadline, day: date) -> tuple[str, str]:
+    """(css class, Vietnamese text) for a deadline as of day."""
+    if d.met_on is not None:
+        late = (d.met_on - d.due).days
+        text = f"Đã thực hiện {d.met_on:%d/%m/%Y}"
+        return ("late", f"{text}, trễ {late} ngày") if late > 0 else ("met", f"{text}, đúng hạn")
+    if not d.active:
+        return ("retired", "Không còn áp dụng")
+    left = (d.due - day).days
+    if d.step in CITIZEN_PERIODS:
+        return ("info", "Đã hết" if left < 0 else f"Còn {left} ngày (thời hạn của công dân)")
+    if left < 0:
+        return ("overdue", f"Quá hạn {-left} ngày")
+    if left == 0:
+        return ("due", "Hết hạn hôm nay")
+    return ("due" if left <= 7 else "ok", f"Còn {left} ngày")
+
+
+def next_duty(case: Case) -> Deadline | None:
+    """The nearest open deadline the unit owes (from the loaded deadlines: no query)."""
+    open_ = [
+        d for d in case.deadlines if d.active and d.met_on is None and d.step not in CITIZEN_PERIODS
+    ]
+    return min(open_, key=lambda d: d.due, default=None)
+
+
+def _money(value) -> str:
+    return fmt_int(int(value or 0))
+
+
+def _area(value) -> str:
+    return fmt_decimal(round_decimal(Decimal(value or 0), 1), 1)
+
+
+@bp.context_processor
+def _helpers():
+    return {
+        "today": today(),
+        "deadline_status": deadline_status,
+        "next_duty": next_duty,
+        "event_label": lambda name: EVENT_LABELS.get(name, name),
+        "state_label": lambda value: CaseState(value).label if value else "",
+        "day_type_label": lambda value: DAY_TYPES.get(value, value),
+        "money": _money,
+        "area": _area,
+        "REDACTED": REDACTED,
+    }
+
+
+# --- petitions waiting to be processed ----------------------------------------------------
+
+
+def processing_due(kind: PetitionKind, received: date, cal: WorkCalendar) -> date | None:
+    """The processing deadline the engine gives a petition (as petition_deadline() would)."""
+    step = "accept" if kind == PetitionKind.denunciation else "process"
+    try:
+        return engine.compute(kind.value, step, received, calendar=cal).due
+    except engine.DeadlineError:
+        return None
+
+
+@dataclass(frozen=True)
+class PendingKey:
+    id: int
+    received: date
+    due: date | None
+    estimated: bool  # no stored deadline yet: the engine's date, stored when processed
+
+
+def pending_keys(where: list) -> list[PendingKey]:
+    """The processing due date of every pending petition, nearest first: the stored deadline,
+    or the one the engine gives for the kind and date of receipt (computed once per pair,
+    never written on a GET). The database cannot apply the working-day calendar, so the
+    ordering is done here on these small tuples; pages then load only their own rows."""
+    stored = (
+        sa.select(sa.func.min(Deadline.due))
+        .where(Deadline.petition_id == Petition.id, Deadline.active.is_(True))
+        .correlate(Petition)
+        .scalar_subquery()
+    )
+    rows = db.session.execute(
+        sa.select(Petition.id, Petition.kind, Petition.received_date, stored).where(*where)
+    ).all()
+    cal: WorkCalendar | None = None
+    computed: dict[tuple, date | None] = {}
+    keys = []
+    for pid, kind, received, due in rows:
+        estimated = due is None
+        if estimated:
+            if (kind, received) not in computed:
+                cal = cal or work_calendar()
+                computed[kind, received] = processing_due(kind, received, cal)
+            due = computed[kind, received]
+        keys.append(PendingKey(pid, received, due, estimated))
+    keys.sort(key=lambda k: (k.due is None, k.due or k.received, k.received, k.id))
+    return keys
+
+
+def pending_counts(keys: list[PendingKey]) -> dict:
+    t = today()
+    discipline = t - timedelta(days=DISCIPLINE_DAYS)
+    return {
+        "total": len(keys),
+        "overdue": sum(1 for k in keys if k.due is not None and k.due < t),
+        "discipline": sum(1 for k in keys if k.received <= discipline),
+    }
+
+
+@dataclass
+class ListPage:
+    """A page of an already ordered list of keys, shaped like Flask-SQLAlchemy's pagination
+    for the pager() macro."""
+
+    items: list
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+
+def _pending_where(form=None, ok: bool = True) -> list:
+    where = [
+        Petition.status == PetitionStatus.registered,
+        in_scope(current_user, Petition.unit_id),
+    ]
+    if form is not None and ok:
+        if form.kind.data:
+            where.append(Petition.kind == PetitionKind(form.kind.data))
+        if form.unit_id.data:
+            where.append(_subtree_clause(Petition.unit_id, form.unit_id.data))
+    elif not ok:
+        where.append(sa.false())
+    return where
+
+
+@bp.get("/process")
+@login_required
+@require("petition.process")
+def pending():
+    """Đơn chờ xử lý: registered petitions of the user's units, the nearest deadline first."""
+    t = today()
+    form = PendingFilterForm(formdata=request.args or None)
+    form.unit_id.choices = _unit_choices("Tất cả đơn vị")
+    ok = form.validate() if request.args else True
+    keys = pending_keys(_pending_where(form, ok))
+    counts = pending_counts(keys)
+    if ok and form.overdue.data:
+        keys = [k for k in keys if k.due is not None and k.due < t]
+    per_page = current_app.config["PAGE_SIZE"]
+    number = _page()
+    chosen = keys[(number - 1) * per_page : number * per_page]
+    loaded = {
+        p.id: p
+        for p in db.session.scalars(
+            sa.select(Petition)
+            .where(Petition.id.in_([k.id for k in chosen]))
+            .options(joinedload(Petition.unit))
+        )
+    }
+    rows = []
+    for k in chosen:
+        waited = (t - k.received).days
+        rows.append(
+            {
+                "petition": loaded[k.id],
+                "due": k.due,
+                "estimated": k.estimated,
+                "left": (k.due - t).days if k.due else None,
+                "waited": waited,
+                "discipline": waited >= DISCIPLINE_DAYS,
+            }
+        )
+    return render_template(
+        "cases/pending.html",
+        form=form,
+        page=ListPage(rows, number, per_page, len(keys)),
+        rows=rows,
+        counts=counts,
+        args=_filter_args(form),
+        discipline_days=DISCIPLINE_DAYS,
+    )
+
+
+def _outcome_matrix(petition: Petition) -> dict[str, list[str]]:
+    """The outcomes each classification leaves open, for the form's choices and its script."""
+    matrix = {}
+    for e in ("yes", "no"):
+        for c in ("yes", "no"):
+            outcomes = allowed_outcomes(petition, e == "yes", c == "yes")
+            matrix[f"{e}-{c}"] = [o.value for o in outcomes]
+    return matrix
+
+
+def _join_target(form, petition: Petition, offered: dict[int, Case]) -> Case | None:
+    """The case an accepted petition joins: a typed case number, a suggestion, or none."""
+    if form.join_case_no.data:
+        case = db.session.scalar(
+            sa.select(Case).where(
+                Case.case_no == form.join_case_no.data.upper(),
+                in_scope(current_user, Case.unit_id),
+            )
+        )
+        if case is None:
+            raise ProcessingError(
+                f"Không tìm thấy vụ việc số {form.join_case_no.data} trong các đơn vị của bạn.",
+                "join_case_no",
+            )
+        return case
+    if form.join.data in (None, "", "new"):
+        return None
+    try:
+        return offered[int(form.join.data)]
+    except (KeyError, ValueError):
+        raise ProcessingError("Vụ việc được chọn không hợp lệ.", "join") from None
+
+
+@bp.route("/process/<int:petition_id>", methods=["GET", "POST"])
+@login_required
+@require("petition.process")
+def process_petition(petition_id: int):
+    """Classify a petition and decide its outcome; accepting opens or joins a case."""
+    petition = _load(Petition, petition_id)
+    done = petition.status != PetitionStatus.registered
+    matrix = _outcome_matrix(petition)
+    possible = {o for values in matrix.values() for o in values}
+    form = ProcessingForm()
+    form.outcome.choices = pairs_choices(
+        [("", "— Chọn hướng xử lý —")]
+        + [(o.value, o.label) for o in ProcessingOutcome if o.value in possible]
+    )
+    suggestions = [] if done else suggest_cases(petition, current_user)
+    offered = {
+        s.case.id: s.case for s in suggestions if s.case.is_open and s.case.kind == petition.kind
+    }
+    form.join.choices = pairs_choices(
+        [("new", "Mở vụ việc mới")]
+        + [(str(c.id), f"Nhập vào vụ việc {c.case_no}: {c.title}") for c in offered.values()]
+    )
+    if not form.is_submitted():
+        form.version.data = petition.version
+        form.on.data = today()
+        form.join.data = "new"
+    status = 200
+    if form.is_submitted() and done:
+        form.form_errors.append(
+            f"Đơn đã được xử lý ({petition.outcome.label if petition.outcome else ''}); "
+            "không xử lý lại."
+        )
+        status = 409
+    elif _submitted(form):
+        eligible = form.eligible.data == "yes"
+        try:
+            data = ProcessingInput(
+                eligible=eligible,
+                competent=form.competent.data == "yes",
+                outcome=form.outcome.data,
+                on=form.on.data,
+                reasons=() if eligible else tuple(form.reasons.data or ()),
+                doc_no=form.doc_no.data or "",
+                body=form.body.data or "",
+                note=form.note.data or "",
+                join_case=(
+                    _join_target(form, petition, offered)
+                    if form.outcome.data == ProcessingOutcome.accept.value
+                    else None
+                ),
+                case_title=form.case_title.data or "",
+            )
+            has_deadline = db.session.scalar(
+                sa.select(Deadline.id).where(Deadline.petition_id == petition.id).limit(1)
+            )
+            if not has_deadline:
+                petition_deadline(petition)
+            process(current_user, petition, data, expected_version=form.version.data)
+            db.session.commit()
+        except (ProcessingError, ops.CaseError) as e:
+            db.session.rollback()
+            _put_error(form, e, {"join_case": "join_case_no" if form.join_case_no.data else "join"})
+            status = 409 if e.field == "version" else 200
+        else:
+            flash(f"Đã xử lý đơn {petition.register_no}: {petition.outcome.label}.", "success")
+            if petition.case_id:
+                return redirect(url_for("cases.case_page", case_id=petition.case_id))
+            return redirect(url_for("cases.process_petition", petition_id=petition.id))
+    shown = _prepare_identity_log([petition])
+    stored = db.session.scalar(
+        sa.select(Deadline)
+        .where(Deadline.petition_id == petition.id, Deadline.active.is_(True))
+        .limit(1)
+    )
+    t = today()
+    due_on = (
+        stored.due
+        if stored
+        else processing_due(petition.kind, petition.received_date, work_calendar())
+    )
+    html = render_template(
+        "cases/process.html",
+        petition=petition,
+        form=form,
+        done=done,
+        suggestions=suggestions,
+        offered=offered,
+        matrix=json.dumps(matrix),
+        show_identity=identity_visible(petition),
+        stored_deadline=stored,
+        due=due_on,
+        left=(due_on - t).days if due_on else None,
+        waited=(t - petition.received_date).days,
+        discipline_days=DISCIPLINE_DAYS,
+        notices=petition_notices(petition) if done else [],
+        reasons=IneligibleReason,
+    )
+    _record_identity_views(shown)
+    return html, status
+
+
+# --- case lists ---------------------------------------------------------------------------
+
+
+def _duty_deadlines(*conditions) -> sa.Exists:
+    """The case has an open deadline the unit owes, meeting the conditions."""
+    return sa.exists().where(
+        Deadline.case_id == Case.id,
+        Deadline.active.is_(True),
+        Deadline.met_on.is_(None),
+        Deadline.step.not_in(CITIZEN_PERIODS),
+        *conditions,
+    )
+
+
+def _next_due():
+    return (
+        sa.select(sa.func.min(Deadline.due))
+        .where(
+            Deadline.case_id == Case.id,
+            Deadline.active.is_(True),
+            Deadline.met_on.is_(None),
+            Deadline.step.not_in(CITIZEN_PERIODS),
+        )
+        .correlate(Case)
+        .scalar_subquery()
+    )
+
+
+def _overdue_clause(t: date):
+    # A suspended case's clock is stopped: it is not overdue while suspended.
+    return _duty_deadlines(Deadline.due < t) & (Case.state != CaseState.suspended)
+
+
+def _age_cutoffs(t: date) -> tuple[date, date, date]:
+    return t - timedelta(days=30), t - timedelta(days=60), t - timedelta(days=90)
+
+
+def _age_clause(bucket: str, t: date):
+    c30, c60, c90 = _age_cutoffs(t)
+    return {
+        "le30": Case.received_on >= c30,
+        "31_60": (Case.received_on < c30) & (Case.received_on >= c60),
+        "61_90": (Case.received_on < c60) & (Case.received_on >= c90),
+        "gt90": Case.received_on < c90,
+    }[bucket]
+
+
+def ageing_buckets(where: list) -> list[dict]:
+    """Open cases by time since receipt (≤30, 31–60, 61–90, >90 days): one SQL aggregate."""
+    t = today()
+    where = [*where, Case.state.not_in(CLOSED_STATES)]
+    columns = [
+        sa.func.coalesce(sa.func.sum(sa.case((_age_clause(key, t), 1), else_=0)), 0)
+        for key, _ in AGE_BUCKETS
+    ]
+    row = db.session.execute(sa.select(*columns).where(*where)).one()
+    return [
+        {"key": key, "label": label, "count": count}
+        for (key, label), count in zip(AGE_BUCKETS, row, strict=True)
+    ]
+
+
+def _case_options(deadline_criteria=None):
+    criteria = Deadline.active.is_(True) if deadline_criteria is None else deadline_criteria
+    return (
+        selectinload(Case.deadlines.and_(criteria)),
+        joinedload(Case.unit),
+        joinedload(Case.assigned_unit),
+        joinedload(Case.assignee),
+    )
+
+
+def _case_filter_form():
+    form = CaseFilterForm(formdata=request.args or None)
+    form.unit_id.choices = _unit_choices("Tất cả đơn vị")
+    handlers = _handlers()
+    form.assignee_id.choices = pairs_choices(
+        [(0, "Tất cả"), (-1, "Chưa giao người xử lý")]
+        + [(u.id, f"{u.full_name} ({u.unit.code})") for u in handlers]
+    )
+    return form
+
+
+def _case_where(form, ok: bool, base: list) -> list:
+    t = today()
+    where = [in_scope(current_user, Case.unit_id), *base]
+    if not ok:
+        return [*where, sa.false()]
+    if form.state.data:
+        where.append(Case.state == CaseState(form.state.data))
+    elif not form.closed.data:
+        where.append(Case.state.not_in(CLOSED_STATES))
+    if form.kind.data:
+        where.append(Case.kind == PetitionKind(form.kind.data))
+    if form.field.data:
+        where.append(Case.field == Field(form.field.data))
+    if form.unit_id.data:
+        where.append(_subtree_clause(Case.unit_id, form.unit_id.data))
+    if form.assignee_id.data == -1:
+        where.append(Case.assignee_id.is_(None))
+    elif form.assignee_id.data:
+        where.append(Case.assignee_id == form.assignee_id.data)
+    if form.age.data:
+        where.append(_age_clause(form.age.data, t))
+    if form.overdue.data:
+        where.append(_overdue_clause(t))
+    if form.due_within.data is not None:
+        horizon = t + timedelta(days=form.due_within.data)
+        where.append(_duty_deadlines(Deadline.due >= t, Deadline.due <= horizon))
+    if form.q.data:
+        where.append(_text_clause(form.q.data))
+    return where
+
+
+def _text_clause(q: str):
+    """Folded search on the case's search text. Who may not see denouncers finds a
+    denunciation only by its number or by what its petitions say, never by a sender's name."""
+    pattern = like_pattern(q)
+    matches = Case.search_text.like(pattern, escape="\\")
+    if can_see_denouncer(current_user) and not current_user.has_role(Role.case_handler):
+        return matches
+    public = sa.or_(
+        sa.func.lower(Case.case_no).like(pattern, escape="\\"),
+        sa.exists().where(
+            Petition.case_id == Case.id, Petition.public_search_text.like(pattern, escape="\\")
+        ),
+    )
+    denunciation = Case.kind == PetitionKind.denunciation
+    return sa.or_(denunciation & public, ~denunciation & matches)
+
+
+def _case_list(template: str, title: str, base: list, *, mine: bool = False):
+    form = _case_filter_form()
+    ok = form.validate() if request.args else True
+    where = _case_where(form, ok, base)
+    nd = _next_due()
+    query = (
+        sa.select(Case)
+        .where(*where)
+        .options(*_case_options())
+        .order_by(sa.case((nd.is_(None), 1), else_=0), nd, Case.received_on, Case.id)
+    )
+    page = _paginate(query)
+    return render_template(
+        template,
+        title=title,
+        form=form,
+        page=page,
+        args=_filter_args(form),
+        buckets=ageing_buckets(where),
+        mine=mine,
+        endpoint=request.endpoint,
+    )
+
+
+@bp.get("/")
+@login_required
+@require("case.view")
+def index():
+    """Vụ việc đang giải quyết: the open cases of the user's units, with filters."""
+    return _case_list("cases/list.html", "Vụ việc đang giải quyết", [])
+
+
+@bp.get("/mine")
+@login_required
+@require("case.view")
+def mine():
+    """Vụ việc của tôi: the cases assigned to the user."""
+    return _case_list(
+        "cases/list.html", "Vụ việc của tôi", [Case.assignee_id == current_user.id], mine=True
+    )
+
+
+@bp.get("/overdue")
+@login_required
+@require("case.view")
+def overdue():
+    """Quá hạn / sắp đến hạn: open cases with a duty overdue or falling due within N days."""
+    t = today()
+    form = DueFilterForm(formdata=request.args or None)
+    form.unit_id.choices = _unit_choices("Tất cả đơn vị")
+    ok = form.validate() if request.args else True
+    days = form.days.data if ok and form.days.data is not None else 7
+    horizon = t + timedelta(days=days)
+    base = [in_scope(current_user, Case.unit_id), Case.state.not_in(CLOSED_STATES)]
+    if not ok:
+        base.append(sa.false())
+    else:
+        if form.kind.data:
+            base.append(Case.kind == PetitionKind(form.kind.data))
+        if form.unit_id.data:
+            base.append(_subtree_clause(Case.unit_id, form.unit_id.data))
+    running = Case.state != CaseState.suspended
+    late = _overdue_clause(t)
+    soon = _duty_deadlines(Deadline.due >= t, Deadline.due <= horizon) & running
+    shown = late if ok and form.only_overdue.data else (late | soon)
+    nd = _next_due()
+    query = (
+        sa.select(Case)
+        .where(*base, shown)
+        .options(
+            *_case_options(
+                Deadline.active.is_(True)
+                & Deadline.met_on.is_(None)
+                & Deadline.step.not_in(CITIZEN_PERIODS)
+                & (Deadline.due <= horizon)
+            )
+        )
+        .order_by(nd, Case.id)
+    )
+    page = _paginate(query)
+    row = db.session.execute(
+        sa.select(
+            sa.func.coalesce(sa.func.sum(sa.case((late, 1), else_=0)), 0),
+            sa.func.coalesce(sa.func.sum(sa.case((soon & ~late, 1), else_=0)), 0),
+        ).where(*base)
+    ).one()
+    petitions = None
+    if has_permission(current_user, "petition.process"):
+        petitions = pending_counts(pending_keys(_pending_where()))
+    return render_template(
+        "cases/overdue.html",
+        form=form,
+        page=page,
+        days=days,
+        counts={"overdue": row[0], "soon": row[1]},
+        buckets=ageing_buckets(base),
+        bucket_args={
+            k: v for k, v in (("kind", form.kind.data), ("unit_id", form.unit_id.data)) if ok and v
+        },
+        petitions=petitions,
+        args=_filter_args(form),
+        discipline_days=DISCIPLINE_DAYS,
+    )
+
+
+# --- the case page ------------------------------------------------------------------------
+
+
+def _render_case(case: Case, failed: dict[int, ApologySentForm] | None = None):
+    """The case page; a failed inline form (apology letter sent) comes back with its errors."""
+    t = today()
+    petitions = ops.case_petitions(case)
+    shown = _prepare_identity_log(petitions, verifier_file=True)
+    events = db.session.scalars(
+        sa.select(CaseEvent)
+        .where(CaseEvent.case_id == case.id)
+        .options(joinedload(CaseEvent.actor))
+        .order_by(CaseEvent.occurred_on, CaseEvent.id)
+    ).all()
+    deadlines = list(case.deadlines)
+    letters = db.session.scalars(
+        sa.select(ApologyLetter)
+        .where(ApologyLetter.case_id == case.id)
+        .options(joinedload(ApologyLetter.deadline))
+        .order_by(ApologyLetter.id)
+    ).all()
+    related = db.session.scalars(
+        sa.select(Case).where(
+            sa.or_(
+                Case.id.in_([i for i in (case.parent_case_id, case.merged_into_id) if i]),
+                Case.parent_case_id == case.id,
+                Case.merged_into_id == case.id,
+            )
+        )
+    ).all()
+    sent_forms = {letter.id: ApologySentForm(formdata=None) for letter in letters}
+    for letter in letters:
+        sent_forms[letter.id].on.data = t
+    sent_forms.update(failed or {})
+    actions = allowed_actions(case.kind.value, case.state) if case.state else []
+    html = render_template(
+        "cases/case.html",
+        case=case,
+        petitions=petitions,
+        visible={p.id: identity_visible(p, verifier_file=True) for p in petitions},
+        events=events,
+        documents=[e for e in events if e.doc_no],
+        active=[d for d in deadlines if d.active],
+        retired=[d for d in deadlines if not d.active],
+        missed=ops.missed_deadlines_without_letter(case, t),
+        letters=letters,
+        letter_links={
+            letter.id: notice_link("apology", letter.id, None, "Thư xin lỗi") for letter in letters
+        },
+        sent_forms=sent_forms,
+        button=CsrfOnlyForm(formdata=None),
+        related=related,
+        actions=actions,
+        notices=case_notices(case),
+        criteria=[ComplexityCriterion(c).label for c in case.complexity_criteria or []],
+    )
+    _record_identity_views(shown)
+    return html
+
+
+@bp.get("/<int:case_id>")
+@login_required
+@require("case.view")
+def case_page(case_id: int):
+    return _render_case(_load(Case, case_id))
+
+
+def _round2_choices():
+    return _unit_choices("— Không mở (người khiếu nại khởi kiện hoặc cấp khác giải quyết) —")
+
+
+def _step_input(form: StepForm, name: str) -> ops.StepInput:
+    """Only the fields the action asks for travel to the operation."""
+    wanted = ACTION_FIELDS[name]
+
+    def get(field: str):
+        return form[field].data if field in wanted else None
+
+    round2 = None
+    if "round2_unit" in wanted and form.round2_unit.data:
+        round2 = _load(Unit, form.round2_unit.data)
+    return ops.StepInput(
+        on=form.on.data,
+        doc_no=get("doc_no") or "",
+        doc_type=get("doc_type") or "",
+        note=get("note") or "",
+        outcome=get("outcome") or None,
+        reason=get("reason") or None,
+        body=get("body") or "",
+        contents=get("contents") or "",
+        money_to_recover=get("money_to_recover"),
+        money_to_return=get("money_to_return"),
+        land_to_recover_m2=get("land_to_recover_m2"),
+        land_to_return_m2=get("land_to_return_m2"),
+        people_to_discipline=get("people_to_discipline"),
+        money_recovered=get("money_recovered"),
+        land_recovered_m2=get("land_recovered_m2"),
+        round2_unit=round2,
+    )
+
+
+@bp.route("/<int:case_id>/action/<name>", methods=["GET", "POST"])
+@login_required
+@require("case.work")
+def action(case_id: int, name: str):
+    """One workflow step: the form shows what this step needs; the operation checks the law."""
+    case = _load(Case, case_id)
+    act = ACTIONS.get(name)
+    if act is None:
+        return error_response(404, f"Thao tác không tồn tại: {name[:40]}.")
+    form = StepForm()
+    form.round2_unit.choices = _round2_choices()
+    if not form.is_submitted():
+        form.version.data = case.version
+        form.on.data = today()
+        form.doc_type.data = DECISION_DOC_TYPES.get(
+            (name, case.kind.value), DEFAULT_DOC_TYPES.get(name, "")
+        )
+    try:
+        check(case.kind.value, case.state, name, round=case.round)
+    except WorkflowError as e:
+        if form.is_submitted() and _stale(form, case):
+            return error_response(409, STALE)
+        return error_response(400, str(e))
+    status = 200
+    if _submitted(form):
+        try:
+            ops.perform(
+                current_user,
+                case,
+                name,
+                _step_input(form, name),
+                expected_version=form.version.data,
+            )
+            db.session.commit()
+        except ops.CaseError as e:
+            db.session.rollback()
+            _put_error(form, e)
+            status = 409 if e.field == "version" else 200
+        else:
+            flash(f"Đã ghi nhận: {act.label} ({case.case_no}).", "success")
+            return redirect(url_for("cases.case_page", case_id=case.id))
+    required = {f for f, actions in REQUIRED_FIELDS.items() if name in actions}
+    if name in NOTE_LABELS:
+        form.note.label.text = NOTE_LABELS[name]
+    return render_template(
+        "cases/action.html",
+        case=case,
+        action=act,
+        form=form,
+        fields=ACTION_FIELDS[name],
+        required=required,
+    ), status
+
+
+@bp.route("/<int:case_id>/assign", methods=["GET", "POST"])
+@login_required
+@require("case.assign")
+def assign(case_id: int):
+    """A leader assigns the case to a unit of their tree and a handler of that unit."""
+    case = _load(Case, case_id)
+    form = AssignForm()
+    form.unit_id.choices = _unit_choices(with_paths=True)
+    handlers = _handlers()
+    form.assignee_id.choices = pairs_choices([(0, "— Chưa giao người cụ thể —")])
+    for u in handlers:
+        choice = pairs_choices([(u.id, f"{u.full_name} · {u.title} ({u.unit.code})")])[0]
+        choice.render_kw = {"data-unit-path": u.unit.path}
+        form.assignee_id.choices.append(choice)
+    if not form.is_submitted():
+        form.version.data = case.version
+        form.unit_id.data = case.assigned_unit_id or case.unit_id
+        form.assignee_id.data = case.assignee_id or 0
+        form.on.data = today()
+    status = 200
+    if _submitted(form):
+        unit = _load(Unit, form.unit_id.data)
+        assignee = db.session.get(User, form.assignee_id.data) if form.assignee_id.data else None
+        try:
+            ops.assign(
+                current_user,
+                case,
+                unit=unit,
+                assignee=assignee,
+                on=form.on.data,
+                note=form.note.data or "",
+                expected_version=form.version.data,
+            )
+            db.session.commit()
+        except ops.CaseError as e:
+            db.session.rollback()
+            _put_error(form, e)
+            status = 409 if e.field == "version" else 200
+        else:
+            flash(f"Đã giao xử lý vụ việc {case.case_no}.", "success")
+            return redirect(url_for("cases.case_page", case_id=case.id))
+    return render_template("cases/assign.html", case=case, form=form), status
+
+
+@bp.route("/<int:case_id>/flags", methods=["GET", "POST"])
+@login_required
+@require("case.assign")
+def flags(case_id: int):
+    """A leader records the complexity (with its criteria) and the remote-area flag."""
+    case = _load(Case, case_id)
+    form = FlagsForm()
+    if not form.is_submitted():
+        form.version.data = case.version
+        form.complexity.data = case.complexity.value
+        form.criteria.data = list(case.complexity_criteria or [])
+        form.remote_area.data = case.remote_area
+        form.on.data = today()
+    status = 200
+    if _submitted(form):
+        try:
+            ops.set_flags(
+                current_user,
+                case,
+                complexity=form.complexity.data,
+                criteria=form.criteria.data or [],
+                remote_area=form.remote_area.data,
+                on=form.on.data,
+                note=form.note.data or "",
+                expected_version=form.version.data,
+            )
+            db.session.commit()
+        except ops.CaseError as e:
+            db.session.rollback()
+            _put_error(form, e)
+            status = 409 if e.field == "version" else 200
+        else:
+            flash(f"Đã cập nhật mức độ phức tạp của vụ việc {case.case_no}.", "success")
+            return redirect(url_for("cases.case_page", case_id=case.id))
+    return render_template("cases/flags.html", case=case, form=form), status
+
+
+@bp.route("/<int:case_id>/merge", methods=["GET", "POST"])
+@login_required
+@require("case.merge")
+def merge(case_id: int):
+    """Merge other cases of the same unit and kind into this one."""
+    case = _load(Case, case_id)
+    if case.state == CaseState.merged:
+        return error_response(400, f"Vụ việc {case.case_no} đã được gộp vào vụ việc khác.")
+    candidates = db.session.scalars(
+        sa.select(Case)
+        .where(
+            in_scope(current_user, Case.unit_id),
+            Case.unit_id == case.unit_id,
+            Case.kind == case.kind,
+            Case.id != case.id,
+            Case.state != CaseState.merged,
+        )
+        .order_by(Case.received_on.desc(), Case.id.desc())
+        .limit(MERGE_CANDIDATES)
+    ).all()
+    form = MergeForm()
+    form.case_ids.choices = pairs_choices(
+        [(c.id, f"{c.case_no} · {c.title} ({c.state.label})") for c in candidates]
+    )
+    if not form.is_submitted():
+        form.version.data = case.version
+        form.on.data = today()
+    status = 200
+    if _submitted(form):
+        try:
+            if _stale(form, case):
+                raise ops.CaseError(STALE, "version")
+            sources = _merge_sources(form, candidates)
+            ops.merge(current_user, case, sources, form.on.data)
+            db.session.commit()
+        except ops.CaseError as e:
+            db.session.rollback()
+            _put_error(form, e, default="case_ids")
+            status = 409 if e.field == "version" else 200
+        else:
+            flash(f"Đã gộp {len(sources)} vụ việc vào {case.case_no}.", "success")
+            return redirect(url_for("cases.case_page", case_id=case.id))
+    return render_template("cases/merge.html", case=case, form=form), status
+
+
+def _merge_sources(form: MergeForm, candidates: list[Case]) -> list[Case]:
+    by_id = {c.id: c for c in candidates}
+    sources = [by_id[i] for i in form.case_ids.data or []]
+    typed = [n.strip().upper() for n in (form.case_nos.data or "").replace(";", ",").split(",")]
+    typed = [n for n in typed if n]
+    if typed:
+        found = {
+            c.case_no: c
+            for c in db.session.scalars(
+                sa.select(Case).where(Case.case_no.in_(typed), in_scope(current_user, Case.unit_id))
+            )
+        }
+        missing = [n for n in typed if n not in found]
+        if missing:
+            raise ops.CaseError(
+                f"Không tìm thấy vụ việc số {', '.join(missing)} trong các đơn vị của bạn.",
+                "case_nos",
+            )
+        sources += [found[n] for n in typed if found[n] not in sources]
+    if not sources:
+        raise ops.CaseError("Chọn ít nhất một vụ việc để gộp.", "case_ids")
+    return sources
+
+
+@bp.route("/<int:case_id>/split", methods=["GET", "POST"])
+@login_required
+@require("case.merge")
+def split(case_id: int):
+    """Split petitions on another matter out of the case into a new case."""
+    case = _load(Case, case_id)
+    petitions = ops.case_petitions(case)
+    form = SplitForm()
+    form.petition_ids.choices = pairs_choices(
+        [
+            (p.id, f"{p.register_no} · nhận {p.received_date:%d/%m/%Y} · {p.summary[:120]}")
+            for p in petitions
+        ]
+    )
+    if not form.is_submitted():
+        form.version.data = case.version
+        form.on.data = today()
+    status = 200
+    if _submitted(form):
+        chosen = set(form.petition_ids.data or [])
+        try:
+            if _stale(form, case):
+                raise ops.CaseError(STALE, "version")
+            new = ops.split(
+                current_user,
+                case,
+                [p for p in petitions if p.id in chosen],
+                form.on.data,
+                form.title.data,
+            )
+            db.session.commit()
+        except ops.CaseError as e:
+            db.session.rollback()
+            _put_error(form, e, default="petition_ids")
+            status = 409 if e.field == "version" else 200
+        else:
+            flash(f"Đã tách đơn sang vụ việc mới {new.case_no}.", "success")
+            return redirect(url_for("cases.case_page", case_id=new.id))
+    return render_template("cases/split.html", case=case, form=form), status
+
+
+@bp.post("/<int:case_id>/apology/<int:deadline_id>")
+@login_required
+@require("case.work")
+def prepare_apology(case_id: int, deadline_id: int):
+    """Prepare the apology letter for a deadline owed to the citizen that was missed."""
+    case = _load(Case, case_id)
+    deadline = db.session.get(Deadline, deadline_id) if deadline_id <= MAX_ID else None
+    if deadline is None or deadline.case_id != case.id:
+        abort(404)
+    try:
+        ops.prepare_apology(current_user, case, deadline, today())
+        db.session.commit()
+    except ops.CaseError as e:
+        db.session.rollback()
+        flash(str(e), "danger")
+    else:
+        flash(f"Đã chuẩn bị thư xin lỗi: {deadline.label}.", "success")
+    return redirect(url_for("cases.case_page", case_id=case.id) + "#apology")
+
+
+@bp.post("/apology/<int:letter_id>/sent")
+@login_required
+@require("case.work")
+def apology_sent(letter_id: int):
+    """Record the day the apology letter was sent."""
+    letter = db.session.get(ApologyLetter, letter_id) if letter_id <= MAX_ID else None
+    if letter is None:
+        abort(404)
+    case = _load(Case, letter.case_id)
+    form = ApologySentForm()
+    if form.validate_on_submit():
+        try:
+            ops.mark_apology_sent(current_user, letter, form.on.data)
+            db.session.commit()
+        except ops.CaseError as e:
+            db.session.rollback()
+            _put_error(form, e, default="on")
+        else:
+            flash("Đã ghi nhận ngày gửi thư xin lỗi.", "success")
+            return redirect(url_for("cases.case_page", case_id=case.id) + "#apology")
+    return _render_case(case, {letter_id: form})
+
+
+# --- administrator: extra days off and make-up working days -------------------------------
+
+
+class CalendarError(ValueError):
+    def __init__(self, message: str, field: str | None = "day"):
+        super().__init__(message)
+        self.field = field
+
+
+def add_calendar_override(actor, *, day: date, working: bool, note: str) -> CalendarOverride:
+    """Mark a day off (extra holiday) or working (make-up day) for every deadline after."""
+    if db.session.get(CalendarOverride, day) is not None:
+        raise CalendarError(f"Ngày {day:%d/%m/%Y} đã được điều chỉnh; xoá dòng cũ trước khi đổi.")
+    usual = WorkCalendar().is_working_day(day)
+    if usual == working:
+        state = "ngày làm việc" if usual else "ngày nghỉ"
+        raise CalendarError(f"Ngày {day:%d/%m/%Y} vốn đã là {state}, không cần điều chỉnh.")
+    row = CalendarOverride(day=day, working=working, note=note)
+    db.session.add(row)
+    db.session.flush()
+    audit.record(
+        "calendar.override_added",
+        actor=actor,
+        unit_id=actor.unit_id,
+        entity_type="calendar_override",
+        after={"day": day, "working": working, "note": note},
+        summary=f"Điều chỉnh lịch: {day:%d/%m/%Y} là {'ngày làm việc' if working else 'ngày nghỉ'}",
+    )
+    return row
+
+
+def delete_calendar_override(actor, row: CalendarOverride) -> None:
+    before = {"day": row.day, "working": row.working, "note": row.note}
+    db.session.delete(row)
+    db.session.flush()
+    audit.record(
+        "calendar.override_deleted",
+        actor=actor,
+        unit_id=actor.unit_id,
+        entity_type="calendar_override",
+        before=before,
+        summary=f"Bỏ điều chỉnh lịch ngày {before['day']:%d/%m/%Y}",
+    )
+
+
+@bp.route("/calendar", methods=["GET", "POST"])
+@login_required
+@require("calendar.manage")
+def calendar():
+    """Ngày nghỉ, ngày làm bù: the overrides every working-day deadline counts with."""
+    form = CalendarOverrideForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            add_calendar_override(
+                current_user,
+                day=form.day.data,
+                working=form.working.data == "working",
+                note=form.note.data,
+            )
+            db.session.commit()
+        except CalendarError as e:
+            db.session.rollback()
+            _put_error(form, e)
+        else:
+            flash(f"Đã lưu điều chỉnh lịch ngày {form.day.data:%d/%m/%Y}.", "success")
+            return redirect(url_for("cases.calendar"))
+    page = _paginate(sa.select(CalendarOverride).order_by(CalendarOverride.day.desc()))
+    return render_template(
+        "cases/calendar.html", form=form, page=page, button=CsrfOnlyForm(formdata=None)
+    ), status
+
+
+@bp.post("/calendar/<day>/delete")
+@login_required
+@require("calendar.manage")
+def calendar_delete(day: str):
+    try:
+        row = db.session.get(CalendarOverride, date.fromisoformat(day))
+    except ValueError:
+        row = None
+    if row is None:
+        abort(404)
+    delete_calendar_override(current_user, row)
+    db.session.commit()
+    flash(f"Đã xoá điều chỉnh lịch ngày {row.day:%d/%m/%Y}.", "success")
+    return redirect(url_for("cases.calendar"))
