@@ -1,0 +1,128 @@
+"""Notice pages: each notice of a case, a petition or an apology letter, as a printable HTML
+page or (``?format=docx``) as a Word file to edit before signing."""
+
+from __future__ import annotations
+
+import io
+
+from flask import Blueprint, abort, render_template, request, send_file, url_for
+from flask_login import current_user, login_required
+
+from complaints.cases.models import ApologyLetter, Case
+from complaints.core import audit
+from complaints.core.access import load_scoped, require
+from complaints.core.db import write_intent
+from complaints.extensions import db
+from complaints.notices import render
+from complaints.petitions.models import Petition
+from complaints.web import error_response
+
+bp = Blueprint("notices", __name__, url_prefix="/notices")
+
+MAX_ID = 2**31 - 1  # larger ids cannot exist (INTEGER keys)
+FORMATS = ("html", "docx")
+CASE_KINDS = "any(" + ",".join(render.CASE_NOTICES) + ")"
+PETITION_KINDS = "any(" + ",".join(render.PETITION_NOTICES) + ")"
+
+
+def _format() -> str:
+    fmt = request.args.get("format", "html")
+    if fmt not in FORMATS:
+        abort(400)
+    return fmt
+
+
+def _check_id(object_id: int) -> int:
+    if object_id > MAX_ID:
+        abort(404)
+    return object_id
+
+
+def _record_identity_view(notice: render.Notice, fmt: str) -> None:
+    """Log that the notice shows a protected denouncer (LTC Art 47, 56), and commit it."""
+    # End the reading transaction first: the audit write then starts its own transaction
+    # with the write lock (SQLite, see core/db.py) instead of upgrading a stale snapshot.
+    db.session.commit()
+    write_intent.set(True)
+    audit.record(
+        "identity.viewed",
+        actor=current_user,
+        unit_id=notice.unit_id,
+        entity_type=notice.entity_type,
+        entity_id=notice.entity_id,
+        after={
+            "where": f"notice:{notice.key}",
+            "format": fmt,
+            "petition_ids": notice.revealed_petition_ids,
+        },
+        summary=f"Xem thông tin người tố cáo khi lập {notice.title.lower()} ({notice.filename})",
+    )
+    db.session.commit()
+
+
+def _respond(notice: render.Notice, fmt: str):
+    if notice.reveals_identity:
+        _record_identity_view(notice, fmt)
+    if fmt == "docx":
+        return send_file(
+            io.BytesIO(render.to_docx(notice)),
+            mimetype=render.DOCX_MIME,
+            as_attachment=True,
+            download_name=f"{notice.filename}.docx",
+        )
+    docx_url = url_for(request.endpoint, **request.view_args, **_extra_args(), format="docx")
+    return render_template("notices/notice.html", notice=notice, docx_url=docx_url)
+
+
+def _extra_args() -> dict:
+    return {"n": request.args["n"]} if "n" in request.args else {}
+
+
+def _build(builder, record, *args):
+    try:
+        return builder(record, current_user, *args), None
+    except render.NoticeUnavailable as e:
+        return None, error_response(409, str(e))
+
+
+@bp.get(f"/case/<int:case_id>/<{CASE_KINDS}:kind>")
+@login_required
+@require("notice.print")
+def case_notice(case_id: int, kind: str):
+    """A notice of a case: acceptance, to the accused, refusal, extension, result, publication."""
+    fmt = _format()
+    case = load_scoped(Case, _check_id(case_id))
+    args = ()
+    if kind == "extension" and "n" in request.args:
+        raw = request.args["n"]
+        if not raw.isdigit() or not 1 <= int(raw) <= 9:
+            abort(400)
+        args = (int(raw),)
+    notice, refused = _build(render.CASE_NOTICES[kind], case, *args)
+    return refused or _respond(notice, fmt)
+
+
+@bp.get(f"/petition/<int:petition_id>/<{PETITION_KINDS}:kind>")
+@login_required
+@require("notice.print")
+def petition_notice(petition_id: int, kind: str):
+    """A slip on a processed petition: transfer to the competent body, or guidance."""
+    fmt = _format()
+    petition = load_scoped(Petition, _check_id(petition_id))
+    notice, refused = _build(render.PETITION_NOTICES[kind], petition)
+    return refused or _respond(notice, fmt)
+
+
+@bp.get("/apology/<int:letter_id>")
+@login_required
+@require("notice.print")
+def apology(letter_id: int):
+    """The apology letter (thư xin lỗi) for a deadline missed toward the citizen."""
+    fmt = _format()
+    letter = db.session.get(ApologyLetter, _check_id(letter_id))
+    if letter is None:
+        abort(404)
+    # The letter has no unit relationship of its own: its case decides the scope.
+    load_scoped(Case, letter.case_id)
+    notice, refused = _build(render.apology, letter)
+    return refused or _respond(notice, fmt)
