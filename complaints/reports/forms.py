@@ -1,0 +1,160 @@
+"""Forms of the report pages: choosing a report, closing it, a unit's report settings."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, IntegerField, SelectField
+from wtforms.validators import InputRequired, NumberRange, ValidationError
+
+from complaints.core.forms import REQUIRED, VNDateField, pairs_choices
+from complaints.reports.figures import ROUNDING_MODES
+from complaints.reports.layouts import LAYOUTS
+from complaints.reports.periods import PERIOD_KINDS, PERIOD_LABELS
+
+BAD_CHOICE = "Lựa chọn không hợp lệ: hãy chọn lại trong danh sách."
+BAD_UNIT = "Đơn vị không tồn tại hoặc nằm ngoài phạm vi của bạn: hãy chọn lại trong danh sách."
+BAD_INT = "Nhập một số nguyên."
+RANGE = "range"  # a period given by its two dates instead of a standard kind
+
+FORM_CHOICES = (
+    ("summary", "Báo cáo tóm tắt (câu tổng hợp số liệu)"),
+    *((code, f"{layout.official_code}: {layout.title}") for code, layout in LAYOUTS.items()),
+)
+PERIOD_CHOICES = (
+    *((kind, PERIOD_LABELS[kind]) for kind in PERIOD_KINDS),
+    (RANGE, "Khoảng ngày tự chọn"),
+)
+MONTH_CHOICES = (("", "—"), *((str(m), f"Tháng {m}") for m in range(1, 13)))
+RATE_BASIS_CHOICES = (
+    ("cases", "Theo số vụ việc (vụ việc đã giải quyết / vụ việc thuộc thẩm quyền)"),
+    ("petitions", "Theo số đơn (đơn của vụ việc đã giải quyết / đơn thuộc thẩm quyền)"),
+)
+RATE_KINDS_CHOICES = (
+    ("both", "Khiếu nại và tố cáo"),
+    ("complaint", "Chỉ khiếu nại"),
+    ("denunciation", "Chỉ tố cáo"),
+)
+ROUNDING_LABELS = {
+    "half_up_2": "2 chữ số thập phân, làm tròn (88,235 → 88,24)",
+    "half_up_1": "1 chữ số thập phân, làm tròn (6,25 → 6,3)",
+    "half_up_0": "Số nguyên, làm tròn (88,5 → 89)",
+    "truncate_2": "2 chữ số thập phân, bỏ phần sau (88,239 → 88,23)",
+    "truncate_1": "1 chữ số thập phân, bỏ phần sau (99,99 → 99,9)",
+}
+ROUNDING_CHOICES = tuple((mode, ROUNDING_LABELS[mode]) for mode in ROUNDING_MODES)
+
+
+class Select(SelectField):
+    """A select whose tampered or unknown values get a Vietnamese error."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("invalid_choice_message", BAD_CHOICE)
+        kwargs.setdefault("invalid_value_message", BAD_CHOICE)
+        super().__init__(*args, **kwargs)
+
+
+class Integer(IntegerField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("invalid_value_message", BAD_INT)
+        super().__init__(*args, **kwargs)
+
+
+class BlankableInteger(Integer):
+    """An integer that may be left blank (None); its form's rules decide when it is needed."""
+
+    def process_formdata(self, valuelist):
+        if valuelist and not valuelist[0].strip():
+            self.data = None
+            return
+        super().process_formdata(valuelist)
+
+
+class ReportForm(FlaskForm):
+    """Which report: a GET form (nothing changes), its values travel in the page's address."""
+
+    class Meta:
+        csrf = False
+
+    form_code = Select("Mẫu báo cáo", name="form", choices=pairs_choices(FORM_CHOICES))
+    period = Select("Kỳ báo cáo", choices=pairs_choices(PERIOD_CHOICES))
+    year = BlankableInteger("Năm")
+    month = Select("Tháng (kỳ tháng)", choices=pairs_choices(MONTH_CHOICES), default="")
+    date_from = VNDateField("Từ ngày (khoảng tự chọn)", name="from")
+    date_to = VNDateField("Đến ngày (khoảng tự chọn)", name="to")
+    unit_code = Select("Đơn vị", name="unit", invalid_choice_message=BAD_UNIT)
+    with_subunits = BooleanField(
+        "Kèm đơn vị trực thuộc", name="sub", false_values=(False, "", "0", "false", "no", "off")
+    )
+
+    @property
+    def is_range(self) -> bool:
+        return self.period.data == RANGE
+
+    def validate_year(self, field):
+        if field.errors or self.is_range:
+            return
+        if field.data is None:
+            raise ValidationError("Nhập năm của kỳ báo cáo, ví dụ 2026.")
+        if not 1901 <= field.data <= 2999:
+            raise ValidationError("Năm phải từ 1901 đến 2999.")
+
+    def validate_month(self, field):
+        if self.period.data == "month" and not field.data and not field.errors:
+            raise ValidationError("Kỳ báo cáo tháng: hãy chọn tháng.")
+
+    def validate_date_from(self, field):
+        if self.is_range and field.data is None and not field.errors:
+            raise ValidationError("Nhập ngày bắt đầu (dd/mm/yyyy).")
+
+    def validate_date_to(self, field):
+        if not self.is_range or field.errors:
+            return
+        if field.data is None:
+            raise ValidationError("Nhập ngày kết thúc (dd/mm/yyyy).")
+        if self.date_from.data and field.data < self.date_from.data:
+            raise ValidationError(
+                "Kỳ báo cáo kết thúc trước khi bắt đầu: “Đến ngày” phải sau hoặc bằng “Từ ngày”."
+            )
+
+
+class CloseForm(FlaskForm):
+    """Closing the shown report: only the CSRF token, the report is in the address."""
+
+
+class UnitPickForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    unit = Select("Đơn vị", invalid_choice_message=BAD_UNIT)
+
+
+class SettingsForm(FlaskForm):
+    rate_basis = Select(
+        "Tỷ lệ giải quyết tính theo",
+        choices=pairs_choices(RATE_BASIS_CHOICES),
+        validators=[InputRequired(REQUIRED)],
+    )
+    rate_kinds = Select(
+        "Tỷ lệ giải quyết của loại việc",
+        choices=pairs_choices(RATE_KINDS_CHOICES),
+        validators=[InputRequired(REQUIRED)],
+    )
+    rounding = Select(
+        "Làm tròn tỷ lệ",
+        choices=pairs_choices(ROUNDING_CHOICES),
+        validators=[InputRequired(REQUIRED)],
+    )
+    cutoff_day = Integer(
+        "Ngày chốt số liệu hằng tháng",
+        validators=[
+            InputRequired(REQUIRED),
+            NumberRange(1, 31, message="Ngày chốt số liệu phải từ 1 đến 31."),
+        ],
+    )
+    feedback_days = Integer(
+        "Thời hạn trả lời kiến nghị, phản ánh (ngày)",
+        validators=[
+            InputRequired(REQUIRED),
+            NumberRange(1, 365, message="Thời hạn phải từ 1 đến 365 ngày."),
+        ],
+    )

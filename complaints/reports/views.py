@@ -1,0 +1,616 @@
+"""The report pages: choose a form, a period and a unit; the official table with a link from
+each figure to its records; print, .xlsx and .json; closing a period; a unit's settings."""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+from itertools import groupby
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_login import current_user, login_required
+from markupsafe import Markup
+from sqlalchemy.orm import selectinload
+from werkzeug.datastructures import MultiDict
+from werkzeug.routing import BuildError
+
+from complaints.core.access import can_see_denouncer, has_permission, in_scope, require
+from complaints.core.db import write_intent
+from complaints.core.forms import pairs_choices, parse_vn_date, today_vn
+from complaints.core.numbers import fmt_date, fmt_decimal, fmt_int
+from complaints.core.vocab import PetitionKind
+from complaints.extensions import db
+from complaints.reception.models import Visit
+from complaints.reports import figures as F
+from complaints.reports import service
+from complaints.reports.forms import (
+    BAD_UNIT,
+    FORM_CHOICES,
+    CloseForm,
+    ReportForm,
+    SettingsForm,
+    UnitPickForm,
+)
+from complaints.reports.frozen import RATE, all_differences, frozen_report, rate_places
+from complaints.reports.layouts import FORM_CODES, LAYOUTS, Layout
+from complaints.reports.models import ClosedReport, ReportSettings
+from complaints.reports.operations import SETTINGS_FIELDS, SettingsError, save_settings
+from complaints.reports.periods import Period, PeriodError, date_range, standard_period
+from complaints.units.models import Unit
+from complaints.units.operations import subtree
+from complaints.web import error_response
+
+bp = Blueprint("reports", __name__, url_prefix="/reports")
+
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MAX_PAGE = 100_000
+REDACTED = "[Được bảo mật: thông tin người tố cáo]"
+FORM_NAMES = dict(FORM_CHOICES)
+# The summary's figures, in the order of its sentence: reception and petitions over the whole
+# unit tree, results within the competence of the unit itself.
+SUMMARY_FIGURES = (
+    "reception.visits",
+    "reception.people",
+    "petitions.total",
+    "petitions.received",
+    "competent.petitions",
+    "competent.cases",
+    "competent.resolved",
+    RATE,
+)
+SUMMARY_OWN_UNIT = ("competent.",)
+SOURCE_TITLES = {
+    "visit": "lượt tiếp công dân",
+    "session": "kỳ tiếp công dân",
+    "petition": "đơn",
+    "case": "vụ việc",
+    "case_petition": "đơn của các vụ việc",
+}
+
+
+# --- what the user asked for --------------------------------------------------------------
+
+
+@dataclass
+class Asked:
+    """A report request that passed every check: nothing partial is ever computed."""
+
+    code: str
+    unit: Unit
+    period: Period
+    with_subunits: bool
+    args: dict  # the page's address arguments, canonical
+
+
+def _unit_choices():
+    root = current_user.unit
+    return pairs_choices(
+        (u.code, ("— " * (u.depth - root.depth)) + f"{u.code} · {u.name}") for u in subtree(root)
+    )
+
+
+def scoped_unit(code: str | None, user=None) -> Unit | None:
+    """The unit with this code if it is the user's or below it; None otherwise."""
+    user = user or current_user
+    code = (code or "").strip()
+    if not code or len(code) > 20:
+        return None
+    unit = db.session.scalar(sa.select(Unit).where(Unit.code == code))
+    if unit is None or not unit.path.startswith(user.unit.path):
+        return None
+    return unit
+
+
+def _default_args() -> MultiDict:
+    today = today_vn()
+    return MultiDict(
+        {
+            "form": "summary",
+            "period": "month",
+            "year": str(today.year),
+            "month": str(today.month),
+            "unit": current_user.unit.code,
+            "sub": "1",
+        }
+    )
+
+
+def resolve(formdata) -> tuple[ReportForm, Asked | None]:
+    """Validate the report form; the period uses the chosen unit's cut-off day."""
+    form = ReportForm(formdata=formdata)
+    form.unit_code.choices = _unit_choices()
+    if not form.validate():
+        return form, None
+    unit = scoped_unit(form.unit_code.data)
+    if unit is None:
+        form.unit_code.errors.append(BAD_UNIT)
+        return form, None
+    code = form.form_code.data
+    try:
+        if form.is_range:
+            period = date_range(form.date_from.data, form.date_to.data)
+        else:
+            month = int(form.month.data) if form.month.data else None
+            cutoff = service.settings_for(unit).cutoff_day
+            period = standard_period(form.period.data, form.year.data, month, cutoff)
+    except PeriodError as e:
+        (form.date_to if form.is_range else form.period).errors.append(str(e))
+        return form, None
+    # The summary always covers the unit's whole tree (its sentence says so).
+    with_subunits = True if code == "summary" else bool(form.with_subunits.data)
+    args = {"form": code, "unit": unit.code, "period": form.period.data}
+    if form.is_range:
+        args.update({"from": fmt_date(period.start), "to": fmt_date(period.end)})
+    else:
+        args["year"] = form.year.data
+        if form.period.data == "month":
+            args["month"] = month
+    if with_subunits:
+        args["sub"] = "1"
+    return form, Asked(code, unit, period, with_subunits, args)
+
+
+@dataclass
+class Shown:
+    report: service.Report  # frozen once closed, unless the live figures are asked for
+    live: service.Report
+    closed: ClosedReport | None
+    live_requested: bool
+
+
+def produce(asked: Asked, *, live_requested: bool, user=None) -> Shown:
+    """The live report, and the frozen one that replaces it once the period is closed."""
+    live = service.build(
+        asked.code,
+        asked.unit,
+        asked.period,
+        with_subunits=asked.with_subunits,
+        user=user or current_user,
+    )
+    closed = service.find_closed(asked.code, asked.unit, asked.period, asked.with_subunits)
+    report = frozen_report(closed, live) if closed and not live_requested else live
+    return Shown(report, live, closed, live_requested)
+
+
+def _live_requested() -> bool:
+    return request.args.get("live") == "1"
+
+
+def _form_messages(form: ReportForm) -> str:
+    messages = [str(m) for errors in form.errors.values() for m in errors]
+    return " ".join(messages) or "Yêu cầu báo cáo không hợp lệ."
+
+
+# --- the table as the official form lays it out --------------------------------------------
+
+
+@dataclass(frozen=True)
+class HeaderCell:
+    text: str
+    colspan: int = 1
+    rowspan: int = 1
+
+
+def header_rows(layout: Layout) -> tuple[list[HeaderCell], list[str]]:
+    """Two header rows: a group header merged over its columns, or a header over both rows."""
+    grouped = any(c.group for c in layout.columns)
+    span = 2 if grouped else 1
+    top = [HeaderCell("STT", rowspan=span), HeaderCell("Đơn vị", rowspan=span)]
+    sub: list[str] = []
+    for group, columns in groupby(layout.columns, key=lambda c: c.group):
+        columns = list(columns)
+        if group:
+            top.append(HeaderCell(group, colspan=len(columns)))
+            sub += [c.header for c in columns]
+        else:
+            top += [HeaderCell(c.header, rowspan=span) for c in columns]
+    return top, sub
+
+
+def drill_args(report: service.Report, figure_id: str, unit: Unit | None, sub: bool) -> dict:
+    return {
+        "figure": figure_id,
+        "form": report.layout.code if report.layout else "summary",
+        "unit": unit.code if unit else "",
+        "from": report.period.start.isoformat(),
+        "to": report.period.end.isoformat(),
+        "sub": "1" if sub else "0",
+    }
+
+
+def drill_url(report: service.Report, figure_id: str, row=None) -> str | None:
+    """The records behind a figure of a row (None: the total); no link for the rate."""
+    if figure_id not in F.FIGURES:
+        return None
+    unit, sub = report.unit, report.with_subunits
+    if report.layout is None:
+        sub = not figure_id.startswith(SUMMARY_OWN_UNIT)
+    elif row is not None:
+        if row.unit is None:
+            return None  # a frozen row whose unit no longer exists
+        if row.unit.id == report.unit.id:
+            sub = False  # the unit's own records ("cấp mình")
+        else:
+            unit, sub = row.unit, True
+    return url_for("reports.records", **drill_args(report, figure_id, unit, sub))
+
+
+def show_value(report: service.Report, figure_id: str, value) -> str:
+    return service.format_value(report, figure_id, value)
+
+
+def show_raw(figure_id: str, value) -> str:
+    """A figure as stored (frozen or live dictionaries): 5.873, or the rate with its decimals."""
+    if value is None:
+        return "–"
+    if figure_id == RATE:
+        d = Decimal(str(value))
+        return fmt_decimal(d, rate_places(d))
+    return fmt_int(int(value))
+
+
+def _safe_url(endpoint: str, **values) -> str | None:
+    try:
+        return url_for(endpoint, **values)
+    except BuildError:
+        return None
+
+
+def identity_shown(record) -> bool:
+    """False for a denunciation when the user may not see who denounced (LTC Art 47)."""
+    return record.kind != PetitionKind.denunciation or can_see_denouncer(current_user)
+
+
+def redacted() -> Markup:
+    return Markup('<span class="redacted">%s</span>') % REDACTED
+
+
+@bp.context_processor
+def _helpers():
+    return {
+        "header_rows": header_rows,
+        "drill_url": drill_url,
+        "show_value": show_value,
+        "show_raw": show_raw,
+        "figure_label": lambda fid: F.LABELS.get(fid, fid),
+        "identity_shown": identity_shown,
+        "redacted": redacted,
+        "safe_url": _safe_url,
+        "FORM_NAMES": FORM_NAMES,
+        "SUMMARY_FIGURES": SUMMARY_FIGURES,
+        "RATE": RATE,
+    }
+
+
+# --- the report page ----------------------------------------------------------------------
+
+
+@bp.get("/")
+@login_required
+@require("report.view")
+def index():
+    asked_for = "form" in request.args
+    form, asked = resolve(request.args if asked_for else _default_args())
+    shown = None
+    diffs = []
+    if asked_for and asked is not None:
+        try:
+            shown = produce(asked, live_requested=_live_requested())
+        except (service.ReportError, PeriodError) as e:
+            form.form_errors.append(str(e))
+        else:
+            if shown.closed is not None:
+                diffs = all_differences(shown.closed, shown.live)
+    return render_template(
+        "reports/index.html",
+        form=form,
+        asked=asked if shown else None,
+        shown=shown,
+        report=shown.report if shown else None,
+        diffs=diffs,
+        close_form=CloseForm(formdata=None),
+        cutoff=service.settings_for(asked.unit if asked else current_user.unit).cutoff_day,
+    )
+
+
+@bp.get("/report.xlsx")
+@login_required
+@require("report.view")
+def export_xlsx():
+    from complaints.reports.xlsx import to_xlsx
+
+    form, asked = resolve(request.args)
+    if asked is None:
+        return error_response(400, _form_messages(form))
+    try:
+        shown = produce(asked, live_requested=_live_requested())
+    except (service.ReportError, PeriodError) as e:
+        return error_response(400, str(e))
+    return send_file(
+        io.BytesIO(to_xlsx(shown.report)),
+        mimetype=XLSX_MIME,
+        as_attachment=True,
+        download_name=_filename(asked, shown, "xlsx"),
+        max_age=0,
+        etag=False,
+        conditional=False,
+    )
+
+
+@bp.get("/report.json")
+@login_required
+@require("report.view")
+def export_json():
+    form, asked = resolve(request.args)
+    if asked is None:
+        return error_response(400, _form_messages(form))
+    try:
+        shown = produce(asked, live_requested=_live_requested())
+    except (service.ReportError, PeriodError) as e:
+        return error_response(400, str(e))
+    body = json.dumps(report_json(shown), ensure_ascii=False, indent=2)
+    response = Response(body, mimetype="application/json")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="{_filename(asked, shown, "json")}"'
+    )
+    return response
+
+
+def report_json(shown: Shown) -> dict:
+    """Report.as_dict(), with whether and when the period was closed."""
+    data = shown.report.as_dict()
+    closed = shown.closed
+    data["closed"] = (
+        {
+            "at": closed.closed_at.isoformat(),
+            "by": closed.closed_by.full_name if closed.closed_by else None,
+        }
+        if closed
+        else None
+    )
+    data["live"] = closed is None or shown.live_requested
+    return data
+
+
+def _filename(asked: Asked, shown: Shown, ext: str) -> str:
+    live = "_hien-tai" if shown.closed and shown.live_requested else ""
+    return (
+        f"bao-cao_{asked.code}_{asked.unit.code}_{asked.period.start:%Y-%m-%d}_"
+        f"{asked.period.end:%Y-%m-%d}{live}.{ext}"
+    )
+
+
+# --- the records behind a figure ----------------------------------------------------------
+
+
+def _page() -> int:
+    page = request.args.get("page", 1, type=int) or 1
+    return min(max(page, 1), MAX_PAGE)
+
+
+def _figures_of(code: str) -> set[str]:
+    if code == "summary":
+        return {f for f in SUMMARY_FIGURES if f in F.FIGURES}
+    return set(LAYOUTS[code].figure_ids)
+
+
+def drill_kinds(code: str, figure_id: str, unit: Unit) -> tuple[str, ...]:
+    """The kinds of petition a figure counts in its form (the summary's rate kinds)."""
+    if code != "summary":
+        return LAYOUTS[code].kinds
+    if not figure_id.startswith(SUMMARY_OWN_UNIT):
+        return ()
+    kinds = service.settings_for(unit).rate_kinds
+    return ("complaint", "denunciation") if kinds == "both" else (kinds,)
+
+
+@bp.get("/records")
+@login_required
+@require("report.view")
+def records():
+    figure_id = request.args.get("figure", "")
+    code = request.args.get("form", "")
+    if code not in FORM_CODES:
+        return error_response(404, "Mẫu báo cáo không tồn tại.")
+    if figure_id not in F.FIGURES or figure_id not in _figures_of(code):
+        return error_response(404, "Chỉ tiêu không có trong mẫu báo cáo này.")
+    unit = scoped_unit(request.args.get("unit"))
+    if unit is None:
+        return error_response(404, BAD_UNIT)
+    try:
+        start = parse_vn_date(request.args.get("from", ""))
+        end = parse_vn_date(request.args.get("to", ""))
+    except ValueError:
+        return error_response(400, "Ngày không hợp lệ: dùng dạng dd/mm/yyyy hoặc yyyy-mm-dd.")
+    try:
+        period = date_range(start, end)
+    except PeriodError as e:
+        return error_response(400, str(e))
+    sub = request.args.get("sub") == "1"
+    kinds = drill_kinds(code, figure_id, unit)
+    figure = F.FIGURES[figure_id]
+    source = F.SOURCES[figure.source]
+    unit_ids = (
+        sa.select(Unit.id).where(Unit.path.startswith(unit.path, autoescape=True))
+        if sub
+        else [unit.id]
+    )
+    query = (
+        F.records_query(figure_id, unit_ids, period, kinds)
+        .where(in_scope(current_user, source.unit_column))
+        .options(selectinload(source.model.unit))
+    )
+    if source.model is Visit:
+        query = query.options(selectinload(Visit.session))
+    page = db.paginate(
+        query, page=_page(), per_page=current_app.config["PAGE_SIZE"], error_out=False
+    )
+    by_unit = F.compute_by_unit([figure_id], unit_ids, period, kinds)
+    value = sum(v.get(figure_id, 0) for v in by_unit.values())
+    args = {k: v for k, v in request.args.items() if k != "page"}
+    html = render_template(
+        "reports/records.html",
+        figure=figure,
+        source=figure.source,
+        source_title=SOURCE_TITLES[figure.source],
+        code=code,
+        unit=unit,
+        period=period,
+        sub=sub,
+        kinds=kinds,
+        value=value,
+        page=page,
+        args=args,
+        back=_report_url(code, unit, period, sub),
+    )
+    _log_identity_views(figure.source, page.items)
+    return html
+
+
+def _report_url(code: str, unit: Unit, period: Period, sub: bool) -> str:
+    args = {
+        "form": code,
+        "unit": unit.code,
+        "period": "range",
+        "from": fmt_date(period.start),
+        "to": fmt_date(period.end),
+    }
+    if sub:
+        args["sub"] = "1"
+    return url_for("reports.index", **args)
+
+
+def _log_identity_views(source: str, items) -> None:
+    """Every view of a denouncer's identity is an audit event (DOMAIN §8)."""
+    if not can_see_denouncer(current_user):
+        return
+    if source in ("petition", "case_petition"):
+        petition_ids = [p.id for p in items if p.kind == PetitionKind.denunciation and p.senders]
+        visit_ids: list[int] = []
+    elif source == "visit":
+        petition_ids = []
+        visit_ids = [v.id for v in items if v.kind == PetitionKind.denunciation and v.persons]
+    else:
+        return
+    if not petition_ids and not visit_ids:
+        return
+    from complaints.petitions.operations import record_identity_view
+
+    # End the read transaction first: on SQLite a deferred read cannot safely turn into a write.
+    db.session.commit()
+    write_intent.set(True)
+    record_identity_view(
+        current_user,
+        petition_ids=petition_ids,
+        visit_ids=visit_ids,
+        where="danh sách số liệu báo cáo",
+    )
+    db.session.commit()
+
+
+# --- closing a period ---------------------------------------------------------------------
+
+
+@bp.post("/close")
+@login_required
+@require("report.close")
+def close():
+    # CSRFProtect has checked the token of the posted CloseForm before this view runs.
+    form, asked = resolve(request.args)
+    if asked is None:
+        flash("Chưa khoá được: " + _form_messages(form), "danger")
+        return redirect(url_for("reports.index"))
+    try:
+        closed = service.close_period(
+            current_user, asked.code, asked.unit, asked.period, asked.with_subunits
+        )
+        when = fmt_date(closed.closed_at)
+        db.session.commit()
+    except (service.ReportError, PeriodError) as e:
+        db.session.rollback()
+        flash(str(e), "danger")
+    else:
+        flash(f"Đã khoá số liệu {asked.period.label} ({when}).", "success")
+    return redirect(url_for("reports.index", **asked.args))
+
+
+@bp.get("/closed")
+@login_required
+@require("report.view")
+def closed_list():
+    query = (
+        sa.select(ClosedReport)
+        .where(in_scope(current_user, ClosedReport.unit_id))
+        .options(selectinload(ClosedReport.unit), selectinload(ClosedReport.closed_by))
+        .order_by(ClosedReport.closed_at.desc(), ClosedReport.id.desc())
+    )
+    page = db.paginate(
+        query, page=_page(), per_page=current_app.config["PAGE_SIZE"], error_out=False
+    )
+    return render_template("reports/closed.html", page=page, report_url=_closed_url)
+
+
+def _closed_url(closed: ClosedReport) -> str:
+    return _report_url(
+        closed.form, closed.unit, Period(closed.start, closed.end, ""), closed.with_subunits
+    )
+
+
+# --- a unit's report settings -------------------------------------------------------------
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@login_required
+@require("report.settings")
+def settings():
+    picker = UnitPickForm(formdata=MultiDict({"unit": request.args.get("unit", "")}))
+    picker.unit.choices = _unit_choices()
+    unit = scoped_unit(request.args.get("unit")) if request.args.get("unit") else current_user.unit
+    if unit is None:
+        return error_response(404, BAD_UNIT)
+    picker.unit.data = unit.code
+    effective = service.settings_for(unit)
+    own = db.session.get(ReportSettings, unit.id)
+    inherited_from = None
+    if own is None and effective.unit_id != unit.id:
+        inherited_from = db.session.get(Unit, effective.unit_id)
+    form = SettingsForm(obj=effective)
+    if form.validate_on_submit():
+        try:
+            changed = save_settings(
+                current_user, unit, **{name: form[name].data for name in SETTINGS_FIELDS}
+            )
+            db.session.commit()
+        except SettingsError as e:
+            db.session.rollback()
+            form.rate_basis.errors.append(str(e))
+        else:
+            flash(
+                f"Đã lưu thiết lập báo cáo của {unit.name}."
+                if changed
+                else "Thiết lập không thay đổi.",
+                "success" if changed else "info",
+            )
+            return redirect(url_for("reports.settings", unit=unit.code))
+    return render_template(
+        "reports/settings.html",
+        form=form,
+        picker=picker,
+        unit=unit,
+        own=own,
+        inherited_from=inherited_from,
+        can_view=has_permission(current_user, "report.view"),
+    )

@@ -1,0 +1,50 @@
+/* Report pages: the print button, a confirmation before closing a period, and only the
+   period fields that matter for the chosen kind. Every page works without this file. */
+(function () {
+  "use strict";
+
+  function each(selector, fn, root) {
+    Array.prototype.forEach.call((root || document).querySelectorAll(selector), fn);
+  }
+
+  function setupPrint() {
+    each("[data-print]", function (button) {
+      button.addEventListener("click", function () { window.print(); });
+    });
+  }
+
+  function setupConfirm() {
+    each("form[data-confirm]", function (form) {
+      form.addEventListener("submit", function (event) {
+        if (!window.confirm(form.getAttribute("data-confirm"))) { event.preventDefault(); }
+      });
+    });
+  }
+
+  function setupPeriodFields() {
+    var form = document.querySelector("[data-report-form]");
+    if (!form) { return; }
+    var kind = form.querySelector("select[name=period]");
+    if (!kind) { return; }
+    function show(selector, visible) {
+      each(selector, function (el) {
+        // A field with an error stays visible, whatever the choice.
+        el.hidden = !visible && !el.classList.contains("has-error");
+      }, form);
+    }
+    function update() {
+      var value = kind.value;
+      show(".when-month", value === "month");
+      show(".when-range", value === "range");
+      show(".when-standard", value !== "range");
+    }
+    kind.addEventListener("change", update);
+    update();
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    setupPrint();
+    setupConfirm();
+    setupPeriodFields();
+  });
+}());
