@@ -1,0 +1,456 @@
+"""The leaders' dashboard: what is open, late or due soon in a unit tree, the resolution rate
+month by month, the sub-units compared, reception obligations and citizens' satisfaction.
+
+Everything is an aggregate computed by the database over the whole tree, grouped by unit where
+rows are needed; nothing loads cases or petitions one by one. The indexes each query relies on
+are named in its docstring. About 5 queries plus one or two per month of the chart (one per
+figure source: cases, and the petitions of cases when the rate is on petitions).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask import current_app
+
+from complaints.cases.deadlines import work_calendar
+from complaints.cases.models import CLOSED_STATES, Case, CaseState, Deadline
+from complaints.core import deadlines as engine
+from complaints.core.calendar import WorkCalendar
+from complaints.core.db import Base
+from complaints.core.forms import today_vn
+from complaints.core.numbers import fmt_decimal, fmt_int, round_decimal
+from complaints.core.vocab import PetitionKind
+from complaints.extensions import db
+from complaints.obligations import compliance
+from complaints.petitions.models import Petition, PetitionStatus
+from complaints.reports import figures as F
+from complaints.reports.periods import Period, standard_period
+from complaints.reports.service import settings_for
+from complaints.units.models import Unit
+
+DUE_SOON_DAYS = 7
+# An officer who leaves a petition unprocessed this many days faces discipline (DOMAIN §7).
+DISCIPLINE_DAYS = 45
+CHART_MONTHS = 12
+OBLIGATION_MONTHS = 3
+# A petition received this long ago is past any processing deadline (10 working days, at most
+# 10 more for a denunciation, even across the Tết break): no need to ask the engine.
+PROCESSING_HORIZON_DAYS = 60
+# Tables a later feature may add for citizens' ratings (a `score` per record of a unit). None
+# exists yet: the dashboard then says "chưa có đánh giá" and creates nothing.
+SATISFACTION_TABLES = ("citizen_rating", "satisfaction_rating", "rating")
+
+
+def today() -> date:
+    """Today in Vietnam, or the COMPLAINTS_TODAY configured (ISO date) for tests and demos."""
+    value = current_app.config.get("COMPLAINTS_TODAY")
+    if not value:
+        return today_vn()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value))
+
+
+def _sum(condition) -> sa.ColumnElement:
+    return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
+
+
+def tree_units(root: Unit) -> list[Unit]:
+    """The unit and every unit below it, in tree order (index ix_unit_path, a prefix match)."""
+    return list(
+        db.session.scalars(
+            sa.select(Unit)
+            .where(Unit.path.startswith(root.path, autoescape=True))
+            .order_by(Unit.path)
+        )
+    )
+
+
+# --- cases --------------------------------------------------------------------------------
+
+
+def case_counts(unit_ids: list[int], t: date) -> dict[int, dict[str, int]]:
+    """Open cases per unit; of them overdue (an active, unmet resolution deadline before
+    today) and due within DUE_SOON_DAYS. A suspended case's clock is stopped: it is neither
+    overdue nor due while suspended (as on the cases' "Quá hạn" page).
+
+    One query grouped by unit. Indexes: ix_case_file_unit_state (unit_id, state) selects the
+    open cases of the tree; ix_deadline_open_due (active, met_on, due) gives the unmet
+    deadlines falling before today + DUE_SOON_DAYS (a range scan, hash-joined to the cases),
+    or ix_deadline_case_id when the planner probes case by case for a small tree."""
+    horizon = t + timedelta(days=DUE_SOON_DAYS)
+    # A case keeps one active deadline per step (cases/deadlines.py): the join adds at most
+    # one row per case, and distinct counts would keep the figures right even if it did not.
+    due = sa.and_(
+        Deadline.case_id == Case.id,
+        Deadline.active.is_(True),
+        Deadline.met_on.is_(None),
+        Deadline.due <= horizon,
+        Deadline.step == "resolve",
+    )
+    running = Case.state != CaseState.suspended
+
+    def distinct(condition):
+        return sa.func.count(sa.distinct(sa.case((condition, Case.id), else_=sa.null())))
+
+    rows = db.session.execute(
+        sa.select(
+            Case.unit_id,
+            sa.func.count(sa.distinct(Case.id)),
+            distinct(running & (Deadline.due < t)),
+            distinct(running & (Deadline.due >= t)),
+        )
+        .select_from(Case)
+        .outerjoin(Deadline, due)
+        .where(Case.unit_id.in_(unit_ids), Case.state.not_in(CLOSED_STATES))
+        .group_by(Case.unit_id)
+    ).all()
+    return {uid: {"open": int(n), "overdue": int(o), "due_soon": int(s)} for uid, n, o, s in rows}
+
+
+# --- petitions ----------------------------------------------------------------------------
+
+
+def _processing_due(kind: PetitionKind, received: date, cal: WorkCalendar) -> date | None:
+    step = "accept" if kind == PetitionKind.denunciation else "process"
+    try:
+        return engine.compute(kind.value, step, received, calendar=cal).due
+    except engine.DeadlineError:
+        return None
+
+
+def _computed_late(t: date, cal: WorkCalendar) -> sa.ColumnElement[bool]:
+    """Unprocessed past the deadline the engine gives its kind and date of receipt: the dates
+    of the last PROCESSING_HORIZON_DAYS are checked one by one, older ones are all late."""
+    horizon = t - timedelta(days=PROCESSING_HORIZON_DAYS)
+    parts = [Petition.received_date < horizon]
+    for kind in PetitionKind:
+        late_days = []
+        d = horizon
+        while d <= t:
+            due = _processing_due(kind, d, cal)
+            if due is not None and due < t:
+                late_days.append(d)
+            d += timedelta(days=1)
+        if late_days:
+            parts.append((Petition.kind == kind) & Petition.received_date.in_(late_days))
+    return sa.or_(*parts)
+
+
+def petition_counts(unit_ids: list[int], t: date, cal: WorkCalendar) -> dict[str, int]:
+    """Registered, not yet processed petitions: those past their processing deadline (the
+    stored one, else the engine's for their kind and date) and those waiting DISCIPLINE_DAYS
+    days or more.
+
+    One aggregate. Indexes: ix_petition_unit_received (unit_id, received_date) for the tree's
+    petitions; the stored deadlines come from ix_deadline_open_due (active, met_on, due): a
+    pending petition's deadline is unmet."""
+    stored = (
+        sa.select(Deadline.petition_id.label("petition_id"), sa.func.min(Deadline.due).label("due"))
+        .where(
+            Deadline.active.is_(True),
+            Deadline.met_on.is_(None),
+            Deadline.petition_id.is_not(None),
+        )
+        .group_by(Deadline.petition_id)
+        .subquery("process_due")
+    )
+    overdue = sa.or_(
+        stored.c.due < t,
+        sa.and_(stored.c.due.is_(None), _computed_late(t, cal)),
+    )
+    discipline = Petition.received_date <= t - timedelta(days=DISCIPLINE_DAYS)
+    total, late, waiting = db.session.execute(
+        sa.select(sa.func.count(Petition.id), _sum(overdue), _sum(discipline))
+        .select_from(Petition)
+        .outerjoin(stored, stored.c.petition_id == Petition.id)
+        .where(Petition.unit_id.in_(unit_ids), Petition.status == PetitionStatus.registered)
+    ).one()
+    return {"pending": int(total), "overdue": int(late), "discipline": int(waiting)}
+
+
+# --- the resolution rate ------------------------------------------------------------------
+
+
+@dataclass
+class RatePoint:
+    period: Period
+    label: str
+    cases: int
+    resolved: int
+    rate: Decimal | None
+
+
+def _rate_inputs(settings) -> tuple[list[str], tuple[str, ...], F.RateSettings]:
+    ids = ["competent.cases", "competent.resolved"]
+    if settings.rate_basis == "petitions":
+        ids += ["competent.petitions", "competent.resolved_petitions"]
+    kinds = (
+        ("complaint", "denunciation") if settings.rate_kinds == "both" else (settings.rate_kinds,)
+    )
+    return ids, kinds, F.RateSettings(basis=settings.rate_basis, rounding=settings.rounding)
+
+
+def _report_month(t: date, cutoff_day: int) -> tuple[int, int]:
+    """The report month (TT 01/2024: 15th to 14th, or the unit's cut-off) containing t."""
+    y, m = t.year, t.month
+    if t > standard_period("month", y, m, cutoff_day).end:
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return y, m
+
+
+def monthly_rates(root: Unit, unit_ids: list[int], t: date, settings=None) -> list[RatePoint]:
+    """The resolution rate of the tree for each of the last CHART_MONTHS report months (the
+    current one included), from the figure catalogue: F.compute_by_unit once per month, which
+    is one aggregate per figure source (cases; petitions of cases when the unit rates on
+    petitions), and F.resolution_rate with the unit's basis, kinds and rounding.
+
+    Indexes: the case source filters case_file by unit_id (ix_case_file_unit_state); the
+    resolution deadlines it joins are grouped through ix_deadline_case_id."""
+    settings = settings or settings_for(root)
+    ids, kinds, rate_settings = _rate_inputs(settings)
+    y, m = _report_month(t, settings.cutoff_day)
+    months = []
+    for _ in range(CHART_MONTHS):
+        months.append((y, m))
+        y, m = (y - 1, 12) if m == 1 else (y, m - 1)
+    points = []
+    for y, m in reversed(months):
+        period = standard_period("month", y, m, settings.cutoff_day)
+        by_unit = F.compute_by_unit(ids, unit_ids, period, kinds)
+        values = {k: sum(v.get(k, 0) for v in by_unit.values()) for k in ids}
+        points.append(
+            RatePoint(
+                period,
+                f"T{m}/{y}",
+                values["competent.cases"],
+                values["competent.resolved"],
+                F.resolution_rate(values, rate_settings),
+            )
+        )
+    return points
+
+
+# --- the chart, drawn as SVG in the template ------------------------------------------------
+
+
+@dataclass
+class Bar:
+    x: float
+    y: float
+    width: float
+    height: float
+    label: str
+    value: str  # the rate as printed, or "–"
+    title: str
+    empty: bool
+
+    @property
+    def cx(self) -> float:
+        return round(self.x + self.width / 2, 1)
+
+    @property
+    def value_y(self) -> float:
+        return round(self.y - 5, 1)
+
+
+@dataclass
+class Chart:
+    width: int
+    height: int
+    plot_left: int
+    plot_top: int
+    plot_bottom: int
+    plot_right: int
+    bars: list[Bar]
+    grid: list[tuple[float, str]]  # y and label of each horizontal line
+
+
+def rate_chart(points: list[RatePoint], places: int) -> Chart:
+    """Bar geometry of the monthly rates on a 0-100 % axis (the template only draws it)."""
+    width, height = 760, 280
+    left, right, top, bottom = 44, width - 10, 24, height - 40
+    plot_h = bottom - top
+    slot = (right - left) / max(len(points), 1)
+    bar_w = round(slot * 0.62, 1)
+    bars = []
+    for i, p in enumerate(points):
+        x = round(left + i * slot + (slot - bar_w) / 2, 1)
+        span = f"{p.period.start:%d/%m/%Y}–{p.period.end:%d/%m/%Y}"
+        if p.rate is None:
+            bars.append(
+                Bar(
+                    x,
+                    bottom - 2,
+                    bar_w,
+                    2,
+                    p.label,
+                    "–",
+                    f"{p.label} ({span}): chưa có vụ việc",
+                    True,
+                )
+            )
+            continue
+        h = round(float(min(p.rate, Decimal(100))) / 100 * plot_h, 1)
+        value = fmt_decimal(p.rate, places)
+        title = (
+            f"{p.label} ({span}): {value}% – đã giải quyết {fmt_int(p.resolved)}/"
+            f"{fmt_int(p.cases)} vụ việc"
+        )
+        bars.append(Bar(x, round(bottom - h, 1), bar_w, h, p.label, value, title, False))
+    grid = [(bottom - plot_h * v / 100, f"{v}%") for v in (0, 25, 50, 75, 100)]
+    return Chart(width, height, left, top, bottom, right, bars, grid)
+
+
+# --- units compared -----------------------------------------------------------------------
+
+
+@dataclass
+class CompareRow:
+    unit: Unit
+    label: str
+    unit_ids: list[int]
+    open: int = 0
+    overdue: int = 0
+    due_soon: int = 0
+    cases: int = 0
+    resolved: int = 0
+    rate: Decimal | None = None
+    link: bool = True  # a row whose unit has its own dashboard
+
+
+def report_year(t: date, cutoff_day: int) -> Period:
+    """The report year (15/12 to 14/12 by default) containing t."""
+    period = standard_period("year", t.year, cutoff_day=cutoff_day)
+    if t > period.end:
+        period = standard_period("year", t.year + 1, cutoff_day=cutoff_day)
+    return period
+
+
+def compare_units(
+    root: Unit, units: list[Unit], cases: dict[int, dict[str, int]], t: date, settings=None
+) -> tuple[list[CompareRow], CompareRow, Period]:
+    """A row for the unit's own records and one per sub-unit (with everything below it):
+    open, overdue and due-soon cases (from case_counts), and the cases resolved this report
+    year with the rate, from ONE F.compute_by_unit call over the whole tree.
+
+    Indexes: as monthly_rates (case_file by unit_id, deadlines by case_id)."""
+    settings = settings or settings_for(root)
+    ids, kinds, rate_settings = _rate_inputs(settings)
+    year = report_year(t, settings.cutoff_day)
+    all_ids = [u.id for u in units]
+    by_unit = F.compute_by_unit(ids, all_ids, year, kinds)
+    children = sorted((u for u in units if u.parent_id == root.id), key=lambda u: u.code)
+    groups = [(root, [root.id], f"{root.name} (cấp mình)", False)]
+    for child in children:
+        groups.append(
+            (child, [u.id for u in units if u.path.startswith(child.path)], child.name, True)
+        )
+
+    def row(unit, unit_ids, label, link) -> CompareRow:
+        r = CompareRow(unit, label, unit_ids, link=link)
+        values = {k: 0 for k in ids}
+        for uid in unit_ids:
+            c = cases.get(uid, {})
+            r.open += c.get("open", 0)
+            r.overdue += c.get("overdue", 0)
+            r.due_soon += c.get("due_soon", 0)
+            for k in ids:
+                values[k] += by_unit.get(uid, {}).get(k, 0)
+        r.cases, r.resolved = values["competent.cases"], values["competent.resolved"]
+        r.rate = F.resolution_rate(values, rate_settings)
+        return r
+
+    rows = [row(*g) for g in groups]
+    total = row(root, all_ids, "Tổng cộng", False)
+    return rows, total, year
+
+
+# --- reception obligations and satisfaction -------------------------------------------------
+
+
+def obligations_behind(units: list[Unit], t: date, cal: WorkCalendar):
+    """Units behind on periodic reception, or late publishing, over the last
+    OBLIGATION_MONTHS months (this one included): compliance.behind_table, two aggregates."""
+    first = t.replace(day=1)
+    for _ in range(OBLIGATION_MONTHS - 1):
+        first = (first - timedelta(days=1)).replace(day=1)
+    rows = compliance.behind_table(units, first, t, t, cal)
+    return compliance.months_between(first, t), [r for r in rows if r.behind]
+
+
+def satisfaction(unit_ids: list[int]) -> dict | None:
+    """Citizens' ratings of the tree when a rating table exists and has ratings, else None
+    ("chưa có đánh giá"). Never creates the table."""
+    for name in SATISFACTION_TABLES:
+        table = Base.metadata.tables.get(name)
+        if table is None or not {"unit_id", "score"} <= set(table.c.keys()):
+            continue
+        count, average = db.session.execute(
+            sa.select(sa.func.count(), sa.func.avg(table.c.score)).where(
+                table.c.unit_id.in_(unit_ids)
+            )
+        ).one()
+        if count:
+            average = round_decimal(Decimal(str(average)), 1)
+            return {
+                "count": int(count),
+                "average": average,
+                "average_text": fmt_decimal(average, 1),
+            }
+        return None
+    return None
+
+
+# --- the whole page -----------------------------------------------------------------------
+
+
+@dataclass
+class Dashboard:
+    unit: Unit
+    today: date
+    totals: dict[str, int]
+    petitions: dict[str, int]
+    rates: list[RatePoint]
+    chart: Chart
+    rows: list[CompareRow]
+    total: CompareRow
+    year: Period
+    obligation_months: list[tuple[int, int]]
+    behind: list = field(default_factory=list)
+    satisfaction: dict | None = None
+    rate_places: int = 2
+
+
+def build(root: Unit, t: date | None = None) -> Dashboard:
+    """Every figure of the dashboard for a unit tree, on day t (default: today())."""
+    t = t or today()
+    cal = work_calendar()
+    units = tree_units(root)
+    ids = [u.id for u in units]
+    cases = case_counts(ids, t)
+    totals = {k: sum(c[k] for c in cases.values()) for k in ("open", "overdue", "due_soon")}
+    settings = settings_for(root)
+    rates = monthly_rates(root, ids, t, settings)
+    places = F.ROUNDING_MODES[settings.rounding][0]
+    rows, total, year = compare_units(root, units, cases, t, settings)
+    months, behind = obligations_behind(units, t, cal)
+    return Dashboard(
+        unit=root,
+        today=t,
+        totals=totals,
+        petitions=petition_counts(ids, t, cal),
+        rates=rates,
+        chart=rate_chart(rates, places),
+        rows=rows,
+        total=total,
+        year=year,
+        obligation_months=months,
+        behind=behind,
+        satisfaction=satisfaction(ids),
+        rate_places=places,
+    )

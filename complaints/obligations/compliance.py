@@ -1,0 +1,233 @@
+"""Who is behind: for each unit and month, the held periodic sessions against the legal
+minimum in force, and the schedules published late.
+
+Counting is done by the database, grouped by unit and month (and by unit and ISO week where a
+weekly minimum applies): two aggregate queries for a whole unit tree, never one per unit.
+
+Indexes: both queries filter reception_session on unit_id IN (...) and a session_date range,
+served by ix_reception_session_unit_date (unit_id, session_date).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
+
+from complaints.core.calendar import WorkCalendar
+from complaints.extensions import db
+from complaints.obligations import rules
+from complaints.reception.models import HostMode, ReceptionSession, SessionKind, SessionStatus
+from complaints.units.models import Unit
+
+
+class week_start(FunctionElement):
+    """The Monday of the ISO week of a date column, computed by the database."""
+
+    type = sa.Date()
+    inherit_cache = True
+    name = "week_start"
+
+
+@compiles(week_start, "postgresql")
+def _week_start_pg(element, compiler, **kw):
+    return f"CAST(date_trunc('week', {compiler.process(element.clauses, **kw)}) AS DATE)"
+
+
+@compiles(week_start, "sqlite")
+def _week_start_sqlite(element, compiler, **kw):
+    # 'weekday 0' moves forward to the Sunday ending the ISO week (or stays on it).
+    return f"date({compiler.process(element.clauses, **kw)}, 'weekday 0', '-6 days')"
+
+
+@dataclass
+class Cell:
+    """One unit in one month."""
+
+    year: int
+    month: int
+    periods: list[rules.ObligationPeriod] = field(default_factory=list)
+    required: int = 0  # sessions the law asks for in the month
+    held: int = 0  # sessions that count against it (held; in person when the law says so)
+    held_all: int = 0  # every held periodic session, whoever hosted it
+    shortfall: int = 0  # sessions missing in finished periods (weeks or the month)
+    open: bool = False  # a period of the month is not over yet
+    planned: int = 0
+    cancelled: int = 0
+    postponed: int = 0
+    late: int = 0  # schedules published late, or not yet published once too late
+
+    @property
+    def applies(self) -> bool:
+        return self.required > 0
+
+    @property
+    def behind(self) -> bool:
+        return self.shortfall > 0
+
+    @property
+    def minimum_label(self) -> str:
+        labels = dict.fromkeys(p.minimum.label for p in self.periods)
+        return "; ".join(labels)
+
+    @property
+    def in_person_only(self) -> bool:
+        return any(p.minimum.in_person_only for p in self.periods)
+
+
+@dataclass
+class UnitRow:
+    unit: Unit
+    cells: list[Cell]
+
+    @property
+    def shortfall(self) -> int:
+        return sum(c.shortfall for c in self.cells)
+
+    @property
+    def late(self) -> int:
+        return sum(c.late for c in self.cells)
+
+    @property
+    def behind(self) -> bool:
+        return self.shortfall > 0 or self.late > 0
+
+
+def months_between(first: date, last: date) -> list[tuple[int, int]]:
+    """(year, month) of every month from first's to last's, both included."""
+    out = []
+    y, m = first.year, first.month
+    while (y, m) <= (last.year, last.month):
+        out.append((y, m))
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
+def publication_deadline_expr(start: date, end: date, cal: WorkCalendar) -> sa.ColumnElement:
+    """The last on-time publication day of each session, as an SQL CASE over its date."""
+    whens = {}
+    d = start
+    while d <= end:
+        whens[d] = sa.literal(rules.publication_deadline(d, cal), sa.Date)
+        d += timedelta(days=1)
+    return sa.case(whens, value=ReceptionSession.session_date, else_=sa.null())
+
+
+def late_clause(start: date, end: date, today: date, cal: WorkCalendar) -> sa.ColumnElement:
+    """A planned or held periodic session whose schedule was published late, or is still not
+    published after the last on-time day."""
+    deadline = publication_deadline_expr(start, end, cal)
+    return sa.and_(
+        ReceptionSession.status.in_([SessionStatus.planned, SessionStatus.held]),
+        sa.or_(
+            ReceptionSession.published_on > deadline,
+            sa.and_(ReceptionSession.published_on.is_(None), deadline < today),
+        ),
+    )
+
+
+def _active_during(unit: Unit, start: date, end: date) -> bool:
+    return (unit.active_from is None or unit.active_from <= end) and (
+        unit.active_to is None or unit.active_to >= start
+    )
+
+
+def _sum(condition) -> sa.ColumnElement:
+    return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
+
+
+def behind_table(
+    units: list[Unit], first: date, last: date, today: date, cal: WorkCalendar
+) -> list[UnitRow]:
+    """Each unit, each month from first's to last's: required vs held, late publications."""
+    months = months_between(first, last)
+    if not units or not months:
+        return []
+    start = rules.month_bounds(*months[0])[0]
+    end = rules.month_bounds(*months[-1])[1]
+    ids = [u.id for u in units]
+    held = ReceptionSession.status == SessionStatus.held
+    in_person = held & (ReceptionSession.host_mode == HostMode.in_person)
+    year = sa.extract("year", ReceptionSession.session_date)
+    month = sa.extract("month", ReceptionSession.session_date)
+    monthly = db.session.execute(
+        sa.select(
+            ReceptionSession.unit_id,
+            year.label("y"),
+            month.label("m"),
+            _sum(held).label("held"),
+            _sum(in_person).label("in_person"),
+            _sum(ReceptionSession.status == SessionStatus.planned).label("planned"),
+            _sum(ReceptionSession.status == SessionStatus.cancelled).label("cancelled"),
+            _sum(ReceptionSession.status == SessionStatus.postponed).label("postponed"),
+            _sum(late_clause(start, end, today, cal)).label("late"),
+        )
+        .where(
+            ReceptionSession.unit_id.in_(ids),
+            ReceptionSession.kind == SessionKind.periodic,
+            ReceptionSession.session_date.between(start, end),
+        )
+        .group_by(ReceptionSession.unit_id, year, month)
+    ).all()
+    by_month = {(r.unit_id, int(r.y), int(r.m)): r for r in monthly}
+
+    periods = {
+        (u.id, y, m): [
+            p for p in rules.month_periods(u.level, y, m) if _active_during(u, p.start, p.end)
+        ]
+        for u in units
+        for (y, m) in months
+    }
+    weekly_units = {
+        uid for (uid, _, _), ps in periods.items() if any(p.minimum.per == "week" for p in ps)
+    }
+    by_week: dict[tuple[int, date], tuple[int, int]] = {}
+    if weekly_units:
+        week = week_start(ReceptionSession.session_date)
+        rows = db.session.execute(
+            sa.select(
+                ReceptionSession.unit_id,
+                week.label("monday"),
+                _sum(held).label("held"),
+                _sum(in_person).label("in_person"),
+            )
+            .where(
+                ReceptionSession.unit_id.in_(sorted(weekly_units)),
+                ReceptionSession.kind == SessionKind.periodic,
+                ReceptionSession.status == SessionStatus.held,
+                ReceptionSession.session_date.between(
+                    start - timedelta(days=6), end + timedelta(days=6)
+                ),
+            )
+            .group_by(ReceptionSession.unit_id, week)
+        ).all()
+        by_week = {(r.unit_id, r.monday): (int(r.held), int(r.in_person)) for r in rows}
+
+    table = []
+    for u in units:
+        cells = []
+        for y, m in months:
+            cell = Cell(y, m, periods[(u.id, y, m)])
+            row = by_month.get((u.id, y, m))
+            if row is not None:
+                cell.held_all = int(row.held)
+                cell.planned, cell.cancelled = int(row.planned), int(row.cancelled)
+                cell.postponed, cell.late = int(row.postponed), int(row.late)
+            for p in cell.periods:
+                if p.minimum.per == "week":
+                    h, ip = by_week.get((u.id, p.start), (0, 0))
+                else:
+                    h, ip = (int(row.held), int(row.in_person)) if row is not None else (0, 0)
+                counted = ip if p.minimum.in_person_only else h
+                cell.required += p.required
+                cell.held += min(counted, p.required) if p.minimum.per == "week" else counted
+                if p.end < today:
+                    cell.shortfall += max(0, p.required - counted)
+                else:
+                    cell.open = True
+            cells.append(cell)
+        table.append(UnitRow(u, cells))
+    return table

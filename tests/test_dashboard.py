@@ -1,0 +1,301 @@
+"""The leaders' dashboard against a hand-built province: counts, the monthly rate, units
+compared, obligations, permissions and scope."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import event
+
+from complaints.cases import operations as ops
+from complaints.core.access import Role
+from complaints.core.vocab import PetitionKind
+from complaints.dashboard import queries
+from complaints.extensions import db as _db
+from complaints.petitions.processing import ProcessingInput, process
+from complaints.reception.models import SessionStatus
+from complaints.reports import figures as F
+from complaints.reports.periods import standard_period
+
+from . import factories
+from .factories_cases import petition as make_petition
+from .factories_obligations import PeriodicSessionFactory
+
+D = date
+TODAY = D(2026, 6, 20)
+
+
+def accepted_case(handler, unit, received, accepted, kind=PetitionKind.complaint, title=""):
+    p = make_petition(
+        unit,
+        kind=kind,
+        received=received,
+        summary=title or f"Vụ việc {unit.code} nhận ngày {received:%d/%m/%Y}",
+        senders=((f"Người gửi {unit.code} {received}", "Hải Phòng", ""),),
+    )
+    process(
+        handler,
+        p,
+        ProcessingInput(
+            eligible=True, competent=True, outcome="accept", on=accepted, doc_no="01/TB"
+        ),
+    )
+    return p.case
+
+
+def decide(handler, case, on):
+    ops.perform(handler, case, "start_verification", ops.StepInput(on=case.accepted_on))
+    ops.perform(
+        handler, case, "decide", ops.StepInput(on=on, doc_no="05/QĐ", outcome="partly_upheld")
+    )
+    return case
+
+
+@pytest.fixture()
+def today(app, monkeypatch):
+    monkeypatch.setitem(app.config, "COMPLAINTS_TODAY", TODAY.isoformat())
+    return TODAY
+
+
+@pytest.fixture()
+def board_data(db, province, today):
+    """By hand, on 20/06/2026 (report month 7/2026 runs 15/06-14/07):
+
+    A  HP complaint accepted 05/03, resolve due 06/04, open          -> overdue
+    D  HP complaint accepted 05/03, decided 01/04 (report month 4)   -> open (decided), met
+    B  HPLC complaint accepted 22/05, resolve due 22/06              -> due within 7 days
+    F  HPLC complaint accepted 25/05, decided 05/06 (report month 6) -> open (decided), met
+    C  HPSTNMT denunciation accepted 10/06, due 10/07                -> open
+    S  HPHA complaint accepted 05/03, suspended 10/03                -> open, never overdue
+    X  HN complaint accepted 05/03 (another province)                -> never counted
+    Petitions still registered: HP 01/06 (late), HP 20/04 (late, > 45 days), HPLC 18/06
+    (in time), HN 01/04 (not ours)."""
+    handler = factories.UserFactory(unit=province["province"], roles=[Role.petition_handler])
+    other = factories.UserFactory(unit=province["other"], roles=[Role.petition_handler])
+    hp, dept, lc, ha = (
+        province["province"],
+        province["department"],
+        province["commune"],
+        province["commune2"],
+    )
+    cases = {
+        "A": accepted_case(handler, hp, D(2026, 3, 2), D(2026, 3, 5)),
+        "D": decide(
+            handler, accepted_case(handler, hp, D(2026, 3, 3), D(2026, 3, 5)), D(2026, 4, 1)
+        ),
+        "B": accepted_case(handler, lc, D(2026, 5, 20), D(2026, 5, 22)),
+        "F": decide(
+            handler, accepted_case(handler, lc, D(2026, 5, 21), D(2026, 5, 25)), D(2026, 6, 5)
+        ),
+        "C": accepted_case(
+            handler, dept, D(2026, 6, 8), D(2026, 6, 10), kind=PetitionKind.denunciation
+        ),
+        "S": accepted_case(handler, ha, D(2026, 3, 2), D(2026, 3, 5)),
+        "X": accepted_case(other, province["other"], D(2026, 3, 2), D(2026, 3, 5)),
+    }
+    ops.perform(handler, cases["S"], "suspend", ops.StepInput(on=D(2026, 3, 10), doc_no="3/QĐ"))
+    make_petition(hp, received=D(2026, 6, 1), summary="Đơn chưa xử lý 1")
+    make_petition(hp, received=D(2026, 4, 20), summary="Đơn chưa xử lý 2")
+    make_petition(lc, received=D(2026, 6, 18), summary="Đơn chưa xử lý 3")
+    make_petition(province["other"], received=D(2026, 4, 1), summary="Đơn của tỉnh khác")
+    # Reception: the department held no periodic session in April-June.
+    for unit in (hp, province["inspectorate"]):
+        for day in (D(2026, 4, 28), D(2026, 5, 26)):
+            PeriodicSessionFactory(unit=unit, session_date=day)
+    PeriodicSessionFactory(unit=hp, session_date=D(2026, 6, 30), status=SessionStatus.planned)
+    return cases
+
+
+def test_counts_against_the_fixture(db, province, board_data, today):
+    board = queries.build(province["province"], today)
+    assert board.totals == {"open": 6, "overdue": 1, "due_soon": 1}
+    assert board.petitions == {"pending": 3, "overdue": 2, "discipline": 1}
+    commune = queries.build(province["commune"], today)
+    assert commune.totals == {"open": 2, "overdue": 0, "due_soon": 1}
+    assert commune.petitions == {"pending": 1, "overdue": 0, "discipline": 0}
+
+
+def test_the_monthly_rate_against_the_fixture(db, province, board_data, today):
+    board = queries.build(province["province"], today)
+    assert [p.label for p in board.rates] == [
+        "T8/2025",
+        "T9/2025",
+        "T10/2025",
+        "T11/2025",
+        "T12/2025",
+        "T1/2026",
+        "T2/2026",
+        "T3/2026",
+        "T4/2026",
+        "T5/2026",
+        "T6/2026",
+        "T7/2026",
+    ]
+    assert board.rates[-1].period.start == D(2026, 6, 15)
+    got = {p.label: (p.cases, p.resolved, p.rate) for p in board.rates[7:]}
+    assert got == {
+        "T3/2026": (3, 0, Decimal("0.00")),  # A, D, S accepted by 14/03
+        "T4/2026": (3, 1, Decimal("33.33")),  # D resolved 01/04
+        "T5/2026": (2, 0, Decimal("0.00")),  # A, S
+        "T6/2026": (5, 1, Decimal("20.00")),  # A, S, B, F, C (D ended 01/04); F resolved
+        "T7/2026": (4, 0, Decimal("0.00")),  # A, S, B, C (F ended 05/06)
+    }
+    assert all(p.rate is None for p in board.rates[:7])
+    bars = {b.label: b for b in board.chart.bars}
+    assert bars["T4/2026"].value == "33,33" and not bars["T4/2026"].empty
+    assert bars["T1/2026"].empty and bars["T1/2026"].value == "–"
+    assert bars["T6/2026"].height == pytest.approx(
+        0.20 * (board.chart.plot_bottom - board.chart.plot_top)
+    )
+
+
+def test_the_rate_is_the_report_catalogues(db, province, board_data, today):
+    """Each month's point is what the 01-KQGQ and 03-KQGQ figures give for that period."""
+    board = queries.build(province["province"], today)
+    ids = [u.id for u in queries.tree_units(province["province"])]
+    for point in board.rates:
+        values = {}
+        for kind in ("complaint", "denunciation"):
+            for v in F.compute_by_unit(
+                ["competent.cases", "competent.resolved"], ids, point.period, [kind]
+            ).values():
+                for k, n in v.items():
+                    values[k] = values.get(k, 0) + n
+        assert (values.get("competent.cases", 0), values.get("competent.resolved", 0)) == (
+            point.cases,
+            point.resolved,
+        )
+
+
+def test_units_compared(db, province, board_data, today):
+    board = queries.build(province["province"], today)
+    rows = {r.unit.code: r for r in board.rows}
+    assert board.year == standard_period("year", 2026)
+    assert [r.unit.code for r in board.rows] == ["HP", "HPHA", "HPLC", "HPSTNMT", "HPTTR"]
+    got = {
+        code: (r.open, r.overdue, r.due_soon, r.cases, r.resolved, r.rate)
+        for code, r in rows.items()
+    }
+    assert got == {
+        "HP": (2, 1, 0, 2, 1, Decimal("50.00")),
+        "HPHA": (1, 0, 0, 1, 0, Decimal("0.00")),
+        "HPLC": (2, 0, 1, 2, 1, Decimal("50.00")),
+        "HPSTNMT": (1, 0, 0, 1, 0, Decimal("0.00")),
+        "HPTTR": (0, 0, 0, 0, 0, None),
+    }
+    t = board.total
+    assert (t.open, t.overdue, t.due_soon, t.cases, t.resolved, t.rate) == (
+        6,
+        1,
+        1,
+        6,
+        2,
+        Decimal("33.33"),
+    )
+
+
+def test_obligations_on_the_dashboard(db, province, board_data, today):
+    board = queries.build(province["province"], today)
+    assert board.obligation_months == [(2026, 4), (2026, 5), (2026, 6)]
+    behind = {r.unit.code: [c.shortfall for c in r.cells] for r in board.behind}
+    # HP and HPTTR held April and May; June is not over. The department and the communes
+    # (weekly until 30/06/2026) are behind.
+    # April 2026 has five weeks (Thursdays 2, 9, 16, 23, 30); in June two weeks are over.
+    assert behind == {"HPSTNMT": [1, 1, 0], "HPLC": [5, 4, 2], "HPHA": [5, 4, 2]}
+    assert board.satisfaction is None
+
+
+def test_the_dashboard_runs_a_bounded_number_of_queries(db, province, board_data, today):
+    statements = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    engine = _db.session.get_bind()
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        queries.build(province["province"], today)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    # units, report settings, calendar overrides, cases, petitions, 12 months of the rate (one
+    # source each: cases), the year's comparison, obligations (2): nothing per case or unit.
+    assert len(statements) == 20, len(statements)
+
+
+# --- the page -----------------------------------------------------------------------------
+
+
+def _kpi(html: str, name: str) -> str:
+    block = re.search(rf'data-kpi="{name}">\s*<span class="kpi-value">([^<]*)<', html)
+    assert block, name
+    return block.group(1)
+
+
+def test_the_page_for_a_leader(web, login_as, province, board_data, today):
+    login_as(Role.leader)
+    home = web.get("/")
+    assert home.status_code == 302 and home.headers["Location"].endswith("/dashboard/")
+    page = web.get("/dashboard/")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "Tổng quan" in html and "20/06/2026" in html
+    assert (_kpi(html, "open"), _kpi(html, "overdue"), _kpi(html, "due_soon")) == ("6", "1", "1")
+    assert (_kpi(html, "petitions_overdue"), _kpi(html, "discipline")) == ("2", "1")
+    assert "<svg" in html and 'data-month="T4/2026" data-rate="33,33"' in html
+    assert "<script" not in html and "style=" not in html
+    assert re.search(r'<tr data-unit="HPLC">.*?50,00</td>', html, re.S)
+    assert 'data-unit="HN"' not in html
+    assert "Chưa có đánh giá" in html
+    assert 'href="/dashboard/"' in html  # the nav link
+    assert "/cases/overdue?only_overdue=y" in html
+
+
+def test_a_leader_zooms_into_a_sub_unit_but_not_outside(web, login_as, province, board_data, today):
+    login_as(Role.leader)
+    html = web.get(f"/dashboard/?unit_id={province['commune'].id}").get_data(as_text=True)
+    assert _kpi(html, "open") == "2" and _kpi(html, "due_soon") == "1"
+    assert web.get(f"/dashboard/?unit_id={province['other'].id}").status_code == 404
+    assert web.get("/dashboard/?unit_id=abc").status_code == 404
+    assert web.get("/dashboard/?unit_id=99999999999").status_code == 404
+    assert web.get("/dashboard/?unit_id=0").status_code == 404
+
+
+def test_a_commune_leader_sees_only_the_commune(web, login_as, province, board_data, today):
+    login_as(Role.leader, unit=province["commune"])
+    html = web.get("/dashboard/").get_data(as_text=True)
+    assert (_kpi(html, "open"), _kpi(html, "overdue"), _kpi(html, "petitions_overdue")) == (
+        "2",
+        "0",
+        "0",
+    )
+    assert web.get(f"/dashboard/?unit_id={province['province'].id}").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [
+        (Role.leader, 200),
+        (Role.report_maker, 200),
+        (Role.reception_officer, 403),
+        (Role.petition_handler, 403),
+        (Role.case_handler, 403),
+        (Role.admin, 403),
+    ],
+)
+def test_permission_matrix(web, login_as, province, today, role, status):
+    login_as(role)
+    assert web.get("/dashboard/").status_code == status
+    nav = web.get("/", follow_redirects=True).get_data(as_text=True)
+    assert ('href="/dashboard/"' in nav) == (status == 200)
+
+
+def test_an_empty_tree(web, login_as, db, province, today):
+    login_as(Role.report_maker, unit=province["inspectorate"])
+    html = web.get("/dashboard/").get_data(as_text=True)
+    assert _kpi(html, "open") == "0"
+    assert html.count('class="chart-bar empty"') == 12
+    # A report maker may not process petitions: the count is shown without the link.
+    assert "/cases/process" not in html
