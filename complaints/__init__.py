@@ -44,15 +44,27 @@ def create_app(test_config: dict | None = None) -> Flask:
 
                 configure_sqlite(engine)
 
+    from complaints.api.views import bp as api_bp
     from complaints.auth.views import bp as auth_bp
+    from complaints.cases.views import bp as cases_bp
+    from complaints.dashboard.views import bp as dashboard_bp
+    from complaints.notices.views import bp as notices_bp
+    from complaints.obligations.views import bp as obligations_bp
     from complaints.petitions.views import bp as petitions_bp
     from complaints.reception.views import bp as reception_bp
+    from complaints.reports.views import bp as reports_bp
     from complaints.units.views import bp as admin_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(reception_bp)
     app.register_blueprint(petitions_bp)
+    app.register_blueprint(cases_bp)
+    app.register_blueprint(notices_bp)
+    app.register_blueprint(dashboard_bp)
+    app.register_blueprint(obligations_bp)
+    app.register_blueprint(reports_bp)
+    app.register_blueprint(api_bp)
 
     from complaints import cli
 

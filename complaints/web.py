@@ -129,6 +129,8 @@ def init_app(app: Flask) -> None:
 @login_required
 def home():
     """Each role lands where its day starts."""
+    if current_user.has_role(Role.leader):
+        return redirect(url_for("dashboard.index"))
     if current_user.has_role(Role.reception_officer, Role.leader):
         return redirect(url_for("reception.sessions"))
     if has_permission(current_user, "petition.view"):
