@@ -41,7 +41,7 @@ demo: migrate
 	$(FLASK) seed-demo --if-empty
 
 lint: install
-	$(BIN)/ruff check complaints tests bench
+	$(BIN)/ruff check complaints tests $(wildcard bench)
 
 bench: install
 	$(BIN)/python -m bench $(if $(SIZE),--size $(SIZE),)
