@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 import sqlalchemy.orm
+from flask import g, has_app_context
+from flask.testing import FlaskClient
 
 from complaints import create_app
 from complaints.extensions import db as _db
@@ -30,6 +32,17 @@ def _reset_postgres(url: str) -> None:
     engine.dispose()
 
 
+class IsolatedClient(FlaskClient):
+    """Each request starts with an empty `g`, as each request has its own app context in
+    production: the test's outer app context would otherwise carry the last user loaded by
+    Flask-Login (and the CSRF token) from one client into the next."""
+
+    def open(self, *args, **kwargs):
+        if has_app_context():
+            g.__dict__.clear()
+        return super().open(*args, **kwargs)
+
+
 def make_app(tmp_dir: Path, database_url: str | None = None, **extra):
     """A fresh, migrated application on its own database."""
     from flask_migrate import upgrade
@@ -47,6 +60,7 @@ def make_app(tmp_dir: Path, database_url: str | None = None, **extra):
             **extra,
         }
     )
+    app.test_client_class = IsolatedClient
     with app.app_context():
         upgrade()
     return app

@@ -7,7 +7,6 @@ from datetime import date
 
 import pytest
 import sqlalchemy as sa
-from flask import g
 
 from complaints.cases import operations as ops
 from complaints.cases.models import (
@@ -46,27 +45,9 @@ def handler(db, province):
     return factories.UserFactory(unit=province["province"], roles=[Role.petition_handler])
 
 
-class OwnSessionClient:
-    """A test client whose requests load the user from its own session cookie: the tests
-    share one application context, whose `g` would otherwise keep the last user logged in."""
-
-    def __init__(self, client):
-        self._client = client
-
-    def get(self, *args, **kwargs):
-        g.pop("_login_user", None)
-        g.pop("csrf_token", None)
-        return self._client.get(*args, **kwargs)
-
-    def post(self, *args, **kwargs):
-        g.pop("_login_user", None)
-        g.pop("csrf_token", None)
-        return self._client.post(*args, **kwargs)
-
-
 def as_user(app, user) -> WebUser:
     """Another browser, logged in as the user."""
-    web = WebUser(OwnSessionClient(app.test_client()))
+    web = WebUser(app.test_client())
     web.login(user)
     return web
 
@@ -788,6 +769,17 @@ def test_leader_assigns_and_flags_a_case_handler_may_not(app, db, province, hand
     assert resp.status_code == 302, html(resp)
     db.session.expire_all()
     assert (case.assigned_unit_id, case.assignee_id) == (province["inspectorate"].id, verifier.id)
+    # Once given to the inspectorate, its verifier opens the case and finds it in the lists;
+    # a commune's officer still cannot tell the case exists.
+    worker = as_user(app, verifier)
+    assert worker.get(f"/cases/{case.id}").status_code == 200
+    assert case.case_no in case_numbers(html(worker.get("/cases/")))
+    assert case.case_no in html(worker.get("/cases/overdue?days=365"))
+    outsider = factories.UserFactory(unit=province["commune"], roles=[Role.case_handler])
+    db.session.commit()
+    stranger = as_user(app, outsider)
+    assert stranger.get(f"/cases/{case.id}").status_code == 404
+    assert case.case_no not in html(stranger.get("/cases/"))
 
     too_few = boss.post_form(
         f"/cases/{case.id}/flags",

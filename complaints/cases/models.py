@@ -208,6 +208,18 @@ class Case(TimestampMixin, db.Model):
     )
 
     __mapper_args__ = {"version_id_col": version}
+    def scope_units(self) -> list[Unit]:
+        """The units whose users may open this case: the competent unit, and the unit a leader
+        gave it to for verification (the province's inspectorate on a chair's case)."""
+        return [u for u in (self.unit, self.assigned_unit) if u is not None]
+
+    @staticmethod
+    def visible_to(user) -> sa.ColumnElement[bool]:
+        """The SQL form of scope_units: cases of the user's units or assigned to them."""
+        from complaints.core.access import in_scope
+
+        return sa.or_(in_scope(user, Case.unit_id), in_scope(user, Case.assigned_unit_id))
+
     __table_args__ = (
         sa.CheckConstraint("round IN (1, 2)", name="round_1_or_2"),
         sa.CheckConstraint(

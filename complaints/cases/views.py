@@ -735,7 +735,7 @@ def _case_filter_form():
 
 def _case_where(form, ok: bool, base: list) -> list:
     t = today()
-    where = [in_scope(current_user, Case.unit_id), *base]
+    where = [Case.visible_to(current_user), *base]
     if not ok:
         return [*where, sa.false()]
     if form.state.data:
@@ -834,7 +834,7 @@ def overdue():
     ok = form.validate() if request.args else True
     days = form.days.data if ok and form.days.data is not None else 7
     horizon = t + timedelta(days=days)
-    base = [in_scope(current_user, Case.unit_id), Case.state.not_in(CLOSED_STATES)]
+    base = [Case.visible_to(current_user), Case.state.not_in(CLOSED_STATES)]
     if not ok:
         base.append(sa.false())
     else:

@@ -127,8 +127,16 @@ def load_scoped(model: Any, object_id: int, user: Any = None):
 
     user = user or current_user
     obj = db.session.get(model, object_id)
-    # A unit is its own scope anchor; every other record belongs to a unit.
-    unit = obj if obj is not None and obj.__tablename__ == "unit" else getattr(obj, "unit", None)
-    if obj is None or not unit_in_scope(user, unit):
+    if obj is None:
+        abort(404)
+    # A unit is its own scope anchor; a record with several (a case and the unit verifying it)
+    # names them; every other record belongs to one unit.
+    if obj.__tablename__ == "unit":
+        units = [obj]
+    elif hasattr(obj, "scope_units"):
+        units = obj.scope_units()
+    else:
+        units = [getattr(obj, "unit", None)]
+    if not any(unit_in_scope(user, unit) for unit in units):
         abort(404)
     return obj
