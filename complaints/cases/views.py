@@ -67,7 +67,6 @@ from complaints.core.access import (
     require,
 )
 from complaints.core.calendar import WorkCalendar
-from complaints.core.db import write_intent
 from complaints.core.forms import pairs_choices, today_vn
 from complaints.core.numbers import fmt_decimal, fmt_int, round_decimal
 from complaints.core.text import like_pattern
@@ -202,32 +201,27 @@ def identity_visible(petition: Petition, *, verifier_file: bool = False) -> bool
 
 
 def _prepare_identity_log(petitions, *, verifier_file: bool = False) -> list[Petition]:
-    """The denunciations whose senders this page will show; on SQLite the transaction is
-    restarted with the write lock, since showing them is recorded (a GET that writes)."""
-    shown = [
+    """The denunciations whose senders this page will show (each view is then recorded)."""
+    return [
         p
         for p in petitions
         if p.is_denunciation and p.senders and identity_visible(p, verifier_file=verifier_file)
     ]
-    if shown and not write_intent.get():
-        write_intent.set(True)
-        db.session.rollback()  # nothing written yet; the next statement begins IMMEDIATE
-    return shown
 
 
 def _record_identity_views(petitions: list[Petition]) -> None:
     """Every view of a denouncer's identity is an audit event (DOMAIN §8)."""
     if not petitions:
         return
-    for p in petitions:
-        audit.record(
-            "identity.viewed",
-            p,
-            actor=current_user,
-            unit_id=p.unit_id,
-            summary=f"Xem thông tin người tố cáo, đơn {p.register_no}",
-        )
-    db.session.commit()
+    with audit.reading_page_log():
+        for p in petitions:
+            audit.record(
+                "identity.viewed",
+                p,
+                actor=current_user,
+                unit_id=p.unit_id,
+                summary=f"Xem thông tin người tố cáo, đơn {p.register_no}",
+            )
 
 
 # --- small helpers ------------------------------------------------------------------------

@@ -11,7 +11,6 @@ from flask_login import current_user, login_required
 from complaints.cases.models import ApologyLetter, Case
 from complaints.core import audit
 from complaints.core.access import load_scoped, require
-from complaints.core.db import write_intent
 from complaints.extensions import db
 from complaints.notices import render
 from complaints.petitions.models import Petition
@@ -40,24 +39,22 @@ def _check_id(object_id: int) -> int:
 
 def _record_identity_view(notice: render.Notice, fmt: str) -> None:
     """Log that the notice shows a protected denouncer (LTC Art 47, 56), and commit it."""
-    # End the reading transaction first: the audit write then starts its own transaction
-    # with the write lock (SQLite, see core/db.py) instead of upgrading a stale snapshot.
-    db.session.commit()
-    write_intent.set(True)
-    audit.record(
-        "identity.viewed",
-        actor=current_user,
-        unit_id=notice.unit_id,
-        entity_type=notice.entity_type,
-        entity_id=notice.entity_id,
-        after={
-            "where": f"notice:{notice.key}",
-            "format": fmt,
-            "petition_ids": notice.revealed_petition_ids,
-        },
-        summary=f"Xem thông tin người tố cáo khi lập {notice.title.lower()} ({notice.filename})",
-    )
-    db.session.commit()
+    with audit.reading_page_log():
+        audit.record(
+            "identity.viewed",
+            actor=current_user,
+            unit_id=notice.unit_id,
+            entity_type=notice.entity_type,
+            entity_id=notice.entity_id,
+            after={
+                "where": f"notice:{notice.key}",
+                "format": fmt,
+                "petition_ids": notice.revealed_petition_ids,
+            },
+            summary=(
+                f"Xem thông tin người tố cáo khi lập {notice.title.lower()} ({notice.filename})"
+            ),
+        )
 
 
 def _respond(notice: render.Notice, fmt: str):

@@ -21,6 +21,7 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 from werkzeug.routing import BuildError
 
+from complaints.core import audit
 from complaints.core.access import (
     PERMISSIONS,
     can_see_denouncer,
@@ -28,7 +29,6 @@ from complaints.core.access import (
     load_scoped,
     require,
 )
-from complaints.core.db import write_intent
 from complaints.core.forms import pairs_choices
 from complaints.core.text import fold
 from complaints.core.vocab import PetitionKind
@@ -146,11 +146,8 @@ def _unit_choices(blank: str | None = None):
 
 def _log_identity_view(**what) -> None:
     """Record that a denouncer's identity was shown; done after rendering, before answering."""
-    # End the read transaction first: on SQLite a deferred read cannot safely turn into a write.
-    db.session.commit()
-    write_intent.set(True)
-    ops.record_identity_view(current_user, **what)
-    db.session.commit()
+    with audit.reading_page_log():
+        ops.record_identity_view(current_user, **what)
 
 
 def _visit_from_args() -> Visit | None:

@@ -27,8 +27,8 @@ from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 from werkzeug.routing import BuildError
 
+from complaints.core import audit
 from complaints.core.access import can_see_denouncer, has_permission, in_scope, require
-from complaints.core.db import write_intent
 from complaints.core.forms import pairs_choices, parse_vn_date, today_vn
 from complaints.core.numbers import fmt_date, fmt_decimal, fmt_int
 from complaints.core.vocab import PetitionKind
@@ -509,16 +509,13 @@ def _log_identity_views(source: str, items) -> None:
         return
     from complaints.petitions.operations import record_identity_view
 
-    # End the read transaction first: on SQLite a deferred read cannot safely turn into a write.
-    db.session.commit()
-    write_intent.set(True)
-    record_identity_view(
-        current_user,
-        petition_ids=petition_ids,
-        visit_ids=visit_ids,
-        where="danh sách số liệu báo cáo",
-    )
-    db.session.commit()
+    with audit.reading_page_log():
+        record_identity_view(
+            current_user,
+            petition_ids=petition_ids,
+            visit_ids=visit_ids,
+            where="danh sách số liệu báo cáo",
+        )
 
 
 # --- closing a period ---------------------------------------------------------------------
