@@ -480,6 +480,24 @@ def receipt(visit_id: int):
 # --- the reception log (sổ tiếp công dân, Mẫu 03/TCD) -------------------------------------
 
 
+def _register_nos(visits) -> dict[int, list[str]]:
+    """The register numbers of the petitions received at these visits, in one query: the log's
+    column 11 names the petition, so the office finds it in the register from the log."""
+    from complaints.petitions.models import Petition
+
+    found: dict[int, list[str]] = {}
+    ids = [v.id for v in visits]
+    if ids:
+        rows = db.session.execute(
+            sa.select(Petition.visit_id, Petition.register_no)
+            .where(Petition.visit_id.in_(ids))
+            .order_by(Petition.register_no)
+        )
+        for visit_id, register_no in rows:
+            found.setdefault(visit_id, []).append(register_no)
+    return found
+
+
 @bp.get("/log")
 @login_required
 @require("reception.view")
@@ -522,6 +540,7 @@ def log():
     unit = db.session.get(Unit, form.unit_id.data) if not form.unit_id.errors else None
     return render_template(
         "reception/log.html",
+        register_nos=_register_nos(rows or []),
         form=form,
         page=page,
         rows=rows,
