@@ -1079,3 +1079,46 @@ def test_permission_matrix(app, db, province, handler, role):
         assert ("/action/start_verification" in page) == (role in PERMISSIONS["case.work"])
         assert (f"/cases/{case.id}/assign" in page) == (role in PERMISSIONS["case.assign"])
         assert (f"/cases/{case.id}/merge" in page) == (role in PERMISSIONS["case.merge"])
+
+
+def test_a_calendar_override_moves_the_running_deadlines_it_falls_in(app, db, web, login_as):
+    admin = login_as(Role.admin)
+    handler = factories.UserFactory(unit=admin.unit, roles=[Role.petition_handler])
+    case = accepted_case(handler, admin.unit, received=D(2026, 3, 2), on=D(2026, 3, 5))
+    verifying = accepted_case(handler, admin.unit, received=D(2026, 3, 2), on=D(2026, 3, 5))
+    ops.perform(handler, verifying, "start_verification", ops.StepInput(on=D(2026, 3, 6)))
+    db.session.commit()
+
+    def due(owner, step):
+        return db.session.scalar(
+            sa.select(Deadline.due).where(
+                Deadline.case_id == owner.id, Deadline.step == step, Deadline.active.is_(True)
+            )
+        )
+
+    # (Pending petitions' processing dates are computed from the calendar on each page.)
+    assert due(case, "resolve") == D(2026, 4, 6)  # 30 days end on Saturday 04/04 → Monday
+    assert due(verifying, "resolve") == D(2026, 4, 6)
+
+    resp = web.post_form(
+        "/cases/calendar", {"day": "10/03/2026", "working": "off", "note": "Nghỉ bổ sung"}
+    )
+    assert resp.status_code == 302, html(resp)
+    db.session.expire_all()
+    assert due(case, "resolve") == D(2026, 4, 6)  # a calendar-day period does not move
+    resp = web.post_form(
+        "/cases/calendar", {"day": "06/04/2026", "working": "off", "note": "Nghỉ bù"}
+    )
+    db.session.expire_all()
+    assert due(case, "resolve") == D(2026, 4, 7)  # its last day is now a day off
+    assert due(verifying, "resolve") == D(2026, 4, 7)
+    summary = db.session.scalar(
+        sa.select(audit.AuditEvent.summary)
+        .where(audit.AuditEvent.kind == "calendar.override_added")
+        .order_by(audit.AuditEvent.seq.desc())
+    )
+    assert "tính lại thời hạn của 2 hồ sơ" in summary
+
+    web.post_form("/cases/calendar/2026-04-06/delete", {}, form_url="/cases/calendar")
+    db.session.expire_all()
+    assert due(case, "resolve") == D(2026, 4, 6)

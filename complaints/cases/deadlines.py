@@ -155,6 +155,42 @@ def petition_deadline(petition, calendar: WorkCalendar | None = None) -> Deadlin
     return row
 
 
+# A calendar deadline whose last day falls on a day off moves to the next working day, so a
+# change of calendar up to this many days before a due date can still move it (Tết is longest).
+_SHIFT_REACH_DAYS = 14
+
+
+def recompute_around(day: date) -> int:
+    """After the administrator changed the calendar on `day`: recompute the running deadlines
+    that day can move (unmet, active, started by then, due on or after it, or close enough
+    before for a shifted end); returns how many cases and petitions were recomputed."""
+    from datetime import timedelta
+
+    from complaints.petitions.models import Petition
+
+    cal = work_calendar()
+    rows = db.session.execute(
+        sa.select(Deadline.case_id, Deadline.petition_id)
+        .where(
+            Deadline.active.is_(True),
+            Deadline.met_on.is_(None),
+            Deadline.start <= day,
+            Deadline.due >= day - timedelta(days=_SHIFT_REACH_DAYS),
+        )
+        .distinct()
+    ).all()
+    case_ids = {c for c, _ in rows if c is not None}
+    petition_ids = {p for _, p in rows if p is not None}
+    for case in db.session.scalars(sa.select(Case).where(Case.id.in_(case_ids))):
+        recompute_case(case, cal)
+    for petition in db.session.scalars(
+        sa.select(Petition).where(Petition.id.in_(petition_ids), Petition.outcome.is_(None))
+    ):
+        petition_deadline(petition, cal)
+    db.session.flush()
+    return len(case_ids) + len(petition_ids)
+
+
 def complexity_allows_extensions(complexity: Complexity) -> int:
     """How many extensions of a denunciation the complexity allows (LTC Art 30)."""
     return {Complexity.normal: 0, Complexity.complex: 1, Complexity.especially_complex: 2}[

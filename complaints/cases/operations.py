@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from complaints.cases import deadlines as case_deadlines
 from complaints.cases.models import (
     ApologyLetter,
+    CalendarOverride,
     Case,
     CaseEvent,
     CaseState,
@@ -23,6 +24,7 @@ from complaints.cases.models import (
 from complaints.cases.workflow import WorkflowError, check
 from complaints.core import audit
 from complaints.core.access import Role
+from complaints.core.calendar import WorkCalendar
 from complaints.core.numbering import next_number
 from complaints.core.text import fold
 from complaints.extensions import db
@@ -182,7 +184,10 @@ def _money(value, label: str, field: str) -> Decimal:
     if value in (None, ""):
         return Decimal(0)
     try:
-        amount = Decimal(str(value).replace(".", "").replace(",", ".").replace(" ", ""))
+        if isinstance(value, Decimal | int):  # already a number (the API): no text to read
+            amount = Decimal(value)
+        else:  # typed the Vietnamese way: 120.000.000 or 35,5
+            amount = Decimal(str(value).replace(".", "").replace(",", ".").replace(" ", ""))
     except InvalidOperation:
         raise CaseError(f"{label} phải là một số.", field) from None
     if amount < 0:
@@ -660,3 +665,58 @@ def mark_apology_sent(actor, letter: ApologyLetter, on: date) -> ApologyLetter:
         summary="Đã gửi thư xin lỗi",
     )
     return letter
+
+
+# --- the administrator's calendar overrides -------------------------------------------------
+
+
+class CalendarError(ValueError):
+    """A calendar override that cannot be made; the message is for the administrator."""
+
+    def __init__(self, message: str, field: str | None = "day"):
+        super().__init__(message)
+        self.field = field
+
+
+def add_calendar_override(actor, *, day: date, working: bool, note: str) -> CalendarOverride:
+    """Mark a day off (extra holiday) or working (make-up day) for every deadline after."""
+    if db.session.get(CalendarOverride, day) is not None:
+        raise CalendarError(f"Ngày {day:%d/%m/%Y} đã được điều chỉnh; xoá dòng cũ trước khi đổi.")
+    usual = WorkCalendar().is_working_day(day)
+    if usual == working:
+        state = "ngày làm việc" if usual else "ngày nghỉ"
+        raise CalendarError(f"Ngày {day:%d/%m/%Y} vốn đã là {state}, không cần điều chỉnh.")
+    row = CalendarOverride(day=day, working=working, note=note)
+    db.session.add(row)
+    db.session.flush()
+    moved = case_deadlines.recompute_around(day)
+    audit.record(
+        "calendar.override_added",
+        actor=actor,
+        unit_id=actor.unit_id,
+        entity_type="calendar_override",
+        after={"day": day, "working": working, "note": note},
+        summary=(
+            f"Điều chỉnh lịch: {day:%d/%m/%Y} là {'ngày làm việc' if working else 'ngày nghỉ'}; "
+            f"tính lại thời hạn của {moved} hồ sơ"
+        ),
+    )
+    return row
+
+
+def delete_calendar_override(actor, row: CalendarOverride) -> None:
+    before = {"day": row.day, "working": row.working, "note": row.note}
+    db.session.delete(row)
+    db.session.flush()
+    moved = case_deadlines.recompute_around(before["day"])
+    audit.record(
+        "calendar.override_deleted",
+        actor=actor,
+        unit_id=actor.unit_id,
+        entity_type="calendar_override",
+        before=before,
+        summary=(
+            f"Bỏ điều chỉnh lịch ngày {before['day']:%d/%m/%Y}; tính lại thời hạn của "
+            f"{moved} hồ sơ"
+        ),
+    )

@@ -1272,48 +1272,6 @@ def apology_sent(letter_id: int):
 # --- administrator: extra days off and make-up working days -------------------------------
 
 
-class CalendarError(ValueError):
-    def __init__(self, message: str, field: str | None = "day"):
-        super().__init__(message)
-        self.field = field
-
-
-def add_calendar_override(actor, *, day: date, working: bool, note: str) -> CalendarOverride:
-    """Mark a day off (extra holiday) or working (make-up day) for every deadline after."""
-    if db.session.get(CalendarOverride, day) is not None:
-        raise CalendarError(f"Ngày {day:%d/%m/%Y} đã được điều chỉnh; xoá dòng cũ trước khi đổi.")
-    usual = WorkCalendar().is_working_day(day)
-    if usual == working:
-        state = "ngày làm việc" if usual else "ngày nghỉ"
-        raise CalendarError(f"Ngày {day:%d/%m/%Y} vốn đã là {state}, không cần điều chỉnh.")
-    row = CalendarOverride(day=day, working=working, note=note)
-    db.session.add(row)
-    db.session.flush()
-    audit.record(
-        "calendar.override_added",
-        actor=actor,
-        unit_id=actor.unit_id,
-        entity_type="calendar_override",
-        after={"day": day, "working": working, "note": note},
-        summary=f"Điều chỉnh lịch: {day:%d/%m/%Y} là {'ngày làm việc' if working else 'ngày nghỉ'}",
-    )
-    return row
-
-
-def delete_calendar_override(actor, row: CalendarOverride) -> None:
-    before = {"day": row.day, "working": row.working, "note": row.note}
-    db.session.delete(row)
-    db.session.flush()
-    audit.record(
-        "calendar.override_deleted",
-        actor=actor,
-        unit_id=actor.unit_id,
-        entity_type="calendar_override",
-        before=before,
-        summary=f"Bỏ điều chỉnh lịch ngày {before['day']:%d/%m/%Y}",
-    )
-
-
 @bp.route("/calendar", methods=["GET", "POST"])
 @login_required
 @require("calendar.manage")
@@ -1323,14 +1281,14 @@ def calendar():
     status = 200
     if form.validate_on_submit():
         try:
-            add_calendar_override(
+            ops.add_calendar_override(
                 current_user,
                 day=form.day.data,
                 working=form.working.data == "working",
                 note=form.note.data,
             )
             db.session.commit()
-        except CalendarError as e:
+        except ops.CalendarError as e:
             db.session.rollback()
             _put_error(form, e)
         else:
@@ -1352,7 +1310,7 @@ def calendar_delete(day: str):
         row = None
     if row is None:
         abort(404)
-    delete_calendar_override(current_user, row)
+    ops.delete_calendar_override(current_user, row)
     db.session.commit()
     flash(f"Đã xoá điều chỉnh lịch ngày {row.day:%d/%m/%Y}.", "success")
     return redirect(url_for("cases.calendar"))
