@@ -283,6 +283,18 @@ def test_round_two_requires_a_dialogue(db, province, handler):
             "decide",
             ops.StepInput(on=D(2026, 5, 20), doc_no="3", outcome="rejected"),
         )
+    ops.perform(
+        handler, round2, "hold_dialogue", ops.StepInput(on=D(2026, 5, 15), note="Đối thoại")
+    )
+    ops.perform(
+        handler, round2, "decide", ops.StepInput(on=D(2026, 5, 20), doc_no="3", outcome="rejected")
+    )
+    sending = active(round2, "send_decision")[0]
+    # LKN Art 40: the round-2 decision is sent within 7 working days (20/5 → 29/5/2026).
+    assert (sending.days, sending.day_type, sending.due) == (7, "working", D(2026, 5, 29))
+    assert "Điều 40" in sending.basis
+    ops.perform(handler, round2, "send", ops.StepInput(on=D(2026, 5, 22)))
+    assert round2.state == CaseState.sent
 
 
 def test_partial_then_repeated_withdrawal_and_termination(db, province, handler):

@@ -338,7 +338,7 @@ def test_rule_ids_are_unique_and_rules_never_overlap() -> None:
         (("complaint", "resolve", MON), {"complexity": "hard"}, "Mức độ phức tạp không hợp lệ"),
         (("complaint", "accept", D(2012, 6, 30)), {}, "trước ngày có hiệu lực"),
         (("denunciation", "resolve", D(2018, 12, 31)), {}, "trước ngày có hiệu lực"),
-        (("complaint", "send_decision", MON), {"round": 2}, "Không có quy định thời hạn"),
+        (("complaint", "publish_conclusion", MON), {}, "Không có quy định thời hạn"),
         (("feedback", "accept", MON), {}, "Không có quy định thời hạn"),
         (("complaint", "resolve", MON), {"suspended_days": -1}, "không âm"),
         (("complaint", "resolve", MON), {"extension_days": -5}, "không âm"),
@@ -352,3 +352,15 @@ def test_errors(args: tuple, kwargs: dict, message: str) -> None:
 
 def test_deadline_error_is_a_value_error() -> None:
     assert issubclass(DeadlineError, ValueError)
+
+
+def test_round_two_decision_is_sent_within_seven_working_days() -> None:
+    # LKN 2011 Art 40. From Monday 20/4/2026: 21-24/4 (4), Hùng Kings observed Monday 27/4
+    # off, 28-29/4 (6), 30/4 and 1/5 off, Monday 4/5 (7).
+    result = compute("complaint", "send_decision", D(2026, 4, 20), round=2)
+    assert (result.days, result.day_type, result.rule) == (
+        7,
+        "working",
+        "complaint.send_decision.r2.2012",
+    )
+    assert result.due == D(2026, 5, 4)

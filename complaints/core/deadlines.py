@@ -138,6 +138,10 @@ RULES: tuple[Rule, ...] = (
     Rule("complaint.send_decision.r1.2012", "complaint", "send_decision",
          "Gửi quyết định giải quyết khiếu nại lần đầu",
          3, "working", "Điều 32 Luật Khiếu nại 2011", _LKN_2011, round=1),
+    # Not in DOMAIN.md's table: the Law gives the round-2 decision its own sending period.
+    Rule("complaint.send_decision.r2.2012", "complaint", "send_decision",
+         "Gửi quyết định giải quyết khiếu nại lần hai",
+         7, "working", "Điều 40 Luật Khiếu nại 2011", _LKN_2011, round=2),
     Rule("complaint.lodge_round2.2012", "complaint", "lodge_round2", "Khiếu nại lần hai",
          30, "calendar", "Điều 33 Luật Khiếu nại 2011", _LKN_2011, remote=False),
     Rule("complaint.lodge_round2.remote.2012", "complaint", "lodge_round2", "Khiếu nại lần hai",
