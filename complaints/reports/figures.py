@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
 from complaints.cases.models import Case, CaseState, Deadline, Outcome, TerminationReason
 from complaints.core.numbers import round_decimal
@@ -26,6 +27,7 @@ from complaints.reception.models import (
     SessionStatus,
     Visit,
 )
+from complaints.reports.models import OpeningBalance
 from complaints.reports.periods import Period
 
 Predicate = Callable[[Period], sa.ColumnElement[bool]]
@@ -38,19 +40,29 @@ class Figure:
     source: str  # visit | session | petition | case | case_petition
     where: Predicate
     measure: str = "count"  # count | sum:<column> | distinct
+    # A narrower base set than the source's, for a figure that looks at nothing else (the
+    # petitions received in the period): the database then reads only that range.
+    base: Predicate | None = None
 
 
 def _true(p: Period) -> sa.ColumnElement[bool]:
     return sa.true()
 
 
+def _received_in_period(p: Period) -> sa.ColumnElement[bool]:
+    return Petition.received_date.between(p.start, p.end)
+
+
 # --- sources: the base set of records a report of a period looks at --------------------------
 
+# The resolution deadline of a case (its latest active one), looked up case by case through
+# ix_deadline_case_open for the cases a figure asks about; joining an aggregate of the whole
+# deadline table instead made the report read every deadline of ten years (bench/README.md).
 _resolve_due = (
-    sa.select(Deadline.case_id, sa.func.max(Deadline.due).label("due"))
-    .where(Deadline.step == "resolve", Deadline.active.is_(True), Deadline.case_id.isnot(None))
-    .group_by(Deadline.case_id)
-    .subquery("resolve_due")
+    sa.select(sa.func.max(Deadline.due))
+    .where(Deadline.case_id == Case.id, Deadline.step == "resolve", Deadline.active.is_(True))
+    .correlate(Case)
+    .scalar_subquery()
 )
 _done_on = sa.func.coalesce(Case.decided_on, Case.closed_on)
 
@@ -127,9 +139,7 @@ SOURCES: dict[str, Source] = {
     ),
     "case": Source(
         "case",
-        lambda: (
-            sa.select().select_from(Case).outerjoin(_resolve_due, _resolve_due.c.case_id == Case.id)
-        ),
+        lambda: sa.select().select_from(Case),
         Case.unit_id,
         Case.kind,
         _case_base,
@@ -248,6 +258,7 @@ CATALOGUE: list[Figure] = [
         lambda p: sa.and_(
             Petition.received_date >= p.start, Petition.source == PetitionSource.reception
         ),
+        base=_received_in_period,
     ),
     *[
         Figure(
@@ -259,6 +270,7 @@ CATALOGUE: list[Figure] = [
                 Petition.source == PetitionSource.reception,
                 Petition.kind == k,
             ),
+            base=_received_in_period,
         )
         for k in PetitionKind
     ],
@@ -371,21 +383,20 @@ CATALOGUE: list[Figure] = [
         "competent.on_time",
         "Giải quyết đúng hạn",
         "case",
-        lambda p: sa.and_(
-            _resolved(p), sa.or_(_resolve_due.c.due.is_(None), _done_on <= _resolve_due.c.due)
-        ),
+        lambda p: sa.and_(_resolved(p), sa.func.coalesce(_done_on <= _resolve_due, sa.true())),
     ),
     Figure(
         "competent.late",
         "Giải quyết quá hạn",
         "case",
-        lambda p: sa.and_(_resolved(p), _done_on > _resolve_due.c.due),
+        lambda p: sa.and_(_resolved(p), _done_on > _resolve_due),
     ),
     Figure(
         "competent.unresolved",
         "Vụ việc chưa giải quyết xong",
         "case",
-        lambda p: sa.not_(_resolved(p)),
+        # NULL dates make _resolved NULL, not false: an undecided case is unresolved.
+        lambda p: sa.not_(sa.func.coalesce(_resolved(p), sa.false())),
     ),
 ]
 FIGURES: dict[str, Figure] = {f.id: f for f in CATALOGUE}
@@ -395,8 +406,8 @@ DERIVED = {"competent.resolution_rate": "Tỷ lệ giải quyết (%)"}
 LABELS = {**{f.id: f.label for f in CATALOGUE}, **DERIVED}
 
 
-def _aggregate(fig: Figure, period: Period) -> sa.ColumnElement:
-    pred = fig.where(period)
+def _aggregate(fig: Figure, period: Period, pred=None) -> sa.ColumnElement:
+    pred = fig.where(period) if pred is None else pred
     if fig.measure == "count":
         return sa.func.sum(sa.case((pred, 1), else_=0))
     if fig.measure == "distinct":
@@ -406,8 +417,10 @@ def _aggregate(fig: Figure, period: Period) -> sa.ColumnElement:
     return sa.func.sum(sa.case((pred, column), else_=0))
 
 
-def _scoped(source: Source, query: sa.Select, unit_ids, period: Period, kinds) -> sa.Select:
-    query = query.where(source.unit_column.in_(unit_ids), source.base(period))
+def _scoped(
+    source: Source, query: sa.Select, unit_ids, period: Period, kinds, base=None
+) -> sa.Select:
+    query = query.where(source.unit_column.in_(unit_ids), (base or source.base)(period))
     if kinds and source.kind_column is not None:
         query = query.where(source.kind_column.in_([PetitionKind(k) for k in kinds]))
     return query
@@ -418,21 +431,33 @@ def compute_by_unit(
 ) -> dict[int, dict[str, int]]:
     """Every figure for every unit of `unit_ids` (a list or a subquery): one query per source,
     aggregated by the database and grouped by unit."""
+    figure_ids = list(figure_ids)
     kinds = tuple(kinds or ())
-    by_source: dict[str, list[Figure]] = {}
+    by_source: dict[tuple, list[Figure]] = {}
     for fid in figure_ids:
         if fid in FIGURES:
-            by_source.setdefault(FIGURES[fid].source, []).append(FIGURES[fid])
+            fig = FIGURES[fid]
+            by_source.setdefault((fig.source, fig.base), []).append(fig)
     result: dict[int, dict[str, int]] = {}
-    for name, figs in by_source.items():
+    for (name, base), figs in by_source.items():
         source = SOURCES[name]
-        columns = [_aggregate(f, period).label(f"f{i}") for i, f in enumerate(figs)]
+        preds = [f.where(period) for f in figs]
+        columns = [
+            _aggregate(f, period, w).label(f"f{i}")
+            for i, (f, w) in enumerate(zip(figs, preds, strict=True))
+        ]
         query = source.select_from().add_columns(source.unit_column.label("unit_id"), *columns)
-        query = _scoped(source, query, unit_ids, period, kinds).group_by(source.unit_column)
+        query = _scoped(source, query, unit_ids, period, kinds, base)
+        # A record no figure of the group counts adds nothing: leave it out before aggregating.
+        query = query.where(sa.or_(*preds)).group_by(source.unit_column)
+        balance = [BALANCE_FIGURES.get(f.id) for f in figs]
+        if any(balance):
+            # Opening balances ride in the same statement: one more row per unit, added below.
+            query = sa.union_all(query, _balance_rows(unit_ids, period, kinds, balance))
         for row in db.session.execute(query):
             values = result.setdefault(row.unit_id, {})
             for i, f in enumerate(figs):
-                values[f.id] = int(row[i + 1] or 0)
+                values[f.id] = values.get(f.id, 0) + int(row[i + 1] or 0)
     return result
 
 
@@ -441,8 +466,77 @@ def records_query(figure_id: str, unit_ids, period: Period, kinds: Iterable[str]
     fig = FIGURES[figure_id]
     source = SOURCES[fig.source]
     query = source.select_from().add_columns(source.model).where(fig.where(period))
-    query = _scoped(source, query, unit_ids, period, tuple(kinds or ()))
+    query = _scoped(source, query, unit_ids, period, tuple(kinds or ()), fig.base)
     return query.order_by(source.date_column, source.model.id)
+
+
+# --- opening balances (kê khai đầu kỳ) -------------------------------------------------------
+# An office that starts using the app mid-year declares what it carried over, unresolved, on its
+# first day (reports.models.OpeningBalance, per unit, date and kind). The rule:
+#   * a period starting on day S takes, for each unit, that unit's latest declaration dated on or
+#     before S (a declaration dated after S does not exist yet for that period; a later one
+#     replaces an earlier one from its own date);
+#   * the declared amounts are added, per kind, to the carried-over figures below and to every
+#     total that contains them, so that the identities still hold (carried over + received =
+#     total; cases carried over + new = cases) and the resolution rate counts the declared cases
+#     as still to resolve;
+#   * nothing is added to figures about what happened during the period (received, processed,
+#     resolved, outcomes): the declared matters are numbers, not records, so the app cannot see
+#     them processed. An office enters a new declaration (e.g. zero) once they are settled, or
+#     imports the matters themselves instead (registers import), never both.
+# Each amount is one SQL aggregate over the balance table, like every other figure.
+BALANCE_FIGURES: dict[str, str] = {
+    "petitions.carried_over": "petitions",
+    "petitions.total": "petitions",
+    "competent.cases_carried_over": "cases",
+    "competent.cases": "cases",
+    "competent.unresolved": "cases",
+    "competent.petitions": "case_petitions",
+}
+BALANCE_COLUMNS = ("petitions", "cases", "case_petitions")
+
+
+def _balance_rows(unit_ids, period: Period, kinds, columns: list[str | None]) -> sa.Select:
+    """For each unit, the opening balance in force at the period's start (its latest declaration
+    dated on or before it), summed over the kinds asked for: one column per entry of `columns`
+    (a balance column, or None for a figure that takes no balance)."""
+    ob = OpeningBalance
+    other = aliased(OpeningBalance)
+    latest = (
+        sa.select(sa.func.max(other.as_of))
+        .where(other.unit_id == ob.unit_id, other.as_of <= period.start)
+        .scalar_subquery()
+    )
+    values = [
+        (sa.func.sum(getattr(ob, c)) if c else sa.literal(0)).label(f"f{i}")
+        for i, c in enumerate(columns)
+    ]
+    query = (
+        sa.select(ob.unit_id.label("unit_id"), *values)
+        .where(ob.unit_id.in_(unit_ids), ob.as_of == latest)
+        .group_by(ob.unit_id)
+    )
+    if kinds:
+        query = query.where(ob.kind.in_([PetitionKind(k) for k in kinds]))
+    return query
+
+
+def balance_by_unit(unit_ids, period: Period, kinds=()) -> dict[int, dict[str, int]]:
+    """The opening balance in force for each unit at the period's start, summed over kinds."""
+    query = _balance_rows(unit_ids, period, tuple(kinds or ()), list(BALANCE_COLUMNS))
+    return {
+        row.unit_id: {c: int(row[i + 1] or 0) for i, c in enumerate(BALANCE_COLUMNS)}
+        for row in db.session.execute(query)
+    }
+
+
+def balance_part(figure_id: str, unit_ids, period: Period, kinds=()) -> int:
+    """How much of a figure comes from opening balances (0 for figures that take none): the
+    drill-down lists records, and this is the part no record stands for."""
+    column = BALANCE_FIGURES.get(figure_id)
+    if column is None:
+        return 0
+    return sum(v[column] for v in balance_by_unit(unit_ids, period, tuple(kinds or ())).values())
 
 
 # --- derived figures -------------------------------------------------------------------------

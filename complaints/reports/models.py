@@ -1,4 +1,4 @@
-"""Report settings of a unit and the frozen figures of closed periods."""
+"""Report settings of a unit, the frozen figures of closed periods, and opening balances."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from complaints.auth.models import User
-from complaints.core.db import UTCDateTime, utcnow
+from complaints.core.db import UTCDateTime, enum_column, utcnow
+from complaints.core.vocab import PetitionKind
 from complaints.extensions import db
 from complaints.units.models import Unit
 
@@ -56,4 +57,40 @@ class ClosedReport(db.Model):
 
     __table_args__ = (
         sa.UniqueConstraint("unit_id", "form", "start", "end", "with_subunits", name="period"),
+    )
+
+
+class OpeningBalance(db.Model):
+    """Kê khai đầu kỳ: what a unit carried over, unresolved, on the day it started using the app.
+
+    One row per unit, date and kind of petition. The latest declaration of a unit dated on or
+    before a period's first day is added to that period's carried-over figures (see
+    reports/figures.py, "opening balances"); a later declaration replaces an earlier one from its
+    own date, so an office updates it (e.g. to zero) once the carried-over matters are settled.
+    """
+
+    __tablename__ = "opening_balance"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"), index=True)
+    as_of: Mapped[date]
+    kind: Mapped[PetitionKind] = enum_column(PetitionKind, "opening_balance_kind")
+    # Đơn kỳ trước chuyển sang: petitions received before as_of, not yet processed on as_of.
+    petitions: Mapped[int] = mapped_column(default=0)
+    # Vụ việc thuộc thẩm quyền chưa giải quyết xong on as_of, and the petitions forming them.
+    cases: Mapped[int] = mapped_column(default=0)
+    case_petitions: Mapped[int] = mapped_column(default=0)
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    unit: Mapped[Unit] = relationship()
+
+    __table_args__ = (
+        sa.UniqueConstraint("unit_id", "as_of", "kind", name="unit_date_kind"),
+        sa.CheckConstraint(
+            "petitions >= 0 AND cases >= 0 AND case_petitions >= 0", name="not_negative"
+        ),
+        # Every case is formed by at least one petition.
+        sa.CheckConstraint("case_petitions >= cases", name="case_petitions_cover_cases"),
     )

@@ -1,0 +1,1 @@
+"""Bringing the past in: importing and exporting registers, opening balances."""

@@ -1,0 +1,566 @@
+"""Register pages: upload an old register, map its columns, read the dry run, import it with a
+progress bar; export a register; declare opening balances (kê khai đầu kỳ)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tempfile
+from datetime import date
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_login import current_user, login_required
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from complaints.core import audit
+from complaints.core.access import can_see_denouncer, has_permission, in_scope, load_scoped, require
+from complaints.core.db import write_intent
+from complaints.core.forms import pairs_choices
+from complaints.core.translate import gettext as _
+from complaints.core.vocab import PetitionKind
+from complaints.extensions import db
+from complaints.petitions.models import Petition
+from complaints.reception.models import Visit
+from complaints.registers import balances, exporter, importer
+from complaints.registers.forms import (
+    BALANCE_LABELS,
+    BalanceForm,
+    ColumnsForm,
+    ExportForm,
+    UploadForm,
+)
+from complaints.registers.layout import COLUMNS, match_headers
+from complaints.registers.models import (
+    ImportIssue,
+    ImportStatus,
+    RegisterImport,
+    RegisterKind,
+)
+from complaints.registers.reader import FileRefused, fmt_size
+from complaints.units.models import Unit
+from complaints.units.operations import subtree
+from complaints.web import error_response
+
+bp = Blueprint("registers", __name__, url_prefix="/registers")
+
+MAX_ID = 2**31 - 1
+MAX_PAGE = 100_000
+ISSUES_PER_PAGE = 100
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@bp.context_processor
+def _helpers():
+    return {
+        "ImportStatus": ImportStatus,
+        "RegisterKind": RegisterKind,
+        "fmt_size": fmt_size,
+        "progress_text": importer.progress_text,
+        "is_stale": importer.is_stale,
+        "layouts": [(kind, COLUMNS[kind]) for kind in RegisterKind],
+    }
+
+
+def _unit_choices():
+    root = current_user.unit
+    return pairs_choices(
+        (u.id, ("— " * (u.depth - root.depth)) + f"{u.code} · {u.name}") for u in subtree(root)
+    )
+
+
+def _scoped_unit(unit_id) -> Unit | None:
+    unit = db.session.get(Unit, unit_id) if unit_id and int(unit_id) <= MAX_ID else None
+    if unit is None or not unit.path.startswith(current_user.unit.path):
+        return None
+    return unit
+
+
+def _page() -> int:
+    return min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
+
+
+def _job(job_id: int) -> RegisterImport:
+    if job_id > MAX_ID:
+        abort(404)
+    return load_scoped(RegisterImport, job_id)
+
+
+def _upload_limit() -> int:
+    return int(importer.setting("REGISTER_IMPORT_MAX_BYTES"))
+
+
+# --- the list of imports ------------------------------------------------------------------
+
+
+@bp.get("/")
+@login_required
+@require("register.import")
+def index():
+    query = (
+        sa.select(RegisterImport)
+        .where(
+            sa.or_(
+                in_scope(current_user, RegisterImport.scope_unit_id),
+                in_scope(current_user, RegisterImport.default_unit_id),
+            )
+        )
+        .order_by(RegisterImport.id.desc())
+    )
+    page = db.paginate(
+        query, page=_page(), per_page=current_app.config["PAGE_SIZE"], error_out=False
+    )
+    return render_template("registers/index.html", page=page)
+
+
+# --- upload ---------------------------------------------------------------------------------
+
+
+def _upload_page(form: UploadForm, status: int = 200):
+    return (
+        render_template("registers/upload.html", form=form, limit=fmt_size(_upload_limit())),
+        status,
+    )
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _too_large(e):
+    """A file larger than the whole request may be is refused before anything reads it."""
+    db.session.rollback()
+    if not current_user.is_authenticated:
+        return error_response(413)
+    form = UploadForm(formdata=None)
+    form.unit_id.choices = _unit_choices()
+    form.file.errors = [
+        _(
+            "Tệp quá lớn: mỗi lần nhập tối đa %(limit)s. Chưa đọc tệp. Hãy tách sổ thành nhiều "
+            "tệp (ví dụ theo năm hoặc theo quý).",
+            limit=fmt_size(_upload_limit()),
+        )
+    ]
+    return _upload_page(form, 413)
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@login_required
+@require("register.import")
+def upload():
+    form = UploadForm()
+    form.unit_id.choices = _unit_choices()
+    if not form.is_submitted():
+        form.unit_id.data = current_user.unit_id
+    if form.validate_on_submit():
+        unit = _scoped_unit(form.unit_id.data)
+        if unit is None:
+            abort(404)
+        storage = form.file.data
+        path = os.path.join(importer.import_dir(), secrets.token_hex(16))
+        storage.save(path)
+        try:
+            job = importer.create_job(
+                current_user,
+                path=path,
+                filename=storage.filename or "tep",
+                uploaded=True,
+                kind=form.kind.data or None,
+                default_unit=unit,
+                scope_unit=current_user.unit,
+            )
+            job_id = job.id
+            db.session.commit()
+        except FileRefused as e:
+            db.session.rollback()
+            os.remove(path)
+            form.file.errors = [str(e)]
+            return _upload_page(form, 422)
+        return redirect(url_for("registers.columns", job_id=job_id))
+    return _upload_page(form)
+
+
+# --- columns --------------------------------------------------------------------------------
+
+
+@bp.route("/import/<int:job_id>/columns", methods=["GET", "POST"])
+@login_required
+@require("register.import")
+def columns(job_id: int):
+    job = _job(job_id)
+    if job.status not in (ImportStatus.uploaded, ImportStatus.checked):
+        return redirect(url_for("registers.job", job_id=job.id))
+    form = ColumnsForm.for_kind(job.kind, job.headers)
+    form.unit_id.choices = _unit_choices()
+    sheets = importer.sheets_of(job)
+    form.sheet.choices = pairs_choices([(s, s) for s in sheets] or [("", "—")])
+    if not form.is_submitted():
+        form.kind.data = job.kind.value
+        form.sheet.data = job.sheet
+        form.header_row.data = job.header_row
+        form.unit_id.data = job.default_unit_id or current_user.unit_id
+        form.create_units.data = job.create_units
+        for name, index in job.mapping.items():
+            if f"col_{name}" in form:
+                form[f"col_{name}"].data = str(index)
+    elif form.validate_on_submit():
+        unit = _scoped_unit(form.unit_id.data)
+        if unit is None:
+            abort(404)
+        if sheets and form.sheet.data not in sheets:
+            form.sheet.errors = [_("Chọn trang tính trong danh sách.")]
+        elif request.form.get("action") == "reload" or (
+            form.kind.data != job.kind.value
+            or form.sheet.data != (job.sheet or form.sheet.data)
+            or form.header_row.data != job.header_row
+        ):
+            # Another register, sheet or header row: read the headers again and match them.
+            try:
+                headers, first = importer.read_headers(
+                    job, form.sheet.data or "", form.header_row.data
+                )
+            except FileRefused as e:
+                flash(str(e), "danger")
+                return redirect(url_for("registers.columns", job_id=job.id))
+            job.kind = RegisterKind(form.kind.data)
+            job.sheet, job.header_row = form.sheet.data or "", form.header_row.data
+            job.headers, job.first_data_row = headers, first
+            job.mapping = match_headers(job.kind, headers)
+            job.default_unit_id = unit.id
+            db.session.commit()
+            flash(_("Đã đọc lại dòng tiêu đề và đối chiếu lại các cột."), "info")
+            return redirect(url_for("registers.columns", job_id=job.id))
+        else:
+            try:
+                importer.set_mapping(
+                    current_user,
+                    job,
+                    kind=job.kind,
+                    sheet=job.sheet,
+                    header_row=job.header_row,
+                    mapping=form.mapping(job.kind),
+                    default_unit=unit,
+                    create_units=form.create_units.data,
+                )
+                token = importer.start_check(current_user, job)
+                db.session.commit()
+            except importer.ImportProblem as e:
+                db.session.rollback()
+                flash(str(e), "danger")
+            else:
+                importer.launch(job, token, "check")
+                return redirect(url_for("registers.job", job_id=job_id))
+    return render_template(
+        "registers/columns.html",
+        job=db.session.get(RegisterImport, job_id),
+        form=form,
+        columns=form.column_fields(job.kind),
+        sheets=sheets,
+        can_create_units=has_permission(current_user, "units.manage"),
+    )
+
+
+# --- the job: dry run, progress, import -----------------------------------------------------
+
+
+@bp.get("/import/<int:job_id>")
+@login_required
+@require("register.import")
+def job(job_id: int):
+    job = _job(job_id)
+    issues = db.paginate(
+        sa.select(ImportIssue)
+        .where(ImportIssue.import_id == job.id)
+        .order_by(ImportIssue.line, ImportIssue.id),
+        page=_page(),
+        per_page=ISSUES_PER_PAGE,
+        error_out=False,
+    )
+    return render_template(
+        "registers/job.html",
+        job=job,
+        issues=issues,
+        blocked=importer.blocking_reason(job, current_user),
+        stale=importer.is_stale(job),
+        can_create_units=has_permission(current_user, "units.manage"),
+        register_url=_register_url(job),
+    )
+
+
+def _register_url(job: RegisterImport) -> str:
+    if job.kind == RegisterKind.reception:
+        return url_for("reception.log")
+    return url_for("petitions.register")
+
+
+@bp.get("/import/<int:job_id>/progress")
+@login_required
+@require("register.import")
+def progress(job_id: int):
+    """The progress bar's source: read from the database, so any worker can answer it."""
+    job = _job(job_id)
+    return jsonify(
+        {
+            "status": job.status.value,
+            "status_label": job.status.label,
+            "text": importer.progress_text(job),
+            "percent": job.percent,
+            "active": job.is_active,
+            "stale": importer.is_stale(job),
+            "done": job.phase_done,
+            "total": job.phase_total,
+        }
+    )
+
+
+def _post_action(job_id: int, action):
+    job = _job(job_id)
+    try:
+        result = action(job)
+        db.session.commit()
+    except (importer.ImportProblem, FileRefused) as e:
+        db.session.rollback()
+        flash(str(e), "danger")
+        return None, job
+    return result, job
+
+
+@bp.post("/import/<int:job_id>/confirm")
+@login_required
+@require("register.import")
+def confirm(job_id: int):
+    token, job = _post_action(job_id, lambda j: importer.start_import(current_user, j))
+    if token:
+        importer.launch(job, token, "import")
+    return redirect(url_for("registers.job", job_id=job_id))
+
+
+@bp.post("/import/<int:job_id>/resume")
+@login_required
+@require("register.import")
+def resume(job_id: int):
+    """Continue a job whose worker stopped reporting (the server restarted mid-way)."""
+
+    def again(job):
+        if not importer.is_stale(job):
+            raise importer.ImportProblem("Tệp vẫn đang được xử lý: chưa cần chạy lại.")
+        if job.status == ImportStatus.checking:
+            return importer.start_check(current_user, job), "check"
+        return importer.start_import(current_user, job), "import"
+
+    result, job = _post_action(job_id, again)
+    if result:
+        importer.launch(job, *result)
+    return redirect(url_for("registers.job", job_id=job_id))
+
+
+@bp.post("/import/<int:job_id>/units")
+@login_required
+@require("register.import")
+def create_units(job_id: int):
+    if not has_permission(current_user, "units.manage"):
+        abort(403)
+
+    def make(job):
+        if job.status != ImportStatus.checked:
+            raise importer.ImportProblem("Chỉ tạo đơn vị sau khi đã kiểm tra tệp.")
+        return importer.create_new_units(current_user, job)
+
+    created, _job = _post_action(job_id, make)
+    if created is not None:
+        codes = ", ".join(u.code for u in created) or "—"
+        flash(
+            _("Đã tạo đơn vị: %(codes)s. Hãy kiểm tra lại tệp trước khi nhập.", codes=codes),
+            "success",
+        )
+        return redirect(url_for("registers.columns", job_id=job_id))
+    return redirect(url_for("registers.job", job_id=job_id))
+
+
+@bp.post("/import/<int:job_id>/cancel")
+@login_required
+@require("register.import")
+def cancel(job_id: int):
+    result, _job = _post_action(job_id, lambda j: importer.cancel(current_user, j) or True)
+    if result:
+        flash(_("Đã hủy: tệp đã tải lên được xoá, không có gì được nhập."), "info")
+    return redirect(url_for("registers.job", job_id=job_id))
+
+
+# --- export ---------------------------------------------------------------------------------
+
+
+@bp.get("/export")
+@login_required
+@require("register.export")
+def export():
+    form = ExportForm(formdata=request.args if request.args else None)
+    form.unit_id.choices = _unit_choices()
+    if not request.args:
+        form.unit_id.data = current_user.unit_id
+        return render_template("registers/export.html", form=form)
+    if not form.validate():
+        return render_template("registers/export.html", form=form), 400
+    unit = _scoped_unit(form.unit_id.data)
+    if unit is None:
+        abort(404)
+    kind = RegisterKind(form.kind.data)
+    start, end = form.date_from.data, form.date_to.data
+    fmt = form.fmt.data
+    handle, path = tempfile.mkstemp(suffix=f".{fmt}", dir=importer.import_dir())
+    os.close(handle)
+    try:
+        rows = exporter.write(
+            path, kind=kind, fmt=fmt, start=start, end=end, root=unit, user=current_user
+        )
+    except Exception:
+        os.remove(path)
+        raise
+    _log_export(kind, unit, start, end, rows)
+    name = "so-don" if kind == RegisterKind.petitions else "so-tiep-cong-dan"
+    response = send_file(
+        path,
+        mimetype=XLSX_MIME if fmt == "xlsx" else "text/csv; charset=utf-8",
+        as_attachment=True,
+        download_name=f"{name}_{unit.code}_{start:%Y%m%d}-{end:%Y%m%d}.{fmt}",
+        max_age=0,
+        etag=False,
+        conditional=False,
+    )
+    response.headers["Cache-Control"] = "no-store, private"
+    response.call_on_close(lambda: os.path.exists(path) and os.remove(path))
+    return response
+
+
+def _log_export(kind: RegisterKind, unit: Unit, start: date, end: date, rows: int) -> None:
+    """An export showing denouncers' identities is a view of them: one audited event."""
+    if not can_see_denouncer(current_user):
+        return
+    model = Petition if kind == RegisterKind.petitions else Visit
+    date_column = Petition.received_date if model is Petition else Visit.visit_date
+    shown = db.session.scalar(
+        sa.select(sa.func.count(model.id))
+        .join(Unit, model.unit_id == Unit.id)
+        .where(
+            Unit.path.startswith(unit.path, autoescape=True),
+            in_scope(current_user, model.unit_id),
+            date_column.between(start, end),
+            model.kind == PetitionKind.denunciation,
+        )
+    )
+    if not shown:
+        return
+    db.session.commit()  # end the read transaction: on SQLite it cannot become a write
+    write_intent.set(True)
+    audit.record(
+        "identity.viewed",
+        actor=current_user,
+        unit_id=unit.id,
+        entity_type="petition" if model is Petition else "visit",
+        after={"where": "xuất sổ", "from": start, "to": end, "count": shown, "rows": rows},
+        summary=f"Xuất sổ có thông tin người tố cáo: {shown} bản ghi tố cáo",
+    )
+    db.session.commit()
+
+
+# --- opening balances -----------------------------------------------------------------------
+
+
+@bp.route("/balances", methods=["GET", "POST"])
+@login_required
+@require("balance.manage")
+def balance_page():
+    form = BalanceForm()
+    form.unit_id.choices = _unit_choices()
+    if not form.is_submitted():
+        form.unit_id.data = current_user.unit_id
+    if form.validate_on_submit():
+        unit = _scoped_unit(form.unit_id.data)
+        if unit is None:
+            abort(404)
+        amounts = {
+            kind: balances.Amounts(*(f.data for _name, f in fields))
+            for kind, fields in form.amounts_fields()
+        }
+        try:
+            balances.save(
+                current_user,
+                unit,
+                form.as_of.data,
+                amounts,
+                today=importer.today(),
+                note=form.note.data or "",
+            )
+            overlap = balances.overlap(unit, form.as_of.data)
+            db.session.commit()
+        except balances.BalanceError as e:
+            db.session.rollback()
+            target = form[e.field] if e.field and e.field in form else None
+            if target is not None:
+                target.errors = [*target.errors, str(e)]
+            else:
+                flash(str(e), "danger")
+        else:
+            flash(
+                _(
+                    "Đã lưu kê khai đầu kỳ của %(unit)s tại ngày %(day)s.",
+                    unit=unit.code,
+                    day=f"{form.as_of.data:%d/%m/%Y}",
+                ),
+                "success",
+            )
+            if overlap:
+                flash(
+                    _(
+                        "Lưu ý: hệ thống đã có %(n)s đơn của %(unit)s nhận trước ngày kê khai và "
+                        "chưa xử lý tại ngày đó; các đơn này đã được tính là kỳ trước chuyển "
+                        "sang. Đừng kê khai chúng thêm một lần nữa.",
+                        n=overlap,
+                        unit=unit.code,
+                    ),
+                    "warning",
+                )
+            return redirect(url_for("registers.balance_page"))
+    return render_template(
+        "registers/balances.html",
+        form=form,
+        declarations=balances.declarations(current_user),
+        labels=BALANCE_LABELS,
+    )
+
+
+@bp.post("/balances/delete")
+@login_required
+@require("balance.manage")
+def balance_delete():
+    unit = _scoped_unit(request.form.get("unit_id", type=int))  # CSRF checked app-wide
+    try:
+        as_of = date.fromisoformat(request.form.get("as_of", ""))
+    except ValueError:
+        as_of = None
+    if unit is None or as_of is None:
+        abort(400)
+    try:
+        balances.delete(current_user, unit, as_of)
+        db.session.commit()
+    except balances.BalanceError as e:
+        db.session.rollback()
+        flash(str(e), "danger")
+    else:
+        flash(
+            _(
+                "Đã xoá kê khai đầu kỳ của %(unit)s tại ngày %(day)s.",
+                unit=unit.code,
+                day=f"{as_of:%d/%m/%Y}",
+            ),
+            "success",
+        )
+    return redirect(url_for("registers.balance_page"))
