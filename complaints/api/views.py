@@ -1,18 +1,24 @@
-"""GET /api/v1/reports/<form>: a report as JSON, its figures keyed by their identifiers.
+"""The JSON API under /api/v1: its endpoints, the reports, and the OpenAPI document.
 
-Every answer is JSON, errors included: {"error": {"code": 400, "message": "..."}} with a
-Vietnamese message. Callers are identified in one place, `current_caller()`."""
+GET /api/v1/reports/<form>: a report as JSON, its figures keyed by their identifiers. The other
+resources live in units.py, reception.py, petitions.py and cases.py; what they share (errors,
+callers, validation, pagination) in base.py."""
 
 from __future__ import annotations
 
 from datetime import date
 
 import sqlalchemy as sa
-from flask import Blueprint, jsonify, request
-from flask_login import current_user
+from flask import jsonify, request
 
-from complaints.core.access import has_permission, unit_in_scope
-from complaints.extensions import csrf, db
+from complaints.api import schemas as S
+from complaints.api.base import (  # noqa: F401  ApiError is imported from here by callers
+    ApiError,
+    bp,
+    endpoint,
+)
+from complaints.core.access import unit_in_scope
+from complaints.extensions import db
 from complaints.reports import service
 from complaints.reports.layouts import FORM_CODES
 from complaints.reports.periods import (
@@ -25,42 +31,8 @@ from complaints.reports.periods import (
 from complaints.reports.views import Asked, produce, report_json
 from complaints.units.models import Unit
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
-# Only GET endpoints so far, which change nothing. An endpoint that writes must authenticate
-# its caller by token, never by the session cookie alone, since CSRF is not checked here.
-csrf.exempt(bp)
-
 TRUE = ("1", "true", "yes", "on")
 FALSE = ("", "0", "false", "no", "off")
-
-
-class ApiError(Exception):
-    """An answer other than 200, with its Vietnamese message."""
-
-    def __init__(self, status: int, message: str):
-        super().__init__(message)
-        self.status = status
-        self.message = message
-
-
-@bp.errorhandler(ApiError)
-def _api_error(e: ApiError):
-    db.session.rollback()
-    return jsonify({"error": {"code": e.status, "message": e.message}}), e.status
-
-
-def current_caller():
-    """Who is calling: the logged-in user of the session, or None (API tokens come later)."""
-    return current_user if current_user.is_authenticated else None
-
-
-def _caller_with(permission: str):
-    caller = current_caller()
-    if caller is None:
-        raise ApiError(401, "Chưa đăng nhập: hãy đăng nhập trước khi gọi API.")
-    if not has_permission(caller, permission):
-        raise ApiError(403, "Bạn không có quyền xem báo cáo.")
-    return caller
 
 
 def _flag(name: str) -> bool:
@@ -117,13 +89,23 @@ def _period(unit: Unit) -> Period:
         raise ApiError(400, str(e)) from None
 
 
-@bp.get("/reports/<form>")
-def report(form: str):
+@endpoint(
+    "GET",
+    "/reports/{form}",
+    summary="Một mẫu báo cáo (hoặc bản tổng hợp) cho một đơn vị và một kỳ",
+    description="Kỳ: from và to (YYYY-MM-DD), hoặc period, year (và month với kỳ tháng) theo "
+    "ngày chốt số liệu của đơn vị; không dùng cả hai. Đơn vị ngoài phạm vi: 403.",
+    tag="Báo cáo",
+    permission="report.view",
+    query=S.ReportQuery,
+    response=S.ReportOut,
+    path_enums={"form": list(FORM_CODES)},
+)
+def report(caller, query: S.ReportQuery, body, form: str):
     """A form (or the summary) for a unit and period, as Report.as_dict() plus its closing."""
-    caller = _caller_with("report.view")
     if form not in FORM_CODES:
         raise ApiError(404, f"Mẫu báo cáo không tồn tại: {form}. Chọn: {', '.join(FORM_CODES)}.")
-    code = request.args.get("unit", "").strip()
+    code = query.unit.strip()
     if not code:
         raise ApiError(400, "Thiếu tham số unit (mã đơn vị).")
     unit = db.session.scalar(sa.select(Unit).where(Unit.code == code)) if len(code) <= 20 else None
@@ -141,3 +123,7 @@ def report(form: str):
     except service.ReportError as e:
         raise ApiError(400, str(e)) from None
     return jsonify(report_json(shown))
+
+
+# The resources register their endpoints on `bp` when imported; the document reads them all.
+from complaints.api import cases, openapi, petitions, reception, units  # noqa: E402, F401

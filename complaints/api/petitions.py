@@ -1,0 +1,240 @@
+"""The petition register: read with filters and search, register, and process a petition."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from complaints.api import schemas as S
+from complaints.api.base import (
+    ApiError,
+    endpoint,
+    field_error,
+    load,
+    log_identity_views,
+    page_of,
+    scoped_unit,
+    subtree_clause,
+    today,
+)
+from complaints.cases import operations as case_ops
+from complaints.cases.deadlines import petition_deadline
+from complaints.cases.models import Case, Deadline
+from complaints.core.access import can_see_denouncer, in_scope
+from complaints.core.text import fold
+from complaints.extensions import db
+from complaints.petitions import operations as ops
+from complaints.petitions.models import Petition, PetitionStatus, ProcessingOutcome
+from complaints.petitions.processing import ProcessingError, ProcessingInput, process
+from complaints.reception.models import Visit
+
+TAG = "Đơn thư"
+MIN_TERM = 2  # as the search page
+
+
+def petition_out(p: Petition, caller) -> S.PetitionOut:
+    shown = p.can_see_identity(caller)  # the register's rule (LTC Art 47)
+    senders = [
+        S.SenderOut(
+            full_name=s.full_name if shown else None,
+            address=s.address if shown else None,
+            identity_no=s.identity_no if shown else None,
+            phone=s.phone if shown else None,
+        )
+        for s in p.senders
+    ]
+    return S.PetitionOut(
+        id=p.id,
+        register_no=p.register_no,
+        unit_id=p.unit_id,
+        unit=p.unit.code,
+        received_date=p.received_date,
+        source=p.source,
+        source_body=p.source_body,
+        source_doc_no=p.source_doc_no,
+        visit_id=p.visit_id,
+        kind=p.kind,
+        field=p.field,
+        summary=p.summary,
+        signatory_count=p.signatory_count,
+        anonymous=p.anonymous,
+        status=p.status,
+        eligible=p.eligible,
+        ineligible_reasons=p.ineligible_reasons or [],
+        competent=p.competent,
+        outcome=p.outcome,
+        outcome_body=p.outcome_body,
+        outcome_doc_no=p.outcome_doc_no,
+        outcome_date=p.outcome_date,
+        processing_note=p.processing_note,
+        case_id=p.case_id,
+        identity_redacted=not shown,
+        senders=senders,
+        version=p.version,
+        created_at=p.created_at,
+    )
+
+
+def _protected_shown(petitions: list[Petition], caller) -> list[int]:
+    return [p.id for p in petitions if p.is_denunciation and p.can_see_identity(caller)]
+
+
+def _petition_error(e: ops.PetitionError) -> ApiError:
+    details = [{"field": f, "message": m} for f, m in e.errors]
+    return ApiError(422, str(e), details)
+
+
+@endpoint(
+    "GET",
+    "/petitions",
+    summary="Sổ đơn: danh sách đơn, lọc và tìm kiếm",
+    description="Đơn tố cáo: người gửi được bảo mật với vai trò không được xem (null, "
+    "identity_redacted = true), và tìm theo tên không bao giờ trả về đơn tố cáo cho họ.",
+    tag=TAG,
+    permission="petition.view",
+    query=S.PetitionQuery,
+    response=S.Page[S.PetitionOut],
+)
+def petitions(caller, query: S.PetitionQuery, body):
+    if query.q is not None:
+        if len(fold(query.q)) < MIN_TERM:
+            raise field_error(400, "q", f"Nhập ít nhất {MIN_TERM} ký tự để tìm.")
+        select = ops.search_petitions(caller, query.q, see_denouncers=can_see_denouncer(caller))
+    else:
+        select = ops.register_query(caller)
+    if query.unit:
+        select = select.where(subtree_clause(Petition.unit_id, scoped_unit(query.unit, caller)))
+    for column, value in (
+        (Petition.kind, query.kind),
+        (Petition.field, query.field),
+        (Petition.source, query.source),
+        (Petition.status, query.status),
+    ):
+        if value is not None:
+            select = select.where(column == value)
+    if query.from_:
+        select = select.where(Petition.received_date >= query.from_)
+    if query.to:
+        select = select.where(Petition.received_date <= query.to)
+    page, rows = page_of(select, query, lambda p: petition_out(p, caller))
+    shown = _protected_shown(rows, caller)
+    if shown:
+        log_identity_views(caller, petition_ids=shown, where="API: sổ đơn")
+    return page
+
+
+@endpoint(
+    "POST",
+    "/petitions",
+    summary="Vào sổ đơn (số vào sổ tiếp theo của đơn vị trong năm)",
+    tag=TAG,
+    permission="petition.register",
+    body=S.PetitionIn,
+    response=S.PetitionOut,
+    status=201,
+)
+def register(caller, query, body: S.PetitionIn):
+    unit = scoped_unit(body.unit, caller, status=422)
+    visit = None
+    if body.visit_id is not None:
+        visit = db.session.scalar(
+            sa.select(Visit).where(Visit.id == body.visit_id, in_scope(caller, Visit.unit_id))
+        )
+        if visit is None:
+            raise field_error(422, "visit_id", "Không tìm thấy lượt tiếp trong phạm vi của bạn.")
+    values = body.model_dump(exclude={"unit", "visit_id", "senders"})
+    data = ops.PetitionData(
+        **values,
+        senders=[ops.SenderData(**s.model_dump()) for s in body.senders],
+        unit=unit,
+        visit=visit,
+    )
+    try:
+        petition = ops.register_petition(caller, data)
+    except ops.PetitionError as e:
+        raise _petition_error(e) from None
+    out = petition_out(petition, caller)
+    db.session.commit()
+    return out
+
+
+@endpoint(
+    "GET",
+    "/petitions/{petition_id}",
+    summary="Một đơn trong sổ đơn",
+    tag=TAG,
+    permission="petition.view",
+    response=S.PetitionOut,
+)
+def petition(caller, query, body, petition_id: int):
+    record = load(Petition, petition_id, caller)
+    out = petition_out(record, caller)
+    if _protected_shown([record], caller):
+        log_identity_views(caller, petition=record, where="API: đơn")
+    return out
+
+
+def _join_target(caller, body: S.ProcessingIn) -> Case | None:
+    """The case an accepted petition joins, among the cases of the caller's units."""
+    if body.join_case_id is None and not body.join_case_no:
+        return None
+    select = sa.select(Case).where(in_scope(caller, Case.unit_id))
+    if body.join_case_id is not None:
+        select = select.where(Case.id == body.join_case_id)
+        name, what = "join_case_id", f"mã {body.join_case_id}"
+    else:
+        select = select.where(Case.case_no == body.join_case_no.strip().upper())
+        name, what = "join_case_no", f"số {body.join_case_no}"
+    case = db.session.scalar(select)
+    if case is None:
+        raise field_error(422, name, f"Không tìm thấy vụ việc {what} trong các đơn vị của bạn.")
+    return case
+
+
+@endpoint(
+    "POST",
+    "/petitions/{petition_id}/processing",
+    summary="Xử lý đơn: phân loại và quyết định hướng xử lý (thụ lý mở hoặc nhập vào vụ việc)",
+    description="Thụ lý (accept) mở một vụ việc mới, hoặc nhập đơn vào vụ việc join_case_id / "
+    "join_case_no. Đơn đã xử lý hoặc version cũ: 409.",
+    tag=TAG,
+    permission="petition.process",
+    body=S.ProcessingIn,
+    response=S.PetitionOut,
+    errors=(409,),
+)
+def processing(caller, query, body: S.ProcessingIn, petition_id: int):
+    record = load(Petition, petition_id, caller)
+    if record.status != PetitionStatus.registered:
+        label = record.outcome.label if record.outcome else ""
+        raise ApiError(409, f"Đơn đã được xử lý ({label}); không xử lý lại.")
+    if body.on > today():
+        raise field_error(422, "on", "Ngày không được sau ngày hôm nay.")
+    accepting = body.outcome == ProcessingOutcome.accept
+    if not accepting and (body.join_case_id is not None or body.join_case_no):
+        raise field_error(422, "join_case_id", "Chỉ nhập đơn vào vụ việc khi thụ lý (accept).")
+    data = ProcessingInput(
+        eligible=body.eligible,
+        competent=body.competent,
+        outcome=body.outcome.value,
+        on=body.on,
+        reasons=() if body.eligible else tuple(r.value for r in body.reasons),
+        doc_no=body.doc_no.strip(),
+        body=body.body.strip(),
+        note=body.note.strip(),
+        join_case=_join_target(caller, body) if accepting else None,
+        case_title=body.case_title.strip(),
+    )
+    try:
+        # As the processing page: the petition's processing deadline exists before it is met.
+        has_deadline = db.session.scalar(
+            sa.select(Deadline.id).where(Deadline.petition_id == record.id).limit(1)
+        )
+        if not has_deadline:
+            petition_deadline(record)
+        process(caller, record, data, expected_version=body.version)
+    except (ProcessingError, case_ops.CaseError) as e:
+        status = 409 if e.field == "version" else 422
+        raise field_error(status, e.field, str(e)) from None
+    out = petition_out(record, caller)
+    db.session.commit()
+    return out

@@ -1,0 +1,254 @@
+"""Reception sessions and visits: read with filters, create through the reception operations."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload, selectinload
+
+from complaints.api import schemas as S
+from complaints.api.base import (
+    ApiError,
+    endpoint,
+    load,
+    log_identity_views,
+    page_of,
+    scoped_unit,
+    subtree_clause,
+)
+from complaints.core.access import in_scope
+from complaints.core.vocab import PetitionKind
+from complaints.extensions import db
+from complaints.reception import operations as ops
+from complaints.reception.models import ReceptionSession, Visit
+from complaints.reception.views import identity_hidden
+
+TAG = "Tiếp công dân"
+OPERATION_ERRORS = (ops.ReceptionError,)
+
+
+def session_out(s: ReceptionSession, visit_count: int) -> S.SessionOut:
+    return S.SessionOut(
+        id=s.id,
+        unit_id=s.unit_id,
+        unit=s.unit.code,
+        kind=s.kind,
+        session_date=s.session_date,
+        place=s.place,
+        host_mode=s.host_mode,
+        host_name=s.host_name,
+        host_title=s.host_title,
+        medium=s.medium,
+        status=s.status,
+        status_reason=s.status_reason,
+        postponed_to=s.postponed_to,
+        published_on=s.published_on,
+        conclusion=s.conclusion,
+        visit_count=visit_count,
+        version=s.version,
+        created_at=s.created_at,
+    )
+
+
+def visit_out(v: Visit) -> S.VisitOut:
+    hidden = identity_hidden(v)  # the reception pages' rule (LTC Art 47)
+    persons = [
+        S.PersonOut(
+            full_name=None if hidden else p.full_name,
+            address=None if hidden else p.address,
+            identity_no=None if hidden else p.identity_no,
+            phone=None if hidden else p.phone,
+            is_representative=p.is_representative,
+        )
+        for p in v.persons
+    ]
+    return S.VisitOut(
+        id=v.id,
+        session_id=v.session_id,
+        unit_id=v.unit_id,
+        unit=v.unit.code,
+        visit_date=v.visit_date,
+        kind=v.kind,
+        content=v.content,
+        people_count=v.people_count,
+        is_delegation=v.is_delegation,
+        is_repeat=v.is_repeat,
+        previous_resolver=v.previous_resolver,
+        competent=v.competent,
+        outcome=v.outcome,
+        outcome_body=v.outcome_body,
+        outcome_doc_no=v.outcome_doc_no,
+        refusal_ground=v.refusal_ground,
+        refusal_detail=v.refusal_detail,
+        documents_received=v.documents_received,
+        follow_up=v.follow_up,
+        note=v.note,
+        identity_redacted=hidden,
+        persons=persons,
+        version=v.version,
+        created_at=v.created_at,
+    )
+
+
+def _visit_counts(session_ids: list[int]) -> dict[int, int]:
+    if not session_ids:
+        return {}
+    return dict(
+        db.session.execute(
+            sa.select(Visit.session_id, sa.func.count(Visit.id))
+            .where(Visit.session_id.in_(session_ids))
+            .group_by(Visit.session_id)
+        ).all()
+    )
+
+
+def _protected_shown(visits: list[Visit]) -> list[int]:
+    """Denunciation visits whose persons this answer shows (each view is logged)."""
+    return [
+        v.id
+        for v in visits
+        if v.kind == PetitionKind.denunciation and v.persons and not identity_hidden(v)
+    ]
+
+
+def _unprocessable(e: ops.ReceptionError) -> ApiError:
+    details = [{"field": f, "message": m} for f, m in e.errors]
+    return ApiError(422, str(e), details)
+
+
+# --- sessions -------------------------------------------------------------------------------
+
+
+@endpoint(
+    "GET",
+    "/sessions",
+    summary="Danh sách buổi tiếp công dân",
+    tag=TAG,
+    permission="reception.view",
+    query=S.SessionQuery,
+    response=S.Page[S.SessionOut],
+)
+def sessions(caller, query: S.SessionQuery, body):
+    select = (
+        sa.select(ReceptionSession)
+        .where(in_scope(caller, ReceptionSession.unit_id))
+        .options(joinedload(ReceptionSession.unit))
+        .order_by(ReceptionSession.session_date.desc(), ReceptionSession.id.desc())
+    )
+    if query.unit:
+        unit = scoped_unit(query.unit, caller)
+        select = select.where(subtree_clause(ReceptionSession.unit_id, unit, query.only_unit))
+    if query.from_:
+        select = select.where(ReceptionSession.session_date >= query.from_)
+    if query.to:
+        select = select.where(ReceptionSession.session_date <= query.to)
+    if query.kind:
+        select = select.where(ReceptionSession.kind == query.kind)
+    if query.status:
+        select = select.where(ReceptionSession.status == query.status)
+    page, rows = page_of(select, query, lambda s: s)
+    counts = _visit_counts([s.id for s in rows])
+    page.items = [session_out(s, counts.get(s.id, 0)) for s in rows]
+    return page
+
+
+@endpoint(
+    "POST",
+    "/sessions",
+    summary="Mở (lên lịch hoặc ghi nhận) một buổi tiếp công dân",
+    tag=TAG,
+    permission="reception.edit",
+    body=S.SessionIn,
+    response=S.SessionOut,
+    status=201,
+)
+def create_session(caller, query, body: S.SessionIn):
+    unit = scoped_unit(body.unit, caller, status=422)
+    data = ops.SessionData(unit=unit, **body.model_dump(exclude={"unit"}))
+    try:
+        record = ops.create_session(caller, data)
+    except OPERATION_ERRORS as e:
+        raise _unprocessable(e) from None
+    out = session_out(record, 0)
+    db.session.commit()
+    return out
+
+
+@endpoint(
+    "GET",
+    "/sessions/{session_id}",
+    summary="Một buổi tiếp công dân",
+    tag=TAG,
+    permission="reception.view",
+    response=S.SessionOut,
+)
+def session(caller, query, body, session_id: int):
+    record = load(ReceptionSession, session_id, caller)
+    return session_out(record, _visit_counts([record.id]).get(record.id, 0))
+
+
+# --- visits ---------------------------------------------------------------------------------
+
+
+@endpoint(
+    "GET",
+    "/sessions/{session_id}/visits",
+    summary="Các lượt tiếp của một buổi tiếp",
+    description="Người tố cáo được bảo mật: với vai trò không được xem, họ tên, địa chỉ, số "
+    "giấy tờ, điện thoại là null và identity_redacted là true.",
+    tag=TAG,
+    permission="reception.view",
+    query=S.PageQuery,
+    response=S.Page[S.VisitOut],
+)
+def session_visits(caller, query: S.PageQuery, body, session_id: int):
+    record = load(ReceptionSession, session_id, caller)
+    select = (
+        sa.select(Visit)
+        .where(Visit.session_id == record.id)
+        .options(joinedload(Visit.unit), selectinload(Visit.persons))
+        .order_by(Visit.id)
+    )
+    page, rows = page_of(select, query, visit_out)
+    shown = _protected_shown(rows)
+    if shown:
+        log_identity_views(caller, visit_ids=shown, where="API: lượt tiếp của buổi tiếp")
+    return page
+
+
+@endpoint(
+    "POST",
+    "/sessions/{session_id}/visits",
+    summary="Ghi một lượt tiếp vào buổi tiếp",
+    tag=TAG,
+    permission="reception.edit",
+    body=S.VisitIn,
+    response=S.VisitOut,
+    status=201,
+)
+def create_visit(caller, query, body: S.VisitIn, session_id: int):
+    record = load(ReceptionSession, session_id, caller)
+    values = body.model_dump(exclude={"persons"})
+    data = ops.VisitData(**values, persons=[ops.PersonData(**p.model_dump()) for p in body.persons])
+    try:
+        visit = ops.create_visit(caller, record, data)
+    except OPERATION_ERRORS as e:
+        raise _unprocessable(e) from None
+    out = visit_out(visit)
+    db.session.commit()
+    return out
+
+
+@endpoint(
+    "GET",
+    "/visits/{visit_id}",
+    summary="Một lượt tiếp công dân",
+    tag=TAG,
+    permission="reception.view",
+    response=S.VisitOut,
+)
+def visit(caller, query, body, visit_id: int):
+    record = load(Visit, visit_id, caller)
+    out = visit_out(record)
+    if _protected_shown([record]):
+        log_identity_views(caller, visit_ids=[record.id], where="API: lượt tiếp")
+    return out
