@@ -485,7 +485,9 @@ def test_every_import_is_in_the_audit_log(db, province, tmp_path):
     path = write_csv(tmp_path / "so.csv", [row(register_no=str(n)) for n in range(1, 8)])
     job = run_import(path)
     kinds = db.session.scalars(
-        sa.select(AuditEvent.kind).where(AuditEvent.entity_type == "register_import")
+        sa.select(AuditEvent.kind)
+        .where(AuditEvent.entity_type == "register_import")
+        .order_by(AuditEvent.seq)
     ).all()
     assert kinds.count("register_import.batch") == 3  # batches of 3 rows
     assert kinds[0] == "register_import.started" and kinds[-1] == "register_import.finished"
