@@ -5,11 +5,14 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app complaints
 HOST ?= 127.0.0.1
 PORT ?= 5000
+I18N := complaints/translations
+MO := $(I18N)/en/LC_MESSAGES/messages.mo
 
-.PHONY: run test setup install instance migrate demo lint bench clean migration
+.PHONY: run test setup install instance migrate demo lint audit bench clean migration translations
 
+# Plain http://127.0.0.1: cookies without the Secure flag (config HTTPS, on by default).
 run: install instance migrate demo
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	COMPLAINTS_HTTPS=false $(FLASK) run --host $(HOST) --port $(PORT)
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -25,7 +28,20 @@ $(VENV)/.installed: setup.cfg pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed $(MO)
+
+# The English interface: the .po is committed, the .mo is built from it (and rebuilt when it changes).
+$(MO): $(I18N)/en/LC_MESSAGES/messages.po | $(VENV)/.installed
+	$(BIN)/pybabel compile -d $(I18N) -D messages
+	touch $@
+
+# After changing visible text: extract every message, merge them into the .po, compile.
+translations: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k L_ --add-location=file \
+		--ignore-dirs='.* __pycache__' --sort-by-file -o $(I18N)/messages.pot .
+	$(BIN)/pybabel update -i $(I18N)/messages.pot -d $(I18N) -D messages \
+		--ignore-obsolete
+	$(BIN)/pybabel compile -d $(I18N) -D messages --statistics
 
 # A per-installation secret key, written once and never committed.
 instance/config.py:
@@ -39,6 +55,10 @@ migrate: instance
 
 demo: migrate
 	$(FLASK) seed-demo --if-empty
+
+# Security checks (scripts/audit.sh): bandit on complaints/, pip-audit on the installed packages.
+audit: install
+	BIN=$(BIN) bash scripts/audit.sh
 
 lint: install
 	$(BIN)/ruff check complaints tests $(wildcard bench)

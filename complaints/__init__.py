@@ -25,15 +25,17 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     _configure(app, test_config)
 
-    from complaints import web
+    from complaints import i18n, security, web
     from complaints.extensions import babel, csrf, db, login_manager, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     login_manager.init_app(app)
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=web.select_locale)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    i18n.init_app(app)
     web.init_app(app)
+    security.init_app(app)
 
     from complaints import models  # noqa: F401  every model registered on the metadata
 
@@ -44,14 +46,18 @@ def create_app(test_config: dict | None = None) -> Flask:
 
                 configure_sqlite(engine)
 
+    from complaints.api.admin import bp as api_tokens_bp
     from complaints.api.views import bp as api_bp
     from complaints.auth.views import bp as auth_bp
     from complaints.cases.views import bp as cases_bp
+    from complaints.citizen.views import bp as citizen_bp
+    from complaints.citizen.views import staff as citizen_staff_bp
     from complaints.dashboard.views import bp as dashboard_bp
     from complaints.notices.views import bp as notices_bp
     from complaints.obligations.views import bp as obligations_bp
     from complaints.petitions.views import bp as petitions_bp
     from complaints.reception.views import bp as reception_bp
+    from complaints.registers.views import bp as registers_bp
     from complaints.reports.views import bp as reports_bp
     from complaints.units.views import bp as admin_bp
 
@@ -60,11 +66,15 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(reception_bp)
     app.register_blueprint(petitions_bp)
     app.register_blueprint(cases_bp)
+    app.register_blueprint(citizen_bp)
+    app.register_blueprint(citizen_staff_bp)
     app.register_blueprint(notices_bp)
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(obligations_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(registers_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(api_tokens_bp)
 
     from complaints import cli
 

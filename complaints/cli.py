@@ -18,6 +18,11 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(audit_group)
 
+    from complaints.backup import backup_command, restore_command
+
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
+
     from complaints.cases.cli import deadline_command
 
     app.cli.add_command(deadline_command)
@@ -25,6 +30,16 @@ def init_app(app: Flask) -> None:
     from complaints.reports.cli import report_command
 
     app.cli.add_command(report_command)
+
+    from complaints.registers.cli import export_register_command, import_register_command
+
+    app.cli.add_command(import_register_command)
+    app.cli.add_command(export_register_command)
+
+    from complaints.api.cli import create_token_command, revoke_token_command
+
+    app.cli.add_command(create_token_command)
+    app.cli.add_command(revoke_token_command)
 
 
 @click.command("create-user")

@@ -21,8 +21,16 @@ BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
 LANGUAGES = ("vi", "en")
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_SECURE = False  # True behind HTTPS (see README, deployment)
 REMEMBER_COOKIE_HTTPONLY = True
+# Served over HTTPS (production, behind nginx): cookies are sent only over HTTPS (Secure) and
+# browsers are told to keep to HTTPS (HSTS). `make run` serves http://127.0.0.1 and sets
+# COMPLAINTS_HTTPS=false; so must any other plain-http setup, or the login cookie is dropped.
+HTTPS = True
+PROXY_COUNT = 0  # trusted reverse proxies in front (nginx: 1), for the client's address
+# Login throttle, counted in the database across workers (complaints/security.py).
+LOGIN_MAX_FAILURES_PER_USER = 5
+LOGIN_MAX_FAILURES_PER_IP = 50  # one office often shares one address
+LOGIN_FAILURE_WINDOW_SECONDS = 15 * 60
 DEMO_PASSWORD = "demo12345"  # noqa: S105  published in the README; seed-demo only
 
 

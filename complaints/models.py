@@ -1,5 +1,6 @@
 """Imports every model module so that metadata, Alembic and relationships see all tables."""
 
+from complaints.api.models import ApiToken  # noqa: F401
 from complaints.auth.models import User, UserRole  # noqa: F401
 from complaints.cases.models import (  # noqa: F401
     ApologyLetter,
@@ -8,8 +9,10 @@ from complaints.cases.models import (  # noqa: F401
     CaseEvent,
     Deadline,
 )
+from complaints.citizen.models import CitizenRating  # noqa: F401
 from complaints.core.audit import AuditEvent, AuditHead  # noqa: F401
 from complaints.core.numbering import RunningNumber  # noqa: F401
+from complaints.core.throttle import ThrottleAttempt  # noqa: F401
 from complaints.obligations.models import ReceptionRule  # noqa: F401
 from complaints.petitions.models import (  # noqa: F401
     Attachment,
@@ -18,5 +21,12 @@ from complaints.petitions.models import (  # noqa: F401
     RegisterCounter,
 )
 from complaints.reception.models import ReceptionSession, Visit, VisitPerson  # noqa: F401
-from complaints.reports.models import ClosedReport, ReportSettings  # noqa: F401
+from complaints.registers.models import (  # noqa: F401
+    ImportedCaseKey,
+    ImportedRecord,
+    ImportIssue,
+    ImportRow,
+    RegisterImport,
+)
+from complaints.reports.models import ClosedReport, OpeningBalance, ReportSettings  # noqa: F401
 from complaints.units.models import Unit  # noqa: F401

@@ -9,7 +9,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from flask_login import current_user, login_required
@@ -20,30 +19,21 @@ from werkzeug.exceptions import HTTPException
 from complaints.core import numbers
 from complaints.core.access import Role, can_see_denouncer, has_permission
 from complaints.core.db import write_intent
+from complaints.core.translate import N_, gettext
 from complaints.extensions import db, login_manager
 
 bp = Blueprint("web", __name__)
 
-CSP = (
-    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-    "object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
-)
-
 ERROR_MESSAGES = {
-    400: "Yêu cầu không hợp lệ.",
-    403: "Bạn không có quyền thực hiện thao tác này.",
-    404: "Không tìm thấy trang hoặc bản ghi (hoặc bản ghi không thuộc đơn vị của bạn).",
-    405: "Phương thức không được hỗ trợ.",
-    409: "Bản ghi vừa được người khác sửa. Hãy tải lại trang, xem thay đổi rồi thực hiện lại.",
-    413: "Tệp hoặc dữ liệu gửi lên quá lớn.",
-    429: "Bạn thao tác quá nhanh. Vui lòng thử lại sau ít phút.",
-    500: "Hệ thống gặp lỗi. Dữ liệu chưa được lưu; vui lòng thử lại hoặc báo quản trị.",
+    400: N_("Yêu cầu không hợp lệ."),
+    403: N_("Bạn không có quyền thực hiện thao tác này."),
+    404: N_("Không tìm thấy trang hoặc bản ghi (hoặc bản ghi không thuộc đơn vị của bạn)."),
+    405: N_("Phương thức không được hỗ trợ."),
+    409: N_("Bản ghi vừa được người khác sửa. Hãy tải lại trang, xem thay đổi rồi thực hiện lại."),
+    413: N_("Tệp hoặc dữ liệu gửi lên quá lớn."),
+    429: N_("Bạn thao tác quá nhanh. Vui lòng thử lại sau ít phút."),
+    500: N_("Hệ thống gặp lỗi. Dữ liệu chưa được lưu; vui lòng thử lại hoặc báo quản trị."),
 }
-
-
-def select_locale() -> str:
-    lang = session.get("lang") if request else None
-    return lang if lang in ("vi", "en") else "vi"
 
 
 @login_manager.user_loader
@@ -60,6 +50,7 @@ def load_user(user_id: str):
 login_manager.login_view = "auth.login"
 login_manager.login_message = "Vui lòng đăng nhập để tiếp tục."
 login_manager.login_message_category = "warning"
+login_manager.localize_callback = gettext  # Flask-Login flashes login_message through it
 
 
 def _wants_json() -> bool:
@@ -67,7 +58,7 @@ def _wants_json() -> bool:
 
 
 def error_response(code: int, message: str | None = None):
-    message = message or ERROR_MESSAGES.get(code, ERROR_MESSAGES[400])
+    message = message or gettext(ERROR_MESSAGES.get(code, ERROR_MESSAGES[400]))
     if _wants_json():
         return jsonify({"error": {"code": code, "message": message}}), code
     return render_template("errors.html", code=code, message=message), code
@@ -81,23 +72,33 @@ def init_app(app: Flask) -> None:
         # SQLite: writing requests take the write lock at BEGIN (see core/db.py).
         write_intent.set(request.method not in ("GET", "HEAD", "OPTIONS"))
 
-    @app.after_request
-    def _security_headers(response):
-        response.headers.setdefault("Content-Security-Policy", CSP)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        if current_user.is_authenticated:
-            response.headers.setdefault("Cache-Control", "no-store")
-        return response
+    @app.before_request
+    def _refuse_nul():
+        # A NUL byte cannot be stored in a PostgreSQL text column: refuse it once, here, rather
+        # than in every form (it never belongs in typed Vietnamese text).
+        values = [*request.args.values()]
+        if request.method not in ("GET", "HEAD", "OPTIONS") and request.mimetype in (
+            "application/x-www-form-urlencoded",
+            "multipart/form-data",
+        ):
+            values += [*request.form.values()]
+        if any("\x00" in v for v in values):
+            return error_response(
+                400, gettext("Dữ liệu gửi lên có ký tự không hợp lệ (NUL). Hãy nhập lại.")
+            )
+        return None
+
+    # Security headers and cookie flags: complaints/security.py.
 
     @app.errorhandler(CSRFError)
     def _csrf_error(e):
         db.session.rollback()
         return error_response(
             400,
-            "Biểu mẫu đã hết hạn hoặc không hợp lệ (thiếu mã bảo vệ CSRF). "
-            "Hãy tải lại trang và nhập lại.",
+            gettext(
+                "Biểu mẫu đã hết hạn hoặc không hợp lệ (thiếu mã bảo vệ CSRF). "
+                "Hãy tải lại trang và nhập lại."
+            ),
         )
 
     @app.errorhandler(StaleDataError)
@@ -138,10 +139,3 @@ def home():
     if current_user.has_role(Role.admin):
         return redirect(url_for("admin.units"))
     return render_template("home.html")
-
-
-@bp.post("/lang/<code>")
-def set_language(code: str):
-    if code in ("vi", "en"):
-        session["lang"] = code
-    return redirect(url_for("web.home"))

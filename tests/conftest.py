@@ -56,6 +56,7 @@ def make_app(tmp_dir: Path, database_url: str | None = None, **extra):
             "SECRET_KEY": "test-secret",
             "SQLALCHEMY_DATABASE_URI": url,
             "ATTACHMENT_DIR": str(tmp_dir / "attachments"),
+            "REGISTER_IMPORT_DIR": str(tmp_dir / "imports"),
             "SERVER_NAME": None,
             **extra,
         }
@@ -68,7 +69,15 @@ def make_app(tmp_dir: Path, database_url: str | None = None, **extra):
 
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
-    return make_app(tmp_path_factory.mktemp("db"), PG_URL)
+    app = make_app(tmp_path_factory.mktemp("db"), PG_URL)
+    yield app
+    dispose(app)
+
+
+def dispose(app) -> None:
+    """Close the app's pooled connections: left to the garbage collector, psycopg warns."""
+    with app.app_context():
+        _db.engine.dispose()
 
 
 @pytest.fixture()

@@ -138,3 +138,11 @@ def test_unit_scope_is_the_subtree(db, province):
     assert set(db.session.scalars(sa.select(Unit.code).where(in_scope(commune_user, Unit.id)))) == {
         "HPLC"
     }
+
+
+def test_a_nul_byte_in_a_form_or_query_is_refused_with_a_message(web):
+    resp = web.post_form("/login", {"username": "ab\x00c", "password": "x"})
+    assert resp.status_code == 400
+    assert "ký tự không hợp lệ" in resp.get_data(as_text=True)
+    resp = web.get("/login?next=%00")
+    assert resp.status_code == 400

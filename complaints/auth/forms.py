@@ -7,11 +7,21 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from complaints.core.access import Role
 from complaints.core.forms import REQUIRED, TrimmedStringField, enum_choices
+from complaints.core.translate import lazy_gettext as _l
+
+
+def _drop_nul(value):
+    # No username holds a NUL (UserForm's pattern); PostgreSQL refuses one in text (a 500).
+    return value.replace("\x00", "") if isinstance(value, str) else value
 
 
 class LoginForm(FlaskForm):
-    username = StringField("Tên đăng nhập", validators=[DataRequired(REQUIRED), Length(max=64)])
-    password = PasswordField("Mật khẩu", validators=[DataRequired(REQUIRED), Length(max=200)])
+    username = StringField(
+        _l("Tên đăng nhập"),
+        validators=[DataRequired(REQUIRED), Length(max=64)],
+        filters=[_drop_nul],
+    )
+    password = PasswordField(_l("Mật khẩu"), validators=[DataRequired(REQUIRED), Length(max=200)])
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -21,24 +31,25 @@ class MultiCheckboxField(SelectMultipleField):
 
 class UserForm(FlaskForm):
     username = TrimmedStringField(
-        "Tên đăng nhập",
+        _l("Tên đăng nhập"),
         validators=[
             DataRequired(REQUIRED),
             Length(max=64),
-            Regexp(r"^[A-Za-z0-9._-]+$", message="Chỉ dùng chữ không dấu, số, dấu chấm, gạch."),
+            Regexp(r"^[A-Za-z0-9._-]+$", message=_l("Chỉ dùng chữ không dấu, số, dấu chấm, gạch.")),
         ],
     )
     full_name = TrimmedStringField(
-        "Họ và tên", validators=[DataRequired(REQUIRED), Length(max=120)]
+        _l("Họ và tên"), validators=[DataRequired(REQUIRED), Length(max=120)]
     )
-    title = TrimmedStringField("Chức vụ", validators=[Optional(), Length(max=120)])
-    unit_id = SelectField("Đơn vị", coerce=int, validators=[DataRequired(REQUIRED)])
+    title = TrimmedStringField(_l("Chức vụ"), validators=[Optional(), Length(max=120)])
+    unit_id = SelectField(_l("Đơn vị"), coerce=int, validators=[DataRequired(REQUIRED)])
     roles = MultiCheckboxField(
-        "Vai trò",
+        _l("Vai trò"),
         choices=enum_choices(Role),
-        validators=[DataRequired("Chọn ít nhất một vai trò.")],
+        validators=[DataRequired(_l("Chọn ít nhất một vai trò."))],
     )
     password = PasswordField(
-        "Mật khẩu", validators=[Optional(), Length(min=8, max=200, message="Từ 8 ký tự trở lên.")]
+        _l("Mật khẩu"),
+        validators=[Optional(), Length(min=8, max=200, message=_l("Từ 8 ký tự trở lên."))],
     )
-    active = BooleanField("Đang hoạt động", default=True)
+    active = BooleanField(_l("Đang hoạt động"), default=True)

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from complaints.auth.models import User
 from complaints.core import audit
 from complaints.core.access import Role
+from complaints.core.translate import gettext as _
 from complaints.extensions import db
 from complaints.units.models import Unit
 
@@ -25,7 +26,9 @@ def _user_snapshot(user: User) -> dict:
 
 def check_password_strength(password: str) -> None:
     if len(password) < MIN_PASSWORD:
-        raise UserError(f"Mật khẩu phải có ít nhất {MIN_PASSWORD} ký tự.")
+        raise UserError(
+            _("Mật khẩu phải có ít nhất %(MIN_PASSWORD)s ký tự.", MIN_PASSWORD=MIN_PASSWORD)
+        )
 
 
 def create_user(
@@ -41,9 +44,9 @@ def create_user(
     """Create an account with hashed password and its roles."""
     username = username.strip().lower()
     if db.session.scalar(sa.select(User.id).where(User.username == username)):
-        raise UserError(f"Tên đăng nhập {username} đã được dùng.")
+        raise UserError(_("Tên đăng nhập %(username)s đã được dùng.", username=username))
     if not roles:
-        raise UserError("Người dùng phải có ít nhất một vai trò.")
+        raise UserError(_("Người dùng phải có ít nhất một vai trò."))
     check_password_strength(password)
     user = User(username=username, full_name=full_name, title=title, unit=unit, active=True)
     user.set_password(password)
@@ -66,7 +69,7 @@ def update_user(actor, user: User, *, password: str | None = None, roles=None, *
     before = _user_snapshot(user)
     if roles is not None:
         if not roles:
-            raise UserError("Người dùng phải có ít nhất một vai trò.")
+            raise UserError(_("Người dùng phải có ít nhất một vai trò."))
         user.set_roles(roles)
     for key, value in changes.items():
         setattr(user, key, value)

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
+from complaints import security
 from complaints.auth.forms import LoginForm
 from complaints.auth.models import User
 from complaints.core.db import utcnow
+from complaints.core.translate import gettext as _
 from complaints.extensions import db
 
 bp = Blueprint("auth", __name__)
+# Browsers read "/\\evil" as "//evil" and drop tabs and newlines ("/\t/evil" is "//evil").
+_UNSAFE_IN_NEXT = re.compile(r"[\\\s\x00-\x1f\x7f]")
 
 
 def _safe_next(target: str | None) -> str:
@@ -25,6 +30,7 @@ def _safe_next(target: str | None) -> str:
             and not parts.netloc
             and target.startswith("/")
             and not target.startswith("//")
+            and not _UNSAFE_IN_NEXT.search(target)
         ):
             return target
     return url_for("web.home")
@@ -36,14 +42,26 @@ def login():
         return redirect(url_for("web.home"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = db.session.scalar(
-            sa.select(User).where(User.username == form.username.data.strip().lower())
-        )
+        username = form.username.data.strip().lower()
+        ip, now, config = request.remote_addr or "", utcnow(), current_app.config
+        # Too many recent failures (this name, or this address): refuse without even
+        # checking the password, counted in the database so every worker agrees.
+        refusal = security.login_refusal(config, username, ip, now)
+        if refusal:
+            form.form_errors.append(refusal)
+            return render_template("auth/login.html", form=form), 429
+        user = db.session.scalar(sa.select(User).where(User.username == username))
         if user is None or not user.active or not user.check_password(form.password.data):
-            form.password.errors.append("Tên đăng nhập hoặc mật khẩu không đúng.")
+            form.password.errors.append(_("Tên đăng nhập hoặc mật khẩu không đúng."))
+            locked = security.login_failed(config, username, ip, user, now)
+            db.session.commit()
+            if locked:
+                form.form_errors.append(locked)
+                return render_template("auth/login.html", form=form), 429
         else:
+            security.login_succeeded(username)
             login_user(user)
-            user.last_login_at = utcnow()
+            user.last_login_at = now
             db.session.commit()
             return redirect(_safe_next(request.args.get("next")))
     return render_template("auth/login.html", form=form)
@@ -53,5 +71,5 @@ def login():
 @login_required
 def logout():
     logout_user()
-    flash("Bạn đã đăng xuất.", "info")
+    flash(_("Bạn đã đăng xuất."), "info")
     return redirect(url_for("auth.login"))

@@ -27,23 +27,26 @@ from complaints.core.forms import (
     enum_choices,
     pairs_choices,
 )
+from complaints.core.translate import N_
+from complaints.core.translate import gettext as _
+from complaints.core.translate import lazy_gettext as _l
 from complaints.core.vocab import Field, PetitionKind
 from complaints.petitions.models import IneligibleReason
 
-BAD_CHOICE = "Lựa chọn không hợp lệ: hãy chọn lại trong danh sách."
-BAD_INT = "Nhập một số nguyên."
-VERSION_MISSING = "Biểu mẫu thiếu thông tin phiên bản: hãy tải lại trang rồi làm lại."
-YES_NO = pairs_choices([("yes", "Có"), ("no", "Không")])
+BAD_CHOICE = N_("Lựa chọn không hợp lệ: hãy chọn lại trong danh sách.")
+BAD_INT = N_("Nhập một số nguyên.")
+VERSION_MISSING = N_("Biểu mẫu thiếu thông tin phiên bản: hãy tải lại trang rồi làm lại.")
+YES_NO = pairs_choices([("yes", _l("Có")), ("no", _l("Không"))])
 AGE_BUCKETS = (
-    ("le30", "Đến 30 ngày"),
-    ("31_60", "Từ 31 đến 60 ngày"),
-    ("61_90", "Từ 61 đến 90 ngày"),
-    ("gt90", "Trên 90 ngày"),
+    ("le30", _l("Đến 30 ngày")),
+    ("31_60", _l("Từ 31 đến 60 ngày")),
+    ("61_90", _l("Từ 61 đến 90 ngày")),
+    ("gt90", _l("Trên 90 ngày")),
 )
 
 
 def _max(n: int) -> Length:
-    return Length(max=n, message=f"Tối đa {n} ký tự.")
+    return Length(max=n, message=_l("Tối đa %(n)s ký tự.", n=n))
 
 
 def _not_in_future(form, field):
@@ -51,7 +54,7 @@ def _not_in_future(form, field):
     from complaints.cases.views import today
 
     if field.data and field.data > today():
-        raise ValidationError("Ngày không được sau ngày hôm nay.")
+        raise ValidationError(_("Ngày không được sau ngày hôm nay."))
 
 
 def _amount(integer_digits: int):
@@ -62,13 +65,13 @@ def _amount(integer_digits: int):
         if not field.data:
             return
         if not re.fullmatch(r"[0-9][0-9., ]*", field.data):
-            raise ValidationError("Nhập một số không âm, ví dụ 120.000.000 hoặc 35,5.")
+            raise ValidationError(_("Nhập một số không âm, ví dụ 120.000.000 hoặc 35,5."))
         try:
             value = Decimal(field.data.replace(".", "").replace(",", ".").replace(" ", ""))
         except InvalidOperation:
-            raise ValidationError("Nhập một số, ví dụ 120.000.000 hoặc 35,5.") from None
+            raise ValidationError(_("Nhập một số, ví dụ 120.000.000 hoặc 35,5.")) from None
         if value >= 10**integer_digits:
-            raise ValidationError("Số quá lớn.")
+            raise ValidationError(_("Số quá lớn."))
 
     return check
 
@@ -88,7 +91,7 @@ class Select(SelectField):
 
 class Radio(RadioField):
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("invalid_choice_message", "Chọn một trong các phương án.")
+        kwargs.setdefault("invalid_choice_message", _l("Chọn một trong các phương án."))
         kwargs.setdefault("invalid_value_message", BAD_CHOICE)
         super().__init__(*args, **kwargs)
 
@@ -122,31 +125,33 @@ class VersionField(Integer):
 
 class ProcessingForm(FlaskForm):
     version = VersionField()
-    eligible = Radio("Đủ điều kiện xử lý", choices=YES_NO)
-    reasons = Checkboxes("Lý do không đủ điều kiện", choices=enum_choices(IneligibleReason))
-    competent = Radio("Thuộc thẩm quyền giải quyết", choices=YES_NO)
+    eligible = Radio(_l("Đủ điều kiện xử lý"), choices=YES_NO)
+    reasons = Checkboxes(_l("Lý do không đủ điều kiện"), choices=enum_choices(IneligibleReason))
+    competent = Radio(_l("Thuộc thẩm quyền giải quyết"), choices=YES_NO)
     # choices: the outcomes allowed_outcomes() may leave open for this petition
-    outcome = Select("Hướng xử lý", default="", validators=[InputRequired("Chọn hướng xử lý.")])
+    outcome = Select(
+        _l("Hướng xử lý"), default="", validators=[InputRequired(_l("Chọn hướng xử lý."))]
+    )
     body = TrimmedStringField(
-        "Cơ quan, đơn vị nhận (chuyển, hướng dẫn, đôn đốc)", validators=[Optional(), _max(255)]
+        _l("Cơ quan, đơn vị nhận (chuyển, hướng dẫn, đôn đốc)"), validators=[Optional(), _max(255)]
     )
     doc_no = TrimmedStringField(
-        "Số văn bản (thông báo thụ lý, phiếu chuyển...)", validators=[Optional(), _max(64)]
+        _l("Số văn bản (thông báo thụ lý, phiếu chuyển...)"), validators=[Optional(), _max(64)]
     )
-    on = VNDateField("Ngày xử lý", validators=[InputRequired(REQUIRED), _not_in_future])
-    note = TrimmedTextAreaField("Ghi chú, đề xuất", validators=[Optional(), _max(5000)])
-    join = Radio("Vụ việc", default="new")  # choices: "new" and the suggested open cases
+    on = VNDateField(_l("Ngày xử lý"), validators=[InputRequired(REQUIRED), _not_in_future])
+    note = TrimmedTextAreaField(_l("Ghi chú, đề xuất"), validators=[Optional(), _max(5000)])
+    join = Radio(_l("Vụ việc"), default="new")  # choices: "new" and the suggested open cases
     join_case_no = TrimmedStringField(
-        "Hoặc nhập số vụ việc để nhập đơn vào", validators=[Optional(), _max(40)]
+        _l("Hoặc nhập số vụ việc để nhập đơn vào"), validators=[Optional(), _max(40)]
     )
     case_title = TrimmedStringField(
-        "Tên vụ việc mới (để trống: lấy dòng đầu của nội dung đơn)",
+        _l("Tên vụ việc mới (để trống: lấy dòng đầu của nội dung đơn)"),
         validators=[Optional(), _max(255)],
     )
 
     def validate_reasons(self, field):
         if self.eligible.data == "no" and not field.data:
-            raise ValidationError("Đơn không đủ điều kiện: chọn ít nhất một lý do.")
+            raise ValidationError(_("Đơn không đủ điều kiện: chọn ít nhất một lý do."))
 
 
 # --- workflow steps -----------------------------------------------------------------------
@@ -209,10 +214,10 @@ DECISION_DOC_TYPES = {
 
 # The note means something different in some steps: its label says what.
 NOTE_LABELS = {
-    "refuse": "Lý do không thụ lý",
-    "hold_dialogue": "Tóm tắt biên bản đối thoại",
-    "decide": "Tóm tắt nội dung quyết định, kết luận",
-    "answer": "Nội dung trả lời",
+    "refuse": _l("Lý do không thụ lý"),
+    "hold_dialogue": _l("Tóm tắt biên bản đối thoại"),
+    "decide": _l("Tóm tắt nội dung quyết định, kết luận"),
+    "answer": _l("Nội dung trả lời"),
 }
 # Shown as required on the step's form; the operation is what enforces them.
 REQUIRED_FIELDS = {
@@ -228,37 +233,45 @@ REQUIRED_FIELDS = {
 class StepForm(FlaskForm):
     version = VersionField()
     on = VNDateField(
-        "Ngày (của văn bản, của bước)", validators=[InputRequired(REQUIRED), _not_in_future]
+        _l("Ngày (của văn bản, của bước)"), validators=[InputRequired(REQUIRED), _not_in_future]
     )
-    doc_no = TrimmedStringField("Số văn bản", validators=[Optional(), _max(64)])
-    doc_type = TrimmedStringField("Loại văn bản", validators=[Optional(), _max(80)])
-    note = TrimmedTextAreaField("Ghi chú", validators=[Optional(), _max(10000)])
+    doc_no = TrimmedStringField(_l("Số văn bản"), validators=[Optional(), _max(64)])
+    doc_type = TrimmedStringField(_l("Loại văn bản"), validators=[Optional(), _max(80)])
+    note = TrimmedTextAreaField(_l("Ghi chú"), validators=[Optional(), _max(10000)])
     outcome = Select(
-        "Kết quả giải quyết", choices=enum_choices(Outcome, blank="— Chọn —"), default=""
+        _l("Kết quả giải quyết"), choices=enum_choices(Outcome, blank=_l("— Chọn —")), default=""
     )
     reason = Select(
-        "Lý do đình chỉ", choices=enum_choices(TerminationReason, blank="— Chọn —"), default=""
+        _l("Lý do đình chỉ"),
+        choices=enum_choices(TerminationReason, blank=_l("— Chọn —")),
+        default="",
     )
     contents = TrimmedTextAreaField(
-        "Nội dung được rút (mỗi nội dung một dòng)", validators=[Optional(), _max(5000)]
+        _l("Nội dung được rút (mỗi nội dung một dòng)"), validators=[Optional(), _max(5000)]
     )
-    body = TrimmedStringField("Cơ quan có thẩm quyền được chuyển đến", [Optional(), _max(255)])
+    body = TrimmedStringField(_l("Cơ quan có thẩm quyền được chuyển đến"), [Optional(), _max(255)])
     money_to_recover = TrimmedStringField(
-        "Số tiền phải thu hồi (đồng)", [Optional(), _max(30), MONEY]
+        _l("Số tiền phải thu hồi (đồng)"), [Optional(), _max(30), MONEY]
     )
     money_to_return = TrimmedStringField(
-        "Số tiền phải trả lại (đồng)", [Optional(), _max(30), MONEY]
+        _l("Số tiền phải trả lại (đồng)"), [Optional(), _max(30), MONEY]
     )
-    land_to_recover_m2 = TrimmedStringField("Đất phải thu hồi (m²)", [Optional(), _max(30), AREA])
-    land_to_return_m2 = TrimmedStringField("Đất phải trả lại (m²)", [Optional(), _max(30), AREA])
+    land_to_recover_m2 = TrimmedStringField(
+        _l("Đất phải thu hồi (m²)"), [Optional(), _max(30), AREA]
+    )
+    land_to_return_m2 = TrimmedStringField(
+        _l("Đất phải trả lại (m²)"), [Optional(), _max(30), AREA]
+    )
     people_to_discipline = Integer(
-        "Số người bị kiến nghị xử lý",
-        validators=[Optional(), NumberRange(0, 100_000, "Từ 0 đến 100.000.")],
+        _l("Số người bị kiến nghị xử lý"),
+        validators=[Optional(), NumberRange(0, 100_000, _l("Từ 0 đến 100.000."))],
     )
-    money_recovered = TrimmedStringField("Số tiền đã thu hồi (đồng)", [Optional(), _max(30), MONEY])
-    land_recovered_m2 = TrimmedStringField("Đất đã thu hồi (m²)", [Optional(), _max(30), AREA])
+    money_recovered = TrimmedStringField(
+        _l("Số tiền đã thu hồi (đồng)"), [Optional(), _max(30), MONEY]
+    )
+    land_recovered_m2 = TrimmedStringField(_l("Đất đã thu hồi (m²)"), [Optional(), _max(30), AREA])
     round2_unit = Select(
-        "Mở vụ việc khiếu nại lần hai tại đơn vị", coerce=int, validators=[Optional()]
+        _l("Mở vụ việc khiếu nại lần hai tại đơn vị"), coerce=int, validators=[Optional()]
     )
 
 
@@ -267,41 +280,41 @@ class StepForm(FlaskForm):
 
 class AssignForm(FlaskForm):
     version = VersionField()
-    unit_id = Select("Đơn vị được giao", coerce=int)
-    assignee_id = Select("Người được giao xử lý, xác minh", coerce=int)
-    on = VNDateField("Ngày giao", validators=[InputRequired(REQUIRED), _not_in_future])
-    note = TrimmedTextAreaField("Ghi chú", validators=[Optional(), _max(2000)])
+    unit_id = Select(_l("Đơn vị được giao"), coerce=int)
+    assignee_id = Select(_l("Người được giao xử lý, xác minh"), coerce=int)
+    on = VNDateField(_l("Ngày giao"), validators=[InputRequired(REQUIRED), _not_in_future])
+    note = TrimmedTextAreaField(_l("Ghi chú"), validators=[Optional(), _max(2000)])
 
 
 class FlagsForm(FlaskForm):
     version = VersionField()
-    complexity = Select("Mức độ phức tạp", choices=enum_choices(Complexity))
-    criteria = Checkboxes("Tiêu chí phức tạp", choices=enum_choices(ComplexityCriterion))
-    remote_area = BooleanField("Vùng sâu, vùng xa, đi lại khó khăn")
-    on = VNDateField("Ngày quyết định", validators=[InputRequired(REQUIRED), _not_in_future])
-    note = TrimmedTextAreaField("Ghi chú", validators=[Optional(), _max(2000)])
+    complexity = Select(_l("Mức độ phức tạp"), choices=enum_choices(Complexity))
+    criteria = Checkboxes(_l("Tiêu chí phức tạp"), choices=enum_choices(ComplexityCriterion))
+    remote_area = BooleanField(_l("Vùng sâu, vùng xa, đi lại khó khăn"))
+    on = VNDateField(_l("Ngày quyết định"), validators=[InputRequired(REQUIRED), _not_in_future])
+    note = TrimmedTextAreaField(_l("Ghi chú"), validators=[Optional(), _max(2000)])
 
 
 class MergeForm(FlaskForm):
     version = VersionField()
-    case_ids = Checkboxes("Gộp các vụ việc", coerce=int)
+    case_ids = Checkboxes(_l("Gộp các vụ việc"), coerce=int)
     case_nos = TrimmedStringField(
-        "Hoặc nhập số vụ việc (cách nhau bởi dấu phẩy)", validators=[Optional(), _max(500)]
+        _l("Hoặc nhập số vụ việc (cách nhau bởi dấu phẩy)"), validators=[Optional(), _max(500)]
     )
-    on = VNDateField("Ngày gộp", validators=[InputRequired(REQUIRED), _not_in_future])
+    on = VNDateField(_l("Ngày gộp"), validators=[InputRequired(REQUIRED), _not_in_future])
 
 
 class SplitForm(FlaskForm):
     version = VersionField()
-    petition_ids = Checkboxes("Các đơn tách sang vụ việc mới", coerce=int)
+    petition_ids = Checkboxes(_l("Các đơn tách sang vụ việc mới"), coerce=int)
     title = TrimmedStringField(
-        "Tên vụ việc mới", validators=[InputRequired("Nhập tên vụ việc mới."), _max(255)]
+        _l("Tên vụ việc mới"), validators=[InputRequired(_l("Nhập tên vụ việc mới.")), _max(255)]
     )
-    on = VNDateField("Ngày tách", validators=[InputRequired(REQUIRED), _not_in_future])
+    on = VNDateField(_l("Ngày tách"), validators=[InputRequired(REQUIRED), _not_in_future])
 
 
 class ApologySentForm(FlaskForm):
-    on = VNDateField("Ngày gửi", validators=[InputRequired(REQUIRED), _not_in_future])
+    on = VNDateField(_l("Ngày gửi"), validators=[InputRequired(REQUIRED), _not_in_future])
 
 
 class CsrfOnlyForm(FlaskForm):
@@ -312,16 +325,16 @@ class CsrfOnlyForm(FlaskForm):
 
 
 class CalendarOverrideForm(FlaskForm):
-    day = VNDateField("Ngày", validators=[InputRequired(REQUIRED)])
+    day = VNDateField(_l("Ngày"), validators=[InputRequired(REQUIRED)])
     working = Select(
-        "Loại ngày",
+        _l("Loại ngày"),
         choices=pairs_choices(
-            [("off", "Ngày nghỉ (nghỉ bổ sung)"), ("working", "Ngày làm việc (làm bù)")]
+            [("off", _l("Ngày nghỉ (nghỉ bổ sung)")), ("working", _l("Ngày làm việc (làm bù)"))]
         ),
     )
     note = TrimmedStringField(
-        "Căn cứ, ghi chú",
-        validators=[InputRequired("Ghi căn cứ (văn bản) của ngày này."), _max(255)],
+        _l("Căn cứ, ghi chú"),
+        validators=[InputRequired(_l("Ghi căn cứ (văn bản) của ngày này.")), _max(255)],
     )
 
 
@@ -332,21 +345,27 @@ class CaseFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = TrimmedStringField("Tìm (số, tên vụ việc, nội dung)", validators=[Optional(), _max(200)])
-    kind = Select("Loại", choices=enum_choices(PetitionKind, blank="Tất cả"), default="")
-    state = Select("Trạng thái", choices=enum_choices(CaseState, blank="Tất cả"), default="")
-    field = Select("Lĩnh vực", choices=enum_choices(Field, blank="Tất cả"), default="")
-    unit_id = Select("Đơn vị (gồm cấp dưới)", coerce=int, validators=[Optional()])
-    assignee_id = Select("Người xử lý", coerce=int, validators=[Optional()])
+    q = TrimmedStringField(
+        _l("Tìm (số, tên vụ việc, nội dung)"), validators=[Optional(), _max(200)]
+    )
+    kind = Select(_l("Loại"), choices=enum_choices(PetitionKind, blank=_l("Tất cả")), default="")
+    state = Select(
+        _l("Trạng thái"), choices=enum_choices(CaseState, blank=_l("Tất cả")), default=""
+    )
+    field = Select(_l("Lĩnh vực"), choices=enum_choices(Field, blank=_l("Tất cả")), default="")
+    unit_id = Select(_l("Đơn vị (gồm cấp dưới)"), coerce=int, validators=[Optional()])
+    assignee_id = Select(_l("Người xử lý"), coerce=int, validators=[Optional()])
     age = Select(
-        "Thời gian từ khi nhận", choices=pairs_choices([("", "Tất cả"), *AGE_BUCKETS]), default=""
+        _l("Thời gian từ khi nhận"),
+        choices=pairs_choices([("", _l("Tất cả")), *AGE_BUCKETS]),
+        default="",
     )
-    overdue = BooleanField("Chỉ vụ việc quá hạn")
+    overdue = BooleanField(_l("Chỉ vụ việc quá hạn"))
     due_within = Integer(
-        "Đến hạn trong (ngày)",
-        validators=[Optional(), NumberRange(0, 366, "Từ 0 đến 366 ngày.")],
+        _l("Đến hạn trong (ngày)"),
+        validators=[Optional(), NumberRange(0, 366, _l("Từ 0 đến 366 ngày."))],
     )
-    closed = BooleanField("Gồm cả vụ việc đã kết thúc")
+    closed = BooleanField(_l("Gồm cả vụ việc đã kết thúc"))
 
 
 class DueFilterForm(FlaskForm):
@@ -354,19 +373,21 @@ class DueFilterForm(FlaskForm):
         csrf = False
 
     days = Integer(
-        "Sắp đến hạn trong (ngày)",
+        _l("Sắp đến hạn trong (ngày)"),
         default=7,
-        validators=[Optional(), NumberRange(0, 366, "Từ 0 đến 366 ngày.")],
+        validators=[Optional(), NumberRange(0, 366, _l("Từ 0 đến 366 ngày."))],
     )
-    only_overdue = BooleanField("Chỉ quá hạn")
-    kind = Select("Loại", choices=enum_choices(PetitionKind, blank="Tất cả"), default="")
-    unit_id = Select("Đơn vị (gồm cấp dưới)", coerce=int, validators=[Optional()])
+    only_overdue = BooleanField(_l("Chỉ quá hạn"))
+    kind = Select(_l("Loại"), choices=enum_choices(PetitionKind, blank=_l("Tất cả")), default="")
+    unit_id = Select(_l("Đơn vị (gồm cấp dưới)"), coerce=int, validators=[Optional()])
 
 
 class PendingFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    kind = Select("Loại đơn", choices=enum_choices(PetitionKind, blank="Tất cả"), default="")
-    unit_id = Select("Đơn vị (gồm cấp dưới)", coerce=int, validators=[Optional()])
-    overdue = BooleanField("Chỉ đơn quá hạn xử lý")
+    kind = Select(
+        _l("Loại đơn"), choices=enum_choices(PetitionKind, blank=_l("Tất cả")), default=""
+    )
+    unit_id = Select(_l("Đơn vị (gồm cấp dưới)"), coerce=int, validators=[Optional()])
+    overdue = BooleanField(_l("Chỉ đơn quá hạn xử lý"))

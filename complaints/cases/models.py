@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from complaints.auth.models import User
 from complaints.core.db import LabelledEnum, TimestampMixin, UTCDateTime, enum_column, utcnow
+from complaints.core.translate import N_
 from complaints.core.vocab import Field, PetitionKind
 from complaints.extensions import db
 from complaints.units.models import Unit
@@ -35,22 +36,22 @@ class CaseState(LabelledEnum):
 
 
 CaseState.LABELS = {
-    "received": "Mới tiếp nhận",
-    "accepted": "Đã thụ lý",
-    "not_accepted": "Không thụ lý",
-    "transferred": "Đã chuyển cơ quan có thẩm quyền",
-    "verifying": "Đang xác minh",
-    "dialogue": "Đang đối thoại",
-    "decided": "Đã ban hành quyết định / kết luận",
-    "sent": "Đã gửi quyết định / kết luận",
-    "published": "Đã công khai kết luận",
-    "final": "Quyết định có hiệu lực",
-    "appealed": "Khiếu nại lần hai / khởi kiện",
-    "enforced": "Đã tổ chức thực hiện",
-    "answered": "Đã trả lời",
-    "suspended": "Tạm đình chỉ",
-    "terminated": "Đình chỉ",
-    "merged": "Đã gộp vào vụ việc khác",
+    "received": N_("Mới tiếp nhận"),
+    "accepted": N_("Đã thụ lý"),
+    "not_accepted": N_("Không thụ lý"),
+    "transferred": N_("Đã chuyển cơ quan có thẩm quyền"),
+    "verifying": N_("Đang xác minh"),
+    "dialogue": N_("Đang đối thoại"),
+    "decided": N_("Đã ban hành quyết định / kết luận"),
+    "sent": N_("Đã gửi quyết định / kết luận"),
+    "published": N_("Đã công khai kết luận"),
+    "final": N_("Quyết định có hiệu lực"),
+    "appealed": N_("Khiếu nại lần hai / khởi kiện"),
+    "enforced": N_("Đã tổ chức thực hiện"),
+    "answered": N_("Đã trả lời"),
+    "suspended": N_("Tạm đình chỉ"),
+    "terminated": N_("Đình chỉ"),
+    "merged": N_("Đã gộp vào vụ việc khác"),
 }
 
 # States in which a case no longer runs: it counts as done for the "open cases" views.
@@ -87,9 +88,9 @@ class Complexity(LabelledEnum):
 
 
 Complexity.LABELS = {
-    "normal": "Thông thường",
-    "complex": "Phức tạp",
-    "especially_complex": "Đặc biệt phức tạp",
+    "normal": N_("Thông thường"),
+    "complex": N_("Phức tạp"),
+    "especially_complex": N_("Đặc biệt phức tạp"),
 }
 
 
@@ -106,13 +107,13 @@ class ComplexityCriterion(LabelledEnum):
 
 
 ComplexityCriterion.LABELS = {
-    "several_places": "Phải xác minh ở từ 2 địa điểm trở lên",
-    "several_contents": "Có từ 2 nội dung trở lên",
-    "many_people": "Liên quan đến nhiều người",
-    "foreign_element": "Có yếu tố nước ngoài",
-    "several_bodies": "Liên quan trách nhiệm của nhiều cơ quan",
-    "bodies_disagree": "Các cơ quan có ý kiến khác nhau",
-    "contradictory_evidence": "Tài liệu, chứng cứ mâu thuẫn",
+    "several_places": N_("Phải xác minh ở từ 2 địa điểm trở lên"),
+    "several_contents": N_("Có từ 2 nội dung trở lên"),
+    "many_people": N_("Liên quan đến nhiều người"),
+    "foreign_element": N_("Có yếu tố nước ngoài"),
+    "several_bodies": N_("Liên quan trách nhiệm của nhiều cơ quan"),
+    "bodies_disagree": N_("Các cơ quan có ý kiến khác nhau"),
+    "contradictory_evidence": N_("Tài liệu, chứng cứ mâu thuẫn"),
 }
 
 
@@ -122,7 +123,7 @@ class Outcome(LabelledEnum):
     rejected = "rejected"
 
 
-Outcome.LABELS = {"upheld": "Đúng", "partly_upheld": "Đúng một phần", "rejected": "Sai"}
+Outcome.LABELS = {"upheld": N_("Đúng"), "partly_upheld": N_("Đúng một phần"), "rejected": N_("Sai")}
 
 
 class TerminationReason(LabelledEnum):
@@ -133,10 +134,10 @@ class TerminationReason(LabelledEnum):
 
 
 TerminationReason.LABELS = {
-    "withdrawn": "Người khiếu nại, tố cáo rút toàn bộ",
-    "accused_died": "Người bị tố cáo chết",
-    "already_judged": "Vụ việc đã được giải quyết bằng bản án, quyết định của Tòa án",
-    "other": "Lý do khác theo quy định",
+    "withdrawn": N_("Người khiếu nại, tố cáo rút toàn bộ"),
+    "accused_died": N_("Người bị tố cáo chết"),
+    "already_judged": N_("Vụ việc đã được giải quyết bằng bản án, quyết định của Tòa án"),
+    "other": N_("Lý do khác theo quy định"),
 }
 
 
@@ -208,6 +209,7 @@ class Case(TimestampMixin, db.Model):
     )
 
     __mapper_args__ = {"version_id_col": version}
+
     def scope_units(self) -> list[Unit]:
         """The units whose users may open this case: the competent unit, and the unit a leader
         gave it to for verification (the province's inspectorate on a chair's case)."""
@@ -238,6 +240,25 @@ class Case(TimestampMixin, db.Model):
         ),
         sa.Index("ix_case_file_unit_state", "unit_id", "state"),
         sa.Index("ix_case_file_assigned_unit", "assigned_unit_id", "state"),
+        # The open cases (a few thousand of hundreds of thousands) by state for the case lists'
+        # counts and ageing, whatever the user's units: PostgreSQL cannot seek the two unit
+        # columns through the scope's OR and would read every case (bench/README.md).
+        sa.Index("ix_case_file_state_received", "state", "received_on"),
+        # A report's cases (accepted by the period's end, not finished before its start) from
+        # the index alone, not every case of ten years (bench/README.md).
+        sa.Index("ix_case_file_unit_accepted", "unit_id", "accepted_on", "decided_on", "closed_on"),
+        # The case page lists the cases linked to this one (round two, merged): without these
+        # it reads every case of the database (bench/README.md). Partial: almost every case
+        # has neither link, and a full index of NULLs makes SQLite's statistics prefer a scan.
+        *(
+            sa.Index(
+                f"ix_case_file_{column}",
+                column,
+                sqlite_where=sa.text(f"{column} IS NOT NULL"),
+                postgresql_where=sa.text(f"{column} IS NOT NULL"),
+            )
+            for column in ("parent_case_id", "merged_into_id")
+        ),
     )
 
     @property
@@ -273,15 +294,30 @@ class CaseEvent(db.Model):
     actor: Mapped[User | None] = relationship()
 
 
+# Periods that run for the citizen (to lodge a second complaint, the limitation period), not
+# duties of the unit: shown on the case page, they never make a case overdue nor order a list.
+CITIZEN_PERIODS = ("limitation", "lodge_round2")
+_OPEN_DUTY = (
+    "{t}active AND {t}met_on IS NULL AND {t}case_id IS NOT NULL AND {t}step NOT IN ("
+    + ", ".join(f"'{step}'" for step in CITIZEN_PERIODS)
+    + ")"
+)
+OPEN_DUTY_SQL = _OPEN_DUTY.format(t="")
+
+
+def open_duty(alias: str = "deadline") -> sa.TextClause:
+    """The deadlines of `alias` that are open duties of a case, in the very words of the
+    partial index ix_deadline_open_duty so that both databases use it."""
+    return sa.text(_OPEN_DUTY.format(t=f"{alias}."))
+
+
 class Deadline(db.Model):
     """A computed due date, stored with the rule and legal basis that produced it."""
 
     __tablename__ = "deadline"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("case_file.id", ondelete="CASCADE"), index=True
-    )
+    case_id: Mapped[int | None] = mapped_column(sa.ForeignKey("case_file.id", ondelete="CASCADE"))
     petition_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("petition.id", ondelete="CASCADE"), index=True
     )
@@ -304,6 +340,18 @@ class Deadline(db.Model):
     __table_args__ = (
         sa.CheckConstraint("case_id IS NOT NULL OR petition_id IS NOT NULL", name="has_owner"),
         sa.Index("ix_deadline_open_due", "active", "met_on", "due"),
+        # A case's open deadlines, nearest first: the next duty of each case in one seek.
+        sa.Index("ix_deadline_case_open", "case_id", "active", "met_on", "due"),
+        # Every open duty of every case in due order (a few thousand rows in a province's ten
+        # years): the case lists start from it. Used only by queries that state OPEN_DUTY_SQL
+        # verbatim (open_duty()); a bound parameter in its place disables a partial index.
+        sa.Index(
+            "ix_deadline_open_duty",
+            "due",
+            "case_id",
+            sqlite_where=sa.text(OPEN_DUTY_SQL),
+            postgresql_where=sa.text(OPEN_DUTY_SQL),
+        ),
     )
 
     def is_overdue(self, today: date) -> bool:

@@ -26,7 +26,10 @@ from complaints.core import audit
 from complaints.core.access import Role
 from complaints.core.calendar import WorkCalendar
 from complaints.core.numbering import next_number
+from complaints.core.numbers import fmt_date
 from complaints.core.text import fold
+from complaints.core.translate import N_
+from complaints.core.translate import gettext as _
 from complaints.extensions import db
 
 CASE_FIELDS = (
@@ -189,24 +192,34 @@ def _money(value, label: str, field: str) -> Decimal:
         else:  # typed the Vietnamese way: 120.000.000 or 35,5
             amount = Decimal(str(value).replace(".", "").replace(",", ".").replace(" ", ""))
     except InvalidOperation:
-        raise CaseError(f"{label} phải là một số.", field) from None
+        raise CaseError(_("%(label)s phải là một số.", label=_(label)), field) from None
     if amount < 0:
-        raise CaseError(f"{label} không được âm.", field)
+        raise CaseError(_("%(label)s không được âm.", label=_(label)), field)
     return amount
 
 
 def _check_date(case: Case, on: date, not_before: date | None, what: str) -> None:
     if on is None:
-        raise CaseError("Nhập ngày của văn bản.", "on")
+        raise CaseError(_("Nhập ngày của văn bản."), "on")
     if not_before is not None and on < not_before:
-        raise CaseError(f"Ngày không được trước {what} ({not_before:%d/%m/%Y}).", "on")
+        raise CaseError(
+            _(
+                "Ngày không được trước %(what)s (%(date)s).",
+                what=_(what),
+                date=fmt_date(not_before),
+            ),
+            "on",
+        )
 
 
 def perform(actor, case: Case, action_name: str, step: StepInput, *, expected_version=None):
     """Move a case by one workflow action after checking the law's conditions; record it."""
     if expected_version is not None and int(expected_version) != case.version:
         raise CaseError(
-            "Vụ việc vừa được người khác cập nhật. Hãy tải lại trang để xem thay đổi rồi làm lại.",
+            _(
+                "Vụ việc vừa được người khác cập nhật. "
+                "Hãy tải lại trang để xem thay đổi rồi làm lại."
+            ),
             "version",
         )
     try:
@@ -220,122 +233,130 @@ def perform(actor, case: Case, action_name: str, step: StepInput, *, expected_ve
     extra: dict = {}
 
     if action_name in DOCUMENT_REQUIRED and not step.doc_no:
-        raise CaseError("Nhập số văn bản (quyết định, thông báo) của bước này.", "doc_no")
+        raise CaseError(_("Nhập số văn bản (quyết định, thông báo) của bước này."), "doc_no")
 
     if action_name == "accept":
-        _check_date(case, step.on, case.received_on, "ngày nhận đơn")
+        _check_date(case, step.on, case.received_on, N_("ngày nhận đơn"))
         case.accepted_on, case.accept_doc_no = step.on, step.doc_no
     elif action_name == "refuse":
-        _check_date(case, step.on, case.received_on, "ngày nhận đơn")
+        _check_date(case, step.on, case.received_on, N_("ngày nhận đơn"))
         if not step.note:
-            raise CaseError("Ghi rõ lý do không thụ lý (Điều 11 Luật Khiếu nại).", "note")
+            raise CaseError(_("Ghi rõ lý do không thụ lý (Điều 11 Luật Khiếu nại)."), "note")
         case.closed_on = step.on
     elif action_name == "transfer":
-        _check_date(case, step.on, case.received_on, "ngày nhận đơn")
+        _check_date(case, step.on, case.received_on, N_("ngày nhận đơn"))
         if not step.body:
-            raise CaseError("Nhập cơ quan có thẩm quyền được chuyển đến.", "body")
+            raise CaseError(_("Nhập cơ quan có thẩm quyền được chuyển đến."), "body")
         extra["body"] = step.body
         case.closed_on = step.on
     elif action_name == "start_verification":
-        _check_date(case, step.on, case.accepted_on, "ngày thụ lý")
+        _check_date(case, step.on, case.accepted_on, N_("ngày thụ lý"))
     elif action_name == "hold_dialogue":
-        _check_date(case, step.on, case.accepted_on, "ngày thụ lý")
+        _check_date(case, step.on, case.accepted_on, N_("ngày thụ lý"))
         if not step.note:
-            raise CaseError("Ghi tóm tắt biên bản đối thoại.", "note")
+            raise CaseError(_("Ghi tóm tắt biên bản đối thoại."), "note")
     elif action_name == "extend":
-        _check_date(case, step.on, case.accepted_on, "ngày thụ lý")
+        _check_date(case, step.on, case.accepted_on, N_("ngày thụ lý"))
         allowed = case_deadlines.complexity_allows_extensions(case.complexity)
         if case.extensions >= allowed:
             raise CaseError(
-                "Vụ việc tố cáo chỉ được gia hạn một lần khi phức tạp, hai lần khi đặc biệt "
-                f"phức tạp (Điều 30 Luật Tố cáo); vụ việc đang ở mức “{case.complexity.label}” "
-                f"và đã gia hạn {case.extensions} lần.",
+                _(
+                    "Vụ việc tố cáo chỉ được gia hạn một lần khi phức tạp, hai lần khi đặc biệt "
+                    "phức tạp (Điều 30 Luật Tố cáo); vụ việc đang ở mức “%(label)s” và đã gia hạn "
+                    "%(extensions)s lần.",
+                    label=case.complexity.label,
+                    extensions=case.extensions,
+                ),
                 "doc_no",
             )
         case.extensions += 1
     elif action_name == "decide":
-        _check_date(case, step.on, case.accepted_on, "ngày thụ lý")
+        _check_date(case, step.on, case.accepted_on, N_("ngày thụ lý"))
         if not step.outcome:
-            raise CaseError("Chọn kết quả giải quyết: đúng, đúng một phần hoặc sai.", "outcome")
+            raise CaseError(_("Chọn kết quả giải quyết: đúng, đúng một phần hoặc sai."), "outcome")
         try:
             case.outcome = Outcome(step.outcome)
         except ValueError:
-            raise CaseError("Kết quả giải quyết không hợp lệ.", "outcome") from None
+            raise CaseError(_("Kết quả giải quyết không hợp lệ."), "outcome") from None
         if (
             kind == "complaint"
             and case.round == 2
             and not any(e.action == "hold_dialogue" for e in case.events)
         ):
             raise CaseError(
-                "Giải quyết khiếu nại lần hai phải tổ chức đối thoại trước khi ra quyết định "
-                "(Điều 39 Luật Khiếu nại).",
+                _(
+                    "Giải quyết khiếu nại lần hai phải tổ chức đối thoại trước khi ra quyết định "
+                    "(Điều 39 Luật Khiếu nại)."
+                ),
                 "outcome",
             )
         case.decided_on, case.decision_no = step.on, step.doc_no
         case.decision_summary = step.note
         case.money_to_recover = _money(
-            step.money_to_recover, "Số tiền phải thu hồi", "money_to_recover"
+            step.money_to_recover, N_("Số tiền phải thu hồi"), "money_to_recover"
         )
         case.money_to_return = _money(
-            step.money_to_return, "Số tiền phải trả lại", "money_to_return"
+            step.money_to_return, N_("Số tiền phải trả lại"), "money_to_return"
         )
         case.land_to_recover_m2 = _money(
-            step.land_to_recover_m2, "Diện tích đất phải thu hồi", "land_to_recover_m2"
+            step.land_to_recover_m2, N_("Diện tích đất phải thu hồi"), "land_to_recover_m2"
         )
         case.land_to_return_m2 = _money(
-            step.land_to_return_m2, "Diện tích đất phải trả lại", "land_to_return_m2"
+            step.land_to_return_m2, N_("Diện tích đất phải trả lại"), "land_to_return_m2"
         )
         case.people_to_discipline = int(step.people_to_discipline or 0)
     elif action_name == "send":
-        _check_date(case, step.on, case.decided_on, "ngày ban hành quyết định, kết luận")
+        _check_date(case, step.on, case.decided_on, N_("ngày ban hành quyết định, kết luận"))
         case.sent_on = step.on
     elif action_name == "publish":
-        _check_date(case, step.on, case.decided_on, "ngày ban hành kết luận")
+        _check_date(case, step.on, case.decided_on, N_("ngày ban hành kết luận"))
         case.published_on = step.on
     elif action_name in ("make_final", "appeal", "enforce", "follow_up", "answer"):
         floor = case.sent_on or case.decided_on or case.accepted_on
-        _check_date(case, step.on, floor, "bước trước")
+        _check_date(case, step.on, floor, N_("bước trước"))
         if action_name in ("enforce", "follow_up"):
             case.money_recovered = _money(
-                step.money_recovered, "Số tiền đã thu hồi", "money_recovered"
+                step.money_recovered, N_("Số tiền đã thu hồi"), "money_recovered"
             )
             case.land_recovered_m2 = _money(
-                step.land_recovered_m2, "Diện tích đất đã thu hồi", "land_recovered_m2"
+                step.land_recovered_m2, N_("Diện tích đất đã thu hồi"), "land_recovered_m2"
             )
         if action_name == "answer":
             if not step.note:
-                raise CaseError("Ghi nội dung trả lời.", "note")
+                raise CaseError(_("Ghi nội dung trả lời."), "note")
             case.decided_on, case.decision_no = step.on, step.doc_no
         case.closed_on = step.on
     elif action_name == "suspend":
-        _check_date(case, step.on, case.accepted_on, "ngày thụ lý")
+        _check_date(case, step.on, case.accepted_on, N_("ngày thụ lý"))
         case.state_before_suspension = case.state
         case.suspended_on = step.on
     elif action_name == "resume":
-        _check_date(case, step.on, case.suspended_on, "ngày tạm đình chỉ")
+        _check_date(case, step.on, case.suspended_on, N_("ngày tạm đình chỉ"))
         case.suspended_days += (step.on - case.suspended_on).days
         case.resumed_on = step.on
         to_state = case.state_before_suspension or CaseState.verifying
         case.state_before_suspension = None
         case.suspended_on = None
     elif action_name == "withdraw_partial":
-        _check_date(case, step.on, case.accepted_on, "ngày thụ lý")
+        _check_date(case, step.on, case.accepted_on, N_("ngày thụ lý"))
         items = [c.strip() for c in (step.contents or "").splitlines() if c.strip()]
         if not items:
-            raise CaseError("Ghi nội dung được rút (mỗi nội dung một dòng).", "contents")
+            raise CaseError(_("Ghi nội dung được rút (mỗi nội dung một dòng)."), "contents")
         already = {fold(c) for c in case.withdrawn_contents}
         repeated = [c for c in items if fold(c) in already]
         if repeated:
-            raise CaseError(f"Nội dung “{repeated[0]}” đã được rút trước đó.", "contents")
+            raise CaseError(
+                _("Nội dung “%(repeated)s” đã được rút trước đó.", repeated=repeated[0]), "contents"
+            )
         case.withdrawn_contents = [*case.withdrawn_contents, *items]
         extra["contents"] = items
     elif action_name == "terminate":
         floor = case.suspended_on or case.accepted_on
-        _check_date(case, step.on, floor, "bước trước")
+        _check_date(case, step.on, floor, N_("bước trước"))
         try:
             case.termination_reason = TerminationReason(step.reason or "")
         except ValueError:
-            raise CaseError("Chọn lý do đình chỉ.", "reason") from None
+            raise CaseError(_("Chọn lý do đình chỉ."), "reason") from None
         if case.state == CaseState.suspended:
             case.suspended_days += (step.on - case.suspended_on).days
             case.suspended_on = None
@@ -391,14 +412,14 @@ def open_round2(actor, case: Case, unit, on: date) -> Case:
 def assign(actor, case: Case, *, unit, assignee, on: date, note: str = "", expected_version=None):
     """A leader assigns the case to a unit and a handler of that unit."""
     if expected_version is not None and int(expected_version) != case.version:
-        raise CaseError("Vụ việc vừa được người khác cập nhật. Hãy tải lại trang.", "version")
+        raise CaseError(_("Vụ việc vừa được người khác cập nhật. Hãy tải lại trang."), "version")
     if not case.is_open:
-        raise CaseError("Vụ việc đã kết thúc, không giao xử lý được nữa.")
+        raise CaseError(_("Vụ việc đã kết thúc, không giao xử lý được nữa."))
     if assignee is not None:
         if not assignee.unit.path.startswith(unit.path):
-            raise CaseError("Người được giao phải thuộc đơn vị được giao.", "assignee_id")
+            raise CaseError(_("Người được giao phải thuộc đơn vị được giao."), "assignee_id")
         if not assignee.has_role(Role.case_handler, Role.petition_handler, Role.leader):
-            raise CaseError("Người được giao phải có vai trò xử lý, xác minh.", "assignee_id")
+            raise CaseError(_("Người được giao phải có vai trò xử lý, xác minh."), "assignee_id")
     before = _snapshot(case)
     case.assigned_unit_id = unit.id
     case.assignee_id = assignee.id if assignee else None
@@ -433,16 +454,16 @@ def set_flags(
 ):
     """Record complexity (with its criteria) and the remote-area flag; deadlines follow."""
     if expected_version is not None and int(expected_version) != case.version:
-        raise CaseError("Vụ việc vừa được người khác cập nhật. Hãy tải lại trang.", "version")
+        raise CaseError(_("Vụ việc vừa được người khác cập nhật. Hãy tải lại trang."), "version")
     try:
         level = Complexity(complexity)
         chosen = sorted({ComplexityCriterion(c).value for c in criteria})
     except ValueError:
-        raise CaseError("Mức độ phức tạp hoặc tiêu chí không hợp lệ.", "complexity") from None
+        raise CaseError(_("Mức độ phức tạp hoặc tiêu chí không hợp lệ."), "complexity") from None
     if level == Complexity.complex and not chosen:
-        raise CaseError("Vụ việc phức tạp phải có ít nhất một tiêu chí.", "criteria")
+        raise CaseError(_("Vụ việc phức tạp phải có ít nhất một tiêu chí."), "criteria")
     if level == Complexity.especially_complex and len(chosen) < 2:
-        raise CaseError("Vụ việc đặc biệt phức tạp phải có từ hai tiêu chí trở lên.", "criteria")
+        raise CaseError(_("Vụ việc đặc biệt phức tạp phải có từ hai tiêu chí trở lên."), "criteria")
     if level == Complexity.normal:
         chosen = []
     before = _snapshot(case)
@@ -480,11 +501,16 @@ def merge(actor, target: Case, sources: list[Case], on: date) -> Case:
 
     for src in sources:
         if src.id == target.id:
-            raise CaseError("Không thể gộp vụ việc vào chính nó.")
+            raise CaseError(_("Không thể gộp vụ việc vào chính nó."))
         if src.kind != target.kind or src.unit_id != target.unit_id:
-            raise CaseError(f"Vụ việc {src.case_no} khác loại hoặc khác đơn vị, không gộp được.")
+            raise CaseError(
+                _(
+                    "Vụ việc %(case_no)s khác loại hoặc khác đơn vị, không gộp được.",
+                    case_no=src.case_no,
+                )
+            )
         if src.state == CaseState.merged:
-            raise CaseError(f"Vụ việc {src.case_no} đã được gộp trước đó.")
+            raise CaseError(_("Vụ việc %(case_no)s đã được gộp trước đó.", case_no=src.case_no))
     for src in sources:
         before = _snapshot(src)
         db.session.execute(
@@ -534,12 +560,12 @@ def merge(actor, target: Case, sources: list[Case], on: date) -> Case:
 def split(actor, case: Case, petitions: list, on: date, title: str) -> Case:
     """Split petitions on another matter out of a case into a new case (same stage)."""
     if not petitions:
-        raise CaseError("Chọn ít nhất một đơn để tách.", "petition_ids")
+        raise CaseError(_("Chọn ít nhất một đơn để tách."), "petition_ids")
     remaining = [p for p in case_petitions(case) if p not in petitions]
     if not remaining:
-        raise CaseError("Phải để lại ít nhất một đơn trong vụ việc gốc.", "petition_ids")
+        raise CaseError(_("Phải để lại ít nhất một đơn trong vụ việc gốc."), "petition_ids")
     if any(p.case_id != case.id for p in petitions):
-        raise CaseError("Chỉ tách được các đơn thuộc vụ việc này.", "petition_ids")
+        raise CaseError(_("Chỉ tách được các đơn thuộc vụ việc này."), "petition_ids")
     new = open_case(
         actor,
         unit=case.unit,
@@ -627,7 +653,7 @@ def missed_deadlines_without_letter(case: Case, today: date) -> list[Deadline]:
 def prepare_apology(actor, case: Case, deadline: Deadline, today: date) -> ApologyLetter:
     """Prepare the apology letter (thư xin lỗi) for a missed deadline toward the citizen."""
     if deadline.case_id != case.id or not deadline.is_overdue(today):
-        raise CaseError("Thời hạn này chưa bị trễ, không cần thư xin lỗi.")
+        raise CaseError(_("Thời hạn này chưa bị trễ, không cần thư xin lỗi."))
     existing = db.session.scalar(
         sa.select(ApologyLetter).where(ApologyLetter.deadline_id == deadline.id)
     )
@@ -651,9 +677,9 @@ def prepare_apology(actor, case: Case, deadline: Deadline, today: date) -> Apolo
 
 def mark_apology_sent(actor, letter: ApologyLetter, on: date) -> ApologyLetter:
     if letter.sent_on is not None:
-        raise CaseError("Thư xin lỗi này đã được ghi nhận là đã gửi.")
+        raise CaseError(_("Thư xin lỗi này đã được ghi nhận là đã gửi."))
     if on < letter.prepared_on:
-        raise CaseError("Ngày gửi không được trước ngày chuẩn bị thư.", "on")
+        raise CaseError(_("Ngày gửi không được trước ngày chuẩn bị thư."), "on")
     letter.sent_on, letter.sent_by_id = on, getattr(actor, "id", None)
     db.session.flush()
     audit.record(
@@ -681,11 +707,23 @@ class CalendarError(ValueError):
 def add_calendar_override(actor, *, day: date, working: bool, note: str) -> CalendarOverride:
     """Mark a day off (extra holiday) or working (make-up day) for every deadline after."""
     if db.session.get(CalendarOverride, day) is not None:
-        raise CalendarError(f"Ngày {day:%d/%m/%Y} đã được điều chỉnh; xoá dòng cũ trước khi đổi.")
+        raise CalendarError(
+            _(
+                "Ngày %(day)s đã được điều chỉnh; xoá dòng cũ trước khi đổi.",
+                day=fmt_date(day),
+            )
+        )
     usual = WorkCalendar().is_working_day(day)
     if usual == working:
-        state = "ngày làm việc" if usual else "ngày nghỉ"
-        raise CalendarError(f"Ngày {day:%d/%m/%Y} vốn đã là {state}, không cần điều chỉnh.")
+        if usual:
+            message = _(
+                "Ngày %(day)s vốn đã là ngày làm việc, không cần điều chỉnh.", day=fmt_date(day)
+            )
+        else:
+            message = _(
+                "Ngày %(day)s vốn đã là ngày nghỉ, không cần điều chỉnh.", day=fmt_date(day)
+            )
+        raise CalendarError(message)
     row = CalendarOverride(day=day, working=working, note=note)
     db.session.add(row)
     db.session.flush()
@@ -716,7 +754,6 @@ def delete_calendar_override(actor, row: CalendarOverride) -> None:
         entity_type="calendar_override",
         before=before,
         summary=(
-            f"Bỏ điều chỉnh lịch ngày {before['day']:%d/%m/%Y}; tính lại thời hạn của "
-            f"{moved} hồ sơ"
+            f"Bỏ điều chỉnh lịch ngày {before['day']:%d/%m/%Y}; tính lại thời hạn của {moved} hồ sơ"
         ),
     )

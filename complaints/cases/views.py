@@ -46,6 +46,9 @@ from complaints.cases.forms import (
     StepForm,
 )
 from complaints.cases.models import (
+    CITIZEN_PERIODS as _CITIZEN_PERIODS,
+)
+from complaints.cases.models import (
     CLOSED_STATES,
     ApologyLetter,
     CalendarOverride,
@@ -54,6 +57,7 @@ from complaints.cases.models import (
     CaseState,
     ComplexityCriterion,
     Deadline,
+    open_duty,
 )
 from complaints.cases.workflow import ACTIONS, WorkflowError, allowed_actions, check
 from complaints.core import audit
@@ -68,8 +72,10 @@ from complaints.core.access import (
 )
 from complaints.core.calendar import WorkCalendar
 from complaints.core.forms import pairs_choices, today_vn
-from complaints.core.numbers import fmt_decimal, fmt_int, round_decimal
+from complaints.core.numbers import fmt_date, fmt_decimal, fmt_int, round_decimal
 from complaints.core.text import like_pattern
+from complaints.core.translate import L_, N_
+from complaints.core.translate import gettext as _
 from complaints.core.vocab import Field, PetitionKind
 from complaints.extensions import db
 from complaints.petitions.duplicates import suggest_cases
@@ -93,28 +99,30 @@ bp = Blueprint("cases", __name__, url_prefix="/cases")
 
 MAX_ID = 2**31 - 1  # larger ids cannot exist (INTEGER keys); PostgreSQL would reject them
 MAX_PAGE = 100_000
-REDACTED = "[Được bảo mật]"
+REDACTED = L_("[Được bảo mật]")
 # An officer who leaves a petition unprocessed this many days faces discipline (DOMAIN §7).
 DISCIPLINE_DAYS = 45
 # Periods that run for the citizen (to lodge a second complaint...), not duties of the unit:
 # they are shown on the case page but never make a case overdue.
-CITIZEN_PERIODS = frozenset({"lodge_round2", "limitation"})
+CITIZEN_PERIODS = frozenset(_CITIZEN_PERIODS)
+# The states of a case still running, as a list the indexes on (unit, state) can seek.
+OPEN_STATES = tuple(s for s in CaseState if s not in CLOSED_STATES)
 CASE_ROLES = (Role.case_handler, Role.petition_handler, Role.leader)
-STALE = "Vụ việc vừa được người khác cập nhật. Hãy tải lại trang để xem thay đổi rồi làm lại."
+STALE = N_("Vụ việc vừa được người khác cập nhật. Hãy tải lại trang để xem thay đổi rồi làm lại.")
 MERGE_CANDIDATES = 200
 
 EVENT_LABELS = {a.name: a.label for a in ACTIONS.values()} | {
-    "open": "Mở vụ việc",
-    "assign": "Giao xử lý",
-    "flags": "Mức độ phức tạp, vùng sâu vùng xa",
-    "merge_in": "Gộp vụ việc khác vào",
-    "merge_out": "Gộp vào vụ việc khác",
-    "split_in": "Tách từ vụ việc khác",
-    "split_out": "Tách đơn sang vụ việc mới",
-    "petition_joined": "Nhập đơn vào vụ việc",
-    "link": "Liên kết với vụ việc lần đầu",
+    "open": L_("Mở vụ việc"),
+    "assign": L_("Giao xử lý"),
+    "flags": L_("Mức độ phức tạp, vùng sâu vùng xa"),
+    "merge_in": L_("Gộp vụ việc khác vào"),
+    "merge_out": L_("Gộp vào vụ việc khác"),
+    "split_in": L_("Tách từ vụ việc khác"),
+    "split_out": L_("Tách đơn sang vụ việc mới"),
+    "petition_joined": L_("Nhập đơn vào vụ việc"),
+    "link": L_("Liên kết với vụ việc lần đầu"),
 }
-DAY_TYPES = {"working": "ngày làm việc", "calendar": "ngày"}
+DAY_TYPES = {"working": L_("ngày làm việc"), "calendar": L_("ngày")}
 
 
 # --- today, links to notices, identities: one helper each --------------------------------
@@ -143,13 +151,13 @@ class NoticeLink:
 
 
 CASE_NOTICES = {
-    "acceptance": "Thông báo thụ lý",
-    "refusal": "Thông báo không thụ lý",
-    "extension": "Quyết định gia hạn giải quyết",
-    "result": "Quyết định, kết luận, văn bản trả lời",
-    "publication": "Thông báo công khai kết luận",
+    "acceptance": L_("Thông báo thụ lý"),
+    "refusal": L_("Thông báo không thụ lý"),
+    "extension": L_("Quyết định gia hạn giải quyết"),
+    "result": L_("Quyết định, kết luận, văn bản trả lời"),
+    "publication": L_("Thông báo công khai kết luận"),
 }
-PETITION_NOTICES = {"transfer": "Phiếu chuyển đơn", "guidance": "Văn bản hướng dẫn"}
+PETITION_NOTICES = {"transfer": L_("Phiếu chuyển đơn"), "guidance": L_("Văn bản hướng dẫn")}
 
 
 def notice_link(owner: str, owner_id: int, notice: str | None, label: str) -> NoticeLink:
@@ -312,18 +320,25 @@ def deadline_status(d: Deadline, day: date) -> tuple[str, str]:
     """(css class, Vietnamese text) for a deadline as of day."""
     if d.met_on is not None:
         late = (d.met_on - d.due).days
-        text = f"Đã thực hiện {d.met_on:%d/%m/%Y}"
-        return ("late", f"{text}, trễ {late} ngày") if late > 0 else ("met", f"{text}, đúng hạn")
+        text = _("Đã thực hiện %(day)s", day=fmt_date(d.met_on))
+        return (
+            ("late", _("%(text)s, trễ %(late)s ngày", text=text, late=late))
+            if late > 0
+            else ("met", _("%(text)s, đúng hạn", text=text))
+        )
     if not d.active:
-        return ("retired", "Không còn áp dụng")
+        return ("retired", _("Không còn áp dụng"))
     left = (d.due - day).days
     if d.step in CITIZEN_PERIODS:
-        return ("info", "Đã hết" if left < 0 else f"Còn {left} ngày (thời hạn của công dân)")
+        return (
+            "info",
+            _("Đã hết") if left < 0 else _("Còn %(left)s ngày (thời hạn của công dân)", left=left),
+        )
     if left < 0:
-        return ("overdue", f"Quá hạn {-left} ngày")
+        return ("overdue", _("Quá hạn %(left)s ngày", left=-left))
     if left == 0:
-        return ("due", "Hết hạn hôm nay")
-    return ("due" if left <= 7 else "ok", f"Còn {left} ngày")
+        return ("due", _("Hết hạn hôm nay"))
+    return ("due" if left <= 7 else "ok", _("Còn %(left)s ngày", left=left))
 
 
 def next_duty(case: Case) -> Deadline | None:
@@ -469,7 +484,7 @@ def pending():
     """Đơn chờ xử lý: registered petitions of the user's units, the nearest deadline first."""
     t = today()
     form = PendingFilterForm(formdata=request.args or None)
-    form.unit_id.choices = _unit_choices("Tất cả đơn vị")
+    form.unit_id.choices = _unit_choices(_("Tất cả đơn vị"))
     ok = form.validate() if request.args else True
     keys = pending_keys(_pending_where(form, ok))
     counts = pending_counts(keys)
@@ -531,7 +546,10 @@ def _join_target(form, petition: Petition, offered: dict[int, Case]) -> Case | N
         )
         if case is None:
             raise ProcessingError(
-                f"Không tìm thấy vụ việc số {form.join_case_no.data} trong các đơn vị của bạn.",
+                _(
+                    "Không tìm thấy vụ việc số %(data)s trong các đơn vị của bạn.",
+                    data=form.join_case_no.data,
+                ),
                 "join_case_no",
             )
         return case
@@ -540,7 +558,7 @@ def _join_target(form, petition: Petition, offered: dict[int, Case]) -> Case | N
     try:
         return offered[int(form.join.data)]
     except (KeyError, ValueError):
-        raise ProcessingError("Vụ việc được chọn không hợp lệ.", "join") from None
+        raise ProcessingError(_("Vụ việc được chọn không hợp lệ."), "join") from None
 
 
 @bp.route("/process/<int:petition_id>", methods=["GET", "POST"])
@@ -554,7 +572,7 @@ def process_petition(petition_id: int):
     possible = {o for values in matrix.values() for o in values}
     form = ProcessingForm()
     form.outcome.choices = pairs_choices(
-        [("", "— Chọn hướng xử lý —")]
+        [("", _("— Chọn hướng xử lý —"))]
         + [(o.value, o.label) for o in ProcessingOutcome if o.value in possible]
     )
     suggestions = [] if done else suggest_cases(petition, current_user)
@@ -562,8 +580,14 @@ def process_petition(petition_id: int):
         s.case.id: s.case for s in suggestions if s.case.is_open and s.case.kind == petition.kind
     }
     form.join.choices = pairs_choices(
-        [("new", "Mở vụ việc mới")]
-        + [(str(c.id), f"Nhập vào vụ việc {c.case_no}: {c.title}") for c in offered.values()]
+        [("new", _("Mở vụ việc mới"))]
+        + [
+            (
+                str(c.id),
+                _("Nhập vào vụ việc %(case_no)s: %(title)s", case_no=c.case_no, title=c.title),
+            )
+            for c in offered.values()
+        ]
     )
     if not form.is_submitted():
         form.version.data = petition.version
@@ -572,8 +596,10 @@ def process_petition(petition_id: int):
     status = 200
     if form.is_submitted() and done:
         form.form_errors.append(
-            f"Đơn đã được xử lý ({petition.outcome.label if petition.outcome else ''}); "
-            "không xử lý lại."
+            _(
+                "Đơn đã được xử lý (%(label)s); không xử lý lại.",
+                label=petition.outcome.label if petition.outcome else "",
+            )
         )
         status = 409
     elif _submitted(form):
@@ -607,7 +633,14 @@ def process_petition(petition_id: int):
             _put_error(form, e, {"join_case": "join_case_no" if form.join_case_no.data else "join"})
             status = 409 if e.field == "version" else 200
         else:
-            flash(f"Đã xử lý đơn {petition.register_no}: {petition.outcome.label}.", "success")
+            flash(
+                _(
+                    "Đã xử lý đơn %(register_no)s: %(label)s.",
+                    register_no=petition.register_no,
+                    label=petition.outcome.label,
+                ),
+                "success",
+            )
             if petition.case_id:
                 return redirect(url_for("cases.case_page", case_id=petition.case_id))
             return redirect(url_for("cases.process_petition", petition_id=petition.id))
@@ -647,15 +680,10 @@ def process_petition(petition_id: int):
 # --- case lists ---------------------------------------------------------------------------
 
 
-def _duty_deadlines(*conditions) -> sa.Exists:
-    """The case has an open deadline the unit owes, meeting the conditions."""
-    return sa.exists().where(
-        Deadline.case_id == Case.id,
-        Deadline.active.is_(True),
-        Deadline.met_on.is_(None),
-        Deadline.step.not_in(CITIZEN_PERIODS),
-        *conditions,
-    )
+def _duty_deadlines(*conditions) -> sa.ColumnElement[bool]:
+    """The case has an open deadline the unit owes, meeting the conditions: looked up in the
+    partial index of open duties (a few thousand rows), not case by case."""
+    return Case.id.in_(sa.select(Deadline.case_id).where(open_duty(), *conditions))
 
 
 def _next_due():
@@ -697,7 +725,7 @@ def ageing_buckets(where: list) -> list[dict]:
     where = [*where, Case.state.not_in(CLOSED_STATES)]
     columns = [
         sa.func.coalesce(sa.func.sum(sa.case((_age_clause(key, t), 1), else_=0)), 0)
-        for key, _ in AGE_BUCKETS
+        for key, _label in AGE_BUCKETS
     ]
     row = db.session.execute(sa.select(*columns).where(*where)).one()
     return [
@@ -718,10 +746,10 @@ def _case_options(deadline_criteria=None):
 
 def _case_filter_form():
     form = CaseFilterForm(formdata=request.args or None)
-    form.unit_id.choices = _unit_choices("Tất cả đơn vị")
+    form.unit_id.choices = _unit_choices(_("Tất cả đơn vị"))
     handlers = _handlers()
     form.assignee_id.choices = pairs_choices(
-        [(0, "Tất cả"), (-1, "Chưa giao người xử lý")]
+        [(0, _("Tất cả")), (-1, _("Chưa giao người xử lý"))]
         + [(u.id, f"{u.full_name} ({u.unit.code})") for u in handlers]
     )
     return form
@@ -735,7 +763,7 @@ def _case_where(form, ok: bool, base: list) -> list:
     if form.state.data:
         where.append(Case.state == CaseState(form.state.data))
     elif not form.closed.data:
-        where.append(Case.state.not_in(CLOSED_STATES))
+        where.append(Case.state.in_(OPEN_STATES))
     if form.kind.data:
         where.append(Case.kind == PetitionKind(form.kind.data))
     if form.field.data:
@@ -775,25 +803,83 @@ def _text_clause(q: str):
     return sa.or_(denunciation & public, ~denunciation & matches)
 
 
+def next_due_page(
+    where: list, *, overdue_on: date | None = None, total: int | None = None
+) -> ListPage:
+    """The cases of `where`, nearest duty deadline first (then by date received), one page.
+
+    A province holds some thousands of open cases among hundreds of thousands: ordering them
+    all by a computed next due date costs a lookup per case. Instead the page walks the open
+    duties in due order (the partial index ix_deadline_open_duty, a few thousand rows), keeps
+    for each case its nearest one, and stops when the page is full; the cases without an open
+    duty follow, by date received. `overdue_on`: the filter keeps only cases with a duty due
+    before that day, so the walk ends there and no case without a duty can qualify. `total`:
+    the number of cases of `where` when the caller already knows it.
+    """
+    page = _page()
+    per_page = current_app.config["PAGE_SIZE"]
+    offset = (page - 1) * per_page
+    nd = sa.orm.aliased(Deadline, name="next_duty")
+    earlier = sa.orm.aliased(Deadline, name="earlier_duty")
+    nearest = ~sa.exists().where(
+        earlier.case_id == nd.case_id,
+        open_duty("earlier_duty"),
+        sa.or_(earlier.due < nd.due, sa.and_(earlier.due == nd.due, earlier.id < nd.id)),
+    )
+    with_duty = (
+        sa.select(Case)
+        .join(nd, nd.case_id == Case.id)
+        .where(open_duty("next_duty"), nearest, *where)
+    )
+    if overdue_on is not None:
+        with_duty = with_duty.where(nd.due < overdue_on)
+    items = list(
+        db.session.scalars(
+            with_duty.options(*_case_options())
+            .order_by(nd.due, Case.received_on, Case.id)
+            .offset(offset)
+            .limit(per_page)
+        )
+    )
+    if len(items) < per_page and overdue_on is None:
+        if items or offset == 0:
+            before = offset + len(items)
+        else:
+            before = db.session.scalar(sa.select(sa.func.count()).select_from(with_duty.subquery()))
+        without_duty = (
+            sa.select(Case)
+            .where(*where, ~sa.exists().where(Deadline.case_id == Case.id, open_duty()))
+            .options(*_case_options())
+            .order_by(Case.received_on, Case.id)
+            .offset(max(0, offset - before))
+            .limit(per_page - len(items))
+        )
+        items += db.session.scalars(without_duty)
+    if total is None:
+        total = db.session.scalar(sa.select(sa.func.count(Case.id)).where(*where))
+    return ListPage(items, page, per_page, total)
+
+
 def _case_list(template: str, title: str, base: list, *, mine: bool = False):
     form = _case_filter_form()
     ok = form.validate() if request.args else True
     where = _case_where(form, ok, base)
-    nd = _next_due()
-    query = (
-        sa.select(Case)
-        .where(*where)
-        .options(*_case_options())
-        .order_by(sa.case((nd.is_(None), 1), else_=0), nd, Case.received_on, Case.id)
+    buckets = ageing_buckets(where)
+    # Listing open cases only, the ageing buckets partition the list: their sum is its length,
+    # and counting the open cases once is enough.
+    only_open = ok and not form.state.data and not form.closed.data
+    page = next_due_page(
+        where,
+        overdue_on=today() if ok and form.overdue.data else None,
+        total=sum(b["count"] for b in buckets) if only_open else None,
     )
-    page = _paginate(query)
     return render_template(
         template,
         title=title,
         form=form,
         page=page,
         args=_filter_args(form),
-        buckets=ageing_buckets(where),
+        buckets=buckets,
         mine=mine,
         endpoint=request.endpoint,
     )
@@ -804,7 +890,7 @@ def _case_list(template: str, title: str, base: list, *, mine: bool = False):
 @require("case.view")
 def index():
     """Vụ việc đang giải quyết: the open cases of the user's units, with filters."""
-    return _case_list("cases/list.html", "Vụ việc đang giải quyết", [])
+    return _case_list("cases/list.html", _("Vụ việc đang giải quyết"), [])
 
 
 @bp.get("/mine")
@@ -813,7 +899,7 @@ def index():
 def mine():
     """Vụ việc của tôi: the cases assigned to the user."""
     return _case_list(
-        "cases/list.html", "Vụ việc của tôi", [Case.assignee_id == current_user.id], mine=True
+        "cases/list.html", _("Vụ việc của tôi"), [Case.assignee_id == current_user.id], mine=True
     )
 
 
@@ -824,7 +910,7 @@ def overdue():
     """Quá hạn / sắp đến hạn: open cases with a duty overdue or falling due within N days."""
     t = today()
     form = DueFilterForm(formdata=request.args or None)
-    form.unit_id.choices = _unit_choices("Tất cả đơn vị")
+    form.unit_id.choices = _unit_choices(_("Tất cả đơn vị"))
     ok = form.validate() if request.args else True
     days = form.days.data if ok and form.days.data is not None else 7
     horizon = t + timedelta(days=days)
@@ -901,15 +987,11 @@ def _render_case(case: Case, failed: dict[int, ApologySentForm] | None = None):
         .options(joinedload(ApologyLetter.deadline))
         .order_by(ApologyLetter.id)
     ).all()
-    related = db.session.scalars(
-        sa.select(Case).where(
-            sa.or_(
-                Case.id.in_([i for i in (case.parent_case_id, case.merged_into_id) if i]),
-                Case.parent_case_id == case.id,
-                Case.merged_into_id == case.id,
-            )
-        )
-    ).all()
+    # Each branch an index seek; an empty IN list would turn the OR into a scan of all cases.
+    linked = [Case.parent_case_id == case.id, Case.merged_into_id == case.id]
+    if case.parent_case_id or case.merged_into_id:
+        linked.append(Case.id.in_([i for i in (case.parent_case_id, case.merged_into_id) if i]))
+    related = db.session.scalars(sa.select(Case).where(sa.or_(*linked))).all()
     sent_forms = {letter.id: ApologySentForm(formdata=None) for letter in letters}
     for letter in letters:
         sent_forms[letter.id].on.data = t
@@ -927,13 +1009,14 @@ def _render_case(case: Case, failed: dict[int, ApologySentForm] | None = None):
         missed=ops.missed_deadlines_without_letter(case, t),
         letters=letters,
         letter_links={
-            letter.id: notice_link("apology", letter.id, None, "Thư xin lỗi") for letter in letters
+            letter.id: notice_link("apology", letter.id, None, _("Thư xin lỗi"))
+            for letter in letters
         },
         sent_forms=sent_forms,
         button=CsrfOnlyForm(formdata=None),
         related=related,
         actions=actions,
-        notices=case_notices(case),
+        notices=case_notices(case) if has_permission(current_user, "notice.print") else [],
         criteria=[ComplexityCriterion(c).label for c in case.complexity_criteria or []],
     )
     _record_identity_views(shown)
@@ -948,7 +1031,7 @@ def case_page(case_id: int):
 
 
 def _round2_choices():
-    return _unit_choices("— Không mở (người khiếu nại khởi kiện hoặc cấp khác giải quyết) —")
+    return _unit_choices(_("— Không mở (người khiếu nại khởi kiện hoặc cấp khác giải quyết) —"))
 
 
 def _step_input(form: StepForm, name: str) -> ops.StepInput:
@@ -989,7 +1072,7 @@ def action(case_id: int, name: str):
     case = _load(Case, case_id)
     act = ACTIONS.get(name)
     if act is None:
-        return error_response(404, f"Thao tác không tồn tại: {name[:40]}.")
+        return error_response(404, _("Thao tác không tồn tại: %(name)s.", name=name[:40]))
     form = StepForm()
     form.round2_unit.choices = _round2_choices()
     if not form.is_submitted():
@@ -1020,7 +1103,10 @@ def action(case_id: int, name: str):
             _put_error(form, e)
             status = 409 if e.field == "version" else 200
         else:
-            flash(f"Đã ghi nhận: {act.label} ({case.case_no}).", "success")
+            flash(
+                _("Đã ghi nhận: %(label)s (%(case_no)s).", label=act.label, case_no=case.case_no),
+                "success",
+            )
             return redirect(url_for("cases.case_page", case_id=case.id))
     required = {f for f, actions in REQUIRED_FIELDS.items() if name in actions}
     if name in NOTE_LABELS:
@@ -1044,7 +1130,7 @@ def assign(case_id: int):
     form = AssignForm()
     form.unit_id.choices = _unit_choices(with_paths=True)
     handlers = _handlers()
-    form.assignee_id.choices = pairs_choices([(0, "— Chưa giao người cụ thể —")])
+    form.assignee_id.choices = pairs_choices([(0, _("— Chưa giao người cụ thể —"))])
     for u in handlers:
         choice = pairs_choices([(u.id, f"{u.full_name} · {u.title} ({u.unit.code})")])[0]
         choice.render_kw = {"data-unit-path": u.unit.path}
@@ -1074,7 +1160,7 @@ def assign(case_id: int):
             _put_error(form, e)
             status = 409 if e.field == "version" else 200
         else:
-            flash(f"Đã giao xử lý vụ việc {case.case_no}.", "success")
+            flash(_("Đã giao xử lý vụ việc %(case_no)s.", case_no=case.case_no), "success")
             return redirect(url_for("cases.case_page", case_id=case.id))
     return render_template("cases/assign.html", case=case, form=form), status
 
@@ -1111,7 +1197,10 @@ def flags(case_id: int):
             _put_error(form, e)
             status = 409 if e.field == "version" else 200
         else:
-            flash(f"Đã cập nhật mức độ phức tạp của vụ việc {case.case_no}.", "success")
+            flash(
+                _("Đã cập nhật mức độ phức tạp của vụ việc %(case_no)s.", case_no=case.case_no),
+                "success",
+            )
             return redirect(url_for("cases.case_page", case_id=case.id))
     return render_template("cases/flags.html", case=case, form=form), status
 
@@ -1123,7 +1212,9 @@ def merge(case_id: int):
     """Merge other cases of the same unit and kind into this one."""
     case = _load(Case, case_id)
     if case.state == CaseState.merged:
-        return error_response(400, f"Vụ việc {case.case_no} đã được gộp vào vụ việc khác.")
+        return error_response(
+            400, _("Vụ việc %(case_no)s đã được gộp vào vụ việc khác.", case_no=case.case_no)
+        )
     candidates = db.session.scalars(
         sa.select(Case)
         .where(
@@ -1138,7 +1229,18 @@ def merge(case_id: int):
     ).all()
     form = MergeForm()
     form.case_ids.choices = pairs_choices(
-        [(c.id, f"{c.case_no} · {c.title} ({c.state.label})") for c in candidates]
+        [
+            (
+                c.id,
+                _(
+                    "%(case_no)s · %(title)s (%(state)s)",
+                    case_no=c.case_no,
+                    title=c.title,
+                    state=c.state.label,
+                ),
+            )
+            for c in candidates
+        ]
     )
     if not form.is_submitted():
         form.version.data = case.version
@@ -1156,7 +1258,14 @@ def merge(case_id: int):
             _put_error(form, e, default="case_ids")
             status = 409 if e.field == "version" else 200
         else:
-            flash(f"Đã gộp {len(sources)} vụ việc vào {case.case_no}.", "success")
+            flash(
+                _(
+                    "Đã gộp %(sources)s vụ việc vào %(case_no)s.",
+                    sources=len(sources),
+                    case_no=case.case_no,
+                ),
+                "success",
+            )
             return redirect(url_for("cases.case_page", case_id=case.id))
     return render_template("cases/merge.html", case=case, form=form), status
 
@@ -1176,12 +1285,15 @@ def _merge_sources(form: MergeForm, candidates: list[Case]) -> list[Case]:
         missing = [n for n in typed if n not in found]
         if missing:
             raise ops.CaseError(
-                f"Không tìm thấy vụ việc số {', '.join(missing)} trong các đơn vị của bạn.",
+                _(
+                    "Không tìm thấy vụ việc số %(missing)s trong các đơn vị của bạn.",
+                    missing=", ".join(missing),
+                ),
                 "case_nos",
             )
         sources += [found[n] for n in typed if found[n] not in sources]
     if not sources:
-        raise ops.CaseError("Chọn ít nhất một vụ việc để gộp.", "case_ids")
+        raise ops.CaseError(_("Chọn ít nhất một vụ việc để gộp."), "case_ids")
     return sources
 
 
@@ -1195,7 +1307,15 @@ def split(case_id: int):
     form = SplitForm()
     form.petition_ids.choices = pairs_choices(
         [
-            (p.id, f"{p.register_no} · nhận {p.received_date:%d/%m/%Y} · {p.summary[:120]}")
+            (
+                p.id,
+                _(
+                    "%(register_no)s · nhận %(day)s · %(summary)s",
+                    register_no=p.register_no,
+                    day=fmt_date(p.received_date),
+                    summary=p.summary[:120],
+                ),
+            )
             for p in petitions
         ]
     )
@@ -1221,7 +1341,7 @@ def split(case_id: int):
             _put_error(form, e, default="petition_ids")
             status = 409 if e.field == "version" else 200
         else:
-            flash(f"Đã tách đơn sang vụ việc mới {new.case_no}.", "success")
+            flash(_("Đã tách đơn sang vụ việc mới %(case_no)s.", case_no=new.case_no), "success")
             return redirect(url_for("cases.case_page", case_id=new.id))
     return render_template("cases/split.html", case=case, form=form), status
 
@@ -1242,7 +1362,7 @@ def prepare_apology(case_id: int, deadline_id: int):
         db.session.rollback()
         flash(str(e), "danger")
     else:
-        flash(f"Đã chuẩn bị thư xin lỗi: {deadline.label}.", "success")
+        flash(_("Đã chuẩn bị thư xin lỗi: %(label)s.", label=deadline.label), "success")
     return redirect(url_for("cases.case_page", case_id=case.id) + "#apology")
 
 
@@ -1264,7 +1384,7 @@ def apology_sent(letter_id: int):
             db.session.rollback()
             _put_error(form, e, default="on")
         else:
-            flash("Đã ghi nhận ngày gửi thư xin lỗi.", "success")
+            flash(_("Đã ghi nhận ngày gửi thư xin lỗi."), "success")
             return redirect(url_for("cases.case_page", case_id=case.id) + "#apology")
     return _render_case(case, {letter_id: form})
 
@@ -1292,7 +1412,7 @@ def calendar():
             db.session.rollback()
             _put_error(form, e)
         else:
-            flash(f"Đã lưu điều chỉnh lịch ngày {form.day.data:%d/%m/%Y}.", "success")
+            flash(_("Đã lưu điều chỉnh lịch ngày %(day)s.", day=fmt_date(form.day.data)), "success")
             return redirect(url_for("cases.calendar"))
     page = _paginate(sa.select(CalendarOverride).order_by(CalendarOverride.day.desc()))
     return render_template(
@@ -1312,5 +1432,5 @@ def calendar_delete(day: str):
         abort(404)
     ops.delete_calendar_override(current_user, row)
     db.session.commit()
-    flash(f"Đã xoá điều chỉnh lịch ngày {row.day:%d/%m/%Y}.", "success")
+    flash(_("Đã xoá điều chỉnh lịch ngày %(day)s.", day=fmt_date(row.day)), "success")
     return redirect(url_for("cases.calendar"))

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from complaints.cases.models import CaseState as S
+from complaints.core.translate import N_, Label
+from complaints.core.translate import gettext as _
 
 COMPLAINT, DENUNCIATION, FEEDBACK = "complaint", "denunciation", "feedback"
 ALL_KINDS = (COMPLAINT, DENUNCIATION, FEEDBACK)
@@ -28,50 +30,57 @@ class Action:
 
 
 def _a(name, label, kinds, sources, target, needs_document=True) -> Action:
-    return Action(name, label, frozenset(kinds), frozenset(sources), target, needs_document)
+    # A Label: Vietnamese in the audit log, translated where a page shows it.
+    return Action(name, Label(label), frozenset(kinds), frozenset(sources), target, needs_document)
 
 
 ACTIONS: dict[str, Action] = {
     a.name: a
     for a in (
-        _a("accept", "Thụ lý", ALL_KINDS, {S.received}, S.accepted),
-        _a("refuse", "Không thụ lý", (COMPLAINT, DENUNCIATION), {S.received}, S.not_accepted),
+        _a("accept", N_("Thụ lý"), ALL_KINDS, {S.received}, S.accepted),
+        _a("refuse", N_("Không thụ lý"), (COMPLAINT, DENUNCIATION), {S.received}, S.not_accepted),
         _a(
             "transfer",
-            "Chuyển cơ quan có thẩm quyền",
+            N_("Chuyển cơ quan có thẩm quyền"),
             (DENUNCIATION, FEEDBACK),
             {S.received},
             S.transferred,
         ),
         _a(
             "start_verification",
-            "Giao xác minh",
+            N_("Giao xác minh"),
             (COMPLAINT, DENUNCIATION),
             {S.accepted},
             S.verifying,
         ),
-        _a("hold_dialogue", "Đối thoại", (COMPLAINT,), {S.verifying, S.dialogue}, S.dialogue),
-        _a("extend", "Gia hạn giải quyết", (DENUNCIATION,), {S.verifying}, None),
+        _a("hold_dialogue", N_("Đối thoại"), (COMPLAINT,), {S.verifying, S.dialogue}, S.dialogue),
+        _a("extend", N_("Gia hạn giải quyết"), (DENUNCIATION,), {S.verifying}, None),
         _a(
             "decide",
-            "Ban hành quyết định / kết luận",
+            N_("Ban hành quyết định / kết luận"),
             (COMPLAINT, DENUNCIATION),
             {S.verifying, S.dialogue},
             S.decided,
         ),
-        _a("send", "Gửi quyết định / kết luận", (COMPLAINT, DENUNCIATION), {S.decided}, S.sent),
-        _a("publish", "Công khai kết luận", (DENUNCIATION,), {S.sent}, S.published),
-        _a("make_final", "Quyết định có hiệu lực", (COMPLAINT,), {S.sent}, S.final),
-        _a("appeal", "Khiếu nại lần hai / khởi kiện", (COMPLAINT,), {S.sent}, S.appealed),
-        _a("enforce", "Tổ chức thực hiện quyết định", (COMPLAINT,), {S.final}, S.enforced),
-        _a("follow_up", "Xử lý sau kết luận, theo dõi", (DENUNCIATION,), {S.published}, S.enforced),
-        _a("answer", "Trả lời kiến nghị, phản ánh", (FEEDBACK,), {S.accepted}, S.answered),
-        _a("suspend", "Tạm đình chỉ", (COMPLAINT, DENUNCIATION), _RUNNING, S.suspended),
-        _a("resume", "Tiếp tục giải quyết", (COMPLAINT, DENUNCIATION), {S.suspended}, None),
-        _a("withdraw_partial", "Rút một phần", (COMPLAINT, DENUNCIATION), _RUNNING, None),
+        _a("send", N_("Gửi quyết định / kết luận"), (COMPLAINT, DENUNCIATION), {S.decided}, S.sent),
+        _a("publish", N_("Công khai kết luận"), (DENUNCIATION,), {S.sent}, S.published),
+        _a("make_final", N_("Quyết định có hiệu lực"), (COMPLAINT,), {S.sent}, S.final),
+        _a("appeal", N_("Khiếu nại lần hai / khởi kiện"), (COMPLAINT,), {S.sent}, S.appealed),
+        _a("enforce", N_("Tổ chức thực hiện quyết định"), (COMPLAINT,), {S.final}, S.enforced),
+        _a(
+            "follow_up",
+            N_("Xử lý sau kết luận, theo dõi"),
+            (DENUNCIATION,),
+            {S.published},
+            S.enforced,
+        ),
+        _a("answer", N_("Trả lời kiến nghị, phản ánh"), (FEEDBACK,), {S.accepted}, S.answered),
+        _a("suspend", N_("Tạm đình chỉ"), (COMPLAINT, DENUNCIATION), _RUNNING, S.suspended),
+        _a("resume", N_("Tiếp tục giải quyết"), (COMPLAINT, DENUNCIATION), {S.suspended}, None),
+        _a("withdraw_partial", N_("Rút một phần"), (COMPLAINT, DENUNCIATION), _RUNNING, None),
         _a(
             "terminate",
-            "Đình chỉ giải quyết",
+            N_("Đình chỉ giải quyết"),
             (COMPLAINT, DENUNCIATION),
             _RUNNING | {S.suspended},
             S.terminated,
@@ -93,13 +102,27 @@ def check(kind: str, state: S, action_name: str, *, round: int = 1) -> Action:
     """Return the action if allowed, or raise WorkflowError with a Vietnamese reason."""
     action = ACTIONS.get(action_name)
     if action is None:
-        raise WorkflowError(f"Thao tác không tồn tại: {action_name}.")
+        raise WorkflowError(_("Thao tác không tồn tại: %(action)s.", action=action_name))
     if kind not in action.kinds:
-        kinds = {COMPLAINT: "khiếu nại", DENUNCIATION: "tố cáo", FEEDBACK: "kiến nghị, phản ánh"}
-        raise WorkflowError(f"“{action.label}” không áp dụng cho vụ việc {kinds[kind]}.")
+        kinds = {
+            COMPLAINT: N_("khiếu nại"),
+            DENUNCIATION: N_("tố cáo"),
+            FEEDBACK: N_("kiến nghị, phản ánh"),
+        }
+        raise WorkflowError(
+            _(
+                "“%(action)s” không áp dụng cho vụ việc %(kind)s.",
+                action=action.label,
+                kind=_(kinds[kind]),
+            )
+        )
     if state not in action.sources:
         raise WorkflowError(
-            f"Không thể “{action.label}” khi vụ việc đang ở trạng thái “{S(state).label}”."
+            _(
+                "Không thể “%(action)s” khi vụ việc đang ở trạng thái “%(state)s”.",
+                action=action.label,
+                state=S(state).label,
+            )
         )
     return action
 

@@ -10,6 +10,7 @@ from flask import abort
 from flask_login import current_user
 
 from complaints.core.db import Base, LabelledEnum
+from complaints.core.translate import N_
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -25,12 +26,12 @@ class Role(LabelledEnum):
 
 
 Role.LABELS = {
-    "reception_officer": "Cán bộ tiếp công dân",
-    "petition_handler": "Chuyên viên xử lý đơn",
-    "case_handler": "Người giải quyết, xác minh",
-    "leader": "Lãnh đạo",
-    "report_maker": "Cán bộ tổng hợp báo cáo",
-    "admin": "Quản trị hệ thống",
+    "reception_officer": N_("Cán bộ tiếp công dân"),
+    "petition_handler": N_("Chuyên viên xử lý đơn"),
+    "case_handler": N_("Người giải quyết, xác minh"),
+    "leader": N_("Lãnh đạo"),
+    "report_maker": N_("Cán bộ tổng hợp báo cáo"),
+    "admin": N_("Quản trị hệ thống"),
 }
 
 # Who may see a denouncer's name, address and papers (LTC Art 9, 47, 56). Verifiers (case
@@ -61,6 +62,12 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "obligations.manage": frozenset({Role.leader, Role.admin}),
     "units.manage": frozenset({Role.admin}),
     "users.manage": frozenset({Role.admin}),
+    "register.import": frozenset({Role.report_maker, Role.admin}),
+    "register.export": frozenset(
+        {Role.report_maker, Role.admin, Role.leader, Role.petition_handler}
+    ),
+    "balance.manage": frozenset({Role.report_maker, Role.admin}),
+    "api_tokens.manage": frozenset({Role.admin}),
 }
 
 

@@ -11,6 +11,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from complaints.core.translate import Label
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -53,10 +55,19 @@ class Base(DeclarativeBase):
 
 
 class LabelledEnum(enum.StrEnum):
-    """A StrEnum whose members carry a Vietnamese label (``LABELS`` maps value to label)."""
+    """A StrEnum whose members carry a Vietnamese label (``LABELS`` maps value to label).
+
+    Mark the labels with N_() where LABELS is written so that `make translations` extracts them.
+    """
 
     @property
-    def label(self) -> str:
+    def label(self) -> Label:
+        """The Vietnamese label; shown translated on an English page (see core/translate.py)."""
+        return Label(type(self).LABELS.get(self.value, self.value))  # type: ignore[attr-defined]
+
+    @property
+    def label_vi(self) -> str:
+        """The Vietnamese label as a plain string, for the legal forms printed in HTML."""
         return type(self).LABELS.get(self.value, self.value)  # type: ignore[attr-defined]
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from complaints.core.calendar import WorkCalendar
+from complaints.core.translate import N_
 
 __all__ = [
     "COMPLEXITIES",
@@ -91,18 +92,18 @@ class Rule:
         return self.valid_from <= start and (self.valid_to is None or start < self.valid_to)
 
 
-_LKN_ACCEPT = "Thụ lý giải quyết khiếu nại"
-_LKN_R1 = "Giải quyết khiếu nại lần đầu"
-_LKN_R2 = "Giải quyết khiếu nại lần hai"
-_LTC_ACCEPT = "Xử lý ban đầu thông tin tố cáo, thụ lý tố cáo"
-_LTC_RESOLVE = "Giải quyết tố cáo"
+_LKN_ACCEPT = N_("Thụ lý giải quyết khiếu nại")
+_LKN_R1 = N_("Giải quyết khiếu nại lần đầu")
+_LKN_R2 = N_("Giải quyết khiếu nại lần hai")
+_LTC_ACCEPT = N_("Xử lý ban đầu thông tin tố cáo, thụ lý tố cáo")
+_LTC_RESOLVE = N_("Giải quyết tố cáo")
 
 RULES: tuple[Rule, ...] = (
     # Any kind of petition.
     Rule("any.reply_after_reception.2014", "any", "reply_after_reception",
-         "Trả lời việc tiếp nhận, xử lý nội dung trình bày khi tiếp công dân",
+         N_("Trả lời việc tiếp nhận, xử lý nội dung trình bày khi tiếp công dân"),
          10, "working", "Khoản 1 Điều 28 Luật Tiếp công dân 2013", _LTCD_2013),
-    Rule("any.process.2014", "any", "process", "Xử lý đơn",
+    Rule("any.process.2014", "any", "process", N_("Xử lý đơn"),
          10, "working", "Thực tiễn xử lý đơn; khoản 1 Điều 28 Luật Tiếp công dân 2013",
          _LTCD_2013),
     # Complaints (khiếu nại).
@@ -136,17 +137,17 @@ RULES: tuple[Rule, ...] = (
          70, "calendar", "Điều 37 Luật Khiếu nại 2011", _LKN_2011,
          round=2, complexity="complex", remote=True),
     Rule("complaint.send_decision.r1.2012", "complaint", "send_decision",
-         "Gửi quyết định giải quyết khiếu nại lần đầu",
+         N_("Gửi quyết định giải quyết khiếu nại lần đầu"),
          3, "working", "Điều 32 Luật Khiếu nại 2011", _LKN_2011, round=1),
     # Not in DOMAIN.md's table: the Law gives the round-2 decision its own sending period.
     Rule("complaint.send_decision.r2.2012", "complaint", "send_decision",
-         "Gửi quyết định giải quyết khiếu nại lần hai",
+         N_("Gửi quyết định giải quyết khiếu nại lần hai"),
          7, "working", "Điều 40 Luật Khiếu nại 2011", _LKN_2011, round=2),
-    Rule("complaint.lodge_round2.2012", "complaint", "lodge_round2", "Khiếu nại lần hai",
+    Rule("complaint.lodge_round2.2012", "complaint", "lodge_round2", N_("Khiếu nại lần hai"),
          30, "calendar", "Điều 33 Luật Khiếu nại 2011", _LKN_2011, remote=False),
-    Rule("complaint.lodge_round2.remote.2012", "complaint", "lodge_round2", "Khiếu nại lần hai",
+    Rule("complaint.lodge_round2.remote.2012", "complaint", "lodge_round2", N_("Khiếu nại lần hai"),
          45, "calendar", "Điều 33 Luật Khiếu nại 2011", _LKN_2011, remote=True),
-    Rule("complaint.limitation.2012", "complaint", "limitation", "Thời hiệu khiếu nại",
+    Rule("complaint.limitation.2012", "complaint", "limitation", N_("Thời hiệu khiếu nại"),
          90, "calendar", "Điều 9 Luật Khiếu nại 2011", _LKN_2011),
     # Denunciations (tố cáo). "process" is the same initial processing as "accept".
     Rule("denunciation.accept.2019", "denunciation", "accept", _LTC_ACCEPT,
@@ -154,10 +155,10 @@ RULES: tuple[Rule, ...] = (
     Rule("denunciation.process.2019", "denunciation", "process", _LTC_ACCEPT,
          7, "working", "Khoản 1 Điều 24 Luật Tố cáo 2018", _LTC_2018, max_days=10),
     Rule("denunciation.transfer.2019", "denunciation", "transfer",
-         "Chuyển đơn tố cáo không thuộc thẩm quyền",
+         N_("Chuyển đơn tố cáo không thuộc thẩm quyền"),
          5, "working", "Khoản 2 Điều 24 Luật Tố cáo 2018", _LTC_2018),
     Rule("denunciation.notify_acceptance.2019", "denunciation", "notify_acceptance",
-         "Thông báo việc thụ lý tố cáo",
+         N_("Thông báo việc thụ lý tố cáo"),
          5, "working", "Khoản 3 Điều 29 Luật Tố cáo 2018", _LTC_2018),
     # The complexity already includes the extensions Art 30 allows (the extension decision
     # itself is recorded on the case).
@@ -171,16 +172,16 @@ RULES: tuple[Rule, ...] = (
          "Điều 30 Luật Tố cáo 2018 (gia hạn hai lần, mỗi lần không quá 30 ngày)",
          _LTC_2018, complexity="especially_complex"),
     Rule("denunciation.send_conclusion.2019", "denunciation", "send_conclusion",
-         "Gửi kết luận nội dung tố cáo",
+         N_("Gửi kết luận nội dung tố cáo"),
          5, "working", "Khoản 3 Điều 35 Luật Tố cáo 2018", _LTC_2018),
     Rule("denunciation.publish_conclusion.2019", "denunciation", "publish_conclusion",
-         "Công khai kết luận nội dung tố cáo",
+         N_("Công khai kết luận nội dung tố cáo"),
          7, "working", "Điều 40 Luật Tố cáo 2018", _LTC_2018),
     Rule("denunciation.review_followup.2019", "denunciation", "review_followup",
-         "Xem xét tố cáo tiếp",
+         N_("Xem xét tố cáo tiếp"),
          20, "calendar", "Điều 37 Luật Tố cáo 2018", _LTC_2018),
     # Feedback (kiến nghị, phản ánh): no statutory limit.
-    Rule("feedback.resolve.unit", "feedback", "resolve", "Giải quyết kiến nghị, phản ánh",
+    Rule("feedback.resolve.unit", "feedback", "resolve", N_("Giải quyết kiến nghị, phản ánh"),
          None, "calendar", "Quy định của đơn vị", _LTCD_2013),
 )  # fmt: skip
 

@@ -9,7 +9,11 @@ from wtforms import SelectChoice, StringField, TextAreaField
 from wtforms.validators import ValidationError
 from wtforms.widgets import TextInput
 
-REQUIRED = "Vui lòng nhập thông tin này."
+from complaints.core.translate import N_
+from complaints.core.translate import gettext as _
+
+# A plain string (operations return it as data too); shown translated by the field macro.
+REQUIRED = N_("Vui lòng nhập thông tin này.")
 DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y")
 
 
@@ -50,7 +54,7 @@ class VNDateField(WTField):
             self.data = None
             self.invalid = True
             raise ValueError(
-                "Ngày không hợp lệ: nhập theo dạng dd/mm/yyyy, ví dụ 05/01/2026."
+                _("Ngày không hợp lệ: nhập theo dạng dd/mm/yyyy, ví dụ 05/01/2026.")
             ) from None
 
 
@@ -75,7 +79,7 @@ def not_in_future(today_fn):
 
     def _check(form, field):
         if field.data and field.data > today_fn():
-            raise ValidationError("Ngày không được sau ngày hôm nay.")
+            raise ValidationError(_("Ngày không được sau ngày hôm nay."))
 
     return _check
 

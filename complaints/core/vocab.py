@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from complaints.core.db import LabelledEnum
+from complaints.core.translate import N_
 
 
 class PetitionKind(LabelledEnum):
@@ -12,9 +13,9 @@ class PetitionKind(LabelledEnum):
 
 
 PetitionKind.LABELS = {
-    "complaint": "Khiếu nại",
-    "denunciation": "Tố cáo",
-    "feedback": "Kiến nghị, phản ánh",
+    "complaint": N_("Khiếu nại"),
+    "denunciation": N_("Tố cáo"),
+    "feedback": N_("Kiến nghị, phản ánh"),
 }
 
 
@@ -33,13 +34,13 @@ class Field(LabelledEnum):
 
 
 Field.LABELS = {
-    "land": "Đất đai",
-    "housing": "Nhà ở",
-    "policy": "Chính sách, chế độ",
-    "civil_service": "Chế độ công chức, viên chức",
-    "environment": "Tài nguyên, môi trường",
-    "judiciary": "Tư pháp",
-    "corruption": "Tham nhũng",
-    "party": "Đảng, đoàn thể",
-    "other": "Lĩnh vực khác",
+    "land": N_("Đất đai"),
+    "housing": N_("Nhà ở"),
+    "policy": N_("Chính sách, chế độ"),
+    "civil_service": N_("Chế độ công chức, viên chức"),
+    "environment": N_("Tài nguyên, môi trường"),
+    "judiciary": N_("Tư pháp"),
+    "corruption": N_("Tham nhũng"),
+    "party": N_("Đảng, đoàn thể"),
+    "other": N_("Lĩnh vực khác"),
 }

@@ -23,6 +23,7 @@ from complaints.core.calendar import WorkCalendar
 from complaints.core.db import Base
 from complaints.core.forms import today_vn
 from complaints.core.numbers import fmt_decimal, fmt_int, round_decimal
+from complaints.core.translate import gettext as _
 from complaints.core.vocab import PetitionKind
 from complaints.extensions import db
 from complaints.obligations import compliance
@@ -40,8 +41,8 @@ OBLIGATION_MONTHS = 3
 # A petition received this long ago is past any processing deadline (10 working days, at most
 # 10 more for a denunciation, even across the Tết break): no need to ask the engine.
 PROCESSING_HORIZON_DAYS = 60
-# Tables a later feature may add for citizens' ratings (a `score` per record of a unit). None
-# exists yet: the dashboard then says "chưa có đánh giá" and creates nothing.
+# Tables of citizens' ratings (a `score` per record of a unit): citizen_rating, written by the
+# citizen's page (complaints/citizen/); without ratings the dashboard says "chưa có đánh giá".
 SATISFACTION_TABLES = ("citizen_rating", "satisfaction_rating", "rating")
 
 
@@ -215,7 +216,7 @@ def monthly_rates(root: Unit, unit_ids: list[int], t: date, settings=None) -> li
     ids, kinds, rate_settings = _rate_inputs(settings)
     y, m = _report_month(t, settings.cutoff_day)
     months = []
-    for _ in range(CHART_MONTHS):
+    for _month in range(CHART_MONTHS):
         months.append((y, m))
         y, m = (y - 1, 12) if m == 1 else (y, m - 1)
     points = []
@@ -226,7 +227,7 @@ def monthly_rates(root: Unit, unit_ids: list[int], t: date, settings=None) -> li
         points.append(
             RatePoint(
                 period,
-                f"T{m}/{y}",
+                _("T%(month)s/%(year)s", month=m, year=y),
                 values["competent.cases"],
                 values["competent.resolved"],
                 F.resolution_rate(values, rate_settings),
@@ -290,16 +291,20 @@ def rate_chart(points: list[RatePoint], places: int) -> Chart:
                     2,
                     p.label,
                     "–",
-                    f"{p.label} ({span}): chưa có vụ việc",
+                    _("%(label)s (%(span)s): chưa có vụ việc", label=p.label, span=span),
                     True,
                 )
             )
             continue
         h = round(float(min(p.rate, Decimal(100))) / 100 * plot_h, 1)
         value = fmt_decimal(p.rate, places)
-        title = (
-            f"{p.label} ({span}): {value}% – đã giải quyết {fmt_int(p.resolved)}/"
-            f"{fmt_int(p.cases)} vụ việc"
+        title = _(
+            "%(label)s (%(span)s): %(value)s%% – đã giải quyết %(resolved)s/%(cases)s vụ việc",
+            label=p.label,
+            span=span,
+            value=value,
+            resolved=fmt_int(p.resolved),
+            cases=fmt_int(p.cases),
         )
         bars.append(Bar(x, round(bottom - h, 1), bar_w, h, p.label, value, title, False))
     grid = [(bottom - plot_h * v / 100, f"{v}%") for v in (0, 25, 50, 75, 100)]
@@ -345,7 +350,7 @@ def compare_units(
     all_ids = [u.id for u in units]
     by_unit = F.compute_by_unit(ids, all_ids, year, kinds)
     children = sorted((u for u in units if u.parent_id == root.id), key=lambda u: u.code)
-    groups = [(root, [root.id], f"{root.name} (cấp mình)", False)]
+    groups = [(root, [root.id], _("%(name)s (cấp mình)", name=root.name), False)]
     for child in children:
         groups.append(
             (child, [u.id for u in units if u.path.startswith(child.path)], child.name, True)
@@ -366,7 +371,7 @@ def compare_units(
         return r
 
     rows = [row(*g) for g in groups]
-    total = row(root, all_ids, "Tổng cộng", False)
+    total = row(root, all_ids, _("Tổng cộng"), False)
     return rows, total, year
 
 
@@ -377,7 +382,7 @@ def obligations_behind(units: list[Unit], t: date, cal: WorkCalendar):
     """Units behind on periodic reception, or late publishing, over the last
     OBLIGATION_MONTHS months (this one included): compliance.behind_table, two aggregates."""
     first = t.replace(day=1)
-    for _ in range(OBLIGATION_MONTHS - 1):
+    for _month in range(OBLIGATION_MONTHS - 1):
         first = (first - timedelta(days=1)).replace(day=1)
     rows = compliance.behind_table(units, first, t, t, cal)
     return compliance.months_between(first, t), [r for r in rows if r.behind]

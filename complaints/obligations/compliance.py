@@ -18,6 +18,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from complaints.core.calendar import WorkCalendar
+from complaints.core.translate import Phrase
 from complaints.extensions import db
 from complaints.obligations import rules
 from complaints.reception.models import HostMode, ReceptionSession, SessionKind, SessionStatus
@@ -69,9 +70,10 @@ class Cell:
         return self.shortfall > 0
 
     @property
-    def minimum_label(self) -> str:
-        labels = dict.fromkeys(p.minimum.label for p in self.periods)
-        return "; ".join(labels)
+    def minimum_label(self) -> Phrase:
+        return Phrase(
+            lambda t: "; ".join(dict.fromkeys(p.minimum.label.compose(t) for p in self.periods))
+        )
 
     @property
     def in_person_only(self) -> bool:

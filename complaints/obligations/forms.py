@@ -21,19 +21,22 @@ from complaints.core.forms import (
     not_in_future,
     pairs_choices,
 )
+from complaints.core.translate import N_
+from complaints.core.translate import gettext as _
+from complaints.core.translate import lazy_gettext as _l
 from complaints.dashboard.queries import today
 from complaints.obligations import rules
 from complaints.obligations.models import RuleType
 from complaints.obligations.operations import MAX_RULE_DATES, WEEK_CHOICES
 from complaints.reception.models import HostMode
 
-BAD_CHOICE = "Lựa chọn không hợp lệ: hãy chọn lại trong danh sách."
+BAD_CHOICE = N_("Lựa chọn không hợp lệ: hãy chọn lại trong danh sách.")
 _MONTH = re.compile(r"^\s*(\d{1,2})\s*[/.\-]\s*(\d{4})\s*$")
 _ISO_MONTH = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$")
 
 
 def _max(n: int) -> Length:
-    return Length(max=n, message=f"Tối đa {n} ký tự.")
+    return Length(max=n, message=_l("Tối đa %(n)s ký tự.", n=n))
 
 
 class Select(SelectField):
@@ -76,7 +79,7 @@ class MonthField(WTField):
         if match is None and (iso := _ISO_MONTH.match(text)):
             year, month = int(iso[1]), int(iso[2])
         if month is None or not 1 <= month <= 12 or not 1900 < year < 3000:
-            raise ValueError("Tháng không hợp lệ: nhập theo dạng mm/yyyy, ví dụ 07/2026.")
+            raise ValueError(_("Tháng không hợp lệ: nhập theo dạng mm/yyyy, ví dụ 07/2026."))
         self.data = date(year, month, 1)
 
 
@@ -84,7 +87,7 @@ class VersionField(IntegerField):
     widget = HiddenInput()
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("invalid_value_message", "Phiên bản không hợp lệ: tải lại trang.")
+        kwargs.setdefault("invalid_value_message", _l("Phiên bản không hợp lệ: tải lại trang."))
         super().__init__(*args, **kwargs)
 
 
@@ -98,17 +101,19 @@ class ObligationFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    unit_id = Select("Đơn vị", coerce=int, validators=[Optional()])
-    month_from = MonthField("Từ tháng", validators=[Optional()])
-    month_to = MonthField("Đến tháng", validators=[Optional()])
-    only_behind = BooleanField("Chỉ đơn vị còn thiếu, công bố muộn")
+    unit_id = Select(_l("Đơn vị"), coerce=int, validators=[Optional()])
+    month_from = MonthField(_l("Từ tháng"), validators=[Optional()])
+    month_to = MonthField(_l("Đến tháng"), validators=[Optional()])
+    only_behind = BooleanField(_l("Chỉ đơn vị còn thiếu, công bố muộn"))
 
     def validate_month_to(self, field):
         if field.data and self.month_from.data:
             if field.data < self.month_from.data:
-                raise ValidationError("“Đến tháng” phải sau hoặc bằng “Từ tháng”.")
+                raise ValidationError(_("“Đến tháng” phải sau hoặc bằng “Từ tháng”."))
             if _months(self.month_from.data, field.data) > rules.MAX_MONTHS:
-                raise ValidationError(f"Chọn tối đa {rules.MAX_MONTHS} tháng.")
+                raise ValidationError(
+                    _("Chọn tối đa %(MAX_MONTHS)s tháng.", MAX_MONTHS=rules.MAX_MONTHS)
+                )
 
 
 WEEKDAY_CHOICES = pairs_choices([("", "—"), *((str(i), n) for i, n in enumerate(rules.WEEKDAYS))])
@@ -116,44 +121,44 @@ WEEK_CHOICE_PAIRS = pairs_choices([(str(w), rules.WEEK_LABELS[w]) for w in WEEK_
 
 
 class RuleForm(FlaskForm):
-    unit_id = Select("Đơn vị", coerce=int)
-    rule_type = Select("Cách xác định ngày tiếp", choices=enum_choices(RuleType))
-    weekday = Select("Thứ trong tuần", choices=WEEKDAY_CHOICES, default="")
-    weeks = Checkboxes("Tuần trong tháng", choices=WEEK_CHOICE_PAIRS)
+    unit_id = Select(_l("Đơn vị"), coerce=int)
+    rule_type = Select(_l("Cách xác định ngày tiếp"), choices=enum_choices(RuleType))
+    weekday = Select(_l("Thứ trong tuần"), choices=WEEKDAY_CHOICES, default="")
+    weeks = Checkboxes(_l("Tuần trong tháng"), choices=WEEK_CHOICE_PAIRS)
     days = TrimmedStringField(
-        "Ngày trong tháng",
+        _l("Ngày trong tháng"),
         validators=[_max(60)],
     )
     place = TrimmedStringField(
-        "Địa điểm", validators=[DataRequired("Nhập địa điểm tiếp công dân."), _max(255)]
+        _l("Địa điểm"), validators=[DataRequired(_l("Nhập địa điểm tiếp công dân.")), _max(255)]
     )
     host_name = TrimmedStringField(
-        "Người chủ trì tiếp (họ tên)", validators=[DataRequired(REQUIRED), _max(120)]
+        _l("Người chủ trì tiếp (họ tên)"), validators=[DataRequired(REQUIRED), _max(120)]
     )
-    host_title = TrimmedStringField("Chức vụ", validators=[Optional(), _max(120)])
-    host_mode = Select("Thủ trưởng tiếp", choices=enum_choices(HostMode))
-    valid_from = VNDateField("Áp dụng từ ngày", validators=[InputRequired(REQUIRED)])
-    valid_to = VNDateField("Đến ngày (để trống: đang áp dụng)", validators=[Optional()])
-    note = TrimmedTextAreaField("Căn cứ, ghi chú", validators=[Optional(), _max(2000)])
+    host_title = TrimmedStringField(_l("Chức vụ"), validators=[Optional(), _max(120)])
+    host_mode = Select(_l("Thủ trưởng tiếp"), choices=enum_choices(HostMode))
+    valid_from = VNDateField(_l("Áp dụng từ ngày"), validators=[InputRequired(REQUIRED)])
+    valid_to = VNDateField(_l("Đến ngày (để trống: đang áp dụng)"), validators=[Optional()])
+    note = TrimmedTextAreaField(_l("Căn cứ, ghi chú"), validators=[Optional(), _max(2000)])
     version = VersionField(validators=[Optional()])
 
     def validate_weekday(self, field):
         if self.rule_type.data in ("weekly", "nth_weekday") and not field.data:
-            raise ValidationError("Chọn thứ trong tuần.")
+            raise ValidationError(_("Chọn thứ trong tuần."))
 
     def validate_weeks(self, field):
         if self.rule_type.data == "nth_weekday" and not field.data:
-            raise ValidationError("Chọn ít nhất một tuần trong tháng (ví dụ tuần cuối).")
+            raise ValidationError(_("Chọn ít nhất một tuần trong tháng (ví dụ tuần cuối)."))
 
     def validate_days(self, field):
         if self.rule_type.data != "month_days":
             return
         if not self.day_list():
-            raise ValidationError("Nhập ít nhất một ngày trong tháng, ví dụ: 10, 25.")
+            raise ValidationError(_("Nhập ít nhất một ngày trong tháng, ví dụ: 10, 25."))
 
     def validate_valid_to(self, field):
         if field.data and self.valid_from.data and field.data < self.valid_from.data:
-            raise ValidationError("Ngày hết hiệu lực phải sau ngày bắt đầu áp dụng.")
+            raise ValidationError(_("Ngày hết hiệu lực phải sau ngày bắt đầu áp dụng."))
 
     def day_list(self) -> list[int]:
         """The days typed, or ValidationError naming the first that cannot be a day."""
@@ -162,10 +167,14 @@ class RuleForm(FlaskForm):
         days = []
         for item in items:
             if not item.isdigit() or not 1 <= int(item) <= 31:
-                raise ValidationError(f"“{item}” không phải một ngày trong tháng (1 đến 31).")
+                raise ValidationError(
+                    _("“%(item)s” không phải một ngày trong tháng (1 đến 31).", item=item)
+                )
             days.append(int(item))
         if len(set(days)) > MAX_RULE_DATES:
-            raise ValidationError(f"Tối đa {MAX_RULE_DATES} ngày tiếp mỗi tháng.")
+            raise ValidationError(
+                _("Tối đa %(MAX_RULE_DATES)s ngày tiếp mỗi tháng.", MAX_RULE_DATES=MAX_RULE_DATES)
+            )
         return sorted(set(days))
 
     def week_list(self) -> list[int]:
@@ -173,19 +182,23 @@ class RuleForm(FlaskForm):
 
 
 class PlanForm(FlaskForm):
-    unit_id = Select("Đơn vị", coerce=int)
-    date_from = VNDateField("Từ ngày", validators=[InputRequired(REQUIRED)])
-    date_to = VNDateField("Đến ngày", validators=[InputRequired(REQUIRED)])
-    with_subunits = BooleanField("Lập cả cho các đơn vị cấp dưới (theo quy định của từng đơn vị)")
+    unit_id = Select(_l("Đơn vị"), coerce=int)
+    date_from = VNDateField(_l("Từ ngày"), validators=[InputRequired(REQUIRED)])
+    date_to = VNDateField(_l("Đến ngày"), validators=[InputRequired(REQUIRED)])
+    with_subunits = BooleanField(
+        _l("Lập cả cho các đơn vị cấp dưới (theo quy định của từng đơn vị)")
+    )
 
     def validate_date_to(self, field):
         if field.data and self.date_from.data:
             if field.data < self.date_from.data:
-                raise ValidationError("“Đến ngày” phải sau hoặc bằng “Từ ngày”.")
+                raise ValidationError(_("“Đến ngày” phải sau hoặc bằng “Từ ngày”."))
             if (field.data - self.date_from.data).days > 31 * rules.MAX_MONTHS:
-                raise ValidationError(f"Mỗi lần tối đa {rules.MAX_MONTHS} tháng.")
+                raise ValidationError(
+                    _("Mỗi lần tối đa %(MAX_MONTHS)s tháng.", MAX_MONTHS=rules.MAX_MONTHS)
+                )
 
 
 class PublishForm(PlanForm):
-    on = VNDateField("Ngày công bố", validators=[InputRequired(REQUIRED), not_in_future(today)])
-    with_subunits = BooleanField("Cả các đơn vị cấp dưới")
+    on = VNDateField(_l("Ngày công bố"), validators=[InputRequired(REQUIRED), not_in_future(today)])
+    with_subunits = BooleanField(_l("Cả các đơn vị cấp dưới"))

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from complaints.auth.models import User
 from complaints.core.db import LabelledEnum, TimestampMixin, enum_column
+from complaints.core.translate import N_
 from complaints.extensions import db
 from complaints.obligations.rules import describe
 from complaints.reception.models import HostMode
@@ -28,9 +29,9 @@ class RuleType(LabelledEnum):
 
 
 RuleType.LABELS = {
-    "nth_weekday": "Thứ trong tuần, theo tuần của tháng",
-    "month_days": "Ngày cố định trong tháng",
-    "weekly": "Hằng tuần",
+    "nth_weekday": N_("Thứ trong tuần, theo tuần của tháng"),
+    "month_days": N_("Ngày cố định trong tháng"),
+    "weekly": N_("Hằng tuần"),
 }
 
 

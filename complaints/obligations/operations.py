@@ -19,6 +19,8 @@ from complaints.core.access import has_permission, unit_in_scope
 from complaints.core.calendar import WorkCalendar
 from complaints.core.db import utcnow
 from complaints.core.numbers import fmt_date
+from complaints.core.translate import L_, N_
+from complaints.core.translate import gettext as _
 from complaints.extensions import db
 from complaints.obligations import rules
 from complaints.obligations.models import ReceptionRule, RuleType
@@ -99,22 +101,26 @@ class PlanResult:
 
 def _check_actor(actor, unit: Unit | None) -> None:
     if not has_permission(actor, "obligations.manage"):
-        raise ObligationError("Bạn không có quyền quản lý lịch tiếp công dân định kỳ.")
+        raise ObligationError(_("Bạn không có quyền quản lý lịch tiếp công dân định kỳ."))
     if unit is None or not unit_in_scope(actor, unit):
-        raise ObligationError("Đơn vị không thuộc phạm vi của bạn.", "unit_id")
+        raise ObligationError(_("Đơn vị không thuộc phạm vi của bạn."), "unit_id")
 
 
 def check_range(start: date | None, end: date | None) -> None:
     """A planning range: both ends, in order, at most MAX_MONTHS months."""
     if start is None:
-        raise ObligationError("Nhập ngày bắt đầu.", "date_from")
+        raise ObligationError(_("Nhập ngày bắt đầu."), "date_from")
     if end is None:
-        raise ObligationError("Nhập ngày kết thúc.", "date_to")
+        raise ObligationError(_("Nhập ngày kết thúc."), "date_to")
     if end < start:
-        raise ObligationError("“Đến ngày” phải sau hoặc bằng “Từ ngày”.", "date_to")
+        raise ObligationError(_("“Đến ngày” phải sau hoặc bằng “Từ ngày”."), "date_to")
     if (end - start).days > 31 * rules.MAX_MONTHS:
         raise ObligationError(
-            f"Mỗi lần chỉ lập, công bố lịch tối đa {rules.MAX_MONTHS} tháng.", "date_to"
+            _(
+                "Mỗi lần chỉ lập, công bố lịch tối đa %(MAX_MONTHS)s tháng.",
+                MAX_MONTHS=rules.MAX_MONTHS,
+            ),
+            "date_to",
         )
 
 
@@ -122,13 +128,15 @@ def _clean_ints(values, allowed, label: str, name: str) -> list[int]:
     try:
         cleaned = sorted({int(v) for v in values or []}, key=lambda v: (v < 0, v))
     except (TypeError, ValueError):
-        raise ObligationError(f"{label} không hợp lệ.", name) from None
+        raise ObligationError(_("%(label)s không hợp lệ.", label=_(label)), name) from None
     if not cleaned:
-        raise ObligationError(f"Chọn {label.lower()}.", name)
+        raise ObligationError(_("Chọn %(value)s.", value=_(label).lower()), name)
     if any(v not in allowed for v in cleaned):
-        raise ObligationError(f"{label} không hợp lệ.", name)
+        raise ObligationError(_("%(label)s không hợp lệ.", label=_(label)), name)
     if len(cleaned) > MAX_RULE_DATES:
-        raise ObligationError(f"Tối đa {MAX_RULE_DATES} ngày tiếp mỗi tháng.", name)
+        raise ObligationError(
+            _("Tối đa %(MAX_RULE_DATES)s ngày tiếp mỗi tháng.", MAX_RULE_DATES=MAX_RULE_DATES), name
+        )
     return cleaned
 
 
@@ -137,11 +145,13 @@ def _normalise(data: RuleData) -> dict:
     try:
         kind = RuleType(data.rule_type)
     except ValueError:
-        raise ObligationError("Chọn cách xác định ngày tiếp.", "rule_type") from None
+        raise ObligationError(_("Chọn cách xác định ngày tiếp."), "rule_type") from None
     try:
         host_mode = HostMode(data.host_mode)
     except ValueError:
-        raise ObligationError("Chọn Thủ trưởng trực tiếp tiếp hay ủy quyền.", "host_mode") from None
+        raise ObligationError(
+            _("Chọn Thủ trưởng trực tiếp tiếp hay ủy quyền."), "host_mode"
+        ) from None
     values = {
         "rule_type": kind,
         "weekday": None,
@@ -157,24 +167,29 @@ def _normalise(data: RuleData) -> dict:
     }
     if kind in (RuleType.weekly, RuleType.nth_weekday):
         if data.weekday is None or not 0 <= int(data.weekday) <= 6:
-            raise ObligationError("Chọn thứ trong tuần.", "weekday")
+            raise ObligationError(_("Chọn thứ trong tuần."), "weekday")
         values["weekday"] = int(data.weekday)
     if kind == RuleType.nth_weekday:
-        values["weeks"] = _clean_ints(data.weeks, WEEK_CHOICES, "Tuần trong tháng", "weeks")
+        values["weeks"] = _clean_ints(data.weeks, WEEK_CHOICES, N_("Tuần trong tháng"), "weeks")
     if kind == RuleType.month_days:
-        values["days"] = _clean_ints(data.days, range(1, 32), "Ngày trong tháng", "days")
+        values["days"] = _clean_ints(data.days, range(1, 32), N_("Ngày trong tháng"), "days")
     if not values["place"]:
-        raise ObligationError("Nhập địa điểm tiếp công dân.", "place")
+        raise ObligationError(_("Nhập địa điểm tiếp công dân."), "place")
     if not values["host_name"]:
-        raise ObligationError("Nhập họ tên người chủ trì tiếp.", "host_name")
+        raise ObligationError(_("Nhập họ tên người chủ trì tiếp."), "host_name")
     if data.valid_from is None:
-        raise ObligationError("Nhập ngày bắt đầu áp dụng.", "valid_from")
+        raise ObligationError(_("Nhập ngày bắt đầu áp dụng."), "valid_from")
     if data.valid_to is not None and data.valid_to < data.valid_from:
-        raise ObligationError("Ngày hết hiệu lực phải sau ngày bắt đầu áp dụng.", "valid_to")
+        raise ObligationError(_("Ngày hết hiệu lực phải sau ngày bắt đầu áp dụng."), "valid_to")
     unit = data.unit
     if unit.active_to is not None and data.valid_from > unit.active_to:
         raise ObligationError(
-            f"Đơn vị {unit.code} đã thôi hoạt động từ {fmt_date(unit.active_to)}.", "valid_from"
+            _(
+                "Đơn vị %(code)s đã thôi hoạt động từ %(active_to)s.",
+                code=unit.code,
+                active_to=fmt_date(unit.active_to),
+            ),
+            "valid_from",
         )
     if (
         host_mode == HostMode.delegated
@@ -182,9 +197,11 @@ def _normalise(data: RuleData) -> dict:
         and (data.valid_to is None or data.valid_to >= COMMUNE_NO_DELEGATION_FROM)
     ):
         raise ObligationError(
-            "Từ 01/7/2026 Chủ tịch UBND cấp xã phải trực tiếp tiếp công dân định kỳ, không được "
-            "ủy quyền: chọn “Thủ trưởng trực tiếp tiếp” hoặc cho quy định hết hiệu lực trước "
-            "ngày đó.",
+            _(
+                "Từ 01/7/2026 Chủ tịch UBND cấp xã phải trực tiếp tiếp công dân định kỳ, "
+                "không được ủy quyền: chọn “Thủ trưởng trực tiếp tiếp” hoặc cho quy định "
+                "hết hiệu lực trước ngày đó."
+            ),
             "host_mode",
         )
     return values
@@ -224,8 +241,13 @@ def _settle_overlaps(actor, unit: Unit, values: dict, exclude_id: int | None) ->
             continue
         until = fmt_date(other.valid_to) if other.valid_to else "nay"
         raise ObligationError(
-            f"Trùng thời gian với quy định đang có ({other.description}, từ "
-            f"{fmt_date(other.valid_from)} đến {until}). Sửa ngày hiệu lực của một trong hai.",
+            _(
+                "Trùng thời gian với quy định đang có (%(description)s, từ %(valid_from)s đến "
+                "%(until)s). Sửa ngày hiệu lực của một trong hai.",
+                description=other.description,
+                valid_from=fmt_date(other.valid_from),
+                until=until,
+            ),
             "valid_from",
         )
 
@@ -260,12 +282,12 @@ def update_rule(
     _check_actor(actor, data.unit)
     if expected_version is not None and int(expected_version) != rule.version:
         raise ObligationError(
-            "Quy định vừa được người khác sửa. Hãy tải lại trang để xem thay đổi rồi làm lại.",
+            _("Quy định vừa được người khác sửa. Hãy tải lại trang để xem thay đổi rồi làm lại."),
             "version",
         )
     values = _normalise(data)
     if data.unit.id != rule.unit_id:
-        raise ObligationError("Không thể chuyển quy định sang đơn vị khác.", "unit_id")
+        raise ObligationError(_("Không thể chuyển quy định sang đơn vị khác."), "unit_id")
     _settle_overlaps(actor, data.unit, values, rule.id)
     before = audit.snapshot(rule, RULE_FIELDS)
     for name, value in values.items():
@@ -334,10 +356,10 @@ def plan_sessions(
         for planned in rules.planned_days(rule, start, end, cal):
             day = planned.day
             if (owner.id, day) in taken:
-                result.skipped.append((owner, day, "đã có buổi tiếp định kỳ ngày này"))
+                result.skipped.append((owner, day, L_("đã có buổi tiếp định kỳ ngày này")))
                 continue
             if not owner.is_active_on(day):
-                result.skipped.append((owner, day, "đơn vị không hoạt động vào ngày này"))
+                result.skipped.append((owner, day, L_("đơn vị không hoạt động vào ngày này")))
                 continue
             host_mode = rule.host_mode
             if (
@@ -345,7 +367,7 @@ def plan_sessions(
                 and owner.level == UnitLevel.commune
                 and day >= COMMUNE_NO_DELEGATION_FROM
             ):
-                result.skipped.append((owner, day, "cấp xã không được ủy quyền từ 01/7/2026"))
+                result.skipped.append((owner, day, L_("cấp xã không được ủy quyền từ 01/7/2026")))
                 continue
             session = ReceptionSession(
                 unit_id=owner.id,
@@ -397,7 +419,7 @@ def publish_schedule(
     _check_actor(actor, unit)
     check_range(start, end)
     if on is None:
-        raise ObligationError("Nhập ngày công bố lịch tiếp.", "on")
+        raise ObligationError(_("Nhập ngày công bố lịch tiếp."), "on")
     ids = [u.id for u in _units(unit, with_subunits)]
     sessions = db.session.scalars(
         sa.select(ReceptionSession)

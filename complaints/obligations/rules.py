@@ -15,15 +15,30 @@ from datetime import date, timedelta
 from typing import Protocol
 
 from complaints.core.calendar import WorkCalendar
+from complaints.core.translate import L_, Phrase
 
 # A schedule is published at least this many working days before the day (LTCD Art 24(4)).
 PUBLISH_WORKING_DAYS = 5
 # Planning or checking more than this many months at once is refused (a typing error, not a plan).
 MAX_MONTHS = 24
 
-WEEKDAYS = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")
-WEEK_LABELS = {1: "tuần thứ nhất", 2: "tuần thứ hai", 3: "tuần thứ ba", 4: "tuần thứ tư"}
-WEEK_LABELS.update({5: "tuần thứ năm", -1: "tuần cuối"})
+WEEKDAYS = (
+    L_("Thứ Hai"),
+    L_("Thứ Ba"),
+    L_("Thứ Tư"),
+    L_("Thứ Năm"),
+    L_("Thứ Sáu"),
+    L_("Thứ Bảy"),
+    L_("Chủ nhật"),
+)
+WEEK_LABELS = {
+    1: L_("tuần thứ nhất"),
+    2: L_("tuần thứ hai"),
+    3: L_("tuần thứ ba"),
+    4: L_("tuần thứ tư"),
+    5: L_("tuần thứ năm"),
+    -1: L_("tuần cuối"),
+}
 
 _ONE_DAY = timedelta(days=1)
 
@@ -60,17 +75,22 @@ class LegalMinimum:
         )
 
     @property
-    def label(self) -> str:
-        per = "tháng" if self.per == "month" else "tuần"
-        text = f"ít nhất {self.count} ngày/{per}"
-        return text + (", Thủ trưởng trực tiếp tiếp" if self.in_person_only else "")
+    def label(self) -> Phrase:
+        def compose(_):
+            if self.per == "month":
+                text = _("ít nhất %(count)s ngày/tháng", count=self.count)
+            else:
+                text = _("ít nhất %(count)s ngày/tuần", count=self.count)
+            return text + (_(", Thủ trưởng trực tiếp tiếp") if self.in_person_only else "")
+
+        return Phrase(compose)
 
 
 LEGAL_MINIMUMS: tuple[LegalMinimum, ...] = (
     LegalMinimum(
         "head_monthly",
         frozenset({"central", "province", "department"}),
-        "Chủ tịch UBND cấp tỉnh; Thủ trưởng bộ, ngành, sở và cơ quan nhà nước; Tổng Thanh tra",
+        L_("Chủ tịch UBND cấp tỉnh; Thủ trưởng bộ, ngành, sở và cơ quan nhà nước; Tổng Thanh tra"),
         1,
         "month",
         "Luật Tiếp công dân 2013 (Điều 11–18)",
@@ -78,7 +98,7 @@ LEGAL_MINIMUMS: tuple[LegalMinimum, ...] = (
     LegalMinimum(
         "district_2_per_month",
         frozenset({"district"}),
-        "Chủ tịch UBND cấp huyện",
+        L_("Chủ tịch UBND cấp huyện"),
         2,
         "month",
         "Luật Tiếp công dân 2013 (cấp huyện kết thúc hoạt động từ 01/7/2025)",
@@ -87,7 +107,7 @@ LEGAL_MINIMUMS: tuple[LegalMinimum, ...] = (
     LegalMinimum(
         "commune_weekly",
         frozenset({"commune"}),
-        "Chủ tịch UBND cấp xã",
+        L_("Chủ tịch UBND cấp xã"),
         1,
         "week",
         "Luật Tiếp công dân 2013",
@@ -96,7 +116,7 @@ LEGAL_MINIMUMS: tuple[LegalMinimum, ...] = (
     LegalMinimum(
         "commune_2026",
         frozenset({"commune"}),
-        "Chủ tịch UBND cấp xã (không được ủy quyền)",
+        L_("Chủ tịch UBND cấp xã (không được ủy quyền)"),
         2,
         "month",
         "Nghị định 154/2026/NĐ-CP, từ 01/7/2026",
@@ -162,16 +182,26 @@ def _value(x) -> str:
     return getattr(x, "value", x)
 
 
-def describe(rule: RuleLike) -> str:
-    """The rule in words: "Thứ Ba tuần cuối hằng tháng", "Ngày 10 và 25 hằng tháng"."""
+def describe(rule: RuleLike) -> Phrase:
+    """The rule in words: "Thứ Ba tuần cuối hằng tháng", "Ngày 10 và 25 hằng tháng" (a Phrase:
+    Vietnamese as a string, composed again in English on an English page)."""
     kind = _value(rule.rule_type)
-    if kind == "weekly":
-        return f"{WEEKDAYS[rule.weekday]} hằng tuần"
-    if kind == "nth_weekday":
-        weeks = " và ".join(WEEK_LABELS.get(w, f"tuần {w}") for w in rule.weeks or [])
-        return f"{WEEKDAYS[rule.weekday]} {weeks} hằng tháng"
-    days = " và ".join(str(d) for d in rule.days or [])
-    return f"Ngày {days} hằng tháng"
+
+    def compose(_):
+        if kind == "weekly":
+            return _("%(weekday)s hằng tuần", weekday=_(WEEKDAYS[rule.weekday]))
+        if kind == "nth_weekday":
+            weeks = _(" và ").join(
+                _(WEEK_LABELS[w]) if w in WEEK_LABELS else _("tuần %(n)s", n=w)
+                for w in rule.weeks or []
+            )
+            return _(
+                "%(weekday)s %(weeks)s hằng tháng", weekday=_(WEEKDAYS[rule.weekday]), weeks=weeks
+            )
+        days = _(" và ").join(str(d) for d in rule.days or [])
+        return _("Ngày %(days)s hằng tháng", days=days)
+
+    return Phrase(compose)
 
 
 def _months(start: date, end: date) -> Iterable[tuple[int, int]]:

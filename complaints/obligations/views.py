@@ -13,6 +13,8 @@ from sqlalchemy.orm import joinedload
 from complaints.cases.deadlines import work_calendar
 from complaints.core.access import has_permission, in_scope, load_scoped, require
 from complaints.core.forms import pairs_choices
+from complaints.core.numbers import fmt_date
+from complaints.core.translate import gettext as _
 from complaints.dashboard.queries import today
 from complaints.extensions import db
 from complaints.obligations import compliance, rules
@@ -155,11 +157,12 @@ def _publication(session: ReceptionSession, t: date, cal) -> tuple[str, str]:
         if session.status.value in ("cancelled", "postponed"):
             return ("muted", "—")
         if deadline < t:
-            return ("due-overdue", "Chưa công bố (quá hạn công bố)")
-        return ("due-due", f"Chưa công bố · hạn {deadline:%d/%m/%Y}")
+            return ("due-overdue", _("Chưa công bố (quá hạn công bố)"))
+        return ("due-due", _("Chưa công bố · hạn %(day)s", day=fmt_date(deadline)))
+    published = fmt_date(session.published_on)
     if rules.published_on_time(session.published_on, session.session_date, cal):
-        return ("due-ok", f"Đúng hạn ({session.published_on:%d/%m/%Y})")
-    return ("due-overdue", f"Công bố muộn ({session.published_on:%d/%m/%Y})")
+        return ("due-ok", _("Đúng hạn (%(day)s)", day=published))
+    return ("due-overdue", _("Công bố muộn (%(day)s)", day=published))
 
 
 # --- rules --------------------------------------------------------------------------------
@@ -233,7 +236,14 @@ def rule_form(rule_id: int | None = None):
             else:
                 update_rule(current_user, rule, data, expected_version=form.version.data)
             db.session.commit()
-            flash(f"Đã lưu quy định lịch tiếp của {unit.code}: {rule.description}.", "success")
+            flash(
+                _(
+                    "Đã lưu quy định lịch tiếp của %(code)s: %(description)s.",
+                    code=unit.code,
+                    description=rule.description,
+                ),
+                "success",
+            )
             return redirect(url_for("obligations.rules"))
         except ObligationError as e:
             db.session.rollback()
@@ -268,11 +278,14 @@ def plan():
                 with_subunits=form.with_subunits.data,
             )
             db.session.commit()
-            message = f"Đã lập {len(result.created)} buổi tiếp định kỳ."
+            message = _("Đã lập %(created)s buổi tiếp định kỳ.", created=len(result.created))
             if result.skipped:
-                message += f" Bỏ qua {len(result.skipped)} ngày (đã có lịch hoặc không hợp lệ)."
+                message += _(
+                    " Bỏ qua %(skipped)s ngày (đã có lịch hoặc không hợp lệ).",
+                    skipped=len(result.skipped),
+                )
             if not result.created and not result.skipped:
-                message += " Không có quy định lịch tiếp nào áp dụng trong khoảng ngày này."
+                message += _(" Không có quy định lịch tiếp nào áp dụng trong khoảng ngày này.")
             flash(message, "success" if result.created else "info")
             return redirect(_home())
         except ObligationError as e:
@@ -306,7 +319,10 @@ def publish():
                 with_subunits=form.with_subunits.data,
             )
             db.session.commit()
-            flash(f"Đã ghi nhận công bố lịch của {len(sessions)} buổi tiếp.", "success")
+            flash(
+                _("Đã ghi nhận công bố lịch của %(sessions)s buổi tiếp.", sessions=len(sessions)),
+                "success",
+            )
             return redirect(_home())
         except ObligationError as e:
             db.session.rollback()

@@ -16,13 +16,16 @@ from complaints.core.forms import (
     enum_choices,
 )
 from complaints.core.numbers import fmt_int
+from complaints.core.translate import N_
+from complaints.core.translate import gettext as _
+from complaints.core.translate import lazy_gettext as _l
 from complaints.core.vocab import Field, PetitionKind
 from complaints.petitions import operations as ops
 from complaints.petitions import storage
 from complaints.petitions.models import PetitionSource
 
 SENDER_ROWS = 5  # rows of senders on the page; enough for a group's representatives
-INVALID_CHOICE = "Lựa chọn không hợp lệ: hãy chọn một mục trong danh sách."
+INVALID_CHOICE = N_("Lựa chọn không hợp lệ: hãy chọn một mục trong danh sách.")
 ACCEPT = ".pdf,.jpg,.jpeg,.png,.tif,.tiff,application/pdf,image/jpeg,image/png,image/tiff"
 
 
@@ -36,7 +39,7 @@ class ChoiceField(SelectField):
 
 
 def _max(n: int) -> Length:
-    return Length(max=n, message=f"Tối đa {fmt_int(n)} ký tự.")
+    return Length(max=n, message=_l("Tối đa %(n)s ký tự.", n=fmt_int(n)))
 
 
 def _raise(message: str | None) -> None:
@@ -65,12 +68,12 @@ class RowList(FieldList):
 class SenderForm(Form):
     """One sender row (no CSRF of its own: it lives inside the petition form)."""
 
-    full_name = TrimmedStringField("Họ và tên", validators=[_max(120)])
-    address = TrimmedStringField("Địa chỉ", validators=[_max(255)])
+    full_name = TrimmedStringField(_l("Họ và tên"), validators=[_max(120)])
+    address = TrimmedStringField(_l("Địa chỉ"), validators=[_max(255)])
     identity_no = TrimmedStringField(
-        "Số CCCD / định danh / hộ chiếu", filters=[_identity_filter], validators=[_max(20)]
+        _l("Số CCCD / định danh / hộ chiếu"), filters=[_identity_filter], validators=[_max(20)]
     )
-    phone = TrimmedStringField("Điện thoại", validators=[_max(20)])
+    phone = TrimmedStringField(_l("Điện thoại"), validators=[_max(20)])
 
     def as_data(self) -> ops.SenderData:
         return ops.SenderData(
@@ -94,36 +97,36 @@ class PetitionFieldsForm(FlaskForm):
     """What registration and correction share."""
 
     source = ChoiceField(
-        "Nguồn đơn",
-        choices=enum_choices(PetitionSource, blank="— Chọn nguồn đơn —"),
+        _l("Nguồn đơn"),
+        choices=enum_choices(PetitionSource, blank=_l("— Chọn nguồn đơn —")),
         validators=[DataRequired(REQUIRED)],
     )
-    source_body = TrimmedStringField("Cơ quan, người chuyển đơn đến", validators=[_max(255)])
-    source_doc_no = TrimmedStringField("Số văn bản, phiếu chuyển đơn", validators=[_max(64)])
-    received_date = VNDateField("Ngày nhận đơn", validators=[InputRequired(REQUIRED)])
+    source_body = TrimmedStringField(_l("Cơ quan, người chuyển đơn đến"), validators=[_max(255)])
+    source_doc_no = TrimmedStringField(_l("Số văn bản, phiếu chuyển đơn"), validators=[_max(64)])
+    received_date = VNDateField(_l("Ngày nhận đơn"), validators=[InputRequired(REQUIRED)])
     kind = ChoiceField(
-        "Loại đơn",
-        choices=enum_choices(PetitionKind, blank="— Chọn loại đơn —"),
+        _l("Loại đơn"),
+        choices=enum_choices(PetitionKind, blank=_l("— Chọn loại đơn —")),
         validators=[DataRequired(REQUIRED)],
     )
     field = ChoiceField(
-        "Lĩnh vực",
-        choices=enum_choices(Field, blank="— Chọn lĩnh vực —"),
+        _l("Lĩnh vực"),
+        choices=enum_choices(Field, blank=_l("— Chọn lĩnh vực —")),
         validators=[DataRequired(REQUIRED)],
     )
     summary = TrimmedTextAreaField(
-        "Tóm tắt nội dung đơn",
+        _l("Tóm tắt nội dung đơn"),
         validators=[DataRequired(REQUIRED), _max(ops.SUMMARY_MAX)],
     )
     senders = RowList(FormField(SenderForm), min_entries=SENDER_ROWS, max_entries=SENDER_ROWS)
-    anonymous = BooleanField("Đơn nặc danh (không rõ họ tên, địa chỉ người gửi)")
+    anonymous = BooleanField(_l("Đơn nặc danh (không rõ họ tên, địa chỉ người gửi)"))
     signatory_count = IntegerField(
-        "Số người ký đơn",
+        _l("Số người ký đơn"),
         default=1,
         validators=[InputRequired(REQUIRED)],
-        invalid_value_message="Nhập một số nguyên, ví dụ 1.",
+        invalid_value_message=_l("Nhập một số nguyên, ví dụ 1."),
     )
-    files = MultipleFileField("Bản quét đơn, tài liệu kèm theo", render_kw={"accept": ACCEPT})
+    files = MultipleFileField(_l("Bản quét đơn, tài liệu kèm theo"), render_kw={"accept": ACCEPT})
 
     visit = None  # the visit the petition was taken at, set by the view
 
@@ -203,9 +206,9 @@ class PetitionFieldsForm(FlaskForm):
 
 
 class RegisterPetitionForm(PetitionFieldsForm):
-    unit_id = ChoiceField("Đơn vị vào sổ", coerce=int, validators=[InputRequired(REQUIRED)])
+    unit_id = ChoiceField(_l("Đơn vị vào sổ"), coerce=int, validators=[InputRequired(REQUIRED)])
     register_no = TrimmedStringField(
-        "Số vào sổ (chỉ nhập khi chép lại từ sổ giấy)", validators=[_max(40)]
+        _l("Số vào sổ (chỉ nhập khi chép lại từ sổ giấy)"), validators=[_max(40)]
     )
 
 
@@ -225,18 +228,20 @@ class RegisterFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    date_from = VNDateField("Nhận từ ngày", validators=[Optional()])
-    date_to = VNDateField("Đến ngày", validators=[Optional()])
-    kind = ChoiceField("Loại đơn", choices=enum_choices(PetitionKind, blank="Tất cả"), default="")
-    source = ChoiceField(
-        "Nguồn đơn", choices=enum_choices(PetitionSource, blank="Tất cả"), default=""
+    date_from = VNDateField(_l("Nhận từ ngày"), validators=[Optional()])
+    date_to = VNDateField(_l("Đến ngày"), validators=[Optional()])
+    kind = ChoiceField(
+        _l("Loại đơn"), choices=enum_choices(PetitionKind, blank=_l("Tất cả")), default=""
     )
-    field = ChoiceField("Lĩnh vực", choices=enum_choices(Field, blank="Tất cả"), default="")
-    unit_id = ChoiceField("Đơn vị", coerce=int, default=0)
+    source = ChoiceField(
+        _l("Nguồn đơn"), choices=enum_choices(PetitionSource, blank=_l("Tất cả")), default=""
+    )
+    field = ChoiceField(_l("Lĩnh vực"), choices=enum_choices(Field, blank=_l("Tất cả")), default="")
+    unit_id = ChoiceField(_l("Đơn vị"), coerce=int, default=0)
 
     def validate_date_to(self, field):
         if field.data and self.date_from.data and field.data < self.date_from.data:
-            raise ValidationError("Ngày kết thúc phải sau ngày bắt đầu.")
+            raise ValidationError(_("Ngày kết thúc phải sau ngày bắt đầu."))
 
     def value(self, name: str):
         """The field's value when it passed validation, else None (the filter is not applied)."""
@@ -249,5 +254,5 @@ class SearchForm(FlaskForm):
         csrf = False
 
     q = TrimmedStringField(
-        "Tìm theo họ tên, số giấy tờ, số vào sổ hoặc nội dung", validators=[_max(200)]
+        _l("Tìm theo họ tên, số giấy tờ, số vào sổ hoặc nội dung"), validators=[_max(200)]
     )

@@ -9,8 +9,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from complaints.auth.models import User
 from complaints.cases.models import Case
+from complaints.citizen.codes import new_code
 from complaints.core.access import can_see_denouncer, has_permission, unit_in_scope
 from complaints.core.db import LabelledEnum, TimestampMixin, UTCDateTime, enum_column, utcnow
+from complaints.core.translate import N_
 from complaints.core.vocab import Field, PetitionKind
 from complaints.extensions import db
 from complaints.reception.models import Visit
@@ -32,17 +34,17 @@ class PetitionSource(LabelledEnum):
 
 
 PetitionSource.LABELS = {
-    "post": "Qua bưu chính",
-    "reception": "Nhận tại buổi tiếp công dân",
-    "mailbox": "Hòm thư góp ý",
-    "hotline": "Đường dây nóng (ghi lại)",
-    "deputy": "Đại biểu Quốc hội chuyển đến",
-    "people_council": "Hội đồng nhân dân chuyển đến",
-    "fatherland_front": "Mặt trận Tổ quốc chuyển đến",
-    "press": "Cơ quan báo chí chuyển đến",
-    "other_body": "Cơ quan, tổ chức khác chuyển đến",
-    "leader": "Lãnh đạo chuyển xuống",
-    "online": "Trực tuyến",
+    "post": N_("Qua bưu chính"),
+    "reception": N_("Nhận tại buổi tiếp công dân"),
+    "mailbox": N_("Hòm thư góp ý"),
+    "hotline": N_("Đường dây nóng (ghi lại)"),
+    "deputy": N_("Đại biểu Quốc hội chuyển đến"),
+    "people_council": N_("Hội đồng nhân dân chuyển đến"),
+    "fatherland_front": N_("Mặt trận Tổ quốc chuyển đến"),
+    "press": N_("Cơ quan báo chí chuyển đến"),
+    "other_body": N_("Cơ quan, tổ chức khác chuyển đến"),
+    "leader": N_("Lãnh đạo chuyển xuống"),
+    "online": N_("Trực tuyến"),
 }
 
 # Channels through which another body forwarded the petition: its name and letter are recorded.
@@ -63,7 +65,7 @@ class PetitionStatus(LabelledEnum):
     processed = "processed"
 
 
-PetitionStatus.LABELS = {"registered": "Đã vào sổ, chờ xử lý", "processed": "Đã xử lý"}
+PetitionStatus.LABELS = {"registered": N_("Đã vào sổ, chờ xử lý"), "processed": N_("Đã xử lý")}
 
 
 class ProcessingOutcome(LabelledEnum):
@@ -78,12 +80,12 @@ class ProcessingOutcome(LabelledEnum):
 
 
 ProcessingOutcome.LABELS = {
-    "accept": "Thụ lý (thuộc thẩm quyền)",
-    "transfer": "Chuyển đơn đến cơ quan có thẩm quyền",
-    "guide": "Hướng dẫn người gửi đơn",
-    "return": "Trả lại đơn (chuyển đến không đúng thẩm quyền)",
-    "file": "Lưu đơn, không xử lý",
-    "urge": "Đôn đốc cơ quan cấp dưới giải quyết",
+    "accept": N_("Thụ lý (thuộc thẩm quyền)"),
+    "transfer": N_("Chuyển đơn đến cơ quan có thẩm quyền"),
+    "guide": N_("Hướng dẫn người gửi đơn"),
+    "return": N_("Trả lại đơn (chuyển đến không đúng thẩm quyền)"),
+    "file": N_("Lưu đơn, không xử lý"),
+    "urge": N_("Đôn đốc cơ quan cấp dưới giải quyết"),
 }
 
 
@@ -102,15 +104,15 @@ class IneligibleReason(LabelledEnum):
 
 
 IneligibleReason.LABELS = {
-    "not_vietnamese": "Không dùng tiếng Việt",
-    "no_date": "Không ghi ngày, tháng, năm viết đơn",
-    "no_identity": "Không ghi họ tên, địa chỉ người viết đơn",
-    "no_signature": "Không có chữ ký hoặc điểm chỉ",
-    "unclear": "Không rõ nội dung, đối tượng bị khiếu nại, tố cáo",
-    "already_processed": "Đã được xử lý, giải quyết theo quy định",
-    "out_of_time": "Hết thời hiệu khiếu nại",
-    "anonymous": "Đơn nặc danh, mạo danh",
-    "several_contents": "Có nhiều nội dung: hướng dẫn tách đơn",
+    "not_vietnamese": N_("Không dùng tiếng Việt"),
+    "no_date": N_("Không ghi ngày, tháng, năm viết đơn"),
+    "no_identity": N_("Không ghi họ tên, địa chỉ người viết đơn"),
+    "no_signature": N_("Không có chữ ký hoặc điểm chỉ"),
+    "unclear": N_("Không rõ nội dung, đối tượng bị khiếu nại, tố cáo"),
+    "already_processed": N_("Đã được xử lý, giải quyết theo quy định"),
+    "out_of_time": N_("Hết thời hiệu khiếu nại"),
+    "anonymous": N_("Đơn nặc danh, mạo danh"),
+    "several_contents": N_("Có nhiều nội dung: hướng dẫn tách đơn"),
 }
 
 
@@ -122,6 +124,9 @@ class Petition(TimestampMixin, db.Model):
     register_year: Mapped[int]
     register_seq: Mapped[int]
     register_no: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    # The citizen's receipt code (mã tra cứu): random, given whatever the path that creates the
+    # petition (registration, import, demo); printed on the receipts (complaints/citizen/).
+    receipt_code: Mapped[str] = mapped_column(sa.String(10), unique=True, default=new_code)
     received_date: Mapped[date]
     source: Mapped[PetitionSource] = enum_column(PetitionSource, "petition_source")
     source_body: Mapped[str] = mapped_column(sa.String(255), default="")
@@ -178,7 +183,13 @@ class Petition(TimestampMixin, db.Model):
     __table_args__ = (
         sa.UniqueConstraint("unit_id", "register_year", "register_seq", name="register_seq"),
         sa.CheckConstraint("signatory_count >= 1", name="signatories_positive"),
-        sa.Index("ix_petition_unit_received", "unit_id", "received_date"),
+        # outcome_date too: a report's petitions (received in the period, or before it and
+        # processed on or after its start) are picked from the index without reading the
+        # rows of ten years of history (bench/README.md).
+        sa.Index("ix_petition_unit_received", "unit_id", "received_date", "outcome_date"),
+        # The register page, newest first (register_query's order): its first pages read 50
+        # entries of this index instead of sorting a province's million petitions.
+        sa.Index("ix_petition_register_order", "received_date", "register_seq", "id"),
     )
 
     @property

@@ -12,12 +12,15 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from complaints.citizen import codes as receipt_codes
 from complaints.core import audit
 from complaints.core.access import in_scope, unit_in_scope
 from complaints.core.db import utcnow
 from complaints.core.forms import REQUIRED, today_vn
-from complaints.core.numbers import fmt_int
+from complaints.core.numbers import fmt_date, fmt_int
 from complaints.core.text import fold, like_pattern
+from complaints.core.translate import N_
+from complaints.core.translate import gettext as _
 from complaints.core.vocab import Field, PetitionKind
 from complaints.extensions import db
 from complaints.petitions import storage
@@ -53,7 +56,7 @@ PETITION_FIELDS = (
     "signatory_count",
     "anonymous",
 )
-STALE_MESSAGE = (
+STALE_MESSAGE = N_(
     "Đơn này vừa được người khác sửa sau khi bạn mở trang. Chưa có gì được lưu: "
     "hãy tải lại trang để xem bản mới nhất rồi sửa lại."
 )
@@ -127,18 +130,18 @@ def format_register_no(unit_code: str, year: int, seq: int) -> str:
 def source_body_error(source, body: str | None) -> str | None:
     body = (body or "").strip()
     if _enum(PetitionSource, source) in FORWARDED_SOURCES and not body:
-        return "Đơn được chuyển đến: nhập tên cơ quan, tổ chức hoặc lãnh đạo đã chuyển đơn."
+        return _("Đơn được chuyển đến: nhập tên cơ quan, tổ chức hoặc lãnh đạo đã chuyển đơn.")
     if len(body) > 255:
-        return "Tên cơ quan chuyển đơn dài quá 255 ký tự."
+        return _("Tên cơ quan chuyển đơn dài quá 255 ký tự.")
     return None
 
 
 def source_doc_no_error(source, doc_no: str | None) -> str | None:
     doc_no = (doc_no or "").strip()
     if _enum(PetitionSource, source) in FORWARDED_SOURCES and not doc_no:
-        return "Đơn được chuyển đến: nhập số văn bản hoặc phiếu chuyển đơn."
+        return _("Đơn được chuyển đến: nhập số văn bản hoặc phiếu chuyển đơn.")
     if len(doc_no) > 64:
-        return "Số văn bản chuyển đơn dài quá 64 ký tự."
+        return _("Số văn bản chuyển đơn dài quá 64 ký tự.")
     return None
 
 
@@ -146,41 +149,43 @@ def received_date_error(value: date | None, today: date) -> str | None:
     if value is None:
         return REQUIRED
     if value > today:
-        return f"Ngày nhận đơn không được sau ngày hôm nay ({today:%d/%m/%Y})."
+        return _("Ngày nhận đơn không được sau ngày hôm nay (%(today)s).", today=fmt_date(today))
     if value < EARLIEST_RECEIVED:
-        return f"Ngày nhận đơn không hợp lệ: trước {EARLIEST_RECEIVED:%d/%m/%Y}."
+        return _(
+            "Ngày nhận đơn không hợp lệ: trước %(earliest)s.", earliest=fmt_date(EARLIEST_RECEIVED)
+        )
     return None
 
 
 def sender_name_error(sender: SenderData) -> str | None:
     if not sender.is_blank() and not sender.full_name:
-        return "Nhập họ tên người gửi của dòng này (hoặc xoá các thông tin khác của dòng)."
+        return _("Nhập họ tên người gửi của dòng này (hoặc xoá các thông tin khác của dòng).")
     if len(sender.full_name) > 120:
-        return "Họ tên dài quá 120 ký tự."
+        return _("Họ tên dài quá 120 ký tự.")
     return None
 
 
 def sender_address_error(sender: SenderData) -> str | None:
-    return "Địa chỉ dài quá 255 ký tự." if len(sender.address) > 255 else None
+    return _("Địa chỉ dài quá 255 ký tự.") if len(sender.address) > 255 else None
 
 
 def identity_error(value: str | None) -> str | None:
     value = normalise_identity(value)
     if value and not IDENTITY_RE.match(value):
-        return "Số giấy tờ gồm 6–20 chữ số hoặc chữ cái (CCCD, số định danh: 12 chữ số)."
+        return _("Số giấy tờ gồm 6–20 chữ số hoặc chữ cái (CCCD, số định danh: 12 chữ số).")
     return None
 
 
 def phone_error(value: str | None) -> str | None:
     value = (value or "").strip()
     if value and not PHONE_RE.match(value):
-        return "Số điện thoại chỉ gồm chữ số (có thể có dấu +, dấu cách), 6–20 ký tự."
+        return _("Số điện thoại chỉ gồm chữ số (có thể có dấu +, dấu cách), 6–20 ký tự.")
     return None
 
 
 def senders_error(senders: Sequence[SenderData], anonymous: bool) -> str | None:
     if not anonymous and not [s for s in senders if not s.is_blank()]:
-        return "Nhập ít nhất một người gửi đơn, hoặc đánh dấu đây là đơn nặc danh."
+        return _("Nhập ít nhất một người gửi đơn, hoặc đánh dấu đây là đơn nặc danh.")
     return None
 
 
@@ -188,20 +193,27 @@ def signatory_error(count: int | None, senders: Sequence[SenderData]) -> str | N
     if count is None:
         return REQUIRED
     if count < 1:
-        return "Số người ký đơn phải từ 1 trở lên."
+        return _("Số người ký đơn phải từ 1 trở lên.")
     if count > MAX_SIGNATORIES:
-        return f"Số người ký đơn quá lớn (tối đa {fmt_int(MAX_SIGNATORIES)})."
+        return _(
+            "Số người ký đơn quá lớn (tối đa %(MAX_SIGNATORIES)s).",
+            MAX_SIGNATORIES=fmt_int(MAX_SIGNATORIES),
+        )
     filled = len([s for s in senders if not s.is_blank()])
     if count < filled:
-        return f"Số người ký đơn ({count}) không được ít hơn số người gửi đã nhập ({filled})."
+        return _(
+            "Số người ký đơn (%(count)s) không được ít hơn số người gửi đã nhập (%(filled)s).",
+            count=count,
+            filled=filled,
+        )
     return None
 
 
 def visit_source_error(visit: Visit | None, source) -> str | None:
     if visit is not None and _enum(PetitionSource, source) != PetitionSource.reception:
-        return (
-            "Đơn nhận tại lượt tiếp công dân: nguồn đơn phải là "
-            f"“{PetitionSource.reception.label}”."
+        return _(
+            "Đơn nhận tại lượt tiếp công dân: nguồn đơn phải là “%(label)s”.",
+            label=PetitionSource.reception.label,
         )
     return None
 
@@ -212,8 +224,10 @@ def parse_register_no(value: str, unit: Unit, received: date) -> tuple[str, int]
     year = received.year
     if not match or match[1] != unit.code or int(match[2]) != year or int(match[3]) < 1:
         raise PetitionError(
-            f"Số vào sổ phải có dạng {format_register_no(unit.code, year, 42)}: mã đơn vị "
-            "vào sổ, năm nhận đơn và số thứ tự.",
+            _(
+                "Số vào sổ phải có dạng %(code)s: mã đơn vị vào sổ, năm nhận đơn và số thứ tự.",
+                code=format_register_no(unit.code, year, 42),
+            ),
             "register_no",
         )
     seq = int(match[3])
@@ -229,20 +243,22 @@ def petition_errors(data: PetitionData, today: date) -> list[tuple[str, str]]:
             errors.append((name, message))
 
     if _enum(PetitionSource, data.source) is None:
-        add("source", "Chọn nguồn đơn.")
+        add("source", _("Chọn nguồn đơn."))
     add("source_body", source_body_error(data.source, data.source_body))
     add("source_doc_no", source_doc_no_error(data.source, data.source_doc_no))
     add("source", visit_source_error(data.visit, data.source))
     add("received_date", received_date_error(data.received_date, today))
     if _enum(PetitionKind, data.kind) is None:
-        add("kind", "Chọn loại đơn.")
+        add("kind", _("Chọn loại đơn."))
     if _enum(Field, data.field) is None:
-        add("field", "Chọn lĩnh vực.")
+        add("field", _("Chọn lĩnh vực."))
     summary = (data.summary or "").strip()
     if not summary:
         add("summary", REQUIRED)
     elif len(summary) > SUMMARY_MAX:
-        add("summary", f"Tóm tắt nội dung dài quá {SUMMARY_MAX} ký tự.")
+        add(
+            "summary", _("Tóm tắt nội dung dài quá %(SUMMARY_MAX)s ký tự.", SUMMARY_MAX=SUMMARY_MAX)
+        )
     for i, sender in enumerate(data.senders):
         add(f"senders-{i}-full_name", sender_name_error(sender))
         add(f"senders-{i}-address", sender_address_error(sender))
@@ -326,18 +342,29 @@ def _is_register_clash(error: IntegrityError) -> bool:
 
 
 def _clash_message(register_no: str) -> str:
-    return (
-        f"Số vào sổ {register_no} đã có trong sổ đơn. Kiểm tra lại số đã nhập, "
-        "hoặc để trống ô này để hệ thống tự cấp số tiếp theo."
+    return _(
+        "Số vào sổ %(register_no)s đã có trong sổ đơn. Kiểm tra lại số đã nhập, hoặc để "
+        "trống ô này để hệ thống tự cấp số tiếp theo.",
+        register_no=register_no,
     )
 
 
 # --- writing -----------------------------------------------------------------------------
 
 
+def unused_receipt_code() -> str:
+    """A receipt code (mã tra cứu) no petition has yet; the column is unique in any case."""
+    while True:
+        code = receipt_codes.new_code()
+        if db.session.scalar(sa.select(Petition.id).where(Petition.receipt_code == code)) is None:
+            return code
+
+
 def refresh_search_text(petition: Petition) -> None:
     """Fill the folded search columns (diacritics and case removed) from the petition's facts."""
     public = [petition.register_no, petition.source_body, petition.source_doc_no, petition.summary]
+    if petition.receipt_code:  # found by the code a citizen reads out, typed with or without dashes
+        public[1:1] = [petition.receipt_code, receipt_codes.display(petition.receipt_code)]
     people = [x for s in petition.senders for x in (s.full_name, s.identity_no, s.address)]
     petition.public_search_text = fold(" | ".join(x for x in public if x))
     petition.search_text = fold(" | ".join(x for x in public + people if x))
@@ -434,11 +461,11 @@ def register_petition(
     today = today or today_vn()
     unit = data.unit
     if unit is None:
-        raise PetitionError("Chọn đơn vị vào sổ.", "unit_id")
+        raise PetitionError(_("Chọn đơn vị vào sổ."), "unit_id")
     if actor is not None and not unit_in_scope(actor, unit):
-        raise PetitionError("Đơn vị này không thuộc phạm vi của bạn.", "unit_id")
+        raise PetitionError(_("Đơn vị này không thuộc phạm vi của bạn."), "unit_id")
     if data.visit is not None and actor is not None and not unit_in_scope(actor, data.visit.unit):
-        raise PetitionError("Lượt tiếp không thuộc đơn vị của bạn.")
+        raise PetitionError(_("Lượt tiếp không thuộc đơn vị của bạn."))
     _check(data, today)
     checked = check_files(files)
     year = data.received_date.year
@@ -453,6 +480,7 @@ def register_petition(
         visit=data.visit,
         status=PetitionStatus.registered,
         created_by_id=getattr(actor, "id", None),
+        receipt_code=unused_receipt_code(),
     )
     _apply(petition, data)
     register_no = manual[0] if manual else ""
@@ -514,8 +542,12 @@ def update_petition(
     _check(data, today)
     if data.received_date.year != petition.register_year:
         raise PetitionError(
-            f"Số vào sổ {petition.register_no} thuộc năm {petition.register_year}: ngày nhận "
-            f"đơn phải trong năm {petition.register_year}.",
+            _(
+                "Số vào sổ %(register_no)s thuộc năm %(register_year)s: ngày nhận đơn phải trong "
+                "năm %(register_year)s.",
+                register_no=petition.register_no,
+                register_year=petition.register_year,
+            ),
             "received_date",
         )
     checked = check_files(files)

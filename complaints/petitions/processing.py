@@ -11,6 +11,8 @@ import sqlalchemy as sa
 from complaints.cases import operations as case_ops
 from complaints.cases.models import Case, Deadline
 from complaints.core import audit
+from complaints.core.numbers import fmt_date
+from complaints.core.translate import gettext as _
 from complaints.core.vocab import PetitionKind
 from complaints.extensions import db
 from complaints.petitions.duplicates import similar_petitions
@@ -97,12 +99,21 @@ def _once_per_content(petition: Petition, outcome: ProcessingOutcome, actor) -> 
     for match in similar_petitions(petition, None):
         earlier = match.petition
         if earlier.outcome == outcome and match.score >= 60:
-            verb = "chuyển" if outcome == ProcessingOutcome.transfer else "hướng dẫn"
+            verb = _("chuyển") if outcome == ProcessingOutcome.transfer else _("hướng dẫn")
+            when = (
+                _(" ngày %(day)s", day=fmt_date(earlier.outcome_date))
+                if earlier.outcome_date
+                else ""
+            )
             raise ProcessingError(
-                f"Nội dung này đã được {verb} theo đơn {earlier.register_no}"
-                + (f" ngày {earlier.outcome_date:%d/%m/%Y}" if earlier.outcome_date else "")
-                + f" ({', '.join(match.reasons)}). Theo quy định chỉ {verb} một lần; "
-                "đơn trùng nội dung được lưu.",
+                _(
+                    "Nội dung này đã được %(verb)s theo đơn %(register_no)s%(when)s (%(reasons)s). "
+                    "Theo quy định chỉ %(verb)s một lần; đơn trùng nội dung được lưu.",
+                    verb=verb,
+                    register_no=earlier.register_no,
+                    when=when,
+                    reasons=", ".join(match.reasons),
+                ),
                 "outcome",
             )
 
@@ -111,42 +122,48 @@ def process(actor, petition: Petition, data: ProcessingInput, *, expected_versio
     """Record the classification and outcome of a petition; accepting opens or joins a case."""
     if expected_version is not None and int(expected_version) != petition.version:
         raise ProcessingError(
-            "Đơn vừa được người khác cập nhật. Hãy tải lại trang để xem thay đổi rồi làm lại.",
+            _("Đơn vừa được người khác cập nhật. Hãy tải lại trang để xem thay đổi rồi làm lại."),
             "version",
         )
     if petition.status == PetitionStatus.processed:
         raise ProcessingError(
-            f"Đơn đã được xử lý ({petition.outcome.label}); không xử lý lại.", "outcome"
+            _("Đơn đã được xử lý (%(label)s); không xử lý lại.", label=petition.outcome.label),
+            "outcome",
         )
     try:
         outcome = ProcessingOutcome(data.outcome)
         reasons = sorted({IneligibleReason(r).value for r in data.reasons})
     except ValueError:
-        raise ProcessingError("Hướng xử lý hoặc lý do không hợp lệ.", "outcome") from None
+        raise ProcessingError(_("Hướng xử lý hoặc lý do không hợp lệ."), "outcome") from None
     if data.on is None:
-        raise ProcessingError("Nhập ngày xử lý.", "on")
+        raise ProcessingError(_("Nhập ngày xử lý."), "on")
     if data.on < petition.received_date:
         raise ProcessingError(
-            f"Ngày xử lý không được trước ngày nhận đơn ({petition.received_date:%d/%m/%Y}).",
+            _(
+                "Ngày xử lý không được trước ngày nhận đơn (%(day)s).",
+                day=fmt_date(petition.received_date),
+            ),
             "on",
         )
     if not data.eligible and not reasons:
-        raise ProcessingError("Đơn không đủ điều kiện: chọn ít nhất một lý do.", "reasons")
+        raise ProcessingError(_("Đơn không đủ điều kiện: chọn ít nhất một lý do."), "reasons")
     allowed = allowed_outcomes(petition, data.eligible, data.competent)
     if outcome not in allowed:
         if petition.anonymous and petition.kind != PetitionKind.denunciation:
-            why = "Đơn khiếu nại, kiến nghị nặc danh được lưu, không xử lý."
+            why = _("Đơn khiếu nại, kiến nghị nặc danh được lưu, không xử lý.")
         elif not data.eligible:
-            why = "Đơn không đủ điều kiện xử lý không thể thụ lý hoặc chuyển."
+            why = _("Đơn không đủ điều kiện xử lý không thể thụ lý hoặc chuyển.")
         elif data.competent:
-            why = "Đơn thuộc thẩm quyền: thụ lý, trả lại hoặc lưu đơn."
+            why = _("Đơn thuộc thẩm quyền: thụ lý, trả lại hoặc lưu đơn.")
         else:
-            why = "Đơn không thuộc thẩm quyền không thể thụ lý: chuyển, hướng dẫn hoặc đôn đốc."
+            why = _("Đơn không thuộc thẩm quyền không thể thụ lý: chuyển, hướng dẫn hoặc đôn đốc.")
         raise ProcessingError(why, "outcome")
     if outcome in NEEDS_BODY and not data.body:
-        raise ProcessingError("Nhập tên cơ quan, đơn vị nhận (chuyển, hướng dẫn, đôn đốc).", "body")
+        raise ProcessingError(
+            _("Nhập tên cơ quan, đơn vị nhận (chuyển, hướng dẫn, đôn đốc)."), "body"
+        )
     if outcome in (ProcessingOutcome.accept, ProcessingOutcome.transfer) and not data.doc_no:
-        raise ProcessingError("Nhập số văn bản (thông báo thụ lý, phiếu chuyển).", "doc_no")
+        raise ProcessingError(_("Nhập số văn bản (thông báo thụ lý, phiếu chuyển)."), "doc_no")
     _once_per_content(petition, outcome, actor)
 
     before = audit.snapshot(petition, PROCESS_FIELDS)
@@ -179,10 +196,14 @@ def _accept(actor, petition: Petition, data: ProcessingInput) -> None:
     case = data.join_case
     if case is not None:
         if case.kind != petition.kind:
-            raise ProcessingError("Vụ việc được chọn khác loại với đơn.", "join_case")
+            raise ProcessingError(_("Vụ việc được chọn khác loại với đơn."), "join_case")
         if not case.is_open:
             raise ProcessingError(
-                f"Vụ việc {case.case_no} đã kết thúc; mở vụ việc mới hoặc lưu đơn.", "join_case"
+                _(
+                    "Vụ việc %(case_no)s đã kết thúc; mở vụ việc mới hoặc lưu đơn.",
+                    case_no=case.case_no,
+                ),
+                "join_case",
             )
         petition.case_id = case.id
         case_ops._event(

@@ -17,6 +17,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from complaints.core.numbers import fmt_int
+from complaints.core.translate import gettext as _
 
 # Names a file may carry for each detected type (a scan named .pdf must be a PDF).
 EXTENSIONS = {
@@ -104,9 +105,12 @@ def read_upload(stream, filename: str, limit: int | None = None) -> IncomingFile
 
 
 def _too_big(filename: str, size: int, limit: int) -> str:
-    return (
-        f"Tệp “{filename}” có dung lượng {fmt_size(size)}, vượt quá mức tối đa "
-        f"{fmt_size(limit)} cho mỗi tệp. Hãy quét lại với độ phân giải thấp hơn hoặc chia nhỏ tệp."
+    return _(
+        "Tệp “%(filename)s” có dung lượng %(size)s, vượt quá mức tối đa %(limit)s cho mỗi "
+        "tệp. Hãy quét lại với độ phân giải thấp hơn hoặc chia nhỏ tệp.",
+        filename=filename,
+        size=fmt_size(size),
+        limit=fmt_size(limit),
     )
 
 
@@ -117,25 +121,34 @@ def check_file(incoming: IncomingFile) -> CheckedFile:
     if len(data) > limit:
         raise AttachmentError(_too_big(name, len(data), limit))
     if not data:
-        raise AttachmentError(f"Tệp “{name}” rỗng (0 byte).")
+        raise AttachmentError(_("Tệp “%(name)s” rỗng (0 byte).", name=name))
     kind = filetype.guess(data[:8192])
     detected = kind.extension if kind is not None else None
     if detected not in allowed_types():
         reason = (
-            f"nội dung là tệp {detected.upper()}"
+            _("nội dung là tệp %(value)s", value=detected.upper())
             if detected
-            else "nội dung không phải ảnh quét hay PDF"
+            else _("nội dung không phải ảnh quét hay PDF")
         )
         raise AttachmentError(
-            f"Tệp “{name}” không được chấp nhận: {reason}. "
-            f"Chỉ nhận bản quét dạng {allowed_label()} "
-            "(kiểm tra theo nội dung tệp, không theo tên tệp)."
+            _(
+                "Tệp “%(name)s” không được chấp nhận: %(reason)s. Chỉ nhận bản quét dạng "
+                "%(value)s (kiểm tra theo nội dung tệp, không theo tên tệp).",
+                name=name,
+                reason=reason,
+                value=allowed_label(),
+            )
         )
     stem, dot, ext = name.rpartition(".")
     if dot and stem and ext.lower() not in EXTENSIONS[detected]:
         raise AttachmentError(
-            f"Tệp “{name}” có đuôi .{ext} nhưng nội dung là {TYPE_LABELS[detected]}: "
-            "tên và nội dung tệp không khớp, tệp có thể bị đổi tên. Hãy kiểm tra lại tệp."
+            _(
+                "Tệp “%(name)s” có đuôi .%(ext)s nhưng nội dung là %(TYPE_LABELS)s: tên và nội "
+                "dung tệp không khớp, tệp có thể bị đổi tên. Hãy kiểm tra lại tệp.",
+                name=name,
+                ext=ext,
+                TYPE_LABELS=TYPE_LABELS[detected],
+            )
         )
     return CheckedFile(
         filename=clean_filename(name, detected),

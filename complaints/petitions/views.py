@@ -31,6 +31,8 @@ from complaints.core.access import (
 )
 from complaints.core.forms import pairs_choices
 from complaints.core.text import fold
+from complaints.core.translate import L_
+from complaints.core.translate import gettext as _
 from complaints.core.vocab import PetitionKind
 from complaints.extensions import db
 from complaints.petitions import operations as ops
@@ -48,7 +50,7 @@ from complaints.units.operations import subtree
 
 bp = Blueprint("petitions", __name__, url_prefix="/petitions")
 
-REDACTED = "[Được bảo mật: thông tin người tố cáo]"
+REDACTED = L_("[Được bảo mật: thông tin người tố cáo]")
 MAX_ID = 2**31 - 1  # larger ids cannot exist (INTEGER keys); PostgreSQL would reject them
 MAX_PAGE = 100_000
 MIN_TERM = 2
@@ -84,9 +86,10 @@ def search_url(**changes) -> str:
 
 
 def attachment_hint() -> str:
-    return (
-        f"Bản quét dạng {storage.allowed_label()}, mỗi tệp tối đa "
-        f"{storage.fmt_size(storage.max_bytes())}; chọn được nhiều tệp một lúc."
+    return _(
+        "Bản quét dạng %(types)s, mỗi tệp tối đa %(size)s; chọn được nhiều tệp một lúc.",
+        types=storage.allowed_label(),
+        size=storage.fmt_size(storage.max_bytes()),
     )
 
 
@@ -204,7 +207,7 @@ def new():
             for name, message in e.errors:
                 form.place_error(name, message)
         else:
-            flash(f"Đã vào sổ đơn số {register_no}.", "success")
+            flash(_("Đã vào sổ đơn số %(register_no)s.", register_no=register_no), "success")
             return redirect(url_for("petitions.detail", petition_id=petition_id))
     return render_template("petitions/form.html", form=form, petition=None, visit=visit)
 
@@ -217,7 +220,7 @@ def new():
 @require("petition.view")
 def register():
     form = RegisterFilterForm(formdata=request.args)
-    form.unit_id.choices = _unit_choices(blank="Tất cả đơn vị")
+    form.unit_id.choices = _unit_choices(blank=_("Tất cả đơn vị"))
     form.validate()
     query = ops.register_query(
         current_user,
@@ -311,7 +314,9 @@ def edit(petition_id: int):
             for name, message in e.errors:
                 form.place_error(name, message)
         else:
-            flash(f"Đã lưu thay đổi của đơn số {register_no}.", "success")
+            flash(
+                _("Đã lưu thay đổi của đơn số %(register_no)s.", register_no=register_no), "success"
+            )
             return redirect(url_for("petitions.detail", petition_id=petition_id))
     html = render_template("petitions/form.html", form=form, petition=petition, visit=None)
     if request.method == "GET" and petition.is_denunciation:
@@ -331,7 +336,7 @@ def search():
     term = (form.q.data or "") if not form.q.errors else ""
     petitions = visits = None
     if term and len(fold(term)) < MIN_TERM:
-        form.q.errors.append(f"Nhập ít nhất {MIN_TERM} ký tự để tìm.")
+        form.q.errors.append(_("Nhập ít nhất %(MIN_TERM)s ký tự để tìm.", MIN_TERM=MIN_TERM))
         term = ""
     if term:
         see = can_see_denouncer(current_user)

@@ -22,6 +22,9 @@ from complaints.core.forms import (
     enum_choices,
     pairs_choices,
 )
+from complaints.core.translate import N_
+from complaints.core.translate import gettext as _
+from complaints.core.translate import lazy_gettext as _l
 from complaints.core.vocab import PetitionKind
 from complaints.reception.models import (
     HostMode,
@@ -32,18 +35,18 @@ from complaints.reception.models import (
     VisitOutcome,
 )
 
-BAD_CHOICE = "Lựa chọn không hợp lệ: hãy chọn lại trong danh sách."
-BAD_INT = "Nhập một số nguyên."
+BAD_CHOICE = N_("Lựa chọn không hợp lệ: hãy chọn lại trong danh sách.")
+BAD_INT = N_("Nhập một số nguyên.")
 PERSON_ROWS = 5  # rows rendered without JavaScript; reception.js adds more
 MAX_PERSON_ROWS = 60
 MAX_PEOPLE = 10_000
 
-COMPETENT_CHOICES = (("", "Chưa xác định"), ("yes", "Có"), ("no", "Không"))
-ROUND_CHOICES = (("first", "Lần đầu"), ("repeat", "Nhiều lần (đã trình bày vụ việc này)"))
+COMPETENT_CHOICES = (("", _l("Chưa xác định")), ("yes", _l("Có")), ("no", _l("Không")))
+ROUND_CHOICES = (("first", _l("Lần đầu")), ("repeat", _l("Nhiều lần (đã trình bày vụ việc này)")))
 
 
 def _max(n: int) -> Length:
-    return Length(max=n, message=f"Tối đa {n} ký tự.")
+    return Length(max=n, message=_l("Tối đa %(n)s ký tự.", n=n))
 
 
 class Select(SelectField):
@@ -67,7 +70,7 @@ class VersionField(Integer):
     widget = HiddenInput()
 
 
-def unit_select(label: str = "Đơn vị", **kwargs) -> Select:
+def unit_select(label: str = _l("Đơn vị"), **kwargs) -> Select:
     return Select(label, coerce=int, **kwargs)
 
 
@@ -77,56 +80,58 @@ def unit_select(label: str = "Đơn vị", **kwargs) -> Select:
 class RangeMixin:
     def validate_date_to(self, field):
         if field.data and self.date_from.data and field.data < self.date_from.data:
-            raise ValidationError("“Đến ngày” phải sau hoặc bằng “Từ ngày”.")
+            raise ValidationError(_("“Đến ngày” phải sau hoặc bằng “Từ ngày”."))
 
 
 class SessionFilterForm(RangeMixin, FlaskForm):
     class Meta:
         csrf = False
 
-    date_from = VNDateField("Từ ngày", validators=[Optional()])
-    date_to = VNDateField("Đến ngày", validators=[Optional()])
-    kind = Select("Loại", choices=enum_choices(SessionKind, blank="Tất cả"), default="")
-    status = Select("Trạng thái", choices=enum_choices(SessionStatus, blank="Tất cả"), default="")
+    date_from = VNDateField(_l("Từ ngày"), validators=[Optional()])
+    date_to = VNDateField(_l("Đến ngày"), validators=[Optional()])
+    kind = Select(_l("Loại"), choices=enum_choices(SessionKind, blank=_l("Tất cả")), default="")
+    status = Select(
+        _l("Trạng thái"), choices=enum_choices(SessionStatus, blank=_l("Tất cả")), default=""
+    )
     unit_id = unit_select(validators=[Optional()])
-    only_unit = BooleanField("Chỉ riêng đơn vị này")
+    only_unit = BooleanField(_l("Chỉ riêng đơn vị này"))
 
 
 class LogFilterForm(RangeMixin, FlaskForm):
     class Meta:
         csrf = False
 
-    date_from = VNDateField("Từ ngày", validators=[InputRequired(REQUIRED)])
-    date_to = VNDateField("Đến ngày", validators=[InputRequired(REQUIRED)])
+    date_from = VNDateField(_l("Từ ngày"), validators=[InputRequired(REQUIRED)])
+    date_to = VNDateField(_l("Đến ngày"), validators=[InputRequired(REQUIRED)])
     unit_id = unit_select(validators=[Optional()])
-    only_unit = BooleanField("Chỉ riêng đơn vị này")
+    only_unit = BooleanField(_l("Chỉ riêng đơn vị này"))
 
 
 # --- sessions -----------------------------------------------------------------------------
 
 
 class SessionForm(FlaskForm):
-    kind = Select("Hình thức tiếp", choices=enum_choices(SessionKind))
-    unit_id = unit_select("Đơn vị tổ chức tiếp")
-    session_date = VNDateField("Ngày tiếp", validators=[InputRequired(REQUIRED)])
+    kind = Select(_l("Hình thức tiếp"), choices=enum_choices(SessionKind))
+    unit_id = unit_select(_l("Đơn vị tổ chức tiếp"))
+    session_date = VNDateField(_l("Ngày tiếp"), validators=[InputRequired(REQUIRED)])
     place = TrimmedStringField(
-        "Địa điểm", validators=[DataRequired("Nhập địa điểm tiếp công dân."), _max(255)]
+        _l("Địa điểm"), validators=[DataRequired(_l("Nhập địa điểm tiếp công dân.")), _max(255)]
     )
-    medium = Select("Cách thức", choices=enum_choices(Medium))
+    medium = Select(_l("Cách thức"), choices=enum_choices(Medium))
     host_mode = Select(
-        "Thủ trưởng tiếp",
-        choices=enum_choices(HostMode, blank="— (buổi tiếp thường xuyên) —"),
+        _l("Thủ trưởng tiếp"),
+        choices=enum_choices(HostMode, blank=_l("— (buổi tiếp thường xuyên) —")),
     )
     host_name = TrimmedStringField(
-        "Người chủ trì tiếp (họ tên)", validators=[DataRequired(REQUIRED), _max(120)]
+        _l("Người chủ trì tiếp (họ tên)"), validators=[DataRequired(REQUIRED), _max(120)]
     )
-    host_title = TrimmedStringField("Chức vụ", validators=[Optional(), _max(120)])
-    status = Select("Trạng thái", choices=enum_choices(SessionStatus))
-    status_reason = TrimmedTextAreaField("Lý do hủy, hoãn", validators=[Optional(), _max(2000)])
-    postponed_to = VNDateField("Hoãn đến ngày", validators=[Optional()])
-    published_on = VNDateField("Ngày công bố lịch tiếp", validators=[Optional()])
+    host_title = TrimmedStringField(_l("Chức vụ"), validators=[Optional(), _max(120)])
+    status = Select(_l("Trạng thái"), choices=enum_choices(SessionStatus))
+    status_reason = TrimmedTextAreaField(_l("Lý do hủy, hoãn"), validators=[Optional(), _max(2000)])
+    postponed_to = VNDateField(_l("Hoãn đến ngày"), validators=[Optional()])
+    published_on = VNDateField(_l("Ngày công bố lịch tiếp"), validators=[Optional()])
     conclusion = TrimmedTextAreaField(
-        "Thông báo kết luận việc tiếp công dân", validators=[Optional(), _max(20000)]
+        _l("Thông báo kết luận việc tiếp công dân"), validators=[Optional(), _max(20000)]
     )
     version = VersionField(validators=[Optional()])
 
@@ -137,11 +142,11 @@ class SessionForm(FlaskForm):
 class PersonForm(Form):
     """One person received; a row left blank is ignored."""
 
-    full_name = TrimmedStringField("Họ và tên", validators=[Optional(), _max(120)])
-    address = TrimmedStringField("Địa chỉ", validators=[Optional(), _max(255)])
-    identity_no = TrimmedStringField("Số CCCD/hộ chiếu", validators=[Optional(), _max(20)])
-    phone = TrimmedStringField("Điện thoại", validators=[Optional(), _max(20)])
-    is_representative = BooleanField("Người đại diện")
+    full_name = TrimmedStringField(_l("Họ và tên"), validators=[Optional(), _max(120)])
+    address = TrimmedStringField(_l("Địa chỉ"), validators=[Optional(), _max(255)])
+    identity_no = TrimmedStringField(_l("Số CCCD/hộ chiếu"), validators=[Optional(), _max(20)])
+    phone = TrimmedStringField(_l("Điện thoại"), validators=[Optional(), _max(20)])
+    is_representative = BooleanField(_l("Người đại diện"))
 
     def is_blank(self) -> bool:
         return not any(
@@ -152,38 +157,44 @@ class PersonForm(Form):
 class VisitForm(FlaskForm):
     persons = FieldList(FormField(PersonForm), min_entries=PERSON_ROWS, max_entries=MAX_PERSON_ROWS)
     people_count = Integer(
-        "Số người",
+        _l("Số người"),
         default=1,
         validators=[
-            InputRequired("Nhập số người."),
-            NumberRange(min=1, max=MAX_PEOPLE, message=f"Số người từ 1 đến {MAX_PEOPLE}."),
+            InputRequired(_l("Nhập số người.")),
+            NumberRange(
+                min=1,
+                max=MAX_PEOPLE,
+                message=_l("Số người từ 1 đến %(MAX_PEOPLE)s.", MAX_PEOPLE=MAX_PEOPLE),
+            ),
         ],
     )
-    is_delegation = BooleanField("Đoàn đông người (từ 5 người, cùng một nội dung)")
-    visit_round = Select("Lần tiếp", choices=pairs_choices(ROUND_CHOICES), default="first")
-    kind = Select("Loại đơn, nội dung", choices=enum_choices(PetitionKind))
+    is_delegation = BooleanField(_l("Đoàn đông người (từ 5 người, cùng một nội dung)"))
+    visit_round = Select(_l("Lần tiếp"), choices=pairs_choices(ROUND_CHOICES), default="first")
+    kind = Select(_l("Loại đơn, nội dung"), choices=enum_choices(PetitionKind))
     content = TrimmedTextAreaField(
-        "Nội dung tóm tắt", validators=[DataRequired("Nhập nội dung tóm tắt."), _max(20000)]
+        _l("Nội dung tóm tắt"), validators=[DataRequired(_l("Nhập nội dung tóm tắt.")), _max(20000)]
     )
     previous_resolver = TrimmedStringField(
-        "Cơ quan đã giải quyết", validators=[Optional(), _max(255)]
+        _l("Cơ quan đã giải quyết"), validators=[Optional(), _max(255)]
     )
-    competent = Select("Thuộc thẩm quyền", choices=pairs_choices(COMPETENT_CHOICES))
-    outcome = Select("Kết quả tiếp", choices=enum_choices(VisitOutcome))
+    competent = Select(_l("Thuộc thẩm quyền"), choices=pairs_choices(COMPETENT_CHOICES))
+    outcome = Select(_l("Kết quả tiếp"), choices=enum_choices(VisitOutcome))
     outcome_body = TrimmedStringField(
-        "Cơ quan hướng dẫn đến / chuyển đơn đến", validators=[Optional(), _max(255)]
+        _l("Cơ quan hướng dẫn đến / chuyển đơn đến"), validators=[Optional(), _max(255)]
     )
     outcome_doc_no = TrimmedStringField(
-        "Số văn bản hướng dẫn / chuyển đơn", validators=[Optional(), _max(64)]
+        _l("Số văn bản hướng dẫn / chuyển đơn"), validators=[Optional(), _max(64)]
     )
-    refusal_ground = Select("Căn cứ từ chối tiếp", choices=enum_choices(RefusalGround, blank="—"))
-    refusal_detail = TrimmedTextAreaField("Lý do từ chối cụ thể", validators=[Optional()])
+    refusal_ground = Select(
+        _l("Căn cứ từ chối tiếp"), choices=enum_choices(RefusalGround, blank="—")
+    )
+    refusal_detail = TrimmedTextAreaField(_l("Lý do từ chối cụ thể"), validators=[Optional()])
     documents_received = TrimmedTextAreaField(
-        "Tài liệu, giấy tờ công dân nộp (mỗi dòng một tài liệu)",
+        _l("Tài liệu, giấy tờ công dân nộp (mỗi dòng một tài liệu)"),
         validators=[Optional(), _max(5000)],
     )
-    follow_up = TrimmedTextAreaField("Theo dõi kết quả", validators=[Optional(), _max(5000)])
-    note = TrimmedTextAreaField("Ghi chú", validators=[Optional(), _max(5000)])
+    follow_up = TrimmedTextAreaField(_l("Theo dõi kết quả"), validators=[Optional(), _max(5000)])
+    note = TrimmedTextAreaField(_l("Ghi chú"), validators=[Optional(), _max(5000)])
     version = VersionField(validators=[Optional()])
 
     def filled_persons(self) -> list[tuple[int, PersonForm]]:

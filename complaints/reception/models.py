@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from complaints.auth.models import User
 from complaints.core.db import LabelledEnum, TimestampMixin, enum_column
+from complaints.core.translate import N_
 from complaints.core.vocab import PetitionKind
 from complaints.extensions import db
 from complaints.units.models import Unit
@@ -21,9 +22,9 @@ class SessionKind(LabelledEnum):
 
 
 SessionKind.LABELS = {
-    "regular": "Thường xuyên",
-    "periodic": "Định kỳ",
-    "adhoc": "Đột xuất",
+    "regular": N_("Thường xuyên"),
+    "periodic": N_("Định kỳ"),
+    "adhoc": N_("Đột xuất"),
 }
 
 
@@ -32,7 +33,7 @@ class HostMode(LabelledEnum):
     delegated = "delegated"
 
 
-HostMode.LABELS = {"in_person": "Thủ trưởng trực tiếp tiếp", "delegated": "Ủy quyền tiếp"}
+HostMode.LABELS = {"in_person": N_("Thủ trưởng trực tiếp tiếp"), "delegated": N_("Ủy quyền tiếp")}
 
 
 class Medium(LabelledEnum):
@@ -40,7 +41,7 @@ class Medium(LabelledEnum):
     online = "online"
 
 
-Medium.LABELS = {"onsite": "Trực tiếp", "online": "Trực tuyến"}
+Medium.LABELS = {"onsite": N_("Trực tiếp"), "online": N_("Trực tuyến")}
 
 
 class SessionStatus(LabelledEnum):
@@ -51,10 +52,10 @@ class SessionStatus(LabelledEnum):
 
 
 SessionStatus.LABELS = {
-    "planned": "Dự kiến",
-    "held": "Đã tiếp",
-    "cancelled": "Hủy",
-    "postponed": "Hoãn",
+    "planned": N_("Dự kiến"),
+    "held": N_("Đã tiếp"),
+    "cancelled": N_("Hủy"),
+    "postponed": N_("Hoãn"),
 }
 
 
@@ -67,11 +68,11 @@ class VisitOutcome(LabelledEnum):
 
 
 VisitOutcome.LABELS = {
-    "guided": "Hướng dẫn",
-    "petition_received": "Nhận đơn",
-    "transferred": "Chuyển đơn",
-    "answered": "Trả lời, giải thích",
-    "refused": "Từ chối tiếp",
+    "guided": N_("Hướng dẫn"),
+    "petition_received": N_("Nhận đơn"),
+    "transferred": N_("Chuyển đơn"),
+    "answered": N_("Trả lời, giải thích"),
+    "refused": N_("Từ chối tiếp"),
 }
 
 
@@ -85,12 +86,16 @@ class RefusalGround(LabelledEnum):
 
 
 RefusalGround.LABELS = {
-    "incapacitated": "Say do dùng chất kích thích, mắc bệnh tâm thần, mất năng lực hành vi dân sự "
-    "(không có người đại diện hợp pháp)",
-    "disorderly": "Có hành vi đe dọa, xúc phạm, gây rối trật tự nơi tiếp công dân",
-    "already_resolved": "Vụ việc đã giải quyết đúng pháp luật, đã được rà soát, thông báo và "
-    "hướng dẫn nhưng vẫn cố tình khiếu nại, tố cáo kéo dài",
-    "other": "Trường hợp khác theo quy định của pháp luật",
+    "incapacitated": N_(
+        "Say do dùng chất kích thích, mắc bệnh tâm thần, mất năng lực hành vi dân sự "
+        "(không có người đại diện hợp pháp)"
+    ),
+    "disorderly": N_("Có hành vi đe dọa, xúc phạm, gây rối trật tự nơi tiếp công dân"),
+    "already_resolved": N_(
+        "Vụ việc đã giải quyết đúng pháp luật, đã được rà soát, thông báo và "
+        "hướng dẫn nhưng vẫn cố tình khiếu nại, tố cáo kéo dài"
+    ),
+    "other": N_("Trường hợp khác theo quy định của pháp luật"),
 }
 
 

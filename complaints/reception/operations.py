@@ -16,6 +16,7 @@ from complaints.core.access import has_permission, unit_in_scope
 from complaints.core.db import utcnow
 from complaints.core.numbers import fmt_date
 from complaints.core.text import fold
+from complaints.core.translate import gettext as _
 from complaints.core.vocab import PetitionKind
 from complaints.extensions import db
 from complaints.reception.models import (
@@ -156,9 +157,9 @@ class VisitData:
 
 def _check_actor(actor, unit: Unit | None) -> None:
     if not has_permission(actor, "reception.edit"):
-        raise ReceptionError("Bạn không có quyền ghi sổ tiếp công dân.")
+        raise ReceptionError(_("Bạn không có quyền ghi sổ tiếp công dân."))
     if not unit_in_scope(actor, unit):
-        raise ReceptionError("Đơn vị không thuộc phạm vi của bạn.", field="unit_id")
+        raise ReceptionError(_("Đơn vị không thuộc phạm vi của bạn."), field="unit_id")
 
 
 def _session_errors(data: SessionData, session: ReceptionSession | None) -> list:
@@ -171,24 +172,29 @@ def _session_errors(data: SessionData, session: ReceptionSession | None) -> list
     )
     if data.unit is not None and not unchanged and not data.unit.is_active_on(data.session_date):
         errors.append(
-            ("unit_id", f"Đơn vị {data.unit.code} không hoạt động vào ngày tiếp đã chọn.")
+            (
+                "unit_id",
+                _("Đơn vị %(code)s không hoạt động vào ngày tiếp đã chọn.", code=data.unit.code),
+            )
         )
     if not (data.place or "").strip():
-        errors.append(("place", "Nhập địa điểm tiếp công dân."))
+        errors.append(("place", _("Nhập địa điểm tiếp công dân.")))
     if not (data.host_name or "").strip():
         who = (
-            "cán bộ trực tiếp công dân"
+            _("cán bộ trực tiếp công dân")
             if kind == SessionKind.regular
-            else "người chủ trì (Thủ trưởng hoặc người được ủy quyền)"
+            else _("người chủ trì (Thủ trưởng hoặc người được ủy quyền)")
         )
-        errors.append(("host_name", f"Nhập họ tên {who}."))
+        errors.append(("host_name", _("Nhập họ tên %(who)s.", who=who)))
     if kind != SessionKind.regular:
         if data.host_mode is None:
             errors.append(
                 (
                     "host_mode",
-                    "Buổi tiếp định kỳ, đột xuất: chọn Thủ trưởng trực tiếp tiếp "
-                    "hay ủy quyền tiếp.",
+                    _(
+                        "Buổi tiếp định kỳ, đột xuất: chọn Thủ trưởng trực tiếp tiếp "
+                        "hay ủy quyền tiếp."
+                    ),
                 )
             )
         elif (
@@ -201,40 +207,48 @@ def _session_errors(data: SessionData, session: ReceptionSession | None) -> list
             errors.append(
                 (
                     "host_mode",
-                    "Từ 01/7/2026 Chủ tịch UBND cấp xã phải trực tiếp tiếp công dân định kỳ, "
-                    "không được ủy quyền.",
+                    _(
+                        "Từ 01/7/2026 Chủ tịch UBND cấp xã phải trực tiếp tiếp công dân định kỳ, "
+                        "không được ủy quyền."
+                    ),
                 )
             )
     if status in (SessionStatus.cancelled, SessionStatus.postponed):
         if not (data.status_reason or "").strip():
-            verb = "hủy" if status == SessionStatus.cancelled else "hoãn"
-            errors.append(("status_reason", f"Ghi rõ lý do {verb} buổi tiếp."))
+            verb = _("hủy") if status == SessionStatus.cancelled else _("hoãn")
+            errors.append(("status_reason", _("Ghi rõ lý do %(verb)s buổi tiếp.", verb=verb)))
         if session is not None and session.visits:
             errors.append(
                 (
                     "status",
-                    f"Buổi tiếp đã có {len(session.visits)} lượt tiếp: không thể chuyển sang "
-                    f"“{status.label}”.",
+                    _(
+                        "Buổi tiếp đã có %(visits)s lượt tiếp: không thể chuyển sang “%(label)s”.",
+                        visits=len(session.visits),
+                        label=status.label,
+                    ),
                 )
             )
     if data.postponed_to is not None:
         if status != SessionStatus.postponed:
-            errors.append(("postponed_to", "Chỉ ghi ngày tiếp mới khi buổi tiếp bị hoãn."))
+            errors.append(("postponed_to", _("Chỉ ghi ngày tiếp mới khi buổi tiếp bị hoãn.")))
         elif data.postponed_to <= data.session_date:
-            errors.append(("postponed_to", "Ngày tiếp mới phải sau ngày tiếp đã hoãn."))
+            errors.append(("postponed_to", _("Ngày tiếp mới phải sau ngày tiếp đã hoãn.")))
     if data.published_on is not None and data.published_on > data.session_date:
-        errors.append(("published_on", "Ngày công bố lịch tiếp không được sau ngày tiếp."))
+        errors.append(("published_on", _("Ngày công bố lịch tiếp không được sau ngày tiếp.")))
     if (data.conclusion or "").strip():
         if kind == SessionKind.regular:
             errors.append(
                 (
                     "conclusion",
-                    "Thông báo kết luận chỉ lập cho buổi tiếp của Thủ trưởng (định kỳ, đột xuất).",
+                    _(
+                        "Thông báo kết luận chỉ lập cho buổi tiếp của "
+                        "Thủ trưởng (định kỳ, đột xuất)."
+                    ),
                 )
             )
         elif status != SessionStatus.held:
             errors.append(
-                ("conclusion", "Chỉ ghi thông báo kết luận khi buổi tiếp đã diễn ra (Đã tiếp).")
+                ("conclusion", _("Chỉ ghi thông báo kết luận khi buổi tiếp đã diễn ra (Đã tiếp)."))
             )
     return errors
 
@@ -247,9 +261,9 @@ def normalise_identity(text: str | None) -> str:
 def identity_problem(number: str) -> str | None:
     """Why a normalised identity number is malformed, or None when it looks right."""
     if not _IDENTITY.fullmatch(number):
-        return "Số giấy tờ chỉ gồm chữ và số, từ 6 đến 20 ký tự."
+        return _("Số giấy tờ chỉ gồm chữ và số, từ 6 đến 20 ký tự.")
     if number.isdigit() and len(number) not in (9, 12):
-        return "Số CCCD, số định danh cá nhân gồm 12 chữ số (CMND cũ: 9 chữ số)."
+        return _("Số CCCD, số định danh cá nhân gồm 12 chữ số (CMND cũ: 9 chữ số).")
     return None
 
 
@@ -282,15 +296,15 @@ def _visit_errors(data: VisitData, persons: list[PersonData]) -> list:
     outcome = VisitOutcome(data.outcome)
     refused = outcome == VisitOutcome.refused
     if not (data.content or "").strip():
-        errors.append(("content", "Nhập nội dung tóm tắt."))
+        errors.append(("content", _("Nhập nội dung tóm tắt.")))
 
     # The persons received: at least one, each named, identity where the law asks for it.
     if not persons:
-        errors.append(("persons.0.full_name", "Nhập họ tên ít nhất một người được tiếp."))
+        errors.append(("persons.0.full_name", _("Nhập họ tên ít nhất một người được tiếp.")))
     seen: dict[str, int] = {}
     for i, p in enumerate(persons):
         if not p.full_name:
-            errors.append((f"persons.{i}.full_name", "Nhập họ tên."))
+            errors.append((f"persons.{i}.full_name", _("Nhập họ tên.")))
         if p.identity_no:
             problem = identity_problem(p.identity_no)
             if problem:
@@ -299,7 +313,10 @@ def _visit_errors(data: VisitData, persons: list[PersonData]) -> list:
                 errors.append(
                     (
                         f"persons.{i}.identity_no",
-                        f"Số giấy tờ trùng với người ở dòng {seen[p.identity_no] + 1}.",
+                        _(
+                            "Số giấy tờ trùng với người ở dòng %(seen)s.",
+                            seen=seen[p.identity_no] + 1,
+                        ),
                     )
                 )
             else:
@@ -307,42 +324,55 @@ def _visit_errors(data: VisitData, persons: list[PersonData]) -> list:
         elif not refused and (p.is_representative or not data.is_delegation):
             # The officer must establish who is received (LTCD Art 25); in a delegation, who
             # represents it. A refused person may not have shown any paper.
-            who = "người đại diện" if data.is_delegation else "người được tiếp"
+            who = _("người đại diện") if data.is_delegation else _("người được tiếp")
             errors.append(
                 (
                     f"persons.{i}.identity_no",
-                    f"Nhập số CCCD/định danh cá nhân hoặc hộ chiếu của {who}.",
+                    _("Nhập số CCCD/định danh cá nhân hoặc hộ chiếu của %(who)s.", who=who),
                 )
             )
         if p.phone and not _PHONE.fullmatch(p.phone):
-            errors.append((f"persons.{i}.phone", "Số điện thoại chỉ gồm 8 đến 15 chữ số."))
+            errors.append((f"persons.{i}.phone", _("Số điện thoại chỉ gồm 8 đến 15 chữ số.")))
 
     # Number of people and the delegation.
     count = data.people_count
     if count is None or count < 1:
-        errors.append(("people_count", "Số người phải từ 1 trở lên."))
+        errors.append(("people_count", _("Số người phải từ 1 trở lên.")))
         count = max(len(persons), 1)
     elif count < len(persons):
         errors.append(
             (
                 "people_count",
-                f"Số người ({count}) ít hơn số người đã ghi tên ({len(persons)}).",
+                _(
+                    "Số người (%(count)s) ít hơn số người đã ghi tên (%(persons)s).",
+                    count=count,
+                    persons=len(persons),
+                ),
             )
         )
     if data.is_delegation and count < DELEGATION_MIN_PEOPLE:
         errors.append(
             (
                 "is_delegation",
-                f"Đoàn đông người phải có từ {DELEGATION_MIN_PEOPLE} người trở lên cùng một "
-                f"nội dung (đang ghi {count} người).",
+                _(
+                    "Đoàn đông người phải có từ "
+                    "%(DELEGATION_MIN_PEOPLE)s người trở lên cùng một nội "
+                    "dung (đang ghi %(count)s người).",
+                    DELEGATION_MIN_PEOPLE=DELEGATION_MIN_PEOPLE,
+                    count=count,
+                ),
             )
         )
     elif not data.is_delegation and count >= DELEGATION_MIN_PEOPLE:
         errors.append(
             (
                 "is_delegation",
-                f"Từ {DELEGATION_MIN_PEOPLE} người trở lên cùng một nội dung là đoàn đông người: "
-                "đánh dấu ô này và chỉ định người đại diện.",
+                _(
+                    "Từ %(DELEGATION_MIN_PEOPLE)s người trở lên cùng "
+                    "một nội dung là đoàn đông người: "
+                    "đánh dấu ô này và chỉ định người đại diện.",
+                    DELEGATION_MIN_PEOPLE=DELEGATION_MIN_PEOPLE,
+                ),
             )
         )
     reps = sum(1 for p in persons if p.is_representative)
@@ -352,36 +382,53 @@ def _visit_errors(data: VisitData, persons: list[PersonData]) -> list:
             errors.append(
                 (
                     "persons",
-                    "Đoàn đông người phải cử ít nhất 1 người đại diện: đánh dấu người đại diện "
-                    "trong danh sách.",
+                    _(
+                        "Đoàn đông người phải cử ít nhất 1 người đại diện: đánh dấu người đại diện "
+                        "trong danh sách."
+                    ),
                 )
             )
         elif reps > limit:
             size = (
-                f"từ {DELEGATION_MIN_PEOPLE} đến {SMALL_DELEGATION_MAX_PEOPLE} người"
+                _(
+                    "từ %(DELEGATION_MIN_PEOPLE)s đến %(SMALL_DELEGATION_MAX_PEOPLE)s người",
+                    DELEGATION_MIN_PEOPLE=DELEGATION_MIN_PEOPLE,
+                    SMALL_DELEGATION_MAX_PEOPLE=SMALL_DELEGATION_MAX_PEOPLE,
+                )
                 if count <= SMALL_DELEGATION_MAX_PEOPLE
-                else f"trên {SMALL_DELEGATION_MAX_PEOPLE} người"
+                else _(
+                    "trên %(SMALL_DELEGATION_MAX_PEOPLE)s người",
+                    SMALL_DELEGATION_MAX_PEOPLE=SMALL_DELEGATION_MAX_PEOPLE,
+                )
             )
             errors.append(
                 (
                     "persons",
-                    f"Đoàn {size} cử không quá {limit} người đại diện (Luật Tiếp công dân); "
-                    f"đang đánh dấu {reps} người.",
+                    _(
+                        "Đoàn %(size)s cử không quá %(limit)s người đại "
+                        "diện (Luật Tiếp công dân); đang "
+                        "đánh dấu %(reps)s người.",
+                        size=size,
+                        limit=limit,
+                        reps=reps,
+                    ),
                 )
             )
 
     # The outcome and what it needs.
     if refused:
         if data.refusal_ground is None:
-            errors.append(("refusal_ground", "Chọn căn cứ từ chối tiếp công dân."))
+            errors.append(("refusal_ground", _("Chọn căn cứ từ chối tiếp công dân.")))
         elif (
             RefusalGround(data.refusal_ground) == RefusalGround.other
             and not (data.refusal_detail or "").strip()
         ):
-            errors.append(("refusal_detail", "Ghi rõ lý do từ chối."))
+            errors.append(("refusal_detail", _("Ghi rõ lý do từ chối.")))
     if outcome in OUTCOMES_WITH_BODY and not (data.outcome_body or "").strip():
-        what = "hướng dẫn công dân đến" if outcome == VisitOutcome.guided else "chuyển đơn đến"
-        errors.append(("outcome_body", f"Nhập cơ quan, đơn vị {what}."))
+        what = (
+            _("hướng dẫn công dân đến") if outcome == VisitOutcome.guided else _("chuyển đơn đến")
+        )
+        errors.append(("outcome_body", _("Nhập cơ quan, đơn vị %(what)s.", what=what)))
     return errors
 
 
@@ -403,8 +450,10 @@ def _raise_if(errors: list) -> None:
 def _check_version(obj, expected_version: int | None) -> None:
     if expected_version is not None and obj.version != expected_version:
         raise StaleEditError(
-            "Bản ghi vừa được người khác sửa trong lúc bạn nhập. Thay đổi của bạn chưa được "
-            "lưu: hãy mở lại bản mới nhất, xem thay đổi rồi nhập lại."
+            _(
+                "Bản ghi vừa được người khác sửa trong lúc bạn nhập. Thay đổi của bạn chưa được "
+                "lưu: hãy mở lại bản mới nhất, xem thay đổi rồi nhập lại."
+            )
         )
 
 
@@ -550,8 +599,12 @@ def create_visit(actor, session: ReceptionSession, data: VisitData) -> Visit:
     _check_actor(actor, session.unit)
     if not session.accepts_visits:
         raise ReceptionError(
-            f"Buổi tiếp ngày {fmt_date(session.session_date)} đã "
-            f"{session.status.label.lower()}: không thể ghi lượt tiếp vào buổi này."
+            _(
+                "Buổi tiếp ngày %(session_date)s đã %(status)s: "
+                "không thể ghi lượt tiếp vào buổi này.",
+                session_date=fmt_date(session.session_date),
+                status=session.status.label.translated().lower(),
+            )
         )
     persons = _clean_persons(data.persons)
     _raise_if(_visit_errors(data, persons))

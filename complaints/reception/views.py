@@ -26,6 +26,8 @@ from complaints.core.access import can_see_denouncer, in_scope, load_scoped, req
 from complaints.core.calendar import WorkCalendar
 from complaints.core.forms import pairs_choices, today_vn
 from complaints.core.numbers import LOCAL_TZ, fmt_date
+from complaints.core.translate import L_
+from complaints.core.translate import gettext as _
 from complaints.core.vocab import PetitionKind
 from complaints.extensions import db
 from complaints.reception.forms import (
@@ -62,7 +64,7 @@ from complaints.units.operations import subtree
 
 bp = Blueprint("reception", __name__, url_prefix="/reception")
 
-REDACTED = "[Được bảo mật]"
+REDACTED = L_("[Được bảo mật]")
 MAX_ID = 2**31 - 1  # larger ids cannot exist (INTEGER keys); PostgreSQL would reject them
 MAX_PAGE = 100_000
 LOG_PRINT_CAP = 5000
@@ -161,7 +163,7 @@ def _attach_errors(form, errors, rows: list[int] | None = None) -> list[str]:
         else:
             target.errors = [*target.errors, message]
     if any(n and n.startswith("persons") for n, _ in errors):
-        form.form_errors.append("Danh sách người được tiếp còn lỗi: xem ghi chú ở từng dòng.")
+        form.form_errors.append(_("Danh sách người được tiếp còn lỗi: xem ghi chú ở từng dòng."))
     return about_persons
 
 
@@ -290,7 +292,10 @@ def session_form(session_id: int | None = None):
                 version = form.version.data if form.version.data is not None else 0
                 update_session(current_user, record, data, expected_version=version)
             db.session.commit()
-            flash(f"Đã lưu buổi tiếp công dân ngày {form.session_date._value()}.", "success")
+            flash(
+                _("Đã lưu buổi tiếp công dân ngày %(value)s.", value=form.session_date._value()),
+                "success",
+            )
             return redirect(url_for("reception.session_detail", session_id=record.id))
         except StaleEditError as e:
             db.session.rollback()
@@ -310,12 +315,14 @@ def _publication_notice(record: ReceptionSession) -> str | None:
     if record.kind != SessionKind.periodic or record.status == SessionStatus.cancelled:
         return None
     if record.published_on is None:
-        return "Chưa ghi ngày công bố lịch tiếp định kỳ."
+        return _("Chưa ghi ngày công bố lịch tiếp định kỳ.")
     days = WorkCalendar().working_days_between(record.published_on, record.session_date)
     if days < PUBLISH_WORKING_DAYS:
-        return (
-            f"Lịch tiếp công bố muộn: {max(days, 0)} ngày làm việc trước buổi tiếp "
-            f"(phải ít nhất {PUBLISH_WORKING_DAYS} ngày làm việc)."
+        return _(
+            "Lịch tiếp công bố muộn: %(days)s ngày làm việc trước buổi tiếp (phải ít nhất "
+            "%(PUBLISH_WORKING_DAYS)s ngày làm việc).",
+            days=max(days, 0),
+            PUBLISH_WORKING_DAYS=PUBLISH_WORKING_DAYS,
         )
     return None
 
@@ -385,7 +392,7 @@ def _visit_form_page(form: VisitForm, record: ReceptionSession, visit: Visit | N
                 version = form.version.data if form.version.data is not None else 0
                 update_visit(current_user, visit, data, expected_version=version)
             db.session.commit()
-            flash("Đã lưu lượt tiếp công dân.", "success")
+            flash(_("Đã lưu lượt tiếp công dân."), "success")
             return redirect(url_for("reception.visit_detail", visit_id=visit.id))
         except StaleEditError as e:
             db.session.rollback()
@@ -417,7 +424,10 @@ def visit_new(session_id: int):
     record = _load(ReceptionSession, session_id)
     if not record.accepts_visits and request.method == "GET":
         flash(
-            f"Buổi tiếp đã {record.status.label.lower()}: không thể ghi lượt tiếp vào buổi này.",
+            _(
+                "Buổi tiếp đã %(status)s: không thể ghi lượt tiếp vào buổi này.",
+                status=record.status.label.translated().lower(),
+            ),
             "warning",
         )
         return redirect(url_for("reception.session_detail", session_id=record.id))

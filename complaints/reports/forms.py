@@ -7,39 +7,42 @@ from wtforms import BooleanField, IntegerField, SelectField
 from wtforms.validators import InputRequired, NumberRange, ValidationError
 
 from complaints.core.forms import REQUIRED, VNDateField, pairs_choices
+from complaints.core.translate import L_, N_
+from complaints.core.translate import gettext as _
+from complaints.core.translate import lazy_gettext as _l
 from complaints.reports.figures import ROUNDING_MODES
 from complaints.reports.layouts import LAYOUTS
 from complaints.reports.periods import PERIOD_KINDS, PERIOD_LABELS
 
-BAD_CHOICE = "Lựa chọn không hợp lệ: hãy chọn lại trong danh sách."
-BAD_UNIT = "Đơn vị không tồn tại hoặc nằm ngoài phạm vi của bạn: hãy chọn lại trong danh sách."
-BAD_INT = "Nhập một số nguyên."
+BAD_CHOICE = N_("Lựa chọn không hợp lệ: hãy chọn lại trong danh sách.")
+BAD_UNIT = N_("Đơn vị không tồn tại hoặc nằm ngoài phạm vi của bạn: hãy chọn lại trong danh sách.")
+BAD_INT = N_("Nhập một số nguyên.")
 RANGE = "range"  # a period given by its two dates instead of a standard kind
 
 FORM_CHOICES = (
-    ("summary", "Báo cáo tóm tắt (câu tổng hợp số liệu)"),
+    ("summary", _l("Báo cáo tóm tắt (câu tổng hợp số liệu)")),
     *((code, f"{layout.official_code}: {layout.title}") for code, layout in LAYOUTS.items()),
 )
 PERIOD_CHOICES = (
     *((kind, PERIOD_LABELS[kind]) for kind in PERIOD_KINDS),
-    (RANGE, "Khoảng ngày tự chọn"),
+    (RANGE, _l("Khoảng ngày tự chọn")),
 )
-MONTH_CHOICES = (("", "—"), *((str(m), f"Tháng {m}") for m in range(1, 13)))
+MONTH_CHOICES = (("", "—"), *((str(m), _l("Tháng %(m)s", m=m)) for m in range(1, 13)))
 RATE_BASIS_CHOICES = (
-    ("cases", "Theo số vụ việc (vụ việc đã giải quyết / vụ việc thuộc thẩm quyền)"),
-    ("petitions", "Theo số đơn (đơn của vụ việc đã giải quyết / đơn thuộc thẩm quyền)"),
+    ("cases", _l("Theo số vụ việc (vụ việc đã giải quyết / vụ việc thuộc thẩm quyền)")),
+    ("petitions", _l("Theo số đơn (đơn của vụ việc đã giải quyết / đơn thuộc thẩm quyền)")),
 )
 RATE_KINDS_CHOICES = (
-    ("both", "Khiếu nại và tố cáo"),
-    ("complaint", "Chỉ khiếu nại"),
-    ("denunciation", "Chỉ tố cáo"),
+    ("both", _l("Khiếu nại và tố cáo")),
+    ("complaint", _l("Chỉ khiếu nại")),
+    ("denunciation", _l("Chỉ tố cáo")),
 )
 ROUNDING_LABELS = {
-    "half_up_2": "2 chữ số thập phân, làm tròn (88,235 → 88,24)",
-    "half_up_1": "1 chữ số thập phân, làm tròn (6,25 → 6,3)",
-    "half_up_0": "Số nguyên, làm tròn (88,5 → 89)",
-    "truncate_2": "2 chữ số thập phân, bỏ phần sau (88,239 → 88,23)",
-    "truncate_1": "1 chữ số thập phân, bỏ phần sau (99,99 → 99,9)",
+    "half_up_2": L_("2 chữ số thập phân, làm tròn (88,235 → 88,24)"),
+    "half_up_1": L_("1 chữ số thập phân, làm tròn (6,25 → 6,3)"),
+    "half_up_0": L_("Số nguyên, làm tròn (88,5 → 89)"),
+    "truncate_2": L_("2 chữ số thập phân, bỏ phần sau (88,239 → 88,23)"),
+    "truncate_1": L_("1 chữ số thập phân, bỏ phần sau (99,99 → 99,9)"),
 }
 ROUNDING_CHOICES = tuple((mode, ROUNDING_LABELS[mode]) for mode in ROUNDING_MODES)
 
@@ -75,15 +78,21 @@ class ReportForm(FlaskForm):
     class Meta:
         csrf = False
 
-    form_code = Select("Mẫu báo cáo", name="form", choices=pairs_choices(FORM_CHOICES))
-    period = Select("Kỳ báo cáo", choices=pairs_choices(PERIOD_CHOICES))
-    year = BlankableInteger("Năm")
-    month = Select("Tháng (kỳ tháng)", choices=pairs_choices(MONTH_CHOICES), default="")
-    date_from = VNDateField("Từ ngày (khoảng tự chọn)", name="from")
-    date_to = VNDateField("Đến ngày (khoảng tự chọn)", name="to")
-    unit_code = Select("Đơn vị", name="unit", invalid_choice_message=BAD_UNIT)
+    # The official forms' titles are the law's words: Vietnamese in both languages.
+    form_code = Select(
+        _l("Mẫu báo cáo"),
+        name="form",
+        choices=pairs_choices(FORM_CHOICES),
+        render_kw={"data-i18n": "vi-only"},
+    )
+    period = Select(_l("Kỳ báo cáo"), choices=pairs_choices(PERIOD_CHOICES))
+    year = BlankableInteger(_l("Năm"))
+    month = Select(_l("Tháng (kỳ tháng)"), choices=pairs_choices(MONTH_CHOICES), default="")
+    date_from = VNDateField(_l("Từ ngày (khoảng tự chọn)"), name="from")
+    date_to = VNDateField(_l("Đến ngày (khoảng tự chọn)"), name="to")
+    unit_code = Select(_l("Đơn vị"), name="unit", invalid_choice_message=BAD_UNIT)
     with_subunits = BooleanField(
-        "Kèm đơn vị trực thuộc", name="sub", false_values=(False, "", "0", "false", "no", "off")
+        _l("Kèm đơn vị trực thuộc"), name="sub", false_values=(False, "", "0", "false", "no", "off")
     )
 
     @property
@@ -94,26 +103,26 @@ class ReportForm(FlaskForm):
         if field.errors or self.is_range:
             return
         if field.data is None:
-            raise ValidationError("Nhập năm của kỳ báo cáo, ví dụ 2026.")
+            raise ValidationError(_("Nhập năm của kỳ báo cáo, ví dụ 2026."))
         if not 1901 <= field.data <= 2999:
-            raise ValidationError("Năm phải từ 1901 đến 2999.")
+            raise ValidationError(_("Năm phải từ 1901 đến 2999."))
 
     def validate_month(self, field):
         if self.period.data == "month" and not field.data and not field.errors:
-            raise ValidationError("Kỳ báo cáo tháng: hãy chọn tháng.")
+            raise ValidationError(_("Kỳ báo cáo tháng: hãy chọn tháng."))
 
     def validate_date_from(self, field):
         if self.is_range and field.data is None and not field.errors:
-            raise ValidationError("Nhập ngày bắt đầu (dd/mm/yyyy).")
+            raise ValidationError(_("Nhập ngày bắt đầu (dd/mm/yyyy)."))
 
     def validate_date_to(self, field):
         if not self.is_range or field.errors:
             return
         if field.data is None:
-            raise ValidationError("Nhập ngày kết thúc (dd/mm/yyyy).")
+            raise ValidationError(_("Nhập ngày kết thúc (dd/mm/yyyy)."))
         if self.date_from.data and field.data < self.date_from.data:
             raise ValidationError(
-                "Kỳ báo cáo kết thúc trước khi bắt đầu: “Đến ngày” phải sau hoặc bằng “Từ ngày”."
+                _("Kỳ báo cáo kết thúc trước khi bắt đầu: “Đến ngày” phải sau hoặc bằng “Từ ngày”.")
             )
 
 
@@ -125,36 +134,36 @@ class UnitPickForm(FlaskForm):
     class Meta:
         csrf = False
 
-    unit = Select("Đơn vị", invalid_choice_message=BAD_UNIT)
+    unit = Select(_l("Đơn vị"), invalid_choice_message=BAD_UNIT)
 
 
 class SettingsForm(FlaskForm):
     rate_basis = Select(
-        "Tỷ lệ giải quyết tính theo",
+        _l("Tỷ lệ giải quyết tính theo"),
         choices=pairs_choices(RATE_BASIS_CHOICES),
         validators=[InputRequired(REQUIRED)],
     )
     rate_kinds = Select(
-        "Tỷ lệ giải quyết của loại việc",
+        _l("Tỷ lệ giải quyết của loại việc"),
         choices=pairs_choices(RATE_KINDS_CHOICES),
         validators=[InputRequired(REQUIRED)],
     )
     rounding = Select(
-        "Làm tròn tỷ lệ",
+        _l("Làm tròn tỷ lệ"),
         choices=pairs_choices(ROUNDING_CHOICES),
         validators=[InputRequired(REQUIRED)],
     )
     cutoff_day = Integer(
-        "Ngày chốt số liệu hằng tháng",
+        _l("Ngày chốt số liệu hằng tháng"),
         validators=[
             InputRequired(REQUIRED),
-            NumberRange(1, 31, message="Ngày chốt số liệu phải từ 1 đến 31."),
+            NumberRange(1, 31, message=_l("Ngày chốt số liệu phải từ 1 đến 31.")),
         ],
     )
     feedback_days = Integer(
-        "Thời hạn trả lời kiến nghị, phản ánh (ngày)",
+        _l("Thời hạn trả lời kiến nghị, phản ánh (ngày)"),
         validators=[
             InputRequired(REQUIRED),
-            NumberRange(1, 365, message="Thời hạn phải từ 1 đến 365 ngày."),
+            NumberRange(1, 365, message=_l("Thời hạn phải từ 1 đến 365 ngày.")),
         ],
     )

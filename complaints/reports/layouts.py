@@ -54,11 +54,12 @@ def _reception_columns(prefix: str, group: str) -> list[Column]:
 
 
 def _kind_columns(prefix: str, group: str) -> list[Column]:
-    return [Column(f"{prefix}.{k.value}", k.label, group) for k in PetitionKind]
+    # label_vi: the form's headings are the law's words in every interface language.
+    return [Column(f"{prefix}.{k.value}", k.label_vi, group) for k in PetitionKind]
 
 
 def _field_columns(group: str) -> list[Column]:
-    return [Column(f"petitions.by_field.{f.value}", f.label, group) for f in Field]
+    return [Column(f"petitions.by_field.{f.value}", f.label_vi, group) for f in Field]
 
 
 _XLD_COMMON = [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from complaints.core import audit
 from complaints.core.access import unit_in_scope
+from complaints.core.translate import gettext as _
 from complaints.extensions import db
 from complaints.reports.figures import ROUNDING_MODES
 from complaints.reports.models import ReportSettings
@@ -31,17 +32,17 @@ def save_settings(
 ) -> bool:
     """Give a unit its own report settings (units below inherit them); False when unchanged."""
     if not unit_in_scope(actor, unit):
-        raise SettingsError(f"Đơn vị {unit.code} nằm ngoài phạm vi của bạn.")
+        raise SettingsError(_("Đơn vị %(code)s nằm ngoài phạm vi của bạn.", code=unit.code))
     if rate_basis not in RATE_BASES:
-        raise SettingsError("Cách tính tỷ lệ không hợp lệ.")
+        raise SettingsError(_("Cách tính tỷ lệ không hợp lệ."))
     if rate_kinds not in RATE_KINDS:
-        raise SettingsError("Loại việc tính tỷ lệ không hợp lệ.")
+        raise SettingsError(_("Loại việc tính tỷ lệ không hợp lệ."))
     if rounding not in ROUNDING_MODES:
-        raise SettingsError("Cách làm tròn không hợp lệ.")
+        raise SettingsError(_("Cách làm tròn không hợp lệ."))
     if not 1 <= int(cutoff_day) <= 31:
-        raise SettingsError("Ngày chốt số liệu phải từ 1 đến 31.")
+        raise SettingsError(_("Ngày chốt số liệu phải từ 1 đến 31."))
     if not 1 <= int(feedback_days) <= 365:
-        raise SettingsError("Thời hạn trả lời kiến nghị, phản ánh phải từ 1 đến 365 ngày.")
+        raise SettingsError(_("Thời hạn trả lời kiến nghị, phản ánh phải từ 1 đến 365 ngày."))
     after = {
         "rate_basis": rate_basis,
         "rate_kinds": rate_kinds,

@@ -7,16 +7,20 @@ import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from complaints.core.numbers import fmt_date
+from complaints.core.translate import L_, Phrase
+from complaints.core.translate import gettext as _
+
 PERIOD_KINDS = ("month", "q1", "q2", "q3", "q4", "6m", "9m", "year")
 PERIOD_LABELS = {
-    "month": "Tháng",
-    "q1": "Quý I",
-    "q2": "Quý II",
-    "q3": "Quý III",
-    "q4": "Quý IV",
-    "6m": "6 tháng",
-    "9m": "9 tháng",
-    "year": "Năm",
+    "month": L_("Tháng"),
+    "q1": L_("Quý I"),
+    "q2": L_("Quý II"),
+    "q3": L_("Quý III"),
+    "q4": L_("Quý IV"),
+    "6m": L_("6 tháng"),
+    "9m": L_("9 tháng"),
+    "year": L_("Năm"),
 }
 DEFAULT_CUTOFF_DAY = 14  # TT 01/2024: the month runs from the 15th to the 14th
 
@@ -29,13 +33,16 @@ class PeriodError(ValueError):
 class Period:
     start: date
     end: date  # inclusive
-    label: str
+    label: str  # a Phrase: Vietnamese on the forms and in files, translated on a page
 
     def __post_init__(self):
         if self.end < self.start:
             raise PeriodError(
-                f"Kỳ báo cáo kết thúc ({self.end:%d/%m/%Y}) trước khi bắt đầu "
-                f"({self.start:%d/%m/%Y})."
+                _(
+                    "Kỳ báo cáo kết thúc (%(end)s) trước khi bắt đầu (%(start)s).",
+                    end=fmt_date(self.end),
+                    start=fmt_date(self.start),
+                )
             )
 
     @property
@@ -62,18 +69,24 @@ def standard_period(
 ) -> Period:
     """The period of the given kind in a year, with the data cut on `cutoff_day`."""
     if kind not in PERIOD_KINDS:
-        raise PeriodError(f"Loại kỳ không hợp lệ: {kind} (chọn {', '.join(PERIOD_KINDS)}).")
+        raise PeriodError(
+            _(
+                "Loại kỳ không hợp lệ: %(kind)s (chọn %(kinds)s).",
+                kind=kind,
+                kinds=", ".join(PERIOD_KINDS),
+            )
+        )
     if not 1 <= cutoff_day <= 31:
-        raise PeriodError("Ngày chốt số liệu phải từ 1 đến 31.")
+        raise PeriodError(_("Ngày chốt số liệu phải từ 1 đến 31."))
     if not 1900 < year < 3000:
-        raise PeriodError(f"Năm không hợp lệ: {year}.")
+        raise PeriodError(_("Năm không hợp lệ: %(year)s.", year=year))
     if kind == "month":
         if month is None or not 1 <= month <= 12:
-            raise PeriodError("Kỳ tháng cần tháng từ 1 đến 12.")
+            raise PeriodError(_("Kỳ tháng cần tháng từ 1 đến 12."))
         return Period(
             _month_start(year, month, cutoff_day),
             _month_end(year, month, cutoff_day),
-            f"Tháng {month}/{year}",
+            Phrase(lambda _: _("Tháng %(month)s/%(year)s", month=month, year=year)),
         )
     first, last = {
         "q1": (1, 3),
@@ -84,10 +97,18 @@ def standard_period(
         "9m": (1, 9),
         "year": (1, 12),
     }[kind]
-    label = f"Năm {year}" if kind == "year" else f"{PERIOD_LABELS[kind]} năm {year}"
+    if kind == "year":
+        label = Phrase(lambda _: _("Năm %(year)s", year=year))
+    else:
+        label = Phrase(
+            lambda _: _("%(period)s năm %(year)s", period=_(PERIOD_LABELS[kind]), year=year)
+        )
     return Period(_month_start(year, first, cutoff_day), _month_end(year, last, cutoff_day), label)
 
 
 def date_range(start: date, end: date) -> Period:
     """Any range of dates, both ends included."""
-    return Period(start, end, f"Từ {start:%d/%m/%Y} đến {end:%d/%m/%Y}")
+    label = Phrase(
+        lambda _: _("Từ %(start)s đến %(end)s", start=fmt_date(start), end=fmt_date(end))
+    )
+    return Period(start, end, label)

@@ -31,6 +31,8 @@ from complaints.core import audit
 from complaints.core.access import can_see_denouncer, has_permission, in_scope, require
 from complaints.core.forms import pairs_choices, parse_vn_date, today_vn
 from complaints.core.numbers import fmt_date, fmt_decimal, fmt_int
+from complaints.core.translate import L_
+from complaints.core.translate import gettext as _
 from complaints.core.vocab import PetitionKind
 from complaints.extensions import db
 from complaints.reception.models import Visit
@@ -57,7 +59,7 @@ bp = Blueprint("reports", __name__, url_prefix="/reports")
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_PAGE = 100_000
-REDACTED = "[Được bảo mật: thông tin người tố cáo]"
+REDACTED = L_("[Được bảo mật: thông tin người tố cáo]")
 FORM_NAMES = dict(FORM_CHOICES)
 # The summary's figures, in the order of its sentence: reception and petitions over the whole
 # unit tree, results within the competence of the unit itself.
@@ -73,11 +75,11 @@ SUMMARY_FIGURES = (
 )
 SUMMARY_OWN_UNIT = ("competent.",)
 SOURCE_TITLES = {
-    "visit": "lượt tiếp công dân",
-    "session": "kỳ tiếp công dân",
-    "petition": "đơn",
-    "case": "vụ việc",
-    "case_petition": "đơn của các vụ việc",
+    "visit": L_("lượt tiếp công dân"),
+    "session": L_("kỳ tiếp công dân"),
+    "petition": L_("đơn"),
+    "case": L_("vụ việc"),
+    "case_petition": L_("đơn của các vụ việc"),
 }
 
 
@@ -190,8 +192,8 @@ def _live_requested() -> bool:
 
 
 def _form_messages(form: ReportForm) -> str:
-    messages = [str(m) for errors in form.errors.values() for m in errors]
-    return " ".join(messages) or "Yêu cầu báo cáo không hợp lệ."
+    messages = [_(str(m)) for errors in form.errors.values() for m in errors]
+    return " ".join(messages) or _("Yêu cầu báo cáo không hợp lệ.")
 
 
 # --- the table as the official form lays it out --------------------------------------------
@@ -424,9 +426,9 @@ def records():
     figure_id = request.args.get("figure", "")
     code = request.args.get("form", "")
     if code not in FORM_CODES:
-        return error_response(404, "Mẫu báo cáo không tồn tại.")
+        return error_response(404, _("Mẫu báo cáo không tồn tại."))
     if figure_id not in F.FIGURES or figure_id not in _figures_of(code):
-        return error_response(404, "Chỉ tiêu không có trong mẫu báo cáo này.")
+        return error_response(404, _("Chỉ tiêu không có trong mẫu báo cáo này."))
     unit = scoped_unit(request.args.get("unit"))
     if unit is None:
         return error_response(404, BAD_UNIT)
@@ -434,7 +436,7 @@ def records():
         start = parse_vn_date(request.args.get("from", ""))
         end = parse_vn_date(request.args.get("to", ""))
     except ValueError:
-        return error_response(400, "Ngày không hợp lệ: dùng dạng dd/mm/yyyy hoặc yyyy-mm-dd.")
+        return error_response(400, _("Ngày không hợp lệ: dùng dạng dd/mm/yyyy hoặc yyyy-mm-dd."))
     try:
         period = date_range(start, end)
     except PeriodError as e:
@@ -472,6 +474,7 @@ def records():
         sub=sub,
         kinds=kinds,
         value=value,
+        balance=F.balance_part(figure_id, unit_ids, period, kinds),
         page=page,
         args=args,
         back=_report_url(code, unit, period, sub),
@@ -528,7 +531,7 @@ def close():
     # CSRFProtect has checked the token of the posted CloseForm before this view runs.
     form, asked = resolve(request.args)
     if asked is None:
-        flash("Chưa khoá được: " + _form_messages(form), "danger")
+        flash(_("Chưa khoá được: %(reason)s", reason=_form_messages(form)), "danger")
         return redirect(url_for("reports.index"))
     try:
         closed = service.close_period(
@@ -540,7 +543,10 @@ def close():
         db.session.rollback()
         flash(str(e), "danger")
     else:
-        flash(f"Đã khoá số liệu {asked.period.label} ({when}).", "success")
+        flash(
+            _("Đã khoá số liệu %(label)s (%(when)s).", label=asked.period.label, when=when),
+            "success",
+        )
     return redirect(url_for("reports.index", **asked.args))
 
 
@@ -596,9 +602,9 @@ def settings():
             form.rate_basis.errors.append(str(e))
         else:
             flash(
-                f"Đã lưu thiết lập báo cáo của {unit.name}."
+                _("Đã lưu thiết lập báo cáo của %(name)s.", name=unit.name)
                 if changed
-                else "Thiết lập không thay đổi.",
+                else _("Thiết lập không thay đổi."),
                 "success" if changed else "info",
             )
             return redirect(url_for("reports.settings", unit=unit.code))

@@ -5,27 +5,33 @@ from wtforms import SelectField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from complaints.core.forms import REQUIRED, TrimmedStringField, VNDateField, enum_choices
+from complaints.core.translate import gettext as _
+from complaints.core.translate import lazy_gettext as _l
 from complaints.units.models import UnitLevel
 
 
 class UnitForm(FlaskForm):
     code = TrimmedStringField(
-        "Mã đơn vị",
+        _l("Mã đơn vị"),
         validators=[
             DataRequired(REQUIRED),
             Length(max=20),
             Regexp(
                 r"^[A-Z0-9]+$",
-                message="Mã chỉ gồm chữ in hoa không dấu và số, ví dụ HP hoặc HPTTR.",
+                message=_l("Mã chỉ gồm chữ in hoa không dấu và số, ví dụ HP hoặc HPTTR."),
             ),
         ],
     )
-    name = TrimmedStringField("Tên đơn vị", validators=[DataRequired(REQUIRED), Length(max=200)])
-    level = SelectField("Cấp", choices=enum_choices(UnitLevel), validators=[DataRequired(REQUIRED)])
-    parent_id = SelectField("Đơn vị cấp trên", coerce=int, validators=[Optional()])
-    active_from = VNDateField("Hoạt động từ ngày", validators=[Optional()])
-    active_to = VNDateField("Đến ngày (giải thể, sáp nhập)", validators=[Optional()])
+    name = TrimmedStringField(
+        _l("Tên đơn vị"), validators=[DataRequired(REQUIRED), Length(max=200)]
+    )
+    level = SelectField(
+        _l("Cấp"), choices=enum_choices(UnitLevel), validators=[DataRequired(REQUIRED)]
+    )
+    parent_id = SelectField(_l("Đơn vị cấp trên"), coerce=int, validators=[Optional()])
+    active_from = VNDateField(_l("Hoạt động từ ngày"), validators=[Optional()])
+    active_to = VNDateField(_l("Đến ngày (giải thể, sáp nhập)"), validators=[Optional()])
 
     def validate_active_to(self, field):
         if field.data and self.active_from.data and field.data < self.active_from.data:
-            raise ValidationError("Ngày kết thúc phải sau ngày bắt đầu.")
+            raise ValidationError(_("Ngày kết thúc phải sau ngày bắt đầu."))

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from complaints.core.db import LabelledEnum, TimestampMixin, enum_column
+from complaints.core.translate import N_
 from complaints.extensions import db
 
 
@@ -20,11 +21,11 @@ class UnitLevel(LabelledEnum):
 
 
 UnitLevel.LABELS = {
-    "central": "Trung ương",
-    "province": "Cấp tỉnh",
-    "department": "Sở, ngành",
-    "district": "Cấp huyện (trước 01/7/2025)",
-    "commune": "Cấp xã",
+    "central": N_("Trung ương"),
+    "province": N_("Cấp tỉnh"),
+    "department": N_("Sở, ngành"),
+    "district": N_("Cấp huyện (trước 01/7/2025)"),
+    "commune": N_("Cấp xã"),
 }
 
 

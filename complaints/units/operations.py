@@ -7,6 +7,7 @@ from datetime import date
 import sqlalchemy as sa
 
 from complaints.core import audit
+from complaints.core.translate import gettext as _
 from complaints.extensions import db
 from complaints.units.models import Unit, UnitLevel
 
@@ -22,7 +23,7 @@ def _check_code(code: str, unit_id: int | None = None) -> None:
         sa.select(Unit.id).where(Unit.code == code, Unit.id != (unit_id or 0))
     )
     if clash:
-        raise UnitError(f"Mã đơn vị {code} đã tồn tại.")
+        raise UnitError(_("Mã đơn vị %(code)s đã tồn tại.", code=code))
 
 
 def create_unit(
@@ -66,7 +67,7 @@ def update_unit(actor, unit: Unit, **changes) -> Unit:
         _check_code(changes["code"], unit.id)
     new_parent = changes.pop("parent", unit.parent)
     if new_parent is not None and new_parent.path.startswith(unit.path):
-        raise UnitError("Không thể đặt đơn vị làm cấp dưới của chính nó.")
+        raise UnitError(_("Không thể đặt đơn vị làm cấp dưới của chính nó."))
     for key, value in changes.items():
         setattr(unit, key, value)
     if new_parent is not unit.parent:

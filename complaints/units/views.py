@@ -11,6 +11,7 @@ from complaints.auth.models import User
 from complaints.auth.operations import UserError, create_user, update_user
 from complaints.core.access import in_scope, load_scoped, require
 from complaints.core.forms import pairs_choices
+from complaints.core.translate import gettext as _
 from complaints.extensions import db
 from complaints.units.forms import UnitForm
 from complaints.units.models import Unit, UnitLevel
@@ -60,12 +61,12 @@ def unit_form(unit_id: int | None = None):
             )
             if unit is None:
                 if parent is None:
-                    raise UnitError("Chọn đơn vị cấp trên.")
+                    raise UnitError(_("Chọn đơn vị cấp trên."))
                 unit = create_unit(current_user, parent=parent, **values)
             else:
                 update_unit(current_user, unit, parent=parent, **values)
             db.session.commit()
-            flash(f"Đã lưu đơn vị {unit.code}.", "success")
+            flash(_("Đã lưu đơn vị %(code)s.", code=unit.code), "success")
             return redirect(url_for("admin.units"))
         except UnitError as e:
             db.session.rollback()
@@ -98,7 +99,7 @@ def user_form(user_id: int | None = None):
         try:
             if user is None:
                 if not form.password.data:
-                    raise UserError("Nhập mật khẩu cho tài khoản mới.")
+                    raise UserError(_("Nhập mật khẩu cho tài khoản mới."))
                 user = create_user(
                     current_user,
                     username=form.username.data,
@@ -110,7 +111,7 @@ def user_form(user_id: int | None = None):
                 )
             else:
                 if user.id == current_user.id and not form.active.data:
-                    raise UserError("Không thể tự khoá tài khoản của chính mình.")
+                    raise UserError(_("Không thể tự khoá tài khoản của chính mình."))
                 update_user(
                     current_user,
                     user,
@@ -122,7 +123,7 @@ def user_form(user_id: int | None = None):
                     password=form.password.data or None,
                 )
             db.session.commit()
-            flash(f"Đã lưu tài khoản {user.username}.", "success")
+            flash(_("Đã lưu tài khoản %(username)s.", username=user.username), "success")
             return redirect(url_for("admin.users"))
         except UserError as e:
             db.session.rollback()

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 19:59:44.586501
+Create Date: 2026-12-01 17:21:54.862811
 
 """
 from alembic import op
@@ -30,6 +30,16 @@ def upgrade():
     sa.Column('note', sa.String(length=255), nullable=False),
     sa.PrimaryKeyConstraint('day', name=op.f('pk_calendar_override'))
     )
+    op.create_table('throttle_attempt',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('key', sa.String(length=200), nullable=False),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_throttle_attempt'))
+    )
+    with op.batch_alter_table('throttle_attempt', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_throttle_attempt_at'), ['at'], unique=False)
+        batch_op.create_index('ix_throttle_attempt_key_at', ['key', 'at'], unique=False)
+
     op.create_table('unit',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('code', sa.String(length=20), nullable=False),
@@ -95,6 +105,27 @@ def upgrade():
     )
     with op.batch_alter_table('user_account', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_user_account_unit_id'), ['unit_id'], unique=False)
+
+    op.create_table('api_token',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=120), nullable=False),
+    sa.Column('prefix', sa.String(length=16), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('expires_on', sa.Date(), nullable=True),
+    sa.Column('last_used_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('revoked_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'], name=op.f('fk_api_token_created_by_id_user_account')),
+    sa.ForeignKeyConstraint(['revoked_by_id'], ['user_account.id'], name=op.f('fk_api_token_revoked_by_id_user_account')),
+    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_api_token_user_id_user_account'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_api_token')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_api_token_token_hash'))
+    )
+    with op.batch_alter_table('api_token', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_api_token_user_id'), ['user_id'], unique=False)
 
     op.create_table('audit_event',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -181,6 +212,10 @@ def upgrade():
     with op.batch_alter_table('case_file', schema=None) as batch_op:
         batch_op.create_index('ix_case_file_assigned_unit', ['assigned_unit_id', 'state'], unique=False)
         batch_op.create_index(batch_op.f('ix_case_file_assignee_id'), ['assignee_id'], unique=False)
+        batch_op.create_index('ix_case_file_merged_into_id', ['merged_into_id'], unique=False, sqlite_where=sa.text('merged_into_id IS NOT NULL'), postgresql_where=sa.text('merged_into_id IS NOT NULL'))
+        batch_op.create_index('ix_case_file_parent_case_id', ['parent_case_id'], unique=False, sqlite_where=sa.text('parent_case_id IS NOT NULL'), postgresql_where=sa.text('parent_case_id IS NOT NULL'))
+        batch_op.create_index('ix_case_file_state_received', ['state', 'received_on'], unique=False)
+        batch_op.create_index('ix_case_file_unit_accepted', ['unit_id', 'accepted_on', 'decided_on', 'closed_on'], unique=False)
         batch_op.create_index('ix_case_file_unit_state', ['unit_id', 'state'], unique=False)
 
     op.create_table('closed_report',
@@ -198,6 +233,27 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_closed_report')),
     sa.UniqueConstraint('unit_id', 'form', 'start', 'end', 'with_subunits', name='period')
     )
+    op.create_table('opening_balance',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('as_of', sa.Date(), nullable=False),
+    sa.Column('kind', sa.Enum('complaint', 'denunciation', 'feedback', name='opening_balance_kind', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('petitions', sa.Integer(), nullable=False),
+    sa.Column('cases', sa.Integer(), nullable=False),
+    sa.Column('case_petitions', sa.Integer(), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('case_petitions >= cases', name=op.f('ck_opening_balance_case_petitions_cover_cases')),
+    sa.CheckConstraint('petitions >= 0 AND cases >= 0 AND case_petitions >= 0', name=op.f('ck_opening_balance_not_negative')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'], name=op.f('fk_opening_balance_created_by_id_user_account')),
+    sa.ForeignKeyConstraint(['unit_id'], ['unit.id'], name=op.f('fk_opening_balance_unit_id_unit')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_opening_balance')),
+    sa.UniqueConstraint('unit_id', 'as_of', 'kind', name='unit_date_kind')
+    )
+    with op.batch_alter_table('opening_balance', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_opening_balance_unit_id'), ['unit_id'], unique=False)
+
     op.create_table('reception_rule',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('unit_id', sa.Integer(), nullable=False),
@@ -256,6 +312,57 @@ def upgrade():
         batch_op.create_index('ix_reception_session_unit_date', ['unit_id', 'session_date'], unique=False)
         batch_op.create_index(batch_op.f('ix_reception_session_unit_id'), ['unit_id'], unique=False)
 
+    op.create_table('register_import',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.Enum('petitions', 'reception', name='register_kind', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('status', sa.Enum('uploaded', 'checking', 'checked', 'running', 'done', 'failed', 'cancelled', name='import_status', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('filename', sa.String(length=255), nullable=False),
+    sa.Column('file_path', sa.String(length=1000), nullable=False),
+    sa.Column('uploaded', sa.Boolean(), nullable=False),
+    sa.Column('file_format', sa.String(length=8), nullable=False),
+    sa.Column('encoding', sa.String(length=20), nullable=False),
+    sa.Column('delimiter', sa.String(length=2), nullable=False),
+    sa.Column('file_size', sa.BigInteger(), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('sheet', sa.String(length=255), nullable=False),
+    sa.Column('sheets', sa.JSON(), nullable=False),
+    sa.Column('header_row', sa.Integer(), nullable=False),
+    sa.Column('first_data_row', sa.Integer(), nullable=False),
+    sa.Column('headers', sa.JSON(), nullable=False),
+    sa.Column('mapping', sa.JSON(), nullable=False),
+    sa.Column('default_unit_id', sa.Integer(), nullable=True),
+    sa.Column('scope_unit_id', sa.Integer(), nullable=True),
+    sa.Column('create_units', sa.Boolean(), nullable=False),
+    sa.Column('new_units', sa.JSON(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('phase_total', sa.Integer(), nullable=True),
+    sa.Column('phase_done', sa.Integer(), nullable=False),
+    sa.Column('total_rows', sa.Integer(), nullable=False),
+    sa.Column('valid_rows', sa.Integer(), nullable=False),
+    sa.Column('skipped_rows', sa.Integer(), nullable=False),
+    sa.Column('error_rows', sa.Integer(), nullable=False),
+    sa.Column('empty_rows', sa.Integer(), nullable=False),
+    sa.Column('issue_count', sa.Integer(), nullable=False),
+    sa.Column('imported_rows', sa.Integer(), nullable=False),
+    sa.Column('created_counts', sa.JSON(), nullable=False),
+    sa.Column('counters_before', sa.JSON(), nullable=False),
+    sa.Column('message', sa.Text(), nullable=False),
+    sa.Column('runner', sa.String(length=40), nullable=False),
+    sa.Column('heartbeat_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('started_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("file_format IN ('xlsx', 'csv')", name=op.f('ck_register_import_file_format')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'], name=op.f('fk_register_import_created_by_id_user_account')),
+    sa.ForeignKeyConstraint(['default_unit_id'], ['unit.id'], name=op.f('fk_register_import_default_unit_id_unit')),
+    sa.ForeignKeyConstraint(['scope_unit_id'], ['unit.id'], name=op.f('fk_register_import_scope_unit_id_unit')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_register_import'))
+    )
+    with op.batch_alter_table('register_import', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_register_import_scope_unit_id'), ['scope_unit_id'], unique=False)
+        batch_op.create_index('ix_register_import_status', ['status'], unique=False)
+
     op.create_table('user_role',
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('role', sa.Enum('reception_officer', 'petition_handler', 'case_handler', 'leader', 'report_maker', 'admin', name='role', native_enum=False, create_constraint=True, length=32), nullable=False),
@@ -281,6 +388,57 @@ def upgrade():
     )
     with op.batch_alter_table('case_event', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_case_event_case_id'), ['case_id'], unique=False)
+
+    op.create_table('register_case_key',
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('case_key', sa.String(length=60), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['case_id'], ['case_file.id'], name=op.f('fk_register_case_key_case_id_case_file'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['unit_id'], ['unit.id'], name=op.f('fk_register_case_key_unit_id_unit')),
+    sa.PrimaryKeyConstraint('unit_id', 'case_key', name=op.f('pk_register_case_key'))
+    )
+    op.create_table('register_import_issue',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('import_id', sa.Integer(), nullable=False),
+    sa.Column('line', sa.Integer(), nullable=False),
+    sa.Column('column', sa.String(length=120), nullable=False),
+    sa.Column('message', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['import_id'], ['register_import.id'], name=op.f('fk_register_import_issue_import_id_register_import'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_register_import_issue'))
+    )
+    with op.batch_alter_table('register_import_issue', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_register_import_issue_import_id'), ['import_id'], unique=False)
+
+    op.create_table('register_import_record',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('import_id', sa.Integer(), nullable=False),
+    sa.Column('entity_type', sa.String(length=40), nullable=False),
+    sa.Column('entity_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['import_id'], ['register_import.id'], name=op.f('fk_register_import_record_import_id_register_import'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_register_import_record'))
+    )
+    with op.batch_alter_table('register_import_record', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_register_import_record_import_id'), ['import_id'], unique=False)
+
+    op.create_table('register_import_row',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('import_id', sa.Integer(), nullable=False),
+    sa.Column('line', sa.Integer(), nullable=False),
+    sa.Column('state', sa.String(length=8), nullable=False),
+    sa.Column('key', sa.String(length=80), nullable=False),
+    sa.Column('occurrence', sa.Integer(), nullable=False),
+    sa.Column('unit_code', sa.String(length=20), nullable=False),
+    sa.Column('day', sa.Date(), nullable=True),
+    sa.Column('case_key', sa.String(length=60), nullable=True),
+    sa.Column('case_sig', sa.String(length=40), nullable=True),
+    sa.Column('data', sa.JSON(), nullable=False),
+    sa.ForeignKeyConstraint(['import_id'], ['register_import.id'], name=op.f('fk_register_import_row_import_id_register_import'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_register_import_row'))
+    )
+    with op.batch_alter_table('register_import_row', schema=None) as batch_op:
+        batch_op.create_index('ix_register_import_row_case', ['import_id', 'case_key', 'line'], unique=False)
+        batch_op.create_index('ix_register_import_row_key', ['import_id', 'key'], unique=False)
+        batch_op.create_index('ix_register_import_row_line', ['import_id', 'line'], unique=False)
 
     op.create_table('visit',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -325,6 +483,7 @@ def upgrade():
     sa.Column('register_year', sa.Integer(), nullable=False),
     sa.Column('register_seq', sa.Integer(), nullable=False),
     sa.Column('register_no', sa.String(length=40), nullable=False),
+    sa.Column('receipt_code', sa.String(length=10), nullable=False),
     sa.Column('received_date', sa.Date(), nullable=False),
     sa.Column('source', sa.Enum('post', 'reception', 'mailbox', 'hotline', 'deputy', 'people_council', 'fatherland_front', 'press', 'other_body', 'leader', 'online', name='petition_source', native_enum=False, create_constraint=True, length=32), nullable=False),
     sa.Column('source_body', sa.String(length=255), nullable=False),
@@ -359,12 +518,14 @@ def upgrade():
     sa.ForeignKeyConstraint(['unit_id'], ['unit.id'], name=op.f('fk_petition_unit_id_unit')),
     sa.ForeignKeyConstraint(['visit_id'], ['visit.id'], name=op.f('fk_petition_visit_id_visit'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_petition')),
+    sa.UniqueConstraint('receipt_code', name=op.f('uq_petition_receipt_code')),
     sa.UniqueConstraint('register_no', name=op.f('uq_petition_register_no')),
     sa.UniqueConstraint('unit_id', 'register_year', 'register_seq', name='register_seq')
     )
     with op.batch_alter_table('petition', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_petition_case_id'), ['case_id'], unique=False)
-        batch_op.create_index('ix_petition_unit_received', ['unit_id', 'received_date'], unique=False)
+        batch_op.create_index('ix_petition_register_order', ['received_date', 'register_seq', 'id'], unique=False)
+        batch_op.create_index('ix_petition_unit_received', ['unit_id', 'received_date', 'outcome_date'], unique=False)
         batch_op.create_index(batch_op.f('ix_petition_visit_id'), ['visit_id'], unique=False)
 
     op.create_table('visit_person',
@@ -404,6 +565,27 @@ def upgrade():
     with op.batch_alter_table('attachment', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_attachment_petition_id'), ['petition_id'], unique=False)
 
+    op.create_table('citizen_rating',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('petition_id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=True),
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('score', sa.Integer(), nullable=False),
+    sa.Column('comment', sa.Text(), nullable=False),
+    sa.Column('rated_on', sa.Date(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('length(comment) <= 1000', name=op.f('ck_citizen_rating_comment_length')),
+    sa.CheckConstraint('score BETWEEN 1 AND 5', name=op.f('ck_citizen_rating_score_1_to_5')),
+    sa.ForeignKeyConstraint(['case_id'], ['case_file.id'], name=op.f('fk_citizen_rating_case_id_case_file'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['petition_id'], ['petition.id'], name=op.f('fk_citizen_rating_petition_id_petition'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['unit_id'], ['unit.id'], name=op.f('fk_citizen_rating_unit_id_unit')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_citizen_rating')),
+    sa.UniqueConstraint('petition_id', name=op.f('uq_citizen_rating_petition_id'))
+    )
+    with op.batch_alter_table('citizen_rating', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_citizen_rating_case_id'), ['case_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_citizen_rating_unit_id'), ['unit_id'], unique=False)
+
     op.create_table('deadline',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('case_id', sa.Integer(), nullable=True),
@@ -428,9 +610,10 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_deadline'))
     )
     with op.batch_alter_table('deadline', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_deadline_case_id'), ['case_id'], unique=False)
+        batch_op.create_index('ix_deadline_case_open', ['case_id', 'active', 'met_on', 'due'], unique=False)
         batch_op.create_index(batch_op.f('ix_deadline_due'), ['due'], unique=False)
         batch_op.create_index('ix_deadline_open_due', ['active', 'met_on', 'due'], unique=False)
+        batch_op.create_index('ix_deadline_open_duty', ['due', 'case_id'], unique=False, sqlite_where=sa.text("active AND met_on IS NULL AND case_id IS NOT NULL AND step NOT IN ('limitation', 'lodge_round2')"), postgresql_where=sa.text("active AND met_on IS NULL AND case_id IS NOT NULL AND step NOT IN ('limitation', 'lodge_round2')"))
         batch_op.create_index(batch_op.f('ix_deadline_petition_id'), ['petition_id'], unique=False)
 
     op.create_table('petition_sender',
@@ -477,11 +660,17 @@ def downgrade():
     op.drop_table('petition_sender')
     with op.batch_alter_table('deadline', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_deadline_petition_id'))
+        batch_op.drop_index('ix_deadline_open_duty', sqlite_where=sa.text("active AND met_on IS NULL AND case_id IS NOT NULL AND step NOT IN ('limitation', 'lodge_round2')"), postgresql_where=sa.text("active AND met_on IS NULL AND case_id IS NOT NULL AND step NOT IN ('limitation', 'lodge_round2')"))
         batch_op.drop_index('ix_deadline_open_due')
         batch_op.drop_index(batch_op.f('ix_deadline_due'))
-        batch_op.drop_index(batch_op.f('ix_deadline_case_id'))
+        batch_op.drop_index('ix_deadline_case_open')
 
     op.drop_table('deadline')
+    with op.batch_alter_table('citizen_rating', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_citizen_rating_unit_id'))
+        batch_op.drop_index(batch_op.f('ix_citizen_rating_case_id'))
+
+    op.drop_table('citizen_rating')
     with op.batch_alter_table('attachment', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_attachment_petition_id'))
 
@@ -494,6 +683,7 @@ def downgrade():
     with op.batch_alter_table('petition', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_petition_visit_id'))
         batch_op.drop_index('ix_petition_unit_received')
+        batch_op.drop_index('ix_petition_register_order')
         batch_op.drop_index(batch_op.f('ix_petition_case_id'))
 
     op.drop_table('petition')
@@ -502,11 +692,31 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_visit_session_id'))
 
     op.drop_table('visit')
+    with op.batch_alter_table('register_import_row', schema=None) as batch_op:
+        batch_op.drop_index('ix_register_import_row_line')
+        batch_op.drop_index('ix_register_import_row_key')
+        batch_op.drop_index('ix_register_import_row_case')
+
+    op.drop_table('register_import_row')
+    with op.batch_alter_table('register_import_record', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_register_import_record_import_id'))
+
+    op.drop_table('register_import_record')
+    with op.batch_alter_table('register_import_issue', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_register_import_issue_import_id'))
+
+    op.drop_table('register_import_issue')
+    op.drop_table('register_case_key')
     with op.batch_alter_table('case_event', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_case_event_case_id'))
 
     op.drop_table('case_event')
     op.drop_table('user_role')
+    with op.batch_alter_table('register_import', schema=None) as batch_op:
+        batch_op.drop_index('ix_register_import_status')
+        batch_op.drop_index(batch_op.f('ix_register_import_scope_unit_id'))
+
+    op.drop_table('register_import')
     with op.batch_alter_table('reception_session', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_reception_session_unit_id'))
         batch_op.drop_index('ix_reception_session_unit_date')
@@ -517,9 +727,17 @@ def downgrade():
         batch_op.drop_index('ix_reception_rule_unit_valid')
 
     op.drop_table('reception_rule')
+    with op.batch_alter_table('opening_balance', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_opening_balance_unit_id'))
+
+    op.drop_table('opening_balance')
     op.drop_table('closed_report')
     with op.batch_alter_table('case_file', schema=None) as batch_op:
         batch_op.drop_index('ix_case_file_unit_state')
+        batch_op.drop_index('ix_case_file_unit_accepted')
+        batch_op.drop_index('ix_case_file_state_received')
+        batch_op.drop_index('ix_case_file_parent_case_id', sqlite_where=sa.text('parent_case_id IS NOT NULL'), postgresql_where=sa.text('parent_case_id IS NOT NULL'))
+        batch_op.drop_index('ix_case_file_merged_into_id', sqlite_where=sa.text('merged_into_id IS NOT NULL'), postgresql_where=sa.text('merged_into_id IS NOT NULL'))
         batch_op.drop_index(batch_op.f('ix_case_file_assignee_id'))
         batch_op.drop_index('ix_case_file_assigned_unit')
 
@@ -530,6 +748,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_audit_event_actor_id'))
 
     op.drop_table('audit_event')
+    with op.batch_alter_table('api_token', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_api_token_user_id'))
+
+    op.drop_table('api_token')
     with op.batch_alter_table('user_account', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_user_account_unit_id'))
 
@@ -542,6 +764,11 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_unit_parent_id'))
 
     op.drop_table('unit')
+    with op.batch_alter_table('throttle_attempt', schema=None) as batch_op:
+        batch_op.drop_index('ix_throttle_attempt_key_at')
+        batch_op.drop_index(batch_op.f('ix_throttle_attempt_at'))
+
+    op.drop_table('throttle_attempt')
     op.drop_table('calendar_override')
     op.drop_table('audit_head')
     # ### end Alembic commands ###

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from tests.conftest import make_app
+from tests.conftest import dispose, make_app
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -54,7 +54,9 @@ def browser_type_launch_args(browser_type_launch_args):
 @pytest.fixture(scope="module")
 def live_app(tmp_path_factory):
     """A migrated app on its own database (PostgreSQL when configured, else SQLite)."""
-    return make_app(tmp_path_factory.mktemp("live"), os.environ.get("COMPLAINTS_TEST_DATABASE_URL"))
+    app = make_app(tmp_path_factory.mktemp("live"), os.environ.get("COMPLAINTS_TEST_DATABASE_URL"))
+    yield app
+    dispose(app)
 
 
 @pytest.fixture(scope="module")
