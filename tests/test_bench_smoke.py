@@ -1,0 +1,61 @@
+"""The benchmark's generator on the test database: a tiny province (200 petitions) written in
+bulk inside the test's transaction must be consistent enough that every report's identities
+hold, the hand-written floor finds the same figures, and the measured pages answer. The
+measurements themselves are `make bench` (bench/README.md), never a timed test."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import sqlalchemy as sa
+
+from bench.floor import run_floor
+from bench.measure import compare_with_floor, petition_form
+from bench.province import PASSWORD, REPORT_YEAR, ConnectionWriter, Province
+from complaints.cases.models import Case, CaseEvent, Deadline
+from complaints.petitions.models import Petition
+from complaints.reports import service
+from complaints.reports.layouts import LAYOUTS
+from complaints.reports.periods import standard_period
+from complaints.units.models import Unit
+
+
+def test_a_tiny_generated_province_is_consistent(db, web):
+    info = Province(ConnectionWriter(db.metadata, db.session.connection()), 200).run()
+    assert 150 <= info.petitions <= 260
+    assert db.session.scalar(sa.select(sa.func.count(Case.id))) == info.counts["case_file"] > 0
+    # Every case has its timeline and its deadlines; accepted petitions point to their case.
+    without_events = sa.select(sa.func.count(Case.id)).where(
+        ~sa.exists().where(CaseEvent.case_id == Case.id)
+    )
+    assert db.session.scalar(without_events) == 0
+    assert db.session.scalar(sa.select(sa.func.count(Deadline.id))) > info.counts["case_file"]
+    accepted_without_case = sa.select(sa.func.count(Petition.id)).where(
+        Petition.outcome == "accept", Petition.case_id.is_(None)
+    )
+    assert db.session.scalar(accepted_without_case) == 0
+
+    province = db.session.scalar(sa.select(Unit).where(Unit.code == info.province_code))
+    period = standard_period("year", REPORT_YEAR)
+    counted = 0
+    for form, layout in LAYOUTS.items():
+        report = service.build(form, province, period, with_subunits=True)
+        assert report.failing_checks == [], form
+        floor = run_floor(db.session, form, report.total.unit_ids, layout.kinds, period)
+        assert compare_with_floor(report, floor) == [], form
+        counted += sum(report.total.values.values())
+    assert counted > 0
+
+    web.login(SimpleNamespace(username=info.leader), PASSWORD)
+    page = web.get("/cases/")
+    assert page.status_code == 200
+    probe = db.session.get(Case, info.probe_case_id)
+    assert probe.case_no in page.get_data(as_text=True)
+    assert web.get("/cases/?kind=complaint&overdue=y").status_code == 200
+    assert web.get(f"/cases/{probe.id}").status_code == 200
+    web.logout()
+
+    web.login(SimpleNamespace(username=info.registrar), PASSWORD)
+    btcd = db.session.scalar(sa.select(Unit.id).where(Unit.code == info.reception_unit_code))
+    posted = web.post_form("/petitions/new", petition_form(btcd, 1))
+    assert posted.status_code == 302, posted.get_data(as_text=True)[:500]
