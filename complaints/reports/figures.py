@@ -41,7 +41,7 @@ class Figure:
     where: Predicate
     measure: str = "count"  # count | sum:<column> | distinct
     # A narrower base set than the source's, for a figure that looks at nothing else (the
-    # petitions received in the period): the database then reads only that range.
+    # petitions received at reception in the period): the database reads only those.
     base: Predicate | None = None
 
 
@@ -49,8 +49,12 @@ def _true(p: Period) -> sa.ColumnElement[bool]:
     return sa.true()
 
 
-def _received_in_period(p: Period) -> sa.ColumnElement[bool]:
-    return Petition.received_date.between(p.start, p.end)
+def _received_at_reception(p: Period) -> sa.ColumnElement[bool]:
+    """The base of the reception figures (02/TCD): what they count and nothing else."""
+    return sa.and_(
+        Petition.received_date.between(p.start, p.end),
+        Petition.source == PetitionSource.reception,
+    )
 
 
 # --- sources: the base set of records a report of a period looks at --------------------------
@@ -258,7 +262,7 @@ CATALOGUE: list[Figure] = [
         lambda p: sa.and_(
             Petition.received_date >= p.start, Petition.source == PetitionSource.reception
         ),
-        base=_received_in_period,
+        base=_received_at_reception,
     ),
     *[
         Figure(
@@ -270,7 +274,7 @@ CATALOGUE: list[Figure] = [
                 Petition.source == PetitionSource.reception,
                 Petition.kind == k,
             ),
-            base=_received_in_period,
+            base=_received_at_reception,
         )
         for k in PetitionKind
     ],
