@@ -136,6 +136,8 @@ def main(argv=None) -> int:
             check_reachable(url)
     except BenchError as e:
         print(f"bench: {e}", file=sys.stderr)
+        if not args.workdir:
+            shutil.rmtree(workdir, ignore_errors=True)
         return 2
     status = 0
     try:
