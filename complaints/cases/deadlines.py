@@ -134,6 +134,21 @@ def _mark_met(case: Case, deadlines: list[Deadline]) -> None:
             d.met_on = done[d.step]
 
 
+def processing_step(kind: str) -> str:
+    """The engine's step for processing a petition: a denunciation's initial processing is
+    its acceptance decision (LTC Art 24), the others are processed (DOMAIN.md §7)."""
+    return "accept" if kind == "denunciation" else "process"
+
+
+def processing_due(kind: str, received: date, calendar: WorkCalendar) -> date | None:
+    """The processing deadline the engine gives a petition of this kind and date of receipt,
+    before it is stored (petition_deadline stores the same); None where no rule applies."""
+    try:
+        return engine.compute(kind, processing_step(kind), received, calendar=calendar).due
+    except engine.DeadlineError:
+        return None
+
+
 def petition_deadline(petition, calendar: WorkCalendar | None = None) -> Deadline:
     """The processing deadline of a registered petition (10 working days; denunciations 7)."""
     cal = calendar or work_calendar()
@@ -141,8 +156,7 @@ def petition_deadline(petition, calendar: WorkCalendar | None = None) -> Deadlin
         db.session.scalars(sa.select(Deadline).where(Deadline.petition_id == petition.id))
     )
     kind = petition.kind.value
-    step = "accept" if kind == "denunciation" else "process"
-    result = engine.compute(kind, step, petition.received_date, calendar=cal)
+    result = engine.compute(kind, processing_step(kind), petition.received_date, calendar=cal)
     row = _store(
         {"petition_id": petition.id},
         petition.unit_id,

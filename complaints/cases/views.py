@@ -23,6 +23,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from wtforms import SelectChoice
 
 from complaints.auth.models import User, UserRole
+from complaints.cases import deadlines as case_deadlines
 from complaints.cases import operations as ops
 from complaints.cases.deadlines import petition_deadline, work_calendar
 from complaints.cases.forms import (
@@ -61,7 +62,6 @@ from complaints.cases.models import (
 )
 from complaints.cases.workflow import ACTIONS, WorkflowError, allowed_actions, check
 from complaints.core import audit
-from complaints.core import deadlines as engine
 from complaints.core.access import (
     Role,
     can_see_denouncer,
@@ -377,11 +377,7 @@ def _helpers():
 
 def processing_due(kind: PetitionKind, received: date, cal: WorkCalendar) -> date | None:
     """The processing deadline the engine gives a petition (as petition_deadline() would)."""
-    step = "accept" if kind == PetitionKind.denunciation else "process"
-    try:
-        return engine.compute(kind.value, step, received, calendar=cal).due
-    except engine.DeadlineError:
-        return None
+    return case_deadlines.processing_due(kind.value, received, cal)
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,6 @@ import sqlalchemy as sa
 from complaints.cases.models import CLOSED_STATES, Case, CaseEvent, CaseState, Deadline
 from complaints.cases.models import CaseState as S
 from complaints.citizen import codes
-from complaints.core import deadlines as engine
 from complaints.core.numbers import fmt_date
 from complaints.core.translate import N_
 from complaints.core.translate import gettext as _
@@ -202,18 +201,13 @@ def _petition_deadline(petition: Petition, today: date) -> tuple[Fact | None, bo
     rows = list(db.session.scalars(sa.select(Deadline).where(Deadline.petition_id == petition.id)))
     if not rows:
         # Not stored yet: the engine's processing period for the kind, from the date received.
-        from complaints.cases.deadlines import work_calendar
+        from complaints.cases.deadlines import processing_due, work_calendar
 
-        kind = petition.kind.value
-        step = "accept" if kind == DENUNCIATION else "process"
-        try:
-            result = engine.compute(kind, step, petition.received_date, calendar=work_calendar())
-        except engine.DeadlineError:
+        due = processing_due(petition.kind.value, petition.received_date, work_calendar())
+        if due is None:
             return None, False
         rows = [
-            SimpleNamespace(
-                step="process", due=result.due, active=True, met_on=None, towards_citizen=True
-            )
+            SimpleNamespace(step="process", due=due, active=True, met_on=None, towards_citizen=True)
         ]
     return _next_deadline(rows, petition.kind.value, today)
 

@@ -21,21 +21,27 @@ class RunningNumber(db.Model):
     last_value: Mapped[int] = mapped_column(default=0)
 
 
-def next_number(series: str, unit_id: int, year: int) -> int:
-    """Take the next number of the series in the current transaction."""
+def increment(table: sa.Table, key: dict, column: str) -> int:
+    """Add one to the counter row of `table` named by `key` (created at 0 if missing) and
+    return the new value, in the current transaction: the UPDATE locks the row until commit
+    (PostgreSQL; SQLite holds the write lock since BEGIN IMMEDIATE), so no two transactions
+    get the same value, and a rollback gives it back."""
     session = db.session
-    table = RunningNumber.__table__
-    key = {"series": series, "unit_id": unit_id, "year": year}
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    session.execute(insert(table).values(**key, last_value=0).on_conflict_do_nothing())
-    value = session.execute(
+    session.execute(insert(table).values(**key, **{column: 0}).on_conflict_do_nothing())
+    counter = table.c[column]
+    return session.execute(
         sa.update(table)
-        .where(table.c.series == series, table.c.unit_id == unit_id, table.c.year == year)
-        .values(last_value=table.c.last_value + 1)
-        .returning(table.c.last_value)
+        .where(*(table.c[name] == value for name, value in key.items()))
+        .values({column: counter + 1})
+        .returning(counter)
     ).scalar_one()
-    return value
+
+
+def next_number(series: str, unit_id: int, year: int) -> int:
+    """Take the next number of the series in the current transaction."""
+    key = {"series": series, "unit_id": unit_id, "year": year}
+    return increment(RunningNumber.__table__, key, "last_value")

@@ -16,7 +16,11 @@ def fold(text: str | None) -> str:
     return _SPACES.sub(" ", unidecode(text).lower()).strip()
 
 
+def escape_like(text: str) -> str:
+    """The text with LIKE's wildcards and escape character escaped (ESCAPE '\\')."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def like_pattern(term: str) -> str:
     """A LIKE pattern matching the folded term anywhere, with LIKE wildcards escaped."""
-    folded = fold(term).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{folded}%"
+    return f"%{escape_like(fold(term))}%"

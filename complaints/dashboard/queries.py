@@ -16,9 +16,8 @@ from decimal import Decimal
 import sqlalchemy as sa
 from flask import current_app
 
-from complaints.cases.deadlines import work_calendar
+from complaints.cases.deadlines import processing_due, work_calendar
 from complaints.cases.models import CLOSED_STATES, Case, CaseState, Deadline
-from complaints.core import deadlines as engine
 from complaints.core.calendar import WorkCalendar
 from complaints.core.db import Base
 from complaints.core.forms import today_vn
@@ -117,11 +116,7 @@ def case_counts(unit_ids: list[int], t: date) -> dict[int, dict[str, int]]:
 
 
 def _processing_due(kind: PetitionKind, received: date, cal: WorkCalendar) -> date | None:
-    step = "accept" if kind == PetitionKind.denunciation else "process"
-    try:
-        return engine.compute(kind.value, step, received, calendar=cal).due
-    except engine.DeadlineError:
-        return None
+    return processing_due(kind.value, received, cal)
 
 
 def _computed_late(t: date, cal: WorkCalendar) -> sa.ColumnElement[bool]:

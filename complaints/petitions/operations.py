@@ -17,8 +17,9 @@ from complaints.core import audit
 from complaints.core.access import in_scope, unit_in_scope
 from complaints.core.db import utcnow
 from complaints.core.forms import REQUIRED, today_vn
+from complaints.core.numbering import increment
 from complaints.core.numbers import fmt_date, fmt_int
-from complaints.core.text import fold, like_pattern
+from complaints.core.text import escape_like, fold, like_pattern
 from complaints.core.translate import N_
 from complaints.core.translate import gettext as _
 from complaints.core.vocab import Field, PetitionKind
@@ -292,17 +293,6 @@ def check_files(files: Iterable[storage.IncomingFile]) -> list[storage.CheckedFi
 # --- numbering ---------------------------------------------------------------------------
 
 
-def _insert_ignore(table: sa.Table):
-    dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
-    else:  # pragma: no cover - the application supports these two
-        raise RuntimeError(f"unsupported database {dialect}")
-    return insert(table)
-
-
 def next_register_seq(unit_id: int, year: int) -> int:
     """Take the next running number of a unit's register for a year, in this transaction.
 
@@ -311,20 +301,8 @@ def next_register_seq(unit_id: int, year: int) -> int:
     BEGIN IMMEDIATE), so two registrations never get the same number, and a rollback gives the
     number back. Numbers already taken by a typed-in register number are stepped over.
     """
-    table = RegisterCounter.__table__
-    key = (table.c.unit_id == unit_id) & (table.c.year == year)
-    db.session.execute(
-        _insert_ignore(table)
-        .values(unit_id=unit_id, year=year, last_seq=0)
-        .on_conflict_do_nothing(index_elements=["unit_id", "year"])
-    )
     while True:
-        seq = db.session.execute(
-            sa.update(table)
-            .where(key)
-            .values(last_seq=table.c.last_seq + 1)
-            .returning(table.c.last_seq)
-        ).scalar_one()
+        seq = increment(RegisterCounter.__table__, {"unit_id": unit_id, "year": year}, "last_seq")
         taken = db.session.scalar(
             sa.select(Petition.id).where(
                 Petition.unit_id == unit_id,
@@ -674,10 +652,6 @@ def search_petitions(user, term: str, *, see_denouncers: bool) -> sa.Select:
     )
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def search_visits(user, term: str, *, see_denouncers: bool) -> sa.Select:
     """Visits of the user's units matching the term in their folded text or their persons.
 
@@ -685,8 +659,8 @@ def search_visits(user, term: str, *, see_denouncers: bool) -> sa.Select:
     denunciation visit is kept only when its own content contains the term.
     """
     pattern = like_pattern(term)
-    raw = f"%{_escape_like(' '.join(term.split()).lower())}%"
-    folded_ident = f"%{_escape_like(normalise_identity(term).lower())}%"
+    raw = f"%{escape_like(' '.join(term.split()).lower())}%"
+    folded_ident = f"%{escape_like(normalise_identity(term).lower())}%"
     person = sa.exists().where(
         VisitPerson.visit_id == Visit.id,
         sa.or_(
