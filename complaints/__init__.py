@@ -12,8 +12,12 @@ if TYPE_CHECKING:  # Flask is imported lazily so that complaints.core stays usab
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def create_app(test_config: dict | None = None) -> Flask:
-    """Build the application: layered configuration, extensions, blueprints, commands."""
+def create_app(test_config: dict | None = None, *, migrations: bool = True) -> Flask:
+    """Build the application: layered configuration, extensions, blueprints, commands.
+
+    `migrations=False` leaves out Flask-Migrate (the `flask db` commands and alembic, ~11 MB
+    per process): the web workers (wsgi.py) never migrate; `make migrate` does, before them.
+    """
     from flask import Flask
 
     app = Flask(
@@ -26,10 +30,15 @@ def create_app(test_config: dict | None = None) -> Flask:
     _configure(app, test_config)
 
     from complaints import i18n, security, web
-    from complaints.extensions import babel, csrf, db, login_manager, migrate
+    from complaints.extensions import babel, csrf, db, login_manager
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    if migrations:
+        from flask_migrate import Migrate
+
+        Migrate(
+            app, db, directory=str(ROOT / "migrations"), compare_type=True, render_as_batch=True
+        )
     login_manager.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)

@@ -10,9 +10,6 @@ from collections.abc import Iterator
 from datetime import date
 
 import sqlalchemy as sa
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font
 from sqlalchemy.orm import joinedload, selectinload
 
 from complaints.core.access import can_see_denouncer, in_scope
@@ -180,24 +177,27 @@ def _csv_rows(f, columns, rows, progress) -> int:
     return count
 
 
-def _xlsx_cell(ws, value):
-    if isinstance(value, date):
-        cell = WriteOnlyCell(ws, value=value)
-        cell.number_format = "DD/MM/YYYY"
-        return cell
-    if isinstance(value, str):
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)
-        cell = WriteOnlyCell(ws, value=value)
-        cell.data_type = "s"  # never a formula, whatever the text starts with
-        if "\n" in value:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-        return cell
-    return WriteOnlyCell(ws, value=value)
-
-
 def _write_xlsx(target, kind, columns, rows, progress) -> int:
+    # openpyxl (~10 MB) is imported when a workbook is written, not by every worker at start.
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
+
+    def cell_of(value):
+        if isinstance(value, date):
+            cell = WriteOnlyCell(ws, value=value)
+            cell.number_format = "DD/MM/YYYY"
+            return cell
+        if isinstance(value, str):
+            value = ILLEGAL_CHARACTERS_RE.sub("", value)
+            cell = WriteOnlyCell(ws, value=value)
+            cell.data_type = "s"  # never a formula, whatever the text starts with
+            if "\n" in value:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+            return cell
+        return WriteOnlyCell(ws, value=value)
 
     workbook = Workbook(write_only=True)
     ws = workbook.create_sheet(SHEET_TITLES[kind])
@@ -213,7 +213,7 @@ def _write_xlsx(target, kind, columns, rows, progress) -> int:
     ws.append(header)
     count = 0
     for cells in rows:
-        ws.append([_xlsx_cell(ws, v) for v in cells])
+        ws.append([cell_of(v) for v in cells])
         count += 1
         if progress and count % YIELD_PER == 0:
             progress(count)
