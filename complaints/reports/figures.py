@@ -8,6 +8,7 @@ source, and the list of records behind the figure (the drill-down on screen).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -430,19 +431,30 @@ def _scoped(
     return query
 
 
-def compute_by_unit(
-    figure_ids: Iterable[str], unit_ids, period: Period, kinds: Iterable[str] | None = None
-) -> dict[int, dict[str, int]]:
-    """Every figure for every unit of `unit_ids` (a list or a subquery): one query per source,
-    aggregated by the database and grouped by unit."""
-    figure_ids = list(figure_ids)
-    kinds = tuple(kinds or ())
+class _PeriodParameters:
+    """A period whose start and end are bound parameters: the figures' predicates build, once,
+    a statement that every period then executes with its own dates."""
+
+    start = sa.bindparam("period_start", type_=sa.Date())
+    end = sa.bindparam("period_end", type_=sa.Date())
+
+
+_UNIT_IDS = sa.bindparam("unit_ids", expanding=True, type_=sa.Integer())
+
+
+@functools.lru_cache(maxsize=128)
+def _statements(figure_ids: tuple[str, ...], kinds: tuple[str, ...]) -> tuple:
+    """The statements computing `figure_ids` for the units and period given as parameters: one
+    per source (and base), with the figures each one answers. Built once per (figures, kinds):
+    a report's dozens of predicates cost ~5 ms of Python to build, more than a small
+    province's SQL (bench/README.md); the database's plan is the same either way."""
+    period = _PeriodParameters
     by_source: dict[tuple, list[Figure]] = {}
     for fid in figure_ids:
         if fid in FIGURES:
             fig = FIGURES[fid]
             by_source.setdefault((fig.source, fig.base), []).append(fig)
-    result: dict[int, dict[str, int]] = {}
+    statements = []
     for (name, base), figs in by_source.items():
         source = SOURCES[name]
         preds = [f.where(period) for f in figs]
@@ -451,14 +463,28 @@ def compute_by_unit(
             for i, (f, w) in enumerate(zip(figs, preds, strict=True))
         ]
         query = source.select_from().add_columns(source.unit_column.label("unit_id"), *columns)
-        query = _scoped(source, query, unit_ids, period, kinds, base)
+        query = _scoped(source, query, _UNIT_IDS, period, kinds, base)
         # A record no figure of the group counts adds nothing: leave it out before aggregating.
         query = query.where(sa.or_(*preds)).group_by(source.unit_column)
         balance = [BALANCE_FIGURES.get(f.id) for f in figs]
         if any(balance):
             # Opening balances ride in the same statement: one more row per unit, added below.
-            query = sa.union_all(query, _balance_rows(unit_ids, period, kinds, balance))
-        for row in db.session.execute(query):
+            query = sa.union_all(query, _balance_rows(_UNIT_IDS, period, kinds, balance))
+        statements.append((query, tuple(figs)))
+    return tuple(statements)
+
+
+def compute_by_unit(
+    figure_ids: Iterable[str], unit_ids, period: Period, kinds: Iterable[str] | None = None
+) -> dict[int, dict[str, int]]:
+    """Every figure for every unit of `unit_ids` (a list or a subquery): one query per source,
+    aggregated by the database and grouped by unit."""
+    if isinstance(unit_ids, sa.sql.ClauseElement):
+        unit_ids = db.session.scalars(unit_ids)
+    params = {"unit_ids": list(unit_ids), "period_start": period.start, "period_end": period.end}
+    result: dict[int, dict[str, int]] = {}
+    for query, figs in _statements(tuple(figure_ids), tuple(kinds or ())):
+        for row in db.session.execute(query, params):
             values = result.setdefault(row.unit_id, {})
             for i, f in enumerate(figs):
                 values[f.id] = values.get(f.id, 0) + int(row[i + 1] or 0)

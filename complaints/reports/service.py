@@ -131,19 +131,23 @@ def _row_groups(unit: Unit, with_subunits: bool) -> list[tuple[Unit, list[int], 
     """The rows of a report: the unit's own records, then each sub-unit with its subtree."""
     if not with_subunits:
         return [(unit, [unit.id], unit.name)]
+    prefix = unit.path  # "/1/7/": a unit below it has "/1/7/<child id>/..."
     subtree = db.session.execute(
-        sa.select(Unit.id, Unit.path).where(Unit.path.startswith(unit.path, autoescape=True))
+        sa.select(Unit.id, Unit.path).where(Unit.path.startswith(prefix, autoescape=True))
     ).all()
+    below: dict[int, list[int]] = {}
+    for uid, path in subtree:
+        if path != prefix:  # the child is the first id after the unit's own path
+            below.setdefault(int(path[len(prefix) :].split("/", 1)[0]), []).append(uid)
     children = sorted(unit.children, key=lambda u: u.code)
     groups = [(unit, [unit.id], f"{unit.name} (cấp mình)")]
-    for child in children:
-        prefix = child.path  # read once: an ORM attribute per (child, unit) pair costs 15 ms
-        ids = [uid for uid, path in subtree if path.startswith(prefix)]
-        groups.append((child, ids, child.name))
+    groups += [(child, below.get(child.id, []), child.name) for child in children]
     return groups
 
 
 def _sum(dicts: list[dict[str, int]], keys) -> dict[str, int]:
+    if len(dicts) == 1:  # most rows are one unit: no addition to make
+        return {k: dicts[0].get(k, 0) for k in keys}
     return {k: sum(d.get(k, 0) for d in dicts) for k in keys}
 
 
