@@ -65,9 +65,10 @@ def board_data(db, province, today):
     """By hand, on 20/06/2026 (report month 7/2026 runs 15/06-14/07):
 
     A  HP complaint accepted 05/03, resolve due 06/04, open          -> overdue
-    D  HP complaint accepted 05/03, decided 01/04 (report month 4)   -> open (decided), met
+    D  HP complaint accepted 05/03, decided 01/04 (report month 4)   -> open (decided), resolve
+       met, the decision never sent (due within days of 01/04)       -> overdue
     B  HPLC complaint accepted 22/05, resolve due 22/06              -> due within 7 days
-    F  HPLC complaint accepted 25/05, decided 05/06 (report month 6) -> open (decided), met
+    F  HPLC complaint accepted 25/05, decided 05/06 (report month 6) -> as D: overdue
     C  HPSTNMT denunciation accepted 10/06, due 10/07                -> open
     S  HPHA complaint accepted 05/03, suspended 10/03                -> open, never overdue
     X  HN complaint accepted 05/03 (another province)                -> never counted
@@ -111,10 +112,10 @@ def board_data(db, province, today):
 
 def test_counts_against_the_fixture(db, province, board_data, today):
     board = queries.build(province["province"], today)
-    assert board.totals == {"open": 6, "overdue": 1, "due_soon": 1}
+    assert board.totals == {"open": 6, "overdue": 3, "due_soon": 1}
     assert board.petitions == {"pending": 3, "overdue": 2, "discipline": 1}
     commune = queries.build(province["commune"], today)
-    assert commune.totals == {"open": 2, "overdue": 0, "due_soon": 1}
+    assert commune.totals == {"open": 2, "overdue": 1, "due_soon": 1}
     assert commune.petitions == {"pending": 1, "overdue": 0, "discipline": 0}
 
 
@@ -180,16 +181,16 @@ def test_units_compared(db, province, board_data, today):
         for code, r in rows.items()
     }
     assert got == {
-        "HP": (2, 1, 0, 2, 1, Decimal("50.00")),
+        "HP": (2, 2, 0, 2, 1, Decimal("50.00")),
         "HPHA": (1, 0, 0, 1, 0, Decimal("0.00")),
-        "HPLC": (2, 0, 1, 2, 1, Decimal("50.00")),
+        "HPLC": (2, 1, 1, 2, 1, Decimal("50.00")),
         "HPSTNMT": (1, 0, 0, 1, 0, Decimal("0.00")),
         "HPTTR": (0, 0, 0, 0, 0, None),
     }
     t = board.total
     assert (t.open, t.overdue, t.due_soon, t.cases, t.resolved, t.rate) == (
         6,
-        1,
+        3,
         1,
         6,
         2,
@@ -243,7 +244,7 @@ def test_the_page_for_a_leader(web, login_as, province, board_data, today):
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "Tổng quan" in html and "20/06/2026" in html
-    assert (_kpi(html, "open"), _kpi(html, "overdue"), _kpi(html, "due_soon")) == ("6", "1", "1")
+    assert (_kpi(html, "open"), _kpi(html, "overdue"), _kpi(html, "due_soon")) == ("6", "3", "1")
     assert (_kpi(html, "petitions_overdue"), _kpi(html, "discipline")) == ("2", "1")
     assert "<svg" in html and 'data-month="T4/2026" data-rate="33,33"' in html
     assert "<script" not in html and "style=" not in html
@@ -252,6 +253,21 @@ def test_the_page_for_a_leader(web, login_as, province, board_data, today):
     assert "Chưa có đánh giá" in html
     assert 'href="/dashboard/"' in html  # the nav link
     assert "/cases/overdue?only_overdue=y" in html
+
+
+def test_the_tiles_count_what_the_overdue_page_lists(web, login_as, province, board_data, today):
+    """The overdue and due-soon tiles and the "Quá hạn" page they open apply one rule
+    (cases.models.overdue_case / due_soon_case): every duty a case owes, the sending of a
+    decision as much as the resolution itself."""
+    login_as(Role.leader)
+    html = web.get("/dashboard/").get_data(as_text=True)
+    page = web.get("/cases/overdue?days=7").get_data(as_text=True)
+    counts = re.search(r"(\d+) vụ việc quá hạn.*?(\d+) vụ việc đến hạn trong 7 ngày", page, re.S)
+    assert counts, page
+    assert (_kpi(html, "overdue"), _kpi(html, "due_soon")) == counts.groups()
+    listed = web.get("/cases/overdue?only_overdue=y").get_data(as_text=True)
+    shown = {c.case_no for k, c in board_data.items() if c.case_no in listed}
+    assert shown == {board_data[k].case_no for k in ("A", "D", "F")}
 
 
 def test_a_leader_zooms_into_a_sub_unit_but_not_outside(web, login_as, province, board_data, today):
@@ -269,7 +285,7 @@ def test_a_commune_leader_sees_only_the_commune(web, login_as, province, board_d
     html = web.get("/dashboard/").get_data(as_text=True)
     assert (_kpi(html, "open"), _kpi(html, "overdue"), _kpi(html, "petitions_overdue")) == (
         "2",
-        "0",
+        "1",
         "0",
     )
     assert web.get(f"/dashboard/?unit_id={province['province'].id}").status_code == 404

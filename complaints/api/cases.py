@@ -22,10 +22,9 @@ from complaints.api.base import (
 from complaints.auth.models import User
 from complaints.cases import operations as ops
 from complaints.cases.forms import ACTION_FIELDS
-from complaints.cases.models import CLOSED_STATES, Case, CaseEvent, CaseState
+from complaints.cases.models import CLOSED_STATES, Case, CaseEvent, CaseState, overdue_case
 from complaints.cases.views import (
     EVENT_LABELS,
-    _overdue_clause,  # the overdue rule of the case lists, reused as is
     _text_clause,
     next_duty,
 )
@@ -162,7 +161,7 @@ def cases(caller, query: S.CaseQuery, body):
     elif query.assignee is not None:
         select = select.where(Case.assignee_id == min(int(query.assignee), S.MAX_ID))
     if query.overdue is not None:
-        late = _overdue_clause(t)
+        late = overdue_case(t)
         select = select.where(late if query.overdue else ~late)
     if query.q:
         select = select.where(_text_clause(query.q))

@@ -311,6 +311,29 @@ def open_duty(alias: str = "deadline") -> sa.TextClause:
     return sa.text(_OPEN_DUTY.format(t=f"{alias}."))
 
 
+def owes_duty(*conditions) -> sa.ColumnElement[bool]:
+    """The case has an open deadline it owes (open_duty) meeting the conditions: looked up in
+    the partial index of open duties (a few thousand rows), not case by case."""
+    return Case.id.in_(sa.select(Deadline.case_id).where(open_duty(), *conditions))
+
+
+def overdue_case(t: date) -> sa.ColumnElement[bool]:
+    """Quá hạn on day t: a duty of the case fell due before t. A suspended case's clock is
+    stopped: it is not overdue while suspended. The one rule of the case lists, the "Quá hạn"
+    page, the API and the dashboard's tiles."""
+    return owes_duty(Deadline.due < t) & (Case.state != CaseState.suspended)
+
+
+def due_soon_case(t: date, horizon: date) -> sa.ColumnElement[bool]:
+    """Sắp đến hạn: a duty falls due from t to `horizon` (inclusive), the case not overdue and
+    not suspended."""
+    return (
+        owes_duty(Deadline.due >= t, Deadline.due <= horizon)
+        & (Case.state != CaseState.suspended)
+        & ~overdue_case(t)
+    )
+
+
 class Deadline(db.Model):
     """A computed due date, stored with the rule and legal basis that produced it."""
 

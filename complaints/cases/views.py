@@ -58,7 +58,10 @@ from complaints.cases.models import (
     CaseState,
     ComplexityCriterion,
     Deadline,
+    due_soon_case,
     open_duty,
+    overdue_case,
+    owes_duty,
 )
 from complaints.cases.workflow import ACTIONS, WorkflowError, allowed_actions, check
 from complaints.core import audit
@@ -676,12 +679,6 @@ def process_petition(petition_id: int):
 # --- case lists ---------------------------------------------------------------------------
 
 
-def _duty_deadlines(*conditions) -> sa.ColumnElement[bool]:
-    """The case has an open deadline the unit owes, meeting the conditions: looked up in the
-    partial index of open duties (a few thousand rows), not case by case."""
-    return Case.id.in_(sa.select(Deadline.case_id).where(open_duty(), *conditions))
-
-
 def _next_due():
     return (
         sa.select(sa.func.min(Deadline.due))
@@ -694,11 +691,6 @@ def _next_due():
         .correlate(Case)
         .scalar_subquery()
     )
-
-
-def _overdue_clause(t: date):
-    # A suspended case's clock is stopped: it is not overdue while suspended.
-    return _duty_deadlines(Deadline.due < t) & (Case.state != CaseState.suspended)
 
 
 def _age_cutoffs(t: date) -> tuple[date, date, date]:
@@ -773,10 +765,10 @@ def _case_where(form, ok: bool, base: list) -> list:
     if form.age.data:
         where.append(_age_clause(form.age.data, t))
     if form.overdue.data:
-        where.append(_overdue_clause(t))
+        where.append(overdue_case(t))
     if form.due_within.data is not None:
         horizon = t + timedelta(days=form.due_within.data)
-        where.append(_duty_deadlines(Deadline.due >= t, Deadline.due <= horizon))
+        where.append(owes_duty(Deadline.due >= t, Deadline.due <= horizon))
     if form.q.data:
         where.append(_text_clause(form.q.data))
     return where
@@ -918,9 +910,8 @@ def overdue():
             base.append(Case.kind == PetitionKind(form.kind.data))
         if form.unit_id.data:
             base.append(_subtree_clause(Case.unit_id, form.unit_id.data))
-    running = Case.state != CaseState.suspended
-    late = _overdue_clause(t)
-    soon = _duty_deadlines(Deadline.due >= t, Deadline.due <= horizon) & running
+    late = overdue_case(t)
+    soon = due_soon_case(t, horizon)
     shown = late if ok and form.only_overdue.data else (late | soon)
     nd = _next_due()
     query = (
@@ -940,7 +931,7 @@ def overdue():
     row = db.session.execute(
         sa.select(
             sa.func.coalesce(sa.func.sum(sa.case((late, 1), else_=0)), 0),
-            sa.func.coalesce(sa.func.sum(sa.case((soon & ~late, 1), else_=0)), 0),
+            sa.func.coalesce(sa.func.sum(sa.case((soon, 1), else_=0)), 0),
         ).where(*base)
     ).one()
     petitions = None

@@ -17,7 +17,13 @@ import sqlalchemy as sa
 from flask import current_app
 
 from complaints.cases.deadlines import processing_due, work_calendar
-from complaints.cases.models import CLOSED_STATES, Case, CaseState, Deadline
+from complaints.cases.models import (
+    CLOSED_STATES,
+    Case,
+    Deadline,
+    due_soon_case,
+    overdue_case,
+)
 from complaints.core.calendar import WorkCalendar
 from complaints.core.db import Base
 from complaints.core.forms import today_vn
@@ -74,38 +80,25 @@ def tree_units(root: Unit) -> list[Unit]:
 
 
 def case_counts(unit_ids: list[int], t: date) -> dict[int, dict[str, int]]:
-    """Open cases per unit; of them overdue (an active, unmet resolution deadline before
-    today) and due within DUE_SOON_DAYS. A suspended case's clock is stopped: it is neither
-    overdue nor due while suspended (as on the cases' "Quá hạn" page).
+    """Open cases per unit; of them overdue and due within DUE_SOON_DAYS, by the rules of the
+    cases' "Quá hạn" page (cases.models.overdue_case / due_soon_case: every duty the unit
+    owes, not only the resolution deadline; a suspended case is neither), so that a tile
+    and the list it opens count the same cases.
 
     One query grouped by unit. Indexes: ix_case_file_unit_state (unit_id, state) selects the
-    open cases of the tree; ix_deadline_open_due (active, met_on, due) gives the unmet
-    deadlines falling before today + DUE_SOON_DAYS (a range scan, hash-joined to the cases),
-    or ix_deadline_case_id when the planner probes case by case for a small tree."""
+    open cases of the tree; the duties come from the partial index ix_deadline_open_duty."""
     horizon = t + timedelta(days=DUE_SOON_DAYS)
-    # A case keeps one active deadline per step (cases/deadlines.py): the join adds at most
-    # one row per case, and distinct counts would keep the figures right even if it did not.
-    due = sa.and_(
-        Deadline.case_id == Case.id,
-        Deadline.active.is_(True),
-        Deadline.met_on.is_(None),
-        Deadline.due <= horizon,
-        Deadline.step == "resolve",
-    )
-    running = Case.state != CaseState.suspended
 
-    def distinct(condition):
-        return sa.func.count(sa.distinct(sa.case((condition, Case.id), else_=sa.null())))
+    def count(condition):
+        return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
 
     rows = db.session.execute(
         sa.select(
             Case.unit_id,
-            sa.func.count(sa.distinct(Case.id)),
-            distinct(running & (Deadline.due < t)),
-            distinct(running & (Deadline.due >= t)),
+            sa.func.count(Case.id),
+            count(overdue_case(t)),
+            count(due_soon_case(t, horizon)),
         )
-        .select_from(Case)
-        .outerjoin(Deadline, due)
         .where(Case.unit_id.in_(unit_ids), Case.state.not_in(CLOSED_STATES))
         .group_by(Case.unit_id)
     ).all()
