@@ -25,7 +25,7 @@ def gettext(text: str, /, **variables) -> str:
     translated too."""
     variables = {k: v.translated() if isinstance(v, Label) else v for k, v in variables.items()}
     try:
-        from flask_babel import gettext as _gettext
+        from complaints.i18n import gettext as _gettext
     except ImportError:  # pragma: no cover - core used without Flask
         return text % variables if variables else text
     return _gettext(text, **variables)
