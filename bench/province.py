@@ -24,6 +24,7 @@ from itertools import accumulate
 
 import sqlalchemy as sa
 
+from complaints.cases.models import CITIZEN_PERIODS
 from complaints.core import deadlines as engine
 from complaints.core.text import fold
 
@@ -320,6 +321,7 @@ COLUMNS = {
         "money_recovered",
         "land_recovered_m2",
         "search_text",
+        "next_due",
         "version",
         "created_at",
         "updated_at",
@@ -1467,6 +1469,32 @@ class Province:
                         {},
                     )
                 )
+        # The deadlines recompute_case leaves: the acceptance one retired, the others active
+        # and met on the day their step was done; the case's next_due is the nearest of those
+        # still owed, as recompute_case sets it.
+        owed = []
+
+        def duty(step, start, active=True, met_on=None, complexity="normal"):
+            d = self.deadline(cid, unit.id, step, kind, start, active, met_on, complexity)
+            if d is not None and active and met_on is None and step not in CITIZEN_PERIODS:
+                owed.append(d.due)
+
+        duty("process" if kind == "feedback" else "accept", received, active=False)
+        duty(
+            "resolve",
+            accepted,
+            met_on=c["decided"] or c["closed"],
+            complexity=deadline_complexity,
+        )
+        if kind == "denunciation":
+            duty("notify_acceptance", accepted, met_on=accepted)
+        if c["decided"] and kind == "complaint":
+            duty("send_decision", c["decided"], met_on=c["sent"])
+        if c["decided"] and kind == "denunciation":
+            duty("send_conclusion", c["decided"], met_on=c["sent"])
+            duty("publish_conclusion", c["decided"], met_on=c["published"])
+        if c["sent"] and kind == "complaint":
+            duty("lodge_round2", c["sent"])
         title = summary.split("\n")[0][:200]
         self.w.add(
             "case_file",
@@ -1509,6 +1537,7 @@ class Province:
                 0,
                 0,
                 f"{case_no.lower()} {search}"[:20000],
+                min(owed, default=None),
                 1 + len(events),
                 _at(received, 9),
                 _at(max(e[3] for e in events), 16),
@@ -1527,36 +1556,6 @@ class Province:
                 data,
                 actor=assignee or unit.handler_id,
             )
-        # The deadlines recompute_case leaves: the acceptance one retired, the others active
-        # and met on the day their step was done.
-        self.deadline(
-            cid,
-            unit.id,
-            "process" if kind == "feedback" else "accept",
-            kind,
-            received,
-            active=False,
-        )
-        self.deadline(
-            cid,
-            unit.id,
-            "resolve",
-            kind,
-            accepted,
-            met_on=c["decided"] or c["closed"],
-            complexity=deadline_complexity,
-        )
-        if kind == "denunciation":
-            self.deadline(cid, unit.id, "notify_acceptance", kind, accepted, met_on=accepted)
-        if c["decided"] and kind == "complaint":
-            self.deadline(cid, unit.id, "send_decision", kind, c["decided"], met_on=c["sent"])
-        if c["decided"] and kind == "denunciation":
-            self.deadline(cid, unit.id, "send_conclusion", kind, c["decided"], met_on=c["sent"])
-            self.deadline(
-                cid, unit.id, "publish_conclusion", kind, c["decided"], met_on=c["published"]
-            )
-        if c["sent"] and kind == "complaint":
-            self.deadline(cid, unit.id, "lodge_round2", kind, c["sent"])
         if c["state"] not in ("final", "appealed", "enforced", "answered", "terminated"):
             self.info.open_cases += 1
         done = c["decided"] or c["closed"]

@@ -312,8 +312,8 @@ def capture_plans(app, info) -> dict:
     urls = measure.page_urls(info)
     period = standard_period("year", REPORT_YEAR)
     return {
-        "case_list": plans.page_plans(app, leader, urls.list, also="next_duty"),
-        "case_list_filtered": plans.page_plans(app, leader, urls.list_filtered, also="next_duty"),
+        "case_list": plans.page_plans(app, leader, urls.list, also="next_due"),
+        "case_list_filtered": plans.page_plans(app, leader, urls.list_filtered, also="next_due"),
         "case_page": plans.page_plans(app, leader, urls.case, n=2),
         "report_01-XLD": plans.report_plans(app, "01-XLD", info.province_code, period),
         "report_01-KQGQ": plans.report_plans(app, "01-KQGQ", info.province_code, period),

@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import date
 from itertools import count
 
+import sqlalchemy as sa
+
+from complaints.cases.models import Case, Deadline, open_duty
 from complaints.core.vocab import Field, PetitionKind
 from complaints.extensions import db
 from complaints.petitions.models import Petition, PetitionSender, PetitionSource
@@ -46,3 +49,16 @@ def petition(
     db.session.add(p)
     db.session.flush()
     return p
+
+
+def next_due_mismatches() -> list[tuple]:
+    """Cases whose stored next_due is not the nearest due date of the duties they owe, as
+    SQL computes it from the deadlines: (case number, stored, computed) for each."""
+    owed = (
+        sa.select(sa.func.min(Deadline.due))
+        .where(Deadline.case_id == Case.id, open_duty())
+        .correlate(Case)
+        .scalar_subquery()
+    )
+    rows = db.session.execute(sa.select(Case.case_no, Case.next_due, owed)).all()
+    return [tuple(r) for r in rows if r[1] != r[2]]

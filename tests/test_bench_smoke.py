@@ -19,6 +19,8 @@ from complaints.reports.layouts import LAYOUTS
 from complaints.reports.periods import standard_period
 from complaints.units.models import Unit
 
+from .factories_cases import next_due_mismatches
+
 
 def test_a_tiny_generated_province_is_consistent(db, web):
     info = Province(ConnectionWriter(db.metadata, db.session.connection()), 200).run()
@@ -34,6 +36,8 @@ def test_a_tiny_generated_province_is_consistent(db, web):
         Petition.outcome == "accept", Petition.case_id.is_(None)
     )
     assert db.session.scalar(accepted_without_case) == 0
+    # The generator stores each case's next_due as recompute_case would.
+    assert next_due_mismatches() == []
 
     province = db.session.scalar(sa.select(Unit).where(Unit.code == info.province_code))
     period = standard_period("year", REPORT_YEAR)

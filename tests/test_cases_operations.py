@@ -231,8 +231,12 @@ def test_complaint_round_one_to_enforcement(db, province, handler):
     assert active(case, "resolve")[0].met_on == D(2026, 4, 2)
     send = active(case, "send_decision")[0]
     assert (send.due, send.day_type) == (D(2026, 4, 7), "working")
+    # The case's next duty is now sending the decision (the lists order and filter on it).
+    assert case.next_due == D(2026, 4, 7)
     ops.perform(handler, case, "send", ops.StepInput(on=D(2026, 4, 6)))
     assert active(case, "lodge_round2")[0].due == D(2026, 5, 6)
+    # The 30 days to lodge a second complaint run for the citizen: the unit owes nothing.
+    assert case.next_due is None
     ops.perform(handler, case, "make_final", ops.StepInput(on=D(2026, 5, 7)))
     ops.perform(handler, case, "enforce", ops.StepInput(on=D(2026, 6, 1), money_recovered="0"))
     assert case.state == CaseState.enforced and not case.is_open
@@ -423,8 +427,11 @@ def test_merge_and_split_keep_history(db, province, handler):
     )
     accept(handler, a)
     accept(handler, b)
+    source = b.case
+    assert source.next_due == D(2026, 4, 6)  # its resolution deadline
     ops.merge(handler, a.case, [b.case], D(2026, 3, 10))
     target = a.case
+    assert source.next_due is None and target.next_due == D(2026, 4, 6)
     assert b.case_id == target.id
     assert {e.action for e in target.events} >= {"merge_in"}
     new = ops.split(handler, target, [b], D(2026, 3, 12), "Giá đất tái định cư")

@@ -1112,6 +1112,8 @@ def test_a_calendar_override_moves_the_running_deadlines_it_falls_in(app, db, we
     db.session.expire_all()
     assert due(case, "resolve") == D(2026, 4, 7)  # its last day is now a day off
     assert due(verifying, "resolve") == D(2026, 4, 7)
+    # The lists' order and overdue filter follow: the cases' next_due moved with them.
+    assert (case.next_due, verifying.next_due) == (D(2026, 4, 7), D(2026, 4, 7))
     summary = db.session.scalar(
         sa.select(audit.AuditEvent.summary)
         .where(audit.AuditEvent.kind == "calendar.override_added")
@@ -1122,3 +1124,4 @@ def test_a_calendar_override_moves_the_running_deadlines_it_falls_in(app, db, we
     web.post_form("/cases/calendar/2026-04-06/delete", {}, form_url="/cases/calendar")
     db.session.expire_all()
     assert due(case, "resolve") == D(2026, 4, 6)
+    assert case.next_due == D(2026, 4, 6)

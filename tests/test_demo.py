@@ -19,6 +19,8 @@ from complaints.reports.periods import Period
 from complaints.reports.service import build
 from complaints.units.models import Unit
 
+from .factories_cases import next_due_mismatches
+
 TODAY = date(2026, 11, 20)
 
 
@@ -79,3 +81,10 @@ def test_seed_demo_if_empty_leaves_existing_data_alone(app, db, demo):
     assert refused.exit_code != 0
     assert "chỉ nạp vào CSDL trống" in refused.output
     assert db.session.scalar(sa.select(sa.func.count(Petition.id))) == before
+
+
+def test_every_demo_case_keeps_its_next_due(db, demo):
+    """The case lists order and filter on Case.next_due: after months of real operations
+    (acceptance, decisions, sending, suspension, merges...) it is still the nearest open duty."""
+    assert db.session.scalar(sa.select(sa.func.count(Case.id)).where(Case.next_due.is_not(None)))
+    assert next_due_mismatches() == []

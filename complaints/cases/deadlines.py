@@ -6,7 +6,13 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from complaints.cases.models import CalendarOverride, Case, Complexity, Deadline
+from complaints.cases.models import (
+    CITIZEN_PERIODS,
+    CalendarOverride,
+    Case,
+    Complexity,
+    Deadline,
+)
 from complaints.core import deadlines as engine
 from complaints.core.calendar import WorkCalendar
 from complaints.extensions import db
@@ -114,9 +120,17 @@ def recompute_case(case: Case, calendar: WorkCalendar | None = None) -> list[Dea
         if d.active and d.step not in wanted:
             d.active = False
     _mark_met(case, existing)
+    case.next_due = next_due(existing)
     db.session.flush()
     db.session.expire(case, ["deadlines"])  # rows were added by id, not through the relation
     return [d for d in existing if d.active]
+
+
+def next_due(deadlines: list[Deadline]) -> date | None:
+    """The nearest due date among the duties a case owes: its deadlines that are active and
+    unmet, the citizen's own periods aside (cases.models.open_duty says the same in SQL)."""
+    owed = (d for d in deadlines if d.active and d.met_on is None)
+    return min((d.due for d in owed if d.step not in CITIZEN_PERIODS), default=None)
 
 
 def _mark_met(case: Case, deadlines: list[Deadline]) -> None:

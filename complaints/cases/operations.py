@@ -520,6 +520,7 @@ def merge(actor, target: Case, sources: list[Case], on: date) -> Case:
         src.state, src.merged_into_id, src.closed_on = CaseState.merged, target.id, on
         for d in src.deadlines:
             d.active = False
+        src.next_due = None
         _event(
             src,
             actor,

@@ -19,7 +19,9 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import defer, joinedload, lazyload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 from wtforms import SelectChoice
 
 from complaints.auth.models import User, UserRole
@@ -59,7 +61,6 @@ from complaints.cases.models import (
     ComplexityCriterion,
     Deadline,
     due_soon_case,
-    open_duty,
     overdue_case,
     owes_duty,
 )
@@ -679,20 +680,6 @@ def process_petition(petition_id: int):
 # --- case lists ---------------------------------------------------------------------------
 
 
-def _next_due():
-    return (
-        sa.select(sa.func.min(Deadline.due))
-        .where(
-            Deadline.case_id == Case.id,
-            Deadline.active.is_(True),
-            Deadline.met_on.is_(None),
-            Deadline.step.not_in(CITIZEN_PERIODS),
-        )
-        .correlate(Case)
-        .scalar_subquery()
-    )
-
-
 def _age_cutoffs(t: date) -> tuple[date, date, date]:
     return t - timedelta(days=30), t - timedelta(days=60), t - timedelta(days=90)
 
@@ -722,14 +709,48 @@ def ageing_buckets(where: list) -> list[dict]:
     ]
 
 
+# The deadlines a list shows for each case: the duties still owed (next_duty picks the
+# nearest), not the met and citizen ones the case page lists.
+_OWED = (
+    Deadline.active.is_(True) & Deadline.met_on.is_(None) & Deadline.step.not_in(CITIZEN_PERIODS)
+)
+
+
 def _case_options(deadline_criteria=None):
+    """The deadlines of a page of cases in one query; their units and users by _with_related."""
     criteria = Deadline.active.is_(True) if deadline_criteria is None else deadline_criteria
+    # A list shows neither the summary nor the search text (all the petitions' words): not
+    # read for 50 rows.
     return (
         selectinload(Case.deadlines.and_(criteria)),
-        joinedload(Case.unit),
-        joinedload(Case.assigned_unit),
-        joinedload(Case.assignee),
+        defer(Case.summary),
+        defer(Case.search_text),
+        defer(Case.decision_summary),
     )
+
+
+def _with_related(cases: list[Case]) -> list[Case]:
+    """Give a page of cases its units and users: those the session holds (the filter form
+    has just loaded the user's units and handlers) and the others in one query per kind,
+    never a query per row. Joined into the list's statement they made PostgreSQL join every
+    candidate case before keeping the page's 50; selectinload queries again what the session
+    already holds."""
+    for model, attrs in ((Unit, ("unit", "assigned_unit")), (User, ("assignee",))):
+        ids = {getattr(c, f"{a}_id") for c in cases for a in attrs} - {None}
+        found = {}
+        for i in ids:
+            held = db.session.identity_map.get(identity_key(model, i))
+            if held is not None:
+                found[i] = held
+        if ids - found.keys():
+            query = sa.select(model).where(model.id.in_(ids - found.keys()))
+            if model is User:
+                query = query.options(lazyload(User.roles))  # a name is shown, not the roles
+            found.update((o.id, o) for o in db.session.scalars(query))
+        for c in cases:
+            for a in attrs:
+                set_committed_value(c, a, found.get(getattr(c, f"{a}_id")))
+    return cases
 
 
 def _case_filter_form():
@@ -796,35 +817,22 @@ def next_due_page(
 ) -> ListPage:
     """The cases of `where`, nearest duty deadline first (then by date received), one page.
 
-    A province holds some thousands of open cases among hundreds of thousands: ordering them
-    all by a computed next due date costs a lookup per case. Instead the page walks the open
-    duties in due order (the partial index ix_deadline_open_duty, a few thousand rows), keeps
-    for each case its nearest one, and stops when the page is full; the cases without an open
-    duty follow, by date received. `overdue_on`: the filter keeps only cases with a duty due
-    before that day, so the walk ends there and no case without a duty can qualify. `total`:
-    the number of cases of `where` when the caller already knows it.
+    The cases owing a duty come first, in the order of their next_due (the partial index
+    ix_case_file_next_due holds only them: a few thousand of hundreds of thousands of cases),
+    then the cases owing none, by date received. `overdue_on`: the filter keeps only cases with
+    a duty due before that day, so no case without a duty can qualify. `total`: the number of
+    cases of `where` when the caller already knows it.
     """
     page = _page()
     per_page = current_app.config["PAGE_SIZE"]
     offset = (page - 1) * per_page
-    nd = sa.orm.aliased(Deadline, name="next_duty")
-    earlier = sa.orm.aliased(Deadline, name="earlier_duty")
-    nearest = ~sa.exists().where(
-        earlier.case_id == nd.case_id,
-        open_duty("earlier_duty"),
-        sa.or_(earlier.due < nd.due, sa.and_(earlier.due == nd.due, earlier.id < nd.id)),
-    )
-    with_duty = (
-        sa.select(Case)
-        .join(nd, nd.case_id == Case.id)
-        .where(open_duty("next_duty"), nearest, *where)
-    )
+    with_duty = sa.select(Case).where(Case.next_due.is_not(None), *where)
     if overdue_on is not None:
-        with_duty = with_duty.where(nd.due < overdue_on)
+        with_duty = with_duty.where(Case.next_due < overdue_on)
     items = list(
         db.session.scalars(
-            with_duty.options(*_case_options())
-            .order_by(nd.due, Case.received_on, Case.id)
+            with_duty.options(*_case_options(_OWED))
+            .order_by(Case.next_due, Case.received_on, Case.id)
             .offset(offset)
             .limit(per_page)
         )
@@ -833,11 +841,13 @@ def next_due_page(
         if items or offset == 0:
             before = offset + len(items)
         else:
-            before = db.session.scalar(sa.select(sa.func.count()).select_from(with_duty.subquery()))
+            before = db.session.scalar(
+                sa.select(sa.func.count(Case.id)).where(Case.next_due.is_not(None), *where)
+            )
         without_duty = (
             sa.select(Case)
-            .where(*where, ~sa.exists().where(Deadline.case_id == Case.id, open_duty()))
-            .options(*_case_options())
+            .where(Case.next_due.is_(None), *where)
+            .options(*_case_options(_OWED))
             .order_by(Case.received_on, Case.id)
             .offset(max(0, offset - before))
             .limit(per_page - len(items))
@@ -845,7 +855,7 @@ def next_due_page(
         items += db.session.scalars(without_duty)
     if total is None:
         total = db.session.scalar(sa.select(sa.func.count(Case.id)).where(*where))
-    return ListPage(items, page, per_page, total)
+    return ListPage(_with_related(items), page, per_page, total)
 
 
 def _case_list(template: str, title: str, base: list, *, mine: bool = False):
@@ -913,7 +923,6 @@ def overdue():
     late = overdue_case(t)
     soon = due_soon_case(t, horizon)
     shown = late if ok and form.only_overdue.data else (late | soon)
-    nd = _next_due()
     query = (
         sa.select(Case)
         .where(*base, shown)
@@ -925,9 +934,10 @@ def overdue():
                 & (Deadline.due <= horizon)
             )
         )
-        .order_by(nd, Case.id)
+        .order_by(Case.next_due, Case.id)
     )
     page = _paginate(query)
+    _with_related(page.items)
     row = db.session.execute(
         sa.select(
             sa.func.coalesce(sa.func.sum(sa.case((late, 1), else_=0)), 0),

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-01 17:21:54.862811
+Create Date: 2026-12-01 19:32:41.354341
 
 """
 from alembic import op
@@ -193,6 +193,7 @@ def upgrade():
     sa.Column('parent_case_id', sa.Integer(), nullable=True),
     sa.Column('merged_into_id', sa.Integer(), nullable=True),
     sa.Column('search_text', sa.Text(), nullable=False),
+    sa.Column('next_due', sa.Date(), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
@@ -213,6 +214,7 @@ def upgrade():
         batch_op.create_index('ix_case_file_assigned_unit', ['assigned_unit_id', 'state'], unique=False)
         batch_op.create_index(batch_op.f('ix_case_file_assignee_id'), ['assignee_id'], unique=False)
         batch_op.create_index('ix_case_file_merged_into_id', ['merged_into_id'], unique=False, sqlite_where=sa.text('merged_into_id IS NOT NULL'), postgresql_where=sa.text('merged_into_id IS NOT NULL'))
+        batch_op.create_index('ix_case_file_next_due', ['next_due', 'received_on', 'id'], unique=False, sqlite_where=sa.text('next_due IS NOT NULL'), postgresql_where=sa.text('next_due IS NOT NULL'))
         batch_op.create_index('ix_case_file_parent_case_id', ['parent_case_id'], unique=False, sqlite_where=sa.text('parent_case_id IS NOT NULL'), postgresql_where=sa.text('parent_case_id IS NOT NULL'))
         batch_op.create_index('ix_case_file_state_received', ['state', 'received_on'], unique=False)
         batch_op.create_index('ix_case_file_unit_accepted', ['unit_id', 'accepted_on', 'decided_on', 'closed_on'], unique=False)
@@ -737,6 +739,7 @@ def downgrade():
         batch_op.drop_index('ix_case_file_unit_accepted')
         batch_op.drop_index('ix_case_file_state_received')
         batch_op.drop_index('ix_case_file_parent_case_id', sqlite_where=sa.text('parent_case_id IS NOT NULL'), postgresql_where=sa.text('parent_case_id IS NOT NULL'))
+        batch_op.drop_index('ix_case_file_next_due', sqlite_where=sa.text('next_due IS NOT NULL'), postgresql_where=sa.text('next_due IS NOT NULL'))
         batch_op.drop_index('ix_case_file_merged_into_id', sqlite_where=sa.text('merged_into_id IS NOT NULL'), postgresql_where=sa.text('merged_into_id IS NOT NULL'))
         batch_op.drop_index(batch_op.f('ix_case_file_assignee_id'))
         batch_op.drop_index('ix_case_file_assigned_unit')
