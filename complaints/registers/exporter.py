@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from datetime import date
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from complaints.core.access import can_see_denouncer, in_scope
 from complaints.core.vocab import PetitionKind
@@ -56,9 +56,19 @@ def _unit_codes(root: Unit | None) -> dict[int, tuple[str, str, str]]:
     }
 
 
-def _petitions(start: date, end: date, root: Unit | None, user) -> Iterator[Petition]:
+def _petitions(
+    start: date, end: date, root: Unit | None, user
+) -> Iterator[tuple[Petition, date | None]]:
+    """The petitions, each with the day its case's first petition was received (which may be
+    before the period: the import needs it to read the case back)."""
+    other = aliased(Petition)
+    first_received = (
+        sa.select(sa.func.min(other.received_date))
+        .where(other.case_id == Petition.case_id)
+        .scalar_subquery()
+    )
     query = (
-        sa.select(Petition)
+        sa.select(Petition, first_received)
         .join(Unit, Petition.unit_id == Unit.id)
         .where(Petition.received_date.between(start, end))
         .options(selectinload(Petition.senders), joinedload(Petition.case))
@@ -75,9 +85,9 @@ def _petitions(start: date, end: date, root: Unit | None, user) -> Iterator[Peti
         query = query.where(Unit.path.startswith(root.path, autoescape=True))
     if user is not None:
         query = query.where(in_scope(user, Petition.unit_id))
-    result = db.session.scalars(query)
+    result = db.session.execute(query)
     try:
-        yield from result
+        yield from result.tuples()
     finally:
         result.close()
 
@@ -110,9 +120,9 @@ def rows_of(
     codes = _unit_codes(root)
     hide = user is not None and not can_see_denouncer(user)
     if RegisterKind(kind) == RegisterKind.petitions:
-        for p in _petitions(start, end, root, user):
+        for p, first_received in _petitions(start, end, root, user):
             redact = hide and p.kind == PetitionKind.denunciation
-            yield W.petition_cells(p, codes, redact=redact)
+            yield W.petition_cells(p, codes, redact=redact, case_received=first_received)
     else:
         for number, v in enumerate(_visits(start, end, root, user), start=1):
             redact = hide and v.kind == PetitionKind.denunciation

@@ -669,9 +669,9 @@ def _check_petition_rows(job: RegisterImport, issues: _Issues) -> None:
         issues.add(
             line,
             _label(job, "case_key"),
-            f"Vụ việc {key}: đơn vị, loại đơn hoặc thông tin vụ việc (ngày thụ lý, trạng thái, "
-            f"quyết định...) khác với dòng {first_line}. Các đơn cùng một vụ việc phải ghi giống "
-            "nhau.",
+            f"Vụ việc {key}: đơn vị, loại đơn hoặc thông tin vụ việc (ngày nhận vụ việc, ngày "
+            f"thụ lý, trạng thái, quyết định...) khác với dòng {first_line}. Các đơn cùng một vụ "
+            "việc phải ghi giống nhau.",
         )
     _mark(job, [m.id for m in mismatched], "error")
     groups = db.session.execute(
@@ -686,15 +686,20 @@ def _check_petition_rows(job: RegisterImport, issues: _Issues) -> None:
         )
         case = head_row.data["case"]
         accepted = date.fromisoformat(case["accepted_on"])
-        if earliest and earliest > accepted:
+        stated = case.get("received_on")  # column "Ngày nhận vụ việc": checked on each row
+        found = _existing_case(key, head_row.unit_code)
+        # Without it, the case was received with its earliest petition in the file; a case
+        # already in the system holds its earlier petitions, and the file's rows join it.
+        if found is None and stated is None and earliest and earliest > accepted:
+            column = _label(job, "case_received_on")
             issues.add(
                 first_line,
                 _label(job, "accepted_on"),
                 f"Vụ việc {key}: ngày thụ lý {accepted:%d/%m/%Y} trước ngày nhận đơn sớm nhất "
-                f"của vụ việc ({earliest:%d/%m/%Y}).",
+                f"của vụ việc ({earliest:%d/%m/%Y}). Nếu vụ việc có đơn nhận trước đó (không có "
+                f"trong tệp), ghi ngày nhận đơn đầu tiên vào cột “{column}”.",
             )
             _mark(job, [head_row.id], "error")
-        found = _existing_case(key, head_row.unit_code)
         if found is not None and found.kind.value != head_row.data["kind"]:
             issues.add(
                 first_line,
@@ -1131,6 +1136,8 @@ class _Writer:
                 )
             )
             received = min(received, earliest or received)
+        if c.get("received_on"):  # its first petition may be in an earlier register
+            received = min(received, date.fromisoformat(c["received_on"]))
         kept = None
         if key and (m := _CASE_NO.match(key)):
             kept = (m[1], int(m[2]), int(m[3]))

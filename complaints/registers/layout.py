@@ -203,6 +203,14 @@ PETITION_COLUMNS: tuple[Column, ...] = (
         ("Lần",),
     ),
     Column(
+        "case_received_on",
+        "Ngày nhận vụ việc",
+        "Ngày nhận đơn đầu tiên của vụ việc, kể cả khi đơn đó không có trong tệp (vụ việc từ năm "
+        "trước); để trống: lấy ngày nhận đơn sớm nhất của vụ việc trong tệp",
+        _DATE,
+        ("Ngày nhận đơn đầu tiên", "Ngày nhận đơn đầu tiên của vụ việc"),
+    ),
+    Column(
         "accepted_on", "Ngày thụ lý", "Ngày thụ lý giải quyết vụ việc (bắt buộc khi thụ lý)", _DATE
     ),
     Column(

@@ -227,6 +227,7 @@ def _unit(row: ParsedRow, cells: Cells, default_unit: str | None) -> None:
 CASE_COLUMNS = (
     "case_key",
     "case_round",
+    "case_received_on",
     "accepted_on",
     "case_state",
     "decided_on",
@@ -467,6 +468,7 @@ def _parse_case(row, cells, received: date, processed_on: date, kind: PetitionKi
     state = state or CaseState.accepted
     if kind == PetitionKind.feedback and state == CaseState.decided:
         state = CaseState.answered  # "đã giải quyết" of a feedback is its answer
+    case_received = _date(row, cells, "case_received_on", "Ngày nhận vụ việc", today)
     accepted = _date(row, cells, "accepted_on", "Ngày thụ lý", today) or processed_on
     decided = _date(row, cells, "decided_on", "Ngày quyết định, kết luận", today)
     sent = _date(row, cells, "sent_on", "Ngày gửi quyết định, kết luận", today)
@@ -483,7 +485,22 @@ def _parse_case(row, cells, received: date, processed_on: date, kind: PetitionKi
             f"Vụ việc {kind.label.lower()} đã thụ lý không thể ở trạng thái “{state.label}”.",
         )
         return
-    if key is None and accepted < received:
+    # The case's date of receipt: its first petition's, which may be in an earlier register
+    # (the column), or else the earliest of its petitions in the file (checked across rows).
+    if case_received is not None:
+        if received < case_received:
+            row.error(
+                "case_received_on",
+                f"Ngày nhận vụ việc {case_received:%d/%m/%Y} sau ngày nhận đơn của dòng này "
+                f"({received:%d/%m/%Y}): ngày nhận vụ việc là ngày nhận đơn đầu tiên của vụ việc.",
+            )
+        elif accepted < case_received:
+            row.error(
+                "accepted_on",
+                f"Ngày thụ lý {accepted:%d/%m/%Y} trước ngày nhận vụ việc "
+                f"({case_received:%d/%m/%Y}).",
+            )
+    elif key is None and accepted < received:
         row.error("accepted_on", f"Ngày thụ lý trước ngày nhận đơn ({received:%d/%m/%Y}).")
     decided_states = RESOLVED_STATES - {CaseState.answered}
     if state in decided_states:
@@ -537,6 +554,7 @@ def _parse_case(row, cells, received: date, processed_on: date, kind: PetitionKi
     case = {
         "key": key,
         "round": round_,
+        "received_on": _iso(case_received),
         "accepted_on": _iso(accepted),
         "state": state.value,
         "decided_on": _iso(decided),
@@ -552,8 +570,15 @@ def _parse_case(row, cells, received: date, processed_on: date, kind: PetitionKi
     row.case_sig = signature(kind.value, row.unit_code, case)
 
 
-def petition_cells(p, unit_codes: dict[int, tuple[str, str, str]], *, redact: bool) -> list:
-    """A petition (with its case) as the cells of the petition register, in layout order."""
+def petition_cells(
+    p, unit_codes: dict[int, tuple[str, str, str]], *, redact: bool, case_received=None
+) -> list:
+    """A petition (with its case) as the cells of the petition register, in layout order.
+
+    case_received: the day the case's first petition was received, when known. It is the case's
+    date of receipt, unless a petition received earlier joined the case later (a merge): then
+    the earlier day, so that every petition of the case is received on or after it and the
+    file reads back."""
     code, name, parent = unit_codes[p.unit_id]
     senders = list(p.senders)
     if redact:
@@ -596,6 +621,7 @@ def petition_cells(p, unit_codes: dict[int, tuple[str, str, str]], *, redact: bo
         values.update(
             case_key=case.case_no,
             case_round=case.round,
+            case_received_on=min(case.received_on, case_received or case.received_on),
             accepted_on=case.accepted_on,
             case_state=case.state.label,
             decided_on=case.decided_on,
