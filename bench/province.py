@@ -1471,30 +1471,27 @@ class Province:
                 )
         # The deadlines recompute_case leaves: the acceptance one retired, the others active
         # and met on the day their step was done; the case's next_due is the nearest of those
-        # still owed, as recompute_case sets it.
-        owed = []
-
-        def duty(step, start, active=True, met_on=None, complexity="normal"):
-            d = self.deadline(cid, unit.id, step, kind, start, active, met_on, complexity)
-            if d is not None and active and met_on is None and step not in CITIZEN_PERIODS:
-                owed.append(d.due)
-
-        duty("process" if kind == "feedback" else "accept", received, active=False)
-        duty(
-            "resolve",
-            accepted,
-            met_on=c["decided"] or c["closed"],
-            complexity=deadline_complexity,
-        )
+        # still owed, as recompute_case sets it. (Written after the case's row: the writer may
+        # flush between two rows, and a deadline's case must be there first.)
+        duties = [("process" if kind == "feedback" else "accept", received, False, None, "normal")]
+        duties.append(("resolve", accepted, True, c["decided"] or c["closed"], deadline_complexity))
         if kind == "denunciation":
-            duty("notify_acceptance", accepted, met_on=accepted)
+            duties.append(("notify_acceptance", accepted, True, accepted, "normal"))
         if c["decided"] and kind == "complaint":
-            duty("send_decision", c["decided"], met_on=c["sent"])
+            duties.append(("send_decision", c["decided"], True, c["sent"], "normal"))
         if c["decided"] and kind == "denunciation":
-            duty("send_conclusion", c["decided"], met_on=c["sent"])
-            duty("publish_conclusion", c["decided"], met_on=c["published"])
+            duties.append(("send_conclusion", c["decided"], True, c["sent"], "normal"))
+            duties.append(("publish_conclusion", c["decided"], True, c["published"], "normal"))
         if c["sent"] and kind == "complaint":
-            duty("lodge_round2", c["sent"])
+            duties.append(("lodge_round2", c["sent"], True, None, "normal"))
+        owed = [
+            d.due
+            for step, start, active, met_on, complexity in duties
+            if active
+            and met_on is None
+            and step not in CITIZEN_PERIODS
+            and (d := _deadline(kind, step, start, complexity)) is not None
+        ]
         title = summary.split("\n")[0][:200]
         self.w.add(
             "case_file",
@@ -1543,6 +1540,8 @@ class Province:
                 _at(max(e[3] for e in events), 16),
             ),
         )
+        for step, start, active, met_on, complexity in duties:
+            self.deadline(cid, unit.id, step, kind, start, active, met_on, complexity)
         for action, frm, to, on, doc, doc_type, note, data in events:
             self.event(
                 cid,
