@@ -118,6 +118,7 @@ def test_a_petition_taken_at_a_visit(handler_api, world):
         ({"anonymous": "yes"}, "anonymous"),
         ({"senders": [{"full_name": "A", "phone": "+12345678901234567890"}]}, "senders.0.phone"),
         ({"senders": [{"full_name": "A", "identity_no": "12"}]}, "senders-0-identity_no"),
+        ({"senders": [{"full_name": "A", "identity_no": "0310900043"}]}, "senders-0-identity_no"),
         ({"unit": "HN"}, "unit"),
         ({"register_no": "HP-2025-00001"}, "register_no"),
         ({"visit_id": 2**31}, "visit_id"),

@@ -302,7 +302,11 @@ BAD_INPUTS = {
         {"senders-1-phone": "0912000111"},
         "Nhập họ tên người gửi của dòng này",
     ),
-    "bad identity number": ({"senders-0-identity_no": "12-AB"}, "Số giấy tờ gồm 6–20"),
+    "bad identity number": ({"senders-0-identity_no": "12-AB"}, "từ 6 đến 20 ký tự"),
+    "ten-digit identity number": (
+        {"senders-0-identity_no": "031-088-0123"},
+        "Số CCCD, số định danh cá nhân gồm 12 chữ số (CMND cũ: 9 chữ số).",
+    ),
     "bad phone": ({"senders-0-phone": "gọi tôi"}, "Số điện thoại chỉ gồm chữ số"),
     "empty summary": ({"summary": "   "}, "Vui lòng nhập thông tin này."),
     "tampered kind": ({"kind": "bogus"}, "Lựa chọn không hợp lệ"),

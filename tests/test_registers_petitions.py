@@ -606,6 +606,21 @@ def test_the_dry_run_lists_every_rule_a_row_breaks(db, province, tmp_path):
     assert db.session.scalar(sa.select(sa.func.count(Petition.id))) == 0
 
 
+def test_identity_numbers_follow_the_rule_of_the_forms(db, province, tmp_path):
+    """The same rule as reception and the register form: separators dropped, 9 or 12 digits."""
+    bad = write_csv(tmp_path / "sai.csv", [row(register_no="1", sender_identity="0310850012")])
+    job = run_import(bad)
+    assert job.status == ImportStatus.checked
+    assert issues_of(job) == [
+        (2, "Số giấy tờ", "Số CCCD, số định danh cá nhân gồm 12 chữ số (CMND cũ: 9 chữ số).")
+    ]
+    good = write_csv(tmp_path / "so.csv", [row(register_no="1", sender_identity="031-085-001234")])
+    job = run_import(good)
+    assert job.status == ImportStatus.done, issues_of(job)
+    petition = _db.session.scalars(sa.select(Petition)).one()
+    assert petition.senders[0].identity_no == "031085001234"
+
+
 def test_petitions_of_one_case_must_agree_about_it(db, province, tmp_path):
     accepted = dict(
         outcome="Thụ lý", outcome_date="10/01/2026", outcome_doc_no="1/TB", case_key="K9"

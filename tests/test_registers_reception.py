@@ -170,3 +170,18 @@ def test_the_reception_rules_apply_to_old_rows(db, province, tmp_path):
     assert found[(6, "Ngày tiếp")] == "Thiếu ngày tiếp."
     assert found[(6, "Nội dung tóm tắt")] == "Nhập nội dung tóm tắt."
     assert visits() == []
+
+
+def test_identity_numbers_follow_the_rule_of_the_forms(db, province, tmp_path):
+    bad = write_csv(tmp_path / "sai.csv", [log_row(identity="0310850012")], headers=HEADERS)
+    job = run_import(bad, unit=province["province"])
+    assert job.status == ImportStatus.checked
+    assert issues_of(job) == [
+        (2, "Số CCCD/giấy tờ", "Số CCCD, số định danh cá nhân gồm 12 chữ số (CMND cũ: 9 chữ số).")
+    ]
+    good = write_csv(
+        tmp_path / "so.csv", [log_row(identity="031-085-001234", guided=ANSWERED)], headers=HEADERS
+    )
+    job = run_import(good, unit=province["province"])
+    assert job.status == ImportStatus.done, issues_of(job)
+    assert [p.identity_no for p in visits()[0].persons] == ["031085001234"]

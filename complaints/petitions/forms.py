@@ -15,6 +15,7 @@ from complaints.core.forms import (
     VNDateField,
     enum_choices,
 )
+from complaints.core.identity import normalise_identity
 from complaints.core.numbers import fmt_int
 from complaints.core.translate import N_
 from complaints.core.translate import gettext as _
@@ -48,7 +49,7 @@ def _raise(message: str | None) -> None:
 
 
 def _identity_filter(value):
-    return ops.normalise_identity(value) if isinstance(value, str) else value
+    return normalise_identity(value) if isinstance(value, str) else value
 
 
 class RowList(FieldList):

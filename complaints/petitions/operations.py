@@ -17,6 +17,7 @@ from complaints.core import audit
 from complaints.core.access import in_scope, unit_in_scope
 from complaints.core.db import utcnow
 from complaints.core.forms import REQUIRED, today_vn
+from complaints.core.identity import identity_problem, normalise_identity
 from complaints.core.numbering import increment
 from complaints.core.numbers import fmt_date, fmt_int
 from complaints.core.text import escape_like, fold, like_pattern
@@ -40,8 +41,8 @@ from complaints.units.models import Unit
 EARLIEST_RECEIVED = date(2000, 1, 1)
 MAX_SIGNATORIES = 100_000
 SUMMARY_MAX = 10_000
-IDENTITY_RE = re.compile(r"^[0-9A-Za-z]{6,20}$")
 PHONE_RE = re.compile(r"^\+?[0-9][0-9 .()-]{5,19}$")
+_TYPED_IDENTITY = re.compile(r"[0-9a-z]{6,20}")
 REGISTER_NO_RE = re.compile(r"^([A-Z0-9]+)-(\d{4})-(\d{1,6})$")
 PETITION_FIELDS = (
     "register_no",
@@ -108,11 +109,6 @@ class PetitionData:
     register_no: str = ""  # registration only: typed when copying the paper register
 
 
-def normalise_identity(value: str | None) -> str:
-    """Identity numbers are written with spaces or dots on paper: keep the characters only."""
-    return re.sub(r"[\s.]", "", value or "").upper()
-
-
 def _enum(cls, value):
     try:
         return cls(value)
@@ -171,10 +167,9 @@ def sender_address_error(sender: SenderData) -> str | None:
 
 
 def identity_error(value: str | None) -> str | None:
+    """The reception's rule (core.identity): 6-20 letters or digits, 9 or 12 when all digits."""
     value = normalise_identity(value)
-    if value and not IDENTITY_RE.match(value):
-        return _("Số giấy tờ gồm 6–20 chữ số hoặc chữ cái (CCCD, số định danh: 12 chữ số).")
-    return None
+    return identity_problem(value) if value else None
 
 
 def phone_error(value: str | None) -> str | None:
@@ -636,6 +631,10 @@ def search_petitions(user, term: str, *, see_denouncers: bool) -> sa.Select:
     """
     pattern = like_pattern(term)
     full = Petition.search_text.like(pattern, escape="\\")
+    ident = normalise_identity(term).lower()
+    if ident != fold(term) and _TYPED_IDENTITY.fullmatch(ident):
+        # A paper number typed with separators ("031-085-001234") finds the stored number.
+        full = full | Petition.search_text.like(f"%{escape_like(ident)}%", escape="\\")
     if see_denouncers:
         match = full
     else:

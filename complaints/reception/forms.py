@@ -22,6 +22,7 @@ from complaints.core.forms import (
     enum_choices,
     pairs_choices,
 )
+from complaints.core.identity import normalise_identity
 from complaints.core.translate import N_
 from complaints.core.translate import gettext as _
 from complaints.core.translate import lazy_gettext as _l
@@ -144,7 +145,12 @@ class PersonForm(Form):
 
     full_name = TrimmedStringField(_l("Họ và tên"), validators=[Optional(), _max(120)])
     address = TrimmedStringField(_l("Địa chỉ"), validators=[Optional(), _max(255)])
-    identity_no = TrimmedStringField(_l("Số CCCD/hộ chiếu"), validators=[Optional(), _max(20)])
+    # Checked for length once written as stored (spaces, dots, dashes removed), as on a petition.
+    identity_no = TrimmedStringField(
+        _l("Số CCCD/hộ chiếu"),
+        filters=[lambda v: normalise_identity(v) if isinstance(v, str) else v],
+        validators=[Optional(), _max(20)],
+    )
     phone = TrimmedStringField(_l("Điện thoại"), validators=[Optional(), _max(20)])
     is_representative = BooleanField(_l("Người đại diện"))
 

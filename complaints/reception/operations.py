@@ -14,6 +14,7 @@ from datetime import date
 from complaints.core import audit
 from complaints.core.access import has_permission, unit_in_scope
 from complaints.core.db import utcnow
+from complaints.core.identity import identity_problem, normalise_identity
 from complaints.core.numbers import fmt_date
 from complaints.core.text import fold
 from complaints.core.translate import gettext as _
@@ -84,8 +85,6 @@ PERSON_FIELDS = ("full_name", "address", "identity_no", "phone", "is_representat
 PROTECTED_PERSON_FIELDS = ("full_name", "address", "identity_no", "phone")
 AUDIT_REDACTED = "[bảo mật]"
 
-_IDENTITY_SEPARATORS = re.compile(r"[\s.\-]")
-_IDENTITY = re.compile(r"[A-Z0-9]{6,20}")
 _PHONE_SEPARATORS = re.compile(r"[\s.\-()]")
 _PHONE = re.compile(r"\+?[0-9]{8,15}")
 
@@ -251,20 +250,6 @@ def _session_errors(data: SessionData, session: ReceptionSession | None) -> list
                 ("conclusion", _("Chỉ ghi thông báo kết luận khi buổi tiếp đã diễn ra (Đã tiếp)."))
             )
     return errors
-
-
-def normalise_identity(text: str | None) -> str:
-    """An identity number without spaces, dots or dashes, in capitals (passports have letters)."""
-    return _IDENTITY_SEPARATORS.sub("", text or "").upper()
-
-
-def identity_problem(number: str) -> str | None:
-    """Why a normalised identity number is malformed, or None when it looks right."""
-    if not _IDENTITY.fullmatch(number):
-        return _("Số giấy tờ chỉ gồm chữ và số, từ 6 đến 20 ký tự.")
-    if number.isdigit() and len(number) not in (9, 12):
-        return _("Số CCCD, số định danh cá nhân gồm 12 chữ số (CMND cũ: 9 chữ số).")
-    return None
 
 
 def normalise_phone(text: str | None) -> str:

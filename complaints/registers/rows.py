@@ -17,6 +17,7 @@ from types import SimpleNamespace
 from complaints.cases.models import CLOSED_STATES, RESOLVED_STATES, CaseState
 from complaints.cases.workflow import transitions
 from complaints.core.forms import REQUIRED
+from complaints.core.identity import normalise_identity
 from complaints.core.vocab import PetitionKind
 from complaints.petitions import operations as petition_ops
 from complaints.petitions.models import IneligibleReason, ProcessingOutcome
@@ -792,7 +793,7 @@ def parse_visit(line: int, cells: Cells, *, default_unit: str | None, today: dat
             [
                 p.full_name,
                 p.address,
-                reception_ops.normalise_identity(p.identity_no),
+                normalise_identity(p.identity_no),
                 p.is_representative,
             ]
             for p in persons
