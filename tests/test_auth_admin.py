@@ -109,6 +109,30 @@ def test_unit_form_errors_beside_fields(web, login_as, province):
     assert "Vui lòng nhập thông tin này." in html
 
 
+def test_admin_moves_a_unit_with_its_subtree(web, login_as, province, db):
+    login_as(Role.admin)
+    unit = factories.UnitFactory(parent=province["commune"])
+    child = factories.UnitFactory(parent=unit)
+    version = unit.version
+    resp = web.post_form(
+        f"/admin/units/{unit.id}",
+        {
+            "code": unit.code,
+            "name": "Tên mới",
+            "level": "commune",
+            "parent_id": str(province["department"].id),
+            "active_from": "01/07/2025",
+            "active_to": "",
+            "version": str(version),
+        },
+    )
+    assert resp.status_code == 302, resp.get_data(as_text=True)
+    db.session.expire_all()
+    assert unit.name == "Tên mới" and unit.version == version + 1
+    assert unit.path == f"{province['department'].path}{unit.id}/"
+    assert child.path == f"{unit.path}{child.id}/"
+
+
 def test_admin_cannot_open_unit_of_another_province(web, login_as, province):
     login_as(Role.admin)
     assert web.get(f"/admin/units/{province['other'].id}").status_code == 404

@@ -82,6 +82,16 @@ def officer(db, province):
     )
 
 
+@pytest.fixture()
+def admin(db, province):
+    """An administrator of the province: may edit the units and accounts of its tree."""
+    return factories.UserFactory(unit=province["province"], roles=[Role.admin])
+
+
+# The administration pages are acted on by an administrator, the others by the officer.
+ADMIN_KINDS = ("unit", "user")
+
+
 def records(province):
     hp = province["province"]
     session = SessionFactory(unit=hp)
@@ -90,18 +100,21 @@ def records(province):
         "session": (session, "/reception/sessions/{}/edit", "place"),
         "visit": (VisitFactory(session=session), "/reception/visits/{}/edit", "content"),
         "rule": (RuleFactory(unit=hp), "/obligations/rules/{}", "place"),
+        "unit": (factories.UnitFactory(parent=hp), "/admin/units/{}", "name"),
+        "user": (factories.UserFactory(unit=province["commune"]), "/admin/users/{}", "full_name"),
     }
 
 
-@pytest.mark.parametrize("kind", ["petition", "session", "visit", "rule"])
+@pytest.mark.parametrize("kind", ["petition", "session", "visit", "rule", "unit", "user"])
 def test_the_second_of_two_concurrent_saves_is_told_and_nothing_is_lost(
-    app, db, province, officer, kind
+    app, db, province, officer, admin, kind
 ):
     record, pattern, field = records(province)[kind]
+    actor = admin if kind in ADMIN_KINDS else officer
     url = pattern.format(record.id)
     first, second = WebUser(app.test_client()), WebUser(app.test_client())
-    first.login(officer)
-    second.login(officer)
+    first.login(actor)
+    second.login(actor)
     form_first = EditForm(first.get(url).get_data(as_text=True)).data()
     form_second = EditForm(second.get(url).get_data(as_text=True)).data()
     assert form_first["version"] == form_second["version"] == [str(record.version)]
@@ -117,3 +130,69 @@ def test_the_second_of_two_concurrent_saves_is_told_and_nothing_is_lost(
     assert "người khác" in html, html
     db.session.expire_all()
     assert getattr(record, field) == f"Bản lưu trước của trường {field}"
+
+
+def _open(app, user, url) -> tuple[WebUser, dict[str, list[str]]]:
+    """A browser of `user` with the edit page at `url` open: the fields it would post."""
+    browser = WebUser(app.test_client())
+    browser.login(user)
+    return browser, EditForm(browser.get(url).get_data(as_text=True)).data()
+
+
+def test_a_login_of_the_edited_user_does_not_make_the_open_form_stale(app, db, province, admin):
+    """Logging in records the time of the login on the account, but is no edit of it: the
+    administrator who opened the account's page before still saves."""
+    user = factories.UserFactory(unit=province["commune"])
+    url = f"/admin/users/{user.id}"
+    browser, form = _open(app, admin, url)
+    version = user.version
+    assert form["version"] == [str(version)]
+
+    WebUser(app.test_client()).login(user)
+    db.session.expire_all()
+    assert user.last_login_at is not None
+    assert user.version == version
+
+    form["full_name"] = ["Nguyễn Văn Sửa Sau Đăng Nhập"]
+    saved = browser.client.post(url, data=form)
+    assert saved.status_code == 302, saved.get_data(as_text=True)
+    db.session.expire_all()
+    assert user.full_name == "Nguyễn Văn Sửa Sau Đăng Nhập"
+    assert user.version == version + 1
+
+
+def test_a_change_of_roles_alone_makes_the_other_open_form_stale(app, db, province, admin):
+    """Roles live in their own table; changing only them still counts as an edit of the
+    account, so the second administrator cannot put the old roles back unknowingly."""
+    user = factories.UserFactory(unit=province["commune"], roles=[Role.reception_officer])
+    url = f"/admin/users/{user.id}"
+    first, form_first = _open(app, admin, url)
+    second, form_second = _open(app, admin, url)
+
+    form_first["roles"] = ["reception_officer", "petition_handler"]
+    saved = first.client.post(url, data=form_first)
+    assert saved.status_code == 302, saved.get_data(as_text=True)
+
+    form_second["title"] = ["Phó Chánh Thanh tra"]
+    late = second.client.post(url, data=form_second)
+    html = late.get_data(as_text=True)
+    assert late.status_code == 409
+    assert "người khác" in html, html
+    assert "Phó Chánh Thanh tra" in html  # what the second administrator typed is kept
+    db.session.expire_all()
+    assert user.role_set == {Role.reception_officer, Role.petition_handler}
+    assert user.title == "Chuyên viên"
+
+
+@pytest.mark.parametrize("kind", ["unit", "user"])
+def test_an_admin_edit_posted_without_its_version_is_refused(app, db, province, admin, kind):
+    record, pattern, field = records(province)[kind]
+    url = pattern.format(record.id)
+    browser, form = _open(app, admin, url)
+    del form["version"]
+    form[field] = ["Bản lưu không có phiên bản"]
+    resp = browser.client.post(url, data=form)
+    assert resp.status_code == 409
+    assert "người khác" in resp.get_data(as_text=True)
+    db.session.expire_all()
+    assert getattr(record, field) != "Bản lưu không có phiên bản"

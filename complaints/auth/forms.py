@@ -8,6 +8,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from complaints.core.access import Role
 from complaints.core.forms import REQUIRED, TrimmedStringField, enum_choices
 from complaints.core.translate import lazy_gettext as _l
+from complaints.units.forms import VersionField
 
 
 def _drop_nul(value):
@@ -53,3 +54,4 @@ class UserForm(FlaskForm):
         validators=[Optional(), Length(min=8, max=200, message=_l("Từ 8 ký tự trở lên."))],
     )
     active = BooleanField(_l("Đang hoạt động"), default=True)
+    version = VersionField()

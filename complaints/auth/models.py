@@ -25,12 +25,18 @@ class User(UserMixin, TimestampMixin, db.Model):
     unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"), index=True)
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     active: Mapped[bool] = mapped_column(default=True)
+    # Written at login by a query-level UPDATE (auth/views.py), which leaves `version` alone.
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Counted up by every UPDATE through the mapper (version_id_col): an administrator's edit
+    # page opened at an older version is refused instead of overwriting another's save.
+    version: Mapped[int] = mapped_column(default=1)
 
     unit: Mapped[Unit] = relationship(lazy="joined")
     roles: Mapped[list[UserRole]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", back_populates="user"
     )
+
+    __mapper_args__ = {"version_id_col": version}
 
     def __repr__(self) -> str:
         return f"<User {self.username}>"

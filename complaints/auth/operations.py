@@ -7,15 +7,25 @@ import sqlalchemy as sa
 from complaints.auth.models import User
 from complaints.core import audit
 from complaints.core.access import Role
+from complaints.core.db import utcnow
+from complaints.core.translate import N_
 from complaints.core.translate import gettext as _
 from complaints.extensions import db
 from complaints.units.models import Unit
 
 MIN_PASSWORD = 8
+STALE_MESSAGE = N_(
+    "Tài khoản này vừa được người khác sửa sau khi bạn mở trang. Chưa có gì được lưu: "
+    "hãy tải lại trang để xem bản mới nhất rồi sửa lại."
+)
 
 
 class UserError(ValueError):
     """A user-account change the rules refuse; the message is for the user."""
+
+
+class StaleEditError(UserError):
+    """The account changed since the administrator opened its page: their edit is not applied."""
 
 
 def _user_snapshot(user: User) -> dict:
@@ -64,8 +74,22 @@ def create_user(
     return user
 
 
-def update_user(actor, user: User, *, password: str | None = None, roles=None, **changes) -> User:
-    """Edit an account; a new password is hashed, never stored or logged in clear."""
+def update_user(
+    actor,
+    user: User,
+    *,
+    expected_version: int | None,
+    password: str | None = None,
+    roles=None,
+    **changes,
+) -> User:
+    """Edit an account; a new password is hashed, never stored or logged in clear.
+
+    `expected_version` is the version the edit page was opened at: if the account changed since
+    (or the page sent none), nothing is applied and StaleEditError says so. A login does not
+    count as a change (it writes `last_login_at` without touching the version)."""
+    if expected_version != user.version:
+        raise StaleEditError(_(STALE_MESSAGE))
     before = _user_snapshot(user)
     if roles is not None:
         if not roles:
@@ -76,6 +100,9 @@ def update_user(actor, user: User, *, password: str | None = None, roles=None, *
     if password:
         check_password_strength(password)
         user.set_password(password)
+    # Always an UPDATE of the row, so the version check runs and the version counts up even
+    # when only the roles (rows of user_role) changed.
+    user.updated_at = utcnow()
     db.session.flush()
     b, a = audit.diff(before, _user_snapshot(user))
     if password:

@@ -61,7 +61,14 @@ def login():
         else:
             security.login_succeeded(username)
             login_user(user)
-            user.last_login_at = now
+            # A query-level UPDATE, not through the mapper: a login is no edit of the account,
+            # so it must not count up `version` and make an administrator's open form stale.
+            db.session.execute(
+                sa.update(User)
+                .where(User.id == user.id)
+                .values(last_login_at=now)
+                .execution_options(synchronize_session=False)
+            )
             db.session.commit()
             return redirect(_safe_next(request.args.get("next")))
     return render_template("auth/login.html", form=form)

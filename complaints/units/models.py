@@ -41,10 +41,14 @@ class Unit(TimestampMixin, db.Model):
     path: Mapped[str] = mapped_column(sa.String(255), index=True, default="/")
     active_from: Mapped[date | None]
     active_to: Mapped[date | None]
+    # Counted up by every UPDATE (version_id_col): an edit page opened at an older version is
+    # refused instead of overwriting another administrator's save.
+    version: Mapped[int] = mapped_column(default=1)
 
     parent: Mapped[Unit | None] = relationship(remote_side=[id], back_populates="children")
     children: Mapped[list[Unit]] = relationship(back_populates="parent", order_by="Unit.code")
 
+    __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
         sa.CheckConstraint(
             "active_to IS NULL OR active_from IS NULL OR active_to >= active_from",

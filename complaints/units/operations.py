@@ -7,15 +7,25 @@ from datetime import date
 import sqlalchemy as sa
 
 from complaints.core import audit
+from complaints.core.db import utcnow
+from complaints.core.translate import N_
 from complaints.core.translate import gettext as _
 from complaints.extensions import db
 from complaints.units.models import Unit, UnitLevel
 
 UNIT_FIELDS = ("code", "name", "level", "parent_id", "active_from", "active_to")
+STALE_MESSAGE = N_(
+    "Đơn vị này vừa được người khác sửa sau khi bạn mở trang. Chưa có gì được lưu: "
+    "hãy tải lại trang để xem bản mới nhất rồi sửa lại."
+)
 
 
 class UnitError(ValueError):
     """A unit change the rules refuse; the message is for the user."""
+
+
+class StaleEditError(UnitError):
+    """The unit changed since the administrator opened its page: their edit is not applied."""
 
 
 def _check_code(code: str, unit_id: int | None = None) -> None:
@@ -60,8 +70,13 @@ def create_unit(
     return unit
 
 
-def update_unit(actor, unit: Unit, **changes) -> Unit:
-    """Edit a unit; moving it under another parent moves its whole subtree."""
+def update_unit(actor, unit: Unit, *, expected_version: int | None, **changes) -> Unit:
+    """Edit a unit; moving it under another parent moves its whole subtree.
+
+    `expected_version` is the version the edit page was opened at: if the unit changed since
+    (or the page sent none), nothing is applied and StaleEditError says so."""
+    if expected_version != unit.version:
+        raise StaleEditError(_(STALE_MESSAGE))
     before = audit.snapshot(unit, UNIT_FIELDS)
     if "code" in changes and changes["code"] != unit.code:
         _check_code(changes["code"], unit.id)
@@ -70,6 +85,7 @@ def update_unit(actor, unit: Unit, **changes) -> Unit:
         raise UnitError(_("Không thể đặt đơn vị làm cấp dưới của chính nó."))
     for key, value in changes.items():
         setattr(unit, key, value)
+    unit.updated_at = utcnow()  # always an UPDATE, so the version check always runs
     if new_parent is not unit.parent:
         old_path = unit.path
         unit.parent = new_parent

@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 
 from complaints.auth.forms import UserForm
 from complaints.auth.models import User
+from complaints.auth.operations import StaleEditError as StaleUserError
 from complaints.auth.operations import UserError, create_user, update_user
 from complaints.core.access import in_scope, load_scoped, require
 from complaints.core.forms import pairs_choices
@@ -15,6 +16,7 @@ from complaints.core.translate import gettext as _
 from complaints.extensions import db
 from complaints.units.forms import UnitForm
 from complaints.units.models import Unit, UnitLevel
+from complaints.units.operations import StaleEditError as StaleUnitError
 from complaints.units.operations import UnitError, create_unit, subtree, update_unit
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -47,6 +49,7 @@ def unit_form(unit_id: int | None = None):
     form.parent_id.choices = _unit_choices()
     if unit is None and not form.is_submitted():
         form.parent_id.data = current_user.unit.id
+    status = 200
     if form.validate_on_submit():
         parent = load_scoped(Unit, form.parent_id.data) if form.parent_id.data else None
         if unit is not None and unit.id == current_user.unit_id:
@@ -64,14 +67,24 @@ def unit_form(unit_id: int | None = None):
                     raise UnitError(_("Chọn đơn vị cấp trên."))
                 unit = create_unit(current_user, parent=parent, **values)
             else:
-                update_unit(current_user, unit, parent=parent, **values)
+                update_unit(
+                    current_user,
+                    unit,
+                    parent=parent,
+                    expected_version=form.version.opened(),
+                    **values,
+                )
             db.session.commit()
             flash(_("Đã lưu đơn vị %(code)s.", code=unit.code), "success")
             return redirect(url_for("admin.units"))
+        except StaleUnitError as e:
+            db.session.rollback()
+            form.form_errors.append(str(e))  # what was typed stays in the form
+            status = 409
         except UnitError as e:
             db.session.rollback()
             form.code.errors.append(str(e))
-    return render_template("admin/unit_form.html", form=form, unit=unit)
+    return render_template("admin/unit_form.html", form=form, unit=unit), status
 
 
 @bp.get("/users")
@@ -94,6 +107,7 @@ def user_form(user_id: int | None = None):
     form.unit_id.choices = _unit_choices()
     if user is not None and not form.is_submitted():
         form.roles.data = [r.value for r in user.role_set]
+    status = 200
     if form.validate_on_submit():
         unit = load_scoped(Unit, form.unit_id.data)
         try:
@@ -115,6 +129,7 @@ def user_form(user_id: int | None = None):
                 update_user(
                     current_user,
                     user,
+                    expected_version=form.version.opened(),
                     full_name=form.full_name.data,
                     title=form.title.data or "",
                     unit=unit,
@@ -125,7 +140,11 @@ def user_form(user_id: int | None = None):
             db.session.commit()
             flash(_("Đã lưu tài khoản %(username)s.", username=user.username), "success")
             return redirect(url_for("admin.users"))
+        except StaleUserError as e:
+            db.session.rollback()
+            form.form_errors.append(str(e))  # what was typed stays in the form
+            status = 409
         except UserError as e:
             db.session.rollback()
             form.username.errors.append(str(e))
-    return render_template("admin/user_form.html", form=form, user=user)
+    return render_template("admin/user_form.html", form=form, user=user), status

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-01 19:32:41.354341
+Create Date: 2026-12-01 20:42:37.270249
 
 """
 from alembic import op
@@ -49,6 +49,7 @@ def upgrade():
     sa.Column('path', sa.String(length=255), nullable=False),
     sa.Column('active_from', sa.Date(), nullable=True),
     sa.Column('active_to', sa.Date(), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint('active_to IS NULL OR active_from IS NULL OR active_to >= active_from', name=op.f('ck_unit_active_range')),
@@ -97,6 +98,7 @@ def upgrade():
     sa.Column('password_hash', sa.String(length=255), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('last_login_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['unit_id'], ['unit.id'], name=op.f('fk_user_account_unit_id_unit')),
