@@ -24,7 +24,7 @@ from itertools import accumulate
 
 import sqlalchemy as sa
 
-from complaints.cases.models import CITIZEN_PERIODS
+from complaints.cases.models import is_duty
 from complaints.core import deadlines as engine
 from complaints.core.text import fold
 
@@ -1487,9 +1487,7 @@ class Province:
         owed = [
             d.due
             for step, start, active, met_on, complexity in duties
-            if active
-            and met_on is None
-            and step not in CITIZEN_PERIODS
+            if is_duty(step, active, met_on)
             and (d := _deadline(kind, step, start, complexity)) is not None
         ]
         title = summary.split("\n")[0][:200]

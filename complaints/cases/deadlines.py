@@ -6,13 +6,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from complaints.cases.models import (
-    CITIZEN_PERIODS,
-    CalendarOverride,
-    Case,
-    Complexity,
-    Deadline,
-)
+from complaints.cases.models import CalendarOverride, Case, Complexity, Deadline, owed_duties
 from complaints.core import deadlines as engine
 from complaints.core.calendar import WorkCalendar
 from complaints.extensions import db
@@ -129,8 +123,8 @@ def recompute_case(case: Case, calendar: WorkCalendar | None = None) -> list[Dea
 def next_due(deadlines: list[Deadline]) -> date | None:
     """The nearest due date among the duties a case owes: its deadlines that are active and
     unmet, the citizen's own periods aside (cases.models.open_duty says the same in SQL)."""
-    owed = (d for d in deadlines if d.active and d.met_on is None)
-    return min((d.due for d in owed if d.step not in CITIZEN_PERIODS), default=None)
+    owed = owed_duties(deadlines)
+    return owed[0].due if owed else None
 
 
 def _mark_met(case: Case, deadlines: list[Deadline]) -> None:

@@ -319,6 +319,24 @@ _OPEN_DUTY = (
 OPEN_DUTY_SQL = _OPEN_DUTY.format(t="")
 
 
+def is_duty(step: str, active: bool, met_on: date | None) -> bool:
+    """A deadline the unit still owes: active, unmet, not one of the citizen's own periods.
+    open_duty() says the same in SQL (in the partial index's words)."""
+    return active and met_on is None and step not in CITIZEN_PERIODS
+
+
+def owed_duties(deadlines, horizon: date | None = None) -> list[Deadline]:
+    """The duties still owed among loaded deadlines (due by `horizon`), nearest first."""
+    return sorted(
+        (
+            d
+            for d in deadlines
+            if is_duty(d.step, d.active, d.met_on) and (horizon is None or d.due <= horizon)
+        ),
+        key=lambda d: d.due,
+    )
+
+
 def open_duty(alias: str = "deadline") -> sa.TextClause:
     """The deadlines of `alias` that are open duties of a case, in the very words of the
     partial index ix_deadline_open_duty so that both databases use it."""

@@ -62,6 +62,7 @@ from complaints.cases.models import (
     Deadline,
     due_soon_case,
     overdue_case,
+    owed_duties,
     owes_duty,
 )
 from complaints.cases.workflow import ACTIONS, WorkflowError, allowed_actions, check
@@ -712,17 +713,7 @@ def owed(case: Case, horizon: date | None = None) -> list[Deadline]:
     deadlines. The lists load the active ones by case (ix_deadline_case_open) and choose here:
     asking SQL for the unmet ones too made SQLite read the 150,000 unmet deadlines of a
     province through ix_deadline_open_due instead (140 ms at 1M petitions)."""
-    return sorted(
-        (
-            d
-            for d in case.deadlines
-            if d.active
-            and d.met_on is None
-            and d.step not in CITIZEN_PERIODS
-            and (horizon is None or d.due <= horizon)
-        ),
-        key=lambda d: d.due,
-    )
+    return owed_duties(case.deadlines, horizon)
 
 
 def _case_options():
