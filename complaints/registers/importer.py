@@ -43,7 +43,7 @@ from complaints.core import audit
 from complaints.core.access import has_permission
 from complaints.core.db import utcnow
 from complaints.core.forms import today_vn
-from complaints.core.numbering import RunningNumber, next_number
+from complaints.core.numbering import RunningNumber, next_number, raise_to
 from complaints.core.numbers import fmt_int
 from complaints.core.vocab import Field, PetitionKind
 from complaints.extensions import db
@@ -1356,24 +1356,15 @@ class _Writer:
     def _bump_counters(self) -> None:
         """New registrations continue after the highest imported number of each unit and year."""
         before = dict(self.job.counters_before or {})
-        for (unit_id, year), seq in self.seqs.items():
-            row = db.session.get(RegisterCounter, (unit_id, year))
-            slot = f"register:{unit_id}:{year}"
-            before.setdefault(slot, row.last_seq if row else None)
-            if row is None:
-                db.session.add(RegisterCounter(unit_id=unit_id, year=year, last_seq=seq))
-            elif row.last_seq < seq:
-                row.last_seq = seq
-        for (unit_id, year), seq in self.case_seqs.items():
-            row = db.session.get(RunningNumber, ("case", unit_id, year))
-            slot = f"case:{unit_id}:{year}"
-            before.setdefault(slot, row.last_value if row else None)
-            if row is None:
-                db.session.add(
-                    RunningNumber(series="case", unit_id=unit_id, year=year, last_value=seq)
-                )
-            elif row.last_value < seq:
-                row.last_value = seq
+        counters = (
+            ("register", RegisterCounter.__table__, "last_seq", self.seqs, {}),
+            ("case", RunningNumber.__table__, "last_value", self.case_seqs, {"series": "case"}),
+        )
+        for series, table, column, seqs, fixed in counters:
+            for (unit_id, year), seq in seqs.items():
+                key = {**fixed, "unit_id": unit_id, "year": year}
+                held = raise_to(table, key, column, seq)
+                before.setdefault(f"{series}:{unit_id}:{year}", held)
         self.job.counters_before = before
         db.session.flush()
 
