@@ -14,6 +14,7 @@ from complaints.reports.periods import standard_period
 
 from . import factories
 from . import test_reports_figures as figures
+from .api_v1_support import error_of
 from .test_reports_figures import _petition
 
 hand_counted = figures.fixture  # the hand-counted fixture of the figure tests
@@ -24,17 +25,6 @@ RANGE = {"from": "2026-02-15", "to": "2026-03-14", "unit": "HP"}
 def api(client, form="01-XLD", **args):
     query = urlencode(args)
     return client.get(f"/api/v1/reports/{form}" + (f"?{query}" if query else ""))
-
-
-def error_of(resp, status: int) -> str:
-    """The Vietnamese message of a JSON error, after checking its shape."""
-    assert resp.status_code == status, resp.get_data(as_text=True)
-    assert resp.mimetype == "application/json"
-    body = resp.get_json()
-    assert set(body) == {"error"} and body["error"]["code"] == status
-    message = body["error"]["message"]
-    assert isinstance(message, str) and message
-    return message
 
 
 @pytest.fixture()
