@@ -402,7 +402,7 @@ def scoped_unit(code: str, caller, field_name: str = "unit", status: int = 400) 
 def subtree_clause(column, unit: Unit, only_unit: bool = False):
     if only_unit:
         return column == unit.id
-    return column.in_(sa.select(Unit.id).where(Unit.path.startswith(unit.path, autoescape=True)))
+    return column.in_(unit.subtree_ids())
 
 
 def log_identity_views(caller, **what) -> None:

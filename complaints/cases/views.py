@@ -269,7 +269,7 @@ def _unit_choices(blank: str | None = None, *, with_paths: bool = False) -> list
 def _subtree_clause(column, unit_id: int):
     """Records of the chosen unit (already one of the user's choices) and of its sub-units."""
     unit = db.session.get(Unit, unit_id)
-    return column.in_(sa.select(Unit.id).where(Unit.path.startswith(unit.path, autoescape=True)))
+    return column.in_(unit.subtree_ids())
 
 
 def _handlers() -> list[User]:

@@ -37,6 +37,7 @@ from complaints.reports import figures as F
 from complaints.reports.periods import Period, standard_period
 from complaints.reports.service import settings_for
 from complaints.units.models import Unit
+from complaints.units.operations import subtree
 
 DUE_SOON_DAYS = 7
 # An officer who leaves a petition unprocessed this many days faces discipline (DOMAIN §7).
@@ -66,14 +67,8 @@ def _sum(condition) -> sa.ColumnElement:
 
 
 def tree_units(root: Unit) -> list[Unit]:
-    """The unit and every unit below it, in tree order (index ix_unit_path, a prefix match)."""
-    return list(
-        db.session.scalars(
-            sa.select(Unit)
-            .where(Unit.path.startswith(root.path, autoescape=True))
-            .order_by(Unit.path)
-        )
-    )
+    """The unit and every unit below it, in tree order (units.operations.subtree)."""
+    return subtree(root)
 
 
 # --- cases --------------------------------------------------------------------------------

@@ -119,7 +119,7 @@ def _units_clause(column, unit_id: int | None, only_unit: bool):
     unit = db.session.get(Unit, unit_id) if unit_id else current_user.unit
     if only_unit:
         return column == unit.id
-    return column.in_(sa.select(Unit.id).where(Unit.path.startswith(unit.path, autoescape=True)))
+    return column.in_(unit.subtree_ids())
 
 
 def _filter_args(form) -> dict:

@@ -445,11 +445,7 @@ def records():
     kinds = drill_kinds(code, figure_id, unit)
     figure = F.FIGURES[figure_id]
     source = F.SOURCES[figure.source]
-    unit_ids = (
-        sa.select(Unit.id).where(Unit.path.startswith(unit.path, autoescape=True))
-        if sub
-        else [unit.id]
-    )
+    unit_ids = unit.subtree_ids() if sub else [unit.id]
     query = (
         F.records_query(figure_id, unit_ids, period, kinds)
         .where(in_scope(current_user, source.unit_column))

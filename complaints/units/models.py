@@ -71,3 +71,8 @@ class Unit(TimestampMixin, db.Model):
     @property
     def depth(self) -> int:
         return self.path.count("/") - 2
+
+    def subtree_ids(self) -> sa.Select:
+        """The ids of this unit and of every unit below it: one prefix match on the indexed
+        materialised path. `column.in_(unit.subtree_ids())` keeps records of the subtree."""
+        return sa.select(Unit.id).where(Unit.path.startswith(self.path, autoescape=True))
