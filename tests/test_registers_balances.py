@@ -138,7 +138,9 @@ def test_declarations_are_checked_and_audited(db, province, maker):
     declare(maker, hp, complaint=(1, 1, 1))
     declare(maker, hp, complaint=(2, 1, 1))  # a correction of the same declaration
     events = db.session.scalars(
-        sa.select(AuditEvent).where(AuditEvent.kind == "opening_balance.saved")
+        sa.select(AuditEvent)
+        .where(AuditEvent.kind == "opening_balance.saved")
+        .order_by(AuditEvent.seq)
     ).all()
     assert len(events) == 2
     assert events[1].before["complaint"]["petitions"] == 1
