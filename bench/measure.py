@@ -174,9 +174,9 @@ def petition_form(unit_id: int, i: int) -> dict:
     """A registration as a reception officer types it."""
     from datetime import date
 
-    from complaints.core.forms import today_vn
+    from complaints.core.clock import today
 
-    day: date = min(END, today_vn())
+    day: date = min(END, today())
     return {
         "unit_id": str(unit_id),
         "received_date": day.strftime("%d/%m/%Y"),

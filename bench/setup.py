@@ -22,7 +22,7 @@ def app_config(url: str, workdir: Path) -> dict:
         "SECRET_KEY": "bench-secret",
         "SQLALCHEMY_DATABASE_URI": url,
         "ATTACHMENT_DIR": str(workdir / "attachments"),
-        "COMPLAINTS_TODAY": END.isoformat(),
+        "TODAY": END.isoformat(),
         "HTTPS": False,
         "SESSION_COOKIE_SECURE": False,
         "SERVER_NAME": None,

@@ -14,8 +14,8 @@ from datetime import date, timedelta
 from complaints.auth.operations import create_user
 from complaints.cases import operations as case_ops
 from complaints.cases.models import CaseState
+from complaints.core import clock
 from complaints.core.access import Role
-from complaints.core.forms import today_vn
 from complaints.core.vocab import Field, PetitionKind
 from complaints.extensions import db
 from complaints.petitions import operations as petition_ops
@@ -28,22 +28,50 @@ from complaints.units.operations import create_unit
 
 SURNAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Ngô", "Dương"]
 MIDDLE = ["Văn", "Thị", "Hữu", "Đức", "Minh", "Thu", "Ngọc", "Quang", "Thanh"]
-GIVEN = ["An", "Bình", "Cường", "Dung", "Giang", "Hà", "Hải", "Hùng", "Lan", "Long", "Mai",
-         "Nam", "Phương", "Quân", "Sơn", "Tâm", "Thảo", "Tuấn", "Yến"]
+GIVEN = [
+    "An",
+    "Bình",
+    "Cường",
+    "Dung",
+    "Giang",
+    "Hà",
+    "Hải",
+    "Hùng",
+    "Lan",
+    "Long",
+    "Mai",
+    "Nam",
+    "Phương",
+    "Quân",
+    "Sơn",
+    "Tâm",
+    "Thảo",
+    "Tuấn",
+    "Yến",
+]
 STREETS = ["Lê Lợi", "Trần Phú", "Lạch Tray", "Tô Hiệu", "Hai Bà Trưng", "Văn Cao", "Lê Hồng Phong"]
 CONTENTS = {
     PetitionKind.complaint: [
-        (Field.land, "Khiếu nại Quyết định thu hồi đất số {n}/QĐ-UBND, đề nghị xem xét lại "
-                     "đơn giá bồi thường, hỗ trợ khi giải phóng mặt bằng dự án mở rộng đường {s}"),
+        (
+            Field.land,
+            "Khiếu nại Quyết định thu hồi đất số {n}/QĐ-UBND, đề nghị xem xét lại "
+            "đơn giá bồi thường, hỗ trợ khi giải phóng mặt bằng dự án mở rộng đường {s}",
+        ),
         (Field.land, "Khiếu nại việc không được bố trí tái định cư khi thu hồi đất ở tại {s}"),
         (Field.policy, "Khiếu nại việc cắt trợ cấp người có công với cách mạng của gia đình"),
         (Field.housing, "Khiếu nại quyết định xử phạt vi phạm hành chính về xây dựng nhà ở"),
     ],
     PetitionKind.denunciation: [
-        (Field.corruption, "Tố cáo cán bộ địa chính phường nhận tiền khi làm thủ tục cấp giấy "
-                           "chứng nhận quyền sử dụng đất"),
-        (Field.land, "Tố cáo chủ tịch UBND phường buông lỏng quản lý để lấn chiếm đất công "
-                     "tại khu vực đường {s}"),
+        (
+            Field.corruption,
+            "Tố cáo cán bộ địa chính phường nhận tiền khi làm thủ tục cấp giấy "
+            "chứng nhận quyền sử dụng đất",
+        ),
+        (
+            Field.land,
+            "Tố cáo chủ tịch UBND phường buông lỏng quản lý để lấn chiếm đất công "
+            "tại khu vực đường {s}",
+        ),
         (Field.civil_service, "Tố cáo cán bộ tiếp nhận hồ sơ gây phiền hà, sách nhiễu"),
     ],
     PetitionKind.feedback: [
@@ -53,15 +81,25 @@ CONTENTS = {
     ],
 }
 DEMO_USERS = [
-    ("tiepdan", "Phạm Thị Hồng", "Chuyên viên Ban Tiếp công dân", "HPBTCD",
-     [Role.reception_officer]),
+    (
+        "tiepdan",
+        "Phạm Thị Hồng",
+        "Chuyên viên Ban Tiếp công dân",
+        "HPBTCD",
+        [Role.reception_officer],
+    ),
     ("xulydon", "Nguyễn Văn Hậu", "Thanh tra viên", "HPTTR", [Role.petition_handler]),
     ("xacminh", "Lê Minh Tuấn", "Thanh tra viên chính", "HPTTR", [Role.case_handler]),
     ("lanhdao", "Trần Quang Vinh", "Chủ tịch UBND thành phố", "HP", [Role.leader]),
     ("tonghop", "Đỗ Thu Trang", "Chuyên viên tổng hợp", "HP", [Role.report_maker]),
     ("quantri", "Vũ Đức Anh", "Quản trị hệ thống", "HP", [Role.admin]),
-    ("tiepdan.lechan", "Bùi Thị Lan", "Công chức Văn phòng UBND phường", "HPLC",
-     [Role.reception_officer, Role.petition_handler]),
+    (
+        "tiepdan.lechan",
+        "Bùi Thị Lan",
+        "Công chức Văn phòng UBND phường",
+        "HPLC",
+        [Role.reception_officer, Role.petition_handler],
+    ),
 ]
 
 
@@ -74,8 +112,14 @@ def _person(rng: random.Random) -> tuple[str, str, str, str]:
 
 
 def _units():
-    hp = create_unit(None, code="HP", name="UBND thành phố Hải Phòng", level=UnitLevel.province,
-                     parent=None, active_from=date(1955, 5, 13))
+    hp = create_unit(
+        None,
+        code="HP",
+        name="UBND thành phố Hải Phòng",
+        level=UnitLevel.province,
+        parent=None,
+        active_from=date(1955, 5, 13),
+    )
     units = {"HP": hp}
     for code, name, level in (
         ("HPBTCD", "Ban Tiếp công dân thành phố", UnitLevel.department),
@@ -87,12 +131,23 @@ def _units():
         ("HPHA", "UBND phường Hải An", UnitLevel.commune),
         ("HPTN", "UBND xã Thủy Nguyên", UnitLevel.commune),
     ):
-        units[code] = create_unit(None, code=code, name=name, level=level, parent=hp,
-                                  active_from=date(2025, 7, 1) if level == UnitLevel.commune
-                                  else date(1990, 1, 1))
-    units["HPQLC"] = create_unit(None, code="HPQLC", name="UBND quận Lê Chân (đến 30/6/2025)",
-                                 level=UnitLevel.district, parent=hp,
-                                 active_from=date(1980, 1, 1), active_to=date(2025, 6, 30))
+        units[code] = create_unit(
+            None,
+            code=code,
+            name=name,
+            level=level,
+            parent=hp,
+            active_from=date(2025, 7, 1) if level == UnitLevel.commune else date(1990, 1, 1),
+        )
+    units["HPQLC"] = create_unit(
+        None,
+        code="HPQLC",
+        name="UBND quận Lê Chân (đến 30/6/2025)",
+        level=UnitLevel.district,
+        parent=hp,
+        active_from=date(1980, 1, 1),
+        active_to=date(2025, 6, 30),
+    )
     return units
 
 
@@ -101,13 +156,19 @@ def seed_demo(seed: int = 2026, today: date | None = None, months: int = 4) -> s
     from complaints.config import DEMO_PASSWORD
 
     rng = random.Random(seed)
-    today = today or today_vn()
+    today = today or clock.today()
     units = _units()
     users = {}
     for username, full_name, title, code, roles in DEMO_USERS:
-        users[username] = create_user(None, username=username, full_name=full_name,
-                                      unit=units[code], roles=roles, password=DEMO_PASSWORD,
-                                      title=title)
+        users[username] = create_user(
+            None,
+            username=username,
+            full_name=full_name,
+            unit=units[code],
+            roles=roles,
+            password=DEMO_PASSWORD,
+            title=title,
+        )
     handler, verifier, leader = users["xulydon"], users["xacminh"], users["lanhdao"]
     start = today - timedelta(days=30 * months)
     counts = {"sessions": 0, "visits": 0, "petitions": 0, "cases": 0}
@@ -119,27 +180,63 @@ def seed_demo(seed: int = 2026, today: date | None = None, months: int = 4) -> s
     _petitions_by_post(rng, start, today, units, handler, counts)
     _process_and_resolve(rng, today, units, handler, verifier, leader, counts)
     db.session.flush()
-    return (f"Đã nạp dữ liệu mẫu: {len(units)} đơn vị, {len(users)} người dùng, "
-            f"{counts['sessions']} buổi tiếp, {counts['visits']} lượt tiếp, "
-            f"{counts['petitions']} đơn, {counts['cases']} vụ việc. Mật khẩu: {DEMO_PASSWORD}")
+    return (
+        f"Đã nạp dữ liệu mẫu: {len(units)} đơn vị, {len(users)} người dùng, "
+        f"{counts['sessions']} buổi tiếp, {counts['visits']} lượt tiếp, "
+        f"{counts['petitions']} đơn, {counts['cases']} vụ việc. Mật khẩu: {DEMO_PASSWORD}"
+    )
 
 
 def _reception_day(rng, day, units, users, counts, today):
     officer, leader, ward = users["tiepdan"], users["lanhdao"], users["tiepdan.lechan"]
-    sessions = [(officer, units["HPBTCD"], SessionKind.regular, None, officer.full_name,
-                 "Chuyên viên Ban Tiếp công dân")]
+    sessions = [
+        (
+            officer,
+            units["HPBTCD"],
+            SessionKind.regular,
+            None,
+            officer.full_name,
+            "Chuyên viên Ban Tiếp công dân",
+        )
+    ]
     last_tuesday = day.weekday() == 1 and (day + timedelta(days=7)).month != day.month
     if last_tuesday:  # the chair receives on the Tuesday of the last week of each month
-        sessions.append((leader, units["HP"], SessionKind.periodic, HostMode.in_person,
-                         leader.full_name, "Chủ tịch UBND thành phố"))
+        sessions.append(
+            (
+                leader,
+                units["HP"],
+                SessionKind.periodic,
+                HostMode.in_person,
+                leader.full_name,
+                "Chủ tịch UBND thành phố",
+            )
+        )
     if day.weekday() == 3 and rng.random() < 0.5:
-        sessions.append((ward, units["HPLC"], SessionKind.periodic, HostMode.in_person,
-                         "Ngô Văn Khánh", "Chủ tịch UBND phường"))
+        sessions.append(
+            (
+                ward,
+                units["HPLC"],
+                SessionKind.periodic,
+                HostMode.in_person,
+                "Ngô Văn Khánh",
+                "Chủ tịch UBND phường",
+            )
+        )
     for actor, unit, kind, mode, host, title in sessions:
-        session = reception_ops.create_session(actor, reception_ops.SessionData(
-            unit=unit, kind=kind, session_date=day, place=f"Trụ sở tiếp công dân {unit.name}",
-            host_name=host, host_title=title, host_mode=mode, status=SessionStatus.held,
-            published_on=day - timedelta(days=10) if mode else None))
+        session = reception_ops.create_session(
+            actor,
+            reception_ops.SessionData(
+                unit=unit,
+                kind=kind,
+                session_date=day,
+                place=f"Trụ sở tiếp công dân {unit.name}",
+                host_name=host,
+                host_title=title,
+                host_mode=mode,
+                status=SessionStatus.held,
+                published_on=day - timedelta(days=10) if mode else None,
+            ),
+        )
         counts["sessions"] += 1
         for _ in range(rng.randint(1, 4 if kind == SessionKind.regular else 6)):
             _visit(rng, session, unit, actor, counts, today)
@@ -152,26 +249,54 @@ def _visit(rng, session, unit, actor, counts, today):
     delegation = rng.random() < 0.06
     people = rng.randint(5, 14) if delegation else rng.choice([1, 1, 1, 2])
     reps = min(2 if people <= 10 else 5, people) if delegation else people
-    persons = [reception_ops.PersonData(*_person(rng), is_representative=delegation)
-               for _ in range(min(reps, 3))]
-    outcome = rng.choices([VisitOutcome.petition_received, VisitOutcome.guided,
-                           VisitOutcome.answered], weights=[5, 3, 2])[0]
-    visit = reception_ops.create_visit(actor, session, reception_ops.VisitData(
-        kind=kind, content=content, outcome=outcome, persons=persons, people_count=people,
-        is_delegation=delegation, is_repeat=rng.random() < 0.2,
-        outcome_body="Tòa án nhân dân thành phố" if outcome == VisitOutcome.guided else "",
-        documents_received="Đơn, bản sao quyết định" if outcome == VisitOutcome.petition_received
-        else ""))
+    persons = [
+        reception_ops.PersonData(*_person(rng), is_representative=delegation)
+        for _ in range(min(reps, 3))
+    ]
+    outcome = rng.choices(
+        [VisitOutcome.petition_received, VisitOutcome.guided, VisitOutcome.answered],
+        weights=[5, 3, 2],
+    )[0]
+    visit = reception_ops.create_visit(
+        actor,
+        session,
+        reception_ops.VisitData(
+            kind=kind,
+            content=content,
+            outcome=outcome,
+            persons=persons,
+            people_count=people,
+            is_delegation=delegation,
+            is_repeat=rng.random() < 0.2,
+            outcome_body="Tòa án nhân dân thành phố" if outcome == VisitOutcome.guided else "",
+            documents_received="Đơn, bản sao quyết định"
+            if outcome == VisitOutcome.petition_received
+            else "",
+        ),
+    )
     counts["visits"] += 1
     if outcome == VisitOutcome.petition_received:
-        senders = [petition_ops.SenderData(p.full_name, p.address, p.identity_no, p.phone)
-                   for p in persons[:1]]
+        senders = [
+            petition_ops.SenderData(p.full_name, p.address, p.identity_no, p.phone)
+            for p in persons[:1]
+        ]
         # A leader's session hands its petitions to the reception office's register.
         registrar = None if Role.leader in actor.role_set else actor
-        petition_ops.register_petition(registrar, petition_ops.PetitionData(
-            received_date=session.session_date, source=PetitionSource.reception, kind=kind,
-            field=field, summary=content, signatory_count=max(1, len(senders)),
-            senders=senders, unit=unit, visit=visit), today=today)
+        petition_ops.register_petition(
+            registrar,
+            petition_ops.PetitionData(
+                received_date=session.session_date,
+                source=PetitionSource.reception,
+                kind=kind,
+                field=field,
+                summary=content,
+                signatory_count=max(1, len(senders)),
+                senders=senders,
+                unit=unit,
+                visit=visit,
+            ),
+            today=today,
+        )
         counts["petitions"] += 1
 
 
@@ -181,26 +306,47 @@ def _petitions_by_post(rng, start, today, units, handler, counts):
         day = start + timedelta(days=rng.randint(0, (today - start).days))
         kind = rng.choices(list(PetitionKind), weights=[5, 2, 3])[0]
         field, template = rng.choice(CONTENTS[kind])
-        source = rng.choice([PetitionSource.post, PetitionSource.post, PetitionSource.online,
-                             PetitionSource.deputy, PetitionSource.press, PetitionSource.mailbox])
+        source = rng.choice(
+            [
+                PetitionSource.post,
+                PetitionSource.post,
+                PetitionSource.online,
+                PetitionSource.deputy,
+                PetitionSource.press,
+                PetitionSource.mailbox,
+            ]
+        )
         name, address, identity, phone = _person(rng)
         forwarded = source in (PetitionSource.deputy, PetitionSource.press)
-        petition_ops.register_petition(None, petition_ops.PetitionData(
-            received_date=day, source=source, kind=kind, field=field,
-            summary=template.format(n=rng.randint(100, 999), s=rng.choice(STREETS)),
-            senders=[petition_ops.SenderData(name, address, identity, phone)],
-            source_body="Đoàn ĐBQH thành phố" if source == PetitionSource.deputy else
-            ("Báo Hải Phòng" if forwarded else ""),
-            source_doc_no=f"{rng.randint(10, 300)}/CV" if forwarded else "",
-            unit=rng.choice(targets)), today=today)
+        petition_ops.register_petition(
+            None,
+            petition_ops.PetitionData(
+                received_date=day,
+                source=source,
+                kind=kind,
+                field=field,
+                summary=template.format(n=rng.randint(100, 999), s=rng.choice(STREETS)),
+                senders=[petition_ops.SenderData(name, address, identity, phone)],
+                source_body="Đoàn ĐBQH thành phố"
+                if source == PetitionSource.deputy
+                else ("Báo Hải Phòng" if forwarded else ""),
+                source_doc_no=f"{rng.randint(10, 300)}/CV" if forwarded else "",
+                unit=rng.choice(targets),
+            ),
+            today=today,
+        )
         counts["petitions"] += 1
 
 
 def _process_and_resolve(rng, today, units, handler, verifier, leader, counts):
     from complaints.petitions.models import Petition, PetitionStatus
 
-    petitions = db.session.query(Petition).filter(
-        Petition.status == PetitionStatus.registered).order_by(Petition.received_date).all()
+    petitions = (
+        db.session.query(Petition)
+        .filter(Petition.status == PetitionStatus.registered)
+        .order_by(Petition.received_date)
+        .all()
+    )
     for p in petitions:
         age = (today - p.received_date).days
         if age < 8 and rng.random() < 0.7:
@@ -208,21 +354,41 @@ def _process_and_resolve(rng, today, units, handler, verifier, leader, counts):
         on = min(today, p.received_date + timedelta(days=rng.randint(2, 9)))
         competent = rng.random() < 0.6
         if competent:
-            data = ProcessingInput(eligible=True, competent=True, outcome="accept", on=on,
-                                   doc_no=f"{rng.randint(1, 999)}/TB-TTR")
+            data = ProcessingInput(
+                eligible=True,
+                competent=True,
+                outcome="accept",
+                on=on,
+                doc_no=f"{rng.randint(1, 999)}/TB-TTR",
+            )
         else:
             outcome = rng.choice(["transfer", "guide", "guide"])
             if p.kind == PetitionKind.complaint and outcome == "transfer":
                 outcome = "guide"
-            data = ProcessingInput(eligible=True, competent=False, outcome=outcome, on=on,
-                                   doc_no=f"{rng.randint(1, 999)}/PC",
-                                   body=rng.choice(["UBND phường Ngô Quyền", "Công an thành phố",
-                                                    "Tòa án nhân dân thành phố"]))
+            data = ProcessingInput(
+                eligible=True,
+                competent=False,
+                outcome=outcome,
+                on=on,
+                doc_no=f"{rng.randint(1, 999)}/PC",
+                body=rng.choice(
+                    ["UBND phường Ngô Quyền", "Công an thành phố", "Tòa án nhân dân thành phố"]
+                ),
+            )
         try:
             process(None, p, data)
         except ProcessingError:
-            process(None, p, ProcessingInput(eligible=True, competent=False, outcome="file",
-                                             on=on, note="Trùng nội dung đã xử lý"))
+            process(
+                None,
+                p,
+                ProcessingInput(
+                    eligible=True,
+                    competent=False,
+                    outcome="file",
+                    on=on,
+                    note="Trùng nội dung đã xử lý",
+                ),
+            )
         if p.case_id:
             counts["cases"] += 1
             _advance(rng, p.case, today, verifier, leader, units)
@@ -235,8 +401,12 @@ def _advance(rng, case, today, verifier, leader, units):
     case_ops.assign(leader, case, unit=units["HPTTR"], assignee=verifier, on=on)
     if case.kind == PetitionKind.feedback:
         if (today - on).days > 10 and rng.random() < 0.7:
-            case_ops.perform(verifier, case, "answer", step(
-                on=on + timedelta(days=rng.randint(3, 10)), doc_no="TL", note="Đã trả lời"))
+            case_ops.perform(
+                verifier,
+                case,
+                "answer",
+                step(on=on + timedelta(days=rng.randint(3, 10)), doc_no="TL", note="Đã trả lời"),
+            )
         return
     plan = ["start_verification", "decide", "send"]
     for i, action in enumerate(plan):
@@ -245,10 +415,17 @@ def _advance(rng, case, today, verifier, leader, units):
             return
         on = nxt
         if action == "decide":
-            case_ops.perform(verifier, case, action, step(
-                on=on, doc_no=f"{rng.randint(1, 500)}/QĐ-UBND",
-                outcome=rng.choice(["upheld", "partly_upheld", "rejected", "rejected"]),
-                note="Kết quả xác minh"))
+            case_ops.perform(
+                verifier,
+                case,
+                action,
+                step(
+                    on=on,
+                    doc_no=f"{rng.randint(1, 500)}/QĐ-UBND",
+                    outcome=rng.choice(["upheld", "partly_upheld", "rejected", "rejected"]),
+                    note="Kết quả xác minh",
+                ),
+            )
         else:
             case_ops.perform(verifier, case, action, step(on=on))
     if case.state == CaseState.sent and case.kind == PetitionKind.denunciation:

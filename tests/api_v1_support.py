@@ -21,7 +21,7 @@ from . import factories
 from .factories_cases import petition as make_petition
 from .factories_reception import SessionFactory, VisitFactory
 
-TODAY = date(2026, 6, 30)  # the app's "today" in these tests (COMPLAINTS_TODAY)
+TODAY = date(2026, 6, 30)  # the app's "today" in these tests (the conftest's `today`)
 DENOUNCER = {
     "full_name": "Phạm Văn Tố",
     "address": "Số 9 Trần Phú, Lê Chân",
@@ -83,16 +83,6 @@ def error_of(resp, status: int) -> str:
     message = body["error"]["message"]
     assert isinstance(message, str) and message
     return message
-
-
-@pytest.fixture()
-def today(app, monkeypatch):
-    """Pin the app's today (cases, API tokens) and the petition operations' today."""
-    from complaints.petitions import operations
-
-    monkeypatch.setitem(app.config, "COMPLAINTS_TODAY", TODAY.isoformat())
-    monkeypatch.setattr(operations, "today_vn", lambda: TODAY)
-    return TODAY
 
 
 @pytest.fixture()
@@ -181,7 +171,6 @@ __all__ = [
     "error_of",
     "ok",
     "open_case",
-    "today",
     "token_for",
     "user",
     "world",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,8 @@ from . import factories
 PG_URL = os.environ.get("COMPLAINTS_TEST_DATABASE_URL")
 if os.environ.get("COMPLAINTS_REQUIRE_POSTGRES") and not PG_URL:
     raise RuntimeError("COMPLAINTS_REQUIRE_POSTGRES is set but COMPLAINTS_TEST_DATABASE_URL is not")
+# The day the tests live on unless they choose another (core/clock.py reads TODAY).
+DEFAULT_TODAY = date(2026, 6, 30)
 CSRF_RE = re.compile(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"')
 
 
@@ -101,6 +104,23 @@ def db(app):
             if transaction.is_active:
                 transaction.rollback()
             connection.close()
+
+
+@pytest.fixture()
+def set_today(app, monkeypatch):
+    """Fix the app's one clock (core/clock.py) on a day; call it again to move the day."""
+
+    def _set(day: date) -> date:
+        monkeypatch.setitem(app.config, "TODAY", day.isoformat())
+        return day
+
+    return _set
+
+
+@pytest.fixture()
+def today(set_today) -> date:
+    """Every page, operation and API answer of the test runs on 30/06/2026."""
+    return set_today(DEFAULT_TODAY)
 
 
 @pytest.fixture()

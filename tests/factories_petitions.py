@@ -8,7 +8,6 @@ import zlib
 from datetime import date
 
 import factory
-import pytest
 
 from complaints.core.text import fold
 from complaints.core.vocab import Field, PetitionKind
@@ -26,15 +25,6 @@ from complaints.reception.models import (
 from .factories import Base, registered
 
 TODAY = date(2026, 6, 30)  # "today" for every petition test: no test reads the clock
-
-
-@pytest.fixture()
-def fixed_today(monkeypatch):
-    """Pin the date the forms and operations take as today (not-in-future checks, defaults)."""
-    from complaints.petitions import operations
-
-    monkeypatch.setattr(operations, "today_vn", lambda: TODAY)
-    return TODAY
 
 
 # --- file contents, recognised by their magic bytes -------------------------------------

@@ -18,7 +18,7 @@ from .api_v1_support import Api, error_of, ok, token_for, user
 from .conftest import csrf_from
 
 # Fixtures shared by the API tests.
-api, today = support.api, support.today
+api = support.api
 
 
 @pytest.fixture()
@@ -55,9 +55,9 @@ def test_only_the_hash_is_stored_and_use_is_recorded(api, officer, db):
 def test_an_expired_token_is_refused_from_the_day_after(api, app, officer, monkeypatch):
     secret = token_for(officer, expires_on=date(2026, 7, 1))
     ok(api.get("/me", token=secret))
-    monkeypatch.setitem(app.config, "COMPLAINTS_TODAY", "2026-07-01")
+    monkeypatch.setitem(app.config, "TODAY", "2026-07-01")
     ok(api.get("/me", token=secret))
-    monkeypatch.setitem(app.config, "COMPLAINTS_TODAY", "2026-07-02")
+    monkeypatch.setitem(app.config, "TODAY", "2026-07-02")
     resp = api.get("/me", token=secret)
     assert "hết hạn" in error_of(resp, 401)
     assert resp.headers["WWW-Authenticate"].startswith("Bearer")

@@ -16,7 +16,7 @@ from . import api_v1_support as support
 from .api_v1_support import error_of, ok, open_case, user
 
 # Fixtures shared by the API tests.
-api, today, world = support.api, support.today, support.world
+api, world = support.api, support.world
 
 
 @pytest.fixture()

@@ -27,7 +27,7 @@ from . import api_v1_support as support
 from .api_v1_support import ALL_WORK_ROLES, TODAY, ok, token_for, user
 
 # Fixtures shared by the API tests.
-api, today, world = support.api, support.today, support.world
+api, world = support.api, support.world
 
 EXAMPLES = 15  # per operation; derandomized, so every run sends the same requests
 CHECKS = [

@@ -14,7 +14,7 @@ from . import api_v1_support as support
 from .api_v1_support import DENOUNCER, error_of, ok, user
 
 # Fixtures shared by the API tests.
-api, today, world = support.api, support.today, support.world
+api, world = support.api, support.world
 
 SESSION = {
     "unit": "HPLC",

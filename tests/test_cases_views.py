@@ -34,9 +34,9 @@ TODAY = D(2026, 4, 10)
 
 
 @pytest.fixture(autouse=True)
-def fixed_today(app, monkeypatch):
-    """Every page of these tests runs on 10/04/2026 (COMPLAINTS_TODAY)."""
-    monkeypatch.setitem(app.config, "COMPLAINTS_TODAY", TODAY.isoformat())
+def fixed_today(set_today):
+    """Every page of these tests runs on 10/04/2026."""
+    set_today(TODAY)
 
 
 @pytest.fixture()
@@ -459,7 +459,7 @@ def test_overdue_and_due_soon_follow_the_configured_today(app, db, province, han
     only = html(web.get("/cases/overdue?days=10&only_overdue=y"))
     assert late.case_no in only and soon.case_no not in only
 
-    monkeypatch.setitem(app.config, "COMPLAINTS_TODAY", "2026-03-20")
+    monkeypatch.setitem(app.config, "TODAY", "2026-03-20")
     page = html(web.get("/cases/overdue?days=7"))
     assert late.case_no not in page and soon.case_no not in page
     assert "0 vụ việc quá hạn" in page

@@ -17,9 +17,8 @@ from complaints.petitions.models import Petition
 from . import factories
 from . import factories_petitions as fp
 from .factories_cases import petition as make_petition
-from .factories_petitions import fixed_today  # noqa: F401  (fixture)
 
-pytestmark = pytest.mark.usefixtures("fixed_today")
+pytestmark = pytest.mark.usefixtures("today")
 CODE_RE = re.compile(r"^[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{2}$")
 
 

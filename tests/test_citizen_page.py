@@ -35,8 +35,8 @@ BODY = "Công an thành phố Hải Phòng"  # a transfer's receiving body IS sh
 
 
 @pytest.fixture(autouse=True)
-def fixed_today(app, monkeypatch):
-    monkeypatch.setitem(app.config, "COMPLAINTS_TODAY", TODAY.isoformat())
+def fixed_today(set_today):
+    set_today(TODAY)
 
 
 @pytest.fixture()

@@ -29,8 +29,8 @@ IDENT = "031085001234"
 
 
 @pytest.fixture(autouse=True)
-def fixed_today(app, monkeypatch):
-    monkeypatch.setitem(app.config, "COMPLAINTS_TODAY", TODAY.isoformat())
+def fixed_today(set_today):
+    set_today(TODAY)
 
 
 @pytest.fixture()

@@ -29,7 +29,6 @@ import pytest
 from complaints.core.access import DENOUNCER_IDENTITY_ROLES
 from complaints.core.text import fold
 
-from .api_v1_support import today  # noqa: F401  fixture
 from .assurance_support import OTHER_SENTINEL, ROLES, SENTINEL, build_world, login, rules
 from .test_permission_matrix import FIXED, KIND, REPORT, offered
 
@@ -127,7 +126,7 @@ def seeds(app, world) -> list[tuple[str, bool]]:
 
 
 @pytest.mark.parametrize("role", ROLES, ids=lambda r: r.value)
-def test_crawl_leaks_nothing(app, client, db, province, today, role):  # noqa: F811
+def test_crawl_leaks_nothing(app, client, db, province, today, role):
     world = build_world(province)
     user = world.users[role]
     login(client, user)

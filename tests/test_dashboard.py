@@ -55,9 +55,8 @@ def decide(handler, case, on):
 
 
 @pytest.fixture()
-def today(app, monkeypatch):
-    monkeypatch.setitem(app.config, "COMPLAINTS_TODAY", TODAY.isoformat())
-    return TODAY
+def today(set_today):
+    return set_today(TODAY)
 
 
 @pytest.fixture()

@@ -29,7 +29,6 @@ from complaints.core.access import Role
 from complaints.extensions import db
 
 from . import factories
-from .api_v1_support import today  # noqa: F401  fixture
 from .assurance_support import build_world, csrf_token, login
 from .factories_cases import petition as make_petition
 
@@ -153,7 +152,7 @@ def check_answer(resp, where: str) -> None:
 
 
 @pytest.fixture()
-def setup(app, client, db, province, today):  # noqa: F811
+def setup(app, client, db, province, today):
     world = build_world(province)
     lc = province["commune"]
     fresh = make_petition(lc, received=date(2026, 6, 1))  # not processed yet
@@ -224,7 +223,7 @@ def test_forms_survive_hostile_input(setup, index):
     _record()
 
 
-def test_login_survives_hostile_input(app, client, db, today):  # noqa: F811
+def test_login_survives_hostile_input(app, client, db, today):
     @SETTINGS
     @given(username=values, password=values, nxt=values)
     def run(username, password, nxt):
@@ -246,7 +245,7 @@ def test_login_survives_hostile_input(app, client, db, today):  # noqa: F811
     _record()
 
 
-def test_citizen_lookup_survives_hostile_input(app, client, db, today):  # noqa: F811
+def test_citizen_lookup_survives_hostile_input(app, client, db, today):
     @SETTINGS
     @given(code=values, secret=values)
     def run(code, secret):

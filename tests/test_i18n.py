@@ -207,7 +207,7 @@ def get_en(web, url):
 @pytest.fixture()
 def demo(app, db, monkeypatch):
     """The demo province (built by the real operations), seen on TODAY."""
-    monkeypatch.setitem(app.config, "COMPLAINTS_TODAY", TODAY.isoformat())
+    monkeypatch.setitem(app.config, "TODAY", TODAY.isoformat())
     seed_demo(today=TODAY, months=1)
     return {u.code: u for u in db.session.scalars(sa.select(Unit))}
 

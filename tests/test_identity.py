@@ -15,12 +15,11 @@ from complaints.petitions.models import Petition
 from complaints.reception import operations as reception_ops
 from complaints.reception.models import Visit
 
-from .factories_petitions import fixed_today  # noqa: F401  (fixture)
 from .factories_reception import SessionFactory
 from .test_petitions_register import form_data
 from .test_reception_views import visit_form as reception_form
 
-pytestmark = pytest.mark.usefixtures("fixed_today")
+pytestmark = pytest.mark.usefixtures("today")
 
 SHAPE = "Số giấy tờ chỉ gồm chữ và số, từ 6 đến 20 ký tự."
 CCCD = "Số CCCD, số định danh cá nhân gồm 12 chữ số (CMND cũ: 9 chữ số)."

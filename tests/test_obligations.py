@@ -70,9 +70,8 @@ def leader(db, province):
 
 
 @pytest.fixture()
-def today(app, monkeypatch):
-    monkeypatch.setitem(app.config, "COMPLAINTS_TODAY", "2026-07-25")
-    return D(2026, 7, 25)
+def today(set_today):
+    return set_today(D(2026, 7, 25))
 
 
 def periodic(unit):

@@ -27,7 +27,6 @@ from werkzeug.routing import RequestRedirect
 from complaints.api.base import ENDPOINTS
 from complaints.core.access import PERMISSIONS, Role, has_permission
 
-from .api_v1_support import today  # noqa: F401  fixture
 from .assurance_support import ROLES, World, audit_count, build_world, csrf_token, login, rules
 
 PUBLIC, LOGIN = "public", "login"
@@ -329,7 +328,7 @@ def _check(app, client, world: World, role, cells: Counter, problems: list) -> N
 
 
 @pytest.mark.parametrize("role", ROLE_OR_ANON, ids=lambda r: r.value if r else "anonymous")
-def test_matrix(app, client, db, province, today, role):  # noqa: F811
+def test_matrix(app, client, db, province, today, role):
     world = build_world(province)
     cells: Counter = Counter()
     problems: list = []
@@ -374,7 +373,7 @@ OFFERED = [
 
 
 @pytest.mark.parametrize(("page", "role", "present", "absent"), OFFERED)
-def test_actions_offered_only_to_whom_may(app, client, db, province, today, page, role,  # noqa: F811
+def test_actions_offered_only_to_whom_may(app, client, db, province, today, page, role,
                                           present, absent):  # fmt: skip
     world = build_world(province)
     ids = {

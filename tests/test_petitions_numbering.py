@@ -23,9 +23,8 @@ from complaints.units.models import Unit
 from . import factories
 from . import factories_petitions as fp
 from .conftest import PG_URL, make_app
-from .factories_petitions import fixed_today  # noqa: F401  (fixture)
 
-pytestmark = pytest.mark.usefixtures("fixed_today")
+pytestmark = pytest.mark.usefixtures("today")
 
 
 def data(unit, received=date(2026, 3, 2), **over) -> ops.PetitionData:

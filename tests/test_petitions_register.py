@@ -21,9 +21,8 @@ from complaints.petitions.models import (
 )
 
 from . import factories_petitions as fp
-from .factories_petitions import fixed_today  # noqa: F401  (fixture)
 
-pytestmark = pytest.mark.usefixtures("fixed_today")
+pytestmark = pytest.mark.usefixtures("today")
 
 NEW = "/petitions/new"
 

@@ -15,10 +15,9 @@ from complaints.petitions.models import Attachment, Petition
 from complaints.petitions.storage import IncomingFile
 
 from . import factories_petitions as fp
-from .factories_petitions import fixed_today  # noqa: F401  (fixture)
 from .test_petitions_register import form_data
 
-pytestmark = pytest.mark.usefixtures("fixed_today")
+pytestmark = pytest.mark.usefixtures("today")
 
 REDACTED = "[Được bảo mật: thông tin người tố cáo]"
 

@@ -13,9 +13,8 @@ from complaints.core.audit import AuditEvent
 from complaints.petitions import operations as ops
 
 from . import factories_petitions as fp
-from .factories_petitions import fixed_today  # noqa: F401  (fixture)
 
-pytestmark = pytest.mark.usefixtures("fixed_today")
+pytestmark = pytest.mark.usefixtures("today")
 
 REDACTED = "[Được bảo mật: thông tin người tố cáo]"
 

@@ -48,7 +48,7 @@ HEADERS = [c.header for c in PETITION_COLUMNS]
 def pinned_today(app, monkeypatch, tmp_path_factory):
     """Every register test runs on 30/06/2026, inline (no background thread), with uploads and
     exports in a temporary folder."""
-    monkeypatch.setitem(app.config, "COMPLAINTS_TODAY", TODAY.isoformat())
+    monkeypatch.setitem(app.config, "TODAY", TODAY.isoformat())
     monkeypatch.setitem(app.config, "REGISTER_IMPORT_DIR", str(tmp_path_factory.mktemp("imports")))
     monkeypatch.setitem(app.config, "REGISTER_IMPORT_BACKGROUND", False)
     monkeypatch.setitem(app.config, "REGISTER_IMPORT_BATCH", 3)  # several batches, even here

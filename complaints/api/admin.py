@@ -11,10 +11,10 @@ from sqlalchemy.orm import joinedload
 from wtforms import SelectField
 from wtforms.validators import InputRequired, Length, Optional
 
-from complaints.api.base import today
 from complaints.api.models import ApiToken
 from complaints.api.tokens import TokenError, create_token, revoke_token
 from complaints.auth.models import User
+from complaints.core import clock
 from complaints.core.access import in_scope, require, unit_in_scope
 from complaints.core.forms import REQUIRED, TrimmedStringField, VNDateField, pairs_choices
 from complaints.core.translate import gettext as _
@@ -68,7 +68,7 @@ def _page(form: TokenForm, created: tuple[ApiToken, str] | None = None, status: 
         form=form,
         tokens=tokens,
         created=created,
-        today=today(),
+        today=clock.today(),
         revoke_form=RevokeForm(formdata=None),
     ), status
 
@@ -89,7 +89,7 @@ def index():
                 user,
                 name=form.name.data or "",
                 expires_on=form.expires_on.data,
-                today=today(),
+                today=clock.today(),
             )
             db.session.commit()
         except TokenError as e:

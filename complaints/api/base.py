@@ -23,6 +23,7 @@ from pydantic import BaseModel, ValidationError
 
 from complaints.api import schemas as S
 from complaints.api import tokens
+from complaints.core import clock
 from complaints.core.access import has_permission, in_scope, load_scoped
 from complaints.core.db import write_intent
 from complaints.extensions import csrf, db
@@ -97,13 +98,6 @@ def field_error(status: int, field_name: str | None, message: str) -> ApiError:
 # --- who is calling -------------------------------------------------------------------------
 
 
-def today():
-    """Today in Vietnam, or COMPLAINTS_TODAY (the same day the case pages use)."""
-    from complaints.cases.views import today as pages_today
-
-    return pages_today()
-
-
 def _bearer(header: str) -> str:
     scheme, _, secret = header.strip().partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
@@ -115,7 +109,7 @@ def authenticate(*, write: bool):
     """The calling user, from a bearer token or (reads only) the session cookie; else 401."""
     header = request.headers.get("Authorization")
     if header is not None:
-        found = tokens.find_token(_bearer(header), today())
+        found = tokens.find_token(_bearer(header), clock.today())
         if isinstance(found, tokens.Refusal):
             raise ApiError(401, found.message)
         token_id, prefix = found.id, found.prefix

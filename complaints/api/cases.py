@@ -17,7 +17,6 @@ from complaints.api.base import (
     page_of,
     scoped_unit,
     subtree_clause,
-    today,
 )
 from complaints.auth.models import User
 from complaints.cases import operations as ops
@@ -29,6 +28,7 @@ from complaints.cases.views import (
     next_duty,
 )
 from complaints.cases.workflow import ACTIONS, WorkflowError, allowed_actions, check
+from complaints.core import clock
 from complaints.core.access import in_scope
 from complaints.extensions import db
 from complaints.petitions.models import Petition
@@ -116,7 +116,7 @@ def _detail(c: Case) -> S.CaseDetailOut:
         for d in c.deadlines
     ]
     return case_out(
-        c, today(), S.CaseDetailOut, deadlines=deadlines, petition_ids=list(petition_ids)
+        c, clock.today(), S.CaseDetailOut, deadlines=deadlines, petition_ids=list(petition_ids)
     )
 
 
@@ -139,7 +139,7 @@ def _options():
     response=S.Page[S.CaseOut],
 )
 def cases(caller, query: S.CaseQuery, body):
-    t = today()
+    t = clock.today()
     select = (
         sa.select(Case)
         .where(Case.visible_to(caller))
@@ -272,7 +272,7 @@ def action(caller, query, body: S.StepIn, case_id: int, action: str):
         check(record.kind.value, record.state, action, round=record.round)
     except WorkflowError as e:
         raise ApiError(422, str(e)) from None
-    if body.on > today():
+    if body.on > clock.today():
         raise field_error(422, "on", "Ngày không được sau ngày hôm nay.")
     round2 = scoped_unit(body.round2_unit, caller, "round2_unit", 422) if body.round2_unit else None
     step = ops.StepInput(
@@ -313,7 +313,7 @@ def action(caller, query, body: S.StepIn, case_id: int, action: str):
 )
 def assignment(caller, query, body: S.AssignmentIn, case_id: int):
     record = load(Case, case_id, caller)
-    if body.on > today():
+    if body.on > clock.today():
         raise field_error(422, "on", "Ngày không được sau ngày hôm nay.")
     unit = scoped_unit(body.unit, caller, status=422)
     assignee = None

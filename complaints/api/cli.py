@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import click
 import sqlalchemy as sa
 from flask.cli import with_appcontext
 
+from complaints.core import clock
 from complaints.extensions import db
-
-
-def _today() -> date:
-    from complaints.api.base import today
-
-    return today()
 
 
 @click.command("create-token")
@@ -41,7 +34,7 @@ def create_token_command(username, name, expires):
             user,
             name=name,
             expires_on=expires.date() if expires else None,
-            today=_today(),
+            today=clock.today(),
         )
     except TokenError as e:
         db.session.rollback()

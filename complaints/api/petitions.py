@@ -14,11 +14,11 @@ from complaints.api.base import (
     page_of,
     scoped_unit,
     subtree_clause,
-    today,
 )
 from complaints.cases import operations as case_ops
 from complaints.cases.deadlines import petition_deadline
 from complaints.cases.models import Case, Deadline
+from complaints.core import clock
 from complaints.core.access import can_see_denouncer, in_scope
 from complaints.core.text import fold
 from complaints.extensions import db
@@ -207,7 +207,7 @@ def processing(caller, query, body: S.ProcessingIn, petition_id: int):
     if record.status != PetitionStatus.registered:
         label = record.outcome.label if record.outcome else ""
         raise ApiError(409, f"Đơn đã được xử lý ({label}); không xử lý lại.")
-    if body.on > today():
+    if body.on > clock.today():
         raise field_error(422, "on", "Ngày không được sau ngày hôm nay.")
     accepting = body.outcome == ProcessingOutcome.accept
     if not accepting and (body.join_case_id is not None or body.join_case_no):

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from complaints.api.models import ApiToken
 from complaints.core import audit
 from complaints.core.db import utcnow
+from complaints.core.errors import OperationError
 from complaints.extensions import db
 
 TOKEN_PREFIX = "ctd_"  # noqa: S105  a marker telling this application's tokens apart
@@ -23,7 +24,7 @@ TOUCH_INTERVAL = timedelta(minutes=1)
 MAX_TOKEN_LENGTH = 200
 
 
-class TokenError(ValueError):
+class TokenError(OperationError):
     """A token operation the rules refuse; the message is for the user."""
 
 

@@ -8,6 +8,7 @@ from complaints.auth.models import User
 from complaints.core import audit
 from complaints.core.access import Role
 from complaints.core.db import utcnow
+from complaints.core.errors import OperationError, StaleError
 from complaints.core.translate import N_
 from complaints.core.translate import gettext as _
 from complaints.extensions import db
@@ -20,11 +21,11 @@ STALE_MESSAGE = N_(
 )
 
 
-class UserError(ValueError):
+class UserError(OperationError):
     """A user-account change the rules refuse; the message is for the user."""
 
 
-class StaleEditError(UserError):
+class StaleEditError(StaleError, UserError):
     """The account changed since the administrator opened its page: their edit is not applied."""
 
 

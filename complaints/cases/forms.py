@@ -25,6 +25,7 @@ from complaints.core.forms import (
     TrimmedTextAreaField,
     VNDateField,
     enum_choices,
+    not_in_future,
     pairs_choices,
 )
 from complaints.core.translate import N_
@@ -47,14 +48,6 @@ AGE_BUCKETS = (
 
 def _max(n: int) -> Length:
     return Length(max=n, message=_l("Tối đa %(n)s ký tự.", n=n))
-
-
-def _not_in_future(form, field):
-    """The date of a step or document may not be after today (the app's today, see views)."""
-    from complaints.cases.views import today
-
-    if field.data and field.data > today():
-        raise ValidationError(_("Ngày không được sau ngày hôm nay."))
 
 
 def _amount(integer_digits: int):
@@ -138,7 +131,7 @@ class ProcessingForm(FlaskForm):
     doc_no = TrimmedStringField(
         _l("Số văn bản (thông báo thụ lý, phiếu chuyển...)"), validators=[Optional(), _max(64)]
     )
-    on = VNDateField(_l("Ngày xử lý"), validators=[InputRequired(REQUIRED), _not_in_future])
+    on = VNDateField(_l("Ngày xử lý"), validators=[InputRequired(REQUIRED), not_in_future])
     note = TrimmedTextAreaField(_l("Ghi chú, đề xuất"), validators=[Optional(), _max(5000)])
     join = Radio(_l("Vụ việc"), default="new")  # choices: "new" and the suggested open cases
     join_case_no = TrimmedStringField(
@@ -233,7 +226,7 @@ REQUIRED_FIELDS = {
 class StepForm(FlaskForm):
     version = VersionField()
     on = VNDateField(
-        _l("Ngày (của văn bản, của bước)"), validators=[InputRequired(REQUIRED), _not_in_future]
+        _l("Ngày (của văn bản, của bước)"), validators=[InputRequired(REQUIRED), not_in_future]
     )
     doc_no = TrimmedStringField(_l("Số văn bản"), validators=[Optional(), _max(64)])
     doc_type = TrimmedStringField(_l("Loại văn bản"), validators=[Optional(), _max(80)])
@@ -282,7 +275,7 @@ class AssignForm(FlaskForm):
     version = VersionField()
     unit_id = Select(_l("Đơn vị được giao"), coerce=int)
     assignee_id = Select(_l("Người được giao xử lý, xác minh"), coerce=int)
-    on = VNDateField(_l("Ngày giao"), validators=[InputRequired(REQUIRED), _not_in_future])
+    on = VNDateField(_l("Ngày giao"), validators=[InputRequired(REQUIRED), not_in_future])
     note = TrimmedTextAreaField(_l("Ghi chú"), validators=[Optional(), _max(2000)])
 
 
@@ -291,7 +284,7 @@ class FlagsForm(FlaskForm):
     complexity = Select(_l("Mức độ phức tạp"), choices=enum_choices(Complexity))
     criteria = Checkboxes(_l("Tiêu chí phức tạp"), choices=enum_choices(ComplexityCriterion))
     remote_area = BooleanField(_l("Vùng sâu, vùng xa, đi lại khó khăn"))
-    on = VNDateField(_l("Ngày quyết định"), validators=[InputRequired(REQUIRED), _not_in_future])
+    on = VNDateField(_l("Ngày quyết định"), validators=[InputRequired(REQUIRED), not_in_future])
     note = TrimmedTextAreaField(_l("Ghi chú"), validators=[Optional(), _max(2000)])
 
 
@@ -301,7 +294,7 @@ class MergeForm(FlaskForm):
     case_nos = TrimmedStringField(
         _l("Hoặc nhập số vụ việc (cách nhau bởi dấu phẩy)"), validators=[Optional(), _max(500)]
     )
-    on = VNDateField(_l("Ngày gộp"), validators=[InputRequired(REQUIRED), _not_in_future])
+    on = VNDateField(_l("Ngày gộp"), validators=[InputRequired(REQUIRED), not_in_future])
 
 
 class SplitForm(FlaskForm):
@@ -310,11 +303,11 @@ class SplitForm(FlaskForm):
     title = TrimmedStringField(
         _l("Tên vụ việc mới"), validators=[InputRequired(_l("Nhập tên vụ việc mới.")), _max(255)]
     )
-    on = VNDateField(_l("Ngày tách"), validators=[InputRequired(REQUIRED), _not_in_future])
+    on = VNDateField(_l("Ngày tách"), validators=[InputRequired(REQUIRED), not_in_future])
 
 
 class ApologySentForm(FlaskForm):
-    on = VNDateField(_l("Ngày gửi"), validators=[InputRequired(REQUIRED), _not_in_future])
+    on = VNDateField(_l("Ngày gửi"), validators=[InputRequired(REQUIRED), not_in_future])
 
 
 class CsrfOnlyForm(FlaskForm):

@@ -25,6 +25,7 @@ from complaints.cases.workflow import WorkflowError, check
 from complaints.core import audit
 from complaints.core.access import Role
 from complaints.core.calendar import WorkCalendar
+from complaints.core.errors import OperationError
 from complaints.core.numbering import next_number
 from complaints.core.numbers import fmt_date
 from complaints.core.text import fold
@@ -69,12 +70,8 @@ DOCUMENT_REQUIRED = frozenset(
 )
 
 
-class CaseError(ValueError):
+class CaseError(OperationError):
     """A case step the rules refuse; `field` names the form field the message belongs beside."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
 
 @dataclass
@@ -697,12 +694,11 @@ def mark_apology_sent(actor, letter: ApologyLetter, on: date) -> ApologyLetter:
 # --- the administrator's calendar overrides -------------------------------------------------
 
 
-class CalendarError(ValueError):
+class CalendarError(OperationError):
     """A calendar override that cannot be made; the message is for the administrator."""
 
     def __init__(self, message: str, field: str | None = "day"):
-        super().__init__(message)
-        self.field = field
+        super().__init__(message, field)
 
 
 def add_calendar_override(actor, *, day: date, working: bool, note: str) -> CalendarOverride:

@@ -66,7 +66,7 @@ from complaints.cases.models import (
     owes_duty,
 )
 from complaints.cases.workflow import ACTIONS, WorkflowError, allowed_actions, check
-from complaints.core import audit
+from complaints.core import audit, clock
 from complaints.core.access import (
     Role,
     can_see_denouncer,
@@ -76,7 +76,7 @@ from complaints.core.access import (
     require,
 )
 from complaints.core.calendar import WorkCalendar
-from complaints.core.forms import pairs_choices, today_vn
+from complaints.core.forms import pairs_choices
 from complaints.core.numbers import fmt_date, fmt_decimal, fmt_int, round_decimal
 from complaints.core.text import like_pattern
 from complaints.core.translate import L_, N_
@@ -130,22 +130,7 @@ EVENT_LABELS = {a.name: a.label for a in ACTIONS.values()} | {
 DAY_TYPES = {"working": L_("ngày làm việc"), "calendar": L_("ngày")}
 
 
-# --- today, links to notices, identities: one helper each --------------------------------
-
-
-def today() -> date:
-    """Today in Vietnam, or the date configured as COMPLAINTS_TODAY (ISO, for tests and
-    demonstrations; the environment variable COMPLAINTS_TODAY arrives as TODAY)."""
-    value = current_app.config.get("COMPLAINTS_TODAY") or current_app.config.get("TODAY")
-    if not value:
-        return today_vn()
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        current_app.logger.warning("COMPLAINTS_TODAY=%r is not an ISO date: ignored", value)
-        return today_vn()
+# --- links to notices, identities ------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -363,7 +348,7 @@ def _area(value) -> str:
 @bp.context_processor
 def _helpers():
     return {
-        "today": today(),
+        "today": clock.today(),
         "deadline_status": deadline_status,
         "next_duty": next_duty,
         "event_label": lambda name: EVENT_LABELS.get(name, name),
@@ -421,7 +406,7 @@ def pending_keys(where: list) -> list[PendingKey]:
 
 
 def pending_counts(keys: list[PendingKey]) -> dict:
-    t = today()
+    t = clock.today()
     discipline = t - timedelta(days=DISCIPLINE_DAYS)
     return {
         "total": len(keys),
@@ -481,7 +466,7 @@ def _pending_where(form=None, ok: bool = True) -> list:
 @require("petition.process")
 def pending():
     """Đơn chờ xử lý: registered petitions of the user's units, the nearest deadline first."""
-    t = today()
+    t = clock.today()
     form = PendingFilterForm(formdata=request.args or None)
     form.unit_id.choices = _unit_choices(_("Tất cả đơn vị"))
     ok = form.validate() if request.args else True
@@ -590,7 +575,7 @@ def process_petition(petition_id: int):
     )
     if not form.is_submitted():
         form.version.data = petition.version
-        form.on.data = today()
+        form.on.data = clock.today()
         form.join.data = "new"
     status = 200
     if form.is_submitted() and done:
@@ -649,7 +634,7 @@ def process_petition(petition_id: int):
         .where(Deadline.petition_id == petition.id, Deadline.active.is_(True))
         .limit(1)
     )
-    t = today()
+    t = clock.today()
     due_on = (
         stored.due
         if stored
@@ -695,7 +680,7 @@ def _age_clause(bucket: str, t: date):
 
 def ageing_buckets(where: list) -> list[dict]:
     """Open cases by time since receipt (≤30, 31–60, 61–90, >90 days): one SQL aggregate."""
-    t = today()
+    t = clock.today()
     where = [*where, Case.state.not_in(CLOSED_STATES)]
     columns = [
         sa.func.coalesce(sa.func.sum(sa.case((_age_clause(key, t), 1), else_=0)), 0)
@@ -763,7 +748,7 @@ def _case_filter_form():
 
 
 def _case_where(form, ok: bool, base: list) -> list:
-    t = today()
+    t = clock.today()
     where = [Case.visible_to(current_user), *base]
     if not ok:
         return [*where, sa.false()]
@@ -866,7 +851,7 @@ def _case_list(template: str, title: str, base: list, *, mine: bool = False):
     only_open = ok and not form.state.data and not form.closed.data
     page = next_due_page(
         where,
-        overdue_on=today() if ok and form.overdue.data else None,
+        overdue_on=clock.today() if ok and form.overdue.data else None,
         total=sum(b["count"] for b in buckets) if only_open else None,
     )
     return render_template(
@@ -904,7 +889,7 @@ def mine():
 @require("case.view")
 def overdue():
     """Quá hạn / sắp đến hạn: open cases with a duty overdue or falling due within N days."""
-    t = today()
+    t = clock.today()
     form = DueFilterForm(formdata=request.args or None)
     form.unit_id.choices = _unit_choices(_("Tất cả đơn vị"))
     ok = form.validate() if request.args else True
@@ -960,7 +945,7 @@ def overdue():
 
 def _render_case(case: Case, failed: dict[int, ApologySentForm] | None = None):
     """The case page; a failed inline form (apology letter sent) comes back with its errors."""
-    t = today()
+    t = clock.today()
     petitions = ops.case_petitions(case)
     shown = _prepare_identity_log(petitions, verifier_file=True)
     events = db.session.scalars(
@@ -1066,7 +1051,7 @@ def action(case_id: int, name: str):
     form.round2_unit.choices = _round2_choices()
     if not form.is_submitted():
         form.version.data = case.version
-        form.on.data = today()
+        form.on.data = clock.today()
         form.doc_type.data = DECISION_DOC_TYPES.get(
             (name, case.kind.value), DEFAULT_DOC_TYPES.get(name, "")
         )
@@ -1128,7 +1113,7 @@ def assign(case_id: int):
         form.version.data = case.version
         form.unit_id.data = case.assigned_unit_id or case.unit_id
         form.assignee_id.data = case.assignee_id or 0
-        form.on.data = today()
+        form.on.data = clock.today()
     status = 200
     if _submitted(form):
         unit = _load(Unit, form.unit_id.data)
@@ -1166,7 +1151,7 @@ def flags(case_id: int):
         form.complexity.data = case.complexity.value
         form.criteria.data = list(case.complexity_criteria or [])
         form.remote_area.data = case.remote_area
-        form.on.data = today()
+        form.on.data = clock.today()
     status = 200
     if _submitted(form):
         try:
@@ -1233,7 +1218,7 @@ def merge(case_id: int):
     )
     if not form.is_submitted():
         form.version.data = case.version
-        form.on.data = today()
+        form.on.data = clock.today()
     status = 200
     if _submitted(form):
         try:
@@ -1310,7 +1295,7 @@ def split(case_id: int):
     )
     if not form.is_submitted():
         form.version.data = case.version
-        form.on.data = today()
+        form.on.data = clock.today()
     status = 200
     if _submitted(form):
         chosen = set(form.petition_ids.data or [])
@@ -1345,7 +1330,7 @@ def prepare_apology(case_id: int, deadline_id: int):
     if deadline is None or deadline.case_id != case.id:
         abort(404)
     try:
-        ops.prepare_apology(current_user, case, deadline, today())
+        ops.prepare_apology(current_user, case, deadline, clock.today())
         db.session.commit()
     except ops.CaseError as e:
         db.session.rollback()

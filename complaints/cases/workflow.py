@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from complaints.cases.models import CaseState as S
+from complaints.core.errors import OperationError
 from complaints.core.translate import N_, Label
 from complaints.core.translate import gettext as _
 
@@ -89,7 +90,7 @@ ACTIONS: dict[str, Action] = {
 }
 
 
-class WorkflowError(ValueError):
+class WorkflowError(OperationError):
     """A step the law does not allow from where the case stands; the message says why."""
 
 

@@ -29,6 +29,7 @@ from complaints.citizen import codes
 from complaints.citizen.models import COMMENT_MAX, SCORE_MAX, SCORE_MIN, CitizenRating
 from complaints.citizen.status import effective_case, is_finished, rated_unit_id
 from complaints.core import audit, throttle
+from complaints.core.errors import OperationError
 from complaints.core.translate import gettext as _
 from complaints.extensions import db
 from complaints.petitions.models import Petition
@@ -77,10 +78,8 @@ class Lookup:
         return self.petition is not None
 
 
-class RatingError(ValueError):
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
+class RatingError(OperationError):
+    """A rating the rules refuse."""
 
 
 def code_key(code: str) -> str:

@@ -4,7 +4,7 @@ receipt code, the codes on the visit receipt, and the leaders' list of ratings."
 from __future__ import annotations
 
 import math
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -18,9 +18,9 @@ from complaints.citizen import operations as ops
 from complaints.citizen import status as citizen_status
 from complaints.citizen.forms import SCORE_LABELS, LookupForm, RatingForm
 from complaints.citizen.models import COMMENT_MAX, CitizenRating
+from complaints.core import clock
 from complaints.core.access import can_see_denouncer, in_scope, load_scoped, require
 from complaints.core.db import utcnow
-from complaints.core.forms import today_vn
 from complaints.core.numbers import LOCAL_TZ, fmt_date, fmt_decimal, round_decimal
 from complaints.core.translate import gettext as _
 from complaints.core.vocab import PetitionKind
@@ -44,13 +44,6 @@ def now() -> datetime:
     if isinstance(value, datetime):
         return value
     return datetime.fromisoformat(str(value))
-
-
-def today() -> date:
-    value = current_app.config.get("COMPLAINTS_TODAY")
-    if not value:
-        return today_vn()
-    return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
 def public_url() -> str:
@@ -118,7 +111,7 @@ def _rating_view(rating: CitizenRating | None) -> dict | None:
 
 def _result_page(petition: Petition, rating_form: RatingForm | None = None, **extra):
     """The petition's status, and the rating form when it is finished and not yet rated."""
-    result = citizen_status.build(petition, today())
+    result = citizen_status.build(petition, clock.today())
     rating = _rating_view(ops.rating_of(petition))
     if result.finished and rating is None and rating_form is None:
         rating_form = RatingForm(formdata=None)
@@ -187,7 +180,7 @@ def rate():
             )
         return _result_page(petition, rating_form=form), 400
     try:
-        ops.rate(petition, form.score.data, form.comment.data, today=today())
+        ops.rate(petition, form.score.data, form.comment.data, today=clock.today())
         db.session.commit()
     except ops.RatingError as e:
         db.session.rollback()

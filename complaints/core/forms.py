@@ -74,21 +74,12 @@ class TrimmedTextAreaField(TextAreaField):
         super().__init__(*args, **kwargs)
 
 
-def not_in_future(today_fn):
-    """Validator: the date may not be after today (today_fn gives Vietnam's current date)."""
+def not_in_future(form, field):
+    """Validator: the date may not be after today (the app's one clock, core/clock.py)."""
+    from complaints.core.clock import FUTURE_DATE, today
 
-    def _check(form, field):
-        if field.data and field.data > today_fn():
-            raise ValidationError(_("Ngày không được sau ngày hôm nay."))
-
-    return _check
-
-
-def today_vn() -> date:
-    """Today's date in Vietnam (the server may run in UTC)."""
-    from complaints.core.numbers import LOCAL_TZ
-
-    return datetime.now(LOCAL_TZ).date()
+    if field.data and field.data > today():
+        raise ValidationError(_(FUTURE_DATE))
 
 
 def enum_choices(enum_cls, blank: str | None = None) -> list[SelectChoice]:

@@ -14,7 +14,6 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
-from flask import current_app
 
 from complaints.cases.deadlines import processing_due, work_calendar
 from complaints.cases.models import (
@@ -24,9 +23,9 @@ from complaints.cases.models import (
     due_soon_case,
     overdue_case,
 )
+from complaints.core import clock
 from complaints.core.calendar import WorkCalendar
 from complaints.core.db import Base
-from complaints.core.forms import today_vn
 from complaints.core.numbers import fmt_decimal, fmt_int, round_decimal
 from complaints.core.translate import gettext as _
 from complaints.core.vocab import PetitionKind
@@ -50,16 +49,6 @@ PROCESSING_HORIZON_DAYS = 60
 # Tables of citizens' ratings (a `score` per record of a unit): citizen_rating, written by the
 # citizen's page (complaints/citizen/); without ratings the dashboard says "chưa có đánh giá".
 SATISFACTION_TABLES = ("citizen_rating", "satisfaction_rating", "rating")
-
-
-def today() -> date:
-    """Today in Vietnam, or the COMPLAINTS_TODAY configured (ISO date) for tests and demos."""
-    value = current_app.config.get("COMPLAINTS_TODAY")
-    if not value:
-        return today_vn()
-    if isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value))
 
 
 def _sum(condition) -> sa.ColumnElement:
@@ -415,8 +404,8 @@ class Dashboard:
 
 
 def build(root: Unit, t: date | None = None) -> Dashboard:
-    """Every figure of the dashboard for a unit tree, on day t (default: today())."""
-    t = t or today()
+    """Every figure of the dashboard for a unit tree, on day t (default: clock.today())."""
+    t = t or clock.today()
     cal = work_calendar()
     units = tree_units(root)
     ids = [u.id for u in units]

@@ -31,6 +31,7 @@ from complaints.cases.models import (
     Deadline,
 )
 from complaints.core.access import can_see_denouncer
+from complaints.core.errors import OperationError
 from complaints.core.numbers import fmt_date, fmt_decimal, fmt_int
 from complaints.core.vocab import PetitionKind
 from complaints.extensions import db
@@ -54,7 +55,7 @@ _KIND_TEXT = {
 _OUTCOME_TEXT = {"upheld": "đúng", "partly_upheld": "đúng một phần", "rejected": "sai"}
 
 
-class NoticeUnavailable(ValueError):
+class NoticeUnavailable(OperationError):
     """The record is not in a state where this notice makes sense; the message says why."""
 
 

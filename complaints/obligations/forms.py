@@ -24,7 +24,6 @@ from complaints.core.forms import (
 from complaints.core.translate import N_
 from complaints.core.translate import gettext as _
 from complaints.core.translate import lazy_gettext as _l
-from complaints.dashboard.queries import today
 from complaints.obligations import rules
 from complaints.obligations.models import RuleType
 from complaints.obligations.operations import MAX_RULE_DATES, WEEK_CHOICES
@@ -200,5 +199,5 @@ class PlanForm(FlaskForm):
 
 
 class PublishForm(PlanForm):
-    on = VNDateField(_l("Ngày công bố"), validators=[InputRequired(REQUIRED), not_in_future(today)])
+    on = VNDateField(_l("Ngày công bố"), validators=[InputRequired(REQUIRED), not_in_future])
     with_subunits = BooleanField(_l("Cả các đơn vị cấp dưới"))

@@ -18,6 +18,7 @@ from complaints.core import audit
 from complaints.core.access import has_permission, unit_in_scope
 from complaints.core.calendar import WorkCalendar
 from complaints.core.db import utcnow
+from complaints.core.errors import OperationError
 from complaints.core.numbers import fmt_date
 from complaints.core.translate import L_, N_
 from complaints.core.translate import gettext as _
@@ -66,12 +67,8 @@ SESSION_FIELDS = (
 )
 
 
-class ObligationError(ValueError):
+class ObligationError(OperationError):
     """A rule or a plan the rules refuse; `field` names the form field the message belongs to."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
 
 @dataclass

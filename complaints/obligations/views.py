@@ -11,11 +11,11 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 
 from complaints.cases.deadlines import work_calendar
+from complaints.core import clock
 from complaints.core.access import has_permission, in_scope, load_scoped, require
 from complaints.core.forms import pairs_choices
 from complaints.core.numbers import fmt_date
 from complaints.core.translate import gettext as _
-from complaints.dashboard.queries import today
 from complaints.extensions import db
 from complaints.obligations import compliance, rules
 from complaints.obligations.forms import ObligationFilterForm, PlanForm, PublishForm, RuleForm
@@ -77,7 +77,7 @@ def _put_error(form, error: ObligationError, default: str) -> None:
 @require("obligations.view")
 def index():
     """Lịch tiếp công dân định kỳ: who is behind, month by month, and the plan."""
-    t = today()
+    t = clock.today()
     units = subtree(current_user.unit)
     form = ObligationFilterForm(formdata=request.args or None)
     form.unit_id.choices = _unit_choices(units)
@@ -179,7 +179,7 @@ def rules_page():
         .options(joinedload(ReceptionRule.unit))
         .order_by(ReceptionRule.unit_id, ReceptionRule.valid_from.desc())
     ).all()
-    return render_template("obligations/rules.html", rules=rows, today=today())
+    return render_template("obligations/rules.html", rules=rows, today=clock.today())
 
 
 def _rule_data(form: RuleForm, unit: Unit) -> RuleData:
@@ -226,7 +226,7 @@ def rule_form(rule_id: int | None = None):
         form.rule_type.data = RuleType.nth_weekday.value
         form.weekday.data, form.weeks.data = "1", ["-1"]
         form.host_mode.data = HostMode.in_person.value
-        form.valid_from.data = today()
+        form.valid_from.data = clock.today()
     if form.validate_on_submit():
         unit = load_scoped(Unit, form.unit_id.data)
         try:
@@ -262,7 +262,7 @@ def plan():
     form = PlanForm()
     form.unit_id.choices = _unit_choices(subtree(current_user.unit))
     if not form.is_submitted():
-        t = today()
+        t = clock.today()
         nxt = _shift_month(t, 1)
         form.unit_id.data = current_user.unit_id
         form.date_from.data = nxt
@@ -302,7 +302,7 @@ def publish():
     form = PublishForm()
     form.unit_id.choices = _unit_choices(subtree(current_user.unit))
     if not form.is_submitted():
-        t = today()
+        t = clock.today()
         form.unit_id.data = current_user.unit_id
         form.on.data = t
         form.date_from.data = t

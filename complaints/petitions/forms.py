@@ -8,6 +8,7 @@ from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, Integ
 from wtforms.utils import unset_value
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
+from complaints.core import clock
 from complaints.core.forms import (
     REQUIRED,
     TrimmedStringField,
@@ -150,7 +151,7 @@ class PetitionFieldsForm(FlaskForm):
 
     def validate_received_date(self, field):
         if field.data is not None:
-            _raise(ops.received_date_error(field.data, ops.today_vn()))
+            _raise(ops.received_date_error(field.data, clock.today()))
 
     def validate_anonymous(self, field):
         _raise(ops.senders_error(self.sender_rows(), field.data))

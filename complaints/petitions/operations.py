@@ -13,10 +13,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from complaints.citizen import codes as receipt_codes
-from complaints.core import audit
+from complaints.core import audit, clock
 from complaints.core.access import in_scope, unit_in_scope
 from complaints.core.db import utcnow
-from complaints.core.forms import REQUIRED, today_vn
+from complaints.core.errors import OperationError
+from complaints.core.forms import REQUIRED
 from complaints.core.identity import identity_problem, normalise_identity
 from complaints.core.numbering import increment
 from complaints.core.numbers import fmt_date, fmt_int
@@ -64,13 +65,8 @@ STALE_MESSAGE = N_(
 )
 
 
-class PetitionError(ValueError):
+class PetitionError(OperationError):
     """A registration or edit the rules refuse; `field` names the form field it belongs to."""
-
-    def __init__(self, message: str, field: str | None = None, errors=None):
-        super().__init__(message)
-        self.field = field
-        self.errors: list[tuple[str | None, str]] = errors or [(field, message)]
 
 
 @dataclass
@@ -431,7 +427,7 @@ def register_petition(
     today: date | None = None,
 ) -> Petition:
     """Enter a petition in its unit's register with the next number of the year (vào sổ đơn)."""
-    today = today or today_vn()
+    today = today or clock.today()
     unit = data.unit
     if unit is None:
         raise PetitionError(_("Chọn đơn vị vào sổ."), "unit_id")
@@ -510,7 +506,7 @@ def update_petition(
     """Correct a registered petition; its register number and unit never change."""
     if expected_version != petition.version:
         raise PetitionError(STALE_MESSAGE)
-    today = today or today_vn()
+    today = today or clock.today()
     data.visit = petition.visit
     _check(data, today)
     if data.received_date.year != petition.register_year:

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from complaints.cases import operations as case_ops
 from complaints.cases.models import Case, Deadline
 from complaints.core import audit
+from complaints.core.errors import OperationError
 from complaints.core.numbers import fmt_date
 from complaints.core.translate import gettext as _
 from complaints.core.vocab import PetitionKind
@@ -51,12 +52,8 @@ NOT_COMPETENT_OUTCOMES = frozenset(
 )
 
 
-class ProcessingError(ValueError):
+class ProcessingError(OperationError):
     """A processing step the rules refuse; `field` names the form field it belongs beside."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
 
 @dataclass

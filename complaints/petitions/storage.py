@@ -16,6 +16,7 @@ from flask import current_app
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from complaints.core.errors import OperationError
 from complaints.core.numbers import fmt_int
 from complaints.core.translate import gettext as _
 
@@ -31,7 +32,7 @@ _PENDING = "petitions.storage.pending"
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]+")
 
 
-class AttachmentError(ValueError):
+class AttachmentError(OperationError):
     """A file that may not be attached; the message is for the user."""
 
 

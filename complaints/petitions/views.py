@@ -21,7 +21,7 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 from werkzeug.routing import BuildError
 
-from complaints.core import audit
+from complaints.core import audit, clock
 from complaints.core.access import (
     PERMISSIONS,
     can_see_denouncer,
@@ -192,7 +192,7 @@ def new():
     form.unit_id.choices = _unit_choices()
     if not form.is_submitted():
         form.unit_id.data = current_user.unit_id
-        form.received_date.data = ops.today_vn()
+        form.received_date.data = clock.today()
         if visit is not None:
             _prefill_from_visit(form, visit)
     if form.validate_on_submit():

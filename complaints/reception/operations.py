@@ -14,6 +14,7 @@ from datetime import date
 from complaints.core import audit
 from complaints.core.access import has_permission, unit_in_scope
 from complaints.core.db import utcnow
+from complaints.core.errors import OperationError, StaleError
 from complaints.core.identity import identity_problem, normalise_identity
 from complaints.core.numbers import fmt_date
 from complaints.core.text import fold
@@ -89,16 +90,12 @@ _PHONE_SEPARATORS = re.compile(r"[\s.\-()]")
 _PHONE = re.compile(r"\+?[0-9]{8,15}")
 
 
-class ReceptionError(ValueError):
+class ReceptionError(OperationError):
     """Reception data the rules refuse. ``errors`` lists (field, Vietnamese message) pairs;
     a field of None concerns the record as a whole, "persons.<i>.<name>" a person row."""
 
-    def __init__(self, message: str | None = None, field: str | None = None, errors=None):
-        self.errors: list[tuple[str | None, str]] = list(errors or [(field, message or "")])
-        super().__init__("; ".join(m for _, m in self.errors))
 
-
-class StaleEditError(ReceptionError):
+class StaleEditError(StaleError, ReceptionError):
     """The record changed since the user opened it: their edit is not applied."""
 
 

@@ -22,9 +22,10 @@ from sqlalchemy.orm import joinedload
 from werkzeug.datastructures import MultiDict
 
 from complaints.auth.models import User
+from complaints.core import clock
 from complaints.core.access import can_see_denouncer, in_scope, load_scoped, require
 from complaints.core.calendar import WorkCalendar
-from complaints.core.forms import pairs_choices, today_vn
+from complaints.core.forms import pairs_choices
 from complaints.core.numbers import LOCAL_TZ, fmt_date
 from complaints.core.translate import L_
 from complaints.core.translate import gettext as _
@@ -278,7 +279,7 @@ def session_form(session_id: int | None = None):
         form.unit_id.data = current_user.unit_id
         form.kind.data = SessionKind.regular.value
         form.status.data = SessionStatus.planned.value
-        form.session_date.data = today_vn()
+        form.session_date.data = clock.today()
         form.host_name.data = current_user.full_name
         form.host_title.data = current_user.title
     status = 200
@@ -515,7 +516,7 @@ def log():
     formdata = request.args
     if not formdata:
         # Opening the log shows the current month, through the same path as a typed range.
-        today = today_vn()
+        today = clock.today()
         formdata = MultiDict(
             {"date_from": fmt_date(today.replace(day=1)), "date_to": fmt_date(today)}
         )

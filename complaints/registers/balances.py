@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from complaints.core import audit
 from complaints.core.access import in_scope, unit_in_scope
+from complaints.core.errors import OperationError
 from complaints.core.numbers import fmt_int
 from complaints.core.vocab import PetitionKind
 from complaints.extensions import db
@@ -23,12 +24,8 @@ MAX_AMOUNT = 10_000_000
 FIELDS = ("petitions", "cases", "case_petitions")
 
 
-class BalanceError(ValueError):
+class BalanceError(OperationError):
     """A declaration the rules refuse; `field` names the form field it belongs beside."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
 
 @dataclass

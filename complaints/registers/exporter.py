@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from complaints.core.access import can_see_denouncer, in_scope
+from complaints.core.errors import OperationError
 from complaints.core.vocab import PetitionKind
 from complaints.extensions import db
 from complaints.petitions.models import Petition
@@ -29,7 +30,7 @@ SHEET_TITLES = {RegisterKind.petitions: "So don", RegisterKind.reception: "So ti
 COLUMN_WIDTHS = {"summary": 60, "content": 60, "persons": 40, "sender_name": 28}
 
 
-class ExportError(ValueError):
+class ExportError(OperationError):
     """An export that cannot be made as asked; the message is for the user."""
 
 

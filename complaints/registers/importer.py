@@ -39,10 +39,9 @@ from sqlalchemy.orm import aliased, joinedload, selectinload
 from complaints.cases import deadlines as case_deadlines
 from complaints.cases import operations as case_ops
 from complaints.cases.models import Case, CaseEvent, CaseState, Outcome, TerminationReason
-from complaints.core import audit
+from complaints.core import audit, clock
 from complaints.core.access import has_permission
 from complaints.core.db import utcnow
-from complaints.core.forms import today_vn
 from complaints.core.numbering import RunningNumber, next_number, raise_to
 from complaints.core.numbers import fmt_int
 from complaints.core.vocab import Field, PetitionKind
@@ -108,17 +107,6 @@ def import_dir() -> str:
     path = setting("REGISTER_IMPORT_DIR") or os.path.join(current_app.instance_path, "imports")
     os.makedirs(path, exist_ok=True)
     return path
-
-
-def today() -> date:
-    """Today in Vietnam, or COMPLAINTS_TODAY (ISO) when configured for tests and demos."""
-    value = current_app.config.get("COMPLAINTS_TODAY") or current_app.config.get("TODAY")
-    if value:
-        try:
-            return date.fromisoformat(str(value))
-        except ValueError:
-            pass
-    return today_vn()
 
 
 def _file_info(job: RegisterImport) -> R.FileInfo:
@@ -517,7 +505,7 @@ def _run_check(job_id: int, token: str, progress: Progress | None) -> None:
 def _stage_rows(job, token, issues: _Issues, counts: Counter, progress) -> None:
     parse = W.parse_petition if job.kind == RegisterKind.petitions else W.parse_visit
     default_unit = job.default_unit.code if job.default_unit else None
-    on = today()
+    on = clock.today()
     batch_size = int(setting("REGISTER_IMPORT_BATCH")) * 2
     mapped_columns = {index + 1: name for name, index in job.mapping.items()}
     staged: list[dict] = []
@@ -992,7 +980,7 @@ class _Writer:
     def __init__(self, job: RegisterImport, actor):
         self.job, self.actor = job, actor
         self.actor_id = getattr(actor, "id", None)
-        self.on = today()
+        self.on = clock.today()
         self.calendar = case_deadlines.work_calendar()
         self.units: dict[str, int] = {}
 

@@ -18,6 +18,7 @@ from xml.etree.ElementTree import iterparse
 
 import filetype
 
+from complaints.core.errors import OperationError
 from complaints.core.numbers import fmt_int
 from complaints.registers.layout import COLUMNS, kind_score
 from complaints.registers.models import RegisterKind
@@ -35,7 +36,7 @@ _ESCAPED = re.compile(r"^'+[=+\-@\t\r]")
 csv.field_size_limit(1024 * 1024)
 
 
-class FileRefused(ValueError):
+class FileRefused(OperationError):
     """The file cannot be read as a register; the message tells the user why, in Vietnamese."""
 
 

@@ -24,7 +24,7 @@ from flask import (
 from flask_login import current_user, login_required
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from complaints.core import audit
+from complaints.core import audit, clock
 from complaints.core.access import can_see_denouncer, has_permission, in_scope, load_scoped, require
 from complaints.core.db import write_intent
 from complaints.core.forms import pairs_choices
@@ -496,7 +496,7 @@ def balance_page():
                 unit,
                 form.as_of.data,
                 amounts,
-                today=importer.today(),
+                today=clock.today(),
                 note=form.note.data or "",
             )
             overlap = balances.overlap(unit, form.as_of.data)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from complaints.core import audit
 from complaints.core.access import unit_in_scope
+from complaints.core.errors import OperationError
 from complaints.core.translate import gettext as _
 from complaints.extensions import db
 from complaints.reports.figures import ROUNDING_MODES
@@ -16,7 +17,7 @@ RATE_BASES = ("cases", "petitions")
 RATE_KINDS = ("both", "complaint", "denunciation")
 
 
-class SettingsError(ValueError):
+class SettingsError(OperationError):
     """Report settings the rules refuse; the message is for the user."""
 
 

@@ -7,6 +7,7 @@ import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from complaints.core.errors import OperationError
 from complaints.core.numbers import fmt_date
 from complaints.core.translate import L_, Phrase
 from complaints.core.translate import gettext as _
@@ -25,7 +26,7 @@ PERIOD_LABELS = {
 DEFAULT_CUTOFF_DAY = 14  # TT 01/2024: the month runs from the 15th to the 14th
 
 
-class PeriodError(ValueError):
+class PeriodError(OperationError):
     """A period that cannot exist; the message is for the user."""
 
 

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from complaints.core import audit
 from complaints.core.access import unit_in_scope
+from complaints.core.errors import OperationError
 from complaints.core.numbers import fmt_decimal, fmt_int
 from complaints.core.translate import gettext as _
 from complaints.extensions import db
@@ -20,7 +21,7 @@ from complaints.reports.periods import Period
 from complaints.units.models import Unit
 
 
-class ReportError(ValueError):
+class ReportError(OperationError):
     """A report that cannot be produced as asked; the message is for the user."""
 
 

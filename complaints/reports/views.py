@@ -27,9 +27,9 @@ from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 from werkzeug.routing import BuildError
 
-from complaints.core import audit
+from complaints.core import audit, clock
 from complaints.core.access import can_see_denouncer, has_permission, in_scope, require
-from complaints.core.forms import pairs_choices, parse_vn_date, today_vn
+from complaints.core.forms import pairs_choices, parse_vn_date
 from complaints.core.numbers import fmt_date, fmt_decimal, fmt_int
 from complaints.core.translate import L_
 from complaints.core.translate import gettext as _
@@ -117,7 +117,7 @@ def scoped_unit(code: str | None, user=None) -> Unit | None:
 
 
 def _default_args() -> MultiDict:
-    today = today_vn()
+    today = clock.today()
     return MultiDict(
         {
             "form": "summary",

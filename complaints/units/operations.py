@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from complaints.core import audit
 from complaints.core.db import utcnow
+from complaints.core.errors import OperationError, StaleError
 from complaints.core.translate import N_
 from complaints.core.translate import gettext as _
 from complaints.extensions import db
@@ -20,11 +21,11 @@ STALE_MESSAGE = N_(
 )
 
 
-class UnitError(ValueError):
+class UnitError(OperationError):
     """A unit change the rules refuse; the message is for the user."""
 
 
-class StaleEditError(UnitError):
+class StaleEditError(StaleError, UnitError):
     """The unit changed since the administrator opened its page: their edit is not applied."""
 
 

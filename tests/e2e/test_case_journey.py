@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from complaints.core.access import Role
-from complaints.core.forms import today_vn
+from complaints.core.clock import today
 from complaints.core.numbers import fmt_date
 from complaints.core.vocab import Field, PetitionKind
 from complaints.extensions import db
@@ -46,7 +46,7 @@ DAYS_AGO = {
 
 def _day(step: str) -> date:
     """The step's date; one falling on a weekend is moved back to the Friday before."""
-    day = today_vn() - timedelta(days=DAYS_AGO[step])
+    day = today() - timedelta(days=DAYS_AGO[step])
     return day - timedelta(days=max(day.weekday() - 4, 0))
 
 

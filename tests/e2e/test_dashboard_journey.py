@@ -41,7 +41,7 @@ def _close_connections(live_app):
 @pytest.fixture(scope="module")
 def leader(live_app) -> str:
     """The hand-built province of tests/test_dashboard.py, on 20/06/2026, and its leader."""
-    live_app.config["COMPLAINTS_TODAY"] = "2026-06-20"
+    live_app.config["TODAY"] = "2026-06-20"
     with live_app.app_context():
         factories.bind(db.session)
         units = factories.province_tree()

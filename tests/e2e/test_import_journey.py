@@ -29,7 +29,7 @@ def browser_context_args(base_url):
 def _settings(live_app, tmp_path_factory):
     """Today is 30/06/2026; small batches so that the bar moves in steps."""
     live_app.config.update(
-        COMPLAINTS_TODAY=date(2026, 6, 30).isoformat(),
+        TODAY=date(2026, 6, 30).isoformat(),
         REGISTER_IMPORT_BATCH=10,
         REGISTER_IMPORT_BACKGROUND=True,
         REGISTER_IMPORT_DIR=str(tmp_path_factory.mktemp("imports")),

@@ -11,8 +11,8 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from complaints.core import clock
 from complaints.core.access import Role
-from complaints.core.forms import today_vn
 from complaints.core.numbers import fmt_date
 from complaints.extensions import db
 from tests import factories
@@ -88,7 +88,7 @@ def _log_in(page: Page, username: str) -> None:
 
 def test_first_working_day_of_the_reception_office(page: Page, officer, artifacts):
     errors = _watch_errors(page)
-    today = fmt_date(today_vn())
+    today = fmt_date(clock.today())
     nav = page.get_by_role("navigation", name="Chức năng")
     _log_in(page, officer)
 
@@ -167,7 +167,7 @@ def test_first_working_day_of_the_reception_office(page: Page, officer, artifact
     heading = page.get_by_role("heading", level=1)
     expect(heading).to_have_text(re.compile(r"^Đơn số HP-\d{4}-\d{5}$"))
     register_no = heading.inner_text().removeprefix("Đơn số ")
-    assert register_no == f"HP-{today_vn().year}-00001"  # the unit's first petition this year
+    assert register_no == f"HP-{clock.today().year}-00001"  # the unit's first petition this year
     expect(page.locator(".flash-success")).to_have_text(f"Đã vào sổ đơn số {register_no}.")
     facts = page.locator("dl.facts")
     expect(facts).to_contain_text("Nhận tại buổi tiếp công dân")
