@@ -31,6 +31,7 @@ def create_app(test_config: dict | None = None, *, migrations: bool = True) -> F
 
     from complaints import i18n, security, web
     from complaints.extensions import babel, csrf, db, login_manager
+    from complaints.web import transaction
 
     db.init_app(app)
     if migrations:
@@ -45,6 +46,9 @@ def create_app(test_config: dict | None = None, *, migrations: bool = True) -> F
     i18n.init_app(app)
     web.init_app(app)
     security.init_app(app)
+    # After security's hook in the list, so that it runs before it: an answer it replaces
+    # (a commit refused at the end) still gets the security headers.
+    transaction.init_app(app)
 
     from complaints import models  # noqa: F401  every model registered on the metadata
 

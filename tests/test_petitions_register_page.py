@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
+from complaints.core import confidentiality
 from complaints.core.access import Role
 from complaints.core.audit import AuditEvent
 from complaints.petitions import operations as ops
@@ -19,7 +20,7 @@ from .test_petitions_register import form_data
 
 pytestmark = pytest.mark.usefixtures("today")
 
-REDACTED = "[Được bảo mật: thông tin người tố cáo]"
+REDACTED = str(confidentiality.MASK)  # the one masked text
 
 
 def identity_events(db, **where):

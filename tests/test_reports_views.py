@@ -15,11 +15,11 @@ from openpyxl import load_workbook
 
 from complaints.core.access import Role
 from complaints.core.audit import AuditEvent
+from complaints.core.confidentiality import MASK as REDACTED
 from complaints.core.vocab import PetitionKind
 from complaints.petitions.models import Petition, PetitionSender
 from complaints.reception.models import Visit, VisitPerson
 from complaints.reports.models import ClosedReport, ReportSettings
-from complaints.reports.views import REDACTED
 
 from . import factories
 from . import test_reports_figures as figures

@@ -26,6 +26,7 @@ from complaints.api import tokens
 from complaints.core import clock
 from complaints.core.access import has_permission, in_scope, load_scoped
 from complaints.core.db import write_intent
+from complaints.core.errors import OperationError
 from complaints.extensions import csrf, db
 from complaints.units.models import Unit
 
@@ -87,6 +88,15 @@ def _api_error(e: ApiError):
     if e.status == 401:
         e.headers.setdefault("WWW-Authenticate", WWW_AUTHENTICATE)
     return jsonify(error_json(e.status, e.message, e.details)), e.status, e.headers
+
+
+def refusal(e: OperationError) -> ApiError:
+    """An operation's refusal as the API answers it: 409 for a lost update, else 422, with
+    every (field, message) pair; the request's changes are rolled back by the error handler."""
+    status = 409 if e.stale else 422
+    if len(e.errors) == 1:
+        return field_error(status, e.errors[0][0] or e.field, e.errors[0][1] or str(e))
+    return ApiError(status, str(e), [{"field": f, "message": m} for f, m in e.errors])
 
 
 def field_error(status: int, field_name: str | None, message: str) -> ApiError:
@@ -318,7 +328,10 @@ def endpoint(
                     raise ApiError(404, "Không tìm thấy bản ghi.")
             parsed_query = parse_query(query)
             parsed_body = parse_body(body) if body is not None else None
-            result = view(caller=caller, query=parsed_query, body=parsed_body, **kwargs)
+            try:
+                result = view(caller=caller, query=parsed_query, body=parsed_body, **kwargs)
+            except OperationError as e:
+                raise refusal(e) from None
             if isinstance(result, Response):
                 return result
             return jsonify(dump(result)), status
@@ -397,14 +410,3 @@ def subtree_clause(column, unit: Unit, only_unit: bool = False):
     if only_unit:
         return column == unit.id
     return column.in_(unit.subtree_ids())
-
-
-def log_identity_views(caller, **what) -> None:
-    """Record that protected denouncers' identities were sent to the caller (LTC Art 47),
-    before the answer leaves: the read transaction ends, the record is written and committed."""
-    from complaints.petitions.operations import record_identity_view
-
-    db.session.commit()
-    write_intent.set(True)
-    record_identity_view(caller, **what)
-    db.session.commit()

@@ -3,6 +3,7 @@ operations (the workflow table decides which step is legal, the operations check
 
 from __future__ import annotations
 
+import functools
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -27,8 +28,8 @@ from complaints.cases.views import (
     _text_clause,
     next_duty,
 )
-from complaints.cases.workflow import ACTIONS, WorkflowError, allowed_actions, check
-from complaints.core import clock
+from complaints.cases.workflow import ACTIONS, allowed_actions, check
+from complaints.core import clock, confidentiality
 from complaints.core.access import in_scope
 from complaints.extensions import db
 from complaints.petitions.models import Petition
@@ -41,8 +42,9 @@ def _amount(value) -> str:
     return format(Decimal(value or 0).normalize(), "f")
 
 
-def case_out(c: Case, t, model=S.CaseOut, **extra) -> S.CaseOut:
+def case_out(c: Case, t, reader: confidentiality.Reader, model=S.CaseOut, **extra) -> S.CaseOut:
     duty = next_duty(c)
+    text = functools.partial(reader.text, c)  # the case file: stripped of denouncers
     return model(
         id=c.id,
         case_no=c.case_no,
@@ -51,8 +53,8 @@ def case_out(c: Case, t, model=S.CaseOut, **extra) -> S.CaseOut:
         kind=c.kind,
         round=c.round,
         field=c.field,
-        title=c.title,
-        summary=c.summary,
+        title=text(c.title),
+        summary=text(c.summary),
         state=c.state,
         received_on=c.received_on,
         accepted_on=c.accepted_on,
@@ -71,12 +73,12 @@ def case_out(c: Case, t, model=S.CaseOut, **extra) -> S.CaseOut:
         outcome=c.outcome,
         decided_on=c.decided_on,
         decision_no=c.decision_no,
-        decision_summary=c.decision_summary,
+        decision_summary=text(c.decision_summary),
         sent_on=c.sent_on,
         published_on=c.published_on,
         closed_on=c.closed_on,
         termination_reason=c.termination_reason,
-        withdrawn_contents=c.withdrawn_contents or [],
+        withdrawn_contents=[text(w) for w in c.withdrawn_contents or []],
         money_to_recover=_amount(c.money_to_recover),
         money_to_return=_amount(c.money_to_return),
         land_to_recover_m2=_amount(c.land_to_recover_m2),
@@ -95,7 +97,7 @@ def case_out(c: Case, t, model=S.CaseOut, **extra) -> S.CaseOut:
     )
 
 
-def _detail(c: Case) -> S.CaseDetailOut:
+def _detail(c: Case, caller) -> S.CaseDetailOut:
     petition_ids = db.session.scalars(
         sa.select(Petition.id).where(Petition.case_id == c.id).order_by(Petition.id)
     ).all()
@@ -115,8 +117,14 @@ def _detail(c: Case) -> S.CaseDetailOut:
         )
         for d in c.deadlines
     ]
+    reader = confidentiality.Reader(caller, [c])
     return case_out(
-        c, clock.today(), S.CaseDetailOut, deadlines=deadlines, petition_ids=list(petition_ids)
+        c,
+        clock.today(),
+        reader,
+        S.CaseDetailOut,
+        deadlines=deadlines,
+        petition_ids=list(petition_ids),
     )
 
 
@@ -164,8 +172,11 @@ def cases(caller, query: S.CaseQuery, body):
         late = overdue_case(t)
         select = select.where(late if query.overdue else ~late)
     if query.q:
-        select = select.where(_text_clause(query.q))
-    return page_of(select, query, lambda c: case_out(c, t))[0]
+        select = select.where(_text_clause(query.q, caller))
+    page, rows = page_of(select, query, lambda c: c)
+    reader = confidentiality.Reader(caller, rows)
+    page.items = [case_out(c, t, reader) for c in rows]
+    return page
 
 
 @endpoint(
@@ -177,7 +188,7 @@ def cases(caller, query: S.CaseQuery, body):
     response=S.CaseDetailOut,
 )
 def case(caller, query, body, case_id: int):
-    return _detail(load(Case, case_id, caller))
+    return _detail(load(Case, case_id, caller), caller)
 
 
 @endpoint(
@@ -197,6 +208,7 @@ def events(caller, query: S.PageQuery, body, case_id: int):
         .options(joinedload(CaseEvent.actor))
         .order_by(CaseEvent.occurred_on, CaseEvent.id)
     )
+    reader = confidentiality.Reader(caller, [record])
 
     def convert(e: CaseEvent) -> S.EventOut:
         return S.EventOut(
@@ -209,7 +221,7 @@ def events(caller, query: S.PageQuery, body, case_id: int):
             occurred_on=e.occurred_on,
             doc_type=e.doc_type,
             doc_no=e.doc_no,
-            note=e.note,
+            note=reader.text(record, e.note),
             data=e.data or {},
             actor_id=e.actor_id,
             actor=e.actor.full_name if e.actor else None,
@@ -230,10 +242,6 @@ def _action_description() -> str:
         fields = ", ".join(ACTION_FIELDS[name])
         lines.append(f"- `{name}` ({action.label}): {fields}")
     return "\n".join(lines)
-
-
-def _stale_or_unprocessable(e: ops.CaseError) -> ApiError:
-    return field_error(409 if e.field == "version" else 422, e.field, str(e))
 
 
 @endpoint(
@@ -268,12 +276,7 @@ def action(caller, query, body: S.StepIn, case_id: int, action: str):
             "Vụ việc vừa được người khác cập nhật (phiên bản "
             f"{record.version}, bạn gửi {body.version}). Hãy đọc lại vụ việc rồi làm lại.",
         )
-    try:
-        check(record.kind.value, record.state, action, round=record.round)
-    except WorkflowError as e:
-        raise ApiError(422, str(e)) from None
-    if body.on > clock.today():
-        raise field_error(422, "on", "Ngày không được sau ngày hôm nay.")
+    check(record.kind.value, record.state, action, round=record.round)
     round2 = scoped_unit(body.round2_unit, caller, "round2_unit", 422) if body.round2_unit else None
     step = ops.StepInput(
         on=body.on,
@@ -293,12 +296,8 @@ def action(caller, query, body: S.StepIn, case_id: int, action: str):
         land_recovered_m2=body.land_recovered_m2,
         round2_unit=round2,
     )
-    try:
-        ops.perform(caller, record, action, step, expected_version=body.version)
-    except ops.CaseError as e:
-        raise _stale_or_unprocessable(e) from None
-    db.session.commit()
-    return _detail(record)
+    ops.perform(caller, record, action, step, expected_version=body.version)
+    return _detail(record, caller)
 
 
 @endpoint(
@@ -313,8 +312,6 @@ def action(caller, query, body: S.StepIn, case_id: int, action: str):
 )
 def assignment(caller, query, body: S.AssignmentIn, case_id: int):
     record = load(Case, case_id, caller)
-    if body.on > clock.today():
-        raise field_error(422, "on", "Ngày không được sau ngày hôm nay.")
     unit = scoped_unit(body.unit, caller, status=422)
     assignee = None
     if body.assignee_id is not None:
@@ -327,17 +324,13 @@ def assignment(caller, query, body: S.AssignmentIn, case_id: int):
                 "assignee_id",
                 "Không tìm thấy người dùng đang hoạt động trong phạm vi của bạn.",
             )
-    try:
-        ops.assign(
-            caller,
-            record,
-            unit=unit,
-            assignee=assignee,
-            on=body.on,
-            note=body.note.strip(),
-            expected_version=body.version,
-        )
-    except ops.CaseError as e:
-        raise _stale_or_unprocessable(e) from None
-    db.session.commit()
-    return _detail(record)
+    ops.assign(
+        caller,
+        record,
+        unit=unit,
+        assignee=assignee,
+        on=body.on,
+        note=body.note.strip(),
+        expected_version=body.version,
+    )
+    return _detail(record, caller)

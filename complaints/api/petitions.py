@@ -10,29 +10,26 @@ from complaints.api.base import (
     endpoint,
     field_error,
     load,
-    log_identity_views,
     page_of,
     scoped_unit,
     subtree_clause,
 )
-from complaints.cases import operations as case_ops
-from complaints.cases.deadlines import petition_deadline
-from complaints.cases.models import Case, Deadline
-from complaints.core import clock
-from complaints.core.access import can_see_denouncer, in_scope
+from complaints.cases.models import Case
+from complaints.core import confidentiality
+from complaints.core.access import in_scope
 from complaints.core.text import fold
 from complaints.extensions import db
 from complaints.petitions import operations as ops
 from complaints.petitions.models import Petition, PetitionStatus, ProcessingOutcome
-from complaints.petitions.processing import ProcessingError, ProcessingInput, process
+from complaints.petitions.processing import ProcessingInput, process
 from complaints.reception.models import Visit
 
 TAG = "Đơn thư"
 MIN_TERM = 2  # as the search page
 
 
-def petition_out(p: Petition, caller) -> S.PetitionOut:
-    shown = p.can_see_identity(caller)  # the register's rule (LTC Art 47)
+def petition_out(p: Petition, reader: confidentiality.Reader) -> S.PetitionOut:
+    shown = reader.sees(p)  # the denouncer rule (core/confidentiality.py)
     senders = [
         S.SenderOut(
             full_name=s.full_name if shown else None,
@@ -54,7 +51,7 @@ def petition_out(p: Petition, caller) -> S.PetitionOut:
         visit_id=p.visit_id,
         kind=p.kind,
         field=p.field,
-        summary=p.summary,
+        summary=reader.text(p, p.summary),
         signatory_count=p.signatory_count,
         anonymous=p.anonymous,
         status=p.status,
@@ -65,7 +62,7 @@ def petition_out(p: Petition, caller) -> S.PetitionOut:
         outcome_body=p.outcome_body,
         outcome_doc_no=p.outcome_doc_no,
         outcome_date=p.outcome_date,
-        processing_note=p.processing_note,
+        processing_note=reader.text(p, p.processing_note),
         case_id=p.case_id,
         identity_redacted=not shown,
         senders=senders,
@@ -74,13 +71,15 @@ def petition_out(p: Petition, caller) -> S.PetitionOut:
     )
 
 
-def _protected_shown(petitions: list[Petition], caller) -> list[int]:
-    return [p.id for p in petitions if p.is_denunciation and p.can_see_identity(caller)]
+def _out(caller, record: Petition) -> S.PetitionOut:
+    return petition_out(record, confidentiality.Reader(caller, [record]))
 
 
-def _petition_error(e: ops.PetitionError) -> ApiError:
-    details = [{"field": f, "message": m} for f, m in e.errors]
-    return ApiError(422, str(e), details)
+def _record_views(caller, petitions: list[Petition], where: str) -> None:
+    """The protected petitions whose senders this answer shows are recorded."""
+    confidentiality.record_view(
+        caller, where=where, petitions=confidentiality.shown_to(caller, petitions)
+    )
 
 
 @endpoint(
@@ -98,7 +97,7 @@ def petitions(caller, query: S.PetitionQuery, body):
     if query.q is not None:
         if len(fold(query.q)) < MIN_TERM:
             raise field_error(400, "q", f"Nhập ít nhất {MIN_TERM} ký tự để tìm.")
-        select = ops.search_petitions(caller, query.q, see_denouncers=can_see_denouncer(caller))
+        select = ops.search_petitions(caller, query.q)
     else:
         select = ops.register_query(caller)
     if query.unit:
@@ -115,10 +114,10 @@ def petitions(caller, query: S.PetitionQuery, body):
         select = select.where(Petition.received_date >= query.from_)
     if query.to:
         select = select.where(Petition.received_date <= query.to)
-    page, rows = page_of(select, query, lambda p: petition_out(p, caller))
-    shown = _protected_shown(rows, caller)
-    if shown:
-        log_identity_views(caller, petition_ids=shown, where="API: sổ đơn")
+    page, rows = page_of(select, query, lambda p: p)
+    reader = confidentiality.Reader(caller, rows)
+    page.items = [petition_out(p, reader) for p in rows]
+    _record_views(caller, rows, "API: sổ đơn")
     return page
 
 
@@ -148,13 +147,7 @@ def register(caller, query, body: S.PetitionIn):
         unit=unit,
         visit=visit,
     )
-    try:
-        petition = ops.register_petition(caller, data)
-    except ops.PetitionError as e:
-        raise _petition_error(e) from None
-    out = petition_out(petition, caller)
-    db.session.commit()
-    return out
+    return _out(caller, ops.register_petition(caller, data))
 
 
 @endpoint(
@@ -167,9 +160,8 @@ def register(caller, query, body: S.PetitionIn):
 )
 def petition(caller, query, body, petition_id: int):
     record = load(Petition, petition_id, caller)
-    out = petition_out(record, caller)
-    if _protected_shown([record], caller):
-        log_identity_views(caller, petition=record, where="API: đơn")
+    out = _out(caller, record)
+    _record_views(caller, [record], "API: đơn")
     return out
 
 
@@ -207,8 +199,6 @@ def processing(caller, query, body: S.ProcessingIn, petition_id: int):
     if record.status != PetitionStatus.registered:
         label = record.outcome.label if record.outcome else ""
         raise ApiError(409, f"Đơn đã được xử lý ({label}); không xử lý lại.")
-    if body.on > clock.today():
-        raise field_error(422, "on", "Ngày không được sau ngày hôm nay.")
     accepting = body.outcome == ProcessingOutcome.accept
     if not accepting and (body.join_case_id is not None or body.join_case_no):
         raise field_error(422, "join_case_id", "Chỉ nhập đơn vào vụ việc khi thụ lý (accept).")
@@ -224,17 +214,5 @@ def processing(caller, query, body: S.ProcessingIn, petition_id: int):
         join_case=_join_target(caller, body) if accepting else None,
         case_title=body.case_title.strip(),
     )
-    try:
-        # As the processing page: the petition's processing deadline exists before it is met.
-        has_deadline = db.session.scalar(
-            sa.select(Deadline.id).where(Deadline.petition_id == record.id).limit(1)
-        )
-        if not has_deadline:
-            petition_deadline(record)
-        process(caller, record, data, expected_version=body.version)
-    except (ProcessingError, case_ops.CaseError) as e:
-        status = 409 if e.field == "version" else 422
-        raise field_error(status, e.field, str(e)) from None
-    out = petition_out(record, caller)
-    db.session.commit()
-    return out
+    process(caller, record, data, expected_version=body.version)
+    return _out(caller, record)

@@ -2,28 +2,26 @@
 
 from __future__ import annotations
 
+import functools
+
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
 from complaints.api import schemas as S
 from complaints.api.base import (
-    ApiError,
     endpoint,
     load,
-    log_identity_views,
     page_of,
     scoped_unit,
     subtree_clause,
 )
+from complaints.core import confidentiality
 from complaints.core.access import in_scope
-from complaints.core.vocab import PetitionKind
 from complaints.extensions import db
 from complaints.reception import operations as ops
 from complaints.reception.models import ReceptionSession, Visit
-from complaints.reception.views import identity_hidden
 
 TAG = "Tiếp công dân"
-OPERATION_ERRORS = (ops.ReceptionError,)
 
 
 def session_out(s: ReceptionSession, visit_count: int) -> S.SessionOut:
@@ -49,8 +47,9 @@ def session_out(s: ReceptionSession, visit_count: int) -> S.SessionOut:
     )
 
 
-def visit_out(v: Visit) -> S.VisitOut:
-    hidden = identity_hidden(v)  # the reception pages' rule (LTC Art 47)
+def visit_out(v: Visit, reader: confidentiality.Reader) -> S.VisitOut:
+    hidden = not reader.sees(v)  # the denouncer rule (core/confidentiality.py)
+    text = functools.partial(reader.text, v)
     persons = [
         S.PersonOut(
             full_name=None if hidden else p.full_name,
@@ -68,20 +67,20 @@ def visit_out(v: Visit) -> S.VisitOut:
         unit=v.unit.code,
         visit_date=v.visit_date,
         kind=v.kind,
-        content=v.content,
+        content=text(v.content),
         people_count=v.people_count,
         is_delegation=v.is_delegation,
         is_repeat=v.is_repeat,
-        previous_resolver=v.previous_resolver,
+        previous_resolver=text(v.previous_resolver),
         competent=v.competent,
         outcome=v.outcome,
         outcome_body=v.outcome_body,
         outcome_doc_no=v.outcome_doc_no,
         refusal_ground=v.refusal_ground,
-        refusal_detail=v.refusal_detail,
-        documents_received=v.documents_received,
-        follow_up=v.follow_up,
-        note=v.note,
+        refusal_detail=text(v.refusal_detail),
+        documents_received=text(v.documents_received),
+        follow_up=text(v.follow_up),
+        note=text(v.note),
         identity_redacted=hidden,
         persons=persons,
         version=v.version,
@@ -101,18 +100,10 @@ def _visit_counts(session_ids: list[int]) -> dict[int, int]:
     )
 
 
-def _protected_shown(visits: list[Visit]) -> list[int]:
-    """Denunciation visits whose persons this answer shows (each view is logged)."""
-    return [
-        v.id
-        for v in visits
-        if v.kind == PetitionKind.denunciation and v.persons and not identity_hidden(v)
-    ]
-
-
-def _unprocessable(e: ops.ReceptionError) -> ApiError:
-    details = [{"field": f, "message": m} for f, m in e.errors]
-    return ApiError(422, str(e), details)
+def _record_views(caller, visits: list[Visit], where: str) -> None:
+    """The protected visits whose persons this answer shows are recorded."""
+    shown = [v for v in confidentiality.shown_to(caller, visits) if v.persons]
+    confidentiality.record_view(caller, where=where, visits=shown)
 
 
 # --- sessions -------------------------------------------------------------------------------
@@ -164,13 +155,7 @@ def sessions(caller, query: S.SessionQuery, body):
 def create_session(caller, query, body: S.SessionIn):
     unit = scoped_unit(body.unit, caller, status=422)
     data = ops.SessionData(unit=unit, **body.model_dump(exclude={"unit"}))
-    try:
-        record = ops.create_session(caller, data)
-    except OPERATION_ERRORS as e:
-        raise _unprocessable(e) from None
-    out = session_out(record, 0)
-    db.session.commit()
-    return out
+    return session_out(ops.create_session(caller, data), 0)
 
 
 @endpoint(
@@ -208,10 +193,10 @@ def session_visits(caller, query: S.PageQuery, body, session_id: int):
         .options(joinedload(Visit.unit), selectinload(Visit.persons))
         .order_by(Visit.id)
     )
-    page, rows = page_of(select, query, visit_out)
-    shown = _protected_shown(rows)
-    if shown:
-        log_identity_views(caller, visit_ids=shown, where="API: lượt tiếp của buổi tiếp")
+    page, rows = page_of(select, query, lambda v: v)
+    reader = confidentiality.Reader(caller, rows)
+    page.items = [visit_out(v, reader) for v in rows]
+    _record_views(caller, rows, "API: lượt tiếp của buổi tiếp")
     return page
 
 
@@ -229,13 +214,8 @@ def create_visit(caller, query, body: S.VisitIn, session_id: int):
     record = load(ReceptionSession, session_id, caller)
     values = body.model_dump(exclude={"persons"})
     data = ops.VisitData(**values, persons=[ops.PersonData(**p.model_dump()) for p in body.persons])
-    try:
-        visit = ops.create_visit(caller, record, data)
-    except OPERATION_ERRORS as e:
-        raise _unprocessable(e) from None
-    out = visit_out(visit)
-    db.session.commit()
-    return out
+    visit = ops.create_visit(caller, record, data)
+    return visit_out(visit, confidentiality.Reader(caller, [visit]))
 
 
 @endpoint(
@@ -248,7 +228,6 @@ def create_visit(caller, query, body: S.VisitIn, session_id: int):
 )
 def visit(caller, query, body, visit_id: int):
     record = load(Visit, visit_id, caller)
-    out = visit_out(record)
-    if _protected_shown([record]):
-        log_identity_views(caller, visit_ids=[record.id], where="API: lượt tiếp")
+    out = visit_out(record, confidentiality.Reader(caller, [record]))
+    _record_views(caller, [record], "API: lượt tiếp")
     return out

@@ -7,7 +7,8 @@ from flask import g
 
 from complaints.api import schemas as S
 from complaints.api.base import endpoint, page_of
-from complaints.core.access import PERMISSIONS, can_see_denouncer, has_permission, in_scope
+from complaints.core import confidentiality
+from complaints.core.access import PERMISSIONS, has_permission, in_scope
 from complaints.units.models import Unit
 
 
@@ -39,7 +40,7 @@ def me(caller, query, body):
         unit=caller.unit.code,
         roles=sorted(caller.role_set),
         permissions=sorted(p for p in PERMISSIONS if has_permission(caller, p)),
-        can_see_denouncer=can_see_denouncer(caller),
+        can_see_denouncer=confidentiality.role_allows(caller),
         auth=g.api_auth,
         token_prefix=g.api_token_prefix,
     )

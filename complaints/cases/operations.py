@@ -22,7 +22,7 @@ from complaints.cases.models import (
     TerminationReason,
 )
 from complaints.cases.workflow import WorkflowError, check
-from complaints.core import audit
+from complaints.core import audit, clock
 from complaints.core.access import Role
 from complaints.core.calendar import WorkCalendar
 from complaints.core.errors import OperationError
@@ -219,6 +219,7 @@ def perform(actor, case: Case, action_name: str, step: StepInput, *, expected_ve
             ),
             "version",
         )
+    clock.not_after_today(step.on, "on")
     try:
         action = check(case.kind.value, case.state, action_name, round=case.round)
     except WorkflowError as e:
@@ -410,6 +411,7 @@ def assign(actor, case: Case, *, unit, assignee, on: date, note: str = "", expec
     """A leader assigns the case to a unit and a handler of that unit."""
     if expected_version is not None and int(expected_version) != case.version:
         raise CaseError(_("Vụ việc vừa được người khác cập nhật. Hãy tải lại trang."), "version")
+    clock.not_after_today(on, "on")
     if not case.is_open:
         raise CaseError(_("Vụ việc đã kết thúc, không giao xử lý được nữa."))
     if assignee is not None:
@@ -418,8 +420,9 @@ def assign(actor, case: Case, *, unit, assignee, on: date, note: str = "", expec
         if not assignee.has_role(Role.case_handler, Role.petition_handler, Role.leader):
             raise CaseError(_("Người được giao phải có vai trò xử lý, xác minh."), "assignee_id")
     before = _snapshot(case)
-    case.assigned_unit_id = unit.id
-    case.assignee_id = assignee.id if assignee else None
+    # Through the relations, so that the case reads right before the request commits.
+    case.assigned_unit, case.assigned_unit_id = unit, unit.id
+    case.assignee, case.assignee_id = assignee, assignee.id if assignee else None
     _event(
         case,
         actor,
@@ -452,6 +455,7 @@ def set_flags(
     """Record complexity (with its criteria) and the remote-area flag; deadlines follow."""
     if expected_version is not None and int(expected_version) != case.version:
         raise CaseError(_("Vụ việc vừa được người khác cập nhật. Hãy tải lại trang."), "version")
+    clock.not_after_today(on, "on")
     try:
         level = Complexity(complexity)
         chosen = sorted({ComplexityCriterion(c).value for c in criteria})
@@ -496,6 +500,7 @@ def merge(actor, target: Case, sources: list[Case], on: date) -> Case:
     """Merge cases on one matter: petitions and history move to the target."""
     from complaints.petitions.models import Petition
 
+    clock.not_after_today(on, "on")
     for src in sources:
         if src.id == target.id:
             raise CaseError(_("Không thể gộp vụ việc vào chính nó."))
@@ -557,6 +562,7 @@ def merge(actor, target: Case, sources: list[Case], on: date) -> Case:
 
 def split(actor, case: Case, petitions: list, on: date, title: str) -> Case:
     """Split petitions on another matter out of a case into a new case (same stage)."""
+    clock.not_after_today(on, "on")
     if not petitions:
         raise CaseError(_("Chọn ít nhất một đơn để tách."), "petition_ids")
     remaining = [p for p in case_petitions(case) if p not in petitions]
@@ -676,6 +682,7 @@ def prepare_apology(actor, case: Case, deadline: Deadline, today: date) -> Apolo
 def mark_apology_sent(actor, letter: ApologyLetter, on: date) -> ApologyLetter:
     if letter.sent_on is not None:
         raise CaseError(_("Thư xin lỗi này đã được ghi nhận là đã gửi."))
+    clock.not_after_today(on, "on")
     if on < letter.prepared_on:
         raise CaseError(_("Ngày gửi không được trước ngày chuẩn bị thư."), "on")
     letter.sent_on, letter.sent_by_id = on, getattr(actor, "id", None)

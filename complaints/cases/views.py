@@ -27,7 +27,7 @@ from wtforms import SelectChoice
 from complaints.auth.models import User, UserRole
 from complaints.cases import deadlines as case_deadlines
 from complaints.cases import operations as ops
-from complaints.cases.deadlines import petition_deadline, work_calendar
+from complaints.cases.deadlines import work_calendar
 from complaints.cases.forms import (
     ACTION_FIELDS,
     AGE_BUCKETS,
@@ -66,16 +66,16 @@ from complaints.cases.models import (
     owes_duty,
 )
 from complaints.cases.workflow import ACTIONS, WorkflowError, allowed_actions, check
-from complaints.core import audit, clock
+from complaints.core import clock, confidentiality
 from complaints.core.access import (
     Role,
-    can_see_denouncer,
     has_permission,
     in_scope,
     load_scoped,
     require,
 )
 from complaints.core.calendar import WorkCalendar
+from complaints.core.errors import OperationError
 from complaints.core.forms import pairs_choices
 from complaints.core.numbers import fmt_date, fmt_decimal, fmt_int, round_decimal
 from complaints.core.text import like_pattern
@@ -104,7 +104,6 @@ bp = Blueprint("cases", __name__, url_prefix="/cases")
 
 MAX_ID = 2**31 - 1  # larger ids cannot exist (INTEGER keys); PostgreSQL would reject them
 MAX_PAGE = 100_000
-REDACTED = L_("[Được bảo mật]")
 # An officer who leaves a petition unprocessed this many days faces discipline (DOMAIN §7).
 DISCIPLINE_DAYS = 45
 # Periods that run for the citizen (to lodge a second complaint...), not duties of the unit:
@@ -186,40 +185,11 @@ def petition_notices(petition: Petition) -> list[NoticeLink]:
     return [notice_link("petition", petition.id, name, PETITION_NOTICES[name])] if name else []
 
 
-def identity_visible(petition: Petition, *, verifier_file: bool = False) -> bool:
-    """Whether this page may show who sent the petition (LTC Art 47).
-
-    Complainants and feedback senders are shown; a denouncer only to the roles allowed, and
-    never on the case file a verifier (case handler) works on."""
-    if not petition.is_denunciation:
-        return True
-    if verifier_file and current_user.has_role(Role.case_handler):
-        return False
-    return can_see_denouncer(current_user)
-
-
-def _prepare_identity_log(petitions, *, verifier_file: bool = False) -> list[Petition]:
-    """The denunciations whose senders this page will show (each view is then recorded)."""
-    return [
-        p
-        for p in petitions
-        if p.is_denunciation and p.senders and identity_visible(p, verifier_file=verifier_file)
-    ]
-
-
-def _record_identity_views(petitions: list[Petition]) -> None:
-    """Every view of a denouncer's identity is an audit event (DOMAIN §8)."""
-    if not petitions:
-        return
-    with audit.reading_page_log():
-        for p in petitions:
-            audit.record(
-                "identity.viewed",
-                p,
-                actor=current_user,
-                unit_id=p.unit_id,
-                summary=f"Xem thông tin người tố cáo, đơn {p.register_no}",
-            )
+def _record_views(where: str, petitions, *, case_file: bool = False) -> None:
+    """The protected identities the page showed are recorded (after rendering it)."""
+    shown = confidentiality.shown_to(current_user, petitions, case_file=case_file)
+    shown = [p for p in shown if p.senders]
+    confidentiality.record_view(current_user, where=where, petitions=shown)
 
 
 # --- small helpers ------------------------------------------------------------------------
@@ -356,7 +326,6 @@ def _helpers():
         "day_type_label": lambda value: DAY_TYPES.get(value, value),
         "money": _money,
         "area": _area,
-        "REDACTED": REDACTED,
     }
 
 
@@ -605,14 +574,9 @@ def process_petition(petition_id: int):
                 ),
                 case_title=form.case_title.data or "",
             )
-            has_deadline = db.session.scalar(
-                sa.select(Deadline.id).where(Deadline.petition_id == petition.id).limit(1)
-            )
-            if not has_deadline:
-                petition_deadline(petition)
             process(current_user, petition, data, expected_version=form.version.data)
             db.session.commit()
-        except (ProcessingError, ops.CaseError) as e:
+        except OperationError as e:
             db.session.rollback()
             _put_error(form, e, {"join_case": "join_case_no" if form.join_case_no.data else "join"})
             status = 409 if e.field == "version" else 200
@@ -628,7 +592,6 @@ def process_petition(petition_id: int):
             if petition.case_id:
                 return redirect(url_for("cases.case_page", case_id=petition.case_id))
             return redirect(url_for("cases.process_petition", petition_id=petition.id))
-    shown = _prepare_identity_log([petition])
     stored = db.session.scalar(
         sa.select(Deadline)
         .where(Deadline.petition_id == petition.id, Deadline.active.is_(True))
@@ -648,7 +611,6 @@ def process_petition(petition_id: int):
         suggestions=suggestions,
         offered=offered,
         matrix=json.dumps(matrix),
-        show_identity=identity_visible(petition),
         stored_deadline=stored,
         due=due_on,
         left=(due_on - t).days if due_on else None,
@@ -657,7 +619,7 @@ def process_petition(petition_id: int):
         notices=petition_notices(petition) if done else [],
         reasons=IneligibleReason,
     )
-    _record_identity_views(shown)
+    _record_views("xử lý đơn", [petition])
     return html, status
 
 
@@ -778,21 +740,19 @@ def _case_where(form, ok: bool, base: list) -> list:
     return where
 
 
-def _text_clause(q: str):
-    """Folded search on the case's search text. Who may not see denouncers finds a
-    denunciation only by its number or by what its petitions say, never by a sender's name."""
+def _text_clause(q: str, user=None):
+    """Folded search on the case's search text. Who may not see denouncers finds a case of a
+    denunciation's matter only by its number or by what its petitions say stripped of the
+    identities, never by a sender's name (core/confidentiality.py)."""
     pattern = like_pattern(q)
     matches = Case.search_text.like(pattern, escape="\\")
-    if can_see_denouncer(current_user) and not current_user.has_role(Role.case_handler):
-        return matches
     public = sa.or_(
         sa.func.lower(Case.case_no).like(pattern, escape="\\"),
         sa.exists().where(
             Petition.case_id == Case.id, Petition.public_search_text.like(pattern, escape="\\")
         ),
     )
-    denunciation = Case.kind == PetitionKind.denunciation
-    return sa.or_(denunciation & public, ~denunciation & matches)
+    return confidentiality.visible_clause(user or current_user, Case, matches, public)
 
 
 def next_due_page(
@@ -947,7 +907,7 @@ def _render_case(case: Case, failed: dict[int, ApologySentForm] | None = None):
     """The case page; a failed inline form (apology letter sent) comes back with its errors."""
     t = clock.today()
     petitions = ops.case_petitions(case)
-    shown = _prepare_identity_log(petitions, verifier_file=True)
+    confidentiality.reader().load([case, *petitions])
     events = db.session.scalars(
         sa.select(CaseEvent)
         .where(CaseEvent.case_id == case.id)
@@ -975,7 +935,6 @@ def _render_case(case: Case, failed: dict[int, ApologySentForm] | None = None):
         "cases/case.html",
         case=case,
         petitions=petitions,
-        visible={p.id: identity_visible(p, verifier_file=True) for p in petitions},
         events=events,
         documents=[e for e in events if e.doc_no],
         active=[d for d in deadlines if d.active],
@@ -993,7 +952,7 @@ def _render_case(case: Case, failed: dict[int, ApologySentForm] | None = None):
         notices=case_notices(case) if has_permission(current_user, "notice.print") else [],
         criteria=[ComplexityCriterion(c).label for c in case.complexity_criteria or []],
     )
-    _record_identity_views(shown)
+    _record_views("hồ sơ vụ việc", petitions, case_file=True)
     return html
 
 
@@ -1072,7 +1031,7 @@ def action(case_id: int, name: str):
                 expected_version=form.version.data,
             )
             db.session.commit()
-        except ops.CaseError as e:
+        except OperationError as e:
             db.session.rollback()
             _put_error(form, e)
             status = 409 if e.field == "version" else 200
@@ -1129,7 +1088,7 @@ def assign(case_id: int):
                 expected_version=form.version.data,
             )
             db.session.commit()
-        except ops.CaseError as e:
+        except OperationError as e:
             db.session.rollback()
             _put_error(form, e)
             status = 409 if e.field == "version" else 200
@@ -1166,7 +1125,7 @@ def flags(case_id: int):
                 expected_version=form.version.data,
             )
             db.session.commit()
-        except ops.CaseError as e:
+        except OperationError as e:
             db.session.rollback()
             _put_error(form, e)
             status = 409 if e.field == "version" else 200
@@ -1227,7 +1186,7 @@ def merge(case_id: int):
             sources = _merge_sources(form, candidates)
             ops.merge(current_user, case, sources, form.on.data)
             db.session.commit()
-        except ops.CaseError as e:
+        except OperationError as e:
             db.session.rollback()
             _put_error(form, e, default="case_ids")
             status = 409 if e.field == "version" else 200
@@ -1310,7 +1269,7 @@ def split(case_id: int):
                 form.title.data,
             )
             db.session.commit()
-        except ops.CaseError as e:
+        except OperationError as e:
             db.session.rollback()
             _put_error(form, e, default="petition_ids")
             status = 409 if e.field == "version" else 200
@@ -1332,7 +1291,7 @@ def prepare_apology(case_id: int, deadline_id: int):
     try:
         ops.prepare_apology(current_user, case, deadline, clock.today())
         db.session.commit()
-    except ops.CaseError as e:
+    except OperationError as e:
         db.session.rollback()
         flash(str(e), "danger")
     else:
@@ -1354,7 +1313,7 @@ def apology_sent(letter_id: int):
         try:
             ops.mark_apology_sent(current_user, letter, form.on.data)
             db.session.commit()
-        except ops.CaseError as e:
+        except OperationError as e:
             db.session.rollback()
             _put_error(form, e, default="on")
         else:

@@ -18,12 +18,11 @@ from complaints.citizen import operations as ops
 from complaints.citizen import status as citizen_status
 from complaints.citizen.forms import SCORE_LABELS, LookupForm, RatingForm
 from complaints.citizen.models import COMMENT_MAX, CitizenRating
-from complaints.core import clock
-from complaints.core.access import can_see_denouncer, in_scope, load_scoped, require
+from complaints.core import clock, confidentiality
+from complaints.core.access import in_scope, load_scoped, require
 from complaints.core.db import utcnow
 from complaints.core.numbers import LOCAL_TZ, fmt_date, fmt_decimal, round_decimal
 from complaints.core.translate import gettext as _
-from complaints.core.vocab import PetitionKind
 from complaints.extensions import db
 from complaints.petitions.models import Petition
 
@@ -197,7 +196,7 @@ def rate():
 
 def code_shown(petition: Petition) -> bool:
     """The code is handed to the sender: shown to the staff who may see who sent it."""
-    return petition.kind != PetitionKind.denunciation or can_see_denouncer(current_user)
+    return confidentiality.may_see_identity(current_user, petition)
 
 
 @bp.app_template_global("receipt_code")

@@ -35,7 +35,8 @@ Role.LABELS = {
 }
 
 # Who may see a denouncer's name, address and papers (LTC Art 9, 47, 56). Verifiers (case
-# handlers) work on a redacted file; report makers and administrators have no need to know.
+# handlers) work on a stripped file; report makers and administrators have no need to know.
+# The rule that applies it to a record is core/confidentiality.py's.
 DENOUNCER_IDENTITY_ROLES = frozenset({Role.reception_officer, Role.petition_handler, Role.leader})
 
 # What each role may do; views, templates and tests all read this one table.
@@ -76,13 +77,6 @@ def has_permission(user: Any, permission: str) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
     return bool(user.role_set & PERMISSIONS[permission])
-
-
-def can_see_denouncer(user: Any) -> bool:
-    """True when the user's role allows seeing who denounced (LTC Art 47)."""
-    return bool(
-        getattr(user, "is_authenticated", False) and user.role_set & DENOUNCER_IDENTITY_ROLES
-    )
 
 
 def require(permission: str):

@@ -5,8 +5,6 @@ from __future__ import annotations
 import enum
 import hashlib
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -15,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from complaints.core.db import UTCDateTime, utcnow, write_intent
+from complaints.core.db import UTCDateTime, utcnow
 from complaints.extensions import db
 
 GENESIS = "0" * 64
@@ -143,22 +141,6 @@ def record(
     head.seq, head.hash = event.seq, event.hash
     session.flush()
     return event
-
-
-@contextmanager
-def reading_page_log() -> Iterator[None]:
-    """Events written by a page that only reads (the view of a protected identity): the read
-    transaction ends first, the events go in a transaction that takes SQLite's write lock at
-    its start (a deferred read cannot safely turn into a write), and are committed at once so
-    the answer is never sent without its record."""
-    db.session.commit()
-    write_intent.set(True)
-    try:
-        yield
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
 
 
 @dataclass

@@ -119,3 +119,9 @@ def configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write_intent.get() else "BEGIN")
+
+
+# Ids and page numbers a request may name: INTEGER keys hold no larger id (PostgreSQL would
+# refuse the query), and no list has more pages than this.
+MAX_ID = 2**31 - 1
+MAX_PAGE = 100_000

@@ -4,18 +4,17 @@ Each builder takes the record and the acting user and returns a `Notice`: plain 
 markup. The Jinja template and `to_docx` only lay those strings out, so the printed page and
 the Word file always say the same thing.
 
-The denouncer rule (LTC Art 9, 47, 56) is decided in one place, `_identity`: a denouncer's
-name, address and papers appear only in a notice addressed to the denouncer and only for a
-user who may see them (`can_see_denouncer`); other users read a placeholder; notices to anyone
-else (the accused, the public, the competent body, the extension decision) carry no sender
-data at all, and the free text they quote is scrubbed of the senders' names and numbers.
+The denouncer rule (LTC Art 9, 47, 56) is core/confidentiality.py's, applied in `_identity`: a
+denouncer's name, address and papers appear only in a notice addressed to the denouncer and
+only for a user who may see them; other users read the masked text; notices to anyone else (the
+accused, the public, the competent body, the extension decision) carry no sender data at all,
+and the free text they quote is stripped of every identity of the matter.
 """
 
 from __future__ import annotations
 
 import io
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -30,7 +29,7 @@ from complaints.cases.models import (
     ComplexityCriterion,
     Deadline,
 )
-from complaints.core.access import can_see_denouncer
+from complaints.core import confidentiality
 from complaints.core.errors import OperationError
 from complaints.core.numbers import fmt_date, fmt_decimal, fmt_int
 from complaints.core.vocab import PetitionKind
@@ -38,7 +37,7 @@ from complaints.extensions import db
 from complaints.petitions.models import IneligibleReason, Petition, ProcessingOutcome
 from complaints.units.models import Unit, UnitLevel
 
-REDACTED = "[Được bảo mật]"
+REDACTED = str(confidentiality.MASK)
 BLANK = "……"
 MOTTO = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 MOTTO_SUB = "Độc lập - Tự do - Hạnh phúc"
@@ -122,19 +121,6 @@ class Party:
     identity_no: str
 
 
-def _fold_char(c: str) -> str:
-    """One character without diacritics, lower case, still one character (keeps offsets)."""
-    if c in "đĐ":
-        return "d"
-    base = unicodedata.normalize("NFD", c)[0]
-    low = base.lower()
-    return low if len(low) == 1 else base
-
-
-def _fold_keep_length(text: str) -> str:
-    return "".join(_fold_char(c) for c in text)
-
-
 @dataclass
 class Identity:
     """What a notice may say about the people who sent the petitions of its record."""
@@ -165,46 +151,28 @@ class Identity:
     def scrub(self, text: str | None) -> str:
         """Free text from the file with every sender's name, number and address masked, when
         the notice may not show them (the text is written by staff and may quote them)."""
-        text = unicodedata.normalize("NFC", (text or "").strip())
-        if self._pattern is None or not text:
-            return text
-        folded = _fold_keep_length(text)
-        spans = [m.span() for m in self._pattern.finditer(folded)]
-        for start, end in reversed(spans):
-            text = text[:start] + REDACTED + text[end:]
-        return text
+        return confidentiality.strip((text or "").strip(), self._pattern)
 
 
-def _scrub_pattern(terms: list[str]) -> re.Pattern | None:
-    """One pattern for all terms, on folded text, whole words only, longest first; terms
-    shorter than 3 characters would mask ordinary words and are left out."""
-    parts = set()
-    for term in {t.strip() for t in terms if t and len(t.strip()) >= 3}:
-        words = _fold_keep_length(unicodedata.normalize("NFC", term)).split()
-        parts.add(r"\s+".join(re.escape(w) for w in words))
-    if not parts:
-        return None
-    parts = sorted(parts, key=len, reverse=True)
-    return re.compile(r"(?<!\w)(?:" + "|".join(parts) + r")(?!\w)")
+def _identity(record, petitions: list[Petition], user, *, to_sender: bool) -> Identity:
+    """What a notice shows of the senders of its record (a case or a petition), by the
+    denouncer rule of core/confidentiality.py (LTC Art 47).
 
-
-def _identity(kind: PetitionKind, petitions: list[Petition], user, *, to_sender: bool):
-    """The one decision on what a notice shows of the senders (LTC Art 47 for denouncers).
-
-    Not a denunciation: senders are named. A denunciation: named only in a notice addressed
-    to the denouncer read by a user who may see them; a placeholder for other users; nothing
-    at all in a notice addressed to anyone else.
-    """
+    Not a denunciation's matter: senders are named. A denunciation's: named only in a notice
+    addressed to the denouncer read by a user who may see them; the masked text for other
+    users; nothing at all in a notice addressed to anyone else; and the free text quoted is
+    stripped of every identity of the matter (names written on an anonymous or impersonated
+    petition too)."""
     senders = [(p, s) for p in petitions if not p.anonymous for s in p.senders]
     real = [Party(s.full_name, s.address, s.identity_no) for _, s in senders]
     ids = sorted({p.id for p, _ in senders})
-    if kind != PetitionKind.denunciation:
+    if not confidentiality.is_protected(record):
         return Identity(real, protected=False, shown=True, petition_ids=ids)
-    # Names written on an anonymous or impersonated petition are masked too.
-    every = [s for p in petitions for s in p.senders]
-    terms = [t for s in every for t in (s.full_name, s.identity_no, s.address, s.phone)]
-    pattern = _scrub_pattern(terms)
-    if to_sender and can_see_denouncer(user):
+    every = [x for p in petitions for s in p.senders for x in (s.full_name, s.identity_no)]
+    every += [x for p in petitions for s in p.senders for x in (s.address, s.phone)]
+    values = every + confidentiality.matter_values([record])[(record.__tablename__, record.id)]
+    pattern = confidentiality.pattern_for(v for v in values if v)
+    if to_sender and confidentiality.may_see_identity(user, record):
         return Identity(real, protected=True, shown=True, petition_ids=ids)
     if to_sender and real:
         hidden = [Party(REDACTED, REDACTED, REDACTED)]
@@ -325,7 +293,7 @@ def _case_petitions(case: Case) -> list[Petition]:
 
 
 def _case_identity(case: Case, user, *, to_sender: bool) -> Identity:
-    return _identity(case.kind, _case_petitions(case), user, to_sender=to_sender)
+    return _identity(case, _case_petitions(case), user, to_sender=to_sender)
 
 
 def _last_event(case: Case, action: str) -> CaseEvent | None:
@@ -787,7 +755,7 @@ def transfer(petition: Petition, user) -> Notice:
         )
     kind, unit = petition.kind, petition.unit
     # A transfer slip goes to another body: a denunciation's senders never appear on it.
-    identity = _identity(kind, [petition], user, to_sender=False)
+    identity = _identity(petition, [petition], user, to_sender=False)
     body = petition.outcome_body
     forwarded = ""
     if petition.is_forwarded and petition.source_body:
@@ -816,7 +784,7 @@ def transfer(petition: Petition, user) -> Notice:
         ]
         recipients = ["Như trên;", "Người tố cáo (để biết);"]
     else:
-        identity = _identity(kind, [petition], user, to_sender=True)
+        identity = _identity(petition, [petition], user, to_sender=True)
         paras = _received(unit, petition.received_date, kind, identity)
         if forwarded:
             paras.append(Para(f"Đơn{forwarded}."))
@@ -854,7 +822,7 @@ def guidance(petition: Petition, user) -> Notice:
             + ": không lập được phiếu hướng dẫn."
         )
     kind, unit = petition.kind, petition.unit
-    identity = _identity(kind, [petition], user, to_sender=True)
+    identity = _identity(petition, [petition], user, to_sender=True)
     paras = _received(unit, petition.received_date, kind, identity)
     paras.append(Para(f"Nội dung đơn: {identity.clause(petition.summary)}."))
     if petition.eligible is False and petition.ineligible_reasons:

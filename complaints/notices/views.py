@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import io
 
+import sqlalchemy as sa
 from flask import Blueprint, abort, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 
 from complaints.cases.models import ApologyLetter, Case
-from complaints.core import audit
+from complaints.core import confidentiality
 from complaints.core.access import load_scoped, require
 from complaints.extensions import db
 from complaints.notices import render
@@ -38,23 +39,19 @@ def _check_id(object_id: int) -> int:
 
 
 def _record_identity_view(notice: render.Notice, fmt: str) -> None:
-    """Log that the notice shows a protected denouncer (LTC Art 47, 56), and commit it."""
-    with audit.reading_page_log():
-        audit.record(
-            "identity.viewed",
-            actor=current_user,
-            unit_id=notice.unit_id,
-            entity_type=notice.entity_type,
-            entity_id=notice.entity_id,
-            after={
-                "where": f"notice:{notice.key}",
-                "format": fmt,
-                "petition_ids": notice.revealed_petition_ids,
-            },
-            summary=(
-                f"Xem thông tin người tố cáo khi lập {notice.title.lower()} ({notice.filename})"
-            ),
-        )
+    """Record that the notice shows a protected denouncer (LTC Art 47, 56)."""
+    shown = db.session.scalars(
+        sa.select(Petition)
+        .where(Petition.id.in_(notice.revealed_petition_ids))
+        .order_by(Petition.id)
+    ).all()
+    confidentiality.record_view(
+        current_user,
+        where=f"notice:{notice.key}",
+        petitions=shown,
+        on=(notice.entity_type, notice.entity_id, notice.unit_id),
+        format=fmt,
+    )
 
 
 def _respond(notice: render.Notice, fmt: str):

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from complaints.auth.models import User
 from complaints.cases.models import Case
 from complaints.citizen.codes import new_code
-from complaints.core.access import can_see_denouncer, has_permission, unit_in_scope
+from complaints.core.access import has_permission, unit_in_scope
 from complaints.core.db import LabelledEnum, TimestampMixin, UTCDateTime, enum_column, utcnow
 from complaints.core.translate import N_
 from complaints.core.vocab import Field, PetitionKind
@@ -204,10 +204,6 @@ class Petition(TimestampMixin, db.Model):
     @property
     def is_forwarded(self) -> bool:
         return self.source in FORWARDED_SOURCES
-
-    def can_see_identity(self, user) -> bool:
-        """Senders, their papers and the scans are shown unless they are a protected denouncer."""
-        return not self.is_denunciation or can_see_denouncer(user)
 
     def can_edit(self, user) -> bool:
         """Petition handlers and registering officers edit the petitions of their units."""

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from complaints.citizen import codes as receipt_codes
-from complaints.core import audit, clock
+from complaints.core import audit, clock, confidentiality
 from complaints.core.access import in_scope, unit_in_scope
 from complaints.core.db import utcnow
 from complaints.core.errors import OperationError
@@ -330,12 +330,28 @@ def unused_receipt_code() -> str:
 
 
 def refresh_search_text(petition: Petition) -> None:
-    """Fill the folded search columns (diacritics and case removed) from the petition's facts."""
+    """Fill the folded search columns (diacritics and case removed) from the petition's facts.
+
+    The public column, all that may be matched on a denunciation by who may not see the
+    denouncer, holds no sender and no identity value of the matter typed into the free text
+    (core/confidentiality.py)."""
     public = [petition.register_no, petition.source_body, petition.source_doc_no, petition.summary]
     if petition.receipt_code:  # found by the code a citizen reads out, typed with or without dashes
         public[1:1] = [petition.receipt_code, receipt_codes.display(petition.receipt_code)]
     people = [x for s in petition.senders for x in (s.full_name, s.identity_no, s.address)]
-    petition.public_search_text = fold(" | ".join(x for x in public if x))
+    values = people + [s.phone for s in petition.senders]
+    if petition.visit is not None:
+        values += [
+            x
+            for p in petition.visit.persons
+            for x in (p.full_name, p.identity_no, p.address, p.phone)
+        ]
+    if petition.id is not None and petition.case_id is not None:
+        values += confidentiality.matter_values([petition])[("petition", petition.id)]
+    pattern = confidentiality.pattern_for(v for v in values if v)
+    petition.public_search_text = fold(
+        " | ".join(confidentiality.strip(x, pattern, mask=" ") for x in public if x)
+    )
     petition.search_text = fold(" | ".join(x for x in public + people if x))
 
 
@@ -554,39 +570,6 @@ def add_attachments(
     return rows
 
 
-def record_identity_view(
-    actor,
-    *,
-    petition: Petition | None = None,
-    petition_ids: Sequence[int] = (),
-    visit_ids: Sequence[int] = (),
-    where: str = "",
-) -> None:
-    """Log that a protected denouncer's identity was shown to the actor (LTC Art 47, 56)."""
-    if petition is not None:
-        audit.record(
-            "identity.viewed",
-            petition,
-            actor=actor,
-            after={"where": where},
-            summary=f"Xem thông tin người tố cáo của đơn {petition.register_no} ({where})",
-        )
-        return
-    if not petition_ids and not visit_ids:
-        return
-    audit.record(
-        "identity.viewed",
-        actor=actor,
-        unit_id=getattr(actor, "unit_id", None),
-        entity_type="petition" if petition_ids else "visit",
-        after={"where": where, "petition_ids": list(petition_ids), "visit_ids": list(visit_ids)},
-        summary=(
-            f"Xem thông tin người tố cáo trong {where}: {len(petition_ids)} đơn, "
-            f"{len(visit_ids)} lượt tiếp"
-        ),
-    )
-
-
 # --- reading -----------------------------------------------------------------------------
 
 
@@ -619,11 +602,11 @@ def register_query(
     )
 
 
-def search_petitions(user, term: str, *, see_denouncers: bool) -> sa.Select:
+def search_petitions(user, term: str) -> sa.Select:
     """Petitions of the user's units whose folded text contains the folded term.
 
-    Who may not see denouncers matches a denunciation only by its number and content, never
-    by a sender's name, papers or address.
+    Who may not see denouncers matches a denunciation's matter only by its number and content
+    stripped of identities, never by a sender's name, papers or address.
     """
     pattern = like_pattern(term)
     full = Petition.search_text.like(pattern, escape="\\")
@@ -631,14 +614,8 @@ def search_petitions(user, term: str, *, see_denouncers: bool) -> sa.Select:
     if ident != fold(term) and _TYPED_IDENTITY.fullmatch(ident):
         # A paper number typed with separators ("031-085-001234") finds the stored number.
         full = full | Petition.search_text.like(f"%{escape_like(ident)}%", escape="\\")
-    if see_denouncers:
-        match = full
-    else:
-        match = sa.or_(
-            (Petition.kind != PetitionKind.denunciation) & full,
-            (Petition.kind == PetitionKind.denunciation)
-            & Petition.public_search_text.like(pattern, escape="\\"),
-        )
+    public = Petition.public_search_text.like(pattern, escape="\\")
+    match = confidentiality.visible_clause(user, Petition, full, public)
     return (
         sa.select(Petition)
         .where(in_scope(user, Petition.unit_id), match)
@@ -647,11 +624,12 @@ def search_petitions(user, term: str, *, see_denouncers: bool) -> sa.Select:
     )
 
 
-def search_visits(user, term: str, *, see_denouncers: bool) -> sa.Select:
+def search_visits(user, term: str) -> sa.Select:
     """Visits of the user's units matching the term in their folded text or their persons.
 
     Visit.search_text mixes content and persons, so for users who may not see denouncers a
-    denunciation visit is kept only when its own content contains the term.
+    visit of a denunciation's matter is kept only when its content, stripped of the matter's
+    identities, contains the term.
     """
     pattern = like_pattern(term)
     raw = f"%{escape_like(' '.join(term.split()).lower())}%"
@@ -665,19 +643,21 @@ def search_visits(user, term: str, *, see_denouncers: bool) -> sa.Select:
     )
     full = sa.or_(Visit.search_text.like(pattern, escape="\\"), person)
     scope = in_scope(user, Visit.unit_id)
-    if see_denouncers:
+    if confidentiality.role_allows(user):
         match = full
     else:
         folded = fold(term)
-        candidates = db.session.execute(
-            sa.select(Visit.id, Visit.content).where(
-                scope,
-                Visit.kind == PetitionKind.denunciation,
-                Visit.search_text.like(pattern, escape="\\"),
-            )
-        )
-        by_content = [vid for vid, content in candidates if folded in fold(content)]
-        match = sa.or_((Visit.kind != PetitionKind.denunciation) & full, Visit.id.in_(by_content))
+        protected = confidentiality.protected_clause(Visit)
+        candidates = db.session.scalars(
+            sa.select(Visit).where(scope, protected, Visit.search_text.like(pattern, escape="\\"))
+        ).all()
+        patterns = confidentiality.identity_values(candidates)
+        by_content = [
+            v.id
+            for v in candidates
+            if folded in fold(confidentiality.strip(v.content, patterns[("visit", v.id)], " "))
+        ]
+        match = sa.or_(~protected & full, Visit.id.in_(by_content))
     return (
         sa.select(Visit)
         .where(scope, match)

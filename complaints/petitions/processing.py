@@ -9,8 +9,9 @@ from datetime import date
 import sqlalchemy as sa
 
 from complaints.cases import operations as case_ops
+from complaints.cases.deadlines import petition_deadline
 from complaints.cases.models import Case, Deadline
-from complaints.core import audit
+from complaints.core import audit, clock
 from complaints.core.errors import OperationError
 from complaints.core.numbers import fmt_date
 from complaints.core.translate import gettext as _
@@ -134,6 +135,7 @@ def process(actor, petition: Petition, data: ProcessingInput, *, expected_versio
         raise ProcessingError(_("Hướng xử lý hoặc lý do không hợp lệ."), "outcome") from None
     if data.on is None:
         raise ProcessingError(_("Nhập ngày xử lý."), "on")
+    clock.not_after_today(data.on, "on")
     if data.on < petition.received_date:
         raise ProcessingError(
             _(
@@ -162,6 +164,12 @@ def process(actor, petition: Petition, data: ProcessingInput, *, expected_versio
     if outcome in (ProcessingOutcome.accept, ProcessingOutcome.transfer) and not data.doc_no:
         raise ProcessingError(_("Nhập số văn bản (thông báo thụ lý, phiếu chuyển)."), "doc_no")
     _once_per_content(petition, outcome, actor)
+    # The processing deadline exists before it is met (a petition registered by an import or
+    # before deadlines were kept may have none yet).
+    if not db.session.scalar(
+        sa.select(Deadline.id).where(Deadline.petition_id == petition.id).limit(1)
+    ):
+        petition_deadline(petition)
 
     before = audit.snapshot(petition, PROCESS_FIELDS)
     petition.eligible, petition.ineligible_reasons = data.eligible, reasons

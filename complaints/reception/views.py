@@ -9,7 +9,6 @@ import sqlalchemy as sa
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -17,15 +16,13 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
-from markupsafe import Markup
 from sqlalchemy.orm import joinedload
 from werkzeug.datastructures import MultiDict
 
 from complaints.auth.models import User
-from complaints.core import clock
-from complaints.core.access import can_see_denouncer, in_scope, load_scoped, require
+from complaints.core import clock, confidentiality
+from complaints.core.access import in_scope, require
 from complaints.core.calendar import WorkCalendar
-from complaints.core.forms import pairs_choices
 from complaints.core.numbers import LOCAL_TZ, fmt_date
 from complaints.core.translate import L_
 from complaints.core.translate import gettext as _
@@ -49,9 +46,7 @@ from complaints.reception.models import (
 )
 from complaints.reception.operations import (
     PersonData,
-    ReceptionError,
     SessionData,
-    StaleEditError,
     VisitData,
     create_session,
     create_visit,
@@ -61,7 +56,8 @@ from complaints.reception.operations import (
     visit_problems,
 )
 from complaints.units.models import Unit, UnitLevel
-from complaints.units.operations import subtree
+from complaints.web.helpers import filter_args, load, paginate, unit_choices, units_clause
+from complaints.web.transaction import attempt
 
 bp = Blueprint("reception", __name__, url_prefix="/reception")
 
@@ -73,69 +69,14 @@ PUBLISH_WORKING_DAYS = 5  # a schedule is published 5 working days ahead (LTCD A
 _UNIT_PREFIX = re.compile(r"^(UBND|Ủy ban nhân dân|Uỷ ban nhân dân)\s+(thành phố|tỉnh)\s+", re.I)
 
 
-# --- denouncer protection: the one place that decides what a person's identity shows as ---
-
-
-def identity_hidden(visit: Visit) -> bool:
-    """True when the current user may not see who is received in this visit (LTC Art 47)."""
-    return visit.kind == PetitionKind.denunciation and not can_see_denouncer(current_user)
-
-
-@bp.app_template_filter("visit_identity")
-def visit_identity(value, visit: Visit):
-    """A person's name, address, papers or phone, or the placeholder when they are protected."""
-    if identity_hidden(visit):
-        return Markup('<span class="redacted">%s</span>') % REDACTED
-    return value
-
-
-@bp.app_context_processor
-def _reception_helpers():
-    return {"visit_identity_hidden": identity_hidden}
-
-
 # --- helpers ------------------------------------------------------------------------------
 
 
-def _load(model, object_id: int):
-    if object_id > MAX_ID:
-        abort(404)
-    return load_scoped(model, object_id)
-
-
-def _page() -> int:
-    page = request.args.get("page", 1, type=int) or 1
-    return min(max(page, 1), MAX_PAGE)
-
-
-def _unit_choices():
-    root = current_user.unit
-    return pairs_choices(
-        [(u.id, ("— " * (u.depth - root.depth)) + f"{u.code} · {u.name}") for u in subtree(root)]
+def _record_views(where: str, visits) -> None:
+    """The protected identities this page showed are recorded (after rendering it)."""
+    confidentiality.record_view(
+        current_user, where=where, visits=confidentiality.shown_to(current_user, visits)
     )
-
-
-def _units_clause(column, unit_id: int | None, only_unit: bool):
-    """The chosen unit (already one of the user's choices), alone or with its sub-units."""
-    unit = db.session.get(Unit, unit_id) if unit_id else current_user.unit
-    if only_unit:
-        return column == unit.id
-    return column.in_(unit.subtree_ids())
-
-
-def _filter_args(form) -> dict:
-    """The filter as query arguments, for the pager's and the print button's links."""
-    args = {}
-    for name, f in form._fields.items():
-        if f.type == "BooleanField":
-            if f.data:
-                args[name] = "y"
-        elif f.type == "VNDateField":
-            if f._value():
-                args[name] = f._value()
-        elif f.data not in (None, ""):
-            args[name] = str(f.data)
-    return args
 
 
 def _error_target(form, name: str | None, rows: list[int] | None):
@@ -166,6 +107,14 @@ def _attach_errors(form, errors, rows: list[int] | None = None) -> list[str]:
     if any(n and n.startswith("persons") for n, _ in errors):
         form.form_errors.append(_("Danh sách người được tiếp còn lỗi: xem ghi chú ở từng dòng."))
     return about_persons
+
+
+def _place_errors(form, error, rows: list[int] | None = None) -> list[str]:
+    """A refused save: a lost update above the form, the rules' messages beside the fields."""
+    if error.stale:
+        form.form_errors.append(str(error))
+        return []
+    return _attach_errors(form, error.errors, rows)
 
 
 def _preview_rules(form, problems, rows: list[int] | None = None) -> list[str]:
@@ -209,7 +158,7 @@ def document_date_line(place: str, day: date) -> str:
 @require("reception.view")
 def sessions():
     form = SessionFilterForm(formdata=request.args or None)
-    form.unit_id.choices = _unit_choices()
+    form.unit_id.choices = unit_choices()
     if form.unit_id.data is None:
         form.unit_id.data = current_user.unit_id
     ok = form.validate() if request.args else True
@@ -221,7 +170,7 @@ def sessions():
     )
     if ok:
         query = query.where(
-            _units_clause(ReceptionSession.unit_id, form.unit_id.data, form.only_unit.data)
+            units_clause(ReceptionSession.unit_id, form.unit_id.data, form.only_unit.data)
         )
         if form.date_from.data:
             query = query.where(ReceptionSession.session_date >= form.date_from.data)
@@ -233,9 +182,7 @@ def sessions():
             query = query.where(ReceptionSession.status == SessionStatus(form.status.data))
     else:
         query = query.where(sa.false())
-    page = db.paginate(
-        query, page=_page(), per_page=current_app.config["PAGE_SIZE"], error_out=False
-    )
+    page = paginate(query)
     ids = [s.id for s in page.items]
     counts = dict(
         db.session.execute(
@@ -245,7 +192,7 @@ def sessions():
         ).all()
     )
     return render_template(
-        "reception/sessions.html", form=form, page=page, counts=counts, args=_filter_args(form)
+        "reception/sessions.html", form=form, page=page, counts=counts, args=filter_args(form)
     )
 
 
@@ -272,9 +219,9 @@ def _session_data(form: SessionForm, unit: Unit) -> SessionData:
 @login_required
 @require("reception.edit")
 def session_form(session_id: int | None = None):
-    record = _load(ReceptionSession, session_id) if session_id else None
+    record = load(ReceptionSession, session_id) if session_id else None
     form = SessionForm(obj=record)
-    form.unit_id.choices = _unit_choices()
+    form.unit_id.choices = unit_choices()
     if record is None and not form.is_submitted():
         form.unit_id.data = current_user.unit_id
         form.kind.data = SessionKind.regular.value
@@ -284,29 +231,23 @@ def session_form(session_id: int | None = None):
         form.host_title.data = current_user.title
     status = 200
     if form.validate_on_submit():
-        unit = _load(Unit, form.unit_id.data)
+        unit = load(Unit, form.unit_id.data)
         data = _session_data(form, unit)
-        try:
+        with attempt(form, place=_place_errors) as saved:
             if record is None:
                 record = create_session(current_user, data)
             else:
                 version = form.version.data if form.version.data is not None else 0
                 update_session(current_user, record, data, expected_version=version)
-            db.session.commit()
+        if saved.ok:
             flash(
                 _("Đã lưu buổi tiếp công dân ngày %(value)s.", value=form.session_date._value()),
                 "success",
             )
             return redirect(url_for("reception.session_detail", session_id=record.id))
-        except StaleEditError as e:
-            db.session.rollback()
-            form.form_errors.append(str(e))
-            status = 409
-        except ReceptionError as e:
-            db.session.rollback()
-            _attach_errors(form, e.errors)
+        status = saved.status
     elif form.is_submitted() and form.unit_id.data is not None and not form.unit_id.errors:
-        unit = _load(Unit, form.unit_id.data)
+        unit = load(Unit, form.unit_id.data)
         _preview_rules(form, lambda: session_problems(_session_data(form, unit), record))
     return render_template("reception/session_form.html", form=form, record=record), status
 
@@ -332,15 +273,20 @@ def _publication_notice(record: ReceptionSession) -> str | None:
 @login_required
 @require("reception.view")
 def session_detail(session_id: int):
-    record = _load(ReceptionSession, session_id)
+    record = load(ReceptionSession, session_id)
     creator = db.session.get(User, record.created_by_id) if record.created_by_id else None
-    return render_template(
+    visits = record.visits
+    reader = confidentiality.reader().load(visits)
+    html = render_template(
         "reception/session.html",
         record=record,
-        visits=record.visits,
+        visits=visits,
+        conclusion=reader.text_across(visits, record.conclusion),
         creator=creator,
         publication_notice=_publication_notice(record),
     )
+    _record_views("trang buổi tiếp", visits)
+    return html
 
 
 # --- visits -------------------------------------------------------------------------------
@@ -386,22 +332,17 @@ def _visit_form_page(form: VisitForm, record: ReceptionSession, visit: Visit | N
     status, about_persons = 200, []
     if form.validate_on_submit():
         data, rows = _visit_data(form)
-        try:
+        placed: list[str] = []
+        with attempt(form, place=lambda f, e: placed.extend(_place_errors(f, e, rows))) as saved:
             if visit is None:
                 visit = create_visit(current_user, record, data)
             else:
                 version = form.version.data if form.version.data is not None else 0
                 update_visit(current_user, visit, data, expected_version=version)
-            db.session.commit()
+        if saved.ok:
             flash(_("Đã lưu lượt tiếp công dân."), "success")
             return redirect(url_for("reception.visit_detail", visit_id=visit.id))
-        except StaleEditError as e:
-            db.session.rollback()
-            form.form_errors.append(str(e))
-            status = 409
-        except ReceptionError as e:
-            db.session.rollback()
-            about_persons = _attach_errors(form, e.errors, rows)
+        status, about_persons = saved.status, placed
     elif form.is_submitted():
         try:
             data, rows = _visit_data(form)
@@ -422,7 +363,7 @@ def _visit_form_page(form: VisitForm, record: ReceptionSession, visit: Visit | N
 @login_required
 @require("reception.edit")
 def visit_new(session_id: int):
-    record = _load(ReceptionSession, session_id)
+    record = load(ReceptionSession, session_id)
     if not record.accepts_visits and request.method == "GET":
         flash(
             _(
@@ -439,8 +380,8 @@ def visit_new(session_id: int):
 @login_required
 @require("reception.edit")
 def visit_edit(visit_id: int):
-    visit = _load(Visit, visit_id)
-    if identity_hidden(visit):
+    visit = load(Visit, visit_id)
+    if not confidentiality.may_see_identity(current_user, visit):
         abort(403)  # the form would show the denouncer's identity
     form = VisitForm(obj=visit)
     if not form.is_submitted():
@@ -455,7 +396,7 @@ def visit_edit(visit_id: int):
 @login_required
 @require("reception.view")
 def visit_detail(visit_id: int):
-    visit = _load(Visit, visit_id)
+    visit = load(Visit, visit_id)
     from complaints.petitions.models import Petition
 
     petitions = db.session.scalars(
@@ -463,9 +404,11 @@ def visit_detail(visit_id: int):
         .where(Petition.visit_id == visit.id, in_scope(current_user, Petition.unit_id))
         .order_by(Petition.id)
     ).all()
-    return render_template(
+    html = render_template(
         "reception/visit.html", visit=visit, record=visit.session, petitions=petitions
     )
+    _record_views("trang lượt tiếp", [visit])
+    return html
 
 
 @bp.get("/visits/<int:visit_id>/receipt")
@@ -473,19 +416,22 @@ def visit_detail(visit_id: int):
 @require("reception.view")
 def receipt(visit_id: int):
     """Giấy biên nhận (Mẫu 02/TCD) of the papers a citizen handed in, to print and sign."""
-    visit = _load(Visit, visit_id)
+    visit = load(Visit, visit_id)
     receiver = db.session.get(User, visit.created_by_id) if visit.created_by_id else None
     # The hour is known when the visit was recorded on its day; otherwise it is written by hand.
     recorded = visit.created_at.astimezone(LOCAL_TZ) if visit.created_at else None
-    return render_template(
+    documents = confidentiality.reader().text(visit, visit.documents_received)
+    html = render_template(
         "reception/receipt.html",
         visit=visit,
         record=visit.session,
         receiver=receiver,
-        documents=[d for d in visit.documents_received.splitlines() if d.strip()],
+        documents=[d for d in documents.splitlines() if d.strip()],
         date_line=document_date_line(_place_name(visit.unit), visit.visit_date),
         received_at=recorded if recorded and recorded.date() == visit.visit_date else None,
     )
+    _record_views("giấy biên nhận", [visit])
+    return html
 
 
 # --- the reception log (sổ tiếp công dân, Mẫu 03/TCD) -------------------------------------
@@ -521,7 +467,7 @@ def log():
             {"date_from": fmt_date(today.replace(day=1)), "date_to": fmt_date(today)}
         )
     form = LogFilterForm(formdata=formdata)
-    form.unit_id.choices = _unit_choices()
+    form.unit_id.choices = unit_choices()
     if form.unit_id.data is None:
         form.unit_id.data = current_user.unit_id
     printing = request.args.get("all") == "1"
@@ -532,7 +478,7 @@ def log():
             sa.select(Visit)
             .where(
                 in_scope(current_user, Visit.unit_id),
-                _units_clause(Visit.unit_id, form.unit_id.data, form.only_unit.data),
+                units_clause(Visit.unit_id, form.unit_id.data, form.only_unit.data),
                 Visit.visit_date >= form.date_from.data,
                 Visit.visit_date <= form.date_to.data,
             )
@@ -544,12 +490,11 @@ def log():
             truncated = len(rows) > LOG_PRINT_CAP
             rows = rows[:LOG_PRINT_CAP]
         else:
-            page = db.paginate(
-                query, page=_page(), per_page=current_app.config["PAGE_SIZE"], error_out=False
-            )
+            page = paginate(query)
             rows = page.items
     unit = db.session.get(Unit, form.unit_id.data) if not form.unit_id.errors else None
-    return render_template(
+    confidentiality.reader().load(rows or [])
+    html = render_template(
         "reception/log.html",
         register_nos=_register_nos(rows or []),
         form=form,
@@ -560,5 +505,7 @@ def log():
         truncated=truncated,
         cap=LOG_PRINT_CAP,
         unit=unit or current_user.unit,
-        args=_filter_args(form),
+        args=filter_args(form),
     )
+    _record_views("sổ tiếp công dân", rows or [])
+    return html

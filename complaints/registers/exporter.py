@@ -12,9 +12,9 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
-from complaints.core.access import can_see_denouncer, in_scope
+from complaints.core import confidentiality
+from complaints.core.access import in_scope
 from complaints.core.errors import OperationError
-from complaints.core.vocab import PetitionKind
 from complaints.extensions import db
 from complaints.petitions.models import Petition
 from complaints.reception.models import Visit
@@ -119,17 +119,37 @@ def rows_of(
     """The register's rows (cells in layout order), oldest first. Given a user, only their
     units, and a denouncer's identity only if they may see it (LTC Art 47)."""
     codes = _unit_codes(root)
-    hide = user is not None and not can_see_denouncer(user)
     if RegisterKind(kind) == RegisterKind.petitions:
-        for p, first_received in _petitions(start, end, root, user):
-            redact = hide and p.kind == PetitionKind.denunciation
-            yield W.petition_cells(p, codes, redact=redact, case_received=first_received)
+        for batch in _batches(_petitions(start, end, root, user)):
+            reader = _reader(user, [p for p, _ in batch])
+            for p, first_received in batch:
+                yield W.petition_cells(p, codes, reader=reader, case_received=first_received)
     else:
-        for number, v in enumerate(_visits(start, end, root, user), start=1):
-            redact = hide and v.kind == PetitionKind.denunciation
-            cells = W.visit_cells(v, codes, redact=redact)
-            cells[0] = number  # STT: the row's number in this log
-            yield cells
+        number = 0
+        for batch in _batches(_visits(start, end, root, user)):
+            reader = _reader(user, batch)
+            for v in batch:
+                number += 1
+                cells = W.visit_cells(v, codes, reader=reader)
+                cells[0] = number  # STT: the row's number in this log
+                yield cells
+
+
+def _batches(rows: Iterator) -> Iterator[list]:
+    """The stream in lists of YIELD_PER, so that what a user may read is learnt per batch."""
+    batch: list = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == YIELD_PER:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _reader(user, records) -> confidentiality.Reader | None:
+    """What the exporting user may read of a batch (none: an export that shows everything)."""
+    return None if user is None else confidentiality.Reader(user, records)
 
 
 def _csv_text(value) -> str:

@@ -753,7 +753,7 @@ def _logged_visits(unit_code: str, day: date) -> Counter:
     mapping = {c.field: i for i, c in enumerate(L.RECEPTION_COLUMNS)}
     for visit in visits:
         codes = {visit.unit_id: (unit_code, visit.unit.name, "")}
-        cells = W.visit_cells(visit, codes, redact=False)
+        cells = W.visit_cells(visit, codes)
         parsed = W.parse_visit(0, W.Cells(cells, mapping), default_unit=unit_code, today=date.max)
         if not parsed.errors and not parsed.empty:
             counts[parsed.key] += 1

@@ -16,6 +16,7 @@ from types import SimpleNamespace
 
 from complaints.cases.models import CLOSED_STATES, RESOLVED_STATES, CaseState
 from complaints.cases.workflow import transitions
+from complaints.core import confidentiality
 from complaints.core.forms import REQUIRED
 from complaints.core.identity import normalise_identity
 from complaints.core.vocab import PetitionKind
@@ -572,17 +573,21 @@ def _parse_case(row, cells, received: date, processed_on: date, kind: PetitionKi
 
 
 def petition_cells(
-    p, unit_codes: dict[int, tuple[str, str, str]], *, redact: bool, case_received=None
+    p, unit_codes: dict[int, tuple[str, str, str]], *, reader=None, case_received=None
 ) -> list:
     """A petition (with its case) as the cells of the petition register, in layout order.
 
     case_received: the day the case's first petition was received, when known. It is the case's
     date of receipt, unless a petition received earlier joined the case later (a merge): then
     the earlier day, so that every petition of the case is received on or after it and the
-    file reads back."""
+    file reads back.
+
+    reader: what the exporting user may read (core/confidentiality.py); none for an export
+    that shows everything (the import's own checks)."""
     code, name, parent = unit_codes[p.unit_id]
     senders = list(p.senders)
-    if redact:
+    text = _text_for(reader, p)
+    if reader is not None and not reader.sees(p):
         senders = [SimpleNamespace(full_name=REDACTED, address="", identity_no="", phone="")]
 
     def joined(attr):
@@ -607,7 +612,7 @@ def petition_cells(
         "anonymous": L.yes_no(p.anonymous),
         "kind": p.kind.label,
         "field": p.field.label,
-        "summary": p.summary,
+        "summary": text(p.summary),
         "eligible": L.yes_no(p.eligible),
         "ineligible_reasons": reasons,
         "competent": L.yes_no(p.competent),
@@ -615,7 +620,7 @@ def petition_cells(
         "outcome_body": p.outcome_body,
         "outcome_doc_no": p.outcome_doc_no,
         "outcome_date": p.outcome_date,
-        "processing_note": p.processing_note,
+        "processing_note": text(p.processing_note),
         "parent_code": parent,
     }
     if case is not None:
@@ -636,7 +641,14 @@ def petition_cells(
     return [values.get(c.field, "") for c in L.PETITION_COLUMNS]
 
 
-REDACTED = "[Được bảo mật]"
+REDACTED = str(confidentiality.MASK)
+
+
+def _text_for(reader, record):
+    """The record's free text as the exporting user may read it."""
+    if reader is None:
+        return lambda value: value
+    return lambda value: reader.text(record, value)
 
 
 # --- the reception log (Mẫu 03/TCD) ---------------------------------------------------------
@@ -809,11 +821,12 @@ def visit_fingerprint(data: dict) -> str:
     return signature(facts)
 
 
-def visit_cells(v, unit_codes: dict[int, tuple[str, str, str]], *, redact: bool) -> list:
+def visit_cells(v, unit_codes: dict[int, tuple[str, str, str]], *, reader=None) -> list:
     """A visit as the cells of the reception log (Mẫu 03/TCD), with the supplementary columns."""
     code, name, parent = unit_codes[v.unit_id]
     persons = list(v.persons)
-    if redact:
+    text = _text_for(reader, v)
+    if reader is not None and not reader.sees(v):
         persons_text, identities = REDACTED, ""
     else:
         persons_text = "\n".join(
@@ -838,23 +851,24 @@ def visit_cells(v, unit_codes: dict[int, tuple[str, str, str]], *, redact: bool)
     if outcome == VisitOutcome.refused and v.refusal_ground is not None:
         notes.append(f"{REFUSED_PREFIX} {v.refusal_ground.label}")
         if v.refusal_detail:
-            notes.append(f"{REFUSAL_DETAIL_PREFIX} {' '.join(v.refusal_detail.split())}")
+            detail = " ".join(text(v.refusal_detail).split())
+            notes.append(f"{REFUSAL_DETAIL_PREFIX} {detail}")
     if v.is_repeat:
         notes.append(REPEAT_TEXT)
     if v.note:
-        notes.append(v.note)
+        notes.append(text(v.note))
     values = {
         "visit_date": v.visit_date,
         "persons": persons_text,
         "identity": identities,
-        "content": v.content,
+        "content": text(v.content),
         "kind": v.kind.label,
         "people_count": v.people_count,
-        "previous_resolver": v.previous_resolver,
+        "previous_resolver": text(v.previous_resolver),
         "competent": L.yes_no(v.competent),
         "guided": guided,
         "transferred": transferred,
-        "follow_up": v.follow_up,
+        "follow_up": text(v.follow_up),
         "note": "\n".join(notes),
         "unit_code": code,
         "session_kind": v.session.kind.label,

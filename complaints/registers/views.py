@@ -24,12 +24,10 @@ from flask import (
 from flask_login import current_user, login_required
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from complaints.core import audit, clock
-from complaints.core.access import can_see_denouncer, has_permission, in_scope, load_scoped, require
-from complaints.core.db import write_intent
+from complaints.core import clock, confidentiality
+from complaints.core.access import has_permission, in_scope, load_scoped, require
 from complaints.core.forms import pairs_choices
 from complaints.core.translate import gettext as _
-from complaints.core.vocab import PetitionKind
 from complaints.extensions import db
 from complaints.petitions.models import Petition
 from complaints.reception.models import Visit
@@ -442,7 +440,7 @@ def export():
 
 def _log_export(kind: RegisterKind, unit: Unit, start: date, end: date, rows: int) -> None:
     """An export showing denouncers' identities is a view of them: one audited event."""
-    if not can_see_denouncer(current_user):
+    if not confidentiality.role_allows(current_user):
         return
     model = Petition if kind == RegisterKind.petitions else Visit
     date_column = Petition.received_date if model is Petition else Visit.visit_date
@@ -453,22 +451,16 @@ def _log_export(kind: RegisterKind, unit: Unit, start: date, end: date, rows: in
             Unit.path.startswith(unit.path, autoescape=True),
             in_scope(current_user, model.unit_id),
             date_column.between(start, end),
-            model.kind == PetitionKind.denunciation,
+            confidentiality.protected_clause(model),
         )
     )
-    if not shown:
-        return
-    db.session.commit()  # end the read transaction: on SQLite it cannot become a write
-    write_intent.set(True)
-    audit.record(
-        "identity.viewed",
-        actor=current_user,
-        unit_id=unit.id,
-        entity_type="petition" if model is Petition else "visit",
-        after={"where": "xuất sổ", "from": start, "to": end, "count": shown, "rows": rows},
-        summary=f"Xuất sổ có thông tin người tố cáo: {shown} bản ghi tố cáo",
-    )
-    db.session.commit()
+    if shown:
+        confidentiality.record_view(
+            current_user,
+            where="xuất sổ",
+            on=(model.__tablename__, None, unit.id),
+            **{"from": start, "to": end, "count": shown, "rows": rows},
+        )
 
 
 # --- opening balances -----------------------------------------------------------------------

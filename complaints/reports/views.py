@@ -22,18 +22,16 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
-from markupsafe import Markup
 from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 from werkzeug.routing import BuildError
 
-from complaints.core import audit, clock
-from complaints.core.access import can_see_denouncer, has_permission, in_scope, require
+from complaints.core import clock, confidentiality
+from complaints.core.access import has_permission, in_scope, require
 from complaints.core.forms import pairs_choices, parse_vn_date
 from complaints.core.numbers import fmt_date, fmt_decimal, fmt_int
 from complaints.core.translate import L_
 from complaints.core.translate import gettext as _
-from complaints.core.vocab import PetitionKind
 from complaints.extensions import db
 from complaints.reception.models import Visit
 from complaints.reports import figures as F
@@ -59,7 +57,6 @@ bp = Blueprint("reports", __name__, url_prefix="/reports")
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_PAGE = 100_000
-REDACTED = L_("[Được bảo mật: thông tin người tố cáo]")
 FORM_NAMES = dict(FORM_CHOICES)
 # The summary's figures, in the order of its sentence: reception and petitions over the whole
 # unit tree, results within the competence of the unit itself.
@@ -271,15 +268,6 @@ def _safe_url(endpoint: str, **values) -> str | None:
         return None
 
 
-def identity_shown(record) -> bool:
-    """False for a denunciation when the user may not see who denounced (LTC Art 47)."""
-    return record.kind != PetitionKind.denunciation or can_see_denouncer(current_user)
-
-
-def redacted() -> Markup:
-    return Markup('<span class="redacted">%s</span>') % REDACTED
-
-
 @bp.context_processor
 def _helpers():
     return {
@@ -288,8 +276,6 @@ def _helpers():
         "show_value": show_value,
         "show_raw": show_raw,
         "figure_label": lambda fid: F.LABELS.get(fid, fid),
-        "identity_shown": identity_shown,
-        "redacted": redacted,
         "safe_url": _safe_url,
         "FORM_NAMES": FORM_NAMES,
         "SUMMARY_FIGURES": SUMMARY_FIGURES,
@@ -456,6 +442,7 @@ def records():
     page = db.paginate(
         query, page=_page(), per_page=current_app.config["PAGE_SIZE"], error_out=False
     )
+    confidentiality.reader().load(page.items)
     by_unit = F.compute_by_unit([figure_id], unit_ids, period, kinds)
     value = sum(v.get(figure_id, 0) for v in by_unit.values())
     args = {k: v for k, v in request.args.items() if k != "page"}
@@ -494,27 +481,16 @@ def _report_url(code: str, unit: Unit, period: Period, sub: bool) -> str:
 
 def _log_identity_views(source: str, items) -> None:
     """Every view of a denouncer's identity is an audit event (DOMAIN §8)."""
-    if not can_see_denouncer(current_user):
-        return
+    shown = confidentiality.shown_to(current_user, items)
     if source in ("petition", "case_petition"):
-        petition_ids = [p.id for p in items if p.kind == PetitionKind.denunciation and p.senders]
-        visit_ids: list[int] = []
+        petitions, visits = [p for p in shown if p.senders], []
     elif source == "visit":
-        petition_ids = []
-        visit_ids = [v.id for v in items if v.kind == PetitionKind.denunciation and v.persons]
+        petitions, visits = [], [v for v in shown if v.persons]
     else:
         return
-    if not petition_ids and not visit_ids:
-        return
-    from complaints.petitions.operations import record_identity_view
-
-    with audit.reading_page_log():
-        record_identity_view(
-            current_user,
-            petition_ids=petition_ids,
-            visit_ids=visit_ids,
-            where="danh sách số liệu báo cáo",
-        )
+    confidentiality.record_view(
+        current_user, where="danh sách số liệu báo cáo", petitions=petitions, visits=visits
+    )
 
 
 # --- closing a period ---------------------------------------------------------------------

@@ -1,4 +1,8 @@
-"""What every page shares: locale, security headers, error pages, template helpers, home."""
+"""What every page shares: error pages, template helpers, the home page.
+
+The package also holds what every blueprint's views share (helpers.py: paging, unit choices,
+scoped loading, filter arguments, placing errors) and the one commit per request
+(transaction.py)."""
 
 from __future__ import annotations
 
@@ -16,8 +20,8 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
-from complaints.core import numbers
-from complaints.core.access import Role, can_see_denouncer, has_permission
+from complaints.core import confidentiality, numbers
+from complaints.core.access import Role, has_permission
 from complaints.core.db import write_intent
 from complaints.core.translate import N_, gettext
 from complaints.extensions import db, login_manager
@@ -122,8 +126,32 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["vn_date"] = numbers.fmt_date
     app.jinja_env.filters["vn_int"] = numbers.fmt_int
     app.jinja_env.globals["has_permission"] = lambda perm: has_permission(current_user, perm)
-    app.jinja_env.globals["can_see_denouncer"] = lambda: can_see_denouncer(current_user)
+    # The denouncer rule (core/confidentiality.py), asked by every template that shows a
+    # person or the free text of a petition, visit or case.
+    app.jinja_env.globals["sees"] = _sees
+    app.jinja_env.globals["sees_denouncers"] = lambda: confidentiality.role_allows(current_user)
+    app.jinja_env.globals["masked"] = confidentiality.masked
+    app.jinja_env.globals["protected"] = confidentiality.is_protected
+    app.jinja_env.filters["person"] = _person
+    app.jinja_env.filters["confidential"] = _confidential
     app.jinja_env.globals["Role"] = Role
+
+
+def _sees(record, case_file: bool = False) -> bool:
+    """May the user see who sent this record (petition, visit, case)?"""
+    return confidentiality.reader().sees(record, case_file=case_file)
+
+
+def _person(value, record, case_file: bool = False):
+    """A name, paper, phone or address of the record, or the masked text."""
+    if confidentiality.reader().sees(record, case_file=case_file):
+        return value
+    return confidentiality.masked()
+
+
+def _confidential(text, record, case_file: bool = False) -> str:
+    """Free text of the record, stripped of the denouncer's identity for who may not see it."""
+    return confidentiality.reader().text(record, text, case_file=case_file)
 
 
 @bp.get("/")

@@ -1,0 +1,136 @@
+"""What every blueprint's views share: paging, the user's units as choices, loading a record
+of the user's units, the filter as query arguments, permissions, and putting an operation's
+refusal beside its fields. One copy each; the views import them from here."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from flask import abort, current_app, request
+from flask_login import current_user
+from wtforms import SelectChoice
+
+from complaints.core.access import PERMISSIONS, has_permission, load_scoped
+from complaints.core.db import MAX_ID, MAX_PAGE
+from complaints.core.errors import OperationError
+from complaints.extensions import db
+
+
+def page_number(name: str = "page") -> int:
+    """The page asked for in the query string, between 1 and MAX_PAGE."""
+    page = request.args.get(name, 1, type=int) or 1
+    return min(max(page, 1), MAX_PAGE)
+
+
+def paginate(query, name: str = "page", per_page: int | None = None):
+    """One page of a query (Flask-SQLAlchemy's pagination, for the pager macro)."""
+    return db.paginate(
+        query,
+        page=page_number(name),
+        per_page=per_page or current_app.config["PAGE_SIZE"],
+        error_out=False,
+    )
+
+
+def load(model: Any, object_id: int | str | None, user: Any = None):
+    """A record of the user's units by id, or 404 (also for ids no INTEGER key can hold)."""
+    try:
+        object_id = int(object_id)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        abort(404)
+    if not 0 < object_id <= MAX_ID:
+        abort(404)
+    return load_scoped(model, object_id, user)
+
+
+def unit_choices(
+    blank: str | None = None,
+    *,
+    with_paths: bool = False,
+    by: str = "id",
+    units: list | None = None,
+) -> list[SelectChoice]:
+    """The user's unit and every unit below it, indented by depth ("— HPLC · UBND phường...").
+
+    `blank`: a first choice meaning "all units" (value 0, or "" when chosen by code);
+    `by`: "id" or "code"; `with_paths`: each option carries data-path for the page's script;
+    `units`: the units to offer when a page offers only some of the user's."""
+    from complaints.units.operations import subtree
+
+    root = current_user.unit
+    choices = [] if blank is None else [SelectChoice(0 if by == "id" else "", blank)]
+    for u in units if units is not None else subtree(root):
+        label = ("— " * (u.depth - root.depth)) + f"{u.code} · {u.name}"
+        extra = {"data-path": u.path} if with_paths else {}
+        choices.append(SelectChoice(getattr(u, by), label, extra))
+    return choices
+
+
+def units_clause(column: Any, unit_id: int | None, only_unit: bool = False):
+    """Records of the chosen unit (one of the user's choices; none: the user's own), alone or
+    with its sub-units."""
+    from complaints.units.models import Unit
+
+    unit = db.session.get(Unit, unit_id) if unit_id else current_user.unit
+    if only_unit:
+        return column == unit.id
+    return column.in_(unit.subtree_ids())
+
+
+def filter_args(form) -> dict[str, str]:
+    """A filter form as query arguments, for the pager's and the print button's links."""
+    args = {}
+    for name, f in form._fields.items():
+        if name in ("csrf_token", "submit"):
+            continue
+        if f.type == "BooleanField":
+            if f.data:
+                args[name] = "y"
+        elif f.type == "VNDateField":
+            if f._value():
+                args[name] = f._value()
+        elif f.data not in (None, "", []):
+            args[name] = str(f.data)
+    return args
+
+
+def require_any(*permissions: str):
+    """View decorator: 403 unless the user holds one of the permissions."""
+    for permission in permissions:
+        if permission not in PERMISSIONS:
+            raise KeyError(permission)
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapped(*args, **kwargs):
+            if not any(has_permission(current_user, p) for p in permissions):
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapped.permissions = permissions  # read by permission-matrix tests
+        return wrapped
+
+    return decorator
+
+
+def put_error(
+    form, error: OperationError, mapping: dict | None = None, default: str | None = None
+) -> None:
+    """Put each message of an operation's refusal beside its field (above the form when the
+    field is not on it: the version, or the record as a whole)."""
+    for field, message in error.errors:
+        name = (mapping or {}).get(field, field) or default
+        if name and name != "version" and name in form._fields:
+            target = form[name]
+            target.errors = [*target.errors, message]
+        else:
+            form.form_errors.append(message)
+
+
+def submitted(form) -> bool:
+    """validate_on_submit(), with an error of the hidden version shown above the form."""
+    ok = form.validate_on_submit()
+    if not ok and "version" in form._fields and form.version.errors:
+        form.form_errors.extend(form.version.errors)
+    return ok
