@@ -135,6 +135,71 @@ def build_world(province) -> World:
     return World(province, users, secrets, own, other)
 
 
+def plant_leaks(world: World) -> dict[str, object]:
+    """The records through which the sentinel denouncer once leaked (tests/test_confidentiality
+    .py has one test each): a visit recorded as a complaint whose petition is a denunciation;
+    a complaint whose petition was reclassified as a denunciation; a denunciation whose
+    summary, case title and processing note quote the denouncer. For the crawl."""
+    from complaints.petitions import operations as pops
+
+    lc = world.own.unit
+    handler = factories.UserFactory(unit=lc, roles=[Role.petition_handler, Role.case_handler])
+    sender = (SENTINEL["full_name"], SENTINEL["address"], SENTINEL["identity_no"])
+    visit = VisitFactory(
+        session=world.own.session,
+        kind=PetitionKind.complaint,
+        content="Trình bày việc cán bộ thu tiền",
+        outcome=VisitOutcome.petition_received,
+        documents_received="Đơn (01 bản)",
+        persons=[SENTINEL],
+    )
+    taken = pops.register_petition(
+        handler,
+        pops.PetitionData(
+            received_date=date(2026, 3, 2),
+            source="reception",
+            kind="denunciation",
+            field="land",
+            summary="Tố cáo cán bộ thu tiền trái phép.",
+            senders=[pops.SenderData(**SENTINEL)],
+            unit=lc,
+            visit=visit,
+        ),
+    )
+    case, petition = open_case(handler, lc, senders=(sender,))
+    pops.update_petition(
+        handler,
+        petition,
+        pops.PetitionData(
+            received_date=petition.received_date,
+            source=petition.source,
+            kind="denunciation",
+            field=petition.field,
+            summary=petition.summary,
+            senders=[pops.SenderData(**SENTINEL)],
+        ),
+        expected_version=petition.version,
+    )
+    pasted_case, pasted = open_case(handler, lc, kind=PetitionKind.denunciation, senders=(sender,))
+    pasted.summary = (
+        f"Ông {SENTINEL['full_name'].upper()} (CCCD {SENTINEL['identity_no']}) ở "
+        f"{SENTINEL['address']} tố cáo cán bộ thu tiền."
+    )
+    pasted.processing_note = f"Đã gọi ông {SENTINEL['full_name']} xác nhận."
+    pasted_case.title = f"Tố cáo của ông {SENTINEL['full_name']}"
+    pasted_case.summary = pasted.summary
+    pops.refresh_search_text(pasted)
+    db.session.flush()
+    return {
+        "visit": visit,
+        "taken": taken,
+        "reclassified_case": case,
+        "reclassified": petition,
+        "pasted_case": pasted_case,
+        "pasted": pasted,
+    }
+
+
 def audit_count() -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent))
 

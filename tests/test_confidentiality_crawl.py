@@ -29,7 +29,15 @@ import pytest
 from complaints.core.access import DENOUNCER_IDENTITY_ROLES
 from complaints.core.text import fold
 
-from .assurance_support import OTHER_SENTINEL, ROLES, SENTINEL, build_world, login, rules
+from .assurance_support import (
+    OTHER_SENTINEL,
+    ROLES,
+    SENTINEL,
+    build_world,
+    login,
+    plant_leaks,
+    rules,
+)
 from .test_permission_matrix import FIXED, KIND, REPORT, offered
 
 MAX_PAGES = 450  # per role: every route seeded, then links followed until this bound
@@ -72,9 +80,20 @@ def found(text: str, needles: list[str]) -> list[str]:
 
 
 def seeds(app, world) -> list[tuple[str, bool]]:
-    own, other = world.own, world.other
+    own, other, leaks = world.own, world.other, world.extra
     sets = [
         own.params(),
+        {
+            **own.params(),
+            "petition_id": leaks["taken"].id,
+            "case_id": leaks["reclassified_case"].id,
+            "visit_id": leaks["visit"].id,
+        },
+        {
+            **own.params(),
+            "petition_id": leaks["pasted"].id,
+            "case_id": leaks["pasted_case"].id,
+        },
         {
             **own.params(),
             "petition_id": own.denunciation.id,
@@ -128,6 +147,7 @@ def seeds(app, world) -> list[tuple[str, bool]]:
 @pytest.mark.parametrize("role", ROLES, ids=lambda r: r.value)
 def test_crawl_leaks_nothing(app, client, db, province, today, role):
     world = build_world(province)
+    world.extra = plant_leaks(world)
     user = world.users[role]
     login(client, user)
     headers = {"Authorization": f"Bearer {world.tokens[role]}"}

@@ -54,7 +54,7 @@ def case_out(c: Case, t, reader: confidentiality.Reader, model=S.CaseOut, **extr
         round=c.round,
         field=c.field,
         title=text(c.title),
-        summary=text(c.summary),
+        summary=text(c.verifier_summary or c.summary) if not reader.sees(c) else c.summary,
         state=c.state,
         received_on=c.received_on,
         accepted_on=c.accepted_on,
@@ -331,6 +331,7 @@ def assignment(caller, query, body: S.AssignmentIn, case_id: int):
         assignee=assignee,
         on=body.on,
         note=body.note.strip(),
+        verifier_summary=body.verifier_summary,
         expected_version=body.version,
     )
     return _detail(record, caller)

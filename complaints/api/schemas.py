@@ -561,6 +561,11 @@ class AssignmentIn(Strict):
     assignee_id: Id | None = None
     on: ApiDate
     note: Text(2000) = ""
+    verifier_summary: Text(10000) | None = Field(
+        default=None,
+        description="Vụ việc tố cáo: nội dung giao người xác minh, đã lược bỏ thông tin người "
+        "tố cáo (mọi họ tên, số giấy tờ, điện thoại, địa chỉ đã biết còn sót lại được che).",
+    )
 
 
 # --- reports (the existing endpoint) --------------------------------------------------------

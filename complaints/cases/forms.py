@@ -277,6 +277,11 @@ class AssignForm(FlaskForm):
     assignee_id = Select(_l("Người được giao xử lý, xác minh"), coerce=int)
     on = VNDateField(_l("Ngày giao"), validators=[InputRequired(REQUIRED), not_in_future])
     note = TrimmedTextAreaField(_l("Ghi chú"), validators=[Optional(), _max(2000)])
+    # Only for a denunciation's matter: what the verifier reads of the content.
+    verifier_summary = TrimmedTextAreaField(
+        _l("Nội dung giao xác minh (đã lược bỏ thông tin người tố cáo)"),
+        validators=[Optional(), _max(10000)],
+    )
 
 
 class FlagsForm(FlaskForm):

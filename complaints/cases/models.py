@@ -152,6 +152,10 @@ class Case(TimestampMixin, db.Model):
     field: Mapped[Field] = enum_column(Field, "case_field")
     title: Mapped[str] = mapped_column(sa.String(255))
     summary: Mapped[str] = mapped_column(sa.Text, default="")
+    # For a denunciation's matter: the content handed on to the verifier, stripped of the
+    # denouncer's identity when the case is assigned (LTC Art 47, 56); empty: the summary,
+    # stripped by core/confidentiality.py.
+    verifier_summary: Mapped[str] = mapped_column(sa.Text, default="")
     state: Mapped[CaseState] = enum_column(CaseState, "case_state", default=CaseState.received)
     state_before_suspension: Mapped[CaseState | None] = enum_column(
         CaseState, "case_state_before_suspension", nullable=True

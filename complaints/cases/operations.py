@@ -22,7 +22,7 @@ from complaints.cases.models import (
     TerminationReason,
 )
 from complaints.cases.workflow import WorkflowError, check
-from complaints.core import audit, clock
+from complaints.core import audit, clock, confidentiality
 from complaints.core.access import Role
 from complaints.core.calendar import WorkCalendar
 from complaints.core.errors import OperationError
@@ -31,10 +31,12 @@ from complaints.core.numbers import fmt_date
 from complaints.core.text import fold
 from complaints.core.translate import N_
 from complaints.core.translate import gettext as _
+from complaints.core.vocab import PetitionKind
 from complaints.extensions import db
 
 CASE_FIELDS = (
     "state",
+    "verifier_summary",
     "assignee_id",
     "assigned_unit_id",
     "complexity",
@@ -120,12 +122,16 @@ def _event(
 
 
 def refresh_search_text(case: Case) -> None:
-    """Keep the folded search column of the case in step with its facts and petitions."""
+    """Keep the folded search column of the case in step with its facts and petitions; the
+    petitions' public search text too, stripped of the identities of the matter they now
+    share (a petition joined, merged or split)."""
     from complaints.petitions.models import Petition
+    from complaints.petitions.operations import refresh_search_text as refresh_petition
 
-    names = db.session.scalars(
-        sa.select(Petition.search_text).where(Petition.case_id == case.id)
-    ).all()
+    petitions = db.session.scalars(sa.select(Petition).where(Petition.case_id == case.id)).all()
+    for p in petitions:
+        refresh_petition(p)
+    names = [p.search_text for p in petitions]
     case.search_text = fold(" ".join([case.case_no, case.title, case.summary, *names]))[:20000]
 
 
@@ -407,8 +413,22 @@ def open_round2(actor, case: Case, unit, on: date) -> Case:
     return new
 
 
-def assign(actor, case: Case, *, unit, assignee, on: date, note: str = "", expected_version=None):
-    """A leader assigns the case to a unit and a handler of that unit."""
+def assign(
+    actor,
+    case: Case,
+    *,
+    unit,
+    assignee,
+    on: date,
+    note: str = "",
+    verifier_summary: str | None = None,
+    expected_version=None,
+):
+    """A leader assigns the case to a unit and a handler of that unit.
+
+    For a denunciation's matter the content handed on to the verifier (`verifier_summary`) is
+    kept stripped of the denouncer's identity (LTC Art 47, 56): what the leader writes, with
+    any name, paper, phone or address of the matter left in it masked."""
     if expected_version is not None and int(expected_version) != case.version:
         raise CaseError(_("Vụ việc vừa được người khác cập nhật. Hãy tải lại trang."), "version")
     clock.not_after_today(on, "on")
@@ -423,6 +443,9 @@ def assign(actor, case: Case, *, unit, assignee, on: date, note: str = "", expec
     # Through the relations, so that the case reads right before the request commits.
     case.assigned_unit, case.assigned_unit_id = unit, unit.id
     case.assignee, case.assignee_id = assignee, assignee.id if assignee else None
+    if verifier_summary is not None and confidentiality.is_protected(case):
+        values = confidentiality.identity_values([case])[("case_file", case.id)]
+        case.verifier_summary = confidentiality.strip(verifier_summary.strip(), values)[:10000]
     _event(
         case,
         actor,
@@ -437,6 +460,100 @@ def assign(actor, case: Case, *, unit, assignee, on: date, note: str = "", expec
     b, a = audit.diff(before, _snapshot(case))
     audit.record(
         "case.assigned", case, actor=actor, before=b, after=a, summary=f"Giao xử lý {case.case_no}"
+    )
+    return case
+
+
+def verifier_content(case: Case) -> str:
+    """The content of the case as a verifier reads it: the stripped version handed on with the
+    assignment, else the summary stripped of the matter's identities (core/confidentiality)."""
+    if not confidentiality.is_protected(case):
+        return case.summary
+    values = confidentiality.identity_values([case])[("case_file", case.id)]
+    return confidentiality.strip(case.verifier_summary or case.summary, values)
+
+
+# The states in which the kind of a case can still be corrected, per new kind: before any
+# step that exists only in one procedure (dialogue, decision, publication...).
+RECLASSIFIABLE = {
+    "complaint": frozenset({CaseState.received, CaseState.accepted, CaseState.verifying}),
+    "denunciation": frozenset({CaseState.received, CaseState.accepted, CaseState.verifying}),
+    "feedback": frozenset({CaseState.received, CaseState.accepted}),
+}
+KIND_WORDS = {
+    "complaint": N_("khiếu nại"),
+    "denunciation": N_("tố cáo"),
+    "feedback": N_("kiến nghị, phản ánh"),
+}
+
+
+def reclassify(actor, case: Case, petition, kind, on: date) -> Case:
+    """A petition of the case was classified anew (khiếu nại ↔ tố cáo ↔ kiến nghị): the case
+    follows it, or the change is refused with the reason.
+
+    The case's procedure, deadlines and the protection of the denouncer follow its kind, so a
+    case may not keep a kind its petitions no longer have. It follows while the change is still
+    a correction: one kind among its petitions, no second round, and no step taken that only
+    one procedure has. Otherwise the handler splits the petition out first, or the leader
+    decides on the case."""
+    from complaints.petitions.models import Petition
+
+    new = getattr(kind, "value", kind)
+    old = case.kind.value
+    if new == old:
+        return case
+    others = db.session.scalar(
+        sa.select(sa.func.count(Petition.id)).where(
+            Petition.case_id == case.id, Petition.id != petition.id
+        )
+    )
+    if others:
+        raise CaseError(
+            _(
+                "Đơn thuộc vụ việc %(case_no)s cùng %(others)s đơn khác là đơn %(kind)s: tách "
+                "đơn này sang vụ việc riêng (Tách đơn) rồi mới đổi loại đơn.",
+                case_no=case.case_no,
+                others=others,
+                kind=_(KIND_WORDS[old]),
+            ),
+            "kind",
+        )
+    if case.round != 1 or case.state not in RECLASSIFIABLE[new]:
+        raise CaseError(
+            _(
+                "Vụ việc %(case_no)s đang ở trạng thái “%(state)s” theo thủ tục giải quyết "
+                "%(kind)s: không đổi được sang đơn %(new)s. Lãnh đạo quyết định việc giải "
+                "quyết vụ việc theo đúng loại.",
+                case_no=case.case_no,
+                state=case.state.label,
+                kind=_(KIND_WORDS[old]),
+                new=_(KIND_WORDS[new]),
+            ),
+            "kind",
+        )
+    before = _snapshot(case) | {"kind": old}
+    case.kind = PetitionKind(new)
+    _event(
+        case,
+        actor,
+        "reclassify",
+        None,
+        case.state,
+        case.state,
+        on=on,
+        note=f"Đổi loại vụ việc theo đơn {petition.register_no}: "
+        f"{KIND_WORDS[old]} → {KIND_WORDS[new]}",
+    )
+    case_deadlines.recompute_case(case)
+    refresh_search_text(case)
+    b, a = audit.diff(before, _snapshot(case) | {"kind": new})
+    audit.record(
+        "case.reclassified",
+        case,
+        actor=actor,
+        before=b,
+        after=a,
+        summary=f"Đổi loại vụ việc {case.case_no} theo đơn {petition.register_no}",
     )
     return case
 

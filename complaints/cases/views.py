@@ -125,6 +125,7 @@ EVENT_LABELS = {a.name: a.label for a in ACTIONS.values()} | {
     "split_out": L_("Tách đơn sang vụ việc mới"),
     "petition_joined": L_("Nhập đơn vào vụ việc"),
     "link": L_("Liên kết với vụ việc lần đầu"),
+    "reclassify": L_("Đổi loại vụ việc theo đơn"),
 }
 DAY_TYPES = {"working": L_("ngày làm việc"), "calendar": L_("ngày")}
 
@@ -907,7 +908,7 @@ def _render_case(case: Case, failed: dict[int, ApologySentForm] | None = None):
     """The case page; a failed inline form (apology letter sent) comes back with its errors."""
     t = clock.today()
     petitions = ops.case_petitions(case)
-    confidentiality.reader().load([case, *petitions])
+    reader = confidentiality.reader().load([case, *petitions])
     events = db.session.scalars(
         sa.select(CaseEvent)
         .where(CaseEvent.case_id == case.id)
@@ -951,6 +952,7 @@ def _render_case(case: Case, failed: dict[int, ApologySentForm] | None = None):
         actions=actions,
         notices=case_notices(case) if has_permission(current_user, "notice.print") else [],
         criteria=[ComplexityCriterion(c).label for c in case.complexity_criteria or []],
+        content=ops.verifier_content(case) if not reader.sees(case) else case.summary,
     )
     _record_views("hồ sơ vụ việc", petitions, case_file=True)
     return html
@@ -1073,6 +1075,7 @@ def assign(case_id: int):
         form.unit_id.data = case.assigned_unit_id or case.unit_id
         form.assignee_id.data = case.assignee_id or 0
         form.on.data = clock.today()
+        form.verifier_summary.data = ops.verifier_content(case)
     status = 200
     if _submitted(form):
         unit = _load(Unit, form.unit_id.data)
@@ -1085,6 +1088,7 @@ def assign(case_id: int):
                 assignee=assignee,
                 on=form.on.data,
                 note=form.note.data or "",
+                verifier_summary=form.verifier_summary.data,
                 expected_version=form.version.data,
             )
             db.session.commit()

@@ -537,6 +537,15 @@ def update_petition(
         )
     checked = check_files(files)
     before = _snapshot(petition)
+    new_kind = _enum(PetitionKind, data.kind)
+    if new_kind is not None and new_kind != petition.kind and petition.case is not None:
+        # The case follows its petition's kind, or the change is refused with the reason.
+        from complaints.cases import operations as case_ops
+
+        try:
+            case_ops.reclassify(actor, petition.case, petition, new_kind, today)
+        except case_ops.CaseError as e:
+            raise PetitionError(str(e), "kind") from None
     _apply(petition, data)
     refresh_search_text(petition)
     changed_before, changed_after = audit.diff(before, _snapshot(petition))
