@@ -62,12 +62,14 @@ def create_app(test_config: dict | None = None, *, migrations: bool = True) -> F
     from complaints.api.admin import bp as api_tokens_bp
     from complaints.api.views import bp as api_bp
     from complaints.auth.views import bp as auth_bp
+    from complaints.calendar.views import bp as calendar_bp
     from complaints.cases.views import bp as cases_bp
     from complaints.citizen.views import bp as citizen_bp
     from complaints.citizen.views import staff as citizen_staff_bp
     from complaints.dashboard.views import bp as dashboard_bp
     from complaints.notices.views import bp as notices_bp
     from complaints.obligations.views import bp as obligations_bp
+    from complaints.petitions.processing_views import bp as processing_bp
     from complaints.petitions.views import bp as petitions_bp
     from complaints.reception.views import bp as reception_bp
     from complaints.registers.views import bp as registers_bp
@@ -78,7 +80,9 @@ def create_app(test_config: dict | None = None, *, migrations: bool = True) -> F
     app.register_blueprint(admin_bp)
     app.register_blueprint(reception_bp)
     app.register_blueprint(petitions_bp)
+    app.register_blueprint(processing_bp)
     app.register_blueprint(cases_bp)
+    app.register_blueprint(calendar_bp)
     app.register_blueprint(citizen_bp)
     app.register_blueprint(citizen_staff_bp)
     app.register_blueprint(notices_bp)

@@ -2,9 +2,9 @@
 
 from complaints.api.models import ApiToken  # noqa: F401
 from complaints.auth.models import User, UserRole  # noqa: F401
+from complaints.calendar.models import CalendarOverride  # noqa: F401
 from complaints.cases.models import (  # noqa: F401
     ApologyLetter,
-    CalendarOverride,
     Case,
     CaseEvent,
     Deadline,

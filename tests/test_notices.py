@@ -18,7 +18,7 @@ from complaints.cases.models import ApologyLetter, Case
 from complaints.core import audit
 from complaints.core.access import Role
 from complaints.core.vocab import Field, PetitionKind
-from complaints.notices import render
+from complaints.notices import registry, render
 from complaints.petitions.models import Petition
 from complaints.petitions.processing import ProcessingInput, process
 
@@ -412,13 +412,13 @@ def test_each_notice_in_html_and_docx(db, web, login_as, world, name):
 
 
 def _build(world: World, name: str, user) -> render.Notice:
-    if name in render.CASE_NOTICES:
+    if name in registry.CASE:
         case = world.refused if name == "refusal" else world.concluded
-        return render.CASE_NOTICES[name](case, user)
-    if name in render.PETITION_NOTICES:
+        return registry.CASE[name].build(case, user)
+    if name in registry.PETITION:
         petition = world.transferred if name == "transfer" else world.guided
-        return render.PETITION_NOTICES[name](petition, user)
-    return render.apology(world.letter, user)
+        return registry.PETITION[name].build(petition, user)
+    return registry.APOLOGY.build(world.letter, user)
 
 
 def test_docx_is_a4_portrait_with_the_file_name(db, web, login_as, world):

@@ -11,8 +11,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import event
 
-from complaints.cases.deadlines import work_calendar
-from complaints.cases.models import CalendarOverride
+from complaints.calendar.models import CalendarOverride
+from complaints.calendar.operations import work_calendar
 from complaints.core import audit
 from complaints.core.access import Role
 from complaints.core.calendar import WorkCalendar

@@ -23,12 +23,8 @@ from complaints.auth.models import User
 from complaints.cases import operations as ops
 from complaints.cases.forms import ACTION_FIELDS
 from complaints.cases.models import CLOSED_STATES, Case, CaseEvent, CaseState, overdue_case
-from complaints.cases.views import (
-    EVENT_LABELS,
-    _text_clause,
-    next_duty,
-)
-from complaints.cases.workflow import ACTIONS, allowed_actions, check
+from complaints.cases.queries import next_duty, text_clause
+from complaints.cases.workflow import ACTIONS, EVENT_LABELS, allowed_actions, check
 from complaints.core import clock, confidentiality
 from complaints.core.access import in_scope
 from complaints.extensions import db
@@ -172,7 +168,7 @@ def cases(caller, query: S.CaseQuery, body):
         late = overdue_case(t)
         select = select.where(late if query.overdue else ~late)
     if query.q:
-        select = select.where(_text_clause(query.q, caller))
+        select = select.where(text_clause(query.q, caller))
     page, rows = page_of(select, query, lambda c: c)
     reader = confidentiality.Reader(caller, rows)
     page.items = [case_out(c, t, reader) for c in rows]

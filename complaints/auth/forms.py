@@ -1,12 +1,11 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, SelectField, SelectMultipleField, StringField
+from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from complaints.core.access import Role
-from complaints.core.forms import REQUIRED, TrimmedStringField, enum_choices
+from complaints.core.forms import REQUIRED, MultiCheckboxField, TrimmedStringField, enum_choices
 from complaints.core.translate import lazy_gettext as _l
 from complaints.units.forms import VersionField
 
@@ -23,11 +22,6 @@ class LoginForm(FlaskForm):
         filters=[_drop_nul],
     )
     password = PasswordField(_l("Mật khẩu"), validators=[DataRequired(REQUIRED), Length(max=200)])
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class UserForm(FlaskForm):

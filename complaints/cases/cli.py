@@ -40,7 +40,7 @@ def deadline_command(
     kind, step, start, round_, complexity, remote, suspended_days, extension_days, as_json
 ):
     """Tính thời hạn theo quy định (ngày làm việc, ngày lễ, ngày nghỉ bù của đơn vị)."""
-    from complaints.cases.deadlines import work_calendar
+    from complaints.calendar.operations import work_calendar
 
     try:
         result = engine.compute(

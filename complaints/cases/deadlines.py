@@ -6,7 +6,8 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from complaints.cases.models import CalendarOverride, Case, Complexity, Deadline, owed_duties
+from complaints.calendar.operations import work_calendar
+from complaints.cases.models import Case, Complexity, Deadline, owed_duties
 from complaints.core import deadlines as engine
 from complaints.core.calendar import WorkCalendar
 from complaints.extensions import db
@@ -27,15 +28,6 @@ TOWARDS_CITIZEN = frozenset(
         "transfer",
     }
 )
-
-
-def work_calendar() -> WorkCalendar:
-    """The VN calendar with the administrator's overrides (extra days off, make-up days)."""
-    rows = db.session.execute(sa.select(CalendarOverride.day, CalendarOverride.working)).all()
-    return WorkCalendar(
-        extra_days_off={d for d, working in rows if not working},
-        extra_working_days={d for d, working in rows if working},
-    )
 
 
 def _store(owner: dict, unit_id: int, step: str, start: date, result, existing: list[Deadline]):

@@ -6,11 +6,9 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, RadioField, SelectField
+from wtforms import BooleanField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
-from wtforms.widgets import HiddenInput
 
-from complaints.auth.forms import MultiCheckboxField
 from complaints.cases.models import (
     CaseState,
     Complexity,
@@ -21,23 +19,21 @@ from complaints.cases.models import (
 from complaints.cases.operations import DOCUMENT_REQUIRED
 from complaints.core.forms import (
     REQUIRED,
+    Checkboxes,
+    Integer,
+    Select,
     TrimmedStringField,
     TrimmedTextAreaField,
+    VersionField,
     VNDateField,
     enum_choices,
     not_in_future,
     pairs_choices,
 )
-from complaints.core.translate import N_
 from complaints.core.translate import gettext as _
 from complaints.core.translate import lazy_gettext as _l
 from complaints.core.vocab import Field, PetitionKind
-from complaints.petitions.models import IneligibleReason
 
-BAD_CHOICE = N_("Lựa chọn không hợp lệ: hãy chọn lại trong danh sách.")
-BAD_INT = N_("Nhập một số nguyên.")
-VERSION_MISSING = N_("Biểu mẫu thiếu thông tin phiên bản: hãy tải lại trang rồi làm lại.")
-YES_NO = pairs_choices([("yes", _l("Có")), ("no", _l("Không"))])
 AGE_BUCKETS = (
     ("le30", _l("Đến 30 ngày")),
     ("31_60", _l("Từ 31 đến 60 ngày")),
@@ -71,80 +67,6 @@ def _amount(integer_digits: int):
 
 MONEY = _amount(18)  # Numeric(18, 0)
 AREA = _amount(13)  # Numeric(14, 1)
-
-
-class Select(SelectField):
-    """A select whose tampered or unknown values get a Vietnamese error."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("invalid_choice_message", BAD_CHOICE)
-        kwargs.setdefault("invalid_value_message", BAD_CHOICE)
-        super().__init__(*args, **kwargs)
-
-
-class Radio(RadioField):
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("invalid_choice_message", _l("Chọn một trong các phương án."))
-        kwargs.setdefault("invalid_value_message", BAD_CHOICE)
-        super().__init__(*args, **kwargs)
-
-
-class Checkboxes(MultiCheckboxField):
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("invalid_choice_message", BAD_CHOICE)
-        kwargs.setdefault("invalid_value_message", BAD_CHOICE)
-        super().__init__(*args, **kwargs)
-
-
-class Integer(IntegerField):
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("invalid_value_message", BAD_INT)
-        super().__init__(*args, **kwargs)
-
-
-class VersionField(Integer):
-    """The version of the record the user opened, sent back so a concurrent edit is detected."""
-
-    widget = HiddenInput()
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("validators", [InputRequired(VERSION_MISSING)])
-        kwargs.setdefault("invalid_value_message", VERSION_MISSING)
-        super().__init__(*args, **kwargs)
-
-
-# --- processing a petition ----------------------------------------------------------------
-
-
-class ProcessingForm(FlaskForm):
-    version = VersionField()
-    eligible = Radio(_l("Đủ điều kiện xử lý"), choices=YES_NO)
-    reasons = Checkboxes(_l("Lý do không đủ điều kiện"), choices=enum_choices(IneligibleReason))
-    competent = Radio(_l("Thuộc thẩm quyền giải quyết"), choices=YES_NO)
-    # choices: the outcomes allowed_outcomes() may leave open for this petition
-    outcome = Select(
-        _l("Hướng xử lý"), default="", validators=[InputRequired(_l("Chọn hướng xử lý."))]
-    )
-    body = TrimmedStringField(
-        _l("Cơ quan, đơn vị nhận (chuyển, hướng dẫn, đôn đốc)"), validators=[Optional(), _max(255)]
-    )
-    doc_no = TrimmedStringField(
-        _l("Số văn bản (thông báo thụ lý, phiếu chuyển...)"), validators=[Optional(), _max(64)]
-    )
-    on = VNDateField(_l("Ngày xử lý"), validators=[InputRequired(REQUIRED), not_in_future])
-    note = TrimmedTextAreaField(_l("Ghi chú, đề xuất"), validators=[Optional(), _max(5000)])
-    join = Radio(_l("Vụ việc"), default="new")  # choices: "new" and the suggested open cases
-    join_case_no = TrimmedStringField(
-        _l("Hoặc nhập số vụ việc để nhập đơn vào"), validators=[Optional(), _max(40)]
-    )
-    case_title = TrimmedStringField(
-        _l("Tên vụ việc mới (để trống: lấy dòng đầu của nội dung đơn)"),
-        validators=[Optional(), _max(255)],
-    )
-
-    def validate_reasons(self, field):
-        if self.eligible.data == "no" and not field.data:
-            raise ValidationError(_("Đơn không đủ điều kiện: chọn ít nhất một lý do."))
 
 
 # --- workflow steps -----------------------------------------------------------------------
@@ -315,27 +237,6 @@ class ApologySentForm(FlaskForm):
     on = VNDateField(_l("Ngày gửi"), validators=[InputRequired(REQUIRED), not_in_future])
 
 
-class CsrfOnlyForm(FlaskForm):
-    """A button that changes something: only the CSRF token travels."""
-
-
-# --- administrator: the working-day calendar ----------------------------------------------
-
-
-class CalendarOverrideForm(FlaskForm):
-    day = VNDateField(_l("Ngày"), validators=[InputRequired(REQUIRED)])
-    working = Select(
-        _l("Loại ngày"),
-        choices=pairs_choices(
-            [("off", _l("Ngày nghỉ (nghỉ bổ sung)")), ("working", _l("Ngày làm việc (làm bù)"))]
-        ),
-    )
-    note = TrimmedStringField(
-        _l("Căn cứ, ghi chú"),
-        validators=[InputRequired(_l("Ghi căn cứ (văn bản) của ngày này.")), _max(255)],
-    )
-
-
 # --- filters (GET forms: no CSRF, nothing is changed) -------------------------------------
 
 
@@ -378,14 +279,3 @@ class DueFilterForm(FlaskForm):
     only_overdue = BooleanField(_l("Chỉ quá hạn"))
     kind = Select(_l("Loại"), choices=enum_choices(PetitionKind, blank=_l("Tất cả")), default="")
     unit_id = Select(_l("Đơn vị (gồm cấp dưới)"), coerce=int, validators=[Optional()])
-
-
-class PendingFilterForm(FlaskForm):
-    class Meta:
-        csrf = False
-
-    kind = Select(
-        _l("Loại đơn"), choices=enum_choices(PetitionKind, blank=_l("Tất cả")), default=""
-    )
-    unit_id = Select(_l("Đơn vị (gồm cấp dưới)"), coerce=int, validators=[Optional()])
-    overdue = BooleanField(_l("Chỉ đơn quá hạn xử lý"))

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from complaints.auth.models import User
+from complaints.core.access import has_permission, unit_in_scope
 from complaints.core.db import LabelledEnum, TimestampMixin, UTCDateTime, enum_column, utcnow
 from complaints.core.translate import N_
 from complaints.core.vocab import Field, PetitionKind
@@ -223,6 +224,56 @@ class Case(TimestampMixin, db.Model):
         gave it to for verification (the province's inspectorate on a chair's case)."""
         return [u for u in (self.unit, self.assigned_unit) if u is not None]
 
+    # --- what a user may do with the case: one predicate per verb, for the views, the
+    # templates and the API alike (the operations check the law's conditions again).
+
+    def _reachable_by(self, user) -> bool:
+        return any(unit_in_scope(user, u) for u in self.scope_units())
+
+    def can_assign(self, user) -> bool:
+        """Give the case to a unit and a handler (a leader, while the case runs)."""
+        return has_permission(user, "case.assign") and self.is_open and self._reachable_by(user)
+
+    def can_flag(self, user) -> bool:
+        """Record its complexity and the remote-area flag (as who assigns it)."""
+        return self.can_assign(user)
+
+    def can_merge(self, user) -> bool:
+        """Merge other cases of one matter into it (not once merged into another)."""
+        return (
+            has_permission(user, "case.merge")
+            and self.state != CaseState.merged
+            and self._reachable_by(user)
+        )
+
+    def can_split(self, user, petitions: int) -> bool:
+        """Split petitions out into a new case (it keeps at least one of its `petitions`)."""
+        return self.can_merge(user) and petitions > 1
+
+    def actions_for(self, user) -> list:
+        """The workflow steps this user may take on the case now (cases/workflow.py's table)."""
+        from complaints.cases.workflow import allowed_actions
+
+        if not (has_permission(user, "case.work") and self._reachable_by(user)):
+            return []
+        return allowed_actions(self.kind.value, self.state) if self.state else []
+
+    def can_act(self, user, action: str) -> bool:
+        """Take the workflow step `action` now."""
+        return any(a.name == action for a in self.actions_for(user))
+
+    def can_decide(self, user) -> bool:
+        """Issue the decision (complaint) or the conclusion (denunciation)."""
+        return self.can_act(user, "decide")
+
+    def can_work(self, user) -> bool:
+        """Work on the file: apology letters for a missed deadline, their sending."""
+        return has_permission(user, "case.work") and self._reachable_by(user)
+
+    def can_print_notices(self, user) -> bool:
+        """Print its notices (each notice then applies the denouncer rule itself)."""
+        return has_permission(user, "notice.print") and self._reachable_by(user)
+
     @staticmethod
     def visible_to(user) -> sa.ColumnElement[bool]:
         """The SQL form of scope_units: cases of the user's units or assigned to them."""
@@ -435,13 +486,3 @@ class ApologyLetter(db.Model):
     case: Mapped[Case] = relationship()
     deadline: Mapped[Deadline] = relationship()
     unit: Mapped[Unit] = relationship()
-
-
-class CalendarOverride(db.Model):
-    """A day the administrator marks off (extra holiday) or working (make-up Saturday)."""
-
-    __tablename__ = "calendar_override"
-
-    day: Mapped[date] = mapped_column(primary_key=True)
-    working: Mapped[bool]
-    note: Mapped[str] = mapped_column(sa.String(255), default="")

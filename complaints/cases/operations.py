@@ -11,7 +11,6 @@ import sqlalchemy as sa
 from complaints.cases import deadlines as case_deadlines
 from complaints.cases.models import (
     ApologyLetter,
-    CalendarOverride,
     Case,
     CaseEvent,
     CaseState,
@@ -24,7 +23,6 @@ from complaints.cases.models import (
 from complaints.cases.workflow import WorkflowError, check
 from complaints.core import audit, clock, confidentiality
 from complaints.core.access import Role
-from complaints.core.calendar import WorkCalendar
 from complaints.core.errors import OperationError
 from complaints.core.numbering import next_number
 from complaints.core.numbers import fmt_date
@@ -184,6 +182,18 @@ def open_case(
         summary=f"Mở vụ việc {case.case_no}",
     )
     return case
+
+
+def _check_version(case: Case, expected_version) -> None:
+    """A lost update is refused: the case changed since the user opened it."""
+    if expected_version is not None and int(expected_version) != case.version:
+        raise CaseError(
+            _(
+                "Vụ việc vừa được người khác cập nhật. "
+                "Hãy tải lại trang để xem thay đổi rồi làm lại."
+            ),
+            "version",
+        )
 
 
 def _money(value, label: str, field: str) -> Decimal:
@@ -613,10 +623,11 @@ def set_flags(
     return case
 
 
-def merge(actor, target: Case, sources: list[Case], on: date) -> Case:
+def merge(actor, target: Case, sources: list[Case], on: date, *, expected_version=None) -> Case:
     """Merge cases on one matter: petitions and history move to the target."""
     from complaints.petitions.models import Petition
 
+    _check_version(target, expected_version)
     clock.not_after_today(on, "on")
     for src in sources:
         if src.id == target.id:
@@ -677,8 +688,11 @@ def merge(actor, target: Case, sources: list[Case], on: date) -> Case:
     return target
 
 
-def split(actor, case: Case, petitions: list, on: date, title: str) -> Case:
+def split(
+    actor, case: Case, petitions: list, on: date, title: str, *, expected_version=None
+) -> Case:
     """Split petitions on another matter out of a case into a new case (same stage)."""
+    _check_version(case, expected_version)
     clock.not_after_today(on, "on")
     if not petitions:
         raise CaseError(_("Chọn ít nhất một đơn để tách."), "petition_ids")
@@ -813,68 +827,3 @@ def mark_apology_sent(actor, letter: ApologyLetter, on: date) -> ApologyLetter:
         summary="Đã gửi thư xin lỗi",
     )
     return letter
-
-
-# --- the administrator's calendar overrides -------------------------------------------------
-
-
-class CalendarError(OperationError):
-    """A calendar override that cannot be made; the message is for the administrator."""
-
-    def __init__(self, message: str, field: str | None = "day"):
-        super().__init__(message, field)
-
-
-def add_calendar_override(actor, *, day: date, working: bool, note: str) -> CalendarOverride:
-    """Mark a day off (extra holiday) or working (make-up day) for every deadline after."""
-    if db.session.get(CalendarOverride, day) is not None:
-        raise CalendarError(
-            _(
-                "Ngày %(day)s đã được điều chỉnh; xoá dòng cũ trước khi đổi.",
-                day=fmt_date(day),
-            )
-        )
-    usual = WorkCalendar().is_working_day(day)
-    if usual == working:
-        if usual:
-            message = _(
-                "Ngày %(day)s vốn đã là ngày làm việc, không cần điều chỉnh.", day=fmt_date(day)
-            )
-        else:
-            message = _(
-                "Ngày %(day)s vốn đã là ngày nghỉ, không cần điều chỉnh.", day=fmt_date(day)
-            )
-        raise CalendarError(message)
-    row = CalendarOverride(day=day, working=working, note=note)
-    db.session.add(row)
-    db.session.flush()
-    moved = case_deadlines.recompute_around(day)
-    audit.record(
-        "calendar.override_added",
-        actor=actor,
-        unit_id=actor.unit_id,
-        entity_type="calendar_override",
-        after={"day": day, "working": working, "note": note},
-        summary=(
-            f"Điều chỉnh lịch: {day:%d/%m/%Y} là {'ngày làm việc' if working else 'ngày nghỉ'}; "
-            f"tính lại thời hạn của {moved} hồ sơ"
-        ),
-    )
-    return row
-
-
-def delete_calendar_override(actor, row: CalendarOverride) -> None:
-    before = {"day": row.day, "working": row.working, "note": row.note}
-    db.session.delete(row)
-    db.session.flush()
-    moved = case_deadlines.recompute_around(before["day"])
-    audit.record(
-        "calendar.override_deleted",
-        actor=actor,
-        unit_id=actor.unit_id,
-        entity_type="calendar_override",
-        before=before,
-        summary=(
-            f"Bỏ điều chỉnh lịch ngày {before['day']:%d/%m/%Y}; tính lại thời hạn của {moved} hồ sơ"
-        ),
-    )

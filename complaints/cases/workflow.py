@@ -90,6 +90,22 @@ ACTIONS: dict[str, Action] = {
 }
 
 
+# What the case's timeline calls each recorded event: the steps above, and the events that
+# are not steps (opening, assignment, merge, split...).
+EVENT_LABELS: dict[str, str] = {a.name: a.label for a in ACTIONS.values()} | {
+    "open": Label(N_("Mở vụ việc")),
+    "assign": Label(N_("Giao xử lý")),
+    "flags": Label(N_("Mức độ phức tạp, vùng sâu vùng xa")),
+    "merge_in": Label(N_("Gộp vụ việc khác vào")),
+    "merge_out": Label(N_("Gộp vào vụ việc khác")),
+    "split_in": Label(N_("Tách từ vụ việc khác")),
+    "split_out": Label(N_("Tách đơn sang vụ việc mới")),
+    "petition_joined": Label(N_("Nhập đơn vào vụ việc")),
+    "link": Label(N_("Liên kết với vụ việc lần đầu")),
+    "reclassify": Label(N_("Đổi loại vụ việc theo đơn")),
+}
+
+
 class WorkflowError(OperationError):
     """A step the law does not allow from where the case stands; the message says why."""
 

@@ -201,7 +201,8 @@ def _petition_deadline(petition: Petition, today: date) -> tuple[Fact | None, bo
     rows = list(db.session.scalars(sa.select(Deadline).where(Deadline.petition_id == petition.id)))
     if not rows:
         # Not stored yet: the engine's processing period for the kind, from the date received.
-        from complaints.cases.deadlines import processing_due, work_calendar
+        from complaints.calendar.operations import work_calendar
+        from complaints.cases.deadlines import processing_due
 
         due = processing_due(petition.kind.value, petition.received_date, work_calendar())
         if due is None:

@@ -5,15 +5,26 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from wtforms import Field as WTField
-from wtforms import SelectChoice, StringField, TextAreaField
-from wtforms.validators import ValidationError
-from wtforms.widgets import TextInput
+from wtforms import (
+    IntegerField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import InputRequired, Length, ValidationError
+from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget, TextInput
 
 from complaints.core.translate import N_
 from complaints.core.translate import gettext as _
 
 # A plain string (operations return it as data too); shown translated by the field macro.
 REQUIRED = N_("Vui lòng nhập thông tin này.")
+BAD_CHOICE = N_("Lựa chọn không hợp lệ: hãy chọn lại trong danh sách.")
+BAD_INT = N_("Nhập một số nguyên.")
+VERSION_MISSING = N_("Biểu mẫu thiếu thông tin phiên bản: hãy tải lại trang rồi làm lại.")
 DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y")
 
 
@@ -91,3 +102,65 @@ def enum_choices(enum_cls, blank: str | None = None) -> list[SelectChoice]:
 def pairs_choices(pairs) -> list[SelectChoice]:
     """Select options from (value, label) pairs."""
     return [SelectChoice(v, label) for v, label in pairs]
+
+
+def max_length(n: int) -> Length:
+    """At most n characters, said in Vietnamese."""
+    from complaints.core.translate import lazy_gettext
+
+    return Length(max=n, message=lazy_gettext("Tối đa %(n)s ký tự.", n=n))
+
+
+class Select(SelectField):
+    """A select whose tampered or unknown values get a Vietnamese error."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("invalid_choice_message", BAD_CHOICE)
+        kwargs.setdefault("invalid_value_message", BAD_CHOICE)
+        super().__init__(*args, **kwargs)
+
+
+class Radio(RadioField):
+    """Radio buttons with Vietnamese errors."""
+
+    def __init__(self, *args, **kwargs):
+        from complaints.core.translate import lazy_gettext
+
+        kwargs.setdefault("invalid_choice_message", lazy_gettext("Chọn một trong các phương án."))
+        kwargs.setdefault("invalid_value_message", BAD_CHOICE)
+        super().__init__(*args, **kwargs)
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Several choices as a list of check boxes."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class Checkboxes(MultiCheckboxField):
+    """Check boxes whose tampered values get a Vietnamese error."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("invalid_choice_message", BAD_CHOICE)
+        kwargs.setdefault("invalid_value_message", BAD_CHOICE)
+        super().__init__(*args, **kwargs)
+
+
+class Integer(IntegerField):
+    """A whole number with a Vietnamese error."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("invalid_value_message", BAD_INT)
+        super().__init__(*args, **kwargs)
+
+
+class VersionField(Integer):
+    """The version of the record the user opened, sent back so a concurrent edit is detected."""
+
+    widget = HiddenInput()
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("validators", [InputRequired(VERSION_MISSING)])
+        kwargs.setdefault("invalid_value_message", VERSION_MISSING)
+        super().__init__(*args, **kwargs)

@@ -15,7 +15,8 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from complaints.cases.deadlines import processing_due, work_calendar
+from complaints.calendar.operations import work_calendar
+from complaints.cases.deadlines import processing_due
 from complaints.cases.models import (
     CLOSED_STATES,
     Case,
@@ -32,6 +33,7 @@ from complaints.core.vocab import PetitionKind
 from complaints.extensions import db
 from complaints.obligations import compliance
 from complaints.petitions.models import Petition, PetitionStatus
+from complaints.petitions.pending import DISCIPLINE_DAYS
 from complaints.reports import figures as F
 from complaints.reports.periods import Period, standard_period
 from complaints.reports.service import settings_for
@@ -39,8 +41,6 @@ from complaints.units.models import Unit
 from complaints.units.operations import subtree
 
 DUE_SOON_DAYS = 7
-# An officer who leaves a petition unprocessed this many days faces discipline (DOMAIN §7).
-DISCIPLINE_DAYS = 45
 CHART_MONTHS = 12
 OBLIGATION_MONTHS = 3
 # A petition received this long ago is past any processing deadline (10 working days, at most

@@ -948,17 +948,6 @@ def apology(letter: ApologyLetter, user) -> Notice:
     return _to_sender(notice, identity)
 
 
-CASE_NOTICES = {
-    "acceptance": acceptance,
-    "accused": accused,
-    "refusal": refusal,
-    "extension": extension,
-    "result": result,
-    "publication": publication,
-}
-PETITION_NOTICES = {"transfer": transfer, "guidance": guidance}
-
-
 # --- .docx ---------------------------------------------------------------------------------------
 
 

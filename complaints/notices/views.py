@@ -13,7 +13,7 @@ from complaints.cases.models import ApologyLetter, Case
 from complaints.core import confidentiality
 from complaints.core.access import load_scoped, require
 from complaints.extensions import db
-from complaints.notices import render
+from complaints.notices import registry, render
 from complaints.petitions.models import Petition
 from complaints.web import error_response
 
@@ -21,8 +21,8 @@ bp = Blueprint("notices", __name__, url_prefix="/notices")
 
 MAX_ID = 2**31 - 1  # larger ids cannot exist (INTEGER keys)
 FORMATS = ("html", "docx")
-CASE_KINDS = "any(" + ",".join(render.CASE_NOTICES) + ")"
-PETITION_KINDS = "any(" + ",".join(render.PETITION_NOTICES) + ")"
+CASE_KINDS = "any(" + ",".join(registry.CASE) + ")"
+PETITION_KINDS = "any(" + ",".join(registry.PETITION) + ")"
 
 
 def _format() -> str:
@@ -92,7 +92,7 @@ def case_notice(case_id: int, kind: str):
         if not raw.isdigit() or not 1 <= int(raw) <= 9:
             abort(400)
         args = (int(raw),)
-    notice, refused = _build(render.CASE_NOTICES[kind], case, *args)
+    notice, refused = _build(registry.CASE[kind].build, case, *args)
     return refused or _respond(notice, fmt)
 
 
@@ -103,7 +103,7 @@ def petition_notice(petition_id: int, kind: str):
     """A slip on a processed petition: transfer to the competent body, or guidance."""
     fmt = _format()
     petition = load_scoped(Petition, _check_id(petition_id))
-    notice, refused = _build(render.PETITION_NOTICES[kind], petition)
+    notice, refused = _build(registry.PETITION[kind].build, petition)
     return refused or _respond(notice, fmt)
 
 
@@ -118,5 +118,5 @@ def apology(letter_id: int):
         abort(404)
     # The letter has no unit relationship of its own: its case decides the scope.
     load_scoped(Case, letter.case_id)
-    notice, refused = _build(render.apology, letter)
+    notice, refused = _build(registry.APOLOGY.build, letter)
     return refused or _respond(notice, fmt)

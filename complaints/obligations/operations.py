@@ -13,7 +13,7 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
-from complaints.cases.deadlines import work_calendar
+from complaints.calendar.operations import work_calendar
 from complaints.core import audit
 from complaints.core.access import has_permission, unit_in_scope
 from complaints.core.calendar import WorkCalendar

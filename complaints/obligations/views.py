@@ -10,7 +10,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 
-from complaints.cases.deadlines import work_calendar
+from complaints.calendar.operations import work_calendar
 from complaints.core import clock
 from complaints.core.access import has_permission, in_scope, load_scoped, require
 from complaints.core.forms import pairs_choices

@@ -11,10 +11,17 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 from complaints.core import clock
 from complaints.core.forms import (
     REQUIRED,
+    Checkboxes,
+    Radio,
+    Select,
     TrimmedStringField,
     TrimmedTextAreaField,
+    VersionField,
     VNDateField,
     enum_choices,
+    max_length,
+    not_in_future,
+    pairs_choices,
 )
 from complaints.core.identity import normalise_identity
 from complaints.core.numbers import fmt_int
@@ -24,9 +31,10 @@ from complaints.core.translate import lazy_gettext as _l
 from complaints.core.vocab import Field, PetitionKind
 from complaints.petitions import operations as ops
 from complaints.petitions import storage
-from complaints.petitions.models import PetitionSource
+from complaints.petitions.models import IneligibleReason, PetitionSource
 
 SENDER_ROWS = 5  # rows of senders on the page; enough for a group's representatives
+YES_NO = pairs_choices([("yes", _l("Có")), ("no", _l("Không"))])
 INVALID_CHOICE = N_("Lựa chọn không hợp lệ: hãy chọn một mục trong danh sách.")
 ACCEPT = ".pdf,.jpg,.jpeg,.png,.tif,.tiff,application/pdf,image/jpeg,image/png,image/tiff"
 
@@ -258,3 +266,50 @@ class SearchForm(FlaskForm):
     q = TrimmedStringField(
         _l("Tìm theo họ tên, số giấy tờ, số vào sổ hoặc nội dung"), validators=[_max(200)]
     )
+
+
+# --- processing a petition ----------------------------------------------------------------
+
+
+class ProcessingForm(FlaskForm):
+    version = VersionField()
+    eligible = Radio(_l("Đủ điều kiện xử lý"), choices=YES_NO)
+    reasons = Checkboxes(_l("Lý do không đủ điều kiện"), choices=enum_choices(IneligibleReason))
+    competent = Radio(_l("Thuộc thẩm quyền giải quyết"), choices=YES_NO)
+    # choices: the outcomes allowed_outcomes() may leave open for this petition
+    outcome = Select(
+        _l("Hướng xử lý"), default="", validators=[InputRequired(_l("Chọn hướng xử lý."))]
+    )
+    body = TrimmedStringField(
+        _l("Cơ quan, đơn vị nhận (chuyển, hướng dẫn, đôn đốc)"),
+        validators=[Optional(), max_length(255)],
+    )
+    doc_no = TrimmedStringField(
+        _l("Số văn bản (thông báo thụ lý, phiếu chuyển...)"),
+        validators=[Optional(), max_length(64)],
+    )
+    on = VNDateField(_l("Ngày xử lý"), validators=[InputRequired(REQUIRED), not_in_future])
+    note = TrimmedTextAreaField(_l("Ghi chú, đề xuất"), validators=[Optional(), max_length(5000)])
+    join = Radio(_l("Vụ việc"), default="new")  # choices: "new" and the suggested open cases
+    join_case_no = TrimmedStringField(
+        _l("Hoặc nhập số vụ việc để nhập đơn vào"), validators=[Optional(), max_length(40)]
+    )
+    case_title = TrimmedStringField(
+        _l("Tên vụ việc mới (để trống: lấy dòng đầu của nội dung đơn)"),
+        validators=[Optional(), max_length(255)],
+    )
+
+    def validate_reasons(self, field):
+        if self.eligible.data == "no" and not field.data:
+            raise ValidationError(_("Đơn không đủ điều kiện: chọn ít nhất một lý do."))
+
+
+class PendingFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    kind = Select(
+        _l("Loại đơn"), choices=enum_choices(PetitionKind, blank=_l("Tất cả")), default=""
+    )
+    unit_id = Select(_l("Đơn vị (gồm cấp dưới)"), coerce=int, validators=[Optional()])
+    overdue = BooleanField(_l("Chỉ đơn quá hạn xử lý"))

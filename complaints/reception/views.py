@@ -20,9 +20,9 @@ from sqlalchemy.orm import joinedload
 from werkzeug.datastructures import MultiDict
 
 from complaints.auth.models import User
+from complaints.calendar.operations import work_calendar
 from complaints.core import clock, confidentiality
 from complaints.core.access import in_scope, require
-from complaints.core.calendar import WorkCalendar
 from complaints.core.numbers import LOCAL_TZ, fmt_date
 from complaints.core.translate import L_
 from complaints.core.translate import gettext as _
@@ -258,7 +258,7 @@ def _publication_notice(record: ReceptionSession) -> str | None:
         return None
     if record.published_on is None:
         return _("Chưa ghi ngày công bố lịch tiếp định kỳ.")
-    days = WorkCalendar().working_days_between(record.published_on, record.session_date)
+    days = work_calendar().working_days_between(record.published_on, record.session_date)
     if days < PUBLISH_WORKING_DAYS:
         return _(
             "Lịch tiếp công bố muộn: %(days)s ngày làm việc trước buổi tiếp (phải ít nhất "

@@ -5,6 +5,7 @@ refusal beside its fields. One copy each; the views import them from here."""
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 from typing import Any
 
 from flask import abort, current_app, request
@@ -134,3 +135,34 @@ def submitted(form) -> bool:
     if not ok and "version" in form._fields and form.version.errors:
         form.form_errors.extend(form.version.errors)
     return ok
+
+
+@dataclass
+class ListPage:
+    """A page of an already ordered list, shaped like Flask-SQLAlchemy's pagination for the
+    pager() macro (for lists whose order or count SQL alone does not give)."""
+
+    items: list
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1

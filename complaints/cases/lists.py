@@ -1,0 +1,163 @@
+"""The case lists: open cases (with filters), the user's own, and overdue or due soon."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import current_app, render_template, request
+from flask_login import current_user, login_required
+
+from complaints.cases.forms import AGE_BUCKETS, CaseFilterForm, DueFilterForm
+from complaints.cases.models import CLOSED_STATES, Case, due_soon_case, overdue_case
+from complaints.cases.queries import (
+    CaseFilter,
+    ageing_counts,
+    case_where,
+    list_options,
+    next_due_page,
+    owed,
+    with_related,
+)
+from complaints.cases.views import all_units, bp, handler_choices
+from complaints.core import clock, confidentiality
+from complaints.core.access import has_permission, require
+from complaints.core.translate import gettext as _
+from complaints.core.vocab import PetitionKind
+from complaints.extensions import db
+from complaints.petitions import pending
+from complaints.web.helpers import filter_args, page_number, paginate, units_clause
+
+
+def _buckets(where: list, t) -> list[dict]:
+    counts = ageing_counts(where, t)
+    return [{"key": k, "label": label, "count": counts[k]} for k, label in AGE_BUCKETS]
+
+
+def _case_filter_form() -> CaseFilterForm:
+    form = CaseFilterForm(formdata=request.args or None)
+    form.unit_id.choices = all_units()
+    form.assignee_id.choices = handler_choices([(0, _("Tất cả")), (-1, _("Chưa giao người xử lý"))])
+    return form
+
+
+def _filter(form: CaseFilterForm) -> CaseFilter:
+    return CaseFilter(
+        state=form.state.data or None,
+        closed=bool(form.closed.data),
+        kind=form.kind.data or None,
+        field=form.field.data or None,
+        unit_id=form.unit_id.data or None,
+        assignee_id=form.assignee_id.data or None,
+        age=form.age.data or None,
+        overdue=bool(form.overdue.data),
+        due_within=form.due_within.data,
+        q=form.q.data or None,
+    )
+
+
+def _case_list(template: str, title: str, base: list, *, mine: bool = False):
+    t = clock.today()
+    form = _case_filter_form()
+    ok = form.validate() if request.args else True
+    if ok:
+        where = case_where(current_user, _filter(form), t, base)
+    else:
+        where = [Case.visible_to(current_user), *base, sa.false()]
+    buckets = _buckets(where, t)
+    # Listing open cases only, the ageing buckets partition the list: their sum is its length,
+    # and counting the open cases once is enough.
+    only_open = ok and not form.state.data and not form.closed.data
+    page = next_due_page(
+        where,
+        page=page_number(),
+        per_page=current_app.config["PAGE_SIZE"],
+        overdue_on=t if ok and form.overdue.data else None,
+        total=sum(b["count"] for b in buckets) if only_open else None,
+    )
+    confidentiality.reader().load(page.items)
+    return render_template(
+        template,
+        title=title,
+        form=form,
+        page=page,
+        args=filter_args(form),
+        buckets=buckets,
+        mine=mine,
+        endpoint=request.endpoint,
+    )
+
+
+@bp.get("/")
+@login_required
+@require("case.view")
+def index():
+    """Vụ việc đang giải quyết: the open cases of the user's units, with filters."""
+    return _case_list("cases/list.html", _("Vụ việc đang giải quyết"), [])
+
+
+@bp.get("/mine")
+@login_required
+@require("case.view")
+def mine():
+    """Vụ việc của tôi: the cases assigned to the user."""
+    return _case_list(
+        "cases/list.html", _("Vụ việc của tôi"), [Case.assignee_id == current_user.id], mine=True
+    )
+
+
+@bp.get("/overdue")
+@login_required
+@require("case.view")
+def overdue():
+    """Quá hạn / sắp đến hạn: open cases with a duty overdue or falling due within N days."""
+    t = clock.today()
+    form = DueFilterForm(formdata=request.args or None)
+    form.unit_id.choices = all_units()
+    ok = form.validate() if request.args else True
+    days = form.days.data if ok and form.days.data is not None else 7
+    horizon = t + timedelta(days=days)
+    base = [Case.visible_to(current_user), Case.state.not_in(CLOSED_STATES)]
+    if not ok:
+        base.append(sa.false())
+    else:
+        if form.kind.data:
+            base.append(Case.kind == PetitionKind(form.kind.data))
+        if form.unit_id.data:
+            base.append(units_clause(Case.unit_id, form.unit_id.data))
+    late = overdue_case(t)
+    soon = due_soon_case(t, horizon)
+    shown = late if ok and form.only_overdue.data else (late | soon)
+    query = (
+        sa.select(Case)
+        .where(*base, shown)
+        .options(*list_options())
+        .order_by(Case.next_due, Case.id)
+    )
+    page = paginate(query)
+    with_related(page.items)
+    confidentiality.reader().load(page.items)
+    row = db.session.execute(
+        sa.select(
+            sa.func.coalesce(sa.func.sum(sa.case((late, 1), else_=0)), 0),
+            sa.func.coalesce(sa.func.sum(sa.case((soon, 1), else_=0)), 0),
+        ).where(*base)
+    ).one()
+    petitions = None
+    if has_permission(current_user, "petition.process"):
+        petitions = pending.counts(pending.keys(pending.where(current_user)), t)
+    return render_template(
+        "cases/overdue.html",
+        form=form,
+        page=page,
+        days=days,
+        counts={"overdue": row[0], "soon": row[1]},
+        owed={c.id: owed(c, horizon) for c in page.items},
+        buckets=_buckets(base, t),
+        bucket_args={
+            k: v for k, v in (("kind", form.kind.data), ("unit_id", form.unit_id.data)) if ok and v
+        },
+        petitions=petitions,
+        args=filter_args(form),
+        discipline_days=pending.DISCIPLINE_DAYS,
+    )

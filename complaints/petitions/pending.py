@@ -1,0 +1,81 @@
+"""Petitions waiting to be processed (đơn chờ xử lý): their processing due dates, nearest
+first, and what the queue counts (overdue, waiting long enough for discipline)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+
+from complaints.calendar.operations import work_calendar
+from complaints.cases import deadlines as case_deadlines
+from complaints.cases.models import Deadline
+from complaints.core.access import in_scope
+from complaints.core.calendar import WorkCalendar
+from complaints.extensions import db
+from complaints.petitions.models import Petition, PetitionStatus
+
+# An officer who leaves a petition unprocessed this many days faces discipline (DOMAIN §7).
+DISCIPLINE_DAYS = 45
+
+
+@dataclass(frozen=True)
+class PendingKey:
+    id: int
+    received: date
+    due: date | None
+    estimated: bool  # no stored deadline yet: the engine's date, stored when processed
+
+
+def where(user, *filters) -> list:
+    """The registered petitions of the user's units not yet processed, narrowed by filters."""
+    return [
+        Petition.status == PetitionStatus.registered,
+        in_scope(user, Petition.unit_id),
+        *filters,
+    ]
+
+
+def processing_due(kind, received: date, cal: WorkCalendar) -> date | None:
+    """The processing deadline the engine gives a petition (as petition_deadline() would)."""
+    return case_deadlines.processing_due(getattr(kind, "value", kind), received, cal)
+
+
+def keys(conditions: list) -> list[PendingKey]:
+    """The processing due date of every pending petition, nearest first: the stored deadline,
+    or the one the engine gives for the kind and date of receipt (computed once per pair,
+    never written on a GET). The database cannot apply the working-day calendar, so the
+    ordering is done here on these small tuples; pages then load only their own rows."""
+    stored = (
+        sa.select(sa.func.min(Deadline.due))
+        .where(Deadline.petition_id == Petition.id, Deadline.active.is_(True))
+        .correlate(Petition)
+        .scalar_subquery()
+    )
+    rows = db.session.execute(
+        sa.select(Petition.id, Petition.kind, Petition.received_date, stored).where(*conditions)
+    ).all()
+    cal: WorkCalendar | None = None
+    computed: dict[tuple, date | None] = {}
+    out = []
+    for pid, kind, received, due in rows:
+        estimated = due is None
+        if estimated:
+            if (kind, received) not in computed:
+                cal = cal or work_calendar()
+                computed[kind, received] = processing_due(kind, received, cal)
+            due = computed[kind, received]
+        out.append(PendingKey(pid, received, due, estimated))
+    out.sort(key=lambda k: (k.due is None, k.due or k.received, k.received, k.id))
+    return out
+
+
+def counts(pending: list[PendingKey], t: date) -> dict:
+    """How many wait, how many are past their processing deadline, how many for discipline."""
+    discipline = t - timedelta(days=DISCIPLINE_DAYS)
+    return {
+        "total": len(pending),
+        "overdue": sum(1 for k in pending if k.due is not None and k.due < t),
+        "discipline": sum(1 for k in pending if k.received <= discipline),
+    }

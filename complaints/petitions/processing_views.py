@@ -1,0 +1,254 @@
+"""Processing petitions (xử lý đơn): the queue of petitions waiting, nearest deadline first,
+and the page that classifies a petition and records its outcome (accepting opens or joins a
+case). The addresses stay under /cases/process, where the offices have them."""
+
+from __future__ import annotations
+
+import json
+
+import sqlalchemy as sa
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy.orm import joinedload
+
+from complaints.calendar.operations import work_calendar
+from complaints.cases.models import Case, Deadline
+from complaints.core import clock, confidentiality
+from complaints.core.access import in_scope, require
+from complaints.core.forms import pairs_choices
+from complaints.core.translate import gettext as _
+from complaints.core.vocab import PetitionKind
+from complaints.extensions import db
+from complaints.notices import registry
+from complaints.petitions import pending as queue
+from complaints.petitions.duplicates import suggest_cases
+from complaints.petitions.forms import PendingFilterForm, ProcessingForm
+from complaints.petitions.models import (
+    IneligibleReason,
+    Petition,
+    PetitionStatus,
+    ProcessingOutcome,
+)
+from complaints.petitions.processing import (
+    ProcessingError,
+    ProcessingInput,
+    allowed_outcomes,
+    process,
+)
+from complaints.web.helpers import (
+    ListPage,
+    filter_args,
+    load,
+    page_number,
+    submitted,
+    unit_choices,
+    units_clause,
+)
+from complaints.web.transaction import attempt
+
+bp = Blueprint("processing", __name__, url_prefix="/cases/process")
+
+
+@bp.get("")
+@login_required
+@require("petition.process")
+def pending():
+    """Đơn chờ xử lý: registered petitions of the user's units, the nearest deadline first."""
+    t = clock.today()
+    form = PendingFilterForm(formdata=request.args or None)
+    form.unit_id.choices = unit_choices(_("Tất cả đơn vị"))
+    ok = form.validate() if request.args else True
+    filters = []
+    if not ok:
+        filters.append(sa.false())
+    else:
+        if form.kind.data:
+            filters.append(Petition.kind == PetitionKind(form.kind.data))
+        if form.unit_id.data:
+            filters.append(units_clause(Petition.unit_id, form.unit_id.data))
+    keys = queue.keys(queue.where(current_user, *filters))
+    counts = queue.counts(keys, t)
+    if ok and form.overdue.data:
+        keys = [k for k in keys if k.due is not None and k.due < t]
+    per_page = current_app.config["PAGE_SIZE"]
+    number = page_number()
+    chosen = keys[(number - 1) * per_page : number * per_page]
+    loaded = {
+        p.id: p
+        for p in db.session.scalars(
+            sa.select(Petition)
+            .where(Petition.id.in_([k.id for k in chosen]))
+            .options(joinedload(Petition.unit))
+        )
+    }
+    confidentiality.reader().load(loaded.values())
+    rows = []
+    for k in chosen:
+        waited = (t - k.received).days
+        rows.append(
+            {
+                "petition": loaded[k.id],
+                "due": k.due,
+                "estimated": k.estimated,
+                "left": (k.due - t).days if k.due else None,
+                "waited": waited,
+                "discipline": waited >= queue.DISCIPLINE_DAYS,
+            }
+        )
+    return render_template(
+        "petitions/pending.html",
+        form=form,
+        page=ListPage(rows, number, per_page, len(keys)),
+        rows=rows,
+        counts=counts,
+        args=filter_args(form),
+        discipline_days=queue.DISCIPLINE_DAYS,
+    )
+
+
+def _outcome_matrix(petition: Petition) -> dict[str, list[str]]:
+    """The outcomes each classification leaves open, for the form's choices and its script."""
+    matrix = {}
+    for e in ("yes", "no"):
+        for c in ("yes", "no"):
+            outcomes = allowed_outcomes(petition, e == "yes", c == "yes")
+            matrix[f"{e}-{c}"] = [o.value for o in outcomes]
+    return matrix
+
+
+def _join_target(form, offered: dict[int, Case]) -> Case | None:
+    """The case an accepted petition joins: a typed case number, a suggestion, or none."""
+    if form.join_case_no.data:
+        case = db.session.scalar(
+            sa.select(Case).where(
+                Case.case_no == form.join_case_no.data.upper(),
+                in_scope(current_user, Case.unit_id),
+            )
+        )
+        if case is None:
+            raise ProcessingError(
+                _(
+                    "Không tìm thấy vụ việc số %(data)s trong các đơn vị của bạn.",
+                    data=form.join_case_no.data,
+                ),
+                "join_case_no",
+            )
+        return case
+    if form.join.data in (None, "", "new"):
+        return None
+    try:
+        return offered[int(form.join.data)]
+    except (KeyError, ValueError):
+        raise ProcessingError(_("Vụ việc được chọn không hợp lệ."), "join") from None
+
+
+@bp.route("/<int:petition_id>", methods=["GET", "POST"])
+@login_required
+@require("petition.process")
+def petition(petition_id: int):
+    """Classify a petition and decide its outcome; accepting opens or joins a case."""
+    record = load(Petition, petition_id)
+    done = record.status != PetitionStatus.registered
+    matrix = _outcome_matrix(record)
+    possible = {o for values in matrix.values() for o in values}
+    form = ProcessingForm()
+    form.outcome.choices = pairs_choices(
+        [("", _("— Chọn hướng xử lý —"))]
+        + [(o.value, o.label) for o in ProcessingOutcome if o.value in possible]
+    )
+    suggestions = [] if done else suggest_cases(record, current_user)
+    offered = {
+        s.case.id: s.case for s in suggestions if s.case.is_open and s.case.kind == record.kind
+    }
+    reader = confidentiality.reader().load([record, *offered.values()])
+    form.join.choices = pairs_choices(
+        [("new", _("Mở vụ việc mới"))]
+        + [
+            (
+                str(c.id),
+                _(
+                    "Nhập vào vụ việc %(case_no)s: %(title)s",
+                    case_no=c.case_no,
+                    title=reader.text(c, c.title),
+                ),
+            )
+            for c in offered.values()
+        ]
+    )
+    if not form.is_submitted():
+        form.version.data = record.version
+        form.on.data = clock.today()
+        form.join.data = "new"
+    status = 200
+    if form.is_submitted() and done:
+        form.form_errors.append(
+            _(
+                "Đơn đã được xử lý (%(label)s); không xử lý lại.",
+                label=record.outcome.label if record.outcome else "",
+            )
+        )
+        status = 409
+    elif submitted(form):
+        eligible = form.eligible.data == "yes"
+        joins = {"join_case": "join_case_no" if form.join_case_no.data else "join"}
+        with attempt(form, mapping=joins) as saved:
+            data = ProcessingInput(
+                eligible=eligible,
+                competent=form.competent.data == "yes",
+                outcome=form.outcome.data,
+                on=form.on.data,
+                reasons=() if eligible else tuple(form.reasons.data or ()),
+                doc_no=form.doc_no.data or "",
+                body=form.body.data or "",
+                note=form.note.data or "",
+                join_case=(
+                    _join_target(form, offered)
+                    if form.outcome.data == ProcessingOutcome.accept.value
+                    else None
+                ),
+                case_title=form.case_title.data or "",
+            )
+            process(current_user, record, data, expected_version=form.version.data)
+        if saved.ok:
+            flash(
+                _(
+                    "Đã xử lý đơn %(register_no)s: %(label)s.",
+                    register_no=record.register_no,
+                    label=record.outcome.label,
+                ),
+                "success",
+            )
+            if record.case_id:
+                return redirect(url_for("cases.case_page", case_id=record.case_id))
+            return redirect(url_for("processing.petition", petition_id=record.id))
+        status = saved.status
+    stored = db.session.scalar(
+        sa.select(Deadline)
+        .where(Deadline.petition_id == record.id, Deadline.active.is_(True))
+        .limit(1)
+    )
+    t = clock.today()
+    due_on = (
+        stored.due
+        if stored
+        else queue.processing_due(record.kind, record.received_date, work_calendar())
+    )
+    html = render_template(
+        "petitions/process.html",
+        petition=record,
+        form=form,
+        done=done,
+        suggestions=suggestions,
+        offered=offered,
+        matrix=json.dumps(matrix),
+        stored_deadline=stored,
+        due=due_on,
+        left=(due_on - t).days if due_on else None,
+        waited=(t - record.received_date).days,
+        discipline_days=queue.DISCIPLINE_DAYS,
+        notices=registry.petition_links(record) if done else [],
+        reasons=IneligibleReason,
+    )
+    shown = [p for p in confidentiality.shown_to(current_user, [record]) if p.senders]
+    confidentiality.record_view(current_user, where="xử lý đơn", petitions=shown)
+    return html, status
