@@ -662,7 +662,7 @@ def test_the_page_warns_when_it_shows_a_denouncer(db, web, login_as, world):
 
 def test_scrub_masks_names_with_or_without_diacritics(db, province, world):
     petitions = [world.transferred]
-    hidden = render._identity(world.transferred, petitions, None, to_sender=False)
+    hidden = render.identity_for(world.transferred, petitions, None, to_sender=False)
     text = (
         f"Ông {SENTINEL_NAME.upper()} và ông nguyen  bi mat SENTINEL, CCCD {SENTINEL_ID}, "
         "ở Số 9 ngõ Kín Đáo, phường Lê Chân; ông Nguyễn Bí Mật Sentinelson thì không."

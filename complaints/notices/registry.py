@@ -1,7 +1,7 @@
 """The one registry of the notices a record can have: for each, its name in the address, its
 label, what builds it, and when the record's state makes it relevant. The case page and the
 processing page list what `case_links` / `petition_links` give; the notice pages dispatch by
-the same names; a notice a record cannot have yet answers why (render.NoticeUnavailable)."""
+the same names; a notice a record cannot have yet answers why (NoticeUnavailable)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from flask import url_for
 from complaints.cases.models import Case, CaseState
 from complaints.core.translate import L_
 from complaints.core.vocab import PetitionKind
-from complaints.notices import render
+from complaints.notices import case_notices, petition_notices
 from complaints.petitions.models import Petition, ProcessingOutcome
 
 # A denunciation's conclusion is published once sent (LTC Art 40).
@@ -45,37 +45,37 @@ CASE: dict[str, NoticeKind] = {
         NoticeKind(
             "acceptance",
             L_("Thông báo thụ lý"),
-            render.acceptance,
+            case_notices.acceptance,
             lambda c: c.accepted_on is not None,
         ),
         NoticeKind(
             "accused",
             L_("Thông báo thụ lý gửi người bị tố cáo"),
-            render.accused,
+            case_notices.accused,
             lambda c: _is_denunciation(c) and c.accepted_on is not None,
         ),
         NoticeKind(
             "refusal",
             L_("Thông báo không thụ lý"),
-            render.refusal,
+            case_notices.refusal,
             lambda c: c.state == CaseState.not_accepted,
         ),
         NoticeKind(
             "extension",
             L_("Quyết định gia hạn giải quyết"),
-            render.extension,
+            case_notices.extension,
             lambda c: bool(c.extensions),
         ),
         NoticeKind(
             "result",
             L_("Quyết định, kết luận, văn bản trả lời"),
-            render.result,
+            case_notices.result,
             lambda c: c.decided_on is not None,
         ),
         NoticeKind(
             "publication",
             L_("Thông báo công khai kết luận"),
-            render.publication,
+            case_notices.publication,
             lambda c: _is_denunciation(c) and c.decided_on is not None and c.state in _PUBLISHED,
         ),
     )
@@ -86,18 +86,18 @@ PETITION: dict[str, NoticeKind] = {
         NoticeKind(
             "transfer",
             L_("Phiếu chuyển đơn"),
-            render.transfer,
+            petition_notices.transfer,
             lambda p: p.outcome == ProcessingOutcome.transfer,
         ),
         NoticeKind(
             "guidance",
             L_("Văn bản hướng dẫn"),
-            render.guidance,
+            petition_notices.guidance,
             lambda p: p.outcome == ProcessingOutcome.guide,
         ),
     )
 }
-APOLOGY = NoticeKind("apology", L_("Thư xin lỗi"), render.apology, lambda letter: True)
+APOLOGY = NoticeKind("apology", L_("Thư xin lỗi"), petition_notices.apology, lambda letter: True)
 
 
 def _link(endpoint: str, label: str, **values) -> NoticeLink:

@@ -13,7 +13,7 @@ from complaints.cases.models import ApologyLetter, Case
 from complaints.core import confidentiality
 from complaints.core.access import load_scoped, require
 from complaints.extensions import db
-from complaints.notices import registry, render
+from complaints.notices import docx, registry, render
 from complaints.petitions.models import Petition
 from complaints.web import error_response
 
@@ -59,7 +59,7 @@ def _respond(notice: render.Notice, fmt: str):
         _record_identity_view(notice, fmt)
     if fmt == "docx":
         return send_file(
-            io.BytesIO(render.to_docx(notice)),
+            io.BytesIO(docx.to_docx(notice)),
             mimetype=render.DOCX_MIME,
             as_attachment=True,
             download_name=f"{notice.filename}.docx",
