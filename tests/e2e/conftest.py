@@ -69,6 +69,9 @@ def live_server(live_app):
     finally:
         server.shutdown()
         thread.join(timeout=10)
+        # The server's pooled connections, closed once it stopped: on PostgreSQL a connection
+        # left to the garbage collector is a ResourceWarning, an error here.
+        dispose(live_app)
 
 
 @pytest.fixture(scope="module")
@@ -80,6 +83,41 @@ def base_url(live_server):
 def page(page):
     page.set_default_timeout(15_000)
     return page
+
+
+@pytest.fixture()
+def log_in(page, base_url):
+    """Log in through the login page as a user would, and wait for the landing page; with
+    `full_name`, check the header names the user."""
+    from playwright.sync_api import expect
+
+    from tests.factories import PASSWORD
+
+    def _log_in(username: str, full_name: str | None = None, password: str = PASSWORD) -> None:
+        page.goto(f"{base_url}/login")
+        page.get_by_label("Tên đăng nhập").fill(username)
+        page.get_by_label("Mật khẩu").fill(password)
+        page.get_by_role("button", name="Đăng nhập").click()
+        page.wait_for_url(lambda url: "/login" not in url)
+        if full_name:
+            expect(page.locator(".who")).to_contain_text(full_name)
+
+    return _log_in
+
+
+def watch_errors(page) -> list[str]:
+    """Failed requests (the browser's own favicon aside) and refused scripts or styles."""
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if "Refused" in m.text else None)
+    page.on(
+        "response",
+        lambda r: (
+            errors.append(f"{r.status} {r.url}")
+            if r.status >= 400 and not r.url.endswith("/favicon.ico")
+            else None
+        ),
+    )
+    return errors
 
 
 @pytest.fixture(scope="session")

@@ -20,6 +20,7 @@ from complaints.extensions import db
 from complaints.petitions import operations as petition_ops
 from complaints.petitions.models import PetitionSource
 from tests import factories
+from tests.e2e.conftest import watch_errors
 
 PASSWORD = factories.PASSWORD
 HANDLER = "Phạm Văn Xử Lý"
@@ -59,15 +60,6 @@ def browser_context_args(base_url):
     """pytest-playwright's own is session-scoped and cannot use the module-scoped base_url of
     tests/e2e/conftest.py (ScopeMismatch); this one can."""
     return {"base_url": base_url, "viewport": {"width": 1366, "height": 900}}
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _close_connections(live_app):
-    """Close the live app's pooled connections once the server has stopped (PostgreSQL)."""
-    yield
-    with live_app.app_context():
-        for engine in db.engines.values():
-            engine.dispose()
 
 
 @pytest.fixture(scope="module")
@@ -113,29 +105,6 @@ def people(live_app) -> dict[str, str]:
     return {"register_no": register_no}
 
 
-def _watch_errors(page: Page) -> list[str]:
-    """Failed requests (the browser's own favicon aside) and refused scripts or styles."""
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if "Refused" in m.text else None)
-    page.on(
-        "response",
-        lambda r: (
-            errors.append(f"{r.status} {r.url}")
-            if r.status >= 400 and not r.url.endswith("/favicon.ico")
-            else None
-        ),
-    )
-    return errors
-
-
-def _log_in(page: Page, username: str, full_name: str) -> None:
-    page.goto("/login")
-    page.get_by_label("Tên đăng nhập").fill(username)
-    page.get_by_label("Mật khẩu").fill(PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    expect(page.locator(".who")).to_contain_text(full_name)
-
-
 def _log_out(page: Page) -> None:
     page.get_by_role("button", name="Đăng xuất").click()
     expect(page.locator(".flash-info")).to_have_text("Bạn đã đăng xuất.")
@@ -158,14 +127,14 @@ def _step(page: Page, button: str, on: str, *, doc_no: str = "", **labelled: str
     expect(page.locator(".flash-success")).to_contain_text(f"Đã ghi nhận: {button}")
 
 
-def test_from_petition_to_resolved_case(page: Page, people, artifacts):
-    errors = _watch_errors(page)
+def test_from_petition_to_resolved_case(page: Page, people, artifacts, log_in):
+    errors = watch_errors(page)
     register_no = people["register_no"]
     nav = page.get_by_role("navigation", name="Chức năng")
     state = page.locator("h1 .badge")
 
     # 1. The petition handler finds the complaint waiting and accepts it: a case opens.
-    _log_in(page, "xulydon", HANDLER)
+    log_in("xulydon", HANDLER)
     nav.get_by_role("link", name="Xử lý đơn").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Đơn chờ xử lý")
     row = page.locator("tbody tr", has_text=register_no)
@@ -194,7 +163,7 @@ def test_from_petition_to_resolved_case(page: Page, people, artifacts):
     _log_out(page)
 
     # 2. The chair gives the case to the inspectorate and one of its verifiers.
-    _log_in(page, "chutich", CHAIR)
+    log_in("chutich", CHAIR)
     nav.get_by_role("link", name="Vụ việc", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Vụ việc đang giải quyết")
     page.get_by_role("link", name=case_no).click()
@@ -215,7 +184,7 @@ def test_from_petition_to_resolved_case(page: Page, people, artifacts):
     _log_out(page)
 
     # 3. The verifier finds the case among hers and takes it to its end.
-    _log_in(page, "xacminh", VERIFIER)
+    log_in("xacminh", VERIFIER)
     nav.get_by_role("link", name="Vụ việc", exact=True).click()
     page.get_by_role("link", name="Vụ việc của tôi").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Vụ việc của tôi")

@@ -28,14 +28,6 @@ def browser_context_args(base_url):
     return {"base_url": base_url, "viewport": {"width": 1366, "height": 900}}
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _close_connections(live_app):
-    yield
-    with live_app.app_context():
-        for engine in db.engines.values():
-            engine.dispose()
-
-
 @pytest.fixture(scope="module")
 def everyone(live_app) -> str:
     """The demo province and one account holding every role at the province."""
@@ -69,23 +61,17 @@ class Console:
             self.csp.append(f"{self.url}: {msg.text}")
 
 
-def log_in(page: Page, base_url: str, username: str) -> None:
-    page.goto(f"{base_url}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(lambda url: "/login" not in url)
-
-
 def route_of(path: str) -> str:
     """One page per route: /petitions/12/edit and /petitions/7/edit are the same template."""
     return re.sub(r"\d+", "N", path)
 
 
-def test_no_page_breaks_the_content_security_policy(page: Page, base_url, everyone, artifacts):
+def test_no_page_breaks_the_content_security_policy(
+    page: Page, base_url, everyone, artifacts, log_in
+):
     console = Console(page)
     console.url = "/login"
-    log_in(page, base_url, everyone)
+    log_in(everyone, password=PASSWORD)
     queue, seen, visited = deque(["/"]), {route_of("/")}, []
     while queue and len(visited) < MAX_PAGES:
         path = queue.popleft()

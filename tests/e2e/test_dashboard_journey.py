@@ -29,15 +29,6 @@ def browser_context_args(base_url):
     return {"base_url": base_url, "viewport": {"width": 1366, "height": 900}}
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _close_connections(live_app):
-    """Close the live app's pooled connections once the server has stopped (PostgreSQL)."""
-    yield
-    with live_app.app_context():
-        for engine in db.engines.values():
-            engine.dispose()
-
-
 @pytest.fixture(scope="module")
 def leader(live_app) -> str:
     """The hand-built province of tests/test_dashboard.py, on 20/06/2026, and its leader."""
@@ -76,14 +67,7 @@ def leader(live_app) -> str:
     return username
 
 
-def _log_in(page: Page, base_url: str, username: str) -> None:
-    page.goto(f"{base_url}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-
-
-def test_a_leader_opens_the_dashboard(page: Page, base_url, leader, artifacts):
+def test_a_leader_opens_the_dashboard(page: Page, base_url, leader, artifacts, log_in):
     errors = []  # CSP refusals and failed requests (the browser's own favicon aside)
     page.on("console", lambda m: errors.append(m.text) if "Refused" in m.text else None)
     page.on(
@@ -94,7 +78,7 @@ def test_a_leader_opens_the_dashboard(page: Page, base_url, leader, artifacts):
             else None
         ),
     )
-    _log_in(page, base_url, leader)
+    log_in(leader)
     # Leaders land on the dashboard.
     expect(page).to_have_url(f"{base_url}/dashboard/")
     expect(page.locator("h1")).to_have_text("Tổng quan")

@@ -72,12 +72,8 @@ def register_file(tmp_path):
     return path
 
 
-def test_import_journey(page: Page, base_url, maker, register_file, artifacts):
-    page.goto(f"{base_url}/login")
-    page.fill("input[name=username]", maker)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    expect(page.locator(".who")).to_contain_text("Cán bộ Nhập Sổ")
+def test_import_journey(page: Page, base_url, maker, register_file, artifacts, log_in):
+    log_in(maker, "Cán bộ Nhập Sổ")
 
     page.get_by_role("link", name="Nhập sổ cũ", exact=True).first.click()
     page.get_by_role("link", name="Nhập sổ cũ", exact=True).last.click()

@@ -16,6 +16,7 @@ from complaints.core.access import Role
 from complaints.core.numbers import fmt_date
 from complaints.extensions import db
 from tests import factories
+from tests.e2e.conftest import watch_errors
 
 PASSWORD = factories.PASSWORD
 OFFICER = "Lê Thị Tiếp Dân"
@@ -37,15 +38,6 @@ def browser_context_args(base_url):
     return {"base_url": base_url, "viewport": {"width": 1366, "height": 900}}
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _close_connections(live_app):
-    """Close the live app's pooled connections once the server has stopped (PostgreSQL)."""
-    yield
-    with live_app.app_context():
-        for engine in db.engines.values():
-            engine.dispose()
-
-
 @pytest.fixture(scope="module")
 def officer(live_app) -> str:
     """A province and the reception officer of its citizen reception office; nothing else."""
@@ -63,34 +55,11 @@ def officer(live_app) -> str:
     return username
 
 
-def _watch_errors(page: Page) -> list[str]:
-    """Failed requests (the browser's own favicon aside) and refused scripts or styles."""
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if "Refused" in m.text else None)
-    page.on(
-        "response",
-        lambda r: (
-            errors.append(f"{r.status} {r.url}")
-            if r.status >= 400 and not r.url.endswith("/favicon.ico")
-            else None
-        ),
-    )
-    return errors
-
-
-def _log_in(page: Page, username: str) -> None:
-    page.goto("/login")
-    page.get_by_label("Tên đăng nhập").fill(username)
-    page.get_by_label("Mật khẩu").fill(PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    expect(page.locator(".who")).to_contain_text(OFFICER)
-
-
-def test_first_working_day_of_the_reception_office(page: Page, officer, artifacts):
-    errors = _watch_errors(page)
+def test_first_working_day_of_the_reception_office(page: Page, officer, artifacts, log_in):
+    errors = watch_errors(page)
     today = fmt_date(clock.today())
     nav = page.get_by_role("navigation", name="Chức năng")
-    _log_in(page, officer)
+    log_in(officer, OFFICER)
 
     # 1. Open today's reception session.
     nav.get_by_role("link", name="Tiếp công dân", exact=True).click()

@@ -26,16 +26,6 @@ def browser_context_args(base_url):
     return {"base_url": base_url, "accept_downloads": True}
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _close_connections(live_app):
-    """Close the live app's pooled connections once the server has stopped: on PostgreSQL an
-    open connection left to the garbage collector is a ResourceWarning, an error here."""
-    yield
-    with live_app.app_context():
-        for engine in db.engines.values():
-            engine.dispose()
-
-
 @pytest.fixture(scope="module")
 def maker(live_app) -> str:
     """A province with petitions of March 2026 (cut-off 14th) and a report maker."""
@@ -72,16 +62,8 @@ def maker(live_app) -> str:
     return username
 
 
-def _log_in(page: Page, base_url: str, username: str) -> None:
-    page.goto(f"{base_url}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    expect(page.locator(".who")).to_contain_text("Cán bộ Báo Cáo")
-
-
-def test_report_drilldown_and_xlsx(page: Page, base_url, maker, artifacts, tmp_path):
-    _log_in(page, base_url, maker)
+def test_report_drilldown_and_xlsx(page: Page, base_url, maker, artifacts, tmp_path, log_in):
+    log_in(maker)
     page.get_by_role("link", name="Báo cáo", exact=True).click()
     expect(page.get_by_role("heading", name="Lập báo cáo")).to_be_visible()
 
