@@ -22,7 +22,6 @@ from complaints.petitions.models import PetitionSource
 from tests import factories
 from tests.e2e.conftest import watch_errors
 
-PASSWORD = factories.PASSWORD
 HANDLER = "Phạm Văn Xử Lý"
 CHAIR = "Đỗ Minh Chủ Tịch"
 VERIFIER = "Vũ Thị Xác Minh"

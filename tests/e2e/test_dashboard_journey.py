@@ -18,7 +18,6 @@ from tests.factories_cases import petition as make_petition
 from tests.factories_obligations import PeriodicSessionFactory
 from tests.test_dashboard import accepted_case, decide
 
-PASSWORD = factories.PASSWORD
 D = date
 
 

@@ -16,7 +16,6 @@ from complaints.extensions import db
 from complaints.registers.layout import PETITION_COLUMNS
 from tests import factories
 
-PASSWORD = factories.PASSWORD
 ROWS = 300  # enough batches for the bar to be seen on its way
 
 

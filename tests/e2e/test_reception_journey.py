@@ -18,7 +18,6 @@ from complaints.extensions import db
 from tests import factories
 from tests.e2e.conftest import watch_errors
 
-PASSWORD = factories.PASSWORD
 OFFICER = "Lê Thị Tiếp Dân"
 PLACE = "Trụ sở Ban Tiếp công dân thành phố, số 18 Hoàng Diệu"
 CONTENT = (

@@ -16,8 +16,6 @@ from complaints.extensions import db
 from tests import factories
 from tests.test_reports_figures import _petition
 
-PASSWORD = factories.PASSWORD
-
 
 @pytest.fixture(scope="module")
 def browser_context_args(base_url):
