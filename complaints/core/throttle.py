@@ -58,7 +58,8 @@ def keep() -> None:
     that reaches the limit is answered 429, and a failure lost because its page failed would
     let a guesser try again without limit. So the use cases that count (security.login_failed,
     citizen.operations.lookup) end their transaction here, right after counting, on a writing
-    request that has written nothing else yet; the rest of the request goes on in a new one.
+    request that has written nothing else yet; the rest of the request goes on in a new one
+    (which also releases the locks a caller took to count, see citizen.operations).
     """
     db.session.commit()
 
