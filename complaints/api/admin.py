@@ -56,7 +56,7 @@ def _users() -> list[User]:
     )
 
 
-def _page(form: TokenForm, created: tuple[ApiToken, str] | None = None, status: int = 200):
+def _tokens_page(form: TokenForm, created: tuple[ApiToken, str] | None = None, status: int = 200):
     tokens = db.session.scalars(
         sa.select(ApiToken)
         .join(User, ApiToken.user_id == User.id)
@@ -93,10 +93,10 @@ def index():
                 today=clock.today(),
             )
         if not saved.ok:
-            return _page(form)
+            return _tokens_page(form)
         # The secret is in this answer only (never in a flash message: that is a cookie).
-        return _page(TokenForm(formdata=None), created=(token, secret))
-    return _page(form, status=200)
+        return _tokens_page(TokenForm(formdata=None), created=(token, secret))
+    return _tokens_page(form, status=200)
 
 
 @bp.post("/<int:token_id>/revoke")
