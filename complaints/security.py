@@ -123,7 +123,10 @@ def login_refusal(config, username: str, ip: str, now: datetime) -> str | None:
 
 
 def login_failed(config, username: str, ip: str, user, now: datetime) -> str | None:
-    """Count a failed login; when it reaches a limit, record the lock-out and say so."""
+    """Count a failed login; when it reaches a limit, record the lock-out and say so.
+
+    The count and the lock-out events are committed at once (throttle.keep): the failure that
+    reaches a limit is answered 429, which would roll the request's transaction back."""
     user_limit, ip_limit, window = _limits(config)
     throttle.hit(_user_key(username), now)
     throttle.hit(_ip_key(ip), now)
@@ -150,6 +153,7 @@ def login_failed(config, username: str, ip: str, user, now: datetime) -> str | N
             after={"username": username, "ip": ip, "failures": user_limit, "until": until},
         )
         message = _user_message(user_limit, window, until, now)
+    throttle.keep()
     return message
 
 

@@ -12,17 +12,18 @@ from wtforms import SelectField
 from wtforms.validators import InputRequired, Length, Optional
 
 from complaints.api.models import ApiToken
-from complaints.api.tokens import TokenError, create_token, revoke_token
+from complaints.api.tokens import create_token, revoke_token
 from complaints.auth.models import User
 from complaints.core import clock
 from complaints.core.access import in_scope, require, unit_in_scope
+from complaints.core.db import MAX_ID
 from complaints.core.forms import REQUIRED, TrimmedStringField, VNDateField, pairs_choices
 from complaints.core.translate import gettext as _
 from complaints.core.translate import lazy_gettext as _l
 from complaints.extensions import db
+from complaints.web.transaction import attempt
 
 bp = Blueprint("api_tokens", __name__, url_prefix="/admin/tokens")
-MAX_ID = 2**31 - 1
 
 
 class TokenForm(FlaskForm):
@@ -55,7 +56,7 @@ def _users() -> list[User]:
     )
 
 
-def _page(form: TokenForm, created: tuple[ApiToken, str] | None = None, status: int = 200):
+def _tokens_page(form: TokenForm, created: tuple[ApiToken, str] | None = None, status: int = 200):
     tokens = db.session.scalars(
         sa.select(ApiToken)
         .join(User, ApiToken.user_id == User.id)
@@ -83,7 +84,7 @@ def index():
     )
     if form.validate_on_submit():
         user = db.session.get(User, form.user_id.data)
-        try:
+        with attempt(form, default="expires_on") as saved:
             token, secret = create_token(
                 current_user,
                 user,
@@ -91,14 +92,11 @@ def index():
                 expires_on=form.expires_on.data,
                 today=clock.today(),
             )
-            db.session.commit()
-        except TokenError as e:
-            db.session.rollback()
-            form.expires_on.errors = [*form.expires_on.errors, str(e)]
-            return _page(form)
+        if not saved.ok:
+            return _tokens_page(form)
         # The secret is in this answer only (never in a flash message: that is a cookie).
-        return _page(TokenForm(formdata=None), created=(token, secret))
-    return _page(form, status=200)
+        return _tokens_page(TokenForm(formdata=None), created=(token, secret))
+    return _tokens_page(form, status=200)
 
 
 @bp.post("/<int:token_id>/revoke")
@@ -110,9 +108,9 @@ def revoke(token_id: int):
         abort(404)
     if not RevokeForm().validate_on_submit():
         abort(400)
-    try:
+    with attempt() as saved:
         revoke_token(current_user, token)
-        db.session.commit()
+    if saved.ok:
         flash(
             _(
                 "Đã thu hồi mã truy cập %(prefix)s… của %(username)s.",
@@ -121,7 +119,6 @@ def revoke(token_id: int):
             ),
             "success",
         )
-    except TokenError as e:
-        db.session.rollback()
-        flash(str(e), "warning")
+    else:
+        flash(str(saved.error), "warning")
     return redirect(url_for("api_tokens.index"))

@@ -1,13 +1,33 @@
-"""`flask --app complaints create-token` / `revoke-token`: API tokens from the command line."""
+"""`flask --app complaints create-token` / `revoke-token`: API tokens from the command line.
+
+A command is not a request: it keeps its own transaction, committed once at its end
+(`_transaction`); a refusal discards it and becomes the command's error message."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import click
 import sqlalchemy as sa
 from flask.cli import with_appcontext
 
 from complaints.core import clock
+from complaints.core.db import MAX_ID
+from complaints.core.errors import OperationError
 from complaints.extensions import db
+
+
+@contextmanager
+def _transaction() -> Iterator[None]:
+    """The command's one transaction: committed when the block ends, rolled back on a refusal
+    (an OperationError), which is shown as the command's error."""
+    try:
+        yield
+    except OperationError as e:
+        db.session.rollback()
+        raise click.ClickException(str(e)) from None
+    db.session.commit()
 
 
 @click.command("create-token")
@@ -22,13 +42,13 @@ from complaints.extensions import db
 @with_appcontext
 def create_token_command(username, name, expires):
     """Cấp mã truy cập API cho một tài khoản; mã chỉ hiện một lần."""
-    from complaints.api.tokens import TokenError, create_token
+    from complaints.api.tokens import create_token
     from complaints.auth.models import User
 
     user = db.session.scalar(sa.select(User).where(User.username == username.strip().lower()))
     if user is None:
         raise click.ClickException(f"Không có tài khoản {username}.")
-    try:
+    with _transaction():
         token, secret = create_token(
             None,
             user,
@@ -36,10 +56,6 @@ def create_token_command(username, name, expires):
             expires_on=expires.date() if expires else None,
             today=clock.today(),
         )
-    except TokenError as e:
-        db.session.rollback()
-        raise click.ClickException(str(e)) from None
-    db.session.commit()
     until = f"đến hết ngày {token.expires_on:%d/%m/%Y}" if token.expires_on else "không hết hạn"
     click.echo(f"Đã cấp mã truy cập số {token.id} cho {user.username} ({until}).")
     click.echo("Mã chỉ hiện MỘT LẦN, hãy lưu lại ngay:")
@@ -52,15 +68,11 @@ def create_token_command(username, name, expires):
 def revoke_token_command(token_id):
     """Thu hồi một mã truy cập API."""
     from complaints.api.models import ApiToken
-    from complaints.api.tokens import TokenError, revoke_token
+    from complaints.api.tokens import revoke_token
 
-    token = db.session.get(ApiToken, token_id) if 0 < token_id < 2**31 else None
+    token = db.session.get(ApiToken, token_id) if 0 < token_id <= MAX_ID else None
     if token is None:
         raise click.ClickException(f"Không có mã truy cập số {token_id}.")
-    try:
+    with _transaction():
         revoke_token(None, token)
-    except TokenError as e:
-        db.session.rollback()
-        raise click.ClickException(str(e)) from None
-    db.session.commit()
     click.echo(f"Đã thu hồi mã truy cập số {token_id} ({token.prefix}…).")

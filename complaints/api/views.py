@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from datetime import date
 
-import sqlalchemy as sa
 from flask import jsonify, request
 
 from complaints.api import schemas as S
@@ -18,17 +17,10 @@ from complaints.api.base import (  # noqa: F401  ApiError is imported from here 
     endpoint,
 )
 from complaints.core.access import unit_in_scope
-from complaints.extensions import db
 from complaints.reports import service
 from complaints.reports.layouts import FORM_CODES
-from complaints.reports.periods import (
-    PERIOD_KINDS,
-    Period,
-    PeriodError,
-    date_range,
-    standard_period,
-)
-from complaints.reports.views import Asked, produce, report_json
+from complaints.reports.periods import PERIOD_KINDS, Period, PeriodError, date_range
+from complaints.reports.requests import Asked, produce, report_json, unit_by_code, unit_period
 from complaints.units.models import Unit
 
 TRUE = ("1", "true", "yes", "on")
@@ -80,8 +72,7 @@ def _period(unit: Unit) -> Period:
             year = _int("year")
             if year is None:
                 raise ApiError(400, "Thiếu tham số year cho kỳ báo cáo.")
-            cutoff = service.settings_for(unit).cutoff_day
-            return standard_period(kind, year, _int("month"), cutoff)
+            return unit_period(unit, kind, year, _int("month"))
         if not has_dates:
             raise ApiError(400, "Cần from và to (YYYY-MM-DD), hoặc period và year.")
         return date_range(_date("from"), _date("to"))
@@ -108,7 +99,7 @@ def report(caller, query: S.ReportQuery, body, form: str):
     code = query.unit.strip()
     if not code:
         raise ApiError(400, "Thiếu tham số unit (mã đơn vị).")
-    unit = db.session.scalar(sa.select(Unit).where(Unit.code == code)) if len(code) <= 20 else None
+    unit = unit_by_code(code)
     if unit is None:
         raise ApiError(404, f"Không có đơn vị mã {code}.")
     if not unit_in_scope(caller, unit):

@@ -53,8 +53,7 @@ def login():
         user = db.session.scalar(sa.select(User).where(User.username == username))
         if user is None or not user.active or not user.check_password(form.password.data):
             form.password.errors.append(_("Tên đăng nhập hoặc mật khẩu không đúng."))
-            locked = security.login_failed(config, username, ip, user, now)
-            db.session.commit()
+            locked = security.login_failed(config, username, ip, user, now)  # kept even if 429
             if locked:
                 form.form_errors.append(locked)
                 return render_template("auth/login.html", form=form), 429
@@ -69,7 +68,6 @@ def login():
                 .values(last_login_at=now)
                 .execution_options(synchronize_session=False)
             )
-            db.session.commit()
             return redirect(_safe_next(request.args.get("next")))
     return render_template("auth/login.html", form=form)
 

@@ -132,8 +132,12 @@ def _serialise(keys: list[str]) -> None:
 
 
 def lookup(code: str, digits: str, ip: str, now: datetime, limits: Limits | None = None) -> Lookup:
-    """Find the petition whose receipt code and digits match, counting failures; the caller
-    commits (the failures must be kept even though nothing was found)."""
+    """Find the petition whose receipt code and digits match, counting failures.
+
+    The look-up ends its own transaction (throttle.keep), as the page's one commit would come
+    too late: the failures it counted must be kept whatever the page then answers, and the
+    locks that serialise the look-ups of this code and address are released before the page
+    is built."""
     limits = limits or Limits()
     code, digits = codes.normalise(code), normalise_digits(digits)
     if not codes.is_valid(code) or not digits_valid(digits):
@@ -143,6 +147,13 @@ def lookup(code: str, digits: str, ip: str, now: datetime, limits: Limits | None
         ip_key(ip): (limits.per_ip, limits.ip_window),
     }
     _serialise(list(keys))
+    found = _look_up(code, digits, keys, now, limits)
+    throttle.keep()
+    return found
+
+
+def _look_up(code: str, digits: str, keys: dict, now: datetime, limits: Limits) -> Lookup:
+    """The look-up under the locks: refused while a limit holds, else found or counted."""
     blocked = [throttle.blocked(k, n, window, now) for k, (n, window) in keys.items()]
     blocked = [until for until in blocked if until is not None]
     if blocked:

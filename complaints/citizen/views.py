@@ -20,18 +20,19 @@ from complaints.citizen.forms import SCORE_LABELS, LookupForm, RatingForm
 from complaints.citizen.models import COMMENT_MAX, CitizenRating
 from complaints.core import clock, confidentiality
 from complaints.core.access import in_scope, load_scoped, require
-from complaints.core.db import utcnow
+from complaints.core.db import MAX_ID, utcnow
 from complaints.core.numbers import LOCAL_TZ, fmt_date, fmt_decimal, round_decimal
 from complaints.core.translate import gettext as _
 from complaints.extensions import db
 from complaints.petitions.models import Petition
+from complaints.web.helpers import page_number
+from complaints.web.transaction import attempt
 
 bp = Blueprint("citizen", __name__, url_prefix="/tra-cuu")
 staff = Blueprint("citizen_staff", __name__, url_prefix="/citizen")
 
 TOKEN_SALT = "citizen-rating"  # noqa: S105  a namespace for signatures, not a secret
 TOKEN_MAX_AGE = 30 * 60  # a looked-up page may be rated for half an hour
-MAX_ID = 2**31 - 1
 RATINGS_PAGE_SIZE = 50
 
 
@@ -141,8 +142,7 @@ def lookup():
         request.remote_addr or "",
         at,
         ops.Limits.from_config(current_app.config),
-    )
-    db.session.commit()  # the failures are kept whatever the answer
+    )  # its failures are committed by the look-up: kept whatever the answer
     if found.retry_at is not None:
         form.digits.data = ""
         message = _retry_message(found.retry_at, at)
@@ -178,11 +178,10 @@ def rate():
                 400,
             )
         return _result_page(petition, rating_form=form), 400
-    try:
+    with attempt() as saved:
         ops.rate(petition, form.score.data, form.comment.data, today=clock.today())
-        db.session.commit()
-    except ops.RatingError as e:
-        db.session.rollback()
+    if not saved.ok:
+        e = saved.error
         petition = db.session.get(Petition, petition.id)
         if e.field:
             getattr(form, e.field).errors = [str(e)]
@@ -248,7 +247,7 @@ def slip(petition_id: int):
 @require("dashboard.view")
 def ratings():
     """The citizens' ratings of the user's units, newest first, with their comments."""
-    page_no = max(1, min(request.args.get("page", 1, type=int), 100_000))
+    page_no = page_number()
     scope = in_scope(current_user, CitizenRating.unit_id)
     count, average = db.session.execute(
         sa.select(sa.func.count(), sa.func.avg(CitizenRating.score)).where(scope)

@@ -3,6 +3,8 @@
 A caller names what it counts with a key ("login:user:nguyenvana", "citizen:ip:1.2.3.4"),
 records each attempt with `hit`, asks `blocked` before acting and `reset`s on success.
 Nothing is kept in a worker's memory, so the limit holds across workers and servers.
+The failures a caller counts are committed at once with `keep`, not with the request: they
+must outlive an error answer (see `keep`).
 
 Counting then inserting is not one atomic step on PostgreSQL: a burst of simultaneous
 attempts on one key may pass the limit by the number of requests in flight, never more.
@@ -43,9 +45,23 @@ class ThrottleAttempt(db.Model):
 
 
 def hit(key: str, now: datetime) -> None:
-    """Count one attempt under `key` at `now` (flushes; the caller commits)."""
+    """Count one attempt under `key` at `now` (flushes; the caller `keep`s it)."""
     db.session.add(ThrottleAttempt(key=_key(key), at=now))
     db.session.flush()
+
+
+def keep() -> None:
+    """Commit the attempts just counted (and the events recorded with them), now.
+
+    A request commits once, at its end, and rolls back when its answer is an error
+    (web/transaction.py). Counted failures must not depend on the answer: the login attempt
+    that reaches the limit is answered 429, and a failure lost because its page failed would
+    let a guesser try again without limit. So the use cases that count (security.login_failed,
+    citizen.operations.lookup) end their transaction here, right after counting, on a writing
+    request that has written nothing else yet; the rest of the request goes on in a new one
+    (which also releases the locks a caller took to count, see citizen.operations).
+    """
+    db.session.commit()
 
 
 def count(key: str, window: timedelta, now: datetime) -> int:

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 
-from complaints.core.access import load_scoped, require
+from complaints.core.access import require
 from complaints.core.numbers import fmt_decimal
 from complaints.dashboard import queries
 from complaints.units.models import Unit
+from complaints.web.helpers import load
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
-
-MAX_ID = 2**31 - 1  # larger ids cannot exist (INTEGER keys); PostgreSQL would reject them
 
 
 @bp.get("/")
@@ -21,13 +20,8 @@ MAX_ID = 2**31 - 1  # larger ids cannot exist (INTEGER keys); PostgreSQL would r
 def index():
     """Tổng quan for the user's unit tree, or for one of its sub-units (?unit_id=)."""
     unit = current_user.unit
-    unit_id = request.args.get("unit_id", type=int)
-    if "unit_id" in request.args and request.args["unit_id"] and unit_id is None:
-        abort(404)
-    if unit_id is not None:
-        if not 0 < unit_id <= MAX_ID:
-            abort(404)
-        unit = load_scoped(Unit, unit_id)
+    if request.args.get("unit_id"):
+        unit = load(Unit, request.args["unit_id"])  # 404 unless one of the user's units
     board = queries.build(unit)
 
     def rate_text(rate) -> str:

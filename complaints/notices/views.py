@@ -11,15 +11,16 @@ from flask_login import current_user, login_required
 
 from complaints.cases.models import ApologyLetter, Case
 from complaints.core import confidentiality
-from complaints.core.access import load_scoped, require
+from complaints.core.access import require
+from complaints.core.db import MAX_ID
 from complaints.extensions import db
 from complaints.notices import docx, registry, render
 from complaints.petitions.models import Petition
 from complaints.web import error_response
+from complaints.web.helpers import load
 
 bp = Blueprint("notices", __name__, url_prefix="/notices")
 
-MAX_ID = 2**31 - 1  # larger ids cannot exist (INTEGER keys)
 FORMATS = ("html", "docx")
 CASE_KINDS = "any(" + ",".join(registry.CASE) + ")"
 PETITION_KINDS = "any(" + ",".join(registry.PETITION) + ")"
@@ -30,12 +31,6 @@ def _format() -> str:
     if fmt not in FORMATS:
         abort(400)
     return fmt
-
-
-def _check_id(object_id: int) -> int:
-    if object_id > MAX_ID:
-        abort(404)
-    return object_id
 
 
 def _record_identity_view(notice: render.Notice, fmt: str) -> None:
@@ -85,7 +80,7 @@ def _build(builder, record, *args):
 def case_notice(case_id: int, kind: str):
     """A notice of a case: acceptance, to the accused, refusal, extension, result, publication."""
     fmt = _format()
-    case = load_scoped(Case, _check_id(case_id))
+    case = load(Case, case_id)
     args = ()
     if kind == "extension" and "n" in request.args:
         raw = request.args["n"]
@@ -102,7 +97,7 @@ def case_notice(case_id: int, kind: str):
 def petition_notice(petition_id: int, kind: str):
     """A slip on a processed petition: transfer to the competent body, or guidance."""
     fmt = _format()
-    petition = load_scoped(Petition, _check_id(petition_id))
+    petition = load(Petition, petition_id)
     notice, refused = _build(registry.PETITION[kind].build, petition)
     return refused or _respond(notice, fmt)
 
@@ -113,10 +108,10 @@ def petition_notice(petition_id: int, kind: str):
 def apology(letter_id: int):
     """The apology letter (thư xin lỗi) for a deadline missed toward the citizen."""
     fmt = _format()
-    letter = db.session.get(ApologyLetter, _check_id(letter_id))
+    letter = db.session.get(ApologyLetter, letter_id) if letter_id <= MAX_ID else None
     if letter is None:
         abort(404)
     # The letter has no unit relationship of its own: its case decides the scope.
-    load_scoped(Case, letter.case_id)
+    load(Case, letter.case_id)
     notice, refused = _build(registry.APOLOGY.build, letter)
     return refused or _respond(notice, fmt)

@@ -6,14 +6,13 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 
 from complaints.calendar.operations import work_calendar
 from complaints.core import clock
-from complaints.core.access import has_permission, in_scope, load_scoped, require
-from complaints.core.forms import pairs_choices
+from complaints.core.access import has_permission, in_scope, require
 from complaints.core.numbers import fmt_date
 from complaints.core.translate import gettext as _
 from complaints.extensions import db
@@ -21,7 +20,6 @@ from complaints.obligations import compliance, rules
 from complaints.obligations.forms import ObligationFilterForm, PlanForm, PublishForm, RuleForm
 from complaints.obligations.models import ReceptionRule, RuleType
 from complaints.obligations.operations import (
-    ObligationError,
     RuleData,
     create_rule,
     plan_sessions,
@@ -31,25 +29,13 @@ from complaints.obligations.operations import (
 from complaints.reception.models import HostMode, ReceptionSession, SessionKind
 from complaints.units.models import Unit
 from complaints.units.operations import subtree
+from complaints.web.helpers import load, paginate, unit_choices
+from complaints.web.transaction import attempt
 
 bp = Blueprint("obligations", __name__, url_prefix="/obligations")
 
-MAX_ID = 2**31 - 1  # larger ids cannot exist (INTEGER keys); PostgreSQL would reject them
-MAX_PAGE = 100_000
 MONTHS_BACK = 5  # the default range: five months back to next month
 MONTHS_AHEAD = 1
-
-
-def _unit_choices(units: list[Unit]):
-    root = current_user.unit
-    return pairs_choices(
-        [(u.id, ("— " * (u.depth - root.depth)) + f"{u.code} · {u.name}") for u in units]
-    )
-
-
-def _page() -> int:
-    page = request.args.get("page", 1, type=int) or 1
-    return min(max(page, 1), MAX_PAGE)
 
 
 def _shift_month(d: date, months: int) -> date:
@@ -64,11 +50,6 @@ def _home() -> str:
     return url_for("obligations.rules")
 
 
-def _put_error(form, error: ObligationError, default: str) -> None:
-    name = error.field if error.field in form._fields else default
-    form._fields[name].errors = [*form._fields[name].errors, str(error)]
-
-
 # --- the overview -------------------------------------------------------------------------
 
 
@@ -80,7 +61,7 @@ def index():
     t = clock.today()
     units = subtree(current_user.unit)
     form = ObligationFilterForm(formdata=request.args or None)
-    form.unit_id.choices = _unit_choices(units)
+    form.unit_id.choices = unit_choices(units=units)
     ok = form.validate() if request.args else True
     first, last = _shift_month(t, -MONTHS_BACK), _shift_month(t, MONTHS_AHEAD)
     span = MONTHS_BACK + MONTHS_AHEAD
@@ -117,9 +98,7 @@ def index():
         .options(joinedload(ReceptionSession.unit))
         .order_by(ReceptionSession.session_date, ReceptionSession.unit_id, ReceptionSession.id)
     )
-    page = db.paginate(
-        plan_query, page=_page(), per_page=current_app.config["PAGE_SIZE"], error_out=False
-    )
+    page = paginate(plan_query)
     plan = [{"session": s, "publication": _publication(s, t, cal)} for s in page.items]
     rule_rows = db.session.scalars(
         sa.select(ReceptionRule)
@@ -205,12 +184,10 @@ def _rule_data(form: RuleForm, unit: Unit) -> RuleData:
 @require("obligations.manage")
 def rule_form(rule_id: int | None = None):
     """Set or edit a unit's periodic reception rule."""
-    if rule_id is not None and rule_id > MAX_ID:
-        abort(404)
-    rule = load_scoped(ReceptionRule, rule_id) if rule_id else None
+    rule = load(ReceptionRule, rule_id) if rule_id else None
     form = RuleForm()
     units = subtree(current_user.unit)
-    form.unit_id.choices = _unit_choices(units)
+    form.unit_id.choices = unit_choices(units=units)
     if rule is not None and not form.is_submitted():
         form.unit_id.data = rule.unit_id
         form.rule_type.data = rule.rule_type.value
@@ -228,14 +205,14 @@ def rule_form(rule_id: int | None = None):
         form.host_mode.data = HostMode.in_person.value
         form.valid_from.data = clock.today()
     if form.validate_on_submit():
-        unit = load_scoped(Unit, form.unit_id.data)
-        try:
+        unit = load(Unit, form.unit_id.data)
+        with attempt(form, default="rule_type") as saved:
             data = _rule_data(form, unit)
             if rule is None:
                 rule = create_rule(current_user, data)
             else:
                 update_rule(current_user, rule, data, expected_version=form.version.data)
-            db.session.commit()
+        if saved.ok:
             flash(
                 _(
                     "Đã lưu quy định lịch tiếp của %(code)s: %(description)s.",
@@ -245,9 +222,6 @@ def rule_form(rule_id: int | None = None):
                 "success",
             )
             return redirect(url_for("obligations.rules"))
-        except ObligationError as e:
-            db.session.rollback()
-            _put_error(form, e, "rule_type")
     return render_template("obligations/rule_form.html", form=form, rule=rule)
 
 
@@ -260,7 +234,7 @@ def rule_form(rule_id: int | None = None):
 def plan():
     """Plan the calendar from the units' rules for a range of dates."""
     form = PlanForm()
-    form.unit_id.choices = _unit_choices(subtree(current_user.unit))
+    form.unit_id.choices = unit_choices()
     if not form.is_submitted():
         t = clock.today()
         nxt = _shift_month(t, 1)
@@ -268,8 +242,8 @@ def plan():
         form.date_from.data = nxt
         form.date_to.data = _shift_month(nxt, 12) - timedelta(days=1)
     if form.validate_on_submit():
-        unit = load_scoped(Unit, form.unit_id.data)
-        try:
+        unit = load(Unit, form.unit_id.data)
+        with attempt(form, default="date_from") as saved:
             result = plan_sessions(
                 current_user,
                 unit,
@@ -277,7 +251,7 @@ def plan():
                 form.date_to.data,
                 with_subunits=form.with_subunits.data,
             )
-            db.session.commit()
+        if saved.ok:
             message = _("Đã lập %(created)s buổi tiếp định kỳ.", created=len(result.created))
             if result.skipped:
                 message += _(
@@ -288,9 +262,6 @@ def plan():
                 message += _(" Không có quy định lịch tiếp nào áp dụng trong khoảng ngày này.")
             flash(message, "success" if result.created else "info")
             return redirect(_home())
-        except ObligationError as e:
-            db.session.rollback()
-            _put_error(form, e, "date_from")
     return render_template("obligations/plan.html", form=form, publish=False)
 
 
@@ -300,7 +271,7 @@ def plan():
 def publish():
     """Record the publication of the planned schedule (at least 5 working days ahead)."""
     form = PublishForm()
-    form.unit_id.choices = _unit_choices(subtree(current_user.unit))
+    form.unit_id.choices = unit_choices()
     if not form.is_submitted():
         t = clock.today()
         form.unit_id.data = current_user.unit_id
@@ -308,8 +279,8 @@ def publish():
         form.date_from.data = t
         form.date_to.data = _shift_month(t, 3) - timedelta(days=1)
     if form.validate_on_submit():
-        unit = load_scoped(Unit, form.unit_id.data)
-        try:
+        unit = load(Unit, form.unit_id.data)
+        with attempt(form, default="on") as saved:
             sessions = publish_schedule(
                 current_user,
                 unit,
@@ -318,13 +289,10 @@ def publish():
                 form.on.data,
                 with_subunits=form.with_subunits.data,
             )
-            db.session.commit()
+        if saved.ok:
             flash(
                 _("Đã ghi nhận công bố lịch của %(sessions)s buổi tiếp.", sessions=len(sessions)),
                 "success",
             )
             return redirect(_home())
-        except ObligationError as e:
-            db.session.rollback()
-            _put_error(form, e, "on")
     return render_template("obligations/plan.html", form=form, publish=True)

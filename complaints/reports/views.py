@@ -13,7 +13,6 @@ import sqlalchemy as sa
 from flask import (
     Blueprint,
     Response,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -28,7 +27,7 @@ from werkzeug.routing import BuildError
 
 from complaints.core import clock, confidentiality
 from complaints.core.access import has_permission, in_scope, require
-from complaints.core.forms import pairs_choices, parse_vn_date
+from complaints.core.forms import parse_vn_date
 from complaints.core.numbers import fmt_date, fmt_decimal, fmt_int
 from complaints.core.translate import L_
 from complaints.core.translate import gettext as _
@@ -44,19 +43,20 @@ from complaints.reports.forms import (
     SettingsForm,
     UnitPickForm,
 )
-from complaints.reports.frozen import RATE, all_differences, frozen_report, rate_places
+from complaints.reports.frozen import RATE, all_differences, rate_places
 from complaints.reports.layouts import FORM_CODES, LAYOUTS, Layout
 from complaints.reports.models import ClosedReport, ReportSettings
-from complaints.reports.operations import SETTINGS_FIELDS, SettingsError, save_settings
-from complaints.reports.periods import Period, PeriodError, date_range, standard_period
+from complaints.reports.operations import SETTINGS_FIELDS, save_settings
+from complaints.reports.periods import Period, PeriodError, date_range
+from complaints.reports.requests import Asked, Shown, produce, report_json, scoped_unit, unit_period
 from complaints.units.models import Unit
-from complaints.units.operations import subtree
 from complaints.web import error_response
+from complaints.web.helpers import paginate, unit_choices
+from complaints.web.transaction import attempt
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-MAX_PAGE = 100_000
 FORM_NAMES = dict(FORM_CHOICES)
 # The summary's figures, in the order of its sentence: reception and petitions over the whole
 # unit tree, results within the competence of the unit itself.
@@ -80,37 +80,7 @@ SOURCE_TITLES = {
 }
 
 
-# --- what the user asked for --------------------------------------------------------------
-
-
-@dataclass
-class Asked:
-    """A report request that passed every check: nothing partial is ever computed."""
-
-    code: str
-    unit: Unit
-    period: Period
-    with_subunits: bool
-    args: dict  # the page's address arguments, canonical
-
-
-def _unit_choices():
-    root = current_user.unit
-    return pairs_choices(
-        (u.code, ("— " * (u.depth - root.depth)) + f"{u.code} · {u.name}") for u in subtree(root)
-    )
-
-
-def scoped_unit(code: str | None, user=None) -> Unit | None:
-    """The unit with this code if it is the user's or below it; None otherwise."""
-    user = user or current_user
-    code = (code or "").strip()
-    if not code or len(code) > 20:
-        return None
-    unit = db.session.scalar(sa.select(Unit).where(Unit.code == code))
-    if unit is None or not unit.path.startswith(user.unit.path):
-        return None
-    return unit
+# --- what the user asked for (complaints/reports/requests.py checks it with the API) -------
 
 
 def _default_args() -> MultiDict:
@@ -130,10 +100,10 @@ def _default_args() -> MultiDict:
 def resolve(formdata) -> tuple[ReportForm, Asked | None]:
     """Validate the report form; the period uses the chosen unit's cut-off day."""
     form = ReportForm(formdata=formdata)
-    form.unit_code.choices = _unit_choices()
+    form.unit_code.choices = unit_choices(by="code")
     if not form.validate():
         return form, None
-    unit = scoped_unit(form.unit_code.data)
+    unit = scoped_unit(form.unit_code.data, current_user)
     if unit is None:
         form.unit_code.errors.append(BAD_UNIT)
         return form, None
@@ -143,8 +113,7 @@ def resolve(formdata) -> tuple[ReportForm, Asked | None]:
             period = date_range(form.date_from.data, form.date_to.data)
         else:
             month = int(form.month.data) if form.month.data else None
-            cutoff = service.settings_for(unit).cutoff_day
-            period = standard_period(form.period.data, form.year.data, month, cutoff)
+            period = unit_period(unit, form.period.data, form.year.data, month)
     except PeriodError as e:
         (form.date_to if form.is_range else form.period).errors.append(str(e))
         return form, None
@@ -160,28 +129,6 @@ def resolve(formdata) -> tuple[ReportForm, Asked | None]:
     if with_subunits:
         args["sub"] = "1"
     return form, Asked(code, unit, period, with_subunits, args)
-
-
-@dataclass
-class Shown:
-    report: service.Report  # frozen once closed, unless the live figures are asked for
-    live: service.Report
-    closed: ClosedReport | None
-    live_requested: bool
-
-
-def produce(asked: Asked, *, live_requested: bool, user=None) -> Shown:
-    """The live report, and the frozen one that replaces it once the period is closed."""
-    live = service.build(
-        asked.code,
-        asked.unit,
-        asked.period,
-        with_subunits=asked.with_subunits,
-        user=user or current_user,
-    )
-    closed = service.find_closed(asked.code, asked.unit, asked.period, asked.with_subunits)
-    report = frozen_report(closed, live) if closed and not live_requested else live
-    return Shown(report, live, closed, live_requested)
 
 
 def _live_requested() -> bool:
@@ -296,7 +243,7 @@ def index():
     diffs = []
     if asked_for and asked is not None:
         try:
-            shown = produce(asked, live_requested=_live_requested())
+            shown = produce(asked, live_requested=_live_requested(), user=current_user)
         except (service.ReportError, PeriodError) as e:
             form.form_errors.append(str(e))
         else:
@@ -324,7 +271,7 @@ def export_xlsx():
     if asked is None:
         return error_response(400, _form_messages(form))
     try:
-        shown = produce(asked, live_requested=_live_requested())
+        shown = produce(asked, live_requested=_live_requested(), user=current_user)
     except (service.ReportError, PeriodError) as e:
         return error_response(400, str(e))
     return send_file(
@@ -346,7 +293,7 @@ def export_json():
     if asked is None:
         return error_response(400, _form_messages(form))
     try:
-        shown = produce(asked, live_requested=_live_requested())
+        shown = produce(asked, live_requested=_live_requested(), user=current_user)
     except (service.ReportError, PeriodError) as e:
         return error_response(400, str(e))
     body = json.dumps(report_json(shown), ensure_ascii=False, indent=2)
@@ -355,22 +302,6 @@ def export_json():
         f'attachment; filename="{_filename(asked, shown, "json")}"'
     )
     return response
-
-
-def report_json(shown: Shown) -> dict:
-    """Report.as_dict(), with whether and when the period was closed."""
-    data = shown.report.as_dict()
-    closed = shown.closed
-    data["closed"] = (
-        {
-            "at": closed.closed_at.isoformat(),
-            "by": closed.closed_by.full_name if closed.closed_by else None,
-        }
-        if closed
-        else None
-    )
-    data["live"] = closed is None or shown.live_requested
-    return data
 
 
 def _filename(asked: Asked, shown: Shown, ext: str) -> str:
@@ -382,11 +313,6 @@ def _filename(asked: Asked, shown: Shown, ext: str) -> str:
 
 
 # --- the records behind a figure ----------------------------------------------------------
-
-
-def _page() -> int:
-    page = request.args.get("page", 1, type=int) or 1
-    return min(max(page, 1), MAX_PAGE)
 
 
 def _figures_of(code: str) -> set[str]:
@@ -415,7 +341,7 @@ def records():
         return error_response(404, _("Mẫu báo cáo không tồn tại."))
     if figure_id not in F.FIGURES or figure_id not in _figures_of(code):
         return error_response(404, _("Chỉ tiêu không có trong mẫu báo cáo này."))
-    unit = scoped_unit(request.args.get("unit"))
+    unit = scoped_unit(request.args.get("unit"), current_user)
     if unit is None:
         return error_response(404, BAD_UNIT)
     try:
@@ -439,9 +365,7 @@ def records():
     )
     if source.model is Visit:
         query = query.options(selectinload(Visit.session))
-    page = db.paginate(
-        query, page=_page(), per_page=current_app.config["PAGE_SIZE"], error_out=False
-    )
+    page = paginate(query)
     confidentiality.reader().load(page.items)
     by_unit = F.compute_by_unit([figure_id], unit_ids, period, kinds)
     value = sum(v.get(figure_id, 0) for v in by_unit.values())
@@ -505,20 +429,18 @@ def close():
     if asked is None:
         flash(_("Chưa khoá được: %(reason)s", reason=_form_messages(form)), "danger")
         return redirect(url_for("reports.index"))
-    try:
+    with attempt() as saved:
         closed = service.close_period(
             current_user, asked.code, asked.unit, asked.period, asked.with_subunits
         )
         when = fmt_date(closed.closed_at)
-        db.session.commit()
-    except (service.ReportError, PeriodError) as e:
-        db.session.rollback()
-        flash(str(e), "danger")
-    else:
+    if saved.ok:
         flash(
             _("Đã khoá số liệu %(label)s (%(when)s).", label=asked.period.label, when=when),
             "success",
         )
+    else:
+        flash(str(saved.error), "danger")
     return redirect(url_for("reports.index", **asked.args))
 
 
@@ -532,9 +454,7 @@ def closed_list():
         .options(selectinload(ClosedReport.unit), selectinload(ClosedReport.closed_by))
         .order_by(ClosedReport.closed_at.desc(), ClosedReport.id.desc())
     )
-    page = db.paginate(
-        query, page=_page(), per_page=current_app.config["PAGE_SIZE"], error_out=False
-    )
+    page = paginate(query)
     return render_template("reports/closed.html", page=page, report_url=_closed_url)
 
 
@@ -552,8 +472,12 @@ def _closed_url(closed: ClosedReport) -> str:
 @require("report.settings")
 def settings():
     picker = UnitPickForm(formdata=MultiDict({"unit": request.args.get("unit", "")}))
-    picker.unit.choices = _unit_choices()
-    unit = scoped_unit(request.args.get("unit")) if request.args.get("unit") else current_user.unit
+    picker.unit.choices = unit_choices(by="code")
+    unit = (
+        scoped_unit(request.args.get("unit"), current_user)
+        if request.args.get("unit")
+        else current_user.unit
+    )
     if unit is None:
         return error_response(404, BAD_UNIT)
     picker.unit.data = unit.code
@@ -564,15 +488,11 @@ def settings():
         inherited_from = db.session.get(Unit, effective.unit_id)
     form = SettingsForm(obj=effective)
     if form.validate_on_submit():
-        try:
+        with attempt(form, default="rate_basis") as saved:
             changed = save_settings(
                 current_user, unit, **{name: form[name].data for name in SETTINGS_FIELDS}
             )
-            db.session.commit()
-        except SettingsError as e:
-            db.session.rollback()
-            form.rate_basis.errors.append(str(e))
-        else:
+        if saved.ok:
             flash(
                 _("Đã lưu thiết lập báo cáo của %(name)s.", name=unit.name)
                 if changed

@@ -8,26 +8,17 @@ from flask_login import current_user, login_required
 
 from complaints.auth.forms import UserForm
 from complaints.auth.models import User
-from complaints.auth.operations import StaleEditError as StaleUserError
 from complaints.auth.operations import UserError, create_user, update_user
-from complaints.core.access import in_scope, load_scoped, require
-from complaints.core.forms import pairs_choices
+from complaints.core.access import in_scope, require
 from complaints.core.translate import gettext as _
 from complaints.extensions import db
 from complaints.units.forms import UnitForm
 from complaints.units.models import Unit, UnitLevel
-from complaints.units.operations import StaleEditError as StaleUnitError
 from complaints.units.operations import UnitError, create_unit, subtree, update_unit
+from complaints.web.helpers import load, unit_choices
+from complaints.web.transaction import attempt
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-
-
-def _unit_choices(blank: str | None = None):
-    units = subtree(current_user.unit)
-    pairs = [
-        (u.id, ("— " * (u.depth - current_user.unit.depth)) + f"{u.code} · {u.name}") for u in units
-    ]
-    return pairs_choices(([(0, blank)] if blank else []) + pairs)
 
 
 @bp.get("/units")
@@ -44,24 +35,26 @@ def units():
 @login_required
 @require("units.manage")
 def unit_form(unit_id: int | None = None):
-    unit = load_scoped(Unit, unit_id) if unit_id else None
+    unit = load(Unit, unit_id) if unit_id else None
     form = UnitForm(obj=unit)
-    form.parent_id.choices = _unit_choices()
+    form.parent_id.choices = unit_choices()
     if unit is None and not form.is_submitted():
         form.parent_id.data = current_user.unit.id
     status = 200
     if form.validate_on_submit():
-        parent = load_scoped(Unit, form.parent_id.data) if form.parent_id.data else None
+        parent = load(Unit, form.parent_id.data) if form.parent_id.data else None
         if unit is not None and unit.id == current_user.unit_id:
             parent = unit.parent  # an administrator cannot move their own root
-        try:
-            values = dict(
-                code=form.code.data,
-                name=form.name.data,
-                level=UnitLevel(form.level.data),
-                active_from=form.active_from.data,
-                active_to=form.active_to.data,
-            )
+        values = dict(
+            code=form.code.data,
+            name=form.name.data,
+            level=UnitLevel(form.level.data),
+            active_from=form.active_from.data,
+            active_to=form.active_to.data,
+        )
+        # A stale edit is shown above the form (what was typed stays), any other refusal
+        # beside the code.
+        with attempt(form, default="code") as saved:
             if unit is None:
                 if parent is None:
                     raise UnitError(_("Chọn đơn vị cấp trên."))
@@ -74,16 +67,10 @@ def unit_form(unit_id: int | None = None):
                     expected_version=form.version.opened(),
                     **values,
                 )
-            db.session.commit()
+        if saved.ok:
             flash(_("Đã lưu đơn vị %(code)s.", code=unit.code), "success")
             return redirect(url_for("admin.units"))
-        except StaleUnitError as e:
-            db.session.rollback()
-            form.form_errors.append(str(e))  # what was typed stays in the form
-            status = 409
-        except UnitError as e:
-            db.session.rollback()
-            form.code.errors.append(str(e))
+        status = saved.status
     return render_template("admin/unit_form.html", form=form, unit=unit), status
 
 
@@ -102,15 +89,17 @@ def users():
 @login_required
 @require("users.manage")
 def user_form(user_id: int | None = None):
-    user = load_scoped(User, user_id) if user_id else None
+    user = load(User, user_id) if user_id else None
     form = UserForm(obj=user)
-    form.unit_id.choices = _unit_choices()
+    form.unit_id.choices = unit_choices()
     if user is not None and not form.is_submitted():
         form.roles.data = [r.value for r in user.role_set]
     status = 200
     if form.validate_on_submit():
-        unit = load_scoped(Unit, form.unit_id.data)
-        try:
+        unit = load(Unit, form.unit_id.data)
+        # A stale edit is shown above the form (what was typed stays), any other refusal
+        # beside the user name.
+        with attempt(form, default="username") as saved:
             if user is None:
                 if not form.password.data:
                     raise UserError(_("Nhập mật khẩu cho tài khoản mới."))
@@ -137,14 +126,8 @@ def user_form(user_id: int | None = None):
                     roles=form.roles.data,
                     password=form.password.data or None,
                 )
-            db.session.commit()
+        if saved.ok:
             flash(_("Đã lưu tài khoản %(username)s.", username=user.username), "success")
             return redirect(url_for("admin.users"))
-        except StaleUserError as e:
-            db.session.rollback()
-            form.form_errors.append(str(e))  # what was typed stays in the form
-            status = 409
-        except UserError as e:
-            db.session.rollback()
-            form.username.errors.append(str(e))
+        status = saved.status
     return render_template("admin/user_form.html", form=form, user=user), status

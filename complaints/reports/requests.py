@@ -1,0 +1,92 @@
+"""A report request, checked, and what answers it: the unit named by its code among the user's,
+the standard period by the unit's cut-off day, the report (frozen once its period is closed,
+unless the live figures are asked for) and its JSON.
+
+The report pages (reports/views.py) and the API (api/views.py) both answer a request through
+these; each reads its own arguments and words its own refusals. Nothing here reads the request
+or the logged-in user: the caller passes the user."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from complaints.core.access import unit_in_scope
+from complaints.extensions import db
+from complaints.reports import service
+from complaints.reports.frozen import frozen_report
+from complaints.reports.models import ClosedReport
+from complaints.reports.periods import Period, standard_period
+from complaints.units.models import Unit
+
+UNIT_CODE_MAX = 20  # Unit.code's length: a longer code names no unit
+
+
+@dataclass
+class Asked:
+    """A report request that passed every check: nothing partial is ever computed."""
+
+    code: str
+    unit: Unit
+    period: Period
+    with_subunits: bool
+    args: dict  # the page's address arguments, canonical
+
+
+@dataclass
+class Shown:
+    report: service.Report  # frozen once closed, unless the live figures are asked for
+    live: service.Report
+    closed: ClosedReport | None
+    live_requested: bool
+
+
+def unit_by_code(code: str | None) -> Unit | None:
+    """The unit with this code, whoever's it is; None for a blank or impossible code."""
+    code = (code or "").strip()
+    if not code or len(code) > UNIT_CODE_MAX:
+        return None
+    return db.session.scalar(sa.select(Unit).where(Unit.code == code))
+
+
+def scoped_unit(code: str | None, user) -> Unit | None:
+    """The unit with this code if it is the user's or below it; None otherwise."""
+    unit = unit_by_code(code)
+    return unit if unit_in_scope(user, unit) else None
+
+
+def unit_period(unit: Unit, kind: str, year: int, month: int | None) -> Period:
+    """A standard period (month, quarter...) cut on the unit's cut-off day, its own or the one
+    it inherits; PeriodError when there is no such period."""
+    return standard_period(kind, year, month, service.settings_for(unit).cutoff_day)
+
+
+def produce(asked: Asked, *, live_requested: bool, user) -> Shown:
+    """The live report, and the frozen one that replaces it once the period is closed."""
+    live = service.build(
+        asked.code,
+        asked.unit,
+        asked.period,
+        with_subunits=asked.with_subunits,
+        user=user,
+    )
+    closed = service.find_closed(asked.code, asked.unit, asked.period, asked.with_subunits)
+    report = frozen_report(closed, live) if closed and not live_requested else live
+    return Shown(report, live, closed, live_requested)
+
+
+def report_json(shown: Shown) -> dict:
+    """Report.as_dict(), with whether and when the period was closed."""
+    data = shown.report.as_dict()
+    closed = shown.closed
+    data["closed"] = (
+        {
+            "at": closed.closed_at.isoformat(),
+            "by": closed.closed_by.full_name if closed.closed_by else None,
+        }
+        if closed
+        else None
+    )
+    data["live"] = closed is None or shown.live_requested
+    return data
