@@ -572,6 +572,14 @@ def test_setting_a_rule_and_planning_through_the_pages(web, login_as, province, 
     assert resp.status_code == 302
     _db.session.refresh(rule)
     assert rule.valid_to == D(2026, 12, 31)
+    # A save from a page opened before that edit is refused as on every edit page: 409.
+    stale = web.post_form(
+        f"/obligations/rules/{rule.id}",
+        {**form, "valid_to": "30/11/2026", "version": str(rule.version - 1)},
+    )
+    assert stale.status_code == 409 and "vừa được" in stale.get_data(as_text=True)
+    _db.session.refresh(rule)
+    assert rule.valid_to == D(2026, 12, 31)
 
 
 @pytest.mark.parametrize(

@@ -25,7 +25,6 @@ from complaints.api import schemas as S
 from complaints.api import tokens
 from complaints.core import clock
 from complaints.core.access import has_permission, in_scope, load_scoped
-from complaints.core.db import write_intent
 from complaints.core.errors import OperationError
 from complaints.extensions import csrf, db
 from complaints.units.models import Unit
@@ -124,14 +123,7 @@ def authenticate(*, write: bool):
             raise ApiError(401, found.message)
         token_id, prefix = found.id, found.prefix
         if tokens.needs_touch(found):
-            # End the read transaction (SQLite: a deferred read must not turn into a write),
-            # record the use in its own short write, then go on as the request intended.
-            intended = write_intent.get()
-            db.session.commit()  # nothing is written yet in this request: ends the read
-            write_intent.set(True)
             tokens.touch(token_id)
-            db.session.commit()
-            write_intent.set(intended)
             found = db.session.get(type(found), token_id)
         user = found.user
         g._login_user = user  # Flask-Login's current_user is the token's user for this request

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from complaints.api.models import ApiToken
 from complaints.core import audit
-from complaints.core.db import utcnow
+from complaints.core.db import begin_writing, utcnow, write_intent
 from complaints.core.errors import OperationError
 from complaints.extensions import db
 
@@ -117,7 +117,14 @@ def needs_touch(token: ApiToken) -> bool:
 
 
 def touch(token_id: int) -> None:
-    """Record that a token was just used (a plain UPDATE: no version, no audit event)."""
+    """Record that a token was just used (a plain UPDATE: no version, no audit event).
+
+    In a transaction of its own, committed at once: the use is recorded whatever becomes of
+    the request (a refused call is a use too), and a reading request goes on reading."""
+    intended = write_intent.get()
+    begin_writing()
     db.session.execute(
         sa.update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=utcnow())
     )
+    db.session.commit()
+    write_intent.set(intended)

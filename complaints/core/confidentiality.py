@@ -32,7 +32,7 @@ from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from complaints.core.access import DENOUNCER_IDENTITY_ROLES, Role
-from complaints.core.db import Base, write_intent
+from complaints.core.db import Base, begin_writing
 from complaints.core.translate import L_
 
 # The one masked text, wherever an identity or a stripped value stands (pages, exports, notices).
@@ -479,7 +479,6 @@ def record_view(
     takes SQLite's write lock at its start (a deferred read cannot safely turn into a write);
     the request commits it before the answer leaves (complaints/web/transaction.py)."""
     from complaints.core import audit
-    from complaints.extensions import db
 
     records = [*petitions, *visits, *cases]
     if not records and on is None:
@@ -509,9 +508,7 @@ def record_view(
             f"{len(visits)} lượt tiếp, {len(cases)} vụ việc"
         )
     actor_id = getattr(actor, "id", None)
-    if not write_intent.get():
-        db.session.commit()
-        write_intent.set(True)
+    begin_writing()
     audit.record(
         "identity.viewed",
         actor=SimpleNamespace(id=actor_id),

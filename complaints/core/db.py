@@ -102,6 +102,19 @@ class TimestampMixin:
 write_intent: contextvars.ContextVar[bool] = contextvars.ContextVar("write_intent", default=True)
 
 
+def begin_writing() -> None:
+    """Turn a reading request into a writing one before it writes (an identity view, a
+    token's last use): its read transaction ends (nothing was written in it) and the next one
+    takes SQLite's write lock at BEGIN, since a deferred read cannot safely become a write.
+    The request then commits once at its end (complaints/web/transaction.py)."""
+    if write_intent.get():
+        return
+    from complaints.extensions import db
+
+    db.session.commit()
+    write_intent.set(True)
+
+
 def configure_sqlite(engine: Engine) -> None:
     """Foreign keys, WAL, a busy timeout and explicit BEGIN control on an SQLite engine."""
 

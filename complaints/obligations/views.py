@@ -204,6 +204,7 @@ def rule_form(rule_id: int | None = None):
         form.weekday.data, form.weeks.data = "1", ["-1"]
         form.host_mode.data = HostMode.in_person.value
         form.valid_from.data = clock.today()
+    status = 200
     if form.validate_on_submit():
         unit = load(Unit, form.unit_id.data)
         with attempt(form, default="rule_type") as saved:
@@ -222,7 +223,8 @@ def rule_form(rule_id: int | None = None):
                 "success",
             )
             return redirect(url_for("obligations.rules"))
-    return render_template("obligations/rule_form.html", form=form, rule=rule)
+        status = saved.status  # a lost update: 409, as on every other edit page
+    return render_template("obligations/rule_form.html", form=form, rule=rule), status
 
 
 # --- planning and publishing --------------------------------------------------------------
