@@ -5,9 +5,14 @@ from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from complaints.core.access import Role
-from complaints.core.forms import REQUIRED, MultiCheckboxField, TrimmedStringField, enum_choices
+from complaints.core.forms import (
+    REQUIRED,
+    MultiCheckboxField,
+    TrimmedStringField,
+    VersionField,
+    enum_choices,
+)
 from complaints.core.translate import lazy_gettext as _l
-from complaints.units.forms import VersionField
 
 
 def _drop_nul(value):
@@ -48,4 +53,4 @@ class UserForm(FlaskForm):
         validators=[Optional(), Length(min=8, max=200, message=_l("Từ 8 ký tự trở lên."))],
     )
     active = BooleanField(_l("Đang hoạt động"), default=True)
-    version = VersionField()
+    version = VersionField(optional=True)

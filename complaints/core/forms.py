@@ -25,6 +25,7 @@ REQUIRED = N_("Vui lòng nhập thông tin này.")
 BAD_CHOICE = N_("Lựa chọn không hợp lệ: hãy chọn lại trong danh sách.")
 BAD_INT = N_("Nhập một số nguyên.")
 VERSION_MISSING = N_("Biểu mẫu thiếu thông tin phiên bản: hãy tải lại trang rồi làm lại.")
+VERSION_INVALID = N_("Phiên bản không hợp lệ: tải lại trang.")
 DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y")
 
 
@@ -156,11 +157,22 @@ class Integer(IntegerField):
 
 
 class VersionField(Integer):
-    """The version of the record the user opened, sent back so a concurrent edit is detected."""
+    """The version of the record the user opened, sent back so a concurrent edit is detected.
+
+    Required on a page that only edits; `optional=True` where the same form also creates (the
+    operation then refuses an edit posted without it)."""
 
     widget = HiddenInput()
 
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("validators", [InputRequired(VERSION_MISSING)])
-        kwargs.setdefault("invalid_value_message", VERSION_MISSING)
+    def __init__(self, *args, optional: bool = False, **kwargs):
+        from wtforms.validators import Optional
+
+        kwargs.setdefault(
+            "validators", [Optional() if optional else InputRequired(VERSION_MISSING)]
+        )
+        kwargs.setdefault("invalid_value_message", VERSION_INVALID if optional else VERSION_MISSING)
         super().__init__(*args, **kwargs)
+
+    def opened(self) -> int | None:
+        """The version posted back, None when the post carried none (refused as stale)."""
+        return self.data if self.raw_data else None

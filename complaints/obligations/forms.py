@@ -6,22 +6,24 @@ import re
 from datetime import date
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, SelectField
+from wtforms import BooleanField
 from wtforms import Field as WTField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
-from wtforms.widgets import HiddenInput, TextInput
+from wtforms.validators import DataRequired, InputRequired, Optional, ValidationError
+from wtforms.widgets import TextInput
 
-from complaints.auth.forms import MultiCheckboxField
 from complaints.core.forms import (
     REQUIRED,
+    Checkboxes,
+    Select,
     TrimmedStringField,
     TrimmedTextAreaField,
+    VersionField,
     VNDateField,
     enum_choices,
+    max_length,
     not_in_future,
     pairs_choices,
 )
-from complaints.core.translate import N_
 from complaints.core.translate import gettext as _
 from complaints.core.translate import lazy_gettext as _l
 from complaints.obligations import rules
@@ -29,29 +31,8 @@ from complaints.obligations.models import RuleType
 from complaints.obligations.operations import MAX_RULE_DATES, WEEK_CHOICES
 from complaints.reception.models import HostMode
 
-BAD_CHOICE = N_("Lựa chọn không hợp lệ: hãy chọn lại trong danh sách.")
 _MONTH = re.compile(r"^\s*(\d{1,2})\s*[/.\-]\s*(\d{4})\s*$")
 _ISO_MONTH = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$")
-
-
-def _max(n: int) -> Length:
-    return Length(max=n, message=_l("Tối đa %(n)s ký tự.", n=n))
-
-
-class Select(SelectField):
-    """A select whose tampered or unknown values get a Vietnamese error."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("invalid_choice_message", BAD_CHOICE)
-        kwargs.setdefault("invalid_value_message", BAD_CHOICE)
-        super().__init__(*args, **kwargs)
-
-
-class Checkboxes(MultiCheckboxField):
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("invalid_choice_message", BAD_CHOICE)
-        kwargs.setdefault("invalid_value_message", BAD_CHOICE)
-        super().__init__(*args, **kwargs)
 
 
 class MonthField(WTField):
@@ -80,14 +61,6 @@ class MonthField(WTField):
         if month is None or not 1 <= month <= 12 or not 1900 < year < 3000:
             raise ValueError(_("Tháng không hợp lệ: nhập theo dạng mm/yyyy, ví dụ 07/2026."))
         self.data = date(year, month, 1)
-
-
-class VersionField(IntegerField):
-    widget = HiddenInput()
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("invalid_value_message", _l("Phiên bản không hợp lệ: tải lại trang."))
-        super().__init__(*args, **kwargs)
 
 
 def _months(a: date, b: date) -> int:
@@ -126,20 +99,21 @@ class RuleForm(FlaskForm):
     weeks = Checkboxes(_l("Tuần trong tháng"), choices=WEEK_CHOICE_PAIRS)
     days = TrimmedStringField(
         _l("Ngày trong tháng"),
-        validators=[_max(60)],
+        validators=[max_length(60)],
     )
     place = TrimmedStringField(
-        _l("Địa điểm"), validators=[DataRequired(_l("Nhập địa điểm tiếp công dân.")), _max(255)]
+        _l("Địa điểm"),
+        validators=[DataRequired(_l("Nhập địa điểm tiếp công dân.")), max_length(255)],
     )
     host_name = TrimmedStringField(
-        _l("Người chủ trì tiếp (họ tên)"), validators=[DataRequired(REQUIRED), _max(120)]
+        _l("Người chủ trì tiếp (họ tên)"), validators=[DataRequired(REQUIRED), max_length(120)]
     )
-    host_title = TrimmedStringField(_l("Chức vụ"), validators=[Optional(), _max(120)])
+    host_title = TrimmedStringField(_l("Chức vụ"), validators=[Optional(), max_length(120)])
     host_mode = Select(_l("Thủ trưởng tiếp"), choices=enum_choices(HostMode))
     valid_from = VNDateField(_l("Áp dụng từ ngày"), validators=[InputRequired(REQUIRED)])
     valid_to = VNDateField(_l("Đến ngày (để trống: đang áp dụng)"), validators=[Optional()])
-    note = TrimmedTextAreaField(_l("Căn cứ, ghi chú"), validators=[Optional(), _max(2000)])
-    version = VersionField(validators=[Optional()])
+    note = TrimmedTextAreaField(_l("Căn cứ, ghi chú"), validators=[Optional(), max_length(2000)])
+    version = VersionField(optional=True)
 
     def validate_weekday(self, field):
         if self.rule_type.data in ("weekly", "nth_weekday") and not field.data:

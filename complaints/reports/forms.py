@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, SelectField
+from wtforms import BooleanField
 from wtforms.validators import InputRequired, NumberRange, ValidationError
 
-from complaints.core.forms import REQUIRED, VNDateField, pairs_choices
+from complaints.core.forms import (
+    REQUIRED,
+    Integer,
+    Select,
+    VNDateField,
+    pairs_choices,
+)
 from complaints.core.translate import L_, N_
 from complaints.core.translate import gettext as _
 from complaints.core.translate import lazy_gettext as _l
@@ -14,9 +20,7 @@ from complaints.reports.figures import ROUNDING_MODES
 from complaints.reports.layouts import LAYOUTS
 from complaints.reports.periods import PERIOD_KINDS, PERIOD_LABELS
 
-BAD_CHOICE = N_("Lựa chọn không hợp lệ: hãy chọn lại trong danh sách.")
 BAD_UNIT = N_("Đơn vị không tồn tại hoặc nằm ngoài phạm vi của bạn: hãy chọn lại trong danh sách.")
-BAD_INT = N_("Nhập một số nguyên.")
 RANGE = "range"  # a period given by its two dates instead of a standard kind
 
 FORM_CHOICES = (
@@ -45,21 +49,6 @@ ROUNDING_LABELS = {
     "truncate_1": L_("1 chữ số thập phân, bỏ phần sau (99,99 → 99,9)"),
 }
 ROUNDING_CHOICES = tuple((mode, ROUNDING_LABELS[mode]) for mode in ROUNDING_MODES)
-
-
-class Select(SelectField):
-    """A select whose tampered or unknown values get a Vietnamese error."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("invalid_choice_message", BAD_CHOICE)
-        kwargs.setdefault("invalid_value_message", BAD_CHOICE)
-        super().__init__(*args, **kwargs)
-
-
-class Integer(IntegerField):
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("invalid_value_message", BAD_INT)
-        super().__init__(*args, **kwargs)
 
 
 class BlankableInteger(Integer):

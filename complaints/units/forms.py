@@ -1,30 +1,19 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectField
+from wtforms import SelectField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
-from wtforms.widgets import HiddenInput
 
-from complaints.core.forms import REQUIRED, TrimmedStringField, VNDateField, enum_choices
+from complaints.core.forms import (
+    REQUIRED,
+    TrimmedStringField,
+    VersionField,
+    VNDateField,
+    enum_choices,
+)
 from complaints.core.translate import gettext as _
 from complaints.core.translate import lazy_gettext as _l
 from complaints.units.models import UnitLevel
-
-
-class VersionField(IntegerField):
-    """The version of the record the administrator opened, sent back so a concurrent edit is
-    detected (absent on the "new" pages; the views refuse an edit posted without it)."""
-
-    widget = HiddenInput()
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("validators", [Optional()])
-        kwargs.setdefault("invalid_value_message", _l("Phiên bản không hợp lệ: tải lại trang."))
-        super().__init__(*args, **kwargs)
-
-    def opened(self) -> int | None:
-        """The version posted back, None when the post carried none (refused as stale)."""
-        return self.data if self.raw_data else None
 
 
 class UnitForm(FlaskForm):
@@ -48,7 +37,7 @@ class UnitForm(FlaskForm):
     parent_id = SelectField(_l("Đơn vị cấp trên"), coerce=int, validators=[Optional()])
     active_from = VNDateField(_l("Hoạt động từ ngày"), validators=[Optional()])
     active_to = VNDateField(_l("Đến ngày (giải thể, sáp nhập)"), validators=[Optional()])
-    version = VersionField()
+    version = VersionField(optional=True)
 
     def validate_active_to(self, field):
         if field.data and self.active_from.data and field.data < self.active_from.data:
