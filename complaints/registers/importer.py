@@ -1298,7 +1298,7 @@ class _Writer:
             created_by_id=self.actor_id,
         )
         # The reception feature's own normalisation (identity numbers, search text...).
-        reception_ops._apply_visit(visit, data, reception_ops._clean_persons(data.persons))
+        reception_ops.apply_visit(visit, data, reception_ops.clean_persons(data.persons))
         db.session.add(visit)
         db.session.flush()
         self._made("visits", visit.id)
