@@ -100,9 +100,10 @@ def _snapshot(case: Case) -> dict:
     return audit.snapshot(case, CASE_FIELDS)
 
 
-def _event(
+def record_event(
     case: Case, actor, action: str, step: StepInput | None, from_state, to_state, **data
 ) -> CaseEvent:
+    """Add a step to the case's timeline (without a StepInput: `on=` and `note=` in data)."""
     event = CaseEvent(
         case=case,
         action=action,
@@ -117,6 +118,9 @@ def _event(
     )
     db.session.add(event)
     return event
+
+
+_event = record_event  # the old name, still called by petitions/processing.py
 
 
 def refresh_search_text(case: Case) -> None:
@@ -159,7 +163,7 @@ def open_case(
     )
     db.session.add(case)
     db.session.flush()
-    _event(
+    record_event(
         case,
         actor,
         "open",
@@ -366,7 +370,7 @@ def perform(actor, case: Case, action_name: str, step: StepInput, *, expected_ve
         extra["outcome"] = step.outcome
     if action_name == "appeal" and step.round2_unit is not None:
         extra["round2_case"] = open_round2(actor, case, step.round2_unit, step.on).case_no
-    _event(case, actor, action_name, step, from_state, to_state or case.state, **extra)
+    record_event(case, actor, action_name, step, from_state, to_state or case.state, **extra)
     db.session.flush()
     case_deadlines.recompute_case(case)
     b, a = audit.diff(before, _snapshot(case))
@@ -394,7 +398,7 @@ def open_round2(actor, case: Case, unit, on: date) -> Case:
         round=2,
         parent=case,
     )
-    _event(
+    record_event(
         new,
         actor,
         "link",
@@ -423,7 +427,7 @@ def assign(actor, case: Case, *, unit, assignee, on: date, note: str = "", expec
     # Through the relations, so that the case reads right before the request commits.
     case.assigned_unit, case.assigned_unit_id = unit, unit.id
     case.assignee, case.assignee_id = assignee, assignee.id if assignee else None
-    _event(
+    record_event(
         case,
         actor,
         "assign",
@@ -469,7 +473,7 @@ def set_flags(
         chosen = []
     before = _snapshot(case)
     case.complexity, case.complexity_criteria, case.remote_area = level, chosen, remote_area
-    _event(
+    record_event(
         case,
         actor,
         "flags",
@@ -523,7 +527,7 @@ def merge(actor, target: Case, sources: list[Case], on: date) -> Case:
         for d in src.deadlines:
             d.active = False
         src.next_due = None
-        _event(
+        record_event(
             src,
             actor,
             "merge_out",
@@ -534,7 +538,7 @@ def merge(actor, target: Case, sources: list[Case], on: date) -> Case:
             note=f"Gộp vào vụ việc {target.case_no}",
             target=target.case_no,
         )
-        _event(
+        record_event(
             target,
             actor,
             "merge_in",
@@ -594,7 +598,7 @@ def split(actor, case: Case, petitions: list, on: date, title: str) -> Case:
     for p in petitions:
         p.case_id = new.id
     numbers = ", ".join(p.register_no for p in petitions)
-    _event(
+    record_event(
         case,
         actor,
         "split_out",
@@ -605,7 +609,7 @@ def split(actor, case: Case, petitions: list, on: date, title: str) -> Case:
         note=f"Tách đơn {numbers} sang vụ việc {new.case_no}",
         target=new.case_no,
     )
-    _event(
+    record_event(
         new,
         actor,
         "split_in",

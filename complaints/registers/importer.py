@@ -1102,7 +1102,7 @@ class _Writer:
             if found is not None:
                 if found.kind != petition.kind:
                     raise ImportProblem(f"Dòng {row.line}: vụ việc {key} khác loại với đơn.")
-                case_ops._event(
+                case_ops.record_event(
                     found,
                     self.actor,
                     "petition_joined",
