@@ -133,6 +133,12 @@ def refresh_search_text(case: Case) -> None:
     case.search_text = fold(" ".join([case.case_no, case.title, case.summary, *names]))[:20000]
 
 
+def case_number(unit, year: int) -> str:
+    """The unit's next case number of the year: VV-<unit code>-<year>-<running number>."""
+    seq = next_number("case", unit.id, year)
+    return f"VV-{unit.code}-{year}-{seq:05d}"
+
+
 def open_case(
     actor,
     *,

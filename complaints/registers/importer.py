@@ -37,12 +37,13 @@ from flask import current_app
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from complaints.cases import deadlines as case_deadlines
+from complaints.cases import imported as imported_cases
 from complaints.cases import operations as case_ops
-from complaints.cases.models import Case, CaseEvent, CaseState, Outcome, TerminationReason
+from complaints.cases.models import Case, CaseState, Outcome, TerminationReason
 from complaints.core import audit, clock
 from complaints.core.access import has_permission
 from complaints.core.db import utcnow
-from complaints.core.numbering import RunningNumber, next_number, raise_to
+from complaints.core.numbering import RunningNumber, raise_to
 from complaints.core.numbers import fmt_int
 from complaints.core.vocab import Field, PetitionKind
 from complaints.extensions import db
@@ -1126,29 +1127,22 @@ class _Writer:
             received = min(received, earliest or received)
         if c.get("received_on"):  # its first petition may be in an earlier register
             received = min(received, date.fromisoformat(c["received_on"]))
-        kept = None
+        case_no = None
         if key and (m := _CASE_NO.match(key)):
-            kept = (m[1], int(m[2]), int(m[3]))
-        if kept:
-            case_no = key
-            owner = db.session.scalar(sa.select(Unit.id).where(Unit.code == kept[0]))
+            case_no = key  # the register's number is kept; the counter goes past it
+            owner = db.session.scalar(sa.select(Unit.id).where(Unit.code == m[1]))
             if owner is not None:
-                slot = (owner, kept[1])
-                self.case_seqs[slot] = max(self.case_seqs.get(slot, 0), kept[2])
-        else:
-            seq = next_number("case", unit.id, received.year)
-            case_no = f"VV-{unit.code}-{received.year}-{seq:05d}"
+                slot = (owner, int(m[2]))
+                self.case_seqs[slot] = max(self.case_seqs.get(slot, 0), int(m[3]))
         day = lambda name: date.fromisoformat(c[name]) if c.get(name) else None  # noqa: E731
-        state = CaseState(c["state"])
-        case = Case(
-            unit_id=unit.id,
+        facts = imported_cases.RegisteredCase(
             case_no=case_no,
             kind=petition.kind,
             round=c["round"],
             field=petition.field,
-            title=petition.summary.split("\n")[0][:255],
+            title=petition.summary.split("\n")[0],
             summary=petition.summary,
-            state=state,
+            state=CaseState(c["state"]),
             received_on=received,
             accepted_on=day("accepted_on"),
             accept_doc_no=petition.outcome_doc_no,
@@ -1156,102 +1150,25 @@ class _Writer:
             decided_on=day("decided_on"),
             decision_no=c.get("decision_no") or "",
             sent_on=day("sent_on"),
-            published_on=day("sent_on") if state in _PUBLISHED else None,
-            closed_on=day("closed_on"),
             suspended_on=day("suspended_on"),
-            state_before_suspension=CaseState.verifying if state == CaseState.suspended else None,
+            closed_on=day("closed_on"),
             termination_reason=TerminationReason(c["termination"])
             if c.get("termination")
             else None,
-            complexity_criteria=[],
-            withdrawn_contents=[],
         )
-        db.session.add(case)
-        db.session.flush()
-        self._timeline(case, petition)
-        case_deadlines.recompute_case(case, self.calendar)
-        if key and not kept:
+        case = imported_cases.import_case(
+            self.actor,
+            unit,
+            facts,
+            filename=self.job.filename,
+            event_data={"import_id": self.job.id, "register_no": petition.register_no},
+            calendar=self.calendar,
+        )
+        if key and not case_no:
             db.session.add(ImportedCaseKey(unit_id=unit.id, case_key=key, case_id=case.id))
             db.session.flush()
-        audit.record(
-            "case.imported",
-            case,
-            actor=self.actor,
-            after=audit.snapshot(case, case_ops.CASE_FIELDS),
-            summary=f"Nhập vụ việc {case.case_no} từ sổ cũ (tệp {self.job.filename})",
-        )
         self._made("cases", case.id)
         return case
-
-    def _timeline(self, case: Case, petition: Petition) -> None:
-        """The case's history as far as the register tells it, each step on its own date."""
-        source = f"nhập từ sổ cũ, tệp {self.job.filename}"
-        steps: list[tuple[str, date | None, CaseState | None, str, str]] = [
-            (
-                "open",
-                case.received_on,
-                CaseState.received,
-                "",
-                f"Mở vụ việc {case.case_no} ({source})",
-            ),
-            (
-                "accept",
-                case.accepted_on,
-                CaseState.accepted,
-                case.accept_doc_no,
-                f"Thụ lý ({source})",
-            ),
-        ]
-        state = case.state
-        unknown = f"sổ cũ không ghi ngày, lấy ngày thụ lý; {source}"
-        if state in _VERIFIED:
-            steps.append(
-                ("start_verification", case.accepted_on, CaseState.verifying, "", f"({unknown})")
-            )
-        if state == CaseState.dialogue:
-            steps.append(
-                ("hold_dialogue", case.accepted_on, CaseState.dialogue, "", f"({unknown})")
-            )
-        if state == CaseState.suspended:
-            steps.append(("suspend", case.suspended_on, state, "", f"Tạm đình chỉ ({source})"))
-        if state == CaseState.terminated:
-            steps.append(("terminate", case.closed_on, state, "", f"Đình chỉ ({source})"))
-        if state == CaseState.answered:
-            steps.append(
-                ("answer", case.decided_on, state, case.decision_no, f"Trả lời ({source})")
-            )
-        if case.outcome is not None:
-            result = f"Kết quả: {case.outcome.label} ({source})"
-            steps.append(("decide", case.decided_on, CaseState.decided, case.decision_no, result))
-        if case.sent_on is not None:
-            steps.append(("send", case.sent_on, CaseState.sent, "", f"Gửi ({source})"))
-        if case.published_on is not None:
-            steps.append(
-                ("publish", case.published_on, CaseState.published, "", f"Công khai ({source})")
-            )
-        final = {
-            CaseState.final: "make_final",
-            CaseState.appealed: "appeal",
-            CaseState.enforced: "enforce" if case.kind == PetitionKind.complaint else "follow_up",
-        }
-        if state in final:
-            steps.append((final[state], case.closed_on, state, "", f"({source})"))
-        previous = None
-        for action, on, to_state, doc_no, note in steps:
-            db.session.add(
-                CaseEvent(
-                    case=case,
-                    action=action,
-                    from_state=previous.value if previous else None,
-                    to_state=to_state.value if to_state else None,
-                    occurred_on=on or case.accepted_on,
-                    doc_no=doc_no or "",
-                    note=note,
-                    data={"import_id": self.job.id, "register_no": petition.register_no},
-                    actor_id=self.actor_id,
-                )
-            )
-            previous = to_state
 
     # -- visits --
 
@@ -1358,19 +1275,6 @@ class _Writer:
 
 
 _CASE_NO = re.compile(r"^VV-([A-Z0-9]+)-(\d{4})-(\d{1,6})$")
-_VERIFIED = frozenset(
-    {
-        CaseState.verifying,
-        CaseState.dialogue,
-        CaseState.decided,
-        CaseState.sent,
-        CaseState.published,
-        CaseState.final,
-        CaseState.appealed,
-        CaseState.enforced,
-    }
-)
-_PUBLISHED = frozenset({CaseState.published, CaseState.enforced})
 
 
 def _reserve_numbers(job: RegisterImport) -> None:
