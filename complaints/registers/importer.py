@@ -66,6 +66,7 @@ from complaints.reception.models import (
     VisitOutcome,
 )
 from complaints.registers import layout as L
+from complaints.registers import petition_rows, record_cells, visit_rows
 from complaints.registers import reader as R
 from complaints.registers import rows as W
 from complaints.registers.models import (
@@ -504,7 +505,11 @@ def _run_check(job_id: int, token: str, progress: Progress | None) -> None:
 
 
 def _stage_rows(job, token, issues: _Issues, counts: Counter, progress) -> None:
-    parse = W.parse_petition if job.kind == RegisterKind.petitions else W.parse_visit
+    parse = (
+        petition_rows.parse_petition
+        if job.kind == RegisterKind.petitions
+        else visit_rows.parse_visit
+    )
     default_unit = job.default_unit.code if job.default_unit else None
     on = clock.today()
     batch_size = int(setting("REGISTER_IMPORT_BATCH")) * 2
@@ -754,8 +759,10 @@ def _logged_visits(unit_code: str, day: date) -> Counter:
     mapping = {c.field: i for i, c in enumerate(L.RECEPTION_COLUMNS)}
     for visit in visits:
         codes = {visit.unit_id: (unit_code, visit.unit.name, "")}
-        cells = W.visit_cells(visit, codes)
-        parsed = W.parse_visit(0, W.Cells(cells, mapping), default_unit=unit_code, today=date.max)
+        cells = record_cells.visit_cells(visit, codes)
+        parsed = visit_rows.parse_visit(
+            0, W.Cells(cells, mapping), default_unit=unit_code, today=date.max
+        )
         if not parsed.errors and not parsed.empty:
             counts[parsed.key] += 1
     return counts
