@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from complaints.core.db import utcnow
+from complaints.core.errors import OperationError
 from complaints.core.numbers import fmt_int
 from complaints.extensions import db
 from complaints.registers import reader as R
@@ -32,7 +33,7 @@ DEFAULTS = {
 Progress = Callable[[RegisterImport], None]
 
 
-class ImportProblem(ValueError):
+class ImportProblem(OperationError):
     """A step on an import job the rules refuse; the message is for the user."""
 
 

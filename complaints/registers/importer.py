@@ -30,6 +30,8 @@ the phase and the import's batches, creating the units a file names. The rest is
   import_undo.py       deleting what a failed import's committed batches made
 Every record is written through the features' public operations (petitions, reception, cases).
 A phase's transactions are its own: one per batch, committed with the progress it reports.
+A page or the command only claims the job (`begin` commits the claim) and starts it; they do
+not commit the job's work.
 """
 
 from __future__ import annotations
@@ -381,6 +383,16 @@ def launch(job: RegisterImport, token: str, phase: str) -> None:
                 db.session.remove()
 
     threading.Thread(target=work, name=f"register-import-{job_id}", daemon=False).start()
+
+
+def begin(actor, job: RegisterImport, phase: str) -> str:
+    """Claim the job for its dry run ("check") or its import ("import") and commit the claim
+    (with the job's settings) in the job's own transaction: the runner, in a thread, the
+    command or another worker taking over, works from what the database holds. Returns the
+    runner's token, for `launch` or `run`."""
+    token = start_check(actor, job) if phase == "check" else start_import(actor, job)
+    db.session.commit()
+    return token
 
 
 # --- creating the units a file names --------------------------------------------------------
