@@ -100,9 +100,10 @@ def _snapshot(case: Case) -> dict:
     return audit.snapshot(case, CASE_FIELDS)
 
 
-def _event(
+def record_event(
     case: Case, actor, action: str, step: StepInput | None, from_state, to_state, **data
 ) -> CaseEvent:
+    """Add a step to the case's timeline (without a StepInput: `on=` and `note=` in data)."""
     event = CaseEvent(
         case=case,
         action=action,
@@ -133,6 +134,12 @@ def refresh_search_text(case: Case) -> None:
     case.search_text = fold(" ".join([case.case_no, case.title, case.summary, *names]))[:20000]
 
 
+def case_number(unit, year: int) -> str:
+    """The unit's next case number of the year: VV-<unit code>-<year>-<running number>."""
+    seq = next_number("case", unit.id, year)
+    return f"VV-{unit.code}-{year}-{seq:05d}"
+
+
 def open_case(
     actor,
     *,
@@ -146,10 +153,9 @@ def open_case(
     parent: Case | None = None,
 ) -> Case:
     """Open a case in state 'received' with its number (unit code + year + running number)."""
-    seq = next_number("case", unit.id, received_on.year)
     case = Case(
         unit_id=unit.id,
-        case_no=f"VV-{unit.code}-{received_on.year}-{seq:05d}",
+        case_no=case_number(unit, received_on.year),
         kind=kind,
         round=round,
         field=field,
@@ -163,7 +169,7 @@ def open_case(
     )
     db.session.add(case)
     db.session.flush()
-    _event(
+    record_event(
         case,
         actor,
         "open",
@@ -382,7 +388,7 @@ def perform(actor, case: Case, action_name: str, step: StepInput, *, expected_ve
         extra["outcome"] = step.outcome
     if action_name == "appeal" and step.round2_unit is not None:
         extra["round2_case"] = open_round2(actor, case, step.round2_unit, step.on).case_no
-    _event(case, actor, action_name, step, from_state, to_state or case.state, **extra)
+    record_event(case, actor, action_name, step, from_state, to_state or case.state, **extra)
     db.session.flush()
     case_deadlines.recompute_case(case)
     b, a = audit.diff(before, _snapshot(case))
@@ -410,7 +416,7 @@ def open_round2(actor, case: Case, unit, on: date) -> Case:
         round=2,
         parent=case,
     )
-    _event(
+    record_event(
         new,
         actor,
         "link",
@@ -456,7 +462,7 @@ def assign(
     if verifier_summary is not None and confidentiality.is_protected(case):
         values = confidentiality.identity_values([case])[("case_file", case.id)]
         case.verifier_summary = confidentiality.strip(verifier_summary.strip(), values)[:10000]
-    _event(
+    record_event(
         case,
         actor,
         "assign",
@@ -543,7 +549,7 @@ def reclassify(actor, case: Case, petition, kind, on: date) -> Case:
         )
     before = _snapshot(case) | {"kind": old}
     case.kind = PetitionKind(new)
-    _event(
+    record_event(
         case,
         actor,
         "reclassify",
@@ -596,7 +602,7 @@ def set_flags(
         chosen = []
     before = _snapshot(case)
     case.complexity, case.complexity_criteria, case.remote_area = level, chosen, remote_area
-    _event(
+    record_event(
         case,
         actor,
         "flags",
@@ -651,7 +657,7 @@ def merge(actor, target: Case, sources: list[Case], on: date, *, expected_versio
         for d in src.deadlines:
             d.active = False
         src.next_due = None
-        _event(
+        record_event(
             src,
             actor,
             "merge_out",
@@ -662,7 +668,7 @@ def merge(actor, target: Case, sources: list[Case], on: date, *, expected_versio
             note=f"Gộp vào vụ việc {target.case_no}",
             target=target.case_no,
         )
-        _event(
+        record_event(
             target,
             actor,
             "merge_in",
@@ -725,7 +731,7 @@ def split(
     for p in petitions:
         p.case_id = new.id
     numbers = ", ".join(p.register_no for p in petitions)
-    _event(
+    record_event(
         case,
         actor,
         "split_out",
@@ -736,7 +742,7 @@ def split(
         note=f"Tách đơn {numbers} sang vụ việc {new.case_no}",
         target=new.case_no,
     )
-    _event(
+    record_event(
         new,
         actor,
         "split_in",

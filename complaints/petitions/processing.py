@@ -211,7 +211,7 @@ def _accept(actor, petition: Petition, data: ProcessingInput) -> None:
                 "join_case",
             )
         petition.case_id = case.id
-        case_ops._event(
+        case_ops.record_event(
             case,
             actor,
             "petition_joined",

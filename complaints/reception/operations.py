@@ -260,7 +260,8 @@ def representative_limit(people_count: int) -> int:
     return LARGE_DELEGATION_MAX_REPS
 
 
-def _clean_persons(persons: list[PersonData]) -> list[PersonData]:
+def clean_persons(persons: list[PersonData]) -> list[PersonData]:
+    """The persons as stored: names and addresses trimmed, identity and phone numbers normalised."""
     return [
         PersonData(
             full_name=(p.full_name or "").strip(),
@@ -421,7 +422,7 @@ def session_problems(data: SessionData, session: ReceptionSession | None = None)
 
 def visit_problems(data: VisitData) -> list:
     """The rules a visit's data breaks, as (field, message) pairs; nothing is written."""
-    return _visit_errors(data, _clean_persons(data.persons))
+    return _visit_errors(data, clean_persons(data.persons))
 
 
 def _raise_if(errors: list) -> None:
@@ -537,7 +538,8 @@ def _search_text(visit: Visit) -> str:
     return fold(" ".join(x for x in parts if x))
 
 
-def _apply_visit(visit: Visit, data: VisitData, persons: list[PersonData]) -> None:
+def apply_visit(visit: Visit, data: VisitData, persons: list[PersonData]) -> None:
+    """Write a visit's data and its (cleaned) persons onto the visit, with its search text."""
     outcome = VisitOutcome(data.outcome)
     visit.kind = PetitionKind(data.kind)
     visit.content = data.content.strip()
@@ -588,7 +590,7 @@ def create_visit(actor, session: ReceptionSession, data: VisitData) -> Visit:
                 status=session.status.label.translated().lower(),
             )
         )
-    persons = _clean_persons(data.persons)
+    persons = clean_persons(data.persons)
     _raise_if(_visit_errors(data, persons))
     visit = Visit(
         session=session,
@@ -597,7 +599,7 @@ def create_visit(actor, session: ReceptionSession, data: VisitData) -> Visit:
         visit_date=session.session_date,
         created_by_id=actor.id,
     )
-    _apply_visit(visit, data, persons)
+    apply_visit(visit, data, persons)
     db.session.add(visit)
     if session.status == SessionStatus.planned:
         # Receiving someone is what makes a planned session a held one.
@@ -628,11 +630,11 @@ def update_visit(actor, visit: Visit, data: VisitData, *, expected_version: int 
     """Edit a visit, refusing it when someone else changed the visit since it was opened."""
     _check_actor(actor, visit.unit)
     _check_version(visit, expected_version)
-    persons = _clean_persons(data.persons)
+    persons = clean_persons(data.persons)
     _raise_if(_visit_errors(data, persons))
     before = _visit_snapshot(visit)
     raw_before = [audit.snapshot(p, PERSON_FIELDS) for p in visit.persons]
-    _apply_visit(visit, data, persons)
+    apply_visit(visit, data, persons)
     # Person rows carry no version: touching the visit row makes every edit check and bump it.
     visit.updated_at = utcnow()
     db.session.flush()

@@ -101,7 +101,38 @@ def _apply_maps(job: RegisterImport, maps: tuple[str, ...]) -> None:
 def import_register_command(file, unit_code, dry_run, create_units, kind, maps):
     """Nhập sổ tiếp công dân hoặc sổ đơn cũ từ tệp .xlsx hoặc .csv (chạy thử trước, rồi nhập
     tất cả hoặc không nhập gì)."""
-    unit = _unit(unit_code)
+    # Transactions: the job's own (importer.begin commits the job with its claim, each batch of
+    # a phase commits with its progress); the command's own changes once, in _end_unimported.
+    job = _new_job(file, _unit(unit_code), kind, maps, create_units)
+    click.echo(
+        f"{job.kind.label}: {job.filename}, dòng tiêu đề {job.header_row}, "
+        f"{len(job.mapping)} cột được đối chiếu."
+    )
+    counter = Counter()
+    token = importer.begin(None, job, "check")
+    job = importer.run(job.id, token, "check", progress=counter)
+    counter.end()
+    failed = _report(job)
+    if dry_run or failed or not job.valid_rows:
+        _end_unimported(job, dry_run, failed)
+        return
+    try:
+        token = importer.begin(None, job, "import")
+    except importer.ImportProblem as e:
+        raise click.ClickException(str(e)) from None
+    job = importer.run(job.id, token, "import", progress=counter)
+    counter.end()
+    if job.status != ImportStatus.done:
+        raise click.ClickException(f"Không nhập được: {job.message} Không có gì được giữ lại.")
+    click.echo(
+        f"Đã nhập: {importer.progress_text(job).split(': ', 1)[-1]}; "
+        f"bỏ qua {fmt_int(job.skipped_rows)} dòng đã có."
+    )
+
+
+def _new_job(file: str, unit, kind: str | None, maps: tuple[str, ...], create_units: bool):
+    """The job for the file with its columns mapped, not committed yet (its dry run's claim
+    commits it); a file that cannot be read or mapped ends the command with nothing written."""
     path = os.path.abspath(file)
     try:
         job = importer.create_job(
@@ -114,56 +145,35 @@ def import_register_command(file, unit_code, dry_run, create_units, kind, maps):
         )
     except FileRefused as e:
         raise click.ClickException(str(e)) from None
-    _apply_maps(job, maps)
-    job.create_units = create_units
-    missing = importer.missing_columns(job)
-    if missing:
-        db.session.delete(job)
-        db.session.commit()
-        names = ", ".join(f"“{c.header}”" for c in missing)
-        found = ", ".join(f"“{h}”" for h in job.headers if h) or "(không có)"
-        raise click.ClickException(
-            f"Không tìm thấy cột bắt buộc {names} (dòng tiêu đề {job.header_row}; các cột của "
-            f'tệp: {found}). Dùng --map "Cột của sổ=Cột trong tệp" hoặc --unit.'
-        )
-    db.session.commit()
-    click.echo(
-        f"{job.kind.label}: {job.filename}, dòng tiêu đề {job.header_row}, "
-        f"{len(job.mapping)} cột được đối chiếu."
-    )
-    counter = Counter()
-    token = importer.start_check(None, job)
-    db.session.commit()
-    job = importer.run(job.id, token, "check", progress=counter)
-    counter.end()
-    failed = _report(job)
-    if dry_run or failed:
-        if dry_run:
-            db.session.delete(job)
-            db.session.commit()
-        if failed:
-            click.echo("Không nhập gì (chạy thử)." if dry_run else "Không nhập gì.", err=True)
-            sys.exit(1)
-        click.echo("Chạy thử xong: tệp nhập được.")
-        return
-    if not job.valid_rows:
-        importer.cancel(None, job)
-        db.session.commit()
-        click.echo("Không có dòng mới nào để nhập.")
-        return
     try:
-        token = importer.start_import(None, job)
-        db.session.commit()
-    except importer.ImportProblem as e:
-        raise click.ClickException(str(e)) from None
-    job = importer.run(job.id, token, "import", progress=counter)
-    counter.end()
-    if job.status != ImportStatus.done:
-        raise click.ClickException(f"Không nhập được: {job.message} Không có gì được giữ lại.")
-    click.echo(
-        f"Đã nhập: {importer.progress_text(job).split(': ', 1)[-1]}; "
-        f"bỏ qua {fmt_int(job.skipped_rows)} dòng đã có."
-    )
+        _apply_maps(job, maps)
+        job.create_units = create_units
+        missing = importer.missing_columns(job)
+        if missing:
+            names = ", ".join(f"“{c.header}”" for c in missing)
+            found = ", ".join(f"“{h}”" for h in job.headers if h) or "(không có)"
+            raise click.ClickException(
+                f"Không tìm thấy cột bắt buộc {names} (dòng tiêu đề {job.header_row}; các cột "
+                f'của tệp: {found}). Dùng --map "Cột của sổ=Cột trong tệp" hoặc --unit.'
+            )
+    except click.ClickException:
+        db.session.delete(job)  # never committed: the command leaves nothing behind
+        raise
+    return job
+
+
+def _end_unimported(job: RegisterImport, dry_run: bool, failed: bool) -> None:
+    """A command that imports nothing: a dry run leaves no job, a file with nothing new leaves
+    its job cancelled (the command's one commit); a file with problems exits with 1."""
+    if dry_run:
+        db.session.delete(job)
+    elif not failed:
+        importer.cancel(None, job)
+    db.session.commit()
+    if failed:
+        click.echo("Không nhập gì (chạy thử)." if dry_run else "Không nhập gì.", err=True)
+        sys.exit(1)
+    click.echo("Chạy thử xong: tệp nhập được." if dry_run else "Không có dòng mới nào để nhập.")
 
 
 def _report(job: RegisterImport) -> bool:

@@ -19,7 +19,7 @@ from complaints.extensions import db
 from complaints.petitions.models import Petition
 from complaints.reception.models import Visit
 from complaints.registers import layout as L
-from complaints.registers import rows as W
+from complaints.registers import record_cells
 from complaints.registers.models import RegisterKind
 from complaints.registers.reader import escape_csv
 from complaints.units.models import Unit
@@ -123,14 +123,16 @@ def rows_of(
         for batch in _batches(_petitions(start, end, root, user)):
             reader = _reader(user, [p for p, _ in batch])
             for p, first_received in batch:
-                yield W.petition_cells(p, codes, reader=reader, case_received=first_received)
+                yield record_cells.petition_cells(
+                    p, codes, reader=reader, case_received=first_received
+                )
     else:
         number = 0
         for batch in _batches(_visits(start, end, root, user)):
             reader = _reader(user, batch)
             for v in batch:
                 number += 1
-                cells = W.visit_cells(v, codes, reader=reader)
+                cells = record_cells.visit_cells(v, codes, reader=reader)
                 cells[0] = number  # STT: the row's number in this log
                 yield cells
 

@@ -1,5 +1,9 @@
 """Register pages: upload an old register, map its columns, read the dry run, import it with a
-progress bar; export a register; declare opening balances (kê khai đầu kỳ)."""
+progress bar; export a register; declare opening balances (kê khai đầu kỳ).
+
+One commit per request (web/transaction.py): the pages never commit. Starting a phase of an
+import job is the exception the job owns: importer.begin commits the claim (the runner, maybe
+in another thread, reads it), and the phase then commits its own batches."""
 
 from __future__ import annotations
 
@@ -12,7 +16,6 @@ import sqlalchemy as sa
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     jsonify,
     redirect,
@@ -22,10 +25,10 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import NotFound, RequestEntityTooLarge
 
 from complaints.core import clock, confidentiality
-from complaints.core.access import has_permission, in_scope, load_scoped, require
+from complaints.core.access import has_permission, in_scope, require
 from complaints.core.forms import pairs_choices
 from complaints.core.translate import gettext as _
 from complaints.extensions import db
@@ -46,15 +49,14 @@ from complaints.registers.models import (
     RegisterImport,
     RegisterKind,
 )
-from complaints.registers.reader import FileRefused, fmt_size
+from complaints.registers.reader import fmt_size
 from complaints.units.models import Unit
-from complaints.units.operations import subtree
 from complaints.web import error_response
+from complaints.web.helpers import load, paginate, unit_choices
+from complaints.web.transaction import attempt
 
 bp = Blueprint("registers", __name__, url_prefix="/registers")
 
-MAX_ID = 2**31 - 1
-MAX_PAGE = 100_000
 ISSUES_PER_PAGE = 100
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -69,30 +71,6 @@ def _helpers():
         "is_stale": importer.is_stale,
         "layouts": [(kind, COLUMNS[kind]) for kind in RegisterKind],
     }
-
-
-def _unit_choices():
-    root = current_user.unit
-    return pairs_choices(
-        (u.id, ("— " * (u.depth - root.depth)) + f"{u.code} · {u.name}") for u in subtree(root)
-    )
-
-
-def _scoped_unit(unit_id) -> Unit | None:
-    unit = db.session.get(Unit, unit_id) if unit_id and int(unit_id) <= MAX_ID else None
-    if unit is None or not unit.path.startswith(current_user.unit.path):
-        return None
-    return unit
-
-
-def _page() -> int:
-    return min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
-
-
-def _job(job_id: int) -> RegisterImport:
-    if job_id > MAX_ID:
-        abort(404)
-    return load_scoped(RegisterImport, job_id)
 
 
 def _upload_limit() -> int:
@@ -116,10 +94,7 @@ def index():
         )
         .order_by(RegisterImport.id.desc())
     )
-    page = db.paginate(
-        query, page=_page(), per_page=current_app.config["PAGE_SIZE"], error_out=False
-    )
-    return render_template("registers/index.html", page=page)
+    return render_template("registers/index.html", page=paginate(query))
 
 
 # --- upload ---------------------------------------------------------------------------------
@@ -134,12 +109,12 @@ def _upload_page(form: UploadForm, status: int = 200):
 
 @bp.errorhandler(RequestEntityTooLarge)
 def _too_large(e):
-    """A file larger than the whole request may be is refused before anything reads it."""
-    db.session.rollback()
+    """A file larger than the whole request may be is refused before anything reads it (the
+    answer is an error: the request's transaction is rolled back)."""
     if not current_user.is_authenticated:
         return error_response(413)
     form = UploadForm(formdata=None)
-    form.unit_id.choices = _unit_choices()
+    form.unit_id.choices = unit_choices()
     form.file.errors = [
         _(
             "Tệp quá lớn: mỗi lần nhập tối đa %(limit)s. Chưa đọc tệp. Hãy tách sổ thành nhiều "
@@ -155,17 +130,15 @@ def _too_large(e):
 @require("register.import")
 def upload():
     form = UploadForm()
-    form.unit_id.choices = _unit_choices()
+    form.unit_id.choices = unit_choices()
     if not form.is_submitted():
         form.unit_id.data = current_user.unit_id
     if form.validate_on_submit():
-        unit = _scoped_unit(form.unit_id.data)
-        if unit is None:
-            abort(404)
+        unit = load(Unit, form.unit_id.data)
         storage = form.file.data
         path = os.path.join(importer.import_dir(), secrets.token_hex(16))
         storage.save(path)
-        try:
+        with attempt(form, default="file") as saved:  # a FileRefused: beside the file field
             job = importer.create_job(
                 current_user,
                 path=path,
@@ -175,14 +148,10 @@ def upload():
                 default_unit=unit,
                 scope_unit=current_user.unit,
             )
-            job_id = job.id
-            db.session.commit()
-        except FileRefused as e:
-            db.session.rollback()
-            os.remove(path)
-            form.file.errors = [str(e)]
-            return _upload_page(form, 422)
-        return redirect(url_for("registers.columns", job_id=job_id))
+        if saved.ok:
+            return redirect(url_for("registers.columns", job_id=job.id))
+        os.remove(path)
+        return _upload_page(form, 422)
     return _upload_page(form)
 
 
@@ -193,11 +162,11 @@ def upload():
 @login_required
 @require("register.import")
 def columns(job_id: int):
-    job = _job(job_id)
+    job = load(RegisterImport, job_id)
     if job.status not in (ImportStatus.uploaded, ImportStatus.checked):
         return redirect(url_for("registers.job", job_id=job.id))
     form = ColumnsForm.for_kind(job.kind, job.headers)
-    form.unit_id.choices = _unit_choices()
+    form.unit_id.choices = unit_choices()
     sheets = importer.sheets_of(job)
     form.sheet.choices = pairs_choices([(s, s) for s in sheets] or [("", "—")])
     if not form.is_submitted():
@@ -210,9 +179,7 @@ def columns(job_id: int):
             if f"col_{name}" in form:
                 form[f"col_{name}"].data = str(index)
     elif form.validate_on_submit():
-        unit = _scoped_unit(form.unit_id.data)
-        if unit is None:
-            abort(404)
+        unit = load(Unit, form.unit_id.data)
         if sheets and form.sheet.data not in sheets:
             form.sheet.errors = [_("Chọn trang tính trong danh sách.")]
         elif request.form.get("action") == "reload" or (
@@ -221,23 +188,22 @@ def columns(job_id: int):
             or form.header_row.data != job.header_row
         ):
             # Another register, sheet or header row: read the headers again and match them.
-            try:
+            with attempt() as read:
                 headers, first = importer.read_headers(
                     job, form.sheet.data or "", form.header_row.data
                 )
-            except FileRefused as e:
-                flash(str(e), "danger")
+            if not read.ok:
+                flash(str(read.error), "danger")
                 return redirect(url_for("registers.columns", job_id=job.id))
             job.kind = RegisterKind(form.kind.data)
             job.sheet, job.header_row = form.sheet.data or "", form.header_row.data
             job.headers, job.first_data_row = headers, first
             job.mapping = match_headers(job.kind, headers)
             job.default_unit_id = unit.id
-            db.session.commit()
             flash(_("Đã đọc lại dòng tiêu đề và đối chiếu lại các cột."), "info")
             return redirect(url_for("registers.columns", job_id=job.id))
         else:
-            try:
+            with attempt() as saved:
                 importer.set_mapping(
                     current_user,
                     job,
@@ -248,14 +214,11 @@ def columns(job_id: int):
                     default_unit=unit,
                     create_units=form.create_units.data,
                 )
-                token = importer.start_check(current_user, job)
-                db.session.commit()
-            except importer.ImportProblem as e:
-                db.session.rollback()
-                flash(str(e), "danger")
-            else:
+                token = importer.begin(current_user, job, "check")
+            if saved.ok:
                 importer.launch(job, token, "check")
                 return redirect(url_for("registers.job", job_id=job_id))
+            flash(str(saved.error), "danger")
     return render_template(
         "registers/columns.html",
         job=db.session.get(RegisterImport, job_id),
@@ -273,14 +236,12 @@ def columns(job_id: int):
 @login_required
 @require("register.import")
 def job(job_id: int):
-    job = _job(job_id)
-    issues = db.paginate(
+    job = load(RegisterImport, job_id)
+    issues = paginate(
         sa.select(ImportIssue)
         .where(ImportIssue.import_id == job.id)
         .order_by(ImportIssue.line, ImportIssue.id),
-        page=_page(),
         per_page=ISSUES_PER_PAGE,
-        error_out=False,
     )
     return render_template(
         "registers/job.html",
@@ -304,7 +265,7 @@ def _register_url(job: RegisterImport) -> str:
 @require("register.import")
 def progress(job_id: int):
     """The progress bar's source: read from the database, so any worker can answer it."""
-    job = _job(job_id)
+    job = load(RegisterImport, job_id)
     return jsonify(
         {
             "status": job.status.value,
@@ -320,13 +281,12 @@ def progress(job_id: int):
 
 
 def _post_action(job_id: int, action):
-    job = _job(job_id)
-    try:
+    """Run a step on a job of the user's units; a refusal is flashed, nothing kept."""
+    job = load(RegisterImport, job_id)
+    with attempt() as saved:
         result = action(job)
-        db.session.commit()
-    except (importer.ImportProblem, FileRefused) as e:
-        db.session.rollback()
-        flash(str(e), "danger")
+    if not saved.ok:
+        flash(str(saved.error), "danger")
         return None, job
     return result, job
 
@@ -335,7 +295,7 @@ def _post_action(job_id: int, action):
 @login_required
 @require("register.import")
 def confirm(job_id: int):
-    token, job = _post_action(job_id, lambda j: importer.start_import(current_user, j))
+    token, job = _post_action(job_id, lambda j: importer.begin(current_user, j, "import"))
     if token:
         importer.launch(job, token, "import")
     return redirect(url_for("registers.job", job_id=job_id))
@@ -350,9 +310,8 @@ def resume(job_id: int):
     def again(job):
         if not importer.is_stale(job):
             raise importer.ImportProblem("Tệp vẫn đang được xử lý: chưa cần chạy lại.")
-        if job.status == ImportStatus.checking:
-            return importer.start_check(current_user, job), "check"
-        return importer.start_import(current_user, job), "import"
+        phase = "check" if job.status == ImportStatus.checking else "import"
+        return importer.begin(current_user, job, phase), phase
 
     result, job = _post_action(job_id, again)
     if result:
@@ -401,15 +360,13 @@ def cancel(job_id: int):
 @require("register.export")
 def export():
     form = ExportForm(formdata=request.args if request.args else None)
-    form.unit_id.choices = _unit_choices()
+    form.unit_id.choices = unit_choices()
     if not request.args:
         form.unit_id.data = current_user.unit_id
         return render_template("registers/export.html", form=form)
     if not form.validate():
         return render_template("registers/export.html", form=form), 400
-    unit = _scoped_unit(form.unit_id.data)
-    if unit is None:
-        abort(404)
+    unit = load(Unit, form.unit_id.data)
     kind = RegisterKind(form.kind.data)
     start, end = form.date_from.data, form.date_to.data
     fmt = form.fmt.data
@@ -471,18 +428,17 @@ def _log_export(kind: RegisterKind, unit: Unit, start: date, end: date, rows: in
 @require("balance.manage")
 def balance_page():
     form = BalanceForm()
-    form.unit_id.choices = _unit_choices()
+    form.unit_id.choices = unit_choices()
     if not form.is_submitted():
         form.unit_id.data = current_user.unit_id
+    status = 200
     if form.validate_on_submit():
-        unit = _scoped_unit(form.unit_id.data)
-        if unit is None:
-            abort(404)
+        unit = load(Unit, form.unit_id.data)
         amounts = {
             kind: balances.Amounts(*(f.data for _name, f in fields))
             for kind, fields in form.amounts_fields()
         }
-        try:
+        with attempt(form, place=_beside_field_or_flashed) as saved:
             balances.save(
                 current_user,
                 unit,
@@ -492,15 +448,7 @@ def balance_page():
                 note=form.note.data or "",
             )
             overlap = balances.overlap(unit, form.as_of.data)
-            db.session.commit()
-        except balances.BalanceError as e:
-            db.session.rollback()
-            target = form[e.field] if e.field and e.field in form else None
-            if target is not None:
-                target.errors = [*target.errors, str(e)]
-            else:
-                flash(str(e), "danger")
-        else:
+        if saved.ok:
             flash(
                 _(
                     "Đã lưu kê khai đầu kỳ của %(unit)s tại ngày %(day)s.",
@@ -521,31 +469,42 @@ def balance_page():
                     "warning",
                 )
             return redirect(url_for("registers.balance_page"))
+        status = saved.status
     return render_template(
         "registers/balances.html",
         form=form,
         declarations=balances.declarations(current_user),
         labels=BALANCE_LABELS,
-    )
+    ), status
+
+
+def _beside_field_or_flashed(form, error: balances.BalanceError) -> None:
+    """A refused declaration: its message beside the field it names, else flashed."""
+    target = form[error.field] if error.field and error.field in form else None
+    if target is not None:
+        target.errors = [*target.errors, str(error)]
+    else:
+        flash(str(error), "danger")
 
 
 @bp.post("/balances/delete")
 @login_required
 @require("balance.manage")
 def balance_delete():
-    unit = _scoped_unit(request.form.get("unit_id", type=int))  # CSRF checked app-wide
+    try:  # CSRF checked app-wide
+        unit = load(Unit, request.form.get("unit_id"))
+    except NotFound:
+        unit = None  # not one of the user's units: a malformed request, as before
     try:
         as_of = date.fromisoformat(request.form.get("as_of", ""))
     except ValueError:
         as_of = None
     if unit is None or as_of is None:
         abort(400)
-    try:
+    with attempt() as saved:
         balances.delete(current_user, unit, as_of)
-        db.session.commit()
-    except balances.BalanceError as e:
-        db.session.rollback()
-        flash(str(e), "danger")
+    if not saved.ok:
+        flash(str(saved.error), "danger")
     else:
         flash(
             _(

@@ -1,0 +1,152 @@
+"""The import's batches: staged rows written REGISTER_IMPORT_BATCH at a time through the
+features' rules (import_petitions.py, import_visits.py), each batch with its list of the
+records it made, its counts and its audit event; the register and case counters raised past the
+file's numbers. The batch's transaction is committed by the job (importer.py) with its progress.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import sqlalchemy as sa
+
+from complaints.cases import deadlines as case_deadlines
+from complaints.cases import operations as case_ops
+from complaints.cases.models import Case
+from complaints.core import audit, clock
+from complaints.core.numbering import RunningNumber, raise_to
+from complaints.extensions import db
+from complaints.petitions import operations as petition_ops
+from complaints.petitions.models import RegisterCounter
+from complaints.reception import operations as reception_ops
+from complaints.reception.models import ReceptionSession
+from complaints.registers.import_job import ImportProblem, created_text
+from complaints.registers.import_petitions import CASE_NO, write_petition
+from complaints.registers.import_visits import write_visit
+from complaints.registers.models import ImportedRecord, ImportRow, RegisterImport, RegisterKind
+from complaints.units.models import Unit
+
+
+class BatchWriter:
+    """Writes staged rows through the registration rules, one batch per transaction."""
+
+    def __init__(self, job: RegisterImport, actor):
+        self.job, self.actor = job, actor
+        self.actor_id = getattr(actor, "id", None)
+        self.on = clock.today()
+        self.calendar = case_deadlines.work_calendar()
+        self.units: dict[str, int] = {}
+
+    def unit(self, code: str) -> Unit:
+        """A unit the file names, by its code."""
+        if code not in self.units:
+            unit_id = db.session.scalar(sa.select(Unit.id).where(Unit.code == code))
+            if unit_id is None:
+                raise ImportProblem(f"Đơn vị {code} không có trong hệ thống.")
+            self.units[code] = unit_id
+        return db.session.get(Unit, self.units[code])
+
+    def write(self, batch: list[ImportRow]) -> None:
+        """Write a batch of staged rows (all of them, or an ImportProblem naming the line)."""
+        self.made: dict[str, list[int]] = {}
+        self.seqs: dict[tuple[int, int], int] = {}
+        self.case_seqs: dict[tuple[int, int], int] = {}
+        self.touched_cases: set[int] = set()
+        self.numbers: list[str] = []
+        self.sessions: dict[tuple, ReceptionSession] = {}
+        self.visit_keys: dict[tuple, Counter] = {}
+        skipped = 0
+        for row in batch:
+            try:
+                written = (
+                    write_petition(self, row)
+                    if self.job.kind == RegisterKind.petitions
+                    else write_visit(self, row)
+                )
+            except (
+                petition_ops.PetitionError,
+                reception_ops.ReceptionError,
+                case_ops.CaseError,
+            ) as e:
+                raise ImportProblem(f"Dòng {row.line}: {e} Không có dòng nào được nhập.") from None
+            row.state = "done" if written else "skip"
+            skipped += 0 if written else 1
+        for case_id in self.touched_cases:
+            case_ops.refresh_search_text(db.session.get(Case, case_id))
+        raise_counters(self.job, self.seqs, self.case_seqs)
+        counts = dict(self.job.created_counts or {})
+        for entity, ids in self.made.items():
+            counts[entity] = counts.get(entity, 0) + len(ids)
+            db.session.execute(
+                sa.insert(ImportedRecord),
+                [{"import_id": self.job.id, "entity_type": entity, "entity_id": i} for i in ids],
+            )
+        self.job.created_counts = counts
+        self.job.imported_rows = (self.job.imported_rows or 0) + len(batch) - skipped
+        self.job.skipped_rows = (self.job.skipped_rows or 0) + skipped
+        audit.record(
+            "register_import.batch",
+            self.job,
+            actor=self.actor,
+            unit_id=self.job.default_unit_id or self.job.scope_unit_id,
+            after={
+                "lines": [batch[0].line, batch[-1].line],
+                "created": {k: len(v) for k, v in self.made.items()},
+                "register_nos": self.numbers,
+            },
+            summary=(
+                f"Nhập tệp {self.job.filename}, dòng {batch[0].line}–{batch[-1].line}: "
+                f"{created_text({k: len(v) for k, v in self.made.items()})}"
+            ),
+        )
+
+    def made_record(self, entity: str, record_id: int) -> None:
+        """List a record the batch made (an undo deletes exactly these)."""
+        self.made.setdefault(entity, []).append(record_id)
+
+
+# --- numbering ------------------------------------------------------------------------------
+
+
+def raise_counters(job: RegisterImport, seqs: dict, case_seqs: dict) -> None:
+    """New registrations continue after the highest imported number of each unit and year."""
+    before = dict(job.counters_before or {})
+    counters = (
+        ("register", RegisterCounter.__table__, "last_seq", seqs, {}),
+        ("case", RunningNumber.__table__, "last_value", case_seqs, {"series": "case"}),
+    )
+    for series, table, column, numbers, fixed in counters:
+        for (unit_id, year), seq in numbers.items():
+            key = {**fixed, "unit_id": unit_id, "year": year}
+            held = raise_to(table, key, column, seq)
+            before.setdefault(f"{series}:{unit_id}:{year}", held)
+    job.counters_before = before
+    db.session.flush()
+
+
+def reserve_numbers(job: RegisterImport) -> None:
+    """Raise the register counters (and case counters) past the file's numbers before the first
+    batch: a petition registered by someone while the import runs takes a number after them."""
+    if job.kind != RegisterKind.petitions:
+        return
+    seqs: dict[tuple[int, int], int] = {}
+    case_seqs: dict[tuple[int, int], int] = {}
+    units: dict[str, int | None] = {}
+
+    def reserve(target: dict, code: str, year: int, seq: int) -> None:
+        if code not in units:
+            units[code] = db.session.scalar(sa.select(Unit.id).where(Unit.code == code))
+        if units[code] is not None:
+            slot = (units[code], year)
+            target[slot] = max(target.get(slot, 0), seq)
+
+    rows = db.session.execute(
+        sa.select(ImportRow.unit_code, ImportRow.data, ImportRow.case_key)
+        .where(ImportRow.import_id == job.id, ImportRow.state == "ok")
+        .execution_options(yield_per=500)
+    )
+    for unit_code, data, case_key in rows:
+        reserve(seqs, unit_code, data["year"], data["seq"])
+        if case_key and (m := CASE_NO.match(case_key)):
+            reserve(case_seqs, m[1], int(m[2]), int(m[3]))
+    raise_counters(job, seqs, case_seqs)

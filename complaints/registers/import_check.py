@@ -1,0 +1,402 @@
+"""The dry run of an import job: the file streamed and every row checked by the rules of the
+register's feature (petition_rows.py, visit_rows.py), the rows that pass staged in the database
+in batches (each committed with the progress it reports), then the checks across rows in SQL:
+numbers twice in the file or already registered, petitions of one case that disagree, visits
+already in the log, units unknown or outside the importer's scope.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+
+from complaints.core import clock
+from complaints.core.db import utcnow
+from complaints.extensions import db
+from complaints.petitions.models import Petition
+from complaints.registers import reader as R
+from complaints.registers.import_job import Progress, beat, chunks, file_info, setting
+from complaints.registers.import_petitions import existing_case
+from complaints.registers.import_visits import logged_visits
+from complaints.registers.models import (
+    ImportIssue,
+    ImportRow,
+    ImportStatus,
+    RegisterImport,
+    RegisterKind,
+)
+from complaints.registers.petition_rows import parse_petition
+from complaints.registers.rows import Cells, ParsedRow, field_label
+from complaints.registers.visit_rows import parse_visit
+from complaints.units.models import Unit
+
+CHECK_SCALE = 1000  # the dry run's progress is a fraction of the file, in thousandths
+MAX_NEW_UNITS = 500
+
+
+class _Issues:
+    """Problems of the dry run, written in batches; all are counted, the first ones kept."""
+
+    def __init__(self, job: RegisterImport):
+        self.job, self.buffer, self.count = job, [], 0
+        self.limit = int(setting("REGISTER_IMPORT_MAX_ISSUES"))
+
+    def add(self, line: int, column: str, message: str) -> None:
+        self.count += 1
+        if self.count <= self.limit:
+            self.buffer.append(
+                {"import_id": self.job.id, "line": line, "column": column[:120], "message": message}
+            )
+
+    def flush(self) -> None:
+        if self.buffer:
+            db.session.execute(sa.insert(ImportIssue), self.buffer)
+            self.buffer = []
+
+
+def _label(job: RegisterImport, name: str) -> str:
+    """The column a problem is reported in, as the file names it."""
+    return field_label(job.kind, name, job.headers, job.mapping)
+
+
+def run_check(job_id: int, token: str, progress: Progress | None) -> None:
+    """The dry run of a claimed job, to its end: rows staged, problems listed, counts kept."""
+    job = db.session.get(RegisterImport, job_id)
+    db.session.execute(sa.delete(ImportRow).where(ImportRow.import_id == job.id))
+    db.session.execute(sa.delete(ImportIssue).where(ImportIssue.import_id == job.id))
+    job.new_units = []
+    beat(job, token, phase_total=CHECK_SCALE, phase_done=0, total_rows=0)
+    issues = _Issues(job)
+    counts = Counter()
+    try:
+        _stage_rows(job, token, issues, counts, progress)
+    except R.FileRefused as e:
+        issues.add(0, "", str(e))
+        counts["error"] += 1
+    issues.flush()
+    db.session.commit()
+    if job.kind == RegisterKind.petitions:
+        _check_petition_rows(job, issues)
+    else:
+        _check_visit_rows(job, issues)
+    _check_units(job, issues)
+    issues.flush()
+    state = dict(
+        db.session.execute(
+            sa.select(ImportRow.state, sa.func.count())
+            .where(ImportRow.import_id == job.id)
+            .group_by(ImportRow.state)
+        ).all()
+    )
+    job.total_rows = counts["rows"]
+    job.empty_rows = counts["empty"]
+    job.error_rows = counts["error"] + state.get("error", 0)
+    job.valid_rows = state.get("ok", 0)
+    job.skipped_rows = state.get("skip", 0)
+    job.issue_count = issues.count
+    job.status = ImportStatus.checked
+    job.phase_done = job.phase_total = CHECK_SCALE
+    job.finished_at = utcnow()
+    beat(job, token)
+    if progress:
+        progress(job)
+
+
+def _stage_rows(job, token, issues: _Issues, counts: Counter, progress) -> None:
+    parse = parse_petition if job.kind == RegisterKind.petitions else parse_visit
+    default_unit = job.default_unit.code if job.default_unit else None
+    on = clock.today()
+    batch_size = int(setting("REGISTER_IMPORT_BATCH")) * 2
+    mapped_columns = {index + 1: name for name, index in job.mapping.items()}
+    staged: list[dict] = []
+    with R.RowReader(job.file_path, file_info(job), job.sheet) as reader:
+        for line, values in reader.rows():
+            if line < job.first_data_row:
+                continue
+            problems = _structure_problems(job, reader, line, mapped_columns)
+            parsed = parse(line, Cells(values, job.mapping), default_unit=default_unit, today=on)
+            if parsed.empty and not problems:
+                counts["empty"] += 1
+                continue
+            counts["rows"] += 1
+            # A merged or unevaluated cell explains the emptiness its column is blamed for.
+            explained = {column for column, _ in problems}
+            errors = problems + [
+                (_label(job, n), m) for n, m in parsed.errors if _label(job, n) not in explained
+            ]
+            if parsed.empty:
+                errors.append(("", "Dòng chỉ có ô gộp hoặc công thức, không có dữ liệu."))
+            if errors:
+                counts["error"] += 1
+                for column, message in errors:
+                    issues.add(line, column, message)
+            else:
+                staged.append(_staged(job, parsed))
+            if len(staged) + len(issues.buffer) >= batch_size:
+                _write_stage(job, token, staged, issues, counts, reader, line, progress)
+                staged = []
+        _write_stage(job, token, staged, issues, counts, reader, None, progress)
+        if reader.formulas_more:
+            issues.add(0, "", "Tệp còn nhiều ô công thức chưa được tính khác (chỉ liệt kê 500 ô).")
+
+
+def _write_stage(job, token, staged, issues, counts, reader, line, progress) -> None:
+    if staged:
+        db.session.execute(sa.insert(ImportRow), staged)
+    issues.flush()
+    fraction = reader.fraction(line) if line else 1.0
+    if fraction is None:  # an .xlsx without its size: the bar shows work, not a share
+        beat(job, token, phase_total=None, phase_done=0, total_rows=counts["rows"])
+    else:
+        done = min(int(fraction * CHECK_SCALE), CHECK_SCALE - 1)
+        beat(job, token, phase_total=CHECK_SCALE, phase_done=done, total_rows=counts["rows"])
+    if progress:
+        db.session.refresh(job)
+        progress(job)
+
+
+def _staged(job: RegisterImport, parsed: ParsedRow) -> dict:
+    day = parsed.data.get("received") or parsed.data.get("visit_date")
+    return {
+        "import_id": job.id,
+        "line": parsed.line,
+        "state": "ok",
+        "key": parsed.key,
+        "occurrence": 1,
+        "unit_code": parsed.unit_code,
+        "day": date.fromisoformat(day) if day else None,
+        "case_key": parsed.case_key,
+        "case_sig": parsed.case_sig,
+        "data": parsed.data,
+    }
+
+
+def _structure_problems(job, reader: R.RowReader, line: int, mapped: dict[int, str]) -> list:
+    """Merged cells and formulas without a value on this line, in the columns that matter."""
+    problems = []
+    for r1, c1, r2, c2 in reader.merged:
+        if r1 <= line <= r2 and r2 >= job.first_data_row:
+            names = [mapped[c] for c in range(c1, c2 + 1) if c in mapped]
+            if names:
+                span = f"dòng {r1}–{r2}" if r2 > r1 else f"dòng {r1}"
+                problems.append(
+                    (
+                        _label(job, names[0]),
+                        f"Ô bị gộp (merge) trên {span}: hãy bỏ gộp ô và ghi giá trị vào từng "
+                        "dòng, từng cột.",
+                    )
+                )
+    for column in reader.formulas.get(line, ()):
+        if column in mapped:
+            problems.append(
+                (
+                    _label(job, mapped[column]),
+                    "Ô chứa công thức chưa được tính (tệp chưa được mở, lưu bằng Excel): mở tệp "
+                    "bằng Excel rồi lưu lại, hoặc dán giá trị (Paste Special → Values).",
+                )
+            )
+    return problems
+
+
+def _mark(job, ids: list[int], state: str) -> None:
+    for chunk in chunks(ids):
+        db.session.execute(
+            sa.update(ImportRow).where(ImportRow.id.in_(chunk)).values(state=state),
+            execution_options={"synchronize_session": False},
+        )
+
+
+def _first_lines(job: RegisterImport, column) -> sa.Subquery:
+    return (
+        sa.select(column.label("k"), sa.func.min(ImportRow.line).label("first_line"))
+        .where(ImportRow.import_id == job.id, column.isnot(None))
+        .group_by(column)
+        .subquery()
+    )
+
+
+def _check_petition_rows(job: RegisterImport, issues: _Issues) -> None:
+    R_ = ImportRow
+    # The same register number twice in the file: every later line is an error.
+    first = _first_lines(job, R_.key)
+    duplicates = db.session.execute(
+        sa.select(R_.id, R_.line, R_.key, first.c.first_line)
+        .join(first, first.c.k == R_.key)
+        .where(R_.import_id == job.id, R_.line > first.c.first_line)
+        .order_by(R_.line)
+    ).all()
+    for _, line, key, first_line in duplicates:
+        issues.add(
+            line, _label(job, "register_no"), f"Số vào sổ {key} trùng với dòng {first_line}."
+        )
+    _mark(job, [d.id for d in duplicates], "error")
+    # Numbers already in the register: those rows are skipped (importing again adds nothing).
+    existing = sa.select(Petition.register_no).where(Petition.register_no == R_.key).exists()
+    db.session.execute(
+        sa.update(R_)
+        .where(R_.import_id == job.id, R_.state == "ok", existing)
+        .values(state="skip"),
+        execution_options={"synchronize_session": False},
+    )
+    # Petitions of one case must tell the same story about it.
+    first = _first_lines(job, R_.case_key)
+    head = aliased(ImportRow)
+    mismatched = db.session.execute(
+        sa.select(R_.id, R_.line, R_.case_key, first.c.first_line)
+        .join(first, first.c.k == R_.case_key)
+        .join(head, (head.import_id == job.id) & (head.line == first.c.first_line))
+        .where(R_.import_id == job.id, R_.case_sig != head.case_sig)
+        .order_by(R_.line)
+    ).all()
+    for _, line, key, first_line in mismatched:
+        issues.add(
+            line,
+            _label(job, "case_key"),
+            f"Vụ việc {key}: đơn vị, loại đơn hoặc thông tin vụ việc (ngày nhận vụ việc, ngày "
+            f"thụ lý, trạng thái, quyết định...) khác với dòng {first_line}. Các đơn cùng một vụ "
+            "việc phải ghi giống nhau.",
+        )
+    _mark(job, [m.id for m in mismatched], "error")
+    groups = db.session.execute(
+        sa.select(first.c.k, first.c.first_line, sa.func.min(R_.day))
+        .join(R_, (R_.import_id == job.id) & (R_.case_key == first.c.k))
+        .group_by(first.c.k, first.c.first_line)
+        .execution_options(yield_per=500)
+    ).all()
+    for key, first_line, earliest in groups:
+        head_row = db.session.scalar(
+            sa.select(R_).where(R_.import_id == job.id, R_.line == first_line)
+        )
+        case = head_row.data["case"]
+        accepted = date.fromisoformat(case["accepted_on"])
+        stated = case.get("received_on")  # column "Ngày nhận vụ việc": checked on each row
+        found = existing_case(key, head_row.unit_code)
+        # Without it, the case was received with its earliest petition in the file; a case
+        # already in the system holds its earlier petitions, and the file's rows join it.
+        if found is None and stated is None and earliest and earliest > accepted:
+            column = _label(job, "case_received_on")
+            issues.add(
+                first_line,
+                _label(job, "accepted_on"),
+                f"Vụ việc {key}: ngày thụ lý {accepted:%d/%m/%Y} trước ngày nhận đơn sớm nhất "
+                f"của vụ việc ({earliest:%d/%m/%Y}). Nếu vụ việc có đơn nhận trước đó (không có "
+                f"trong tệp), ghi ngày nhận đơn đầu tiên vào cột “{column}”.",
+            )
+            _mark(job, [head_row.id], "error")
+        if found is not None and found.kind.value != head_row.data["kind"]:
+            issues.add(
+                first_line,
+                _label(job, "case_key"),
+                f"Vụ việc {key} đã có trong hệ thống và là vụ việc {found.kind.label.lower()}, "
+                "khác loại với đơn.",
+            )
+            _mark(job, [head_row.id], "error")
+
+
+def _check_visit_rows(job: RegisterImport, issues: _Issues) -> None:
+    R_ = ImportRow
+    # Identical rows are distinct visits (one person may come twice a day): number them.
+    repeated = db.session.execute(
+        sa.select(R_.key).where(R_.import_id == job.id).group_by(R_.key).having(sa.func.count() > 1)
+    ).scalars()
+    for key in list(repeated):
+        ids = db.session.scalars(
+            sa.select(R_.id).where(R_.import_id == job.id, R_.key == key).order_by(R_.line)
+        ).all()
+        for n, row_id in enumerate(ids, start=1):
+            db.session.execute(
+                sa.update(R_).where(R_.id == row_id).values(occurrence=n),
+                execution_options={"synchronize_session": False},
+            )
+    # Visits already in the log of that unit and day are skipped.
+    skip: list[int] = []
+    group, known = None, Counter()
+    rows = db.session.execute(
+        sa.select(R_.id, R_.unit_code, R_.day, R_.key, R_.occurrence)
+        .where(R_.import_id == job.id, R_.state == "ok")
+        .order_by(R_.unit_code, R_.day, R_.line)
+        .execution_options(yield_per=500)
+    ).all()
+    for row_id, unit_code, day, key, occurrence in rows:
+        if (unit_code, day) != group:
+            group, known = (unit_code, day), logged_visits(unit_code, day)
+        if known[key] >= occurrence:
+            skip.append(row_id)
+    _mark(job, skip, "skip")
+
+
+def _scope_path(job: RegisterImport) -> str | None:
+    unit = job.scope_unit or job.default_unit
+    return unit.path if unit is not None else None
+
+
+def _check_units(job: RegisterImport, issues: _Issues) -> None:
+    """Units named in the file: known ones must be in the importer's scope; unknown ones are
+    listed, to be created on request under their parent (or the importing unit)."""
+    R_ = ImportRow
+    scope = _scope_path(job)
+    firsts = db.session.execute(
+        sa.select(R_.unit_code, sa.func.min(R_.line))
+        .where(R_.import_id == job.id)
+        .group_by(R_.unit_code)
+        .order_by(R_.unit_code)
+    ).all()
+    known = {
+        u.code: u
+        for u in db.session.scalars(
+            sa.select(Unit).where(Unit.code.in_([code for code, _ in firsts]))
+        )
+    }
+    new_units = []
+    for code, first_line in firsts:
+        unit = known.get(code)
+        if unit is not None:
+            if scope and not unit.path.startswith(scope):
+                lines = db.session.execute(
+                    sa.select(R_.id, R_.line).where(R_.import_id == job.id, R_.unit_code == code)
+                ).all()
+                for _, line in lines:
+                    issues.add(
+                        line,
+                        _label(job, "unit_code"),
+                        f"Đơn vị {code} nằm ngoài phạm vi của bạn (hoặc của đơn vị đã chọn).",
+                    )
+                _mark(job, [i for i, _ in lines], "error")
+            continue
+        data = db.session.scalar(
+            sa.select(R_.data).where(R_.import_id == job.id, R_.line == first_line)
+        )
+        new_units.append(
+            {
+                "code": code,
+                "name": (data.get("unit_name") or "").strip() or f"Đơn vị {code}",
+                "parent": data.get("parent_code") or "",
+                "line": first_line,
+            }
+        )
+    if len(new_units) > MAX_NEW_UNITS:
+        issues.add(0, "", f"Tệp có {len(new_units)} đơn vị chưa có: quá nhiều để tạo tự động.")
+        new_units = []
+    codes = {u["code"] for u in new_units}
+    for entry in new_units:
+        parent = entry["parent"]
+        if not parent or parent in codes:
+            continue
+        unit = db.session.scalar(sa.select(Unit).where(Unit.code == parent))
+        if unit is None:
+            issues.add(
+                entry["line"],
+                _label(job, "parent_code"),
+                f"Đơn vị cấp trên {parent} của đơn vị mới {entry['code']} không có trong hệ "
+                "thống và trong tệp.",
+            )
+        elif scope and not unit.path.startswith(scope):
+            issues.add(
+                entry["line"],
+                _label(job, "parent_code"),
+                f"Đơn vị cấp trên {parent} nằm ngoài phạm vi của bạn.",
+            )
+    job.new_units = new_units

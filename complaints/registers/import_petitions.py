@@ -1,0 +1,171 @@
+"""The import's petitions: a staged row of the petition register registered through the
+petitions feature, processed as the register says, and its case joined or brought in through
+the cases feature (cases/imported.py). Called by import_batches.BatchWriter, one row at a time.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+
+from complaints.cases import imported as imported_cases
+from complaints.cases import operations as case_ops
+from complaints.cases.models import Case, CaseState, Outcome, TerminationReason
+from complaints.core.vocab import Field, PetitionKind
+from complaints.extensions import db
+from complaints.petitions import operations as petition_ops
+from complaints.petitions.models import (
+    Petition,
+    PetitionSource,
+    PetitionStatus,
+    ProcessingOutcome,
+)
+from complaints.registers.import_job import ImportProblem
+from complaints.registers.models import ImportedCaseKey, ImportRow
+from complaints.units.models import Unit
+
+if TYPE_CHECKING:
+    from complaints.registers.import_batches import BatchWriter
+
+# A case number as the app writes it: kept when a file brings it back.
+CASE_NO = re.compile(r"^VV-([A-Z0-9]+)-(\d{4})-(\d{1,6})$")
+
+
+def existing_case(key: str, unit_code: str) -> Case | None:
+    """The case a file's case key names: by its number, or by a key an earlier import mapped."""
+    case = db.session.scalar(sa.select(Case).where(Case.case_no == key))
+    if case is not None:
+        return case
+    unit_id = db.session.scalar(sa.select(Unit.id).where(Unit.code == unit_code))
+    if unit_id is None:
+        return None
+    mapped = db.session.get(ImportedCaseKey, (unit_id, key))
+    return db.session.get(Case, mapped.case_id) if mapped else None
+
+
+def write_petition(batch: BatchWriter, row: ImportRow) -> bool:
+    """Register a staged petition (processed, with its case, when the register says so);
+    False when its number was registered meanwhile."""
+    d = row.data
+    if db.session.scalar(sa.select(Petition.id).where(Petition.register_no == d["register_no"])):
+        return False  # registered meanwhile: nothing to add
+    unit = batch.unit(d["unit_code"])
+    data = petition_ops.PetitionData(
+        received_date=date.fromisoformat(d["received"]),
+        source=PetitionSource(d["source"]),
+        kind=PetitionKind(d["kind"]),
+        field=Field(d["field"]),
+        summary=d["summary"],
+        signatory_count=d["signatories"],
+        anonymous=d["anonymous"],
+        senders=[petition_ops.SenderData(*s) for s in d["senders"]],
+        source_body=d["source_body"],
+        source_doc_no=d["source_doc_no"],
+        unit=unit,
+        register_no=d["register_no"],
+    )
+    petition = petition_ops.register_petition(batch.actor, data, today=batch.on)
+    batch.made_record("petitions", petition.id)
+    batch.numbers.append(petition.register_no)
+    key = (unit.id, petition.register_year)
+    batch.seqs[key] = max(batch.seqs.get(key, 0), petition.register_seq)
+    if d.get("processed"):
+        petition.eligible = d["eligible"]
+        petition.ineligible_reasons = d["reasons"]
+        petition.competent = d["competent"]
+        petition.outcome = ProcessingOutcome(d["outcome"])
+        petition.outcome_body = d["outcome_body"]
+        petition.outcome_doc_no = d["outcome_doc_no"]
+        petition.outcome_date = date.fromisoformat(d["outcome_date"])
+        petition.processing_note = d["note"]
+        petition.processed_by_id = batch.actor_id
+        petition.status = PetitionStatus.processed
+        if d.get("case"):
+            case = _case_for(batch, row, petition, unit)
+            petition.case_id = case.id
+            batch.touched_cases.add(case.id)
+    db.session.flush()
+    return True
+
+
+def _case_for(batch: BatchWriter, row: ImportRow, petition: Petition, unit: Unit) -> Case:
+    """The case an accepted petition joins (already in the system) or opens."""
+    c = row.data["case"]
+    key = c.get("key")
+    if key:
+        found = existing_case(key, unit.code)
+        if found is not None:
+            if found.kind != petition.kind:
+                raise ImportProblem(f"Dòng {row.line}: vụ việc {key} khác loại với đơn.")
+            case_ops.record_event(
+                found,
+                batch.actor,
+                "petition_joined",
+                None,
+                None,
+                None,
+                on=petition.outcome_date,
+                note=f"Nhập đơn {petition.register_no} vào vụ việc (từ sổ cũ)",
+            )
+            return found
+    return _new_case(batch, row, petition, unit, c, key)
+
+
+def _new_case(
+    batch: BatchWriter, row: ImportRow, petition: Petition, unit: Unit, c: dict, key
+) -> Case:
+    """The case an accepted petition brings in: the register's number (or the unit's next one),
+    received with the earliest petition of the case the file or the register knows."""
+    received = petition.received_date
+    if key:
+        earliest = db.session.scalar(
+            sa.select(sa.func.min(ImportRow.day)).where(
+                ImportRow.import_id == batch.job.id, ImportRow.case_key == key
+            )
+        )
+        received = min(received, earliest or received)
+    if c.get("received_on"):  # its first petition may be in an earlier register
+        received = min(received, date.fromisoformat(c["received_on"]))
+    case_no = None
+    if key and (m := CASE_NO.match(key)):
+        case_no = key  # the register's number is kept; the counter goes past it
+        owner = db.session.scalar(sa.select(Unit.id).where(Unit.code == m[1]))
+        if owner is not None:
+            slot = (owner, int(m[2]))
+            batch.case_seqs[slot] = max(batch.case_seqs.get(slot, 0), int(m[3]))
+    day = lambda name: date.fromisoformat(c[name]) if c.get(name) else None  # noqa: E731
+    facts = imported_cases.RegisteredCase(
+        case_no=case_no,
+        kind=petition.kind,
+        round=c["round"],
+        field=petition.field,
+        title=petition.summary.split("\n")[0],
+        summary=petition.summary,
+        state=CaseState(c["state"]),
+        received_on=received,
+        accepted_on=day("accepted_on"),
+        accept_doc_no=petition.outcome_doc_no,
+        outcome=Outcome(c["result"]) if c.get("result") else None,
+        decided_on=day("decided_on"),
+        decision_no=c.get("decision_no") or "",
+        sent_on=day("sent_on"),
+        suspended_on=day("suspended_on"),
+        closed_on=day("closed_on"),
+        termination_reason=TerminationReason(c["termination"]) if c.get("termination") else None,
+    )
+    case = imported_cases.import_case(
+        batch.actor,
+        unit,
+        facts,
+        filename=batch.job.filename,
+        event_data={"import_id": batch.job.id, "register_no": petition.register_no},
+        calendar=batch.calendar,
+    )
+    if key and not case_no:
+        db.session.add(ImportedCaseKey(unit_id=unit.id, case_key=key, case_id=case.id))
+        db.session.flush()
+    batch.made_record("cases", case.id)
+    return case
