@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
+from complaints.cases import apology, merging
 from complaints.cases import operations as ops
 from complaints.cases.models import CaseEvent, CaseState, Deadline
 from complaints.core import audit
@@ -429,12 +430,12 @@ def test_merge_and_split_keep_history(db, province, handler):
     accept(handler, b)
     source = b.case
     assert source.next_due == D(2026, 4, 6)  # its resolution deadline
-    ops.merge(handler, a.case, [b.case], D(2026, 3, 10))
+    merging.merge(handler, a.case, [b.case], D(2026, 3, 10))
     target = a.case
     assert source.next_due is None and target.next_due == D(2026, 4, 6)
     assert b.case_id == target.id
     assert {e.action for e in target.events} >= {"merge_in"}
-    new = ops.split(handler, target, [b], D(2026, 3, 12), "Giá đất tái định cư")
+    new = merging.split(handler, target, [b], D(2026, 3, 12), "Giá đất tái định cư")
     assert b.case_id == new.id and new.state == CaseState.accepted
     assert (
         db.session.scalar(
@@ -448,11 +449,11 @@ def test_merge_and_split_keep_history(db, province, handler):
 
 def test_missed_deadline_prepares_an_apology_letter(db, province, handler):
     case = _through_verification(handler, unit=province["province"])
-    assert ops.missed_deadlines_without_letter(case, D(2026, 4, 6)) == []
-    missed = ops.missed_deadlines_without_letter(case, D(2026, 4, 7))
+    assert apology.missed_deadlines_without_letter(case, D(2026, 4, 6)) == []
+    missed = apology.missed_deadlines_without_letter(case, D(2026, 4, 7))
     assert [d.step for d in missed] == ["resolve"]
-    letter = ops.prepare_apology(handler, case, missed[0], D(2026, 4, 7))
-    assert ops.missed_deadlines_without_letter(case, D(2026, 4, 8)) == []
-    ops.mark_apology_sent(handler, letter, D(2026, 4, 9))
+    letter = apology.prepare_apology(handler, case, missed[0], D(2026, 4, 7))
+    assert apology.missed_deadlines_without_letter(case, D(2026, 4, 8)) == []
+    apology.mark_apology_sent(handler, letter, D(2026, 4, 9))
     with pytest.raises(ops.CaseError, match="đã gửi"):
-        ops.mark_apology_sent(handler, letter, D(2026, 4, 10))
+        apology.mark_apology_sent(handler, letter, D(2026, 4, 10))

@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from complaints.calendar.models import CalendarOverride
+from complaints.cases import apology
 from complaints.cases import operations as ops
 from complaints.cases.models import (
     ApologyLetter,
@@ -872,7 +873,7 @@ def test_apology_letter_through_the_page(app, db, province, handler):
     web = as_user(app, handler)
     page = html(web.get(f"/cases/{case.id}"))
     assert "Chuẩn bị thư xin lỗi" in page
-    deadline = ops.missed_deadlines_without_letter(case, TODAY)[0]
+    deadline = apology.missed_deadlines_without_letter(case, TODAY)[0]
     resp = web.post_form(
         f"/cases/{case.id}/apology/{deadline.id}", {}, form_url=f"/cases/{case.id}"
     )

@@ -9,8 +9,8 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
+from complaints.cases import merging, workflow
 from complaints.cases import operations as case_ops
-from complaints.cases import workflow
 from complaints.cases.models import Case, CaseState, Complexity, Outcome
 from complaints.citizen import codes
 from complaints.citizen import status as citizen_status
@@ -303,7 +303,7 @@ def _stories(web, province, officer, seen):
     a.accept()
     b.accept()
     source = b.p.case
-    case_ops.merge(officer, a.case, [source], a.days.next())
+    merging.merge(officer, a.case, [source], a.days.next())
     b.check()
     seen.add(("complaint", 1, source.state.value))
 

@@ -13,6 +13,7 @@ import docx
 import pytest
 import sqlalchemy as sa
 
+from complaints.cases import apology
 from complaints.cases import operations as ops
 from complaints.cases.models import ApologyLetter, Case
 from complaints.core import audit
@@ -174,9 +175,9 @@ def build_world(unit, handler) -> World:
     )
     ops.perform(handler, case, "send", ops.StepInput(on=D(2026, 5, 4)))  # late: due 28/4
     ops.perform(handler, case, "publish", ops.StepInput(on=D(2026, 5, 6)))
-    missed = ops.missed_deadlines_without_letter(case, D(2026, 5, 5))
+    missed = apology.missed_deadlines_without_letter(case, D(2026, 5, 5))
     assert [d.step for d in missed] == ["send_conclusion"]
-    letter = ops.prepare_apology(handler, case, missed[0], D(2026, 5, 5))
+    letter = apology.prepare_apology(handler, case, missed[0], D(2026, 5, 5))
 
     r = _denunciation(
         unit,

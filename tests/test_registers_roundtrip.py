@@ -11,7 +11,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from complaints.cases import operations as case_ops
+from complaints.cases import merging
 from complaints.cases.models import Case, CaseState
 from complaints.core.access import Role
 from complaints.petitions.models import Petition
@@ -209,7 +209,7 @@ def test_a_merged_case_whose_petitions_predate_it_comes_back(app, db, province, 
     source = _process(handler, early, "accept", D(2026, 3, 3)).case
     late = _register(handler, hp, D(2026, 3, 10), summary="Khiếu nại bồi thường")
     target = _process(handler, late, "accept", D(2026, 3, 12), doc_no="2/TB").case
-    case_ops.merge(handler, target, [source], D(2026, 3, 15))
+    merging.merge(handler, target, [source], D(2026, 3, 15))
     db.session.flush()
     db.session.expire_all()  # the petitions' case, as the next request loads it
     assert target.received_on == D(2026, 3, 10)  # the merge keeps the target's date

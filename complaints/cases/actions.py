@@ -9,6 +9,7 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from complaints.auth.models import User
+from complaints.cases import apology, merging
 from complaints.cases import operations as ops
 from complaints.cases.forms import (
     ACTION_FIELDS,
@@ -254,7 +255,9 @@ def merge(case_id: int):
     if submitted(form):
         with attempt(form, default="case_ids") as saved:
             sources = _merge_sources(form, candidates)
-            ops.merge(current_user, case, sources, form.on.data, expected_version=form.version.data)
+            merging.merge(
+                current_user, case, sources, form.on.data, expected_version=form.version.data
+            )
         if saved.ok:
             return _done(
                 _(
@@ -325,7 +328,7 @@ def split(case_id: int):
     if submitted(form):
         chosen = set(form.petition_ids.data or [])
         with attempt(form, default="petition_ids") as saved:
-            new = ops.split(
+            new = merging.split(
                 current_user,
                 case,
                 [p for p in petitions if p.id in chosen],
@@ -350,7 +353,7 @@ def prepare_apology(case_id: int, deadline_id: int):
     if deadline is None or deadline.case_id != case.id:
         abort(404)
     with attempt() as saved:
-        ops.prepare_apology(current_user, case, deadline, clock.today())
+        apology.prepare_apology(current_user, case, deadline, clock.today())
     if not saved.ok:
         flash(str(saved.error), "danger")
         return redirect(url_for("cases.case_page", case_id=case.id) + "#apology")
@@ -369,7 +372,7 @@ def apology_sent(letter_id: int):
     form = ApologySentForm()
     if form.validate_on_submit():
         with attempt(form, default="on") as saved:
-            ops.mark_apology_sent(current_user, letter, form.on.data)
+            apology.mark_apology_sent(current_user, letter, form.on.data)
         if saved.ok:
             return _done(_("Đã ghi nhận ngày gửi thư xin lỗi."), case, "#apology")
     return render_case(case, {letter_id: form})

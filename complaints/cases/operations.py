@@ -10,13 +10,11 @@ import sqlalchemy as sa
 
 from complaints.cases import deadlines as case_deadlines
 from complaints.cases.models import (
-    ApologyLetter,
     Case,
     CaseEvent,
     CaseState,
     Complexity,
     ComplexityCriterion,
-    Deadline,
     Outcome,
     TerminationReason,
 )
@@ -96,7 +94,8 @@ class StepInput:
     round2_unit: object | None = None
 
 
-def _snapshot(case: Case) -> dict:
+def case_snapshot(case: Case) -> dict:
+    """The case's audited fields, for before/after."""
     return audit.snapshot(case, CASE_FIELDS)
 
 
@@ -184,13 +183,13 @@ def open_case(
         "case.opened",
         case,
         actor=actor,
-        after=_snapshot(case),
+        after=case_snapshot(case),
         summary=f"Mở vụ việc {case.case_no}",
     )
     return case
 
 
-def _check_version(case: Case, expected_version) -> None:
+def check_version(case: Case, expected_version) -> None:
     """A lost update is refused: the case changed since the user opened it."""
     if expected_version is not None and int(expected_version) != case.version:
         raise CaseError(
@@ -246,7 +245,7 @@ def perform(actor, case: Case, action_name: str, step: StepInput, *, expected_ve
         action = check(case.kind.value, case.state, action_name, round=case.round)
     except WorkflowError as e:
         raise CaseError(str(e)) from None
-    before = _snapshot(case)
+    before = case_snapshot(case)
     from_state = case.state
     to_state = action.target
     kind = case.kind.value
@@ -391,7 +390,7 @@ def perform(actor, case: Case, action_name: str, step: StepInput, *, expected_ve
     record_event(case, actor, action_name, step, from_state, to_state or case.state, **extra)
     db.session.flush()
     case_deadlines.recompute_case(case)
-    b, a = audit.diff(before, _snapshot(case))
+    b, a = audit.diff(before, case_snapshot(case))
     audit.record(
         f"case.{action_name}",
         case,
@@ -455,7 +454,7 @@ def assign(
             raise CaseError(_("Người được giao phải thuộc đơn vị được giao."), "assignee_id")
         if not assignee.has_role(Role.case_handler, Role.petition_handler, Role.leader):
             raise CaseError(_("Người được giao phải có vai trò xử lý, xác minh."), "assignee_id")
-    before = _snapshot(case)
+    before = case_snapshot(case)
     # Through the relations, so that the case reads right before the request commits.
     case.assigned_unit, case.assigned_unit_id = unit, unit.id
     case.assignee, case.assignee_id = assignee, assignee.id if assignee else None
@@ -473,7 +472,7 @@ def assign(
         note=note or f"Giao {unit.name}" + (f", {assignee.full_name}" if assignee else ""),
     )
     db.session.flush()
-    b, a = audit.diff(before, _snapshot(case))
+    b, a = audit.diff(before, case_snapshot(case))
     audit.record(
         "case.assigned", case, actor=actor, before=b, after=a, summary=f"Giao xử lý {case.case_no}"
     )
@@ -547,7 +546,7 @@ def reclassify(actor, case: Case, petition, kind, on: date) -> Case:
             ),
             "kind",
         )
-    before = _snapshot(case) | {"kind": old}
+    before = case_snapshot(case) | {"kind": old}
     case.kind = PetitionKind(new)
     record_event(
         case,
@@ -562,7 +561,7 @@ def reclassify(actor, case: Case, petition, kind, on: date) -> Case:
     )
     case_deadlines.recompute_case(case)
     refresh_search_text(case)
-    b, a = audit.diff(before, _snapshot(case) | {"kind": new})
+    b, a = audit.diff(before, case_snapshot(case) | {"kind": new})
     audit.record(
         "case.reclassified",
         case,
@@ -600,7 +599,7 @@ def set_flags(
         raise CaseError(_("Vụ việc đặc biệt phức tạp phải có từ hai tiêu chí trở lên."), "criteria")
     if level == Complexity.normal:
         chosen = []
-    before = _snapshot(case)
+    before = case_snapshot(case)
     case.complexity, case.complexity_criteria, case.remote_area = level, chosen, remote_area
     record_event(
         case,
@@ -616,7 +615,7 @@ def set_flags(
     )
     db.session.flush()
     case_deadlines.recompute_case(case)
-    b, a = audit.diff(before, _snapshot(case))
+    b, a = audit.diff(before, case_snapshot(case))
     if a:
         audit.record(
             "case.flags",
@@ -629,144 +628,6 @@ def set_flags(
     return case
 
 
-def merge(actor, target: Case, sources: list[Case], on: date, *, expected_version=None) -> Case:
-    """Merge cases on one matter: petitions and history move to the target."""
-    from complaints.petitions.models import Petition
-
-    _check_version(target, expected_version)
-    clock.not_after_today(on, "on")
-    for src in sources:
-        if src.id == target.id:
-            raise CaseError(_("Không thể gộp vụ việc vào chính nó."))
-        if src.kind != target.kind or src.unit_id != target.unit_id:
-            raise CaseError(
-                _(
-                    "Vụ việc %(case_no)s khác loại hoặc khác đơn vị, không gộp được.",
-                    case_no=src.case_no,
-                )
-            )
-        if src.state == CaseState.merged:
-            raise CaseError(_("Vụ việc %(case_no)s đã được gộp trước đó.", case_no=src.case_no))
-    for src in sources:
-        before = _snapshot(src)
-        db.session.execute(
-            sa.update(Petition).where(Petition.case_id == src.id).values(case_id=target.id)
-        )
-        from_state = src.state
-        src.state, src.merged_into_id, src.closed_on = CaseState.merged, target.id, on
-        for d in src.deadlines:
-            d.active = False
-        src.next_due = None
-        record_event(
-            src,
-            actor,
-            "merge_out",
-            None,
-            from_state,
-            CaseState.merged,
-            on=on,
-            note=f"Gộp vào vụ việc {target.case_no}",
-            target=target.case_no,
-        )
-        record_event(
-            target,
-            actor,
-            "merge_in",
-            None,
-            None,
-            None,
-            on=on,
-            note=f"Gộp vụ việc {src.case_no} (trạng thái {from_state.label})",
-            source=src.case_no,
-        )
-        db.session.flush()
-        b, a = audit.diff(before, _snapshot(src))
-        audit.record(
-            "case.merged",
-            src,
-            actor=actor,
-            before=b,
-            after=a,
-            summary=f"Gộp {src.case_no} vào {target.case_no}",
-        )
-    refresh_search_text(target)
-    db.session.flush()
-    return target
-
-
-def split(
-    actor, case: Case, petitions: list, on: date, title: str, *, expected_version=None
-) -> Case:
-    """Split petitions on another matter out of a case into a new case (same stage)."""
-    _check_version(case, expected_version)
-    clock.not_after_today(on, "on")
-    if not petitions:
-        raise CaseError(_("Chọn ít nhất một đơn để tách."), "petition_ids")
-    remaining = [p for p in case_petitions(case) if p not in petitions]
-    if not remaining:
-        raise CaseError(_("Phải để lại ít nhất một đơn trong vụ việc gốc."), "petition_ids")
-    if any(p.case_id != case.id for p in petitions):
-        raise CaseError(_("Chỉ tách được các đơn thuộc vụ việc này."), "petition_ids")
-    new = open_case(
-        actor,
-        unit=case.unit,
-        kind=case.kind,
-        field=case.field,
-        title=title,
-        received_on=min(p.received_date for p in petitions),
-        round=case.round,
-    )
-    for attr in (
-        "accepted_on",
-        "accept_doc_no",
-        "complexity",
-        "complexity_criteria",
-        "remote_area",
-        "assigned_unit_id",
-        "assignee_id",
-    ):
-        setattr(new, attr, getattr(case, attr))
-    if case.state not in (CaseState.received, CaseState.suspended) and case.is_open:
-        new.state = case.state if case.state != CaseState.dialogue else CaseState.verifying
-    for p in petitions:
-        p.case_id = new.id
-    numbers = ", ".join(p.register_no for p in petitions)
-    record_event(
-        case,
-        actor,
-        "split_out",
-        None,
-        None,
-        None,
-        on=on,
-        note=f"Tách đơn {numbers} sang vụ việc {new.case_no}",
-        target=new.case_no,
-    )
-    record_event(
-        new,
-        actor,
-        "split_in",
-        None,
-        None,
-        None,
-        on=on,
-        note=f"Tách từ vụ việc {case.case_no}: đơn {numbers}",
-        source=case.case_no,
-    )
-    db.session.flush()
-    case_deadlines.recompute_case(new)
-    refresh_search_text(case)
-    refresh_search_text(new)
-    audit.record(
-        "case.split",
-        case,
-        actor=actor,
-        after={"new_case": new.case_no, "petitions": [p.register_no for p in petitions]},
-        summary=f"Tách {numbers} từ {case.case_no} sang {new.case_no}",
-    )
-    return new
-
-
 def case_petitions(case: Case) -> list:
     from complaints.petitions.models import Petition
 
@@ -775,61 +636,3 @@ def case_petitions(case: Case) -> list:
             sa.select(Petition).where(Petition.case_id == case.id).order_by(Petition.received_date)
         )
     )
-
-
-def missed_deadlines_without_letter(case: Case, today: date) -> list[Deadline]:
-    """Deadlines owed to the citizen that were missed and have no apology letter yet."""
-    have = set(
-        db.session.scalars(
-            sa.select(ApologyLetter.deadline_id).where(ApologyLetter.case_id == case.id)
-        )
-    )
-    return [
-        d
-        for d in case.deadlines
-        if d.active and d.towards_citizen and d.is_overdue(today) and d.id not in have
-    ]
-
-
-def prepare_apology(actor, case: Case, deadline: Deadline, today: date) -> ApologyLetter:
-    """Prepare the apology letter (thư xin lỗi) for a missed deadline toward the citizen."""
-    if deadline.case_id != case.id or not deadline.is_overdue(today):
-        raise CaseError(_("Thời hạn này chưa bị trễ, không cần thư xin lỗi."))
-    existing = db.session.scalar(
-        sa.select(ApologyLetter).where(ApologyLetter.deadline_id == deadline.id)
-    )
-    if existing:
-        return existing
-    letter = ApologyLetter(
-        case_id=case.id, deadline_id=deadline.id, unit_id=case.unit_id, prepared_on=today
-    )
-    db.session.add(letter)
-    db.session.flush()
-    audit.record(
-        "apology.prepared",
-        letter,
-        actor=actor,
-        unit_id=case.unit_id,
-        after={"deadline": deadline.step, "due": deadline.due},
-        summary=f"Chuẩn bị thư xin lỗi {case.case_no}",
-    )
-    return letter
-
-
-def mark_apology_sent(actor, letter: ApologyLetter, on: date) -> ApologyLetter:
-    if letter.sent_on is not None:
-        raise CaseError(_("Thư xin lỗi này đã được ghi nhận là đã gửi."))
-    clock.not_after_today(on, "on")
-    if on < letter.prepared_on:
-        raise CaseError(_("Ngày gửi không được trước ngày chuẩn bị thư."), "on")
-    letter.sent_on, letter.sent_by_id = on, getattr(actor, "id", None)
-    db.session.flush()
-    audit.record(
-        "apology.sent",
-        letter,
-        actor=actor,
-        unit_id=letter.unit_id,
-        after={"sent_on": on},
-        summary="Đã gửi thư xin lỗi",
-    )
-    return letter

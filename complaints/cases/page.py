@@ -7,6 +7,7 @@ from flask import render_template
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 
+from complaints.cases import apology
 from complaints.cases import operations as ops
 from complaints.cases.forms import ApologySentForm
 from complaints.cases.models import ApologyLetter, Case, CaseEvent, ComplexityCriterion
@@ -54,7 +55,7 @@ def render_case(case: Case, failed: dict[int, ApologySentForm] | None = None):
         documents=[e for e in events if e.doc_no],
         active=[d for d in deadlines if d.active],
         retired=[d for d in deadlines if not d.active],
-        missed=ops.missed_deadlines_without_letter(case, t),
+        missed=apology.missed_deadlines_without_letter(case, t),
         letters=letters,
         letter_links={letter.id: registry.letter_link(letter) for letter in letters},
         sent_forms=sent_forms,
