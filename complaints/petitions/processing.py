@@ -245,3 +245,35 @@ def _accept(actor, petition: Petition, data: ProcessingInput) -> None:
         ),
     )
     case_ops.refresh_search_text(case)
+
+
+@dataclass
+class RecordedProcessing:
+    """How an old register says a petition was processed."""
+
+    eligible: bool | None
+    reasons: list[str]
+    competent: bool | None
+    outcome: ProcessingOutcome
+    body: str
+    doc_no: str
+    on: date
+    note: str
+
+
+def record_processed(actor_id: int | None, petition: Petition, facts: RecordedProcessing) -> None:
+    """A petition processed before the app (an old register brought in): its classification
+    and outcome as the register records them. The register is the record: the rules a
+    processing today checks were the body's then (the import checks each row's own)."""
+    petition.eligible, petition.ineligible_reasons = facts.eligible, facts.reasons
+    petition.competent = facts.competent
+    petition.outcome, petition.outcome_body = facts.outcome, facts.body
+    petition.outcome_doc_no, petition.outcome_date = facts.doc_no, facts.on
+    petition.processing_note, petition.processed_by_id = facts.note, actor_id
+    petition.status = PetitionStatus.processed
+
+
+def join_case(petition: Petition, case: Case) -> None:
+    """The petition belongs to this case (one matter), its public search text stripped of
+    the identities the case's other petitions bring."""
+    petition.case_id = case.id

@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+import sqlalchemy as sa
+
 from complaints.core import audit
 from complaints.core.access import has_permission, unit_in_scope
 from complaints.core.db import utcnow
@@ -651,4 +653,60 @@ def update_visit(actor, visit: Visit, data: VisitData, *, expected_version: int 
         after=a,
         summary=f"Sửa lượt tiếp ngày {fmt_date(visit.visit_date)}",
     )
+    return visit
+
+
+# --- an old reception log brought in (complaints/registers/) -------------------------------
+
+
+def session_for_log(actor_id: int | None, unit, day: date, kind: SessionKind) -> tuple:
+    """The held (or planned, now held) session of the unit, day and kind a logged visit goes
+    into, or one opened for the log (its host as the log names it); (session, new)."""
+    session = db.session.scalar(
+        sa.select(ReceptionSession)
+        .where(
+            ReceptionSession.unit_id == unit.id,
+            ReceptionSession.session_date == day,
+            ReceptionSession.kind == kind,
+            ReceptionSession.status.in_((SessionStatus.held, SessionStatus.planned)),
+        )
+        .order_by(ReceptionSession.id)
+        .limit(1)
+    )
+    if session is not None:
+        if session.status == SessionStatus.planned:
+            session.status = SessionStatus.held
+        return session, False
+    leader = kind != SessionKind.regular
+    session = ReceptionSession(
+        unit_id=unit.id,
+        kind=kind,
+        session_date=day,
+        place="Theo sổ tiếp công dân",
+        host_mode=HostMode.in_person if leader else None,
+        host_name="Lãnh đạo (theo sổ cũ)" if leader else "Theo sổ tiếp công dân",
+        status=SessionStatus.held,
+        created_by_id=actor_id,
+    )
+    db.session.add(session)
+    db.session.flush()
+    return session, True
+
+
+def record_logged_visit(actor_id: int | None, session: ReceptionSession, data: VisitData) -> Visit:
+    """A visit as an old reception log records it, in its session: the log's data under the
+    rules a visit is recorded under (refused with their messages); the import records the
+    file as one audit event, not each visit."""
+    persons = clean_persons(data.persons)
+    _raise_if(_visit_errors(data, persons))
+    visit = Visit(
+        session=session,
+        unit_id=session.unit_id,
+        unit=session.unit,
+        visit_date=session.session_date,
+        created_by_id=actor_id,
+    )
+    apply_visit(visit, data, persons)
+    db.session.add(visit)
+    db.session.flush()
     return visit

@@ -17,10 +17,10 @@ from complaints.cases.models import Case, CaseState, Outcome, TerminationReason
 from complaints.core.vocab import Field, PetitionKind
 from complaints.extensions import db
 from complaints.petitions import operations as petition_ops
+from complaints.petitions import processing
 from complaints.petitions.models import (
     Petition,
     PetitionSource,
-    PetitionStatus,
     ProcessingOutcome,
 )
 from complaints.registers.import_job import ImportProblem
@@ -73,19 +73,20 @@ def write_petition(batch: BatchWriter, row: ImportRow) -> bool:
     key = (unit.id, petition.register_year)
     batch.seqs[key] = max(batch.seqs.get(key, 0), petition.register_seq)
     if d.get("processed"):
-        petition.eligible = d["eligible"]
-        petition.ineligible_reasons = d["reasons"]
-        petition.competent = d["competent"]
-        petition.outcome = ProcessingOutcome(d["outcome"])
-        petition.outcome_body = d["outcome_body"]
-        petition.outcome_doc_no = d["outcome_doc_no"]
-        petition.outcome_date = date.fromisoformat(d["outcome_date"])
-        petition.processing_note = d["note"]
-        petition.processed_by_id = batch.actor_id
-        petition.status = PetitionStatus.processed
+        facts = processing.RecordedProcessing(
+            eligible=d["eligible"],
+            reasons=d["reasons"],
+            competent=d["competent"],
+            outcome=ProcessingOutcome(d["outcome"]),
+            body=d["outcome_body"],
+            doc_no=d["outcome_doc_no"],
+            on=date.fromisoformat(d["outcome_date"]),
+            note=d["note"],
+        )
+        processing.record_processed(batch.actor_id, petition, facts)
         if d.get("case"):
             case = _case_for(batch, row, petition, unit)
-            petition.case_id = case.id
+            processing.join_case(petition, case)
             batch.touched_cases.add(case.id)
     db.session.flush()
     return True

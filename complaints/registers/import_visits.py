@@ -16,11 +16,9 @@ from complaints.core.vocab import PetitionKind
 from complaints.extensions import db
 from complaints.reception import operations as reception_ops
 from complaints.reception.models import (
-    HostMode,
     ReceptionSession,
     RefusalGround,
     SessionKind,
-    SessionStatus,
     Visit,
     VisitOutcome,
 )
@@ -92,17 +90,7 @@ def write_visit(batch: BatchWriter, row: ImportRow) -> bool:
     problems = reception_ops.visit_problems(data)
     if problems:
         raise ImportProblem(f"Dòng {row.line}: {problems[0][1]} Không có dòng nào được nhập.")
-    visit = Visit(
-        session=session,
-        unit_id=unit.id,
-        unit=unit,
-        visit_date=day,
-        created_by_id=batch.actor_id,
-    )
-    # The reception feature's own normalisation (identity numbers, search text...).
-    reception_ops.apply_visit(visit, data, reception_ops.clean_persons(data.persons))
-    db.session.add(visit)
-    db.session.flush()
+    visit = reception_ops.record_logged_visit(batch.actor_id, session, data)
     batch.made_record("visits", visit.id)
     batch.visit_keys[group][row.key] += 1
     return True
@@ -112,33 +100,8 @@ def _session_for(batch: BatchWriter, unit: Unit, day: date, kind: SessionKind) -
     """The held (or planned) session of the unit, day and kind, or one made for the import."""
     key = (unit.id, day, kind)
     if key not in batch.sessions:
-        session = db.session.scalar(
-            sa.select(ReceptionSession)
-            .where(
-                ReceptionSession.unit_id == unit.id,
-                ReceptionSession.session_date == day,
-                ReceptionSession.kind == kind,
-                ReceptionSession.status.in_((SessionStatus.held, SessionStatus.planned)),
-            )
-            .order_by(ReceptionSession.id)
-            .limit(1)
-        )
-        if session is None:
-            leader = kind != SessionKind.regular
-            session = ReceptionSession(
-                unit_id=unit.id,
-                kind=kind,
-                session_date=day,
-                place="Theo sổ tiếp công dân",
-                host_mode=HostMode.in_person if leader else None,
-                host_name="Lãnh đạo (theo sổ cũ)" if leader else "Theo sổ tiếp công dân",
-                status=SessionStatus.held,
-                created_by_id=batch.actor_id,
-            )
-            db.session.add(session)
-            db.session.flush()
+        session, new = reception_ops.session_for_log(batch.actor_id, unit, day, kind)
+        if new:
             batch.made_record("sessions", session.id)
-        elif session.status == SessionStatus.planned:
-            session.status = SessionStatus.held
         batch.sessions[key] = session
     return batch.sessions[key]
