@@ -32,6 +32,7 @@ from complaints.reception.models import (
     SessionKind,
     SessionStatus,
 )
+from complaints.reception.operations import SESSION_FIELDS
 from complaints.units.models import Unit, UnitLevel
 from complaints.units.operations import subtree
 
@@ -53,20 +54,6 @@ RULE_FIELDS = (
     "valid_to",
     "note",
 )
-SESSION_FIELDS = (
-    "unit_id",
-    "kind",
-    "session_date",
-    "place",
-    "host_mode",
-    "host_name",
-    "host_title",
-    "medium",
-    "status",
-    "published_on",
-)
-
-
 class ObligationError(OperationError):
     """A rule or a plan the rules refuse; `field` names the form field the message belongs to."""
 
