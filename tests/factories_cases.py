@@ -39,6 +39,7 @@ def petition(
         summary=summary,
         signatory_count=max(1, len(senders)),
         anonymous=anonymous,
+        denounced=kind == PetitionKind.denunciation,
         search_text=summary.lower(),
         ineligible_reasons=[],
     )

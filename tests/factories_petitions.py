@@ -81,6 +81,7 @@ class PetitionFactory(Base):
     summary = "Khiếu nại việc thu hồi đất không bồi thường thỏa đáng."
     signatory_count = 1
     anonymous = False
+    denounced = factory.LazyAttribute(lambda o: o.kind == PetitionKind.denunciation)
 
     @factory.post_generation
     def senders(obj, create, extracted, **kwargs):
@@ -124,6 +125,7 @@ class VisitFactory(Base):
     session = factory.SubFactory(ReceptionSessionFactory, unit=factory.SelfAttribute("..unit"))
     visit_date = date(2026, 3, 2)
     kind = PetitionKind.complaint
+    denounced = factory.LazyAttribute(lambda o: o.kind == PetitionKind.denunciation)
     content = "Đề nghị giải quyết tranh chấp ranh giới đất với hộ liền kề."
     people_count = 1
     outcome = VisitOutcome.petition_received

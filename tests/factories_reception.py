@@ -55,6 +55,7 @@ class VisitFactory(Base):
     unit = factory.LazyAttribute(lambda o: o.session.unit)
     visit_date = factory.LazyAttribute(lambda o: o.session.session_date)
     kind = PetitionKind.complaint
+    denounced = factory.LazyAttribute(lambda o: o.kind == PetitionKind.denunciation)
     content = "Khiếu nại quyết định thu hồi đất số 12/QĐ-UBND"
     people_count = 1
     outcome = VisitOutcome.answered

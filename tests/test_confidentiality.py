@@ -449,3 +449,92 @@ def test_the_leader_hands_on_a_stripped_content_to_the_verifier(app, db, provinc
     page = as_(app, verifier).get(f"/cases/{case.id}")
     body = page.get_data(as_text=True)
     assert "Xác minh việc thu tiền" in body and not leaks(page)
+
+
+# --- what a trial of the app found next ----------------------------------------------------------
+
+
+def test_a_second_petition_taken_at_the_visit_of_a_denunciation_is_protected(
+    app, db, province, people, visit_leak
+):
+    """A citizen hands in a complaint and a denunciation at one visit: both are protected."""
+    visit, _ = visit_leak
+    second = pops.register_petition(
+        people["handler"],
+        pops.PetitionData(
+            received_date=date(2026, 3, 2),
+            source="reception",
+            kind="complaint",
+            field="land",
+            summary="Khiếu nại việc cấp giấy chứng nhận.",
+            senders=[pops.SenderData(**DENOUNCER)],
+            unit=province["commune"],
+            visit=visit,
+        ),
+    )
+    assert confidentiality.is_protected(second)
+    maker = people[Role.report_maker]
+    for url in (f"/petitions/{second.id}", "/petitions/"):
+        resp = as_(app, maker).get(url)
+        assert resp.status_code == 200 and not leaks(resp), url
+    found = as_(app, maker).get(f"/petitions/search?q={DENOUNCER['identity_no']}")
+    assert second.register_no not in found.get_data(as_text=True)  # the page echoes the term
+    resp = api_as(app, maker).get(f"/petitions/{second.id}")
+    assert resp.get_json()["identity_redacted"] is True and not leaks(resp)
+
+
+def test_a_repeat_visit_of_a_denouncer_is_protected_a_new_matter_is_not(
+    app, db, province, people, visit_leak
+):
+    lc = province["commune"]
+    session = SessionFactory(unit=lc, session_date=date(2026, 3, 9))
+    again = VisitFactory(
+        session=session,
+        kind=PetitionKind.feedback,
+        is_repeat=True,
+        content="Hỏi tiến độ giải quyết đơn tố cáo đã nộp",
+        persons=[DENOUNCER],
+    )
+    other = VisitFactory(
+        session=session,
+        kind=PetitionKind.complaint,
+        is_repeat=False,
+        content="Khiếu nại về tiền bồi thường đất nông nghiệp",
+        persons=[DENOUNCER],
+    )
+    confidentiality.forget()
+    assert confidentiality.is_protected(again)
+    assert not confidentiality.is_protected(other)  # its verifier needs the complainant
+    maker = as_(app, people[Role.report_maker])
+    resp = maker.get(f"/reception/visits/{again.id}")
+    assert resp.status_code == 200 and not leaks(resp)
+    resp = maker.get(f"/reception/sessions/{session.id}")
+    assert DENOUNCER["identity_no"] not in text_of(resp).split("Khiếu nại về tiền bồi")[0]
+
+
+def test_a_denunciation_reclassified_as_a_complaint_stays_protected(app, db, province, people):
+    lc = province["commune"]
+    handler = factories.UserFactory(unit=lc, roles=[Role.petition_handler, Role.case_handler])
+    case, petition = open_case(handler, lc, kind=PetitionKind.denunciation, senders=(SENDER,))
+    pops.update_petition(
+        handler,
+        petition,
+        pops.PetitionData(
+            received_date=petition.received_date,
+            source=petition.source,
+            kind="complaint",
+            field=petition.field,
+            summary=petition.summary,
+            senders=[pops.SenderData(**DENOUNCER)],
+        ),
+        expected_version=petition.version,
+    )
+    db.session.flush()
+    assert case.kind == PetitionKind.complaint and petition.denounced
+    assert confidentiality.is_protected(case) and confidentiality.is_protected(petition)
+    verifier = people[Role.case_handler]
+    for url in (f"/cases/{case.id}", f"/notices/case/{case.id}/acceptance"):
+        resp = as_(app, verifier).get(url)
+        assert resp.status_code in (200, 404) and not leaks(resp), url
+    page = as_(app, verifier).get(f"/cases/?q={DENOUNCER['identity_no']}&closed=y")
+    assert case.case_no not in page.get_data(as_text=True)

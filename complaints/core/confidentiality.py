@@ -4,8 +4,11 @@ asks it.
 
 - A record (petition, visit, case) is *protected* when its matter is a denunciation's: the
   record itself, or any petition of its matter (its case's petitions, the visits they came
-  from, the petitions taken at a visit) is a denunciation, whatever kind it was first given.
-  The strictest kind wins. `protected_clause` says it in SQL, `is_protected` of loaded records.
+  from, the other petitions taken at a visit), is a denunciation, whatever kind it was first
+  given, and stays protected once it was one (`denounced`: the strictest kind wins, a later
+  reclassification does not lift the protection); a repeat visit of a known denouncer (the
+  same matter again) is protected too. `protected_clause` says it in SQL, `is_protected` of
+  loaded records.
 - `may_see_identity(user, record)` is the one decision: not protected, or a role allowed to see
   denouncers (DENOUNCER_IDENTITY_ROLES); on the case file (`case_file=True`), never a verifier,
   who works on a stripped file whatever their other roles.
@@ -50,50 +53,103 @@ def _t(name: str) -> sa.Table:
 # --- which records are a denunciation's matter ---------------------------------------------------
 
 
-def _case_matter(case_id: Any, case_kind: Any) -> sa.ColumnElement[bool]:
-    """A case: its own kind, any of its petitions, or a visit one of them came from."""
-    p, v = _t(PETITION).alias("m_cp"), _t(VISIT).alias("m_cv")
-    return sa.or_(
-        case_kind == DENUNCIATION,
+def _marked(t: Any) -> sa.ColumnElement[bool]:
+    """A petition or visit (a table or an alias of it) that is, or once was, a denunciation."""
+    return sa.or_(t.c.kind == DENUNCIATION, t.c.denounced.is_(True))
+
+
+def _denouncers() -> sa.Select:
+    """The identity numbers of every denouncer: the senders of a denunciation, the persons
+    received at a denunciation's visit."""
+    ps, p = _t("petition_sender").alias(), _t(PETITION).alias()
+    vp, v = _t("visit_person").alias(), _t(VISIT).alias()
+    return sa.union(
+        sa.select(ps.c.identity_no)
+        .join(p, p.c.id == ps.c.petition_id)
+        .where(_marked(p), ps.c.identity_no != ""),
+        sa.select(vp.c.identity_no)
+        .join(v, v.c.id == vp.c.visit_id)
+        .where(_marked(v), vp.c.identity_no != ""),
+    )
+
+
+def _repeat_of_denouncer(v: Any) -> sa.ColumnElement[bool]:
+    """A repeat visit (the same matter again) of a person known as a denouncer."""
+    vp = _t("visit_person").alias()
+    return sa.and_(
+        v.c.is_repeat.is_(True),
         sa.exists(
-            sa.select(1)
-            .select_from(p.outerjoin(v, v.c.id == p.c.visit_id))
-            .where(
-                p.c.case_id == case_id,
-                sa.or_(p.c.kind == DENUNCIATION, v.c.kind == DENUNCIATION),
+            sa.select(1).where(
+                vp.c.visit_id == v.c.id,
+                vp.c.identity_no != "",
+                vp.c.identity_no.in_(_denouncers()),
             )
         ),
     )
 
 
-def _petition_matter(kind: Any, visit_id: Any, case_id: Any) -> sa.ColumnElement[bool]:
-    """A petition: its kind, the visit it was taken at, or the matter of its case."""
-    c, v = _t(CASE).alias("m_pc"), _t(VISIT).alias("m_pv")
+def _any_petition(where) -> sa.ColumnElement[bool]:
+    """Some petition q chosen by `where(q)` is a denunciation's: itself, the visit it was
+    taken at, or its case. One flat EXISTS over three joins (SQLite's parser refuses deeper
+    nesting), each join a seek on an index."""
+    q, v, c = _t(PETITION).alias(), _t(VISIT).alias(), _t(CASE).alias()
+    return sa.exists(
+        sa.select(1)
+        .select_from(q.outerjoin(v, v.c.id == q.c.visit_id).outerjoin(c, c.c.id == q.c.case_id))
+        .where(
+            where(q),
+            sa.or_(_marked(q), _marked(v), c.c.kind == DENUNCIATION, _repeat_of_denouncer(v)),
+        )
+    )
+
+
+def _case_matter(c: Any) -> sa.ColumnElement[bool]:
+    """A case: its own kind, its petitions, the visits they came from, the other petitions
+    taken at those visits."""
+    mine = _t(PETITION).alias()
+    at_its_visits = sa.select(mine.c.visit_id).where(
+        mine.c.case_id == c.c.id, mine.c.visit_id.is_not(None)
+    )
     return sa.or_(
-        kind == DENUNCIATION,
-        sa.exists(sa.select(1).where(v.c.id == visit_id, v.c.kind == DENUNCIATION)),
-        sa.exists(sa.select(1).where(c.c.id == case_id, _case_matter(c.c.id, c.c.kind))),
+        c.c.kind == DENUNCIATION,
+        _any_petition(lambda q: sa.or_(q.c.case_id == c.c.id, q.c.visit_id.in_(at_its_visits))),
+    )
+
+
+def _petition_matter(p: Any) -> sa.ColumnElement[bool]:
+    """A petition: itself, its visit, the other petitions of its case and of its visit."""
+    return _any_petition(
+        lambda q: sa.or_(
+            q.c.id == p.c.id,
+            sa.and_(p.c.case_id.is_not(None), q.c.case_id == p.c.case_id),
+            sa.and_(p.c.visit_id.is_not(None), q.c.visit_id == p.c.visit_id),
+        )
+    )
+
+
+def _visit_matter(v: Any) -> sa.ColumnElement[bool]:
+    """A visit: itself (or a repeat visit of a denouncer), the petitions taken at it and the
+    cases they joined."""
+    taken = _t(PETITION).alias()
+    cases_of_its_petitions = sa.select(taken.c.case_id).where(
+        taken.c.visit_id == v.c.id, taken.c.case_id.is_not(None)
+    )
+    return sa.or_(
+        _marked(v),
+        _repeat_of_denouncer(v),
+        _any_petition(
+            lambda q: sa.or_(q.c.visit_id == v.c.id, q.c.case_id.in_(cases_of_its_petitions))
+        ),
     )
 
 
 def protected_clause(model: Any) -> sa.ColumnElement[bool]:
     """SQL: a row of this model (Petition, Visit or Case) is a denunciation's matter."""
     name = model.__tablename__
-    if name == CASE:
-        return _case_matter(model.id, model.kind)
-    if name == PETITION:
-        return _petition_matter(model.kind, model.visit_id, model.case_id)
-    if name == VISIT:
-        p = _t(PETITION).alias("m_vp")
-        return sa.or_(
-            model.kind == DENUNCIATION,
-            sa.exists(
-                sa.select(1).where(
-                    p.c.visit_id == model.id, _petition_matter(p.c.kind, p.c.visit_id, p.c.case_id)
-                )
-            ),
-        )
-    raise ValueError(f"no denouncer rule for the table {name}")
+    rules = {CASE: _case_matter, PETITION: _petition_matter, VISIT: _visit_matter}
+    if name not in rules:
+        raise ValueError(f"no denouncer rule for the table {name}")
+    return rules[name](model.__table__)
 
 
 def _cache() -> dict | None:
@@ -314,6 +370,7 @@ def matter_values(records: Sequence[Any]) -> dict[tuple[str, int], list[str]]:
     case_ids = {r.id for r in records if r.__tablename__ == CASE}
     visit_ids = {r.id for r in records if r.__tablename__ == VISIT}
     own_cases = sa.select(petition.c.case_id).where(petition.c.id.in_(petition_ids))
+    own_visits = sa.select(petition.c.visit_id).where(petition.c.id.in_(petition_ids))
     rows = db.session.execute(
         sa.select(petition.c.id, petition.c.case_id, petition.c.visit_id).where(
             sa.or_(
@@ -321,6 +378,7 @@ def matter_values(records: Sequence[Any]) -> dict[tuple[str, int], list[str]]:
                 petition.c.case_id.in_(case_ids),
                 petition.c.case_id.in_(own_cases),
                 petition.c.visit_id.in_(visit_ids),
+                petition.c.visit_id.in_(own_visits),
             )
         )
     ).all()
@@ -338,8 +396,12 @@ def matter_values(records: Sequence[Any]) -> dict[tuple[str, int], list[str]]:
     for r in records:
         key = _key(r)
         if key[0] == PETITION:
-            cid = case_of.get(r.id)
-            members[key] = {r.id, *(by_case.get(cid, []) if cid is not None else [])}
+            cid, vid = case_of.get(r.id), visit_of.get(r.id)
+            members[key] = {
+                r.id,
+                *(by_case.get(cid, []) if cid is not None else []),
+                *(by_visit_petitions.get(vid, []) if vid is not None else []),
+            }
         elif key[0] == CASE:
             members[key] = set(by_case.get(r.id, []))
         else:

@@ -72,9 +72,15 @@ def acceptance(case: Case, user) -> Notice:
                 f"kiến nghị, phản ánh (vụ việc số {case.case_no})."
             )
         )
+    # The period set at acceptance, under the case's procedure (a case reclassified after
+    # acceptance keeps the other procedure's first deadline among its retired ones).
     first_resolve = db.session.scalar(
         sa.select(Deadline)
-        .where(Deadline.case_id == case.id, Deadline.step == "resolve")
+        .where(
+            Deadline.case_id == case.id,
+            Deadline.step == "resolve",
+            Deadline.rule.startswith(f"{case.kind.value}.", autoescape=True),
+        )
         .order_by(Deadline.id)
         .limit(1)
     )

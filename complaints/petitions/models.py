@@ -139,6 +139,9 @@ class Petition(TimestampMixin, db.Model):
     summary: Mapped[str] = mapped_column(sa.Text)
     signatory_count: Mapped[int] = mapped_column(default=1)
     anonymous: Mapped[bool] = mapped_column(default=False)
+    # Once registered as a denunciation, always protected: a later reclassification does not
+    # lift the protection of its sender (core/confidentiality.py).
+    denounced: Mapped[bool] = mapped_column(default=False)
     status: Mapped[PetitionStatus] = enum_column(
         PetitionStatus, "petition_status", default=PetitionStatus.registered
     )

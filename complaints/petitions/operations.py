@@ -377,7 +377,10 @@ def _apply(petition: Petition, data: PetitionData) -> None:
     # Only a forwarded petition has a forwarding body and letter; stale values are dropped.
     petition.source_body = (data.source_body or "").strip() if forwarded else ""
     petition.source_doc_no = (data.source_doc_no or "").strip() if forwarded else ""
+    was = petition.kind
     petition.kind = PetitionKind(data.kind)
+    if PetitionKind.denunciation in (was, petition.kind):
+        petition.denounced = True  # once a denunciation, always protected
     petition.field = Field(data.field)
     petition.summary = data.summary.strip()
     petition.signatory_count = int(data.signatory_count)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 
+import sqlalchemy as sa
 from flask import (
     Blueprint,
     abort,
@@ -20,9 +21,10 @@ from flask_login import current_user, login_required
 from werkzeug.routing import BuildError
 
 from complaints.core import clock, confidentiality
-from complaints.core.access import has_permission, require
+from complaints.core.access import has_permission, in_scope, require
 from complaints.core.db import MAX_ID
 from complaints.core.text import fold
+from complaints.core.translate import N_
 from complaints.core.translate import gettext as _
 from complaints.core.vocab import PetitionKind
 from complaints.extensions import db
@@ -41,6 +43,11 @@ from complaints.web.helpers import load, paginate, require_any, unit_choices
 from complaints.web.transaction import attempt
 
 bp = Blueprint("petitions", __name__, url_prefix="/petitions")
+
+# A browser never sends back a chosen file: after a refused save the scans must be chosen again.
+LOST_FILES = N_(
+    "Chưa lưu: sau khi sửa các lỗi, hãy chọn lại tệp đính kèm (trình duyệt không giữ tệp)."
+)
 
 MIN_TERM = 2
 
@@ -103,9 +110,25 @@ def _visit_from_args() -> Visit | None:
     return load(Visit, raw)
 
 
+def _visit_petitions(visit: Visit | None) -> list[Petition]:
+    """The petitions already registered from this visit (of the user's units)."""
+    if visit is None:
+        return []
+    return list(
+        db.session.scalars(
+            sa.select(Petition)
+            .where(Petition.visit_id == visit.id, in_scope(current_user, Petition.unit_id))
+            .order_by(Petition.id)
+        )
+    )
+
+
 def _prefill_from_visit(form: RegisterPetitionForm, visit: Visit) -> None:
     form.source.data = PetitionSource.reception.value
-    form.kind.data = PetitionKind(visit.kind).value
+    kinds = {visit.kind, *(p.kind for p in _visit_petitions(visit))}
+    # A second petition of the same visit starts as the strictest kind already taken.
+    strictest = PetitionKind.denunciation if PetitionKind.denunciation in kinds else visit.kind
+    form.kind.data = PetitionKind(strictest).value
     form.summary.data = visit.content
     form.unit_id.data = visit.unit_id
     form.received_date.data = visit.visit_date
@@ -146,7 +169,15 @@ def new():
                 _("Đã vào sổ đơn số %(register_no)s.", register_no=petition.register_no), "success"
             )
             return redirect(url_for("petitions.detail", petition_id=petition.id))
-    return render_template("petitions/form.html", form=form, petition=None, visit=visit)
+    if form.is_submitted() and any(f.filename for f in request.files.values()):
+        form.form_errors.append(_(LOST_FILES))
+    return render_template(
+        "petitions/form.html",
+        form=form,
+        petition=None,
+        visit=visit,
+        taken=_visit_petitions(visit),
+    )
 
 
 def _place_errors(form, error) -> None:

@@ -157,6 +157,8 @@ class Visit(TimestampMixin, db.Model):
     unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"))
     visit_date: Mapped[date]
     kind: Mapped[PetitionKind] = enum_column(PetitionKind, "visit_kind")
+    # Once recorded as a denunciation, always protected (core/confidentiality.py).
+    denounced: Mapped[bool] = mapped_column(default=False)
     content: Mapped[str] = mapped_column(sa.Text)
     people_count: Mapped[int] = mapped_column(default=1)
     is_delegation: Mapped[bool] = mapped_column(default=False)

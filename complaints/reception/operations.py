@@ -543,7 +543,10 @@ def _search_text(visit: Visit) -> str:
 def apply_visit(visit: Visit, data: VisitData, persons: list[PersonData]) -> None:
     """Write a visit's data and its (cleaned) persons onto the visit, with its search text."""
     outcome = VisitOutcome(data.outcome)
+    was = visit.kind
     visit.kind = PetitionKind(data.kind)
+    if PetitionKind.denunciation in (was, visit.kind):
+        visit.denounced = True  # once a denunciation, always protected
     visit.content = data.content.strip()
     visit.people_count = data.people_count
     visit.is_delegation = bool(data.is_delegation)

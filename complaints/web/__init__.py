@@ -150,8 +150,11 @@ def _person(value, record, case_file: bool = False):
 
 
 def _confidential(text, record, case_file: bool = False) -> str:
-    """Free text of the record, stripped of the denouncer's identity for who may not see it."""
-    return confidentiality.reader().text(record, text, case_file=case_file)
+    """Free text of the record, stripped of the denouncer's identity for who may not see it
+    (the masked text in the page's language)."""
+    shown = confidentiality.reader().text(record, text, case_file=case_file)
+    mask = str(confidentiality.MASK)
+    return shown.replace(mask, confidentiality.MASK.translated()) if mask in shown else shown
 
 
 @bp.get("/")
@@ -162,6 +165,10 @@ def home():
         return redirect(url_for("dashboard.index"))
     if current_user.has_role(Role.reception_officer, Role.leader):
         return redirect(url_for("reception.sessions"))
+    if current_user.has_role(Role.case_handler) and not current_user.has_role(
+        Role.petition_handler
+    ):
+        return redirect(url_for("cases.mine"))
     if has_permission(current_user, "petition.view"):
         return redirect(url_for("petitions.register"))
     if current_user.has_role(Role.admin):
