@@ -54,6 +54,8 @@ RULE_FIELDS = (
     "valid_to",
     "note",
 )
+
+
 class ObligationError(OperationError):
     """A rule or a plan the rules refuse; `field` names the form field the message belongs to."""
 
