@@ -52,6 +52,7 @@ instance: install instance/config.py
 
 migrate: instance
 	$(FLASK) db upgrade
+	$(FLASK) maintenance
 
 demo: migrate
 	$(FLASK) seed-demo --if-empty

@@ -159,4 +159,23 @@ def generate(url: str, petitions: int, seed: int = 6) -> Generated:
         writer = SQLiteWriter(db.metadata, u.database)
     else:
         writer = PostgresWriter(db.metadata, url)
-    return Province(writer, petitions, seed).run()
+    generated = Province(writer, petitions, seed).run()
+    protect(url)
+    return generated
+
+
+def protect(url: str) -> None:
+    """The denouncer's protection of the rows written in bulk, as the app keeps it: every
+    denunciation marked once denounced, then core/confidentiality.refresh_all."""
+    from complaints.core.confidentiality import refresh_all
+
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as conn:
+            for table in ("petition", "visit"):
+                conn.execute(
+                    sa.text(f"UPDATE {table} SET denounced = TRUE WHERE kind = 'denunciation'")
+                )
+            refresh_all(conn)
+    finally:
+        engine.dispose()

@@ -94,8 +94,13 @@ def _audit_head(conn: sa.Connection) -> tuple[int, str]:
     return (row[0], row[1]) if row else (0, audit.GENESIS)
 
 
+# Rows a freshly migrated database has without holding any data: the schema's version and the
+# work a migration leaves for `flask maintenance`.
+SCHEMA_TABLES = frozenset({"alembic_version", "pending_task"})
+
+
 def _data_rows(tables: dict[str, int]) -> int:
-    return sum(n for name, n in tables.items() if name != "alembic_version")
+    return sum(n for name, n in tables.items() if name not in SCHEMA_TABLES)
 
 
 # --- PostgreSQL tools -----------------------------------------------------------------------
@@ -275,7 +280,7 @@ def _read_manifest(tar: tarfile.TarFile) -> Manifest:
 
 def _existing_rows(engine: sa.Engine) -> dict[str, int]:
     with engine.connect() as conn:
-        return {n: c for n, c in count_rows(conn).items() if c and n != "alembic_version"}
+        return {n: c for n, c in count_rows(conn).items() if c and n not in SCHEMA_TABLES}
 
 
 def _refuse_non_empty(existing: dict[str, int], attachments_present: bool) -> None:

@@ -17,6 +17,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(create_user_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(audit_group)
+    app.cli.add_command(maintenance_command)
 
     from complaints.backup import backup_command, restore_command
 
@@ -40,6 +41,16 @@ def init_app(app: Flask) -> None:
 
     app.cli.add_command(create_token_command)
     app.cli.add_command(revoke_token_command)
+
+
+@click.command("maintenance")
+@with_appcontext
+def maintenance_command() -> None:
+    """Do the work the migrations left for the application (after `flask db upgrade`)."""
+    from complaints.core.maintenance import run_pending
+
+    done = run_pending(click.echo)
+    click.echo(f"Việc bảo trì: {done} việc đã làm." if done else "Không có việc bảo trì nào.")
 
 
 @click.command("create-user")

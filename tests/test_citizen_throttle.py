@@ -82,7 +82,7 @@ def test_malformed_input_is_neither_looked_up_nor_counted(db, petition):
 def test_the_counts_live_in_the_database_not_in_a_worker(app, db, web, petition, monkeypatch):
     """Failures made through one client are refused to another one (another worker would
     read the same rows); nothing is kept in the process."""
-    monkeypatch.setitem(app.config, "COMPLAINTS_NOW", T0.isoformat())
+    monkeypatch.setitem(app.config, "NOW", T0.isoformat())
     code = codes.display(petition.receipt_code)
     for _ in range(5):
         web.post_form("/tra-cuu", {"code": code, "digits": "0000"})
@@ -107,7 +107,7 @@ def test_the_counts_live_in_the_database_not_in_a_worker(app, db, web, petition,
 
 
 def test_the_page_says_when_to_retry_in_vietnamese(app, db, web, petition, monkeypatch):
-    monkeypatch.setitem(app.config, "COMPLAINTS_NOW", T0.isoformat())
+    monkeypatch.setitem(app.config, "NOW", T0.isoformat())
     code = codes.display(petition.receipt_code)
     messages = []
     for _ in range(5):
@@ -116,7 +116,7 @@ def test_the_page_says_when_to_retry_in_vietnamese(app, db, web, petition, monke
         messages.append(resp.get_data(as_text=True))
     assert "Còn 4 lần thử" in messages[0] and "Còn 1 lần thử" in messages[3]
     assert "tạm dừng" in messages[4]
-    monkeypatch.setitem(app.config, "COMPLAINTS_NOW", (T0 + timedelta(minutes=3)).isoformat())
+    monkeypatch.setitem(app.config, "NOW", (T0 + timedelta(minutes=3)).isoformat())
     resp = web.post_form("/tra-cuu", {"code": code, "digits": "1234"})
     html = resp.get_data(as_text=True)
     assert resp.status_code == 429

@@ -381,7 +381,7 @@ def test_stale_edit_is_refused_and_overwrites_nothing(web, login_as, province, p
     db.session.commit()
     resp = web.post_form(url, stale)
     html = resp.get_data(as_text=True)
-    assert resp.status_code == 200
+    assert resp.status_code == 409  # a lost update, answered as on every edit page
     assert "vừa được người khác sửa" in html and "Chưa có gì được lưu" in html
     db.session.expire_all()
     assert p.summary == "Bản sửa của người thứ nhất"

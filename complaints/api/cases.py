@@ -218,13 +218,28 @@ def events(caller, query: S.PageQuery, body, case_id: int):
             doc_type=e.doc_type,
             doc_no=e.doc_no,
             note=reader.text(record, e.note),
-            data=e.data or {},
+            data=_event_data(e, reader, record),
             actor_id=e.actor_id,
             actor=e.actor.full_name if e.actor else None,
             recorded_at=e.recorded_at,
         )
 
     return page_of(select, query, convert)[0]
+
+
+# Free text an event's data may hold (what was withdrawn, a note...): read as the case file.
+EVENT_TEXTS = ("contents", "note", "reason_text")
+
+
+def _event_data(e: CaseEvent, reader, case: Case) -> dict:
+    data = dict(e.data or {})
+    for key in EVENT_TEXTS:
+        value = data.get(key)
+        if isinstance(value, str):
+            data[key] = reader.text(case, value)
+        elif isinstance(value, list):
+            data[key] = [reader.text(case, v) if isinstance(v, str) else v for v in value]
+    return data
 
 
 def _action_description() -> str:

@@ -24,7 +24,14 @@ from complaints.reception.models import ReceptionSession, Visit
 TAG = "Tiếp công dân"
 
 
-def session_out(s: ReceptionSession, visit_count: int) -> S.SessionOut:
+def session_out(
+    s: ReceptionSession, visit_count: int, reader: confidentiality.Reader | None = None
+) -> S.SessionOut:
+    """A session; its conclusion as the caller may read it (it may name the persons received
+    at its visits: stripped of those the caller may not see)."""
+    conclusion = s.conclusion
+    if reader is not None and conclusion and not confidentiality.role_allows(reader.user):
+        conclusion = reader.text_across(s.visits, conclusion)
     return S.SessionOut(
         id=s.id,
         unit_id=s.unit_id,
@@ -40,7 +47,7 @@ def session_out(s: ReceptionSession, visit_count: int) -> S.SessionOut:
         status_reason=s.status_reason,
         postponed_to=s.postponed_to,
         published_on=s.published_on,
-        conclusion=s.conclusion,
+        conclusion=conclusion,
         visit_count=visit_count,
         version=s.version,
         created_at=s.created_at,
@@ -136,9 +143,12 @@ def sessions(caller, query: S.SessionQuery, body):
         select = select.where(ReceptionSession.kind == query.kind)
     if query.status:
         select = select.where(ReceptionSession.status == query.status)
+    if not confidentiality.role_allows(caller):  # the conclusions are read against the visits
+        select = select.options(selectinload(ReceptionSession.visits))
     page, rows = page_of(select, query, lambda s: s)
     counts = _visit_counts([s.id for s in rows])
-    page.items = [session_out(s, counts.get(s.id, 0)) for s in rows]
+    reader = confidentiality.Reader(caller)
+    page.items = [session_out(s, counts.get(s.id, 0), reader) for s in rows]
     return page
 
 
@@ -155,7 +165,7 @@ def sessions(caller, query: S.SessionQuery, body):
 def create_session(caller, query, body: S.SessionIn):
     unit = scoped_unit(body.unit, caller, status=422)
     data = ops.SessionData(unit=unit, **body.model_dump(exclude={"unit"}))
-    return session_out(ops.create_session(caller, data), 0)
+    return session_out(ops.create_session(caller, data), 0, confidentiality.Reader(caller))
 
 
 @endpoint(
@@ -168,7 +178,8 @@ def create_session(caller, query, body: S.SessionIn):
 )
 def session(caller, query, body, session_id: int):
     record = load(ReceptionSession, session_id, caller)
-    return session_out(record, _visit_counts([record.id]).get(record.id, 0))
+    count = _visit_counts([record.id]).get(record.id, 0)
+    return session_out(record, count, confidentiality.Reader(caller))
 
 
 # --- visits ---------------------------------------------------------------------------------

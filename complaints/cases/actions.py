@@ -305,7 +305,7 @@ def split(case_id: int):
     """Split petitions on another matter out of the case into a new case."""
     case = load(Case, case_id)
     petitions = ops.case_petitions(case)
-    reader = confidentiality.reader().load(petitions)
+    reader = confidentiality.reader().load(petitions, case_file=True)
     form = SplitForm()
     form.petition_ids.choices = pairs_choices(
         [
@@ -315,7 +315,7 @@ def split(case_id: int):
                     "%(register_no)s · nhận %(day)s · %(summary)s",
                     register_no=p.register_no,
                     day=fmt_date(p.received_date),
-                    summary=reader.text(p, p.summary)[:120],
+                    summary=reader.text(p, p.summary, case_file=True)[:120],
                 ),
             )
             for p in petitions

@@ -157,6 +157,8 @@ class Case(TimestampMixin, db.Model):
     # denouncer's identity when the case is assigned (LTC Art 47, 56); empty: the summary,
     # stripped by core/confidentiality.py.
     verifier_summary: Mapped[str] = mapped_column(sa.Text, default="")
+    # Its matter is a denunciation's: kept by core/confidentiality.py after every flush.
+    protected: Mapped[bool] = mapped_column(default=False)
     state: Mapped[CaseState] = enum_column(CaseState, "case_state", default=CaseState.received)
     state_before_suspension: Mapped[CaseState | None] = enum_column(
         CaseState, "case_state_before_suspension", nullable=True

@@ -24,7 +24,7 @@ def render_case(case: Case, failed: dict[int, ApologySentForm] | None = None):
     """The case page; a failed inline form (apology letter sent) comes back with its errors."""
     t = clock.today()
     petitions = ops.case_petitions(case)
-    reader = confidentiality.reader().load([case, *petitions])
+    reader = confidentiality.reader().load([case, *petitions], case_file=True)
     events = db.session.scalars(
         sa.select(CaseEvent)
         .where(CaseEvent.case_id == case.id)

@@ -20,7 +20,7 @@ from complaints.citizen.forms import SCORE_LABELS, LookupForm, RatingForm
 from complaints.citizen.models import COMMENT_MAX, CitizenRating
 from complaints.core import clock, confidentiality
 from complaints.core.access import in_scope, load_scoped, require
-from complaints.core.db import MAX_ID, utcnow
+from complaints.core.db import MAX_ID
 from complaints.core.numbers import LOCAL_TZ, fmt_date, fmt_decimal, round_decimal
 from complaints.core.translate import gettext as _
 from complaints.extensions import db
@@ -34,16 +34,6 @@ staff = Blueprint("citizen_staff", __name__, url_prefix="/citizen")
 TOKEN_SALT = "citizen-rating"  # noqa: S105  a namespace for signatures, not a secret
 TOKEN_MAX_AGE = 30 * 60  # a looked-up page may be rated for half an hour
 RATINGS_PAGE_SIZE = 50
-
-
-def now() -> datetime:
-    """The current instant, or COMPLAINTS_NOW (ISO, with its zone) set for tests and demos."""
-    value = current_app.config.get("COMPLAINTS_NOW")
-    if not value:
-        return utcnow()
-    if isinstance(value, datetime):
-        return value
-    return datetime.fromisoformat(str(value))
 
 
 def public_url() -> str:
@@ -135,7 +125,7 @@ def lookup():
     form = LookupForm()
     if not form.validate_on_submit():
         return render_template("citizen/lookup.html", form=form, result=None)
-    at = now()
+    at = clock.now()
     found = ops.lookup(
         form.code.data,
         form.digits.data,

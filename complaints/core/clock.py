@@ -44,6 +44,32 @@ def _configured() -> date | None:
         return None
 
 
+def now() -> datetime:
+    """The current instant (UTC, aware), or the configured NOW (ISO with its zone) for tests
+    and demonstrations, as TODAY is for the date."""
+    from complaints.core.db import utcnow
+
+    configured = _configured_now()
+    return configured if configured is not None else utcnow()
+
+
+def _configured_now() -> datetime | None:
+    from flask import current_app, has_app_context
+
+    if not has_app_context():
+        return None
+    value = current_app.config.get("NOW")
+    if not value:
+        return None
+    if isinstance(value, datetime):
+        return value
+    try:
+        return datetime.fromisoformat(str(value))
+    except ValueError:
+        log.warning("NOW=%r is not an ISO date and time: ignored", value)
+        return None
+
+
 def not_after_today(day: date | None, field: str | None = "on", message: str | None = None):
     """Refuse a date after today with the operations' error (the rule every operation that
     records a day calls; the forms show the same message beside the field)."""

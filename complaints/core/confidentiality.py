@@ -33,6 +33,7 @@ from typing import Any
 import sqlalchemy as sa
 from markupsafe import Markup
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from complaints.core.access import DENOUNCER_IDENTITY_ROLES, Role
 from complaints.core.db import Base, begin_writing
@@ -43,7 +44,6 @@ MASK = L_("[Được bảo mật]")
 DENUNCIATION = "denunciation"
 MIN_TERM = 3  # shorter values would mask ordinary words ("Ba", "An")
 PETITION, VISIT, CASE = "petition", "visit", "case_file"
-_CACHE = "_confidentiality"
 
 
 def _t(name: str) -> sa.Table:
@@ -51,6 +51,24 @@ def _t(name: str) -> sa.Table:
 
 
 # --- which records are a denunciation's matter ---------------------------------------------------
+#
+# A matter is what petitions, their cases and the visits they were taken at hold together (a
+# case's petitions; the petitions taken at one visit). It is a denunciation's when one of its
+# petitions or visits is or once was a denunciation (`denounced`), or one of its cases is one,
+# or one of its visits is a repeat visit (the same matter again) of a known denouncer. Each
+# petition, visit and case stores the answer (`protected`): the lists, searches and exports
+# read a column, and `refresh` keeps it right after every flush that changes a kind, a link, a
+# repeat mark or a person's papers (the listener below: no operation can forget it).
+
+# What a flush must change for a matter's protection to be recomputed.
+WATCHED = {
+    PETITION: ("kind", "denounced", "case_id", "visit_id"),
+    VISIT: ("kind", "denounced", "is_repeat"),
+    CASE: ("kind",),
+    "petition_sender": ("identity_no", "petition_id"),
+    "visit_person": ("identity_no", "visit_id"),
+}
+_SEEDS = "confidentiality_seeds"
 
 
 def _marked(t: Any) -> sa.ColumnElement[bool]:
@@ -88,93 +106,238 @@ def _repeat_of_denouncer(v: Any) -> sa.ColumnElement[bool]:
     )
 
 
-def _any_petition(where) -> sa.ColumnElement[bool]:
-    """Some petition q chosen by `where(q)` is a denunciation's: itself, the visit it was
-    taken at, or its case. One flat EXISTS over three joins (SQLite's parser refuses deeper
-    nesting), each join a seek on an index."""
-    q, v, c = _t(PETITION).alias(), _t(VISIT).alias(), _t(CASE).alias()
-    return sa.exists(
-        sa.select(1)
-        .select_from(q.outerjoin(v, v.c.id == q.c.visit_id).outerjoin(c, c.c.id == q.c.case_id))
-        .where(
-            where(q),
-            sa.or_(_marked(q), _marked(v), c.c.kind == DENUNCIATION, _repeat_of_denouncer(v)),
-        )
-    )
-
-
-def _case_matter(c: Any) -> sa.ColumnElement[bool]:
-    """A case: its own kind, its petitions, the visits they came from, the other petitions
-    taken at those visits."""
-    mine = _t(PETITION).alias()
-    at_its_visits = sa.select(mine.c.visit_id).where(
-        mine.c.case_id == c.c.id, mine.c.visit_id.is_not(None)
-    )
-    return sa.or_(
-        c.c.kind == DENUNCIATION,
-        _any_petition(lambda q: sa.or_(q.c.case_id == c.c.id, q.c.visit_id.in_(at_its_visits))),
-    )
-
-
-def _petition_matter(p: Any) -> sa.ColumnElement[bool]:
-    """A petition: itself, its visit, the other petitions of its case and of its visit."""
-    return _any_petition(
-        lambda q: sa.or_(
-            q.c.id == p.c.id,
-            sa.and_(p.c.case_id.is_not(None), q.c.case_id == p.c.case_id),
-            sa.and_(p.c.visit_id.is_not(None), q.c.visit_id == p.c.visit_id),
-        )
-    )
-
-
-def _visit_matter(v: Any) -> sa.ColumnElement[bool]:
-    """A visit: itself (or a repeat visit of a denouncer), the petitions taken at it and the
-    cases they joined."""
-    taken = _t(PETITION).alias()
-    cases_of_its_petitions = sa.select(taken.c.case_id).where(
-        taken.c.visit_id == v.c.id, taken.c.case_id.is_not(None)
-    )
-    return sa.or_(
-        _marked(v),
-        _repeat_of_denouncer(v),
-        _any_petition(
-            lambda q: sa.or_(q.c.visit_id == v.c.id, q.c.case_id.in_(cases_of_its_petitions))
-        ),
-    )
-
-
 def protected_clause(model: Any) -> sa.ColumnElement[bool]:
     """SQL: a row of this model (Petition, Visit or Case) is a denunciation's matter."""
-    name = model.__tablename__
-    rules = {CASE: _case_matter, PETITION: _petition_matter, VISIT: _visit_matter}
-    if name not in rules:
-        raise ValueError(f"no denouncer rule for the table {name}")
-    return rules[name](model.__table__)
+    return model.protected.is_(True)
 
 
-def _cache() -> dict | None:
-    """Per request, what is known of the records already asked about (None outside one)."""
-    from flask import g, has_app_context
+def _matters_protected(P: set, V: set, C: set, edges: list, marks: set) -> dict:
+    """The matters (connected parts of petitions, cases and visits, joined by the petitions'
+    links) and whether each holds a mark: {(tag, id): protected} for every node."""
+    parent: dict = {}
 
-    if not has_app_context():
-        return None
-    if not hasattr(g, _CACHE):
-        setattr(g, _CACHE, {})
-    return getattr(g, _CACHE)
+    def find(x):
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for node in [("p", i) for i in P] + [("v", i) for i in V] + [("c", i) for i in C]:
+        find(node)
+    for pid, cid, vid in edges:
+        for other in (("c", cid), ("v", vid)):
+            if other[1]:
+                parent[find(other)] = find(("p", pid))
+    protected_roots = {find(m) for m in marks}
+    return {node: find(node) in protected_roots for node in parent}
 
 
-def forget() -> None:
-    """Drop what the request knows (a write may have changed a kind or a link)."""
-    from flask import g, has_app_context
+def refresh(conn: sa.Connection, petitions=(), visits=(), cases=(), numbers=()) -> dict:
+    """Recompute the protection of the matters these records belong to (and of the repeat
+    visits of these identity numbers); returns {(table, id): flag} of the flags it changed.
 
-    if has_app_context() and hasattr(g, _CACHE):
-        delattr(g, _CACHE)
+    A matter is found by following its links (a few queries per matter, whatever the size of
+    the database); each is protected as a whole."""
+    p, v, c = _t(PETITION), _t(VISIT), _t(CASE)
+    vp = _t("visit_person")
+    P, V, C = {i for i in petitions if i}, {i for i in visits if i}, {i for i in cases if i}
+    changed: dict = {}
+    numbers = {n for n in numbers if n}
+    for _round in range(20):  # new denouncers make repeat visits elsewhere protected
+        if numbers:
+            V |= set(
+                conn.scalars(
+                    sa.select(vp.c.visit_id)
+                    .join(v, v.c.id == vp.c.visit_id)
+                    .where(vp.c.identity_no.in_(numbers), v.c.is_repeat.is_(True))
+                )
+            )
+        edges: list[tuple[int, int | None, int | None]] = []
+        while True:  # the closure of the links
+            rows = conn.execute(
+                sa.select(p.c.id, p.c.case_id, p.c.visit_id).where(
+                    sa.or_(p.c.id.in_(P), p.c.case_id.in_(C), p.c.visit_id.in_(V))
+                )
+            ).all()
+            edges = [tuple(r) for r in rows]
+            grown = (
+                {r[0] for r in rows} - P
+                or {r[1] for r in rows if r[1]} - C
+                or {r[2] for r in rows if r[2]} - V
+            )
+            P |= {r[0] for r in rows}
+            C |= {r[1] for r in rows if r[1]}
+            V |= {r[2] for r in rows if r[2]}
+            if not grown:
+                break
+        marks = (
+            {("p", i) for i in conn.scalars(sa.select(p.c.id).where(p.c.id.in_(P), _marked(p)))}
+            | {
+                ("v", i)
+                for i in conn.scalars(
+                    sa.select(v.c.id).where(
+                        v.c.id.in_(V), sa.or_(_marked(v), _repeat_of_denouncer(v))
+                    )
+                )
+            }
+            | {
+                ("c", i)
+                for i in conn.scalars(
+                    sa.select(c.c.id).where(c.c.id.in_(C), c.c.kind == DENUNCIATION)
+                )
+            }
+        )
+        wanted = _matters_protected(P, V, C, edges, marks)
+        now_protected: set = set()
+        for tag, table, name in (("p", p, PETITION), ("v", v, VISIT), ("c", c, CASE)):
+            ids = [i for (t, i) in wanted if t == tag]
+            if not ids:
+                continue
+            current = {
+                i: flag
+                for i, flag in conn.execute(
+                    sa.select(table.c.id, table.c.protected).where(table.c.id.in_(ids))
+                )
+            }
+            for flag in (True, False):
+                flip = [
+                    i for i in ids if wanted[(tag, i)] is flag and bool(current.get(i)) is not flag
+                ]
+                if flip:
+                    conn.execute(table.update().where(table.c.id.in_(flip)).values(protected=flag))
+                    changed.update({(name, i): flag for i in flip})
+                    if flag:
+                        now_protected |= {(tag, i) for i in flip}
+        # Who just became a denouncer: their repeat visits elsewhere are the same matter.
+        numbers = set()
+        newly_p = [i for t, i in now_protected if t == "p"]
+        newly_v = [i for t, i in now_protected if t == "v"]
+        if newly_p:
+            numbers |= set(
+                conn.scalars(
+                    sa.select(_t("petition_sender").c.identity_no).where(
+                        _t("petition_sender").c.petition_id.in_(newly_p)
+                    )
+                )
+            )
+        if newly_v:
+            numbers |= set(
+                conn.scalars(sa.select(vp.c.identity_no).where(vp.c.visit_id.in_(newly_v)))
+            )
+        numbers = {n for n in numbers if n}
+        if not numbers:
+            break
+        more = set(
+            conn.scalars(
+                sa.select(vp.c.visit_id)
+                .join(v, v.c.id == vp.c.visit_id)
+                .where(
+                    vp.c.identity_no.in_(numbers),
+                    v.c.is_repeat.is_(True),
+                    v.c.protected.is_(False),
+                )
+            )
+        )
+        if not more:
+            break
+        P, V, C = set(), more, set()
+    return changed
+
+
+def refresh_all(conn: sa.Connection) -> int:
+    """Recompute every record's protection (after an import in bulk, a repair): the marks,
+    then their spread along the links until nothing changes; returns the rows set."""
+    p, v, c = _t(PETITION), _t(VISIT), _t(CASE)
+    touched = conn.execute(p.update().values(protected=_marked(p))).rowcount
+    touched += conn.execute(
+        v.update().values(protected=sa.or_(_marked(v), _repeat_of_denouncer(v)))
+    ).rowcount
+    touched += conn.execute(c.update().values(protected=c.c.kind == DENUNCIATION)).rowcount
+    while True:
+        q, w, k = p.alias(), v.alias(), c.alias()
+        spread = conn.execute(
+            c.update()
+            .where(
+                c.c.protected.is_(False),
+                sa.exists(sa.select(1).where(q.c.case_id == c.c.id, q.c.protected.is_(True))),
+            )
+            .values(protected=True)
+        ).rowcount
+        spread += conn.execute(
+            p.update()
+            .where(
+                p.c.protected.is_(False),
+                sa.or_(
+                    sa.exists(sa.select(1).where(k.c.id == p.c.case_id, k.c.protected.is_(True))),
+                    sa.exists(sa.select(1).where(w.c.id == p.c.visit_id, w.c.protected.is_(True))),
+                ),
+            )
+            .values(protected=True)
+        ).rowcount
+        spread += conn.execute(
+            v.update()
+            .where(
+                v.c.protected.is_(False),
+                sa.exists(sa.select(1).where(q.c.visit_id == v.c.id, q.c.protected.is_(True))),
+            )
+            .values(protected=True)
+        ).rowcount
+        if not spread:
+            return touched
 
 
 @sa.event.listens_for(Session, "after_flush")
-def _after_flush(session, context) -> None:
-    if session.new or session.dirty or session.deleted:
-        forget()
+def _collect(session, context) -> None:
+    """Note the records whose matter's protection the flush may have changed."""
+    seeds = session.info.setdefault(_SEEDS, {"p": set(), "v": set(), "c": set(), "n": set()})
+    for obj in [*session.new, *session.dirty, *session.deleted]:
+        name = getattr(obj, "__tablename__", None)
+        if name not in WATCHED:
+            continue
+        state = sa.inspect(obj)
+        fresh = obj in session.new or obj in session.deleted
+        changes = {
+            attr: state.attrs[attr].history
+            for attr in WATCHED[name]
+            if fresh or state.attrs[attr].history.has_changes()
+        }
+        if not changes:
+            continue
+        values = {attr: [*h.added, *h.unchanged, *h.deleted] for attr, h in changes.items()}
+        if name == PETITION:
+            seeds["p"].add(obj.id)
+            seeds["c"].update(values.get("case_id", [obj.case_id]))
+            seeds["v"].update(values.get("visit_id", [obj.visit_id]))
+        elif name == VISIT:
+            seeds["v"].add(obj.id)
+        elif name == CASE:
+            seeds["c"].add(obj.id)
+        elif name == "petition_sender":
+            seeds["p"].update(values.get("petition_id", [obj.petition_id]))
+            seeds["n"].update(values.get("identity_no", [obj.identity_no]))
+        else:
+            seeds["v"].update(values.get("visit_id", [obj.visit_id]))
+            seeds["n"].update(values.get("identity_no", [obj.identity_no]))
+
+
+@sa.event.listens_for(Session, "after_flush_postexec")
+def _refresh_after_flush(session, context) -> None:
+    """Recompute what the flush changed, and give the session's records their new flags."""
+    seeds = session.info.pop(_SEEDS, None)
+    if not seeds or not any(seeds.values()):
+        return
+    changed = refresh(
+        session.connection(),
+        petitions=seeds["p"],
+        visits=seeds["v"],
+        cases=seeds["c"],
+        numbers=seeds["n"],
+    )
+    # By identity key: reading an attribute of a record the session holds could load it.
+    for (cls, ident, *_token), obj in list(session.identity_map.items()):
+        key = (getattr(cls, "__tablename__", None), ident[0] if len(ident) == 1 else None)
+        if key in changed:
+            set_committed_value(obj, "protected", changed[key])
 
 
 def _key(record: Any) -> tuple[str, int | None]:
@@ -190,44 +353,14 @@ def _ruled(record: Any) -> bool:
     )
 
 
-def prefetch(records: Iterable[Any]) -> None:
-    """Learn in one query per kind which of these records are protected (a list's page)."""
-    from complaints.extensions import db
-
-    cache = _cache()
-    records = [r for r in records if _ruled(r)]
-    by_model: dict[type, list[int]] = {}
-    for r in records:
-        if cache is None or _key(r) not in cache:
-            by_model.setdefault(type(r), []).append(r.id)
-    for model, ids in by_model.items():
-        found = set(
-            db.session.scalars(
-                sa.select(model.id).where(model.id.in_(ids), protected_clause(model))
-            )
-        )
-        if cache is not None:
-            cache.update({(model.__tablename__, i): i in found for i in ids})
-        else:
-            for r in records:
-                if type(r) is model:
-                    r.__dict__["_protected"] = r.id in found
-
-
 def is_protected(record: Any) -> bool:
-    """True when the record belongs to a denunciation's matter (see protected_clause)."""
+    """True when the record belongs to a denunciation's matter (its stored flag, or its own
+    kind while the change that makes it one is not written yet)."""
     if record is None or getattr(record, "__tablename__", None) not in (PETITION, VISIT, CASE):
         return False
-    if record.id is None:  # not written yet: its own kind is all there is
-        return getattr(record, "kind", None) == DENUNCIATION
-    cache = _cache()
-    if cache is None:
-        if "_protected" not in record.__dict__:
-            prefetch([record])
-        return record.__dict__["_protected"]
-    if _key(record) not in cache:
-        prefetch([record])
-    return cache[_key(record)]
+    if getattr(record, "kind", None) == DENUNCIATION or getattr(record, "denounced", False):
+        return True
+    return bool(record.protected) if record.id is not None else False
 
 
 # --- who may see ---------------------------------------------------------------------------------
@@ -252,18 +385,14 @@ def hidden_from(user: Any, records: Sequence[Any], *, case_file: bool = False) -
     """The ids of the records whose identities this user may not see (one query per kind)."""
     if role_allows(user, case_file=case_file):
         return set()
-    records = [r for r in records if _ruled(r)]
-    prefetch(records)
-    return {r.id for r in records if is_protected(r)}
+    return {r.id for r in records if _ruled(r) and is_protected(r)}
 
 
 def shown_to(user: Any, records: Sequence[Any], *, case_file: bool = False) -> list[Any]:
     """The protected records among these whose identities the user is shown (to be recorded)."""
     if not role_allows(user, case_file=case_file):
         return []
-    records = [r for r in records if _ruled(r)]
-    prefetch(records)
-    return [r for r in records if is_protected(r)]
+    return [r for r in records if _ruled(r) and is_protected(r)]
 
 
 def visible_clause(user: Any, model: Any, full: Any, public: Any) -> sa.ColumnElement[bool]:
@@ -272,7 +401,8 @@ def visible_clause(user: Any, model: Any, full: Any, public: Any) -> sa.ColumnEl
     if role_allows(user, case_file=model.__tablename__ == CASE):
         return full
     protected = protected_clause(model)
-    return sa.or_(sa.and_(~protected, full), sa.and_(protected, public))
+    # The text first: the cheap condition decides most rows.
+    return sa.or_(sa.and_(full, ~protected), sa.and_(public, protected))
 
 
 def masked() -> Markup:
@@ -451,22 +581,25 @@ class Reader:
     """What one user may read of records: identities, and free text stripped of them.
 
     A page asks it per row; `load` a page's records first and it needs a few queries for the
-    whole page (which are protected, their matters' values), never one per row. A Case is
-    read as the case file: a verifier sees no denouncer on it, whatever their other roles."""
+    whole page (their matters' identity values), never one per row. A Case is read as the
+    case file: a verifier sees no denouncer on it, whatever their other roles."""
 
     def __init__(self, user: Any, records: Iterable[Any] = ()):
         self.user = user
         self._patterns: dict[tuple[str, int], re.Pattern | None] = {}
         self.load(records)
 
-    def load(self, records: Iterable[Any]) -> Reader:
-        """Learn, in one batch, what the user may read of these records."""
+    def load(self, records: Iterable[Any], *, case_file: bool = False) -> Reader:
+        """Learn, in one batch, what the user may read of these records (on the case file:
+        `case_file`)."""
         records = [r for r in records if _ruled(r)]
-        if records and not role_allows(self.user):
-            prefetch(records)
-            todo = [r for r in records if _key(r) not in self._patterns and is_protected(r)]
-            if todo:
-                self._patterns.update(identity_values(todo))
+        todo = [
+            r
+            for r in records
+            if _key(r) not in self._patterns and not self.sees(r, case_file=case_file)
+        ]
+        if todo:
+            self._patterns.update(identity_values(todo))
         return self
 
     def sees(self, record: Any, *, case_file: bool = False) -> bool:
@@ -538,8 +671,8 @@ def record_view(
     record showed them (a notice), else about the list.
 
     On a reading request, the read transaction ends first and the event goes into one that
-    takes SQLite's write lock at its start (a deferred read cannot safely turn into a write);
-    the request commits it before the answer leaves (complaints/web/transaction.py)."""
+    takes SQLite's write lock at its start (a deferred read cannot safely turn into a write).
+    It is called once the page's operations are done (after rendering), and commits."""
     from complaints.core import audit
 
     records = [*petitions, *visits, *cases]
@@ -569,6 +702,8 @@ def record_view(
             f"Xem thông tin người tố cáo ({where}): {len(petitions)} đơn, "
             f"{len(visits)} lượt tiếp, {len(cases)} vụ việc"
         )
+    from complaints.extensions import db
+
     actor_id = getattr(actor, "id", None)
     begin_writing()
     audit.record(
@@ -580,3 +715,6 @@ def record_view(
         after=after,
         summary=summary,
     )
+    # Committed at once: the view happened, whatever the answer (a 409 page shows the
+    # senders too, and an error answer rolls the request back).
+    db.session.commit()

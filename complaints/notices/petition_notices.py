@@ -6,6 +6,7 @@ from __future__ import annotations
 from complaints.cases.models import (
     ApologyLetter,
 )
+from complaints.core import confidentiality
 from complaints.core.vocab import PetitionKind
 from complaints.notices.render import (
     BLANK,
@@ -69,7 +70,10 @@ def transfer(petition: Petition, user) -> Notice:
         ]
         recipients = ["Như trên;", "Người tố cáo (để biết);"]
     else:
-        identity = identity_for(petition, [petition], user, to_sender=True)
+        # Addressed to another body: the senders are named unless the petition belongs to a
+        # denunciation's matter (a complaint handed in with a denunciation...).
+        protected = confidentiality.is_protected(petition)
+        identity = identity_for(petition, [petition], user, to_sender=not protected)
         paras = received(unit, petition.received_date, kind, identity)
         if forwarded:
             paras.append(Para(f"Đơn{forwarded}."))
@@ -125,7 +129,7 @@ def guidance(petition: Petition, user) -> Notice:
             f"{petition.outcome_body} để được xem xét, giải quyết theo thẩm quyền."
         )
     )
-    if kind == PetitionKind.denunciation:
+    if identity.protected:
         paras.append(Para(CONFIDENTIALITY))
     addressee = [f"Ông (bà) {identity.names(sender_word(kind))}"]
     if identity.parties:
@@ -210,7 +214,7 @@ def apology(letter: ApologyLetter, user) -> Notice:
                 "ngay khi hoàn thành."
             )
         )
-    if kind == PetitionKind.denunciation:
+    if identity.protected:
         paras.append(Para(CONFIDENTIALITY))
     paras.append(Para("Rất mong nhận được sự thông cảm của ông (bà). Trân trọng!"))
     addressee = [f"Ông (bà) {identity.names(sender_word(kind))}"]

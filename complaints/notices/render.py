@@ -170,7 +170,9 @@ def identity_for(record, petitions: list[Petition], user, *, to_sender: bool) ->
     every += [x for p in petitions for s in p.senders for x in (s.address, s.phone)]
     values = every + confidentiality.matter_values([record])[(record.__tablename__, record.id)]
     pattern = confidentiality.pattern_for(v for v in values if v)
-    if to_sender and confidentiality.may_see_identity(user, record):
+    # A case's notice is printed from the case file: never a verifier's (whatever their roles).
+    on_file = record.__tablename__ == "case_file"
+    if to_sender and confidentiality.may_see_identity(user, record, case_file=on_file):
         return Identity(real, protected=True, shown=True, petition_ids=ids)
     if to_sender and real:
         hidden = [Party(REDACTED, REDACTED, REDACTED)]

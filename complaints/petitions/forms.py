@@ -205,7 +205,7 @@ class PetitionFieldsForm(FlaskForm):
             _, index, sub = name.split("-", 2)
             if index.isdigit() and int(index) < len(self.senders.entries):
                 target = getattr(self.senders.entries[int(index)].form, sub, None)
-        elif name:
+        elif name and name != "version":  # a lost update: above the form
             target = getattr(self, name, None)
         if target is not None and hasattr(target, "errors"):
             if not isinstance(target.errors, list):

@@ -142,6 +142,8 @@ class Petition(TimestampMixin, db.Model):
     # Once registered as a denunciation, always protected: a later reclassification does not
     # lift the protection of its sender (core/confidentiality.py).
     denounced: Mapped[bool] = mapped_column(default=False)
+    # Its matter is a denunciation's: kept by core/confidentiality.py after every flush.
+    protected: Mapped[bool] = mapped_column(default=False)
     status: Mapped[PetitionStatus] = enum_column(
         PetitionStatus, "petition_status", default=PetitionStatus.registered
     )

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from complaints.citizen import codes as receipt_codes
-from complaints.core import audit, clock, confidentiality
+from complaints.core import audit, clock, confidentiality, maintenance
 from complaints.core.access import in_scope, unit_in_scope
 from complaints.core.db import utcnow
 from complaints.core.errors import OperationError
@@ -329,7 +329,7 @@ def unused_receipt_code() -> str:
             return code
 
 
-def refresh_search_text(petition: Petition) -> None:
+def refresh_search_text(petition: Petition, matter: list[str] | None = None) -> None:
     """Fill the folded search columns (diacritics and case removed) from the petition's facts.
 
     The public column, all that may be matched on a denunciation by who may not see the
@@ -346,7 +346,9 @@ def refresh_search_text(petition: Petition) -> None:
             for p in petition.visit.persons
             for x in (p.full_name, p.identity_no, p.address, p.phone)
         ]
-    if petition.id is not None and petition.case_id is not None:
+    if matter is not None:
+        values += matter
+    elif petition.id is not None and (petition.case_id is not None or petition.visit_id):
         values += confidentiality.matter_values([petition])[("petition", petition.id)]
     pattern = confidentiality.pattern_for(v for v in values if v)
     petition.public_search_text = fold(
@@ -355,18 +357,55 @@ def refresh_search_text(petition: Petition) -> None:
     petition.search_text = fold(" | ".join(x for x in public + people if x))
 
 
+def refresh_matter_texts(petition: Petition) -> None:
+    """The search texts of the petition and of the petitions it shares a matter with (its
+    case's, its visit's): their public text is stripped of every identity of the matter."""
+    refresh_search_text(petition)
+    if petition.case is not None:
+        from complaints.cases import operations as case_ops
+
+        case_ops.refresh_search_text(petition.case)  # its petitions too
+    if petition.visit_id is not None:
+        for other in db.session.scalars(
+            sa.select(Petition).where(
+                Petition.visit_id == petition.visit_id, Petition.id != petition.id
+            )
+        ):
+            refresh_search_text(other)
+
+
 def _snapshot(petition: Petition) -> dict:
+    """What the audit log keeps of a petition: a denouncer's identity stays out of it (the log
+    is read by administrators), only whether it changed."""
     data = audit.snapshot(petition, PETITION_FIELDS)
+    hide = confidentiality.is_protected(petition)
+    mask = str(confidentiality.MASK)
     data["senders"] = [
         {
-            "full_name": s.full_name,
-            "address": s.address,
-            "identity_no": s.identity_no,
-            "phone": s.phone,
+            key: (mask if hide and value else value)
+            for key, value in (
+                ("full_name", s.full_name),
+                ("address", s.address),
+                ("identity_no", s.identity_no),
+                ("phone", s.phone),
+            )
         }
         for s in petition.senders
     ]
+    if hide:
+        data["summary"] = confidentiality.strip(
+            data.get("summary"), confidentiality.pattern_for(_sender_values(petition))
+        )
     return data
+
+
+MASKED_CHANGE = "đã sửa thông tin người gửi (được bảo mật)"
+
+
+def _sender_values(petition: Petition) -> list[str]:
+    return [
+        v for s in petition.senders for v in (s.full_name, s.identity_no, s.address, s.phone) if v
+    ]
 
 
 def _apply(petition: Petition, data: PetitionData) -> None:
@@ -524,7 +563,7 @@ def update_petition(
 ) -> Petition:
     """Correct a registered petition; its register number and unit never change."""
     if expected_version != petition.version:
-        raise PetitionError(STALE_MESSAGE)
+        raise PetitionError(STALE_MESSAGE, "version")
     today = today or clock.today()
     data.visit = petition.visit
     _check(data, today)
@@ -540,18 +579,22 @@ def update_petition(
         )
     checked = check_files(files)
     before = _snapshot(petition)
-    new_kind = _enum(PetitionKind, data.kind)
-    if new_kind is not None and new_kind != petition.kind and petition.case is not None:
+    raw_before = _sender_values(petition)
+    was = petition.kind
+    _apply(petition, data)
+    if petition.kind != was and petition.case is not None:
         # The case follows its petition's kind, or the change is refused with the reason.
         from complaints.cases import operations as case_ops
 
         try:
-            case_ops.reclassify(actor, petition.case, petition, new_kind, today)
+            case_ops.reclassify(actor, petition.case, petition, petition.kind, today)
         except case_ops.CaseError as e:
             raise PetitionError(str(e), "kind") from None
-    _apply(petition, data)
-    refresh_search_text(petition)
+    refresh_matter_texts(petition)
     changed_before, changed_after = audit.diff(before, _snapshot(petition))
+    if "senders" not in changed_after and raw_before != _sender_values(petition):
+        # Masked in the log, the senders' change is still recorded (that, not what).
+        changed_before["senders"] = changed_after["senders"] = MASKED_CHANGE
     if changed_after:
         petition.updated_at = utcnow()  # the row is rewritten, so its version always moves
     rows = _attach(actor, petition, checked)
@@ -676,3 +719,15 @@ def search_visits(user, term: str) -> sa.Select:
         .options(selectinload(Visit.unit))
         .order_by(Visit.visit_date.desc(), Visit.id.desc())
     )
+
+
+@maintenance.task("refresh_search_texts")
+def refresh_all_search_texts() -> int:
+    """Rebuild every petition's search texts (after a change of what they hold)."""
+
+    def batch(petitions: list[Petition]) -> None:
+        matters = confidentiality.matter_values(petitions)
+        for petition in petitions:
+            refresh_search_text(petition, matters[("petition", petition.id)])
+
+    return maintenance.in_batches(Petition, batch)

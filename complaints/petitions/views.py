@@ -159,6 +159,7 @@ def new():
         form.received_date.data = clock.today()
         if visit is not None:
             _prefill_from_visit(form, visit)
+            _record_views("vào sổ đơn từ lượt tiếp", visits=[visit])  # the persons prefilled
     if form.validate_on_submit():
         unit = load(Unit, form.unit_id.data)
         data = form.to_data(unit=unit, register_no=form.register_no.data or "")
@@ -266,6 +267,7 @@ def edit(petition_id: int):
         form = EditPetitionForm(obj=petition)
         form.version.data = petition.version
     form.visit = petition.visit
+    status = 200
     if form.validate_on_submit():
         register_no = petition.register_no
         with attempt(form, place=_place_errors) as saved:
@@ -281,10 +283,10 @@ def edit(petition_id: int):
                 _("Đã lưu thay đổi của đơn số %(register_no)s.", register_no=register_no), "success"
             )
             return redirect(url_for("petitions.detail", petition_id=petition_id))
+        status = saved.status  # a lost update: 409, as on every other edit page
     html = render_template("petitions/form.html", form=form, petition=petition, visit=None)
-    if request.method == "GET":
-        _record_views("sửa đơn", petitions=[petition])
-    return html
+    _record_views("sửa đơn", petitions=[petition])  # the form shows the senders
+    return html, status
 
 
 # --- search -------------------------------------------------------------------------------

@@ -159,6 +159,8 @@ class Visit(TimestampMixin, db.Model):
     kind: Mapped[PetitionKind] = enum_column(PetitionKind, "visit_kind")
     # Once recorded as a denunciation, always protected (core/confidentiality.py).
     denounced: Mapped[bool] = mapped_column(default=False)
+    # Its matter is a denunciation's: kept by core/confidentiality.py after every flush.
+    protected: Mapped[bool] = mapped_column(default=False)
     content: Mapped[str] = mapped_column(sa.Text)
     people_count: Mapped[int] = mapped_column(default=1)
     is_delegation: Mapped[bool] = mapped_column(default=False)

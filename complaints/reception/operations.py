@@ -13,7 +13,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from complaints.core import audit
+from complaints.core import audit, confidentiality
 from complaints.core.access import has_permission, unit_in_scope
 from complaints.core.db import utcnow
 from complaints.core.errors import OperationError, StaleError
@@ -86,7 +86,7 @@ VISIT_FIELDS = (
 )
 PERSON_FIELDS = ("full_name", "address", "identity_no", "phone", "is_representative")
 PROTECTED_PERSON_FIELDS = ("full_name", "address", "identity_no", "phone")
-AUDIT_REDACTED = "[bảo mật]"
+AUDIT_REDACTED = str(confidentiality.MASK)
 
 _PHONE_SEPARATORS = re.compile(r"[\s.\-()]")
 _PHONE = re.compile(r"\+?[0-9]{8,15}")
@@ -519,7 +519,7 @@ def update_session(
 
 def _persons_snapshot(visit: Visit) -> list[dict]:
     rows = [audit.snapshot(p, PERSON_FIELDS) for p in visit.persons]
-    if visit.kind == PetitionKind.denunciation:
+    if confidentiality.is_protected(visit):
         # The audit log is read by administrators: a denouncer's identity stays out of it.
         for row in rows:
             for key in PROTECTED_PERSON_FIELDS:
@@ -656,7 +656,18 @@ def update_visit(actor, visit: Visit, data: VisitData, *, expected_version: int 
         after=a,
         summary=f"Sửa lượt tiếp ngày {fmt_date(visit.visit_date)}",
     )
+    _refresh_petitions_of(visit)
     return visit
+
+
+def _refresh_petitions_of(visit: Visit) -> None:
+    """The persons of a visit are identities of its petitions' matter: their public search
+    texts are stripped of them again."""
+    from complaints.petitions.models import Petition
+    from complaints.petitions.operations import refresh_matter_texts
+
+    for petition in db.session.scalars(sa.select(Petition).where(Petition.visit_id == visit.id)):
+        refresh_matter_texts(petition)
 
 
 # --- an old reception log brought in (complaints/registers/) -------------------------------

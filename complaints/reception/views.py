@@ -24,7 +24,6 @@ from complaints.calendar.operations import work_calendar
 from complaints.core import clock, confidentiality
 from complaints.core.access import in_scope, require
 from complaints.core.numbers import LOCAL_TZ, fmt_date
-from complaints.core.translate import L_
 from complaints.core.translate import gettext as _
 from complaints.core.vocab import PetitionKind
 from complaints.extensions import db
@@ -61,7 +60,6 @@ from complaints.web.transaction import attempt
 
 bp = Blueprint("reception", __name__, url_prefix="/reception")
 
-REDACTED = L_("[Được bảo mật]")
 MAX_ID = 2**31 - 1  # larger ids cannot exist (INTEGER keys); PostgreSQL would reject them
 MAX_PAGE = 100_000
 LOG_PRINT_CAP = 5000
@@ -389,7 +387,10 @@ def visit_edit(visit_id: int):
         form.competent.data = {True: "yes", False: "no"}.get(visit.competent, "")
         while len(form.persons.entries) < len(visit.persons) + 2:
             form.persons.append_entry()
-    return _visit_form_page(form, visit.session, visit)
+    answer = _visit_form_page(form, visit.session, visit)
+    if isinstance(answer, tuple):  # the form is shown (not a redirect after saving)
+        _record_views("sửa lượt tiếp", [visit])  # with the persons
+    return answer
 
 
 @bp.get("/visits/<int:visit_id>")

@@ -14,11 +14,10 @@ from complaints.cases import deadlines as case_deadlines
 from complaints.cases import operations as case_ops
 from complaints.cases.models import Case
 from complaints.core import audit, clock
+from complaints.core.errors import OperationError
 from complaints.core.numbering import RunningNumber, raise_to
 from complaints.extensions import db
-from complaints.petitions import operations as petition_ops
 from complaints.petitions.models import RegisterCounter
-from complaints.reception import operations as reception_ops
 from complaints.reception.models import ReceptionSession
 from complaints.registers.import_job import ImportProblem, created_text
 from complaints.registers.import_petitions import CASE_NO, write_petition
@@ -63,11 +62,7 @@ class BatchWriter:
                     if self.job.kind == RegisterKind.petitions
                     else write_visit(self, row)
                 )
-            except (
-                petition_ops.PetitionError,
-                reception_ops.ReceptionError,
-                case_ops.CaseError,
-            ) as e:
+            except OperationError as e:  # any rule of the operations the row breaks
                 raise ImportProblem(f"Dòng {row.line}: {e} Không có dòng nào được nhập.") from None
             row.state = "done" if written else "skip"
             skipped += 0 if written else 1
