@@ -24,7 +24,7 @@ from complaints.petitions.processing import ProcessingError, ProcessingInput, pr
 from complaints.reception import operations as reception_ops
 from complaints.reception.models import HostMode, SessionKind, SessionStatus, VisitOutcome
 from complaints.units.models import UnitLevel
-from complaints.units.operations import create_unit
+from complaints.units.operations import create_unit, save_leader
 
 SURNAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Ngô", "Dương"]
 MIDDLE = ["Văn", "Thị", "Hữu", "Đức", "Minh", "Thu", "Ngọc", "Quang", "Thanh"]
@@ -102,6 +102,22 @@ DEMO_USERS = [
     ),
 ]
 
+# Each authority's leaders, who host its periodic receptions and sign its acts.
+LEADERS = [
+    ("HP", "Trần Quang Vinh", "Chủ tịch", True),
+    ("HP", "Nguyễn Đức Thọ", "Phó Chủ tịch", False),
+    ("HPTTR", "Phạm Văn Lâm", "Chánh Thanh tra", True),
+    ("HPTTR", "Đinh Thị Hạnh", "Phó Chánh Thanh tra", False),
+    ("HPBTCD", "Hoàng Văn Quý", "Trưởng Ban", True),
+    ("HPSNNMT", "Lê Văn Thành", "Giám đốc", True),
+    ("HPSXD", "Vũ Ngọc Sơn", "Giám đốc", True),
+    ("HPLC", "Ngô Văn Khánh", "Chủ tịch", True),
+    ("HPLC", "Đào Thị Minh", "Phó Chủ tịch", False),
+    ("HPNQ", "Phạm Quốc Huy", "Chủ tịch", True),
+    ("HPHA", "Trịnh Văn Toàn", "Chủ tịch", True),
+    ("HPTN", "Cao Thị Ngân", "Chủ tịch", True),
+]
+
 
 def _person(rng: random.Random) -> tuple[str, str, str, str]:
     name = f"{rng.choice(SURNAMES)} {rng.choice(MIDDLE)} {rng.choice(GIVEN)}"
@@ -112,6 +128,8 @@ def _person(rng: random.Random) -> tuple[str, str, str, str]:
 
 
 def _units():
+    """The city, the bodies that receive and advise for it, its departments and wards; each
+    with its role (README "Who receives, who is competent, who verifies") and its leaders."""
     hp = create_unit(
         None,
         code="HP",
@@ -119,17 +137,18 @@ def _units():
         level=UnitLevel.province,
         parent=None,
         active_from=date(1955, 5, 13),
+        doc_symbol="UBND",
     )
     units = {"HP": hp}
-    for code, name, level in (
-        ("HPBTCD", "Ban Tiếp công dân thành phố", UnitLevel.department),
-        ("HPTTR", "Thanh tra thành phố", UnitLevel.department),
-        ("HPSNNMT", "Sở Nông nghiệp và Môi trường", UnitLevel.department),
-        ("HPSXD", "Sở Xây dựng", UnitLevel.department),
-        ("HPLC", "UBND phường Lê Chân", UnitLevel.commune),
-        ("HPNQ", "UBND phường Ngô Quyền", UnitLevel.commune),
-        ("HPHA", "UBND phường Hải An", UnitLevel.commune),
-        ("HPTN", "UBND xã Thủy Nguyên", UnitLevel.commune),
+    for code, name, level, symbol in (
+        ("HPTTR", "Thanh tra thành phố", UnitLevel.department, "TTr"),
+        ("HPBTCD", "Ban Tiếp công dân thành phố", UnitLevel.department, "BTCD"),
+        ("HPSNNMT", "Sở Nông nghiệp và Môi trường", UnitLevel.department, "SNNMT"),
+        ("HPSXD", "Sở Xây dựng", UnitLevel.department, "SXD"),
+        ("HPLC", "UBND phường Lê Chân", UnitLevel.commune, "UBND"),
+        ("HPNQ", "UBND phường Ngô Quyền", UnitLevel.commune, "UBND"),
+        ("HPHA", "UBND phường Hải An", UnitLevel.commune, "UBND"),
+        ("HPTN", "UBND xã Thủy Nguyên", UnitLevel.commune, "UBND"),
     ):
         units[code] = create_unit(
             None,
@@ -138,6 +157,11 @@ def _units():
             level=level,
             parent=hp,
             active_from=date(2025, 7, 1) if level == UnitLevel.commune else date(1990, 1, 1),
+            # the Ban TCD receives and the Thanh tra advises for the city's committee; the Ban
+            # TCD's petitions are processed by the Thanh tra's handlers
+            advises=hp if code in ("HPTTR", "HPBTCD") else None,
+            processing_unit=units["HPTTR"] if code == "HPBTCD" else None,
+            doc_symbol=symbol,
         )
     units["HPQLC"] = create_unit(
         None,
@@ -148,6 +172,8 @@ def _units():
         active_from=date(1980, 1, 1),
         active_to=date(2025, 6, 30),
     )
+    for code, full_name, title, is_head in LEADERS:
+        save_leader(None, units[code], None, full_name=full_name, title=title, is_head=is_head)
     return units
 
 
@@ -169,7 +195,7 @@ def seed_demo(seed: int = 2026, today: date | None = None, months: int = 4) -> s
             password=DEMO_PASSWORD,
             title=title,
         )
-    handler, verifier, leader = users["xulydon"], users["xacminh"], users["lanhdao"]
+    handler = users["xulydon"]
     start = today - timedelta(days=30 * months)
     counts = {"sessions": 0, "visits": 0, "petitions": 0, "cases": 0}
     day = start
@@ -178,7 +204,7 @@ def seed_demo(seed: int = 2026, today: date | None = None, months: int = 4) -> s
             _reception_day(rng, day, units, users, counts, today)
         day += timedelta(days=1)
     _petitions_by_post(rng, start, today, units, handler, counts)
-    _process_and_resolve(rng, today, units, handler, verifier, leader, counts)
+    _process_and_resolve(rng, today, units, users, counts)
     db.session.flush()
     return (
         f"Đã nạp dữ liệu mẫu: {len(units)} đơn vị, {len(users)} người dùng, "
@@ -338,8 +364,13 @@ def _petitions_by_post(rng, start, today, units, handler, counts):
         counts["petitions"] += 1
 
 
-def _process_and_resolve(rng, today, units, handler, verifier, leader, counts):
+def _process_and_resolve(rng, today, units, users, counts):
     from complaints.petitions.models import Petition, PetitionStatus
+
+    verifier, leader = users["xacminh"], users["lanhdao"]
+    # who processes a petition follows its receiving unit (units/roles.py): the Thanh tra's
+    # handler for the Ban TCD and the Thanh tra, the ward's officer for the ward, else the leader
+    processors = [users["xulydon"], users["tiepdan.lechan"], leader]
 
     petitions = (
         db.session.query(Petition)
@@ -353,13 +384,14 @@ def _process_and_resolve(rng, today, units, handler, verifier, leader, counts):
             continue  # recent petitions still wait for processing
         on = min(today, p.received_date + timedelta(days=rng.randint(2, 9)))
         competent = rng.random() < 0.6
+        actor = next(u for u in processors if p.can_process(u))
         if competent:
             data = ProcessingInput(
                 eligible=True,
                 competent=True,
                 outcome="accept",
                 on=on,
-                doc_no=f"{rng.randint(1, 999)}/TB-TTR",
+                doc_no=f"{rng.randint(1, 999)}/TB-{p.unit.authority.symbol}",
             )
         else:
             outcome = rng.choice(["transfer", "guide", "guide"])
@@ -376,10 +408,10 @@ def _process_and_resolve(rng, today, units, handler, verifier, leader, counts):
                 ),
             )
         try:
-            process(None, p, data)
+            process(actor, p, data)
         except ProcessingError:
             process(
-                None,
+                actor,
                 p,
                 ProcessingInput(
                     eligible=True,

@@ -66,9 +66,11 @@ def import_case(
 ) -> Case:
     """Create a case from an old register in its recorded state, with timeline and deadlines."""
     state = facts.state
+    authority = unit.authority  # the migration's rule (README "Who receives...")
     case = Case(
-        unit_id=unit.id,
-        case_no=facts.case_no or case_number(unit, facts.received_on.year),
+        unit_id=authority.id,
+        received_unit_id=unit.id,
+        case_no=facts.case_no or case_number(authority, facts.received_on.year),
         kind=facts.kind,
         round=facts.round,
         field=facts.field,

@@ -109,6 +109,8 @@ def split(
         title=title,
         received_on=min(p.received_date for p in petitions),
         round=case.round,
+        received_unit=case.received_unit,
+        authority_ground=case.authority_ground,
     )
     for attr in (
         "accepted_on",

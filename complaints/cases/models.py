@@ -146,7 +146,13 @@ class Case(TimestampMixin, db.Model):
     __tablename__ = "case_file"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # The competent authority (cơ quan có thẩm quyền giải quyết): whose head resolves the case,
+    # in whose name its acts are issued, and for whom the reports count it (units/roles.py).
     unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"))
+    # The unit that received its first petition (a Ban Tiếp công dân): follows it read-only.
+    received_unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit.id"), index=True)
+    # Why the authority is not the receiving unit's default (căn cứ xác định thẩm quyền).
+    authority_ground: Mapped[str] = mapped_column(sa.Text, default="")
     case_no: Mapped[str] = mapped_column(sa.String(40), unique=True)
     kind: Mapped[PetitionKind] = enum_column(PetitionKind, "case_kind")
     round: Mapped[int] = mapped_column(default=1)
@@ -206,6 +212,7 @@ class Case(TimestampMixin, db.Model):
     version: Mapped[int] = mapped_column(default=1)
 
     unit: Mapped[Unit] = relationship(foreign_keys=[unit_id])
+    received_unit: Mapped[Unit | None] = relationship(foreign_keys=[received_unit_id])
     assigned_unit: Mapped[Unit | None] = relationship(foreign_keys=[assigned_unit_id])
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
     parent_case: Mapped[Case | None] = relationship(remote_side=[id], foreign_keys=[parent_case_id])
@@ -221,16 +228,25 @@ class Case(TimestampMixin, db.Model):
 
     __mapper_args__ = {"version_id_col": version}
 
-    def scope_units(self) -> list[Unit]:
-        """The units whose users may open this case: the competent unit, and the unit a leader
-        gave it to for verification (the province's inspectorate on a chair's case)."""
+    def acting_units(self) -> list[Unit]:
+        """The units whose users work on this case: the competent authority, and the unit a
+        leader gave it to for verification (the province's inspectorate on a chair's case)."""
         return [u for u in (self.unit, self.assigned_unit) if u is not None]
+
+    def scope_units(self) -> list[Unit]:
+        """The units whose users may open this case: those who work on it, and the unit that
+        received it, which follows where it stands."""
+        return [*self.acting_units(), *([self.received_unit] if self.received_unit else [])]
 
     # --- what a user may do with the case: one predicate per verb, for the views, the
     # templates and the API alike (the operations check the law's conditions again).
 
     def _reachable_by(self, user) -> bool:
-        return any(unit_in_scope(user, u) for u in self.scope_units())
+        return any(unit_in_scope(user, u) for u in self.acting_units())
+
+    def follows_only(self, user) -> bool:
+        """The user's units only received the case: they see where it stands, not act."""
+        return not self._reachable_by(user)
 
     def can_assign(self, user) -> bool:
         """Give the case to a unit and a handler (a leader, while the case runs)."""
@@ -278,10 +294,15 @@ class Case(TimestampMixin, db.Model):
 
     @staticmethod
     def visible_to(user) -> sa.ColumnElement[bool]:
-        """The SQL form of scope_units: cases of the user's units or assigned to them."""
+        """The SQL form of scope_units: cases of the user's units, assigned to them, or
+        received by them."""
         from complaints.core.access import in_scope
 
-        return sa.or_(in_scope(user, Case.unit_id), in_scope(user, Case.assigned_unit_id))
+        return sa.or_(
+            in_scope(user, Case.unit_id),
+            in_scope(user, Case.assigned_unit_id),
+            in_scope(user, Case.received_unit_id),
+        )
 
     __table_args__ = (
         sa.CheckConstraint("round IN (1, 2)", name="round_1_or_2"),

@@ -31,6 +31,9 @@ from complaints.core.vocab import PetitionKind
 from complaints.extensions import db
 
 CASE_FIELDS = (
+    "unit_id",
+    "received_unit_id",
+    "authority_ground",
     "state",
     "verifier_summary",
     "assignee_id",
@@ -150,10 +153,16 @@ def open_case(
     summary: str = "",
     round: int = 1,
     parent: Case | None = None,
+    received_unit=None,
+    authority_ground: str = "",
 ) -> Case:
-    """Open a case in state 'received' with its number (unit code + year + running number)."""
+    """Open a case in state 'received' with its number (unit code + year + running number).
+    `unit` is the competent authority; `received_unit` the unit that received the matter
+    (by default the authority itself)."""
     case = Case(
         unit_id=unit.id,
+        received_unit_id=(received_unit or unit).id,
+        authority_ground=authority_ground,
         case_no=case_number(unit, received_on.year),
         kind=kind,
         round=round,

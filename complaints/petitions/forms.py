@@ -298,6 +298,14 @@ class ProcessingForm(FlaskForm):
         _l("Tên vụ việc mới (để trống: lấy dòng đầu của nội dung đơn)"),
         validators=[Optional(), max_length(255)],
     )
+    # choices: units/roles.authorities(), the receiving unit's default first
+    authority_id = Select(
+        _l("Cơ quan có thẩm quyền giải quyết"), coerce=int, validators=[Optional()]
+    )
+    authority_ground = TrimmedTextAreaField(
+        _l("Căn cứ xác định thẩm quyền (khi giao cơ quan khác mặc định)"),
+        validators=[Optional(), max_length(2000)],
+    )
 
     def validate_reasons(self, field):
         if self.eligible.data == "no" and not field.data:

@@ -210,6 +210,18 @@ class Petition(TimestampMixin, db.Model):
     def is_forwarded(self) -> bool:
         return self.source in FORWARDED_SOURCES
 
+    def scope_units(self) -> list[Unit]:
+        """The units whose users may open it: the unit that registered it, and the unit that
+        processes the petitions registered there (the Thanh tra for a Ban Tiếp công dân)."""
+        return [self.unit] if self.unit.processor is self.unit else [self.unit, self.unit.processor]
+
+    def can_process(self, user) -> bool:
+        """Classify it and record its outcome: the handlers of the unit that processes it
+        (units/roles.py); the unit that only received it follows it."""
+        from complaints.units.roles import may_process
+
+        return has_permission(user, "petition.process") and may_process(user, self.unit)
+
     def can_edit(self, user) -> bool:
         """Petition handlers and registering officers edit the petitions of their units."""
         return (

@@ -11,10 +11,10 @@ import sqlalchemy as sa
 from complaints.calendar.operations import work_calendar
 from complaints.cases import deadlines as case_deadlines
 from complaints.cases.models import Deadline
-from complaints.core.access import in_scope
 from complaints.core.calendar import WorkCalendar
 from complaints.extensions import db
 from complaints.petitions.models import Petition, PetitionStatus
+from complaints.units.roles import processed_here
 
 # An officer who leaves a petition unprocessed this many days faces discipline (DOMAIN §7).
 DISCIPLINE_DAYS = 45
@@ -29,10 +29,11 @@ class PendingKey:
 
 
 def where(user, *filters) -> list:
-    """The registered petitions of the user's units not yet processed, narrowed by filters."""
+    """The registered petitions the user's units process, not yet processed, narrowed by
+    filters: their own and those of the units that send theirs (units/roles.py)."""
     return [
         Petition.status == PetitionStatus.registered,
-        in_scope(user, Petition.unit_id),
+        processed_here(user, Petition.unit_id),
         *filters,
     ]
 

@@ -24,6 +24,8 @@ from complaints.petitions.models import (
     PetitionStatus,
     ProcessingOutcome,
 )
+from complaints.units import roles
+from complaints.units.models import Unit
 
 PROCESS_FIELDS = (
     "status",
@@ -69,6 +71,10 @@ class ProcessingInput:
     note: str = ""
     join_case: Case | None = None
     case_title: str = ""
+    # The competent authority of a new case (None: the receiving unit's default) and why
+    # another than the default (units/roles.py).
+    authority: Unit | None = None
+    authority_ground: str = ""
 
 
 def allowed_outcomes(petition: Petition, eligible: bool | None, competent: bool | None):
@@ -122,6 +128,15 @@ def process(actor, petition: Petition, data: ProcessingInput, *, expected_versio
         raise ProcessingError(
             _("Đơn vừa được người khác cập nhật. Hãy tải lại trang để xem thay đổi rồi làm lại."),
             "version",
+        )
+    if actor is not None and not petition.can_process(actor):
+        raise ProcessingError(
+            _(
+                "Đơn tiếp nhận tại %(unit)s do %(processor)s xử lý; đơn vị bạn theo dõi kết quả.",
+                unit=petition.unit.name,
+                processor=petition.unit.processor.name,
+            ),
+            "outcome",
         )
     if petition.status == PetitionStatus.processed:
         raise ProcessingError(
@@ -225,9 +240,15 @@ def _accept(actor, petition: Petition, data: ProcessingInput) -> None:
         case_ops.refresh_search_text(case)
         return
     title = data.case_title or petition.summary.split("\n")[0][:200]
+    authority = data.authority or petition.unit.authority
+    roles.check_authority(petition.unit, authority, data.authority_ground)
     case = case_ops.open_case(
         actor,
-        unit=petition.unit,
+        unit=authority,
+        received_unit=petition.unit,
+        authority_ground=data.authority_ground.strip()
+        if authority != petition.unit.authority
+        else "",
         kind=petition.kind,
         field=petition.field,
         title=title,

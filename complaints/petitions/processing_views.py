@@ -35,6 +35,8 @@ from complaints.petitions.processing import (
     allowed_outcomes,
     process,
 )
+from complaints.units import roles
+from complaints.units.models import Unit
 from complaints.web.helpers import (
     ListPage,
     filter_args,
@@ -175,10 +177,16 @@ def petition(petition_id: int):
             for c in offered.values()
         ]
     )
+    choices = roles.authorities(record.unit)
+    form.authority_id.choices = [
+        (u.id, _("%(name)s (mặc định)", name=u.name) if i == 0 else u.name)
+        for i, u in enumerate(choices)
+    ]
     if not form.is_submitted():
         form.version.data = record.version
         form.on.data = clock.today()
         form.join.data = "new"
+        form.authority_id.data = choices[0].id
     status = 200
     if form.is_submitted() and done:
         form.form_errors.append(
@@ -207,6 +215,10 @@ def petition(petition_id: int):
                     else None
                 ),
                 case_title=form.case_title.data or "",
+                # one of the choices offered (the form checked), which may lie above the
+                # user's units: the committee its inspectorate advises
+                authority=db.session.get(Unit, form.authority_id.data or 0),
+                authority_ground=form.authority_ground.data or "",
             )
             process(current_user, record, data, expected_version=form.version.data)
         if saved.ok:

@@ -41,12 +41,33 @@ class Unit(TimestampMixin, db.Model):
     path: Mapped[str] = mapped_column(sa.String(255), index=True, default="/")
     active_from: Mapped[date | None]
     active_to: Mapped[date | None]
+    # Its role in the law's flow (README "Who receives, who is competent, who verifies"): the
+    # authority it receives for or advises (a Ban Tiếp công dân or a Thanh tra: their UBND;
+    # None: an authority in its own right), and the unit whose handlers process the petitions
+    # it registers (a Ban TCD's: the Thanh tra; None: its own).
+    advises_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit.id"))
+    processing_unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit.id"))
+    # The symbol after the number in its documents ("15/TB-UBND"): "UBND", "TTr", "SXD".
+    doc_symbol: Mapped[str] = mapped_column(sa.String(20), default="")
     # Counted up by every UPDATE (version_id_col): an edit page opened at an older version is
     # refused instead of overwriting another administrator's save.
     version: Mapped[int] = mapped_column(default=1)
 
-    parent: Mapped[Unit | None] = relationship(remote_side=[id], back_populates="children")
-    children: Mapped[list[Unit]] = relationship(back_populates="parent", order_by="Unit.code")
+    parent: Mapped[Unit | None] = relationship(
+        remote_side=[id], back_populates="children", foreign_keys=[parent_id]
+    )
+    children: Mapped[list[Unit]] = relationship(
+        back_populates="parent", order_by="Unit.code", foreign_keys=[parent_id]
+    )
+    advises: Mapped[Unit | None] = relationship(remote_side=[id], foreign_keys=[advises_id])
+    processing_unit: Mapped[Unit | None] = relationship(
+        remote_side=[id], foreign_keys=[processing_unit_id]
+    )
+    leaders: Mapped[list[UnitLeader]] = relationship(
+        back_populates="unit",
+        order_by="(UnitLeader.is_head.desc(), UnitLeader.position, UnitLeader.id)",
+        cascade="all, delete-orphan",
+    )
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
@@ -68,6 +89,34 @@ class Unit(TimestampMixin, db.Model):
             self.active_to is None or day <= self.active_to
         )
 
+    # --- its roles: the one home of the defaults (units/roles.py checks a chosen authority)
+
+    @property
+    def authority(self) -> Unit:
+        """The authority a petition received here is resolved by, unless the handler chooses
+        another: the unit it advises, else itself."""
+        return self.advises or self
+
+    @property
+    def processor(self) -> Unit:
+        """The unit whose handlers process the petitions registered here."""
+        return self.processing_unit or self
+
+    @property
+    def symbol(self) -> str:
+        """The symbol of its documents: the one recorded, else its code."""
+        return self.doc_symbol or self.code
+
+    @property
+    def root_id(self) -> int:
+        """The id of the top of its tree (the province): units of one tree hand matters over
+        to each other; another tree is another body's system."""
+        return int(self.path.strip("/").split("/")[0]) if self.path.strip("/") else self.id
+
+    def head(self) -> UnitLeader | None:
+        """Its head (chủ tịch, giám đốc, chánh thanh tra), when its leaders are recorded."""
+        return next((x for x in self.leaders if x.is_head and x.active), None)
+
     @property
     def depth(self) -> int:
         return self.path.count("/") - 2
@@ -76,3 +125,27 @@ class Unit(TimestampMixin, db.Model):
         """The ids of this unit and of every unit below it: one prefix match on the indexed
         materialised path. `column.in_(unit.subtree_ids())` keeps records of the subtree."""
         return sa.select(Unit.id).where(Unit.path.startswith(self.path, autoescape=True))
+
+
+class UnitLeader(TimestampMixin, db.Model):
+    """One of a unit's leaders: its head, or a deputy who signs on the head's behalf ("KT.
+    CHỦ TỊCH / PHÓ CHỦ TỊCH") and hosts its periodic receptions in the head's stead."""
+
+    __tablename__ = "unit_leader"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"), index=True)
+    full_name: Mapped[str] = mapped_column(sa.String(120))
+    title: Mapped[str] = mapped_column(sa.String(120))  # "Chủ tịch", "Phó Chủ tịch"
+    is_head: Mapped[bool] = mapped_column(default=False)
+    position: Mapped[int] = mapped_column(default=0)  # the order deputies are listed in
+    active: Mapped[bool] = mapped_column(default=True)
+
+    unit: Mapped[Unit] = relationship(back_populates="leaders")
+
+    def __repr__(self) -> str:
+        return f"<UnitLeader {self.full_name}>"
+
+    @property
+    def label(self) -> str:
+        return f"{self.full_name} ({self.title})"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from complaints.auth.forms import UserForm
@@ -12,9 +12,15 @@ from complaints.auth.operations import UserError, create_user, update_user
 from complaints.core.access import in_scope, require
 from complaints.core.translate import gettext as _
 from complaints.extensions import db
-from complaints.units.forms import UnitForm
-from complaints.units.models import Unit, UnitLevel
-from complaints.units.operations import UnitError, create_unit, subtree, update_unit
+from complaints.units.forms import LeaderForm, UnitForm
+from complaints.units.models import Unit, UnitLeader, UnitLevel
+from complaints.units.operations import (
+    UnitError,
+    create_unit,
+    save_leader,
+    subtree,
+    update_unit,
+)
 from complaints.web.helpers import load, unit_choices
 from complaints.web.transaction import attempt
 
@@ -38,6 +44,8 @@ def unit_form(unit_id: int | None = None):
     unit = load(Unit, unit_id) if unit_id else None
     form = UnitForm(obj=unit)
     form.parent_id.choices = unit_choices()
+    form.advises_id.choices = unit_choices(_("— Không: là cơ quan có thẩm quyền —"))
+    form.processing_unit_id.choices = unit_choices(_("— Chính đơn vị này —"))
     if unit is None and not form.is_submitted():
         form.parent_id.data = current_user.unit.id
     status = 200
@@ -51,6 +59,11 @@ def unit_form(unit_id: int | None = None):
             level=UnitLevel(form.level.data),
             active_from=form.active_from.data,
             active_to=form.active_to.data,
+            advises=load(Unit, form.advises_id.data) if form.advises_id.data else None,
+            processing_unit=(
+                load(Unit, form.processing_unit_id.data) if form.processing_unit_id.data else None
+            ),
+            doc_symbol=form.doc_symbol.data or "",
         )
         # A stale edit is shown above the form (what was typed stays), any other refusal
         # beside the code.
@@ -72,6 +85,38 @@ def unit_form(unit_id: int | None = None):
             return redirect(url_for("admin.units"))
         status = saved.status
     return render_template("admin/unit_form.html", form=form, unit=unit), status
+
+
+@bp.route("/units/<int:unit_id>/leaders", methods=["GET", "POST"])
+@bp.route("/units/<int:unit_id>/leaders/<int:leader_id>", methods=["GET", "POST"])
+@login_required
+@require("units.manage")
+def leaders(unit_id: int, leader_id: int | None = None):
+    """The unit's leaders (who sign its acts, host its receptions): the list, and the form
+    adding one or editing the one chosen."""
+    unit = load(Unit, unit_id)
+    leader = db.session.get(UnitLeader, leader_id) if leader_id else None
+    if leader_id and (leader is None or leader.unit_id != unit.id):
+        abort(404)
+    form = LeaderForm(obj=leader)
+    status = 200
+    if form.validate_on_submit():
+        with attempt(form, default="full_name") as saved:
+            save_leader(
+                current_user,
+                unit,
+                leader,
+                full_name=form.full_name.data,
+                title=form.title.data,
+                is_head=form.is_head.data,
+                position=form.position.data or 0,
+                active=form.active.data,
+            )
+        if saved.ok:
+            flash(_("Đã lưu lãnh đạo của %(name)s.", name=unit.name), "success")
+            return redirect(url_for("admin.leaders", unit_id=unit.id))
+        status = saved.status
+    return render_template("admin/leaders.html", unit=unit, leader=leader, form=form), status
 
 
 @bp.get("/users")

@@ -1,0 +1,93 @@
+"""The units' roles in the law's flow (README "Who receives, who is competent, who verifies"):
+one home for which unit a matter belongs to at each step.
+
+- A petition is *received* by the unit that registers it (a Ban Tiếp công dân, a ward).
+- It is *processed* by that unit's processing unit (the Thanh tra for the city's Ban TCD), whose
+  handlers see it in their queue; the receiving unit follows it read-only.
+- Its case is *resolved* by the competent authority: by default the authority the receiving unit
+  advises (UBND thành phố for its Ban TCD and Thanh tra), else the receiving unit itself; the
+  handler may choose another unit of the tree, giving the ground. Reports count the case for the
+  authority, its documents are issued in the authority's name.
+- It is *verified* by the unit the leader assigns (cases.operations.assign).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from complaints.core.access import scope_unit_ids, unit_in_scope
+from complaints.core.errors import OperationError
+from complaints.core.translate import gettext as _
+from complaints.extensions import db
+from complaints.units.models import Unit
+
+
+class RoleError(OperationError):
+    """A unit given a role the tree does not allow; the message is for the user."""
+
+
+def same_tree(a: Unit, b: Unit) -> bool:
+    """Both units belong to one body's tree (one province and everything below it)."""
+    return a.root_id == b.root_id
+
+
+def check_authority(received: Unit, authority: Unit, ground: str, field: str = "authority_id"):
+    """The authority chosen for a matter received at `received`: a working unit of the same tree;
+    any other than the default needs its ground (căn cứ xác định thẩm quyền)."""
+    if not same_tree(received, authority):
+        raise RoleError(
+            _(
+                "%(name)s không thuộc hệ thống đơn vị của %(received)s: không thể giao thẩm "
+                "quyền giải quyết; đơn thuộc thẩm quyền cơ quan khác thì chuyển đơn.",
+                name=authority.name,
+                received=received.name,
+            ),
+            field,
+        )
+    if not authority.is_active:
+        raise RoleError(
+            _("%(name)s đã giải thể hoặc sáp nhập: chọn cơ quan kế thừa.", name=authority.name),
+            field,
+        )
+    if authority.id != received.authority.id and not ground.strip():
+        raise RoleError(
+            _(
+                "Thẩm quyền mặc định là %(default)s; giao cho %(name)s thì ghi căn cứ xác định "
+                "thẩm quyền.",
+                default=received.authority.name,
+                name=authority.name,
+            ),
+            "authority_ground",
+        )
+
+
+def authorities(received: Unit) -> list[Unit]:
+    """The units that may be chosen as competent for a matter received at `received`: the
+    working units of its tree, the default first, then the tree's order."""
+    units = db.session.scalars(
+        sa.select(Unit)
+        .where(
+            Unit.path.startswith(f"/{received.root_id}/", autoescape=True),
+            Unit.active_to.is_(None),
+        )
+        .order_by(Unit.path)
+    ).all()
+    default = received.authority
+    return [default, *(u for u in units if u.id != default.id)]
+
+
+def processed_here(user: Any, unit_column: Any) -> sa.ColumnElement[bool]:
+    """Records whose unit's petitions are processed by the user's units: their own units'
+    (unless those hand processing to another unit) and those of the units that send theirs."""
+    return unit_column.in_(
+        sa.select(Unit.id).where(
+            sa.func.coalesce(Unit.processing_unit_id, Unit.id).in_(scope_unit_ids(user))
+        )
+    )
+
+
+def may_process(user: Any, received: Unit) -> bool:
+    """The user's units process the petitions registered at `received`."""
+    return unit_in_scope(user, received.processor)
