@@ -17,6 +17,7 @@ from complaints.core.audit import AuditEvent
 from complaints.core.vocab import PetitionKind
 from complaints.extensions import db
 from complaints.reception.models import VisitOutcome
+from complaints.units.operations import save_leader
 
 from . import factories
 from .api_v1_support import TODAY, open_case, token_for
@@ -59,6 +60,7 @@ class Side:
     denunciation: object = None
     den_case: object = None
     den_visit: object = None
+    leader: object = None
 
     def params(self) -> dict[str, object]:
         return {
@@ -74,6 +76,7 @@ class Side:
             "letter_id": self.letter.id,
             "attachment_id": MISSING,
             "job_id": MISSING,
+            "leader_id": self.leader.id,
         }
 
 
@@ -104,6 +107,9 @@ def _side(unit, handler, *, sentinel: dict, denounce: bool) -> Side:
 
     token, _ = tokens.create_token(None, user, name="thử", today=TODAY)
     side = Side(unit, session, visit, petition, case, deadline, letter, rule, user, token)
+    side.leader = save_leader(
+        None, unit, None, full_name=f"Lãnh đạo {unit.code}", title="Chủ tịch", is_head=True
+    )
     kind = PetitionKind.denunciation if denounce else PetitionKind.complaint
     side.den_visit = VisitFactory(
         session=session,

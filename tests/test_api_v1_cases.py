@@ -189,7 +189,8 @@ def test_assignment_by_a_leader(api, world, db):
 
 
 def test_appeal_opens_round_two_in_a_unit_of_scope(worker, world, db):
-    case, _ = open_case(world["handler_lc"], world["units"]["province"], received=date(2026, 2, 2))
+    hp_handler = user(world["units"]["province"], Role.petition_handler, Role.case_handler)
+    case, _ = open_case(hp_handler, world["units"]["province"], received=date(2026, 2, 2))
     version = case.version
     for action, extra in (
         ("start_verification", {"doc_no": "1"}),

@@ -281,7 +281,8 @@ def test_processing_needs_the_permission(web, login_as, province, db):
 def test_lists_are_scoped_to_the_users_units(app, db, province, handler):
     hp_case = accepted_case(handler, province["province"], summary="Vụ việc cấp thành phố")
     lc_case = accepted_case(handler, province["commune"], summary="Vụ việc phường Lê Chân")
-    hn_case = accepted_case(handler, province["other"], summary="Vụ việc Hà Nội")
+    hn_handler = factories.UserFactory(unit=province["other"], roles=[Role.petition_handler])
+    hn_case = accepted_case(hn_handler, province["other"], summary="Vụ việc Hà Nội")
     lc_user = factories.UserFactory(unit=province["commune"], roles=[Role.case_handler])
     hp_user = factories.UserFactory(unit=province["province"], roles=[Role.leader])
     db.session.commit()

@@ -45,8 +45,11 @@ def petition_at(unit, **kw):
 
 
 def transferred(officer, unit):
-    """Finished without a case: transferred to the competent body."""
+    """Finished without a case: transferred to the competent body (by the officer, or by a
+    handler of the unit when another province's)."""
     p = petition_at(unit)
+    if not p.can_process(officer):
+        officer = factories.UserFactory(unit=unit, roles=[Role.petition_handler])
     process(
         officer,
         p,

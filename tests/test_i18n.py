@@ -280,7 +280,7 @@ def test_case_handler_pages_in_english(web, login_as, demo):
     _english(web)
     login_as(Role.case_handler, unit=demo["HPTTR"])
     cases = _db.session.scalars(
-        sa.select(Case).where(Case.unit_id == demo["HPTTR"].id).order_by(Case.id)
+        sa.select(Case).where(Case.assigned_unit_id == demo["HPTTR"].id).order_by(Case.id)
     ).all()
     assert cases
     urls = ["/cases/", "/cases/mine", "/cases/overdue", "/cases/?overdue=y&closed=y"]
@@ -298,7 +298,7 @@ def test_case_handler_pages_in_english(web, login_as, demo):
 def test_leader_pages_in_english(web, login_as, demo):
     _english(web)
     login_as(Role.leader, unit=demo["HP"])
-    case = _first(Case, Case.unit_id == demo["HPTTR"].id)
+    case = _first(Case, Case.unit_id == demo["HP"].id)
     _check_pages(
         web,
         [

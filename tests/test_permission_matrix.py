@@ -43,6 +43,7 @@ EXPECTED: dict[str, str | tuple[str, ...]] = {
     "citizen_staff.slip": "petition.view",
     "admin.units": "units.manage",
     "admin.unit_form": "units.manage",
+    "admin.leaders": "units.manage",
     "admin.users": "users.manage",
     "admin.user_form": "users.manage",
     "api_tokens.index": "api_tokens.manage",

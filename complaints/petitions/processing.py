@@ -12,6 +12,7 @@ from complaints.cases import operations as case_ops
 from complaints.cases.deadlines import petition_deadline
 from complaints.cases.models import Case, Deadline
 from complaints.core import audit, clock
+from complaints.core.access import has_permission
 from complaints.core.errors import OperationError
 from complaints.core.numbers import fmt_date
 from complaints.core.translate import gettext as _
@@ -122,6 +123,19 @@ def _once_per_content(petition: Petition, outcome: ProcessingOutcome, actor) -> 
             )
 
 
+def _cannot_process(actor, petition: Petition) -> str:
+    """Why the actor may not process the petition (Petition.can_process said no)."""
+    if not has_permission(actor, "petition.process"):
+        return _("Bạn không có quyền xử lý đơn.")
+    if petition.unit.processor is petition.unit:
+        return _("Đơn của %(unit)s, ngoài phạm vi đơn vị của bạn.", unit=petition.unit.name)
+    return _(
+        "Đơn tiếp nhận tại %(unit)s do %(processor)s xử lý; đơn vị bạn theo dõi kết quả.",
+        unit=petition.unit.name,
+        processor=petition.unit.processor.name,
+    )
+
+
 def process(actor, petition: Petition, data: ProcessingInput, *, expected_version=None) -> Petition:
     """Record the classification and outcome of a petition; accepting opens or joins a case."""
     if expected_version is not None and int(expected_version) != petition.version:
@@ -130,14 +144,7 @@ def process(actor, petition: Petition, data: ProcessingInput, *, expected_versio
             "version",
         )
     if actor is not None and not petition.can_process(actor):
-        raise ProcessingError(
-            _(
-                "Đơn tiếp nhận tại %(unit)s do %(processor)s xử lý; đơn vị bạn theo dõi kết quả.",
-                unit=petition.unit.name,
-                processor=petition.unit.processor.name,
-            ),
-            "outcome",
-        )
+        raise ProcessingError(_cannot_process(actor, petition), "outcome")
     if petition.status == PetitionStatus.processed:
         raise ProcessingError(
             _("Đơn đã được xử lý (%(label)s); không xử lý lại.", label=petition.outcome.label),
