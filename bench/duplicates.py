@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import sys
 import time
 from collections import Counter
@@ -101,9 +102,19 @@ def _describe(sample: Sample) -> dict:
     }
 
 
-def evaluate(samples: list[Sample], seed: int = 0, keep_examples: int = 0) -> Score:
-    """Compare each petition with the earlier ones of its kind, as the intake page does."""
+def evaluate(
+    samples: list[Sample], seed: int = 0, keep_examples: int = 0, units: int = 0
+) -> Score:
+    """Compare each petition with the earlier ones of its kind, as the intake page does.
+
+    With `units`, the cross-unit set: each petition is registered at one of that many units of
+    a tree (seeded), only pairs at different units are compared, with the cross-unit test
+    (duplicates.same_person_same_matter, what the processing page suggests from other units),
+    and any kind with any kind (related_elsewhere looks at every kind)."""
     started = time.perf_counter()
+    rng = random.Random(seed)
+    unit_of = [rng.randrange(units) if units else 0 for _ in samples]
+    scorer = duplicates.same_person_same_matter if units else duplicates.score_profiles
     profiles = [duplicates.profile(petition_of(s)) for s in samples]
     order = sorted(range(len(samples)), key=lambda i: (samples[i].received, samples[i].id))
     lookback = timedelta(days=duplicates.LOOKBACK_DAYS)
@@ -122,13 +133,15 @@ def evaluate(samples: list[Sample], seed: int = 0, keep_examples: int = 0) -> Sc
     earlier: dict[str, list[int]] = {}
     for i in order:
         new = samples[i]
-        seen = earlier.setdefault(new.kind, [])
+        seen = earlier.setdefault("all" if units else new.kind, [])
         for j in seen:
             old = samples[j]
             if new.received - old.received > lookback:
                 continue
+            if units and unit_of[i] == unit_of[j]:
+                continue
             score.pairs_compared += 1
-            predicted = duplicates.score_profiles(profiles[i], profiles[j]) is not None
+            predicted = scorer(profiles[i], profiles[j]) is not None
             actual = new.matter == old.matter
             related = new.related == old.matter or old.related == new.matter
             if related or (new.related and new.related == old.related):
@@ -151,6 +164,13 @@ def evaluate(samples: list[Sample], seed: int = 0, keep_examples: int = 0) -> Sc
     # Pairs never compared (another kind, or beyond the look-back) are negatives left alone;
     # a true pair beyond the look-back would be a miss, counted here.
     compared_true = score.tp + score.fn
+    if units:  # the true pairs are those at different units
+        score.true_pairs = sum(
+            1
+            for a in range(len(samples))
+            for b in range(a + 1, len(samples))
+            if samples[a].matter == samples[b].matter and unit_of[a] != unit_of[b]
+        )
     score.fn += score.true_pairs - compared_true
     score.seconds = round(time.perf_counter() - started, 2)
     score.hard_negative_pairs = dict(hard.most_common())
@@ -160,8 +180,8 @@ def evaluate(samples: list[Sample], seed: int = 0, keep_examples: int = 0) -> Sc
     return score
 
 
-def run(size: int = 1000, seed: int = 2026, keep_examples: int = 0) -> Score:
-    return evaluate(generate(size, seed), seed=seed, keep_examples=keep_examples)
+def run(size: int = 1000, seed: int = 2026, keep_examples: int = 0, units: int = 0) -> Score:
+    return evaluate(generate(size, seed), seed=seed, keep_examples=keep_examples, units=units)
 
 
 def report(score: Score) -> str:

@@ -462,6 +462,77 @@ def similar_petitions(petition: Petition, user=None, *, same_kind: bool = True) 
     return sorted(matches, key=lambda m: -m.score)
 
 
+# Across units a suggestion names a person's other petition to another unit's staff: only when
+# the person is known to be the same (identity number, phone, or name and address), never on
+# content alone (README "Who receives, who is competent, who verifies").
+ELSEWHERE_LEVELS = frozenset({"strong", "likely"})
+ELSEWHERE_LIMIT = 5
+
+
+def same_person_same_matter(a: Profile, b: Profile) -> tuple[float, list[str]] | None:
+    """The cross-unit test: the same person (strong or likely evidence) on the same matter."""
+    if person_level(a, b)[0] not in ELSEWHERE_LEVELS:
+        return None
+    return score_profiles(a, b)
+
+
+@dataclass
+class Elsewhere:
+    """A petition of the same person on the same matter registered at another unit of the
+    tree, as another unit's staff may see it: its number, unit, date and state, and a link
+    only when the user's units may open it. Never its senders or content."""
+
+    register_no: str
+    unit_name: str
+    received_date: object
+    state: str
+    petition_id: int | None  # set when the user may open it
+    score: float
+
+
+def related_elsewhere(petition: Petition, user, limit: int = ELSEWHERE_LIMIT) -> list[Elsewhere]:
+    """Petitions by the same person on the same content at other units of the petition's
+    tree (units/roles.py), any kind, best first. A protected denunciation of another unit is
+    never suggested: it would tell that this person denounced there."""
+    from complaints.core import confidentiality
+    from complaints.core.access import unit_in_scope
+    from complaints.units.models import Unit
+
+    root = f"/{petition.unit.root_id}/"
+    query = (
+        sa.select(Petition)
+        .join(Unit, Unit.id == Petition.unit_id)
+        .where(
+            Unit.path.startswith(root, autoescape=True),
+            Petition.unit_id != petition.unit_id,
+            Petition.id != (petition.id or 0),
+            Petition.received_date >= petition.received_date - timedelta(days=LOOKBACK_DAYS),
+        )
+        .options(selectinload(Petition.senders), selectinload(Petition.unit))
+        .order_by(Petition.received_date.desc())
+        .limit(MAX_CANDIDATES)
+    )
+    mine = profile(petition)
+    found = []
+    for p in db.session.scalars(query):
+        result = same_person_same_matter(mine, profile(p))
+        if result is None or confidentiality.is_protected(p):
+            continue
+        state = p.outcome.label if p.outcome is not None else p.status.label
+        may_open = any(unit_in_scope(user, u) for u in p.scope_units())
+        found.append(
+            Elsewhere(
+                p.register_no,
+                p.unit.name,
+                p.received_date,
+                state,
+                p.id if may_open else None,
+                result[0],
+            )
+        )
+    return sorted(found, key=lambda e: -e.score)[:limit]
+
+
 def suggest_cases(petition: Petition, user=None, limit: int = 5) -> list[CaseSuggestion]:
     """Cases the petition may join: those of the similar petitions, best first."""
     by_case: dict[int, CaseSuggestion] = {}

@@ -193,6 +193,11 @@ def process(actor, petition: Petition, data: ProcessingInput, *, expected_versio
     ):
         petition_deadline(petition)
 
+    if outcome == ProcessingOutcome.accept and data.join_case is None:
+        # checked before anything changes: a refused authority leaves the petition as it was
+        roles.check_authority(
+            petition.unit, data.authority or petition.unit.authority, data.authority_ground
+        )
     before = audit.snapshot(petition, PROCESS_FIELDS)
     petition.eligible, petition.ineligible_reasons = data.eligible, reasons
     petition.competent = data.competent
@@ -248,7 +253,6 @@ def _accept(actor, petition: Petition, data: ProcessingInput) -> None:
         return
     title = data.case_title or petition.summary.split("\n")[0][:200]
     authority = data.authority or petition.unit.authority
-    roles.check_authority(petition.unit, authority, data.authority_ground)
     case = case_ops.open_case(
         actor,
         unit=authority,

@@ -21,7 +21,7 @@ from complaints.core.vocab import PetitionKind
 from complaints.extensions import db
 from complaints.notices import registry
 from complaints.petitions import pending as queue
-from complaints.petitions.duplicates import suggest_cases
+from complaints.petitions.duplicates import related_elsewhere, suggest_cases
 from complaints.petitions.forms import PendingFilterForm, ProcessingForm
 from complaints.petitions.models import (
     IneligibleReason,
@@ -159,6 +159,7 @@ def petition(petition_id: int):
         + [(o.value, o.label) for o in ProcessingOutcome if o.value in possible]
     )
     suggestions = [] if done else suggest_cases(record, current_user)
+    elsewhere = [] if done else related_elsewhere(record, current_user)
     offered = {
         s.case.id: s.case for s in suggestions if s.case.is_open and s.case.kind == record.kind
     }
@@ -251,6 +252,7 @@ def petition(petition_id: int):
         form=form,
         done=done,
         suggestions=suggestions,
+        elsewhere=elsewhere,
         offered=offered,
         matrix=json.dumps(matrix),
         stored_deadline=stored,
