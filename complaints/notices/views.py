@@ -68,7 +68,7 @@ def _issuing(record, notice: render.Notice, form: IssueForm | None = None) -> di
     if notice.key not in render.DOC_KIND or notice.entity_id is None:
         return None
     if notice.issued is not None:
-        return {"issued": notice.issued}
+        return {"issued": notice.issued, "form": form}
     if form is None and not issuing.may_issue(current_user, record):
         return None
     form = form or IssueForm()
