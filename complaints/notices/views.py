@@ -69,8 +69,9 @@ def _issuing(record, notice: render.Notice, form: IssueForm | None = None) -> di
         return None
     if notice.issued is not None:
         return {"issued": notice.issued, "form": form}
-    if form is None and not issuing.may_issue(current_user, record):
-        return None
+    if not issuing.may_issue(current_user, record):
+        # Only the refusal of a request the page does not offer (a unit that follows the case).
+        return {"issued": None, "form": form} if form is not None else None
     form = form or IssueForm()
     leaders = issuing.signers(db.session.get(Unit, notice.unit_id))
     form.signer_id.choices = pairs_choices(
