@@ -14,6 +14,7 @@ from complaints.core.audit import AuditEvent, AuditHead  # noqa: F401
 from complaints.core.maintenance import PendingTask  # noqa: F401
 from complaints.core.numbering import RunningNumber  # noqa: F401
 from complaints.core.throttle import ThrottleAttempt  # noqa: F401
+from complaints.notices.models import IssuedDocument  # noqa: F401
 from complaints.obligations.models import ReceptionRule  # noqa: F401
 from complaints.petitions.models import (  # noqa: F401
     Attachment,

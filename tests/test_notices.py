@@ -295,7 +295,8 @@ def test_denouncer_confidentiality_matrix(db, web, login_as, world, role):
 # --- content of each notice --------------------------------------------------------------------
 
 COMMON = [
-    "UBND THÀNH PHỐ HẢI PHÒNG",
+    # Headed by the authority, "UBND" spelled in full (NĐ 30/2020 Phụ lục I).
+    "ỦY BAN NHÂN DÂN THÀNH PHỐ HẢI PHÒNG",
     "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
     "Độc lập - Tự do - Hạnh phúc",
     "Nơi nhận:",
@@ -334,7 +335,7 @@ EXPECTED = {
         "Về việc gia hạn giải quyết tố cáo",
         "Số: 05/QĐ-TTR",
         "Hải Phòng, ngày 30 tháng 3 năm 2026",
-        "CHỦ TỊCH UBND THÀNH PHỐ HẢI PHÒNG",
+        "CHỦ TỊCH ỦY BAN NHÂN DÂN THÀNH PHỐ HẢI PHÒNG",
         "gia hạn lần 1",
         "phải xác minh ở từ 2 địa điểm trở lên",
         "Thời hạn giải quyết tố cáo đến hết ngày 04/05/2026",
@@ -432,7 +433,7 @@ def test_docx_is_a4_portrait_with_the_file_name(db, web, login_as, world):
     section = document.sections[0]
     assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
     assert round(section.left_margin.mm) == 30
-    assert document.core_properties.author == "UBND THÀNH PHỐ HẢI PHÒNG"
+    assert document.core_properties.author == "ỦY BAN NHÂN DÂN THÀNH PHỐ HẢI PHÒNG"
     assert "python-docx" not in docx_raw(resp.data)
 
 

@@ -80,6 +80,8 @@ EXPECTED: dict[str, str | tuple[str, ...]] = {
     "notices.apology": "notice.print",
     "notices.case_notice": "notice.print",
     "notices.petition_notice": "notice.print",
+    "notices.issue_case_notice": "notice.issue",
+    "notices.issue_petition_notice": "notice.issue",
     "dashboard.index": "dashboard.view",
     "obligations.index": "obligations.view",
     "obligations.plan": "obligations.manage",
@@ -133,7 +135,12 @@ FIXED = {
     "form": "summary",
     "day": "2026-05-01",
 }
-KIND = {"notices.case_notice": "acceptance", "notices.petition_notice": "guidance"}
+KIND = {
+    "notices.case_notice": "acceptance",
+    "notices.petition_notice": "guidance",
+    "notices.issue_case_notice": "acceptance",
+    "notices.issue_petition_notice": "guidance",
+}
 # Query strings without which a page or export has nothing to answer.
 REPORT = "form=summary&unit={unit}&period=range&from=01/01/2026&to=30/06/2026"
 QUERY = {

@@ -55,6 +55,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "notice.print": frozenset(
         {Role.reception_officer, Role.petition_handler, Role.case_handler, Role.leader}
     ),
+    # Number a notice in its authority's register and record the leader who signs it.
+    "notice.issue": frozenset({Role.leader, Role.case_handler, Role.petition_handler}),
     "report.view": frozenset({Role.report_maker, Role.leader}),
     "report.close": frozenset({Role.report_maker}),
     "report.settings": frozenset({Role.report_maker, Role.admin}),

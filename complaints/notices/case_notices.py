@@ -24,6 +24,8 @@ from complaints.notices.render import (
     base,
     case_identity,
     dmy,
+    head_title,
+    heading_name,
     last_event,
     measures,
     number_line,
@@ -31,7 +33,6 @@ from complaints.notices.render import (
     received,
     sender_word,
     sentence,
-    signer,
     to_sender,
 )
 
@@ -114,6 +115,7 @@ def acceptance(case: Case, user) -> Notice:
         recipients=["Như trên;", f"Lưu: VT, hồ sơ vụ việc {case.case_no}."],
         entity_type="case_file",
         entity_id=case.id,
+        drafting=case.assigned_unit,
     )
     return to_sender(notice, identity)
 
@@ -164,6 +166,7 @@ def accused(case: Case, user) -> Notice:
         recipients=["Như trên;", f"Lưu: VT, hồ sơ vụ việc {case.case_no}."],
         entity_type="case_file",
         entity_id=case.id,
+        drafting=case.assigned_unit,
     )
 
 
@@ -210,6 +213,7 @@ def refusal(case: Case, user) -> Notice:
         recipients=["Như trên;", f"Lưu: VT, hồ sơ vụ việc {case.case_no}."],
         entity_type="case_file",
         entity_id=case.id,
+        drafting=case.assigned_unit,
     )
     return to_sender(notice, identity)
 
@@ -231,13 +235,12 @@ def extension(case: Case, user, nth: int | None = None) -> Notice:
     event = events[nth - 1]
     identity = case_identity(case, user, to_sender=False)
     unit = case.unit
-    sign = signer(unit, in_own_name=True)
     criteria = ""
     if case.complexity != Complexity.normal:
         labels = [ComplexityCriterion(c).label.lower() for c in case.complexity_criteria]
         criteria = f" ({case.complexity.label.lower()}: {'; '.join(labels)})" if labels else ""
     paras = [
-        Para(f"{sign.title} {unit.name.upper()}", "heading"),
+        Para(f"{head_title(unit)} {heading_name(unit)}", "heading"),
         Para("Căn cứ Luật Tố cáo ngày 12 tháng 6 năm 2018;"),
         Para(
             f"Căn cứ việc thụ lý tố cáo ngày {dmy(case.accepted_on)}"
@@ -285,9 +288,11 @@ def extension(case: Case, user, nth: int | None = None) -> Notice:
             "Người bị tố cáo;",
             f"Lưu: VT, hồ sơ vụ việc {case.case_no}.",
         ],
-        signer=sign,
         entity_type="case_file",
         entity_id=case.id,
+        drafting=case.assigned_unit,
+        in_own_name=True,
+        n=nth,
     )
 
 
@@ -394,6 +399,7 @@ def result(case: Case, user) -> Notice:
         recipients=["Như trên;", f"Lưu: VT, hồ sơ vụ việc {case.case_no}."],
         entity_type="case_file",
         entity_id=case.id,
+        drafting=case.assigned_unit,
     )
     return to_sender(notice, identity)
 
@@ -449,4 +455,5 @@ def publication(case: Case, user) -> Notice:
         ],
         entity_type="case_file",
         entity_id=case.id,
+        drafting=case.assigned_unit,
     )

@@ -102,9 +102,10 @@ def to_docx(notice: Notice) -> bytes:
     for r in notice.recipients:
         para(left, f"- {r}", size=11)
     s = notice.signer
-    if s.authority:
-        para(right, s.authority, bold=True, align=center, reuse=True)
-    para(right, s.title, bold=True, align=center, reuse=not s.authority)
+    above = [line for line in (s.authority, s.on_behalf) if line]
+    for i, line in enumerate(above):
+        para(right, line, bold=True, align=center, reuse=i == 0)
+    para(right, s.title, bold=True, align=center, reuse=not above)
     para(right, "(Ký, ghi rõ họ tên, đóng dấu)", italic=True, align=center)
     for _ in range(4):
         para(right, "", align=center)

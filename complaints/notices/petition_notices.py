@@ -30,6 +30,13 @@ from complaints.petitions.models import IneligibleReason, Petition, ProcessingOu
 # --- notices on a petition -----------------------------------------------------------------------
 
 
+def drafting_unit(petition: Petition):
+    """The unit that drafts a petition's slip: the one that processes the petitions of its
+    receiving unit (the Thanh tra for the Ban TCD), when that is another unit."""
+    processor = petition.unit.processor
+    return processor if processor.id != petition.unit_id else None
+
+
 def transfer(petition: Petition, user) -> Notice:
     """Phiếu chuyển đơn to the competent body; a denunciation slip names no denouncer and
     states the receiving body's duty of confidentiality."""
@@ -99,6 +106,7 @@ def transfer(petition: Petition, user) -> Notice:
         recipients=[*recipients, f"Lưu: VT, hồ sơ đơn {petition.register_no}."],
         entity_type="petition",
         entity_id=petition.id,
+        drafting=drafting_unit(petition),
     )
 
 
@@ -138,7 +146,7 @@ def guidance(petition: Petition, user) -> Notice:
         "guidance",
         f"phieu-huong-dan-{petition.register_no}",
         unit,
-        number_line=number_line(petition.outcome_doc_no, "PHD", unit),
+        number_line=number_line(petition.outcome_doc_no, "HD", unit),
         place_date=place_date(unit, petition.outcome_date),
         title="PHIẾU HƯỚNG DẪN",
         subtitle="",
@@ -147,6 +155,7 @@ def guidance(petition: Petition, user) -> Notice:
         recipients=["Như trên;", f"Lưu: VT, hồ sơ đơn {petition.register_no}."],
         entity_type="petition",
         entity_id=petition.id,
+        drafting=drafting_unit(petition),
     )
     return to_sender(notice, identity)
 

@@ -33,6 +33,7 @@ class NoticeLink:
     label: str
     url: str
     docx_url: str
+    number: str = ""  # its number in the authority's register, once issued
 
 
 def _is_denunciation(case: Case) -> bool:
@@ -100,16 +101,27 @@ PETITION: dict[str, NoticeKind] = {
 APOLOGY = NoticeKind("apology", L_("Thư xin lỗi"), petition_notices.apology, lambda letter: True)
 
 
-def _link(endpoint: str, label: str, **values) -> NoticeLink:
+def _link(endpoint: str, label: str, number: str = "", **values) -> NoticeLink:
     return NoticeLink(
-        label, url_for(endpoint, **values), url_for(endpoint, **values, format="docx")
+        label, url_for(endpoint, **values), url_for(endpoint, **values, format="docx"), number
     )
 
 
 def case_links(case: Case) -> list[NoticeLink]:
-    """The notices the case's state makes relevant (print and Word)."""
+    """The notices the case's state makes relevant (print and Word), with their numbers once
+    issued (the extension link is the last extension's)."""
+    from complaints.notices.issuing import issued_numbers
+
+    numbers = issued_numbers(case)
+    extensions = sum(1 for e in case.events if e.action == "extend")
     return [
-        _link("notices.case_notice", k.label, case_id=case.id, kind=k.name)
+        _link(
+            "notices.case_notice",
+            k.label,
+            numbers.get((k.name, extensions if k.name == "extension" else 0), ""),
+            case_id=case.id,
+            kind=k.name,
+        )
         for k in CASE.values()
         if k.relevant(case)
     ]
@@ -117,8 +129,17 @@ def case_links(case: Case) -> list[NoticeLink]:
 
 def petition_links(petition: Petition) -> list[NoticeLink]:
     """The slip of a processed petition (transfer or guidance), if its outcome has one."""
+    from complaints.notices.issuing import issued_numbers
+
+    numbers = issued_numbers(petition)
     return [
-        _link("notices.petition_notice", k.label, petition_id=petition.id, kind=k.name)
+        _link(
+            "notices.petition_notice",
+            k.label,
+            numbers.get((k.name, 0), ""),
+            petition_id=petition.id,
+            kind=k.name,
+        )
         for k in PETITION.values()
         if k.relevant(petition)
     ]

@@ -32,6 +32,7 @@ from complaints.core.errors import OperationError
 from complaints.core.numbers import fmt_date, fmt_decimal, fmt_int
 from complaints.core.vocab import PetitionKind
 from complaints.extensions import db
+from complaints.notices.models import DEPUTY, IssuedDocument
 from complaints.petitions.models import Petition
 from complaints.units.models import Unit, UnitLevel
 
@@ -43,6 +44,19 @@ DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.docu
 MAX_NAMES = 5  # a group petition names its first signatories, then "và N người khác"
 
 UNIT_PREFIX = re.compile(r"^(UBND|Ủy ban nhân dân|Uỷ ban nhân dân)\s+(thành phố|tỉnh)\s+", re.I)
+COMMITTEE = re.compile(r"^(UBND|Ủy ban nhân dân|Uỷ ban nhân dân)\s+", re.I)
+# The kind of document in its number ("07/TB-UBND"), NĐ 30/2020 Phụ lục III: thông báo TB,
+# quyết định QĐ, phiếu chuyển PC, hướng dẫn HD.
+DOC_KIND = {
+    "acceptance": "TB",
+    "accused": "TB",
+    "refusal": "TB",
+    "extension": "QĐ",
+    "result": "TB",
+    "publication": "TB",
+    "transfer": "PC",
+    "guidance": "HD",
+}
 KIND_TEXT = {
     PetitionKind.complaint: "khiếu nại",
     PetitionKind.denunciation: "tố cáo",
@@ -71,8 +85,9 @@ class Para:
 @dataclass(frozen=True)
 class Signer:
     authority: str  # "TM. ỦY BAN NHÂN DÂN", or "" when the head signs in their own name
-    title: str  # "CHỦ TỊCH", "CHÁNH THANH TRA" ...
-    name: str = ""  # written in by hand or in Word
+    title: str  # "CHỦ TỊCH", "PHÓ CHỦ TỊCH", "CHÁNH THANH TRA" ...
+    name: str = ""  # the leader who signed it, once issued (notices/issuing.py)
+    on_behalf: str = ""  # "KT. CHỦ TỊCH" when a deputy signs on the head's behalf
 
 
 @dataclass
@@ -97,6 +112,10 @@ class Notice:
     unit_id: int | None = None
     reveals_identity: bool = False
     revealed_petition_ids: list[int] = field(default_factory=list)
+    # Which of the record's notices of this kind (the nth extension), and its entry in the
+    # register of issued documents once issued (notices/issuing.py).
+    n: int | None = None
+    issued: IssuedDocument | None = None
 
     def lines(self) -> list[str]:
         """Every text line of the notice, in reading order (what both outputs must contain)."""
@@ -105,7 +124,8 @@ class Notice:
         out += [f"Kính gửi: {a}" if i == 0 else a for i, a in enumerate(self.addressee)]
         out += [p.text for p in self.paragraphs]
         out += ["Nơi nhận:", *[f"- {r}" for r in self.recipients]]
-        out += [self.signer.authority, self.signer.title, self.signer.name]
+        s = self.signer
+        out += [s.authority, s.on_behalf, s.title, s.name]
         return [line for line in out if line]
 
 
@@ -223,34 +243,105 @@ def place_date(unit: Unit, day: date | None) -> str:
     return f"{place}, ngày {day.day:02d} tháng {month} năm {day.year}"
 
 
-def number_line(doc_no: str, symbol: str, unit: Unit) -> str:
-    return f"Số: {doc_no}" if doc_no else f"Số: {BLANK}/{symbol}-{unit.code}"
+def number_line(doc_no: str, kind: str, unit: Unit) -> str:
+    """ "Số: 07/TB-UBND": the number typed on the step, else blank with the unit's symbol (a
+    draft); an issued notice prints its register number instead (`base`)."""
+    return f"Số: {doc_no}" if doc_no else f"Số: {BLANK}/{kind}-{unit.symbol}"
 
 
-def signer(unit: Unit, *, in_own_name: bool = False) -> Signer:
-    """The signature block of the unit's head; the name is written in when signing."""
+def is_committee(unit: Unit) -> bool:
+    """A People's Committee (its acts are the collective's: "TM. ỦY BAN NHÂN DÂN")."""
+    return bool(COMMITTEE.match(unit.name.strip()))
+
+
+def heading_name(unit: Unit) -> str:
+    """The unit's name as it heads a document: upper case, "UBND" spelled in full ("ỦY BAN
+    NHÂN DÂN THÀNH PHỐ HẢI PHÒNG", NĐ 30/2020 Phụ lục I)."""
+    return COMMITTEE.sub("Ủy ban nhân dân ", unit.name.strip(), count=1).upper()
+
+
+def _guessed_title(unit: Unit) -> str:
+    """The head's title read from the unit's name, when its leaders are not recorded."""
     name = unit.name.casefold()
-    if name.startswith(("ubnd", "ủy ban nhân dân", "uỷ ban nhân dân")):
-        authority, title = "TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH"
-    elif name.startswith("thanh tra"):
-        authority, title = "", "CHÁNH THANH TRA"
-    elif name.startswith("sở"):
-        authority, title = "", "GIÁM ĐỐC"
-    elif name.startswith("ban tiếp công dân"):
-        authority, title = "", "TRƯỞNG BAN"
-    else:
-        authority, title = "", "THỦ TRƯỞNG CƠ QUAN"
-    return Signer("" if in_own_name else authority, title)
+    if is_committee(unit):
+        return "CHỦ TỊCH"
+    if name.startswith("thanh tra"):
+        return "CHÁNH THANH TRA"
+    if name.startswith("sở"):
+        return "GIÁM ĐỐC"
+    if name.startswith("ban tiếp công dân"):
+        return "TRƯỞNG BAN"
+    return "THỦ TRƯỞNG CƠ QUAN"
 
 
-def base(key: str, filename: str, unit: Unit, **kw) -> Notice:
+def head_title(unit: Unit) -> str:
+    """The title of the unit's head, upper case: the one recorded, else the guess."""
+    head = unit.head()
+    return head.title.upper() if head is not None else _guessed_title(unit)
+
+
+def signer(
+    unit: Unit, *, in_own_name: bool = False, issued: IssuedDocument | None = None
+) -> Signer:
+    """The signature block (NĐ 30/2020 Phụ lục I): a committee's acts "TM. ỦY BAN NHÂN DÂN",
+    other units' and the head's own decisions in the head's title; a deputy signs "KT. <head's
+    title>" above their own. Not issued yet: the head's title, no name."""
+    authority = "TM. ỦY BAN NHÂN DÂN" if is_committee(unit) and not in_own_name else ""
+    if issued is None:
+        return Signer(authority, head_title(unit))
+    on_behalf = f"KT. {issued.head_title.upper()}" if issued.signing_mode == DEPUTY else ""
+    return Signer(authority, issued.signer_title.upper(), issued.signer_name, on_behalf)
+
+
+def issued_for(entity_type: str, entity_id: int | None, key: str, n: int | None):
+    """The register entry of a record's notice, if it was issued."""
+    column = {"case_file": IssuedDocument.case_id, "petition": IssuedDocument.petition_id}
+    if entity_type not in column or entity_id is None:
+        return None
+    return db.session.scalar(
+        sa.select(IssuedDocument).where(
+            column[entity_type] == entity_id,
+            IssuedDocument.notice_key == key,
+            IssuedDocument.n == (n or 0),
+        )
+    )
+
+
+def base(
+    key: str,
+    filename: str,
+    unit: Unit,
+    *,
+    in_own_name: bool = False,
+    drafting: Unit | None = None,
+    n: int | None = None,
+    **kw,
+) -> Notice:
+    """A notice headed by `unit` (the competent authority of a case; the unit that processed a
+    petition), under its parent's name when it has one. Once issued it carries its register
+    number, its signer and the unit that drafted it ("Lưu: VT, TTr."; a draft names the unit
+    assigned to verify, when there is one); a date left blank is the day it was issued."""
+    issued = issued_for(kw.get("entity_type", ""), kw.get("entity_id"), key, n)
+    sign = kw.pop("signer", None)
+    if issued is not None:
+        kw["number_line"] = f"Số: {issued.number}"
+        sign = signer(unit, in_own_name=in_own_name, issued=issued)
+        drafting = issued.drafting_unit
+        if f"ngày {BLANK}" in kw.get("place_date", ""):
+            kw["place_date"] = place_date(unit, issued.issued_on)
+    recipients = list(kw.pop("recipients", []))
+    if drafting is not None and recipients and recipients[-1].startswith("Lưu:"):
+        recipients[-1] = f"Lưu: VT, {drafting.symbol}."
     return Notice(
         key=key,
         filename=filename,
-        issuer_parent=unit.parent.name.upper() if unit.parent else "",
-        issuer=unit.name.upper(),
-        signer=kw.pop("signer", None) or signer(unit),
+        issuer_parent=heading_name(unit.parent) if unit.parent else "",
+        issuer=heading_name(unit),
+        signer=sign or signer(unit, in_own_name=in_own_name),
         unit_id=unit.id,
+        recipients=recipients,
+        n=n,
+        issued=issued,
         **kw,
     )
 

@@ -6,18 +6,24 @@ from __future__ import annotations
 import io
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
 
 from complaints.cases.models import ApologyLetter, Case
 from complaints.core import confidentiality
 from complaints.core.access import require
 from complaints.core.db import MAX_ID
+from complaints.core.forms import Select, pairs_choices
+from complaints.core.translate import L_
+from complaints.core.translate import gettext as _
 from complaints.extensions import db
-from complaints.notices import docx, registry, render
+from complaints.notices import docx, issuing, registry, render
 from complaints.petitions.models import Petition
+from complaints.units.models import Unit, UnitLeader
 from complaints.web import error_response
 from complaints.web.helpers import load
+from complaints.web.transaction import attempt
 
 bp = Blueprint("notices", __name__, url_prefix="/notices")
 
@@ -49,7 +55,34 @@ def _record_identity_view(notice: render.Notice, fmt: str) -> None:
     )
 
 
-def _respond(notice: render.Notice, fmt: str):
+class IssueForm(FlaskForm):
+    """Cấp số và ký ban hành: the leader who signs (head: in the authority's name; deputy: on
+    the head's behalf). Any value reaches the operation, which says what is wrong with it."""
+
+    signer_id = Select(L_("Người ký"), validate_choice=False)
+
+
+def _issuing(record, notice: render.Notice, form: IssueForm | None = None) -> dict | None:
+    """What the page shows of the notice's issue: its number and signer once issued, else the
+    form for those who may issue it."""
+    if notice.key not in render.DOC_KIND or notice.entity_id is None:
+        return None
+    if notice.issued is not None:
+        return {"issued": notice.issued, "form": form}
+    if not issuing.may_issue(current_user, record):
+        # Only the refusal of a request the page does not offer (a unit that follows the case).
+        return {"issued": None, "form": form} if form is not None else None
+    form = form or IssueForm()
+    leaders = issuing.signers(db.session.get(Unit, notice.unit_id))
+    form.signer_id.choices = pairs_choices(
+        [("", _("— Chọn người ký —"))] + [(str(x.id), issuing.signer_label(x)) for x in leaders]
+    )
+    action = url_for(f"{request.blueprint}.issue_{notice.entity_type.split('_')[0]}_notice",
+                     **request.view_args, **_extra_args())  # fmt: skip
+    return {"form": form, "action": action, "leaders": leaders}
+
+
+def _respond(notice: render.Notice, fmt: str, record=None, form=None, status: int = 200):
     if notice.reveals_identity:
         _record_identity_view(notice, fmt)
     if fmt == "docx":
@@ -59,12 +92,61 @@ def _respond(notice: render.Notice, fmt: str):
             as_attachment=True,
             download_name=f"{notice.filename}.docx",
         )
-    docx_url = url_for(request.endpoint, **request.view_args, **_extra_args(), format="docx")
-    return render_template("notices/notice.html", notice=notice, docx_url=docx_url)
+    page = request.endpoint.replace(".issue_", ".")  # the notice's own page
+    docx_url = url_for(page, **request.view_args, **_extra_args(), format="docx")
+    issue = _issuing(record, notice, form) if record is not None else None
+    html = render_template("notices/notice.html", notice=notice, docx_url=docx_url, issue=issue)
+    return html, status
 
 
 def _extra_args() -> dict:
     return {"n": request.args["n"]} if "n" in request.args else {}
+
+
+def _extension_n(kind: str) -> tuple:
+    """The extension asked for (?n=), as the builder's extra argument."""
+    if kind != "extension" or "n" not in request.args:
+        return ()
+    raw = request.args["n"]
+    if not raw.isdigit() or not 1 <= int(raw) <= 9:
+        abort(400)
+    return (int(raw),)
+
+
+def _leader(raw) -> UnitLeader | None:
+    try:
+        leader_id = int(raw or 0)
+    except (TypeError, ValueError):
+        return None
+    return db.session.get(UnitLeader, leader_id) if 0 < leader_id <= MAX_ID else None
+
+
+def _issue(record, kind: str, builder, *args):
+    """Cấp số và ký ban hành, then back to the notice; a refusal is shown in the form."""
+    form = IssueForm()
+    with attempt(form) as saved:
+        if not form.validate_on_submit():
+            raise issuing.IssuingError(_("Phiên làm việc đã hết hạn; tải lại trang."), None)
+        doc = issuing.issue(
+            current_user,
+            record,
+            kind,
+            signer=_leader(form.signer_id.data),
+            n=args[0] if args else None,
+        )
+    if saved.ok:
+        flash(
+            _(
+                "Đã cấp số %(number)s, %(name)s ký ban hành.",
+                number=doc.number,
+                name=doc.signer_name,
+            ),
+            "success",
+        )
+        page = request.endpoint.replace(".issue_", ".")
+        return redirect(url_for(page, **request.view_args, **_extra_args()))
+    notice, refused = _build(builder, record, *args)
+    return refused or _respond(notice, "html", record, form, saved.status)
 
 
 def _build(builder, record, *args):
@@ -81,14 +163,18 @@ def case_notice(case_id: int, kind: str):
     """A notice of a case: acceptance, to the accused, refusal, extension, result, publication."""
     fmt = _format()
     case = load(Case, case_id)
-    args = ()
-    if kind == "extension" and "n" in request.args:
-        raw = request.args["n"]
-        if not raw.isdigit() or not 1 <= int(raw) <= 9:
-            abort(400)
-        args = (int(raw),)
+    args = _extension_n(kind)
     notice, refused = _build(registry.CASE[kind].build, case, *args)
-    return refused or _respond(notice, fmt)
+    return refused or _respond(notice, fmt, case)
+
+
+@bp.post(f"/case/<int:case_id>/<{CASE_KINDS}:kind>/issue")
+@login_required
+@require("notice.issue")
+def issue_case_notice(case_id: int, kind: str):
+    """Number a case's notice in its authority's register and record who signs it."""
+    case = load(Case, case_id)
+    return _issue(case, kind, registry.CASE[kind].build, *_extension_n(kind))
 
 
 @bp.get(f"/petition/<int:petition_id>/<{PETITION_KINDS}:kind>")
@@ -99,7 +185,16 @@ def petition_notice(petition_id: int, kind: str):
     fmt = _format()
     petition = load(Petition, petition_id)
     notice, refused = _build(registry.PETITION[kind].build, petition)
-    return refused or _respond(notice, fmt)
+    return refused or _respond(notice, fmt, petition)
+
+
+@bp.post(f"/petition/<int:petition_id>/<{PETITION_KINDS}:kind>/issue")
+@login_required
+@require("notice.issue")
+def issue_petition_notice(petition_id: int, kind: str):
+    """Number a petition's slip in its unit's register and record who signs it."""
+    petition = load(Petition, petition_id)
+    return _issue(petition, kind, registry.PETITION[kind].build)
 
 
 @bp.get("/apology/<int:letter_id>")
