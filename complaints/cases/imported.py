@@ -63,10 +63,13 @@ def import_case(
     filename: str,
     event_data: dict,
     calendar: WorkCalendar | None = None,
+    authority=None,
 ) -> Case:
-    """Create a case from an old register in its recorded state, with timeline and deadlines."""
+    """Create a case from an old register in its recorded state, with timeline and deadlines.
+    `unit` received it; `authority` is competent (None: the authority `unit` advises, else
+    `unit` itself, the rule of README "Who receives, who is competent, who verifies")."""
     state = facts.state
-    authority = unit.authority  # the migration's rule (README "Who receives...")
+    authority = authority or unit.authority
     case = Case(
         unit_id=authority.id,
         received_unit_id=unit.id,

@@ -29,7 +29,7 @@ from complaints.registers.models import (
     RegisterKind,
 )
 from complaints.registers.petition_rows import parse_petition
-from complaints.registers.rows import Cells, ParsedRow, field_label
+from complaints.registers.rows import Cells, ParsedRow, field_label, shown
 from complaints.registers.visit_rows import parse_visit
 from complaints.units.models import Unit
 
@@ -286,6 +286,11 @@ def _check_petition_rows(job: RegisterImport, issues: _Issues) -> None:
                 f"trong tệp), ghi ngày nhận đơn đầu tiên vào cột “{column}”.",
             )
             _mark(job, [head_row.id], "error")
+        if case.get("authority"):
+            problem = authority_problem(case["authority"], head_row.unit_code)
+            if problem:
+                issues.add(first_line, _label(job, "case_authority"), f"Vụ việc {key}: {problem}")
+                _mark(job, [head_row.id], "error")
         if found is not None and found.kind.value != head_row.data["kind"]:
             issues.add(
                 first_line,
@@ -294,6 +299,24 @@ def _check_petition_rows(job: RegisterImport, issues: _Issues) -> None:
                 "khác loại với đơn.",
             )
             _mark(job, [head_row.id], "error")
+
+
+def authority_problem(code: str, unit_code: str) -> str:
+    """Why the competent authority a register names cannot be taken (empty: it can): a unit
+    of the same tree as the registering unit (units/roles.py); a dissolved one is allowed,
+    history may name it."""
+    from complaints.units.roles import same_tree
+
+    authority = db.session.scalar(sa.select(Unit).where(Unit.code == code))
+    if authority is None:
+        return f"cơ quan có thẩm quyền “{shown(code)}” chưa có trong danh sách đơn vị."
+    unit = db.session.scalar(sa.select(Unit).where(Unit.code == unit_code))
+    if unit is not None and not same_tree(unit, authority):
+        return (
+            f"{authority.name} không thuộc hệ thống đơn vị của {unit.name}: không thể là cơ "
+            "quan có thẩm quyền giải quyết."
+        )
+    return ""
 
 
 def _check_visit_rows(job: RegisterImport, issues: _Issues) -> None:

@@ -157,10 +157,16 @@ def _new_case(
         closed_on=day("closed_on"),
         termination_reason=TerminationReason(c["termination"]) if c.get("termination") else None,
     )
+    authority = (
+        db.session.scalar(sa.select(Unit).where(Unit.code == c["authority"]))
+        if c.get("authority")
+        else None
+    )  # known and of the same tree: import_check
     case = imported_cases.import_case(
         batch.actor,
         unit,
         facts,
+        authority=authority,
         filename=batch.job.filename,
         event_data={"import_id": batch.job.id, "register_no": petition.register_no},
         calendar=batch.calendar,

@@ -203,6 +203,14 @@ PETITION_COLUMNS: tuple[Column, ...] = (
         ("Lần",),
     ),
     Column(
+        "case_authority",
+        "Cơ quan có thẩm quyền",
+        "Mã đơn vị có thẩm quyền giải quyết vụ việc, trong cùng hệ thống đơn vị",
+        "Để trống: cơ quan mà đơn vị vào sổ tiếp nhận, tham mưu (Ban Tiếp công dân, Thanh tra "
+        "thành phố: UBND thành phố), hoặc chính đơn vị vào sổ.",
+        ("Cơ quan có thẩm quyền giải quyết", "Thẩm quyền giải quyết"),
+    ),
+    Column(
         "case_received_on",
         "Ngày nhận vụ việc",
         "Ngày nhận đơn đầu tiên của vụ việc, kể cả khi đơn đó không có trong tệp (vụ việc từ năm "

@@ -54,6 +54,7 @@ REACHABLE = {k.value: _reachable(k.value) for k in PetitionKind}
 CASE_COLUMNS = (
     "case_key",
     "case_round",
+    "case_authority",
     "case_received_on",
     "accepted_on",
     "case_state",
@@ -302,6 +303,8 @@ def _parse_case(row, cells, received: date, processed_on: date, kind: PetitionKi
     result = read_coded(row, cells, "case_outcome", "case_outcome", "kết quả giải quyết")
     reason = read_coded(row, cells, "termination_reason", "termination_reason", "lý do đình chỉ")
     decision_no = cells.text("decision_no")[:64]
+    # checked against the units in import_check (same tree); empty: the default authority
+    authority = cells.text("case_authority").strip().upper()[:20] or None
     if row.errors:
         return
     if state in NOT_IMPORTABLE or state not in REACHABLE[kind.value]:
@@ -379,6 +382,7 @@ def _parse_case(row, cells, received: date, processed_on: date, kind: PetitionKi
     case = {
         "key": key,
         "round": round_,
+        "authority": authority,
         "received_on": iso(case_received),
         "accepted_on": iso(accepted),
         "state": state.value,

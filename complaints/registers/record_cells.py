@@ -77,6 +77,7 @@ def petition_cells(
         values.update(
             case_key=case.case_no,
             case_round=case.round,
+            case_authority=case.unit.code,
             case_received_on=min(case.received_on, case_received or case.received_on),
             accepted_on=case.accepted_on,
             case_state=case.state.label,
