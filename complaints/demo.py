@@ -214,27 +214,34 @@ def seed_demo(seed: int = 2026, today: date | None = None, months: int = 4) -> s
 
 
 def _reception_day(rng, day, units, users, counts, today):
-    officer, leader, ward = users["tiepdan"], users["lanhdao"], users["tiepdan.lechan"]
+    officer, ward = users["tiepdan"], users["tiepdan.lechan"]
     sessions = [
         (
             officer,
             units["HPBTCD"],
             SessionKind.regular,
             None,
+            None,
             officer.full_name,
             "Chuyên viên Ban Tiếp công dân",
         )
     ]
     last_tuesday = day.weekday() == 1 and (day + timedelta(days=7)).month != day.month
-    if last_tuesday:  # the chair receives on the Tuesday of the last week of each month
+    if last_tuesday:
+        # The chair receives on the Tuesday of the last week of each month; the Ban TCD's
+        # officer records it under the city, which it receives for (a deputy now and then).
+        chair = units["HP"].head()
+        deputy = next(x for x in units["HP"].leaders if not x.is_head)
+        by_deputy = rng.random() < 0.25
         sessions.append(
             (
-                leader,
+                officer,
                 units["HP"],
                 SessionKind.periodic,
-                HostMode.in_person,
-                leader.full_name,
-                "Chủ tịch UBND thành phố",
+                HostMode.delegated if by_deputy else HostMode.in_person,
+                deputy if by_deputy else chair,
+                "",
+                "",
             )
         )
     if day.weekday() == 3 and rng.random() < 0.5:
@@ -244,11 +251,12 @@ def _reception_day(rng, day, units, users, counts, today):
                 units["HPLC"],
                 SessionKind.periodic,
                 HostMode.in_person,
-                "Ngô Văn Khánh",
-                "Chủ tịch UBND phường",
+                units["HPLC"].head(),
+                "",
+                "",
             )
         )
-    for actor, unit, kind, mode, host, title in sessions:
+    for actor, unit, kind, mode, leader, host, title in sessions:
         session = reception_ops.create_session(
             actor,
             reception_ops.SessionData(
@@ -259,16 +267,17 @@ def _reception_day(rng, day, units, users, counts, today):
                 host_name=host,
                 host_title=title,
                 host_mode=mode,
+                host_leader=leader,
                 status=SessionStatus.held,
                 published_on=day - timedelta(days=10) if mode else None,
             ),
         )
         counts["sessions"] += 1
         for _ in range(rng.randint(1, 4 if kind == SessionKind.regular else 6)):
-            _visit(rng, session, unit, actor, counts, today)
+            _visit(rng, session, actor, counts, today)
 
 
-def _visit(rng, session, unit, actor, counts, today):
+def _visit(rng, session, actor, counts, today):
     kind = rng.choices(list(PetitionKind), weights=[5, 2, 3])[0]
     field, template = rng.choice(CONTENTS[kind])
     content = template.format(n=rng.randint(100, 999), s=rng.choice(STREETS))
@@ -306,10 +315,10 @@ def _visit(rng, session, unit, actor, counts, today):
             petition_ops.SenderData(p.full_name, p.address, p.identity_no, p.phone)
             for p in persons[:1]
         ]
-        # A leader's session hands its petitions to the reception office's register.
-        registrar = None if Role.leader in actor.role_set else actor
+        # The petitions go in the register of the unit that received them: the Ban TCD's for
+        # the chairman's sessions it records under the city.
         petition_ops.register_petition(
-            registrar,
+            actor,
             petition_ops.PetitionData(
                 received_date=session.session_date,
                 source=PetitionSource.reception,
@@ -318,7 +327,7 @@ def _visit(rng, session, unit, actor, counts, today):
                 summary=content,
                 signatory_count=max(1, len(senders)),
                 senders=senders,
-                unit=unit,
+                unit=session.receiving_unit,
                 visit=visit,
             ),
             today=today,

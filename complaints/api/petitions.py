@@ -23,6 +23,7 @@ from complaints.petitions import operations as ops
 from complaints.petitions.models import Petition, PetitionStatus, ProcessingOutcome
 from complaints.petitions.processing import ProcessingInput, process
 from complaints.reception.models import Visit
+from complaints.reception.scope import visits_visible
 
 TAG = "Đơn thư"
 MIN_TERM = 2  # as the search page
@@ -136,7 +137,7 @@ def register(caller, query, body: S.PetitionIn):
     visit = None
     if body.visit_id is not None:
         visit = db.session.scalar(
-            sa.select(Visit).where(Visit.id == body.visit_id, in_scope(caller, Visit.unit_id))
+            sa.select(Visit).where(Visit.id == body.visit_id, visits_visible(caller))
         )
         if visit is None:
             raise field_error(422, "visit_id", "Không tìm thấy lượt tiếp trong phạm vi của bạn.")

@@ -10,16 +10,17 @@ from sqlalchemy.orm import joinedload, selectinload
 from complaints.api import schemas as S
 from complaints.api.base import (
     endpoint,
+    field_error,
     load,
     page_of,
-    scoped_unit,
-    subtree_clause,
 )
 from complaints.core import confidentiality
-from complaints.core.access import in_scope
 from complaints.extensions import db
 from complaints.reception import operations as ops
 from complaints.reception.models import ReceptionSession, Visit
+from complaints.reception.scope import sessions_of, sessions_visible
+from complaints.units.models import Unit, UnitLeader
+from complaints.units.roles import may_receive_for
 
 TAG = "Tiếp công dân"
 
@@ -40,6 +41,7 @@ def session_out(
         session_date=s.session_date,
         place=s.place,
         host_mode=s.host_mode,
+        host_leader_id=s.host_leader_id,
         host_name=s.host_name,
         host_title=s.host_title,
         medium=s.medium,
@@ -116,6 +118,16 @@ def _record_views(caller, visits: list[Visit], where: str) -> None:
 # --- sessions -------------------------------------------------------------------------------
 
 
+def _received_unit(code: str, caller, status: int = 400) -> Unit:
+    """The unit with this code among those the caller receives for (his units and the
+    authorities they advise: units/roles.py); the same refusal whether it does not exist or
+    lies outside them."""
+    unit = db.session.scalar(sa.select(Unit).where(Unit.code == code))
+    if unit is None or not may_receive_for(caller, unit):
+        raise field_error(status, "unit", f"Không có đơn vị mã {code} trong phạm vi của bạn.")
+    return unit
+
+
 @endpoint(
     "GET",
     "/sessions",
@@ -128,13 +140,13 @@ def _record_views(caller, visits: list[Visit], where: str) -> None:
 def sessions(caller, query: S.SessionQuery, body):
     select = (
         sa.select(ReceptionSession)
-        .where(in_scope(caller, ReceptionSession.unit_id))
+        .where(sessions_visible(caller))
         .options(joinedload(ReceptionSession.unit))
         .order_by(ReceptionSession.session_date.desc(), ReceptionSession.id.desc())
     )
     if query.unit:
-        unit = scoped_unit(query.unit, caller)
-        select = select.where(subtree_clause(ReceptionSession.unit_id, unit, query.only_unit))
+        unit = _received_unit(query.unit, caller)
+        select = select.where(sessions_of(unit, query.only_unit))
     if query.from_:
         select = select.where(ReceptionSession.session_date >= query.from_)
     if query.to:
@@ -163,8 +175,14 @@ def sessions(caller, query: S.SessionQuery, body):
     status=201,
 )
 def create_session(caller, query, body: S.SessionIn):
-    unit = scoped_unit(body.unit, caller, status=422)
-    data = ops.SessionData(unit=unit, **body.model_dump(exclude={"unit"}))
+    unit = _received_unit(body.unit, caller, status=422)
+    leader = None
+    if body.host_leader_id is not None:
+        leader = db.session.get(UnitLeader, body.host_leader_id)
+        if leader is None:
+            raise field_error(422, "host_leader_id", "Không có lãnh đạo với mã này.")
+    values = body.model_dump(exclude={"unit", "host_leader_id"})
+    data = ops.SessionData(unit=unit, host_leader=leader, **values)
     return session_out(ops.create_session(caller, data), 0, confidentiality.Reader(caller))
 
 

@@ -233,9 +233,16 @@ class SessionIn(Strict):
     kind: SessionKind
     session_date: ApiDate
     place: Text(255)
-    host_name: Text(120)
+    host_name: Text(120) = Field(
+        default="", description="Khi không chọn host_leader_id (đơn vị chưa ghi lãnh đạo)"
+    )
     host_title: Text(120) = ""
     host_mode: HostMode | None = None
+    host_leader_id: Id | None = Field(
+        default=None,
+        description="Lãnh đạo của đơn vị chủ trì buổi tiếp định kỳ, đột xuất (người đứng đầu "
+        "khi in_person, cấp phó khi delegated); họ tên, chức vụ lấy theo danh sách lãnh đạo",
+    )
     medium: Medium = Medium.onsite
     status: SessionStatus = SessionStatus.planned
     status_reason: Text(2000) = ""
@@ -252,6 +259,7 @@ class SessionOut(Out):
     session_date: date
     place: str
     host_mode: HostMode | None
+    host_leader_id: int | None
     host_name: str
     host_title: str
     medium: Medium

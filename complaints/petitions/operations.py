@@ -491,7 +491,11 @@ def register_petition(
         raise PetitionError(_("Chọn đơn vị vào sổ."), "unit_id")
     if actor is not None and not unit_in_scope(actor, unit):
         raise PetitionError(_("Đơn vị này không thuộc phạm vi của bạn."), "unit_id")
-    if data.visit is not None and actor is not None and not unit_in_scope(actor, data.visit.unit):
+    if (
+        data.visit is not None
+        and actor is not None
+        and not any(unit_in_scope(actor, u) for u in data.visit.scope_units())
+    ):
         raise PetitionError(_("Lượt tiếp không thuộc đơn vị của bạn."))
     _check(data, today)
     checked = check_files(files)

@@ -130,7 +130,9 @@ def _prefill_from_visit(form: RegisterPetitionForm, visit: Visit) -> None:
     strictest = PetitionKind.denunciation if PetitionKind.denunciation in kinds else visit.kind
     form.kind.data = PetitionKind(strictest).value
     form.summary.data = visit.content
-    form.unit_id.data = visit.unit_id
+    # The register of the unit that received the citizen: the Ban TCD's for a chairman's
+    # session it recorded under UBND thành phố (its petitions go to its processing unit).
+    form.unit_id.data = visit.receiving_unit.id
     form.received_date.data = visit.visit_date
     persons = sorted(visit.persons, key=lambda p: (not p.is_representative, p.position))
     if confidentiality.may_see_identity(current_user, visit):

@@ -98,8 +98,12 @@ class SessionForm(FlaskForm):
         _l("Thủ trưởng tiếp"),
         choices=enum_choices(HostMode, blank=_l("— (buổi tiếp thường xuyên) —")),
     )
+    # The unit's leaders (the view sets the choices); the operation checks the one chosen.
+    host_leader_id = Select(_l("Lãnh đạo chủ trì"), coerce=int, validators=[Optional()])
+    # Typed when no leader is chosen (a regular session's officer, a unit without leaders);
+    # required then by the operation.
     host_name = TrimmedStringField(
-        _l("Người chủ trì tiếp (họ tên)"), validators=[DataRequired(REQUIRED), max_length(120)]
+        _l("Người chủ trì tiếp (họ tên)"), validators=[Optional(), max_length(120)]
     )
     host_title = TrimmedStringField(_l("Chức vụ"), validators=[Optional(), max_length(120)])
     status = Select(_l("Trạng thái"), choices=enum_choices(SessionStatus))

@@ -12,7 +12,7 @@ from complaints.core.db import LabelledEnum, TimestampMixin, enum_column
 from complaints.core.translate import N_
 from complaints.core.vocab import PetitionKind
 from complaints.extensions import db
-from complaints.units.models import Unit
+from complaints.units.models import Unit, UnitLeader
 
 
 class SessionKind(LabelledEnum):
@@ -110,6 +110,12 @@ class ReceptionSession(TimestampMixin, db.Model):
     host_mode: Mapped[HostMode | None] = enum_column(HostMode, "host_mode", nullable=True)
     host_name: Mapped[str] = mapped_column(sa.String(120))
     host_title: Mapped[str] = mapped_column(sa.String(120), default="")
+    # The leader of the session's unit who hosted it, when its leaders are recorded; his name
+    # and title are kept above as they were on the day (a later change of leaders keeps them).
+    host_leader_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit_leader.id"))
+    # The unit whose officers recorded it when it is filed under the authority they receive
+    # for (the Ban TCD keeps the log of the chairman's sessions); None: the session's own unit.
+    recorded_by_unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit.id"), index=True)
     medium: Mapped[Medium] = enum_column(Medium, "medium", default=Medium.onsite)
     status: Mapped[SessionStatus] = enum_column(SessionStatus, "session_status")
     status_reason: Mapped[str] = mapped_column(sa.Text, default="")
@@ -119,7 +125,9 @@ class ReceptionSession(TimestampMixin, db.Model):
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     version: Mapped[int] = mapped_column(default=1)
 
-    unit: Mapped[Unit] = relationship()
+    unit: Mapped[Unit] = relationship(foreign_keys=[unit_id])
+    recorded_by_unit: Mapped[Unit | None] = relationship(foreign_keys=[recorded_by_unit_id])
+    host_leader: Mapped[UnitLeader | None] = relationship()
     created_by: Mapped[User | None] = relationship()
     visits: Mapped[list[Visit]] = relationship(
         back_populates="session", order_by="Visit.id", cascade="all, delete-orphan"
@@ -145,6 +153,17 @@ class ReceptionSession(TimestampMixin, db.Model):
     @property
     def accepts_visits(self) -> bool:
         return self.status in (SessionStatus.held, SessionStatus.planned)
+
+    @property
+    def receiving_unit(self) -> Unit:
+        """The unit that received the citizens: the one that recorded the session, else its
+        own. The petitions taken at its visits go in that unit's register."""
+        return self.recorded_by_unit or self.unit
+
+    def scope_units(self) -> list[Unit]:
+        """Seen and edited by the users of its unit and of the unit that recorded it
+        (core/access.py load_scoped; the lists' clause is reception/scope.py's)."""
+        return [u for u in (self.unit, self.recorded_by_unit) if u is not None]
 
 
 class Visit(TimestampMixin, db.Model):
@@ -199,6 +218,14 @@ class Visit(TimestampMixin, db.Model):
         ),
         sa.Index("ix_visit_unit_date", "unit_id", "visit_date"),
     )
+
+    def scope_units(self) -> list[Unit]:
+        """Its session's: its unit's users and those of the unit that recorded it."""
+        return self.session.scope_units()
+
+    @property
+    def receiving_unit(self) -> Unit:
+        return self.session.receiving_unit
 
     @property
     def representatives(self) -> list[VisitPerson]:

@@ -34,7 +34,8 @@ from complaints.reception.models import (
     VisitOutcome,
     VisitPerson,
 )
-from complaints.units.models import Unit, UnitLevel
+from complaints.units.models import Unit, UnitLeader, UnitLevel
+from complaints.units.roles import may_receive_for, receiving_unit
 
 # A group of this many people with one content is a delegation (đoàn đông người).
 DELEGATION_MIN_PEOPLE = 5
@@ -55,6 +56,7 @@ SESSION_FIELDS = (
     "session_date",
     "place",
     "host_mode",
+    "host_leader_id",
     "host_name",
     "host_title",
     "medium",
@@ -63,6 +65,7 @@ SESSION_FIELDS = (
     "postponed_to",
     "published_on",
     "conclusion",
+    "recorded_by_unit_id",
 )
 VISIT_FIELDS = (
     "session_id",
@@ -113,6 +116,9 @@ class SessionData:
     host_name: str
     host_title: str = ""
     host_mode: HostMode | None = None
+    # A leader's session (periodic, ad hoc) of a unit whose leaders are recorded: its host is
+    # one of them (the head in person, a deputy by delegation); his name and title are copied.
+    host_leader: UnitLeader | None = None
     medium: Medium = Medium.onsite
     status: SessionStatus = SessionStatus.planned
     status_reason: str = ""
@@ -154,14 +160,96 @@ class VisitData:
 
 
 def _check_actor(actor, unit: Unit | None) -> None:
+    """The actor records reception, and the session is filed under a unit he receives for:
+    one of his units, or the authority they advise (units/roles.py receives_for)."""
     if not has_permission(actor, "reception.edit"):
         raise ReceptionError(_("Bạn không có quyền ghi sổ tiếp công dân."))
-    if not unit_in_scope(actor, unit):
+    if not may_receive_for(actor, unit):
         raise ReceptionError(_("Đơn vị không thuộc phạm vi của bạn."), field="unit_id")
 
 
+def _check_keeper(actor, record: ReceptionSession | Visit) -> None:
+    """The actor records reception for one of the units that keep this record: its unit, or
+    the unit that recorded its session for the authority it receives for."""
+    if not has_permission(actor, "reception.edit"):
+        raise ReceptionError(_("Bạn không có quyền ghi sổ tiếp công dân."))
+    if not any(unit_in_scope(actor, u) for u in record.scope_units()):
+        raise ReceptionError(_("Đơn vị không thuộc phạm vi của bạn."), field="unit_id")
+
+
+def active_leaders(unit: Unit | None) -> list[UnitLeader]:
+    """The leaders a session of this unit may be hosted by (the head first)."""
+    return [x for x in unit.leaders if x.active] if unit is not None else []
+
+
+def _host_errors(data: SessionData, session: ReceptionSession | None) -> list:
+    """A leader's session of a unit whose leaders are recorded is hosted by one of them: its
+    head in person, or a deputy (not the head) by delegation. A unit without leaders recorded
+    keeps the host's name and title as typed."""
+    kind, leader = SessionKind(data.kind), data.host_leader
+    if kind == SessionKind.regular or data.unit is None:
+        return []
+    leaders = active_leaders(data.unit)
+    kept = session is not None and session.unit_id == data.unit.id
+    if leader is None:
+        if not leaders or (kept and session.host_leader_id is None):
+            return []  # no leaders recorded, or a session recorded before they were
+        return [
+            (
+                "host_leader_id",
+                _(
+                    "Chọn người chủ trì trong danh sách lãnh đạo của %(unit)s.",
+                    unit=data.unit.name,
+                ),
+            )
+        ]
+    if leader.unit_id != data.unit.id or not (
+        leader.active or (kept and session.host_leader_id == leader.id)
+    ):
+        return [
+            (
+                "host_leader_id",
+                _(
+                    "%(name)s không phải lãnh đạo đương nhiệm của %(unit)s: chọn người chủ trì "
+                    "trong danh sách lãnh đạo của đơn vị tổ chức tiếp.",
+                    name=leader.full_name,
+                    unit=data.unit.name,
+                ),
+            )
+        ]
+    if data.host_mode is None:
+        return []  # its own message (choose in person or by delegation)
+    mode = HostMode(data.host_mode)
+    if mode == HostMode.in_person and not leader.is_head:
+        return [
+            (
+                "host_leader_id",
+                _(
+                    "Thủ trưởng trực tiếp tiếp: người chủ trì là người đứng đầu %(unit)s, không "
+                    "phải %(name)s (%(title)s). Cấp phó chủ trì thì chọn “Ủy quyền tiếp”.",
+                    unit=data.unit.name,
+                    name=leader.full_name,
+                    title=leader.title,
+                ),
+            )
+        ]
+    if mode == HostMode.delegated and leader.is_head:
+        return [
+            (
+                "host_leader_id",
+                _(
+                    "%(name)s là người đứng đầu %(unit)s: ủy quyền tiếp thì chọn cấp phó được "
+                    "ủy quyền.",
+                    name=leader.full_name,
+                    unit=data.unit.name,
+                ),
+            )
+        ]
+    return []
+
+
 def _session_errors(data: SessionData, session: ReceptionSession | None) -> list:
-    errors: list[tuple[str | None, str]] = []
+    errors: list[tuple[str | None, str]] = _host_errors(data, session)
     kind, status = SessionKind(data.kind), SessionStatus(data.status)
     unchanged = (
         session is not None
@@ -177,7 +265,8 @@ def _session_errors(data: SessionData, session: ReceptionSession | None) -> list
         )
     if not (data.place or "").strip():
         errors.append(("place", _("Nhập địa điểm tiếp công dân.")))
-    if not (data.host_name or "").strip():
+    chosen = kind != SessionKind.regular and data.host_leader is not None  # named by the list
+    if not chosen and not (data.host_name or "").strip():
         who = (
             _("cán bộ trực tiếp công dân")
             if kind == SessionKind.regular
@@ -445,17 +534,29 @@ def _check_version(obj, expected_version: int | None) -> None:
 # --- sessions -----------------------------------------------------------------------------
 
 
-def _apply_session(session: ReceptionSession, data: SessionData) -> None:
+def _apply_session(actor, session: ReceptionSession, data: SessionData) -> None:
     kind = SessionKind(data.kind)
     status = SessionStatus(data.status)
+    if session.unit_id != data.unit.id or not unit_in_scope(actor, data.unit):
+        # Filed under the authority the actor's unit receives for: that unit keeps it too.
+        # An edit that keeps the unit keeps who recorded it.
+        recorder = receiving_unit(actor, data.unit)
+        session.recorded_by_unit = recorder
+        session.recorded_by_unit_id = recorder.id if recorder is not None else None
     session.unit = data.unit
     session.unit_id = data.unit.id
     session.kind = kind
     session.session_date = data.session_date
     session.place = data.place.strip()
     session.host_mode = None if kind == SessionKind.regular else HostMode(data.host_mode)
-    session.host_name = data.host_name.strip()
-    session.host_title = (data.host_title or "").strip()
+    leader = data.host_leader if kind != SessionKind.regular else None
+    session.host_leader = leader
+    session.host_leader_id = leader.id if leader is not None else None
+    if leader is not None:  # as on the day: a later change of leaders keeps the record
+        session.host_name, session.host_title = leader.full_name, leader.title
+    else:
+        session.host_name = data.host_name.strip()
+        session.host_title = (data.host_title or "").strip()
     session.medium = Medium(data.medium)
     session.status = status
     keeps_reason = status in (SessionStatus.cancelled, SessionStatus.postponed)
@@ -470,7 +571,7 @@ def create_session(actor, data: SessionData) -> ReceptionSession:
     _check_actor(actor, data.unit)
     _raise_if(_session_errors(data, None))
     session = ReceptionSession(created_by_id=actor.id)
-    _apply_session(session, data)
+    _apply_session(actor, session, data)
     db.session.add(session)
     db.session.flush()
     audit.record(
@@ -488,13 +589,13 @@ def update_session(
     actor, session: ReceptionSession, data: SessionData, *, expected_version: int | None
 ) -> ReceptionSession:
     """Edit a session; its visits follow its date and unit (a visit's date is its session's)."""
-    _check_actor(actor, session.unit)
+    _check_keeper(actor, session)
     _check_actor(actor, data.unit)
     _check_version(session, expected_version)
     _raise_if(_session_errors(data, session))
     before = audit.snapshot(session, SESSION_FIELDS)
     visits = list(session.visits)  # loaded before the changes: one UPDATE, one version step
-    _apply_session(session, data)
+    _apply_session(actor, session, data)
     session.updated_at = utcnow()  # always an UPDATE, so the version check always runs
     for visit in visits:
         if visit.visit_date != session.session_date or visit.unit_id != session.unit_id:
@@ -585,7 +686,7 @@ def apply_visit(visit: Visit, data: VisitData, persons: list[PersonData]) -> Non
 
 def create_visit(actor, session: ReceptionSession, data: VisitData) -> Visit:
     """Record one visit (lượt tiếp) in a session; its date is the session's date."""
-    _check_actor(actor, session.unit)
+    _check_keeper(actor, session)
     if not session.accepts_visits:
         raise ReceptionError(
             _(
@@ -633,7 +734,7 @@ def create_visit(actor, session: ReceptionSession, data: VisitData) -> Visit:
 
 def update_visit(actor, visit: Visit, data: VisitData, *, expected_version: int | None) -> Visit:
     """Edit a visit, refusing it when someone else changed the visit since it was opened."""
-    _check_actor(actor, visit.unit)
+    _check_keeper(actor, visit)
     _check_version(visit, expected_version)
     persons = clean_persons(data.persons)
     _raise_if(_visit_errors(data, persons))

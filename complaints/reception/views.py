@@ -18,6 +18,7 @@ from flask import (
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 from werkzeug.datastructures import MultiDict
+from wtforms import SelectChoice
 
 from complaints.auth.models import User
 from complaints.calendar.operations import work_calendar
@@ -47,6 +48,7 @@ from complaints.reception.operations import (
     PersonData,
     SessionData,
     VisitData,
+    active_leaders,
     create_session,
     create_visit,
     session_problems,
@@ -54,8 +56,10 @@ from complaints.reception.operations import (
     update_visit,
     visit_problems,
 )
-from complaints.units.models import Unit, UnitLevel
-from complaints.web.helpers import filter_args, load, paginate, unit_choices, units_clause
+from complaints.reception.scope import sessions_of, sessions_visible, visits_of, visits_visible
+from complaints.units.models import Unit, UnitLeader, UnitLevel
+from complaints.units.roles import receives_for
+from complaints.web.helpers import filter_args, load, paginate, unit_choices
 from complaints.web.transaction import attempt
 
 bp = Blueprint("reception", __name__, url_prefix="/reception")
@@ -156,20 +160,18 @@ def document_date_line(place: str, day: date) -> str:
 @require("reception.view")
 def sessions():
     form = SessionFilterForm(formdata=request.args or None)
-    form.unit_id.choices = unit_choices()
+    form.unit_id.choices = unit_choices(units=receives_for(current_user))
     if form.unit_id.data is None:
         form.unit_id.data = current_user.unit_id
     ok = form.validate() if request.args else True
     query = (
         sa.select(ReceptionSession)
-        .where(in_scope(current_user, ReceptionSession.unit_id))
+        .where(sessions_visible(current_user))
         .options(joinedload(ReceptionSession.unit))
         .order_by(ReceptionSession.session_date.desc(), ReceptionSession.id.desc())
     )
     if ok:
-        query = query.where(
-            units_clause(ReceptionSession.unit_id, form.unit_id.data, form.only_unit.data)
-        )
+        query = query.where(sessions_of(_chosen_unit(form.unit_id.data), form.only_unit.data))
         if form.date_from.data:
             query = query.where(ReceptionSession.session_date >= form.date_from.data)
         if form.date_to.data:
@@ -194,13 +196,41 @@ def sessions():
     )
 
 
+def _chosen_unit(unit_id: int | None) -> Unit:
+    """The unit a list's filter chose (one of its choices), else the user's own."""
+    return (db.session.get(Unit, unit_id) if unit_id else None) or current_user.unit
+
+
+def _leader_choices(units: list[Unit], record: ReceptionSession | None) -> list[SelectChoice]:
+    """The active leaders of the units a session may be filed under, grouped by unit ("Trần
+    Quang Vinh — Chủ tịch"), and the recorded host of the session edited."""
+    choices = [SelectChoice(0, _("— Đơn vị chưa ghi danh sách lãnh đạo: nhập họ tên —"))]
+    for unit in units:
+        leaders = active_leaders(unit)
+        kept = record.host_leader if record is not None else None
+        if kept is not None and kept.unit_id == unit.id and kept not in leaders:
+            leaders.append(kept)  # the recorded host, though no longer in office
+        for leader in leaders:
+            choices.append(
+                SelectChoice(
+                    leader.id,
+                    f"{leader.full_name} — {leader.title}",
+                    {"data-unit": str(unit.id)},
+                    optgroup=f"{unit.code} · {unit.name}",
+                )
+            )
+    return choices
+
+
 def _session_data(form: SessionForm, unit: Unit) -> SessionData:
+    leader_id = form.host_leader_id.data
     return SessionData(
         unit=unit,
         kind=SessionKind(form.kind.data),
         session_date=form.session_date.data,
         place=form.place.data or "",
         host_mode=HostMode(form.host_mode.data) if form.host_mode.data else None,
+        host_leader=db.session.get(UnitLeader, leader_id) if leader_id else None,
         host_name=form.host_name.data or "",
         host_title=form.host_title.data or "",
         medium=Medium(form.medium.data),
@@ -219,7 +249,12 @@ def _session_data(form: SessionForm, unit: Unit) -> SessionData:
 def session_form(session_id: int | None = None):
     record = load(ReceptionSession, session_id) if session_id else None
     form = SessionForm(obj=record)
-    form.unit_id.choices = unit_choices()
+    # His units and the authorities they receive for; the operation checks the one chosen.
+    units = receives_for(current_user)
+    if record is not None and record.unit not in units:
+        units.append(record.unit)
+    form.unit_id.choices = unit_choices(units=units)
+    form.host_leader_id.choices = _leader_choices(units, record)
     if record is None and not form.is_submitted():
         form.unit_id.data = current_user.unit_id
         form.kind.data = SessionKind.regular.value
@@ -229,7 +264,8 @@ def session_form(session_id: int | None = None):
         form.host_title.data = current_user.title
     status = 200
     if form.validate_on_submit():
-        unit = load(Unit, form.unit_id.data)
+        # Any unit of the choices (his or one he receives for): the operation checks it.
+        unit = db.session.get(Unit, form.unit_id.data)
         data = _session_data(form, unit)
         with attempt(form, place=_place_errors) as saved:
             if record is None:
@@ -245,7 +281,7 @@ def session_form(session_id: int | None = None):
             return redirect(url_for("reception.session_detail", session_id=record.id))
         status = saved.status
     elif form.is_submitted() and form.unit_id.data is not None and not form.unit_id.errors:
-        unit = load(Unit, form.unit_id.data)
+        unit = db.session.get(Unit, form.unit_id.data)
         _preview_rules(form, lambda: session_problems(_session_data(form, unit), record))
     return render_template("reception/session_form.html", form=form, record=record), status
 
@@ -468,7 +504,7 @@ def log():
             {"date_from": fmt_date(today.replace(day=1)), "date_to": fmt_date(today)}
         )
     form = LogFilterForm(formdata=formdata)
-    form.unit_id.choices = unit_choices()
+    form.unit_id.choices = unit_choices(units=receives_for(current_user))
     if form.unit_id.data is None:
         form.unit_id.data = current_user.unit_id
     printing = request.args.get("all") == "1"
@@ -478,8 +514,8 @@ def log():
         query = (
             sa.select(Visit)
             .where(
-                in_scope(current_user, Visit.unit_id),
-                units_clause(Visit.unit_id, form.unit_id.data, form.only_unit.data),
+                visits_visible(current_user),
+                visits_of(_chosen_unit(form.unit_id.data), form.only_unit.data),
                 Visit.visit_date >= form.date_from.data,
                 Visit.visit_date <= form.date_to.data,
             )

@@ -18,6 +18,7 @@ from complaints.core.errors import OperationError
 from complaints.extensions import db
 from complaints.petitions.models import Petition
 from complaints.reception.models import Visit
+from complaints.reception.scope import visits_of, visits_visible
 from complaints.registers import layout as L
 from complaints.registers import record_cells
 from complaints.registers.models import RegisterKind
@@ -102,10 +103,12 @@ def _visits(start: date, end: date, root: Unit | None, user) -> Iterator[Visit]:
         .order_by(Visit.visit_date, Unit.code, Visit.id)
         .execution_options(yield_per=YIELD_PER)
     )
+    # The reception log of a unit includes the sessions its officers recorded for the authority
+    # they receive for, as the log page does (reception/scope.py).
     if root is not None:
-        query = query.where(Unit.path.startswith(root.path, autoescape=True))
+        query = query.where(visits_of(root))
     if user is not None:
-        query = query.where(in_scope(user, Visit.unit_id))
+        query = query.where(visits_visible(user))
     result = db.session.scalars(query)
     try:
         yield from result

@@ -91,3 +91,47 @@ def processed_here(user: Any, unit_column: Any) -> sa.ColumnElement[bool]:
 def may_process(user: Any, received: Unit) -> bool:
     """The user's units process the petitions registered at `received`."""
     return unit_in_scope(user, received.processor)
+
+
+# --- reception: the units whose sessions a user records -----------------------------------
+
+
+def receiving_unit(user: Any, unit: Unit) -> Unit | None:
+    """The user's unit that receives citizens for `unit` when `unit` is an authority one of
+    the user's units advises (the Ban TCD for UBND thành phố); None when `unit` is one of the
+    user's own units, or one he does not receive for."""
+    if unit_in_scope(user, unit):
+        return None
+    if user.unit.advises_id == unit.id:
+        return user.unit
+    return db.session.scalar(
+        sa.select(Unit)
+        .where(Unit.advises_id == unit.id, Unit.id.in_(scope_unit_ids(user)))
+        .order_by(Unit.path)
+        .limit(1)
+    )
+
+
+def receives_for(user: Any) -> list[Unit]:
+    """The units a user's reception sessions may be filed under: his unit and the units below
+    it, then the authorities they receive for or advise (a Ban TCD's officer records the
+    chairman's periodic sessions under UBND thành phố). A ward's officer keeps his ward."""
+    from complaints.units.operations import subtree
+
+    own = subtree(user.unit)
+    advised = db.session.scalars(
+        sa.select(Unit)
+        .where(
+            Unit.id.in_(sa.select(Unit.advises_id).where(Unit.id.in_(scope_unit_ids(user)))),
+            Unit.id.not_in([u.id for u in own]),
+        )
+        .order_by(Unit.path)
+    ).all()
+    return [*own, *advised]
+
+
+def may_receive_for(user: Any, unit: Unit | None) -> bool:
+    """`unit` is one of receives_for(user) (the same rule, for one unit)."""
+    if unit is None:
+        return False
+    return unit_in_scope(user, unit) or receiving_unit(user, unit) is not None
