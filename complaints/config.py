@@ -16,6 +16,9 @@ ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
 ATTACHMENT_TYPES = ("pdf", "jpg", "png", "tif")  # scans of petitions, checked by content
 ATTACHMENT_DIR = None  # None: <instance>/attachments; shared storage in multi-server deployments
 PAGE_SIZE = 50
+# A petition transferred to a unit of the tree: the result is awaited this many calendar days
+# after the transfer when the handler sets no deadline (petitions/transfers.py says why 30).
+TRANSFER_ANSWER_DAYS = 30
 BABEL_DEFAULT_LOCALE = "vi"
 BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
 LANGUAGES = ("vi", "en")

@@ -59,6 +59,8 @@ EXPECTED: dict[str, str | tuple[str, ...]] = {
     "petitions.register": "petition.view",
     "petitions.detail": "petition.view",
     "petitions.attachment": "petition.view",
+    "petitions.transfer_result": "petition.process",
+    "petitions.urge": "petition.process",
     "petitions.edit": ("petition.edit", "petition.register"),
     "petitions.new": "petition.register",
     "petitions.search": "reception.view",

@@ -25,7 +25,7 @@ from complaints.core.access import has_permission, require
 from complaints.core.translate import gettext as _
 from complaints.core.vocab import PetitionKind
 from complaints.extensions import db
-from complaints.petitions import pending
+from complaints.petitions import pending, transfers
 from complaints.web.helpers import filter_args, page_number, paginate, units_clause
 
 
@@ -106,6 +106,10 @@ def mine():
     )
 
 
+# The late transfers shown on the overdue page, the oldest deadline first.
+LATE_TRANSFERS = 100
+
+
 @bp.get("/overdue")
 @login_required
 @require("case.view")
@@ -144,8 +148,15 @@ def overdue():
         ).where(*base)
     ).one()
     petitions = None
+    late_transfers: list = []
     if has_permission(current_user, "petition.process"):
         petitions = pending.counts(pending.keys(pending.where(current_user)), t)
+        # Petitions the user's units transferred inside the system whose answer is late
+        # (petitions/transfers.py): the sender's duty to urge, beside the cases' duties.
+        late_transfers = list(
+            db.session.scalars(transfers.overdue_query(current_user, t).limit(LATE_TRANSFERS))
+        )
+        confidentiality.reader().load([x.sender for x in late_transfers])
     return render_template(
         "cases/overdue.html",
         form=form,
@@ -158,6 +169,9 @@ def overdue():
             k: v for k, v in (("kind", form.kind.data), ("unit_id", form.unit_id.data)) if ok and v
         },
         petitions=petitions,
+        late_transfers=late_transfers,
+        late_transfers_max=LATE_TRANSFERS,
+        today=t,
         args=filter_args(form),
         discipline_days=pending.DISCIPLINE_DAYS,
     )

@@ -306,6 +306,16 @@ class ProcessingForm(FlaskForm):
         _l("Căn cứ xác định thẩm quyền (khi giao cơ quan khác mặc định)"),
         validators=[Optional(), max_length(2000)],
     )
+    # choices: units/roles.transfer_targets(), after "outside the tree" (0)
+    target_id = Select(
+        _l("Đơn vị nhận trong hệ thống (chuyển đơn, đôn đốc)"),
+        coerce=int,
+        default=0,
+        validators=[Optional()],
+    )
+    answer_due = VNDateField(
+        _l("Hạn báo cáo kết quả (để trống: theo mặc định)"), validators=[Optional()]
+    )
 
     def validate_reasons(self, field):
         if self.eligible.data == "no" and not field.data:
@@ -321,3 +331,28 @@ class PendingFilterForm(FlaskForm):
     )
     unit_id = Select(_l("Đơn vị (gồm cấp dưới)"), coerce=int, validators=[Optional()])
     overdue = BooleanField(_l("Chỉ đơn quá hạn xử lý"))
+
+
+# --- hand-off inside the system (petitions/transfers.py) -----------------------------------
+
+
+class TransferResultForm(FlaskForm):
+    """The receiver's result, reported back to the unit that transferred the petition."""
+
+    result_text = TrimmedTextAreaField(
+        _l("Kết quả giải quyết, xử lý đơn"),
+        validators=[DataRequired(REQUIRED), max_length(5000)],
+    )
+    result_doc_no = TrimmedStringField(
+        _l("Số văn bản báo cáo kết quả"), validators=[Optional(), max_length(64)]
+    )
+    result_on = VNDateField(_l("Ngày báo cáo"), validators=[InputRequired(REQUIRED), not_in_future])
+
+
+class UrgeForm(FlaskForm):
+    """An urging (đôn đốc) of the unit a petition was transferred to, with the new deadline."""
+
+    urged_on = VNDateField(_l("Ngày đôn đốc"), validators=[InputRequired(REQUIRED), not_in_future])
+    answer_due = VNDateField(_l("Hạn báo cáo kết quả mới"), validators=[InputRequired(REQUIRED)])
+    doc_no = TrimmedStringField(_l("Số văn bản đôn đốc"), validators=[Optional(), max_length(64)])
+    note = TrimmedTextAreaField(_l("Ghi chú"), validators=[Optional(), max_length(5000)])

@@ -31,6 +31,7 @@ class PetitionSource(LabelledEnum):
     other_body = "other_body"
     leader = "leader"
     online = "online"
+    transferred = "transferred"
 
 
 PetitionSource.LABELS = {
@@ -45,6 +46,7 @@ PetitionSource.LABELS = {
     "other_body": N_("Cơ quan, tổ chức khác chuyển đến"),
     "leader": N_("Lãnh đạo chuyển xuống"),
     "online": N_("Trực tuyến"),
+    "transferred": N_("Cơ quan, đơn vị trong hệ thống chuyển đến"),
 }
 
 # Channels through which another body forwarded the petition: its name and letter are recorded.
@@ -56,6 +58,7 @@ FORWARDED_SOURCES = frozenset(
         PetitionSource.press,
         PetitionSource.other_body,
         PetitionSource.leader,
+        PetitionSource.transferred,
     }
 )
 
@@ -168,8 +171,17 @@ class Petition(TimestampMixin, db.Model):
     processing_note: Mapped[str] = mapped_column(sa.Text, default="")
     processed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     case_id: Mapped[int | None] = mapped_column(sa.ForeignKey("case_file.id"), index=True)
+    # Hand-off inside the system (petitions/transfers.py): on a copy a unit of the tree
+    # transferred here, the sender's petition; on a petition transferred or urged to a unit
+    # of the tree, that unit (the copy is in its register, the state on PetitionTransfer).
+    forwarded_from_id: Mapped[int | None] = mapped_column(sa.ForeignKey("petition.id"), index=True)
+    transfer_unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit.id"))
 
-    unit: Mapped[Unit] = relationship()
+    unit: Mapped[Unit] = relationship(foreign_keys=[unit_id])
+    forwarded_from: Mapped[Petition | None] = relationship(
+        remote_side=[id], foreign_keys=[forwarded_from_id]
+    )
+    transfer_unit: Mapped[Unit | None] = relationship(foreign_keys=[transfer_unit_id])
     visit: Mapped[Visit | None] = relationship()
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
     processed_by: Mapped[User | None] = relationship(foreign_keys=[processed_by_id])
@@ -273,3 +285,68 @@ class RegisterCounter(db.Model):
     unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"), primary_key=True)
     year: Mapped[int] = mapped_column(primary_key=True)
     last_seq: Mapped[int] = mapped_column(default=0)
+
+
+class PetitionTransfer(db.Model):
+    """A petition transferred (or urged) to a unit of the same tree: the copy registered there,
+    the answer the sender waits for and the result the receiver reports back (báo cáo kết
+    quả). Written only by petitions/transfers.py."""
+
+    __tablename__ = "petition_transfer"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sender_petition_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("petition.id", ondelete="CASCADE"), unique=True
+    )
+    receiver_petition_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("petition.id", ondelete="CASCADE"), unique=True
+    )
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"))  # the receiving unit
+    sent_on: Mapped[date]
+    doc_no: Mapped[str] = mapped_column(sa.String(64), default="")
+    # The answer the sender awaits by: set by the transfer, moved by each urging.
+    answer_due: Mapped[date] = mapped_column(index=True)
+    result_text: Mapped[str] = mapped_column(sa.Text, default="")
+    result_doc_no: Mapped[str] = mapped_column(sa.String(64), default="")
+    result_on: Mapped[date | None]
+    reported_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    sender: Mapped[Petition] = relationship(foreign_keys=[sender_petition_id])
+    receiver: Mapped[Petition] = relationship(foreign_keys=[receiver_petition_id])
+    unit: Mapped[Unit] = relationship()
+    reported_by: Mapped[User | None] = relationship(foreign_keys=[reported_by_id])
+    urgings: Mapped[list[TransferUrging]] = relationship(
+        back_populates="transfer",
+        order_by="TransferUrging.id",
+        cascade="all, delete-orphan",
+    )
+
+    @property
+    def reported(self) -> bool:
+        return self.result_on is not None
+
+    def is_overdue(self, today: date) -> bool:
+        return not self.reported and self.answer_due < today
+
+
+class TransferUrging(db.Model):
+    """An urging (đôn đốc) of a transfer: its date, the new deadline for the answer, a note."""
+
+    __tablename__ = "transfer_urging"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    transfer_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("petition_transfer.id", ondelete="CASCADE"), index=True
+    )
+    urged_on: Mapped[date]
+    answer_due: Mapped[date]
+    doc_no: Mapped[str] = mapped_column(sa.String(64), default="")
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    transfer: Mapped[PetitionTransfer] = relationship(back_populates="urgings")
+    by: Mapped[User | None] = relationship()

@@ -483,13 +483,19 @@ def register_petition(
     files: Sequence[storage.IncomingFile] = (),
     *,
     today: date | None = None,
+    check_scope: bool = True,
+    denounced: bool = False,
 ) -> Petition:
-    """Enter a petition in its unit's register with the next number of the year (vào sổ đơn)."""
+    """Enter a petition in its unit's register with the next number of the year (vào sổ đơn).
+
+    `check_scope=False`: a transfer inside the system registers it at a unit of the tree the
+    sender does not oversee (petitions/transfers.py checked the target); `denounced`: its
+    matter is a denunciation's though its kind is not (a protected petition's copy)."""
     today = today or clock.today()
     unit = data.unit
     if unit is None:
         raise PetitionError(_("Chọn đơn vị vào sổ."), "unit_id")
-    if actor is not None and not unit_in_scope(actor, unit):
+    if check_scope and actor is not None and not unit_in_scope(actor, unit):
         raise PetitionError(_("Đơn vị này không thuộc phạm vi của bạn."), "unit_id")
     if (
         data.visit is not None
@@ -514,6 +520,8 @@ def register_petition(
         receipt_code=unused_receipt_code(),
     )
     _apply(petition, data)
+    if denounced:
+        petition.denounced = True
     register_no = manual[0] if manual else ""
     try:
         # A savepoint: a clash on the number undoes this insert and the counter step only.

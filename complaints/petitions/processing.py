@@ -18,6 +18,7 @@ from complaints.core.numbers import fmt_date
 from complaints.core.translate import gettext as _
 from complaints.core.vocab import PetitionKind
 from complaints.extensions import db
+from complaints.petitions import transfers
 from complaints.petitions.duplicates import similar_petitions
 from complaints.petitions.models import (
     IneligibleReason,
@@ -39,6 +40,7 @@ PROCESS_FIELDS = (
     "outcome_date",
     "processing_note",
     "case_id",
+    "transfer_unit_id",
 )
 # Outcomes that send the matter to another body: its name is required.
 NEEDS_BODY = frozenset(
@@ -76,6 +78,10 @@ class ProcessingInput:
     # another than the default (units/roles.py).
     authority: Unit | None = None
     authority_ground: str = ""
+    # A transfer or urging to a unit of the same tree (petitions/transfers.py): the petition
+    # lands in its register; `answer_due`: the result awaited by (None: the default).
+    target: Unit | None = None
+    answer_due: date | None = None
 
 
 def allowed_outcomes(petition: Petition, eligible: bool | None, competent: bool | None):
@@ -179,6 +185,20 @@ def process(actor, petition: Petition, data: ProcessingInput, *, expected_versio
         else:
             why = _("Đơn không thuộc thẩm quyền không thể thụ lý: chuyển, hướng dẫn hoặc đôn đốc.")
         raise ProcessingError(why, "outcome")
+    if data.target is not None:
+        if outcome not in transfers.HAND_OFF:
+            raise ProcessingError(
+                _("Chỉ chuyển đơn hoặc đôn đốc mới chọn đơn vị nhận trong hệ thống."), "target_id"
+            )
+        transfers.check_target(petition, data.target)
+        if not data.doc_no:
+            raise ProcessingError(_("Nhập số văn bản, phiếu chuyển đơn."), "doc_no")
+        if data.answer_due is not None and data.answer_due <= data.on:
+            raise ProcessingError(
+                _("Hạn báo cáo kết quả phải sau ngày chuyển (%(day)s).", day=fmt_date(data.on)),
+                "answer_due",
+            )
+        data.body = data.target.name  # the free text is for bodies outside the tree
     if outcome in NEEDS_BODY and not data.body:
         raise ProcessingError(
             _("Nhập tên cơ quan, đơn vị nhận (chuyển, hướng dẫn, đôn đốc)."), "body"
@@ -212,6 +232,10 @@ def process(actor, petition: Petition, data: ProcessingInput, *, expected_versio
         if d.active and d.met_on is None:
             d.met_on = data.on
     db.session.flush()
+    if data.target is not None:
+        transfers.send(
+            actor, petition, data.target, on=data.on, doc_no=data.doc_no, answer_due=data.answer_due
+        )
     b, a = audit.diff(before, audit.snapshot(petition, PROCESS_FIELDS))
     audit.record(
         "petition.processed",

@@ -21,6 +21,7 @@ from complaints.core.vocab import PetitionKind
 from complaints.extensions import db
 from complaints.notices import registry
 from complaints.petitions import pending as queue
+from complaints.petitions import transfers
 from complaints.petitions.duplicates import related_elsewhere, suggest_cases
 from complaints.petitions.forms import PendingFilterForm, ProcessingForm
 from complaints.petitions.models import (
@@ -183,6 +184,10 @@ def petition(petition_id: int):
         (u.id, _("%(name)s (mặc định)", name=u.name) if i == 0 else u.name)
         for i, u in enumerate(choices)
     ]
+    targets = roles.transfer_targets(record.unit)
+    form.target_id.choices = [(0, _("— Cơ quan ngoài hệ thống: ghi tên ở ô dưới —"))] + [
+        (u.id, f"{'— ' * max(u.depth, 0)}{u.code} · {u.name}") for u in targets
+    ]
     if not form.is_submitted():
         form.version.data = record.version
         form.on.data = clock.today()
@@ -220,6 +225,14 @@ def petition(petition_id: int):
                 # user's units: the committee its inspectorate advises
                 authority=db.session.get(Unit, form.authority_id.data or 0),
                 authority_ground=form.authority_ground.data or "",
+                # one of the units offered (the form checked); the operation checks again
+                target=(
+                    db.session.get(Unit, form.target_id.data)
+                    if form.target_id.data
+                    and form.outcome.data in {o.value for o in transfers.HAND_OFF}
+                    else None
+                ),
+                answer_due=form.answer_due.data,
             )
             process(current_user, record, data, expected_version=form.version.data)
         if saved.ok:
@@ -261,6 +274,7 @@ def petition(petition_id: int):
         waited=(t - record.received_date).days,
         discipline_days=queue.DISCIPLINE_DAYS,
         notices=registry.petition_links(record) if done else [],
+        answer_days=transfers.answer_days(),
         reasons=IneligibleReason,
     )
     shown = [p for p in confidentiality.shown_to(current_user, [record]) if p.senders]

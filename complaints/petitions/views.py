@@ -21,7 +21,7 @@ from flask_login import current_user, login_required
 from werkzeug.routing import BuildError
 
 from complaints.core import clock, confidentiality
-from complaints.core.access import has_permission, in_scope, require
+from complaints.core.access import has_permission, in_scope, require, unit_in_scope
 from complaints.core.db import MAX_ID
 from complaints.core.text import fold
 from complaints.core.translate import N_
@@ -29,16 +29,19 @@ from complaints.core.translate import gettext as _
 from complaints.core.vocab import PetitionKind
 from complaints.extensions import db
 from complaints.petitions import operations as ops
-from complaints.petitions import storage
+from complaints.petitions import storage, transfers
 from complaints.petitions.forms import (
     EditPetitionForm,
     RegisterFilterForm,
     RegisterPetitionForm,
     SearchForm,
+    TransferResultForm,
+    UrgeForm,
 )
 from complaints.petitions.models import FORWARDED_SOURCES, Attachment, Petition, PetitionSource
 from complaints.reception.models import Visit
 from complaints.units.models import Unit
+from complaints.units.roles import may_answer_transfer
 from complaints.web.helpers import load, paginate, require_any, unit_choices
 from complaints.web.transaction import attempt
 
@@ -215,14 +218,99 @@ def register():
     return html
 
 
+def _detail_page(petition: Petition, *, result_form=None, urge_form=None, status: int = 200):
+    """A petition's page, with its hand-off inside the system: where the petition it was
+    transferred to stands (its number, state, outcome: the receiver's page itself only for who
+    may open it), the receiver's result and the urgings; the forms of who may use them."""
+    sent = transfers.sent(petition)
+    came = transfers.received(petition)
+    t = clock.today()
+    if sent is not None and urge_form is None and petition.can_process(current_user):
+        urge_form = UrgeForm(formdata=None)
+        urge_form.urged_on.data = t
+    if (
+        came is not None
+        and result_form is None
+        and has_permission(current_user, "petition.process")
+        and may_answer_transfer(current_user, petition.unit)
+    ):
+        result_form = TransferResultForm(formdata=None)
+        result_form.result_on.data = t
+    shown_urge = urge_form if sent is not None and not sent.reported else None
+    shown_result = result_form if came is not None else None
+    # A refused form the page has no place for (an urging of a petition not transferred in
+    # the system...): its messages at the top.
+    refused = [
+        m
+        for f in (urge_form, result_form)
+        if f is not None and f not in (shown_urge, shown_result)
+        for m in (*f.form_errors, *(e for x in f for e in x.errors))
+    ]
+    html = render_template(
+        "petitions/detail.html",
+        p=petition,
+        refused=refused,
+        sent=sent,
+        came=came,
+        today=t,
+        opens=lambda other: any(unit_in_scope(current_user, u) for u in other.scope_units()),
+        urge_form=shown_urge,
+        result_form=shown_result,
+    )
+    _record_views("trang đơn", petitions=[petition])
+    return html, status
+
+
 @bp.get("/<int:petition_id>")
 @login_required
 @require("petition.view")
 def detail(petition_id: int):
+    return _detail_page(load(Petition, petition_id))
+
+
+@bp.post("/<int:petition_id>/transfer-result")
+@login_required
+@require("petition.process")
+def transfer_result(petition_id: int):
+    """The receiver reports its result back to the unit that transferred the petition."""
     petition = load(Petition, petition_id)
-    html = render_template("petitions/detail.html", p=petition)
-    _record_views("trang đơn", petitions=[petition])
-    return html
+    form = TransferResultForm()
+    if form.validate_on_submit():
+        with attempt(form) as saved:
+            transfers.report_result(
+                current_user,
+                petition,
+                text=form.result_text.data or "",
+                on=form.result_on.data,
+                doc_no=form.result_doc_no.data or "",
+            )
+        if saved.ok:
+            flash(_("Đã báo cáo kết quả cho đơn vị chuyển đơn."), "success")
+            return redirect(url_for("petitions.detail", petition_id=petition.id))
+    return _detail_page(petition, result_form=form, status=422)
+
+
+@bp.post("/<int:petition_id>/urge")
+@login_required
+@require("petition.process")
+def urge(petition_id: int):
+    """The sender urges the unit it transferred the petition to, with a new deadline."""
+    petition = load(Petition, petition_id)
+    form = UrgeForm()
+    if form.validate_on_submit():
+        with attempt(form) as saved:
+            transfers.urge(
+                current_user,
+                petition,
+                on=form.urged_on.data,
+                answer_due=form.answer_due.data,
+                doc_no=form.doc_no.data or "",
+                note=form.note.data or "",
+            )
+        if saved.ok:
+            flash(_("Đã ghi việc đôn đốc đơn vị nhận."), "success")
+            return redirect(url_for("petitions.detail", petition_id=petition.id))
+    return _detail_page(petition, urge_form=form, status=422)
 
 
 @bp.get("/<int:petition_id>/attachments/<int:attachment_id>")

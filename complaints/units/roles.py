@@ -135,3 +135,77 @@ def may_receive_for(user: Any, unit: Unit | None) -> bool:
     if unit is None:
         return False
     return unit_in_scope(user, unit) or receiving_unit(user, unit) is not None
+
+
+# --- hand-off inside the system (petitions/transfers.py) -------------------------------------
+
+
+def transfer_targets(sender: Unit) -> list[Unit]:
+    """The units a petition registered at `sender` may be transferred (or urged) to inside the
+    system: the working units of its tree, other than itself and the unit that processes its
+    petitions, in the tree's order. A body outside the tree is named in free text."""
+    own = {sender.id, sender.processor.id}
+    return [
+        u
+        for u in db.session.scalars(
+            sa.select(Unit)
+            .where(
+                Unit.path.startswith(f"/{sender.root_id}/", autoescape=True),
+                Unit.active_to.is_(None),
+            )
+            .order_by(Unit.path)
+        )
+        if u.id not in own
+    ]
+
+
+def check_transfer_target(sender: Unit, target: Unit, chain: list[Unit], field: str = "target_id"):
+    """A unit a petition registered at `sender` may be handed to inside the system: of the same
+    tree, working, not the sender itself nor its processing unit, and not a unit that already
+    transferred this petition along its chain (`chain`: the units that registered the earlier
+    petitions it was transferred from), which would send it round in a loop."""
+    if target.id in (sender.id, sender.processor.id):
+        raise RoleError(
+            _(
+                "Không thể chuyển đơn cho chính %(name)s (đơn vị vào sổ hoặc đơn vị xử lý đơn).",
+                name=target.name,
+            ),
+            field,
+        )
+    if not same_tree(sender, target):
+        raise RoleError(
+            _(
+                "%(name)s không thuộc hệ thống đơn vị của %(sender)s: ghi tên cơ quan nhận vào "
+                "ô cơ quan ngoài hệ thống.",
+                name=target.name,
+                sender=sender.name,
+            ),
+            field,
+        )
+    if not target.is_active:
+        raise RoleError(
+            _(
+                "%(name)s đã giải thể hoặc sáp nhập: chuyển đơn cho cơ quan kế thừa.",
+                name=target.name,
+            ),
+            field,
+        )
+    for unit in chain:
+        if target.id in (unit.id, unit.processor.id):
+            raise RoleError(
+                _(
+                    "%(name)s đã chuyển đơn này đến %(sender)s: chuyển lại sẽ thành vòng lặp. "
+                    "Đơn chuyển đến không đúng thẩm quyền thì trả lại đơn.",
+                    name=target.name,
+                    sender=sender.name,
+                ),
+                field,
+            )
+
+
+def may_answer_transfer(user: Any, received: Unit) -> bool:
+    """The user belongs to the unit a transfer landed at (`received`: the unit in whose
+    register the copy is) or to the unit that processes its petitions (or to a unit below
+    them): they report back. A superior whose scope covers it is not the receiver."""
+    mine = user.unit.path
+    return any(mine.startswith(u.path) for u in (received, received.processor))

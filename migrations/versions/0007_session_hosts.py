@@ -11,7 +11,7 @@ Existing sessions keep their typed host and are their own unit's (both columns N
 the Ban TCD's past sessions were the chairman's is not recorded, so none is moved.
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-12-08 12:00:00
 
 """
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007"
-down_revision = "0005"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

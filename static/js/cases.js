@@ -28,7 +28,8 @@
         el.hidden = eligible !== el.getAttribute("data-when-eligible");
       });
       document.querySelectorAll("[data-when-outcome]").forEach(function (el) {
-        el.hidden = outcome.value !== el.getAttribute("data-when-outcome");
+        // one outcome, or several separated by spaces ("transfer urge")
+        el.hidden = el.getAttribute("data-when-outcome").split(" ").indexOf(outcome.value) < 0;
       });
     };
     document.querySelectorAll('input[name="eligible"], input[name="competent"]').forEach(
