@@ -11,6 +11,8 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
+import sqlalchemy as sa
+
 from complaints.auth.operations import create_user
 from complaints.cases import operations as case_ops
 from complaints.cases.models import CaseState
@@ -403,18 +405,22 @@ def _process_and_resolve(rng, today, units, users, counts):
                 doc_no=f"{rng.randint(1, 999)}/TB-{p.unit.authority.symbol}",
             )
         else:
-            outcome = rng.choice(["transfer", "guide", "guide"])
-            if p.kind == PetitionKind.complaint and outcome == "transfer":
-                outcome = "guide"
+            outcome = rng.choice(["transfer", "transfer", "guide"])
+            # a ward's matter goes to the ward through the system (it lands in its register
+            # and queue); a court's or the police's stays a paper transfer
+            target = rng.choice([units["HPLC"], units["HPLC"], units["HPNQ"], None])
+            if target is not None and p.unit.processor in (target, target.processor):
+                target = None
+            if p.kind == PetitionKind.complaint and outcome == "transfer" and target is None:
+                outcome = "guide"  # a complaint outside competence: the sender is guided
             data = ProcessingInput(
                 eligible=True,
                 competent=False,
                 outcome=outcome,
                 on=on,
-                doc_no=f"{rng.randint(1, 999)}/PC",
-                body=rng.choice(
-                    ["UBND phường Ngô Quyền", "Công an thành phố", "Tòa án nhân dân thành phố"]
-                ),
+                doc_no=f"{rng.randint(1, 999)}/PC-{p.unit.processor.symbol}",
+                body=rng.choice(["Công an thành phố", "Tòa án nhân dân thành phố"]),
+                target=target if outcome == "transfer" else None,
             )
         try:
             process(actor, p, data)
@@ -433,6 +439,48 @@ def _process_and_resolve(rng, today, units, users, counts):
         if p.case_id:
             counts["cases"] += 1
             _advance(rng, p.case, today, verifier, leader, units)
+    _answer_transfers(rng, today, users, counts)
+
+
+def _answer_transfers(rng, today, users, counts):
+    """The wards process most of what the city transferred to them and report back; the rest
+    waits, some of it past the answer the city expects (the city's overdue list)."""
+    from complaints.petitions import transfers
+    from complaints.petitions.models import Petition, PetitionStatus
+
+    copies = db.session.scalars(
+        sa.select(Petition)
+        .where(Petition.forwarded_from_id.isnot(None), Petition.status == PetitionStatus.registered)
+        .order_by(Petition.received_date, Petition.id)
+    ).all()
+    for copy in copies:
+        counts["petitions"] += 1
+        ward = users["tiepdan.lechan"]
+        actor = next((u for u in (ward, users["lanhdao"]) if copy.can_process(u)), None)
+        on = copy.received_date + timedelta(days=rng.randint(3, 10))
+        if actor is None or on >= today or rng.random() < 0.3:
+            continue
+        process(
+            actor,
+            copy,
+            ProcessingInput(
+                eligible=True,
+                competent=True,
+                outcome="accept",
+                on=on,
+                doc_no=f"{rng.randint(1, 99)}/TB-{copy.unit.authority.symbol}",
+            ),
+        )
+        counts["cases"] += 1
+        reported = on + timedelta(days=rng.randint(1, 20))
+        if reported < today and actor is ward and rng.random() < 0.7:
+            transfers.report_result(
+                actor,
+                copy,
+                text=f"Đã thụ lý giải quyết theo vụ việc {copy.case.case_no}.",
+                on=reported,
+                doc_no=f"{rng.randint(1, 99)}/BC-{copy.unit.authority.symbol}",
+            )
 
 
 def _advance(rng, case, today, verifier, leader, units):

@@ -272,6 +272,47 @@ def test_the_citys_headline_counts_the_cases_the_chairman_resolves(db, city):
     assert by_row["HP"] == 3 and by_row["HPLC"] == 1 and by_row["HPBTCD"] == 0
 
 
+def test_a_petition_transferred_inside_the_tree_counts_once_in_a_roll_up(db, city):
+    """Reports help, "Đơn chuyển trong hệ thống": the sender counts it received and
+    transferred; the receiver's own report counts its copy received ("chuyển đến"); a report
+    whose units hold both counts it once, at the sender."""
+    p = register(city["officer"], city["btcd"])
+    process(
+        city["handler"],
+        p,
+        ProcessingInput(
+            eligible=True,
+            competent=False,
+            outcome="transfer",
+            on=D(2026, 6, 3),
+            doc_no="15/PC-TTr",
+            target=city["commune"],
+        ),
+    )
+    copy = db.session.scalar(sa.select(Petition).where(Petition.forwarded_from_id == p.id))
+    accept(city["ward"], copy)
+    period = date_range(D(2026, 5, 15), D(2026, 6, 30))
+
+    def received(unit, **kw):
+        report = service.build("01-XLD", unit, period, **kw)
+        return report, report.total.values["petitions.received"]
+
+    assert received(city["btcd"])[1] == 1  # the Ban received it, and transferred it
+    assert received(city["commune"])[1] == 1  # the ward received it, transferred in
+    rolled, total = received(city["province"], with_subunits=True)
+    assert total == 1
+    rows = {r.unit.code: r.values for r in rolled.rows}
+    assert rows["HPBTCD"]["petitions.received"] == 1 and rows["HPLC"]["petitions.received"] == 0
+    assert rows["HPBTCD"]["petitions.not_competent.transfer"] == 1
+    assert all(c.ok for c in rolled.checks)
+    summary = service.build("summary", city["province"], period)
+    assert summary.total.values["petitions.received"] == 1
+    assert "nhận và xử lý 1 đơn thư các loại" in summary.headline
+    # the case the ward accepted is the ward's competence, counted once as such
+    ward = service.build("01-KQGQ", city["commune"], period)
+    assert ward.total.values["competent.cases"] == 1
+
+
 # --- the same matter elsewhere --------------------------------------------------------------
 
 

@@ -422,10 +422,31 @@ def _aggregate(fig: Figure, period: Period, pred=None) -> sa.ColumnElement:
     return sa.func.sum(sa.case((pred, column), else_=0))
 
 
+_SENDER = aliased(Petition)
+
+
+def _not_transferred_within(unit_ids) -> sa.ColumnElement[bool]:
+    """A petition transferred inside the tree (petitions/transfers.py) is counted once by a
+    report: at the unit that first received it. Its copy, registered by the receiving unit
+    ("chuyển đến"), counts in that unit's own report, and is left out of any report whose
+    units also hold the sender's petition (a roll-up of both, the headline of the whole tree),
+    so that no roll-up counts one petition twice as received (reports help, "Đơn chuyển
+    trong hệ thống")."""
+    sent_within = (
+        sa.select(_SENDER.id)
+        .where(_SENDER.id == Petition.forwarded_from_id, _SENDER.unit_id.in_(unit_ids))
+        .correlate(Petition)
+        .exists()
+    )
+    return sa.or_(Petition.forwarded_from_id.is_(None), sa.not_(sent_within))
+
+
 def _scoped(
     source: Source, query: sa.Select, unit_ids, period: Period, kinds, base=None
 ) -> sa.Select:
     query = query.where(source.unit_column.in_(unit_ids), (base or source.base)(period))
+    if source.name == "petition":
+        query = query.where(_not_transferred_within(unit_ids))
     if kinds and source.kind_column is not None:
         query = query.where(source.kind_column.in_([PetitionKind(k) for k in kinds]))
     return query
