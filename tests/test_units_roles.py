@@ -26,6 +26,7 @@ from complaints.units.models import UnitLevel
 from complaints.units.operations import UnitError, create_unit, save_leader, update_unit
 from complaints.units.roles import RoleError
 
+from . import api_v1_support as support
 from . import factories
 
 pytestmark = pytest.mark.usefixtures("today")
@@ -394,3 +395,59 @@ def test_one_head_at_a_time(db, city):
         None, hp, None, full_name="Nguyễn Đức Thọ", title="Phó Chủ tịch", is_head=False
     )
     assert hp.head().full_name == "Trần Quang Vinh" and deputy in hp.leaders
+
+
+# --- the API carries the three roles and the hand-off ---------------------------------------
+
+api = support.api
+
+
+def processing_body(p, **kw):
+    return {
+        "version": p.version,
+        "eligible": True,
+        "competent": kw.pop("competent", True),
+        "outcome": kw.pop("outcome", "accept"),
+        "on": "2026-06-05",
+        "doc_no": "5/TB-UBND",
+        **kw,
+    }
+
+
+def test_the_api_accepts_in_the_authoritys_name_and_shows_the_three_units(api, db, city):
+    p = register(city["officer"], city["btcd"])
+    db.session.commit()
+    handler = api.as_user(city["handler"])
+    bad = handler.post(f"/petitions/{p.id}/processing", processing_body(p, authority="HPSTNMT"))
+    assert "căn cứ xác định thẩm quyền" in support.error_of(bad, 422)
+    foreign = handler.post(f"/petitions/{p.id}/processing", processing_body(p, authority="HN"))
+    assert "Không có đơn vị mã HN" in support.error_of(foreign, 422)
+    db.session.refresh(p)
+    assert p.case_id is None and p.status.value == "registered"
+    out = support.ok(handler.post(f"/petitions/{p.id}/processing", processing_body(p)))
+    assert out["unit"] == "HPBTCD" and out["processing_unit"] == "HPTTR"
+    case = support.ok(api.as_user(city["leader"]).get(f"/cases/{out['case_id']}"))
+    assert (case["unit"], case["received_unit"], case["authority_ground"]) == ("HP", "HPBTCD", "")
+
+
+def test_the_api_transfers_inside_the_tree_and_both_sides_see_it(api, db, city):
+    p = register(city["officer"], city["btcd"])
+    db.session.commit()
+    handler = api.as_user(city["handler"])
+    out = support.ok(
+        handler.post(
+            f"/petitions/{p.id}/processing",
+            processing_body(p, competent=False, outcome="transfer", target_unit="HPLC"),
+        )
+    )
+    sent = out["transfer"]
+    assert sent["direction"] == "sent" and sent["to_unit"] == "HPLC"
+    assert sent["from_register_no"] == p.register_no and sent["to_status"] == "registered"
+    ward = api.as_user(city["ward"])
+    copy_id = db.session.scalar(sa.select(Petition.id).where(Petition.forwarded_from_id == p.id))
+    copy = support.ok(ward.get(f"/petitions/{copy_id}"))
+    got = copy["transfer"]
+    assert got["direction"] == "received" and got["to_register_no"] == copy["register_no"]
+    assert copy["source"] == "transferred" and copy["unit"] == "HPLC"
+    listed = support.ok(ward.get("/petitions", source="transferred"))
+    assert [x["transfer"]["from_unit"] for x in listed["items"]] == ["HPBTCD"]

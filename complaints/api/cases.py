@@ -46,6 +46,9 @@ def case_out(c: Case, t, reader: confidentiality.Reader, model=S.CaseOut, **extr
         case_no=c.case_no,
         unit_id=c.unit_id,
         unit=c.unit.code,
+        received_unit_id=c.received_unit_id,
+        received_unit=c.received_unit.code if c.received_unit else None,
+        authority_ground=text(c.authority_ground),
         kind=c.kind,
         round=c.round,
         field=c.field,
@@ -128,6 +131,7 @@ def _options():
     return (
         joinedload(Case.unit),
         joinedload(Case.assigned_unit),
+        joinedload(Case.received_unit),
         joinedload(Case.assignee),
         selectinload(Case.deadlines),
     )

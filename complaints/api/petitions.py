@@ -20,16 +20,44 @@ from complaints.core.access import in_scope
 from complaints.core.text import fold
 from complaints.extensions import db
 from complaints.petitions import operations as ops
+from complaints.petitions import transfers
 from complaints.petitions.models import Petition, PetitionStatus, ProcessingOutcome
 from complaints.petitions.processing import ProcessingInput, process
 from complaints.reception.models import Visit
 from complaints.reception.scope import visits_visible
+from complaints.units.models import Unit
+from complaints.units.roles import same_tree
 
 TAG = "Đơn thư"
 MIN_TERM = 2  # as the search page
 
 
-def petition_out(p: Petition, reader: confidentiality.Reader) -> S.PetitionOut:
+def transfer_out(p: Petition, t, reader: confidentiality.Reader) -> S.TransferOut | None:
+    """The petition's hand-off inside the system, as the reader may see it."""
+    if t is None:
+        return None
+    return S.TransferOut(
+        direction="sent" if t.sender_petition_id == p.id else "received",
+        from_register_no=t.sender.register_no,
+        from_unit=t.sender.unit.code,
+        to_register_no=t.receiver.register_no,
+        to_unit=t.unit.code,
+        to_status=t.receiver.status,
+        to_outcome=t.receiver.outcome,
+        sent_on=t.sent_on,
+        doc_no=t.doc_no,
+        answer_due=t.answer_due,
+        result_text=reader.text(p, t.result_text),
+        result_doc_no=t.result_doc_no,
+        result_on=t.result_on,
+        urgings=[
+            S.UrgingOut(urged_on=u.urged_on, answer_due=u.answer_due, doc_no=u.doc_no)
+            for u in t.urgings
+        ],
+    )
+
+
+def petition_out(p: Petition, reader: confidentiality.Reader, transfer=None) -> S.PetitionOut:
     shown = reader.sees(p)  # the denouncer rule (core/confidentiality.py)
     senders = [
         S.SenderOut(
@@ -45,6 +73,7 @@ def petition_out(p: Petition, reader: confidentiality.Reader) -> S.PetitionOut:
         register_no=p.register_no,
         unit_id=p.unit_id,
         unit=p.unit.code,
+        processing_unit=p.unit.processor.code,
         received_date=p.received_date,
         source=p.source,
         source_body=p.source_body,
@@ -65,6 +94,7 @@ def petition_out(p: Petition, reader: confidentiality.Reader) -> S.PetitionOut:
         outcome_date=p.outcome_date,
         processing_note=reader.text(p, p.processing_note),
         case_id=p.case_id,
+        transfer=transfer_out(p, transfer, reader),
         identity_redacted=not shown,
         senders=senders,
         version=p.version,
@@ -73,7 +103,8 @@ def petition_out(p: Petition, reader: confidentiality.Reader) -> S.PetitionOut:
 
 
 def _out(caller, record: Petition) -> S.PetitionOut:
-    return petition_out(record, confidentiality.Reader(caller, [record]))
+    reader = confidentiality.Reader(caller, [record])
+    return petition_out(record, reader, transfers.of_petitions([record.id]).get(record.id))
 
 
 def _record_views(caller, petitions: list[Petition], where: str) -> None:
@@ -117,7 +148,8 @@ def petitions(caller, query: S.PetitionQuery, body):
         select = select.where(Petition.received_date <= query.to)
     page, rows = page_of(select, query, lambda p: p)
     reader = confidentiality.Reader(caller, rows)
-    page.items = [petition_out(p, reader) for p in rows]
+    moves = transfers.of_petitions([p.id for p in rows])
+    page.items = [petition_out(p, reader, moves.get(p.id)) for p in rows]
     _record_views(caller, rows, "API: sổ đơn")
     return page
 
@@ -183,6 +215,18 @@ def _join_target(caller, body: S.ProcessingIn) -> Case | None:
     return case
 
 
+def _tree_unit(record: Petition, code: str | None, name: str):
+    """A unit named by code for a role in the petition's matter (competent authority, transfer
+    target): it may lie outside the caller's units (the committee its inspectorate advises);
+    whether it may take the role is the operation's rule (units/roles.py)."""
+    if not code:
+        return None
+    unit = db.session.scalar(sa.select(Unit).where(Unit.code == code.strip().upper()))
+    if unit is None or not same_tree(unit, record.unit):  # another tree's units stay unnamed
+        raise field_error(422, name, f"Không có đơn vị mã {code} trong hệ thống đơn vị của đơn.")
+    return unit
+
+
 @endpoint(
     "POST",
     "/petitions/{petition_id}/processing",
@@ -214,6 +258,10 @@ def processing(caller, query, body: S.ProcessingIn, petition_id: int):
         note=body.note.strip(),
         join_case=_join_target(caller, body) if accepting else None,
         case_title=body.case_title.strip(),
+        authority=_tree_unit(record, body.authority, "authority"),
+        authority_ground=body.authority_ground.strip(),
+        target=_tree_unit(record, body.target_unit, "target_unit"),
+        answer_due=body.answer_due,
     )
     process(caller, record, data, expected_version=body.version)
     return _out(caller, record)

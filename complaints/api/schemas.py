@@ -387,11 +387,40 @@ class SenderOut(Out):
     phone: str | None
 
 
+class UrgingOut(Out):
+    urged_on: date
+    answer_due: date
+    doc_no: str
+
+
+class TransferOut(Out):
+    """A hand-off inside the system (README "Who receives, who is competent, who verifies")."""
+
+    direction: Literal["sent", "received"] = Field(
+        description="sent: đơn này được chuyển (đôn đốc) đến đơn vị khác trong hệ thống; "
+        "received: đơn này do đơn vị trong hệ thống chuyển đến"
+    )
+    from_register_no: str = Field(description="Số vào sổ của đơn ở đơn vị chuyển")
+    from_unit: str
+    to_register_no: str = Field(description="Số vào sổ của đơn ở đơn vị nhận")
+    to_unit: str
+    to_status: PetitionStatus
+    to_outcome: ProcessingOutcome | None
+    sent_on: date
+    doc_no: str
+    answer_due: date = Field(description="Hạn báo cáo kết quả (đôn đốc dời hạn)")
+    result_text: str
+    result_doc_no: str
+    result_on: date | None
+    urgings: list[UrgingOut]
+
+
 class PetitionOut(Out):
     id: int
     register_no: str
     unit_id: int
-    unit: str
+    unit: str = Field(description="Đơn vị vào sổ (tiếp nhận)")
+    processing_unit: str = Field(description="Đơn vị xử lý đơn tiếp nhận tại đơn vị vào sổ")
     received_date: date
     source: PetitionSource
     source_body: str
@@ -412,6 +441,9 @@ class PetitionOut(Out):
     outcome_date: date | None
     processing_note: str
     case_id: int | None
+    transfer: TransferOut | None = Field(
+        description="Chuyển đơn trong hệ thống: đơn chuyển đi hoặc đơn được chuyển đến"
+    )
     identity_redacted: bool = Field(
         description="true: đơn tố cáo, thông tin người gửi được bảo mật với người gọi này"
     )
@@ -433,6 +465,22 @@ class ProcessingIn(Strict):
     join_case_id: Id | None = Field(default=None, description="Thụ lý: nhập đơn vào vụ việc này")
     join_case_no: Text(40) | None = Field(default=None, description="Hoặc theo số vụ việc")
     case_title: Text(255) = ""
+    authority: UnitCode | None = Field(
+        default=None,
+        description="Thụ lý: mã cơ quan có thẩm quyền giải quyết (mặc định: cơ quan mà đơn vị "
+        "vào sổ tham mưu, hoặc chính đơn vị)",
+    )
+    authority_ground: Text(2000) = Field(
+        default="", description="Căn cứ xác định thẩm quyền, bắt buộc khi khác mặc định"
+    )
+    target_unit: UnitCode | None = Field(
+        default=None,
+        description="Chuyển đơn, đôn đốc: mã đơn vị nhận trong hệ thống (đơn vào sổ của đơn vị "
+        "đó); để trống: cơ quan ngoài hệ thống ghi ở body",
+    )
+    answer_due: ApiDate | None = Field(
+        default=None, description="Hạn báo cáo kết quả của đơn vị nhận (mặc định theo cấu hình)"
+    )
 
 
 # --- cases --------------------------------------------------------------------------------
@@ -471,7 +519,12 @@ class CaseOut(Out):
     id: int
     case_no: str
     unit_id: int
-    unit: str
+    unit: str = Field(description="Cơ quan có thẩm quyền giải quyết (báo cáo tính cho cơ quan này)")
+    received_unit_id: int | None
+    received_unit: str | None = Field(description="Đơn vị tiếp nhận đơn đầu tiên (theo dõi)")
+    authority_ground: str = Field(
+        description="Căn cứ xác định thẩm quyền, khi khác cơ quan mặc định"
+    )
     kind: PetitionKind
     round: int
     field: PetitionField

@@ -86,6 +86,35 @@ def sent(petition: Petition) -> PetitionTransfer | None:
     )
 
 
+def of_petitions(ids: list[int]) -> dict[int, PetitionTransfer]:
+    """The transfers of a page of petitions, by petition id (sent or received), in one query
+    with what a listing shows of them (both petitions, the unit, the urgings)."""
+    if not ids:
+        return {}
+    found = db.session.scalars(
+        sa.select(PetitionTransfer)
+        .where(
+            sa.or_(
+                PetitionTransfer.sender_petition_id.in_(ids),
+                PetitionTransfer.receiver_petition_id.in_(ids),
+            )
+        )
+        .options(
+            selectinload(PetitionTransfer.urgings),
+            selectinload(PetitionTransfer.unit),
+            selectinload(PetitionTransfer.sender).selectinload(Petition.unit),
+            selectinload(PetitionTransfer.receiver),
+        )
+    ).all()
+    wanted = set(ids)
+    out: dict[int, PetitionTransfer] = {}
+    for t in found:
+        for pid in (t.sender_petition_id, t.receiver_petition_id):
+            if pid in wanted:
+                out[pid] = t
+    return out
+
+
 def received(petition: Petition) -> PetitionTransfer | None:
     """The transfer that brought this petition into its unit's register, if any."""
     if petition.id is None or petition.forwarded_from_id is None:
