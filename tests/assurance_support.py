@@ -196,7 +196,9 @@ def plant_leaks(world: World) -> dict[str, object]:
     pasted_case.summary = pasted.summary
     pops.refresh_search_text(pasted)
     db.session.flush()
+    crossed = _cross_units(world, handler)
     return {
+        **crossed,
         "visit": visit,
         "taken": taken,
         "reclassified_case": case,
@@ -204,6 +206,61 @@ def plant_leaks(world: World) -> dict[str, object]:
         "pasted_case": pasted_case,
         "pasted": pasted,
     }
+
+
+def _cross_units(world: World, handler) -> dict[str, object]:
+    """A denunciation across units (README "Who receives, who is competent, who verifies"):
+    received at Lê Chân and transferred to Hải An, whose result quotes the denouncer; another
+    received at Lê Chân and accepted in the name of the province, with a ground."""
+    from complaints.petitions import operations as pops
+    from complaints.petitions import transfers
+    from complaints.petitions.processing import ProcessingInput, process
+
+    lc, ha = world.own.unit, world.province["commune2"]
+
+    def denunciation():
+        return pops.register_petition(
+            handler,
+            pops.PetitionData(
+                received_date=date(2026, 3, 2),
+                source="post",
+                kind="denunciation",
+                field="land",
+                summary="Tố cáo cán bộ địa chính phường lấn chiếm đất công.",
+                senders=[pops.SenderData(**SENTINEL)],
+                unit=lc,
+            ),
+        )
+
+    sent = denunciation()
+    process(
+        handler,
+        sent,
+        ProcessingInput(
+            eligible=True, competent=False, outcome="transfer", on=date(2026, 3, 3),
+            doc_no="9/PC", target=ha,
+        ),
+    )  # fmt: skip
+    copy = transfers.sent(sent).receiver
+    ward = factories.UserFactory(unit=ha, roles=[Role.petition_handler, Role.case_handler])
+    transfers.report_result(
+        ward,
+        copy,
+        text=f"Đã làm việc với ông {SENTINEL['full_name']}, CCCD {SENTINEL['identity_no']}.",
+        on=date(2026, 3, 20),
+    )
+    above = denunciation()
+    process(
+        handler,
+        above,
+        ProcessingInput(
+            eligible=True, competent=True, outcome="accept", on=date(2026, 3, 4), doc_no="3",
+            authority=world.province["province"],
+            authority_ground=f"Tố cáo Chủ tịch phường; ông {SENTINEL['full_name']} yêu cầu",
+        ),
+    )  # fmt: skip
+    db.session.flush()
+    return {"sent": sent, "copy": copy, "above": above, "above_case": above.case}
 
 
 def audit_count() -> int:

@@ -100,6 +100,13 @@ def seeds(app, world) -> list[tuple[str, bool]]:
             "case_id": own.den_case.id,
             "visit_id": own.den_visit.id,
         },
+        {**own.params(), "petition_id": leaks["sent"].id},
+        {**own.params(), "petition_id": leaks["copy"].id},
+        {
+            **own.params(),
+            "petition_id": leaks["above"].id,
+            "case_id": leaks["above_case"].id,
+        },
         {
             **other.params(),
             "petition_id": other.denunciation.id,
