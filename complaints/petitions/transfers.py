@@ -221,6 +221,61 @@ def send(
     return transfer
 
 
+def link_imported(
+    actor,
+    sender: Petition,
+    copy: Petition,
+    *,
+    answer_due: date | None = None,
+    result_text: str = "",
+    result_doc_no: str = "",
+    result_on: date | None = None,
+    note: str = "",
+) -> PetitionTransfer:
+    """A hand-off an old register records (registers/import_petitions.py): the sender's
+    petition, already processed as transferred to the copy's unit, and the copy, already in
+    that unit's register, linked as `send` links them, with the deadline and the result the
+    register gives. Nothing is sent or registered: both petitions are rows of the registers."""
+    on = sender.outcome_date
+    transfer = PetitionTransfer(
+        sender_petition_id=sender.id,
+        receiver_petition_id=copy.id,
+        unit_id=copy.unit_id,
+        sent_on=on,
+        doc_no=(sender.outcome_doc_no or "").strip(),
+        answer_due=answer_due or default_answer_due(on),
+        result_text=result_text,
+        result_doc_no=result_doc_no,
+        result_on=result_on,
+        reported_at=utcnow() if result_on else None,
+        created_by_id=getattr(actor, "id", None),
+    )
+    copy.forwarded_from_id = sender.id
+    sender.transfer_unit_id = copy.unit_id
+    db.session.add(transfer)
+    db.session.flush()
+    audit.record(
+        "petition.transfer_imported",
+        transfer,
+        actor=actor,
+        unit_id=sender.unit_id,
+        after={
+            "sender": sender.register_no,
+            "receiver": copy.register_no,
+            "unit_id": copy.unit_id,
+            "sent_on": on,
+            "doc_no": transfer.doc_no,
+            "answer_due": transfer.answer_due,
+            "result_on": result_on,
+        },
+        summary=(
+            f"Nhập việc chuyển đơn {sender.register_no} đến {copy.unit.name}: "
+            f"{copy.register_no}{note}"
+        ),
+    )
+    return transfer
+
+
 def report_result(actor, petition: Petition, *, text: str, on: date | None, doc_no: str = ""):
     """The receiver reports its result back to the sender (báo cáo kết quả) on the petition a
     transfer brought into its register; only a user of the receiving unit may."""

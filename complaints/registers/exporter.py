@@ -16,7 +16,7 @@ from complaints.core import confidentiality
 from complaints.core.access import in_scope
 from complaints.core.errors import OperationError
 from complaints.extensions import db
-from complaints.petitions.models import Petition
+from complaints.petitions.models import Petition, PetitionTransfer
 from complaints.reception.models import Visit
 from complaints.reception.scope import visits_of, visits_visible
 from complaints.registers import layout as L
@@ -73,7 +73,12 @@ def _petitions(
         sa.select(Petition, first_received)
         .join(Unit, Petition.unit_id == Unit.id)
         .where(Petition.received_date.between(start, end))
-        .options(selectinload(Petition.senders), joinedload(Petition.case))
+        .options(
+            selectinload(Petition.senders),
+            joinedload(Petition.case),
+            joinedload(Petition.transfer_unit),
+            joinedload(Petition.forwarded_from),
+        )
         .order_by(
             Petition.received_date,
             Unit.code,
@@ -125,9 +130,10 @@ def rows_of(
     if RegisterKind(kind) == RegisterKind.petitions:
         for batch in _batches(_petitions(start, end, root, user)):
             reader = _reader(user, [p for p, _ in batch])
+            sent = _transfers_sent([p.id for p, _ in batch if p.transfer_unit_id])
             for p, first_received in batch:
                 yield record_cells.petition_cells(
-                    p, codes, reader=reader, case_received=first_received
+                    p, codes, reader=reader, case_received=first_received, transfer=sent.get(p.id)
                 )
     else:
         number = 0
@@ -138,6 +144,16 @@ def rows_of(
                 cells = record_cells.visit_cells(v, codes, reader=reader)
                 cells[0] = number  # STT: the row's number in this log
                 yield cells
+
+
+def _transfers_sent(ids: list[int]) -> dict[int, PetitionTransfer]:
+    """The hand-offs of a batch's petitions to units of the tree, by the sender's id."""
+    if not ids:
+        return {}
+    found = db.session.scalars(
+        sa.select(PetitionTransfer).where(PetitionTransfer.sender_petition_id.in_(ids))
+    )
+    return {t.sender_petition_id: t for t in found}
 
 
 def _batches(rows: Iterator) -> Iterator[list]:

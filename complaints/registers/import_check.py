@@ -16,7 +16,7 @@ from sqlalchemy.orm import aliased
 from complaints.core import clock
 from complaints.core.db import utcnow
 from complaints.extensions import db
-from complaints.petitions.models import Petition
+from complaints.petitions.models import Petition, PetitionTransfer
 from complaints.registers import reader as R
 from complaints.registers.import_job import Progress, beat, chunks, file_info, setting
 from complaints.registers.import_petitions import existing_case
@@ -260,6 +260,7 @@ def _check_petition_rows(job: RegisterImport, issues: _Issues) -> None:
             "việc phải ghi giống nhau.",
         )
     _mark(job, [m.id for m in mismatched], "error")
+    trees = _Trees(job)
     groups = db.session.execute(
         sa.select(first.c.k, first.c.first_line, sa.func.min(R_.day))
         .join(R_, (R_.import_id == job.id) & (R_.case_key == first.c.k))
@@ -287,7 +288,7 @@ def _check_petition_rows(job: RegisterImport, issues: _Issues) -> None:
             )
             _mark(job, [head_row.id], "error")
         if case.get("authority"):
-            problem = authority_problem(case["authority"], head_row.unit_code)
+            problem = authority_problem(case["authority"], head_row.unit_code, trees)
             if problem:
                 issues.add(first_line, _label(job, "case_authority"), f"Vụ việc {key}: {problem}")
                 _mark(job, [head_row.id], "error")
@@ -299,24 +300,182 @@ def _check_petition_rows(job: RegisterImport, issues: _Issues) -> None:
                 "khác loại với đơn.",
             )
             _mark(job, [head_row.id], "error")
+    _check_transfers(job, issues, trees)
 
 
-def authority_problem(code: str, unit_code: str) -> str:
+class _Trees:
+    """Which tree a unit code belongs to: a unit of the system by its root; a unit the file
+    brings (created with the import) by its parent in the file, else the unit the file is
+    imported for, else it starts a tree of its own."""
+
+    def __init__(self, job: RegisterImport):
+        R_ = ImportRow
+        firsts = (
+            sa.select(R_.unit_code, sa.func.min(R_.line).label("line"))
+            .where(R_.import_id == job.id)
+            .group_by(R_.unit_code)
+            .subquery()
+        )
+        rows = db.session.execute(
+            sa.select(R_.unit_code, R_.data).join(
+                firsts, (R_.import_id == job.id) & (R_.line == firsts.c.line)
+            )
+        ).all()
+        self.file = {code: (data.get("parent_code") or "").strip() for code, data in rows}
+        base = job.default_unit or job.scope_unit
+        self.base = base.code if base is not None else ""
+        self.units: dict[str, Unit | None] = {}
+
+    def unit(self, code: str) -> Unit | None:
+        if code not in self.units:
+            self.units[code] = db.session.scalar(sa.select(Unit).where(Unit.code == code))
+        return self.units[code]
+
+    def known(self, code: str) -> bool:
+        return self.unit(code) is not None or code in self.file
+
+    def name(self, code: str) -> str:
+        unit = self.unit(code)
+        return unit.name if unit is not None else f"Đơn vị {code}"
+
+    def root(self, code: str):
+        seen = set()
+        while code not in seen:
+            seen.add(code)
+            unit = self.unit(code)
+            if unit is not None:
+                return unit.root_id
+            parent = self.file.get(code, "") or self.base
+            if not parent or parent == code:
+                return code
+            code = parent
+        return code
+
+    def same_tree(self, a: str, b: str) -> bool:
+        return self.root(a) == self.root(b)
+
+
+def authority_problem(code: str, unit_code: str, trees: _Trees) -> str:
     """Why the competent authority a register names cannot be taken (empty: it can): a unit
-    of the same tree as the registering unit (units/roles.py); a dissolved one is allowed,
-    history may name it."""
-    from complaints.units.roles import same_tree
-
-    authority = db.session.scalar(sa.select(Unit).where(Unit.code == code))
-    if authority is None:
+    of the same tree as the registering unit (units/roles.py), in the system or brought by the
+    file; a dissolved one is allowed, history may name it."""
+    if not trees.known(code):
         return f"cơ quan có thẩm quyền “{shown(code)}” chưa có trong danh sách đơn vị."
-    unit = db.session.scalar(sa.select(Unit).where(Unit.code == unit_code))
-    if unit is not None and not same_tree(unit, authority):
+    if not trees.same_tree(unit_code, code):
         return (
-            f"{authority.name} không thuộc hệ thống đơn vị của {unit.name}: không thể là cơ "
-            "quan có thẩm quyền giải quyết."
+            f"{trees.name(code)} không thuộc hệ thống đơn vị của {trees.name(unit_code)}: không "
+            "thể là cơ quan có thẩm quyền giải quyết."
         )
     return ""
+
+
+def _check_transfers(job: RegisterImport, issues: _Issues, trees: _Trees) -> None:
+    """The hand-offs inside the tree a file records: the receiving unit a sender's row names
+    (a unit of the same tree, not the sender itself), and the sender a copy's row names (in
+    the file or the register, transferred to the copy's unit, linked to no other copy)."""
+    R_ = ImportRow
+    senders: dict[str, tuple] = {}  # register no: (line, state, transfer, outcome date)
+    rows = []  # the rows to check: a hand-off named, or a sender's number
+    for row_id, line, state, key, unit_code, data in db.session.execute(
+        sa.select(R_.id, R_.line, R_.state, R_.key, R_.unit_code, R_.data)
+        .where(R_.import_id == job.id)
+        .order_by(R_.line)
+        .execution_options(yield_per=500)
+    ):
+        transfer = data.get("transfer")
+        senders.setdefault(key, (line, state, transfer, data.get("outcome_date")))
+        if state == "ok" and (transfer or data.get("forwarded_from")):
+            rows.append((row_id, line, unit_code, key, data))
+    copies: dict[str, int] = {}  # sender's number: the line of its copy
+    bad: list[int] = []
+
+    def problem(row_id, line, column, message):
+        issues.add(line, _label(job, column), message)
+        bad.append(row_id)
+
+    for row_id, line, unit_code, _, data in rows:
+        number = data.get("forwarded_from")
+        if not number:
+            continue
+        if number in copies:
+            problem(
+                row_id, line, "forwarded_from",
+                f"Đơn {number} đã được chuyển đến đơn vị nhận ở dòng {copies[number]}: mỗi đơn "
+                "chuyển chỉ có một đơn ở đơn vị nhận.",
+            )  # fmt: skip
+            continue
+        copies[number] = line
+        in_file = senders.get(number)
+        if in_file is not None and in_file[1] != "skip":
+            target = (in_file[2] or {}).get("unit")
+            sent_on = in_file[3]
+            where = f"dòng {in_file[0]}"
+        else:
+            sender = db.session.scalar(sa.select(Petition).where(Petition.register_no == number))
+            if sender is None:
+                problem(
+                    row_id, line, "forwarded_from",
+                    f"Không tìm thấy đơn {number} của đơn vị chuyển trong hệ thống hay trong tệp: "
+                    "nhập sổ của đơn vị chuyển trước (hoặc cùng tệp), hoặc để trống ô này.",
+                )  # fmt: skip
+                continue
+            taken = db.session.scalar(
+                sa.select(PetitionTransfer.id).where(
+                    PetitionTransfer.sender_petition_id == sender.id
+                )
+            )
+            if taken is not None:
+                problem(
+                    row_id, line, "forwarded_from",
+                    f"Đơn {number} đã có đơn ở đơn vị nhận trong hệ thống.",
+                )  # fmt: skip
+                continue
+            target = sender.transfer_unit.code if sender.transfer_unit_id else None
+            sent_on = sender.outcome_date.isoformat() if sender.outcome_date else None
+            where = "trong hệ thống"
+        received = data.get("received")
+        if target != unit_code:
+            problem(
+                row_id, line, "forwarded_from",
+                f"Đơn {number} ({where}) không ghi chuyển đến đơn vị {unit_code} (cột "
+                f"“{_label(job, 'transfer_unit')}”).",
+            )  # fmt: skip
+        elif sent_on and received and received < sent_on:
+            problem(
+                row_id, line, "received_date",
+                f"Ngày nhận đơn trước ngày đơn vị chuyển xử lý đơn {number} "
+                f"({date.fromisoformat(sent_on):%d/%m/%Y}).",
+            )  # fmt: skip
+    for row_id, line, unit_code, key, data in rows:
+        transfer = data.get("transfer")
+        if not transfer:
+            continue
+        code = transfer["unit"]
+        if not trees.known(code):
+            problem(
+                row_id, line, "transfer_unit",
+                f"Đơn vị nhận “{shown(code)}” chưa có trong danh sách đơn vị.",
+            )  # fmt: skip
+        elif code == unit_code:
+            problem(
+                row_id, line, "transfer_unit",
+                f"Không thể chuyển đơn cho chính đơn vị vào sổ ({code}).",
+            )  # fmt: skip
+        elif not trees.same_tree(unit_code, code):
+            problem(
+                row_id, line, "transfer_unit",
+                f"{trees.name(code)} không thuộc hệ thống đơn vị của {trees.name(unit_code)}: ghi "
+                f"tên cơ quan ngoài hệ thống ở cột “{_label(job, 'outcome_body')}”.",
+            )  # fmt: skip
+        elif key not in copies and (transfer.get("answer_due") or transfer.get("result_on")):
+            column = "transfer_answer_due" if transfer.get("answer_due") else "transfer_result_on"
+            problem(
+                row_id, line, column,
+                f"Hạn và kết quả báo cáo được giữ cùng đơn ở đơn vị nhận, nhưng tệp không có dòng "
+                f"nào ghi “{_label(job, 'forwarded_from')}” là {key}: nhập cùng sổ của đơn vị "
+                "nhận, hoặc để trống các ô hạn và kết quả báo cáo.",
+            )  # fmt: skip
+    _mark(job, bad, "error")
 
 
 def _check_visit_rows(job: RegisterImport, issues: _Issues) -> None:

@@ -79,6 +79,7 @@ def created_text(counts: dict) -> str:
         "cases": "vụ việc",
         "visits": "lượt tiếp",
         "sessions": "buổi tiếp",
+        "transfers": "lượt chuyển đơn trong hệ thống",
     }
     parts = [f"{fmt_int(n)} {names[k]}" for k, n in counts.items() if n and k in names]
     return ", ".join(parts) or "không có bản ghi mới"

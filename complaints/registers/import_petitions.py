@@ -6,6 +6,7 @@ the cases feature (cases/imported.py). Called by import_batches.BatchWriter, one
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -84,6 +85,8 @@ def write_petition(batch: BatchWriter, row: ImportRow) -> bool:
             note=d["note"],
         )
         processing.record_processed(batch.actor_id, petition, facts)
+        if d.get("transfer"):  # handed to a unit of the tree: its copy is that unit's own row
+            petition.transfer_unit_id = batch.unit(d["transfer"]["unit"]).id
         if d.get("case"):
             case = _case_for(batch, row, petition, unit)
             processing.join_case(petition, case)
@@ -176,3 +179,56 @@ def _new_case(
         db.session.flush()
     batch.made_record("cases", case.id)
     return case
+
+
+# --- the hand-offs inside the tree ----------------------------------------------------------
+
+
+def link_transfers(job, actor, made: Callable[[str, int], None]) -> int:
+    """After every row is written: each copy a unit of the tree received (its row names the
+    sender's register number) linked to the sender's petition, in the file or already in the
+    register, with the deadline and result the sender's row gives (transfers.link_imported).
+    The dry run found every sender; nothing is sent. Returns how many were linked."""
+    from complaints.petitions import transfers
+
+    links = [
+        (key, data["forwarded_from"])
+        for key, data in db.session.execute(
+            sa.select(ImportRow.key, ImportRow.data)
+            .where(ImportRow.import_id == job.id, ImportRow.state == "done")
+            .order_by(ImportRow.line)
+            .execution_options(yield_per=500)
+        )
+        if data.get("forwarded_from")
+    ]
+    for copy_no, sender_no in links:
+        copy = db.session.scalar(sa.select(Petition).where(Petition.register_no == copy_no))
+        sender = db.session.scalar(sa.select(Petition).where(Petition.register_no == sender_no))
+        if copy is None or sender is None or sender.outcome_date is None:
+            raise ImportProblem(
+                f"Không nối được đơn {copy_no} với đơn {sender_no} của đơn vị chuyển."
+            )
+        if copy.forwarded_from_id == sender.id:
+            continue  # linked by an earlier run of this import
+        stated = db.session.scalars(
+            sa.select(ImportRow.data)
+            .where(ImportRow.import_id == job.id, ImportRow.key == sender_no)
+            .order_by(ImportRow.line)
+        ).first()
+        t = (stated or {}).get("transfer") or {}
+        transfer = transfers.link_imported(
+            actor,
+            sender,
+            copy,
+            answer_due=_day(t, "answer_due"),
+            result_text=t.get("result") or "",
+            result_doc_no=t.get("result_doc_no") or "",
+            result_on=_day(t, "result_on"),
+            note=f" (từ sổ cũ, tệp {job.filename})",
+        )
+        made("transfers", transfer.id)
+    return len(links)
+
+
+def _day(values: dict, name: str) -> date | None:
+    return date.fromisoformat(values[name]) if values.get(name) else None

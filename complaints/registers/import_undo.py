@@ -11,7 +11,7 @@ from complaints.cases.models import Case
 from complaints.core import audit
 from complaints.core.numbering import RunningNumber
 from complaints.extensions import db
-from complaints.petitions.models import Petition, RegisterCounter
+from complaints.petitions.models import Petition, PetitionTransfer, RegisterCounter
 from complaints.reception.models import ReceptionSession, Visit
 from complaints.registers.import_job import chunks
 from complaints.registers.models import ImportedCaseKey, ImportedRecord, ImportRow, RegisterImport
@@ -22,6 +22,7 @@ def undo(job: RegisterImport) -> None:
     """Delete what the committed batches of a failed import made; give the numbers back."""
     made = ImportedRecord
     order = (
+        ("transfers", PetitionTransfer),
         ("petitions", Petition),
         ("cases", Case),
         ("visits", Visit),
@@ -43,6 +44,21 @@ def undo(job: RegisterImport) -> None:
                         sa.update(Case)
                         .where(Case.parent_case_id.in_(chunk))
                         .values(parent_case_id=None)
+                    )
+                if model is Petition:
+                    # Links to the petitions going: a copy's sender, a transfer either way.
+                    db.session.execute(
+                        sa.delete(PetitionTransfer).where(
+                            PetitionTransfer.sender_petition_id.in_(chunk)
+                            | PetitionTransfer.receiver_petition_id.in_(chunk)
+                        ),
+                        execution_options={"synchronize_session": False},
+                    )
+                    db.session.execute(
+                        sa.update(Petition)
+                        .where(Petition.forwarded_from_id.in_(chunk))
+                        .values(forwarded_from_id=None),
+                        execution_options={"synchronize_session": False},
                     )
                 if model is ReceptionSession:
                     # Only sessions left without visits: others' visits may have joined them.

@@ -60,12 +60,15 @@ from complaints.registers.import_job import (
     Progress,
     Superseded,
     beat,
+    chunks,
     created_text,
     file_info,
     setting,
 )
+from complaints.registers.import_petitions import link_transfers
 from complaints.registers.import_undo import undo
 from complaints.registers.models import (
+    ImportedRecord,
     ImportRow,
     ImportStatus,
     RegisterImport,
@@ -509,6 +512,8 @@ def _run_import(job_id: int, token: str, progress: Progress | None) -> None:
         if progress:
             db.session.refresh(job)
             progress(job)
+    if job.kind == RegisterKind.petitions:
+        _link_transfers(job, actor)
     job.status = ImportStatus.done
     job.finished_at = utcnow()
     audit.record(
@@ -523,6 +528,24 @@ def _run_import(job_id: int, token: str, progress: Progress | None) -> None:
     beat(job, token)
     if progress:
         progress(job)
+
+
+def _link_transfers(job: RegisterImport, actor) -> None:
+    """The copies of the file linked to their senders once every row is in (a sender may be
+    on a later line than its copy): one transaction, listed for an undo like the batches'."""
+    made: list[int] = []
+    link_transfers(job, actor, lambda entity, record_id: made.append(record_id))
+    if not made:
+        return
+    for chunk in chunks(made):
+        db.session.execute(
+            sa.insert(ImportedRecord),
+            [{"import_id": job.id, "entity_type": "transfers", "entity_id": i} for i in chunk],
+        )
+    counts = dict(job.created_counts or {})
+    counts["transfers"] = counts.get("transfers", 0) + len(made)
+    job.created_counts = counts
+    db.session.flush()
 
 
 def progress_text(job: RegisterImport) -> str:

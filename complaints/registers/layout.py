@@ -83,6 +83,15 @@ PETITION_COLUMNS: tuple[Column, ...] = (
         ("Số phiếu chuyển", "Số công văn chuyển", "Số văn bản chuyển"),
     ),
     Column(
+        "forwarded_from",
+        "Số đơn của đơn vị chuyển",
+        "Đơn do đơn vị trong cùng hệ thống chuyển đến: số vào sổ của đơn ở đơn vị đã chuyển",
+        "Số vào sổ đầy đủ (TP-2026-00012) của đơn có trong hệ thống hoặc trong cùng tệp; nguồn "
+        "đơn là “Cơ quan, đơn vị trong hệ thống chuyển đến”. Để trống với đơn do cơ quan ngoài "
+        "hệ thống chuyển đến.",
+        ("Số vào sổ của đơn vị chuyển", "Số đơn đơn vị chuyển"),
+    ),
+    Column(
         "sender_name",
         "Họ tên người gửi",
         "Người đứng đơn",
@@ -171,7 +180,7 @@ PETITION_COLUMNS: tuple[Column, ...] = (
         "Cơ quan nhận (chuyển, hướng dẫn, đôn đốc)",
         "Cơ quan được chuyển đơn, hướng dẫn đến, trả lại hoặc đôn đốc",
         "",
-        ("Cơ quan nhận", "Chuyển đến", "Cơ quan có thẩm quyền"),
+        ("Cơ quan nhận", "Chuyển đến"),
     ),
     Column(
         "outcome_doc_no",
@@ -188,6 +197,42 @@ PETITION_COLUMNS: tuple[Column, ...] = (
         ("Ngày xử lý đơn",),
     ),
     Column("processing_note", "Ghi chú xử lý", "Ghi chú của người xử lý", "", ("Ghi chú",)),
+    Column(
+        "transfer_unit",
+        "Chuyển đến đơn vị trong hệ thống",
+        "Đơn chuyển (hoặc đôn đốc) cho đơn vị trong cùng hệ thống: mã đơn vị nhận; đơn có số vào "
+        "sổ riêng ở đơn vị nhận (dòng của đơn vị nhận ghi “Số đơn của đơn vị chuyển”)",
+        "Mã đơn vị, chỉ với hướng xử lý Chuyển đơn hoặc Đôn đốc. Để trống: cơ quan ngoài hệ "
+        "thống (chỉ ghi tên ở cột “Cơ quan nhận”).",
+        ("Mã đơn vị nhận chuyển", "Đơn vị nhận trong hệ thống"),
+    ),
+    Column(
+        "transfer_answer_due",
+        "Hạn báo cáo kết quả",
+        "Ngày đơn vị nhận phải báo cáo kết quả cho đơn vị chuyển (hạn của lần đôn đốc cuối)",
+        "Ngày, sau ngày xử lý. Để trống: 30 ngày sau ngày chuyển (TRANSFER_ANSWER_DAYS).",
+        ("Hạn báo cáo",),
+    ),
+    Column(
+        "transfer_result_on",
+        "Ngày báo cáo kết quả",
+        "Ngày đơn vị nhận báo cáo kết quả giải quyết, xử lý đơn đã chuyển",
+        _DATE,
+    ),
+    Column(
+        "transfer_result_doc_no",
+        "Số văn bản báo cáo kết quả",
+        "Số văn bản đơn vị nhận báo cáo kết quả",
+        "",
+        ("Số báo cáo kết quả",),
+    ),
+    Column(
+        "transfer_result",
+        "Kết quả đơn vị nhận báo cáo",
+        "Kết quả giải quyết, xử lý đơn mà đơn vị nhận báo cáo (cùng với ngày báo cáo)",
+        "",
+        ("Kết quả báo cáo", "Kết quả đơn vị nhận báo cáo lại"),
+    ),
     Column(
         "case_key",
         "Mã vụ việc",
@@ -391,8 +436,13 @@ def norm(text) -> str:
 def match_headers(kind: RegisterKind, headers: list[str]) -> dict[str, int]:
     """Which file column each field comes from, by header name (first match wins)."""
     wanted: dict[str, str] = {}
-    for col in COLUMNS[RegisterKind(kind)]:
-        for name in (col.header, *col.synonyms):
+    columns = COLUMNS[RegisterKind(kind)]
+    # A column's own header first: the export's headers always read back to their columns,
+    # whatever name another column also accepts.
+    for col in columns:
+        wanted.setdefault(norm(col.header), col.field)
+    for col in columns:
+        for name in col.synonyms:
             wanted.setdefault(norm(name), col.field)
     mapping: dict[str, int] = {}
     for index, header in enumerate(headers):

@@ -13,7 +13,7 @@ from complaints.cases.workflow import transitions
 from complaints.core.forms import REQUIRED
 from complaints.core.vocab import PetitionKind
 from complaints.petitions import operations as petition_ops
-from complaints.petitions.models import ProcessingOutcome
+from complaints.petitions.models import PetitionSource, ProcessingOutcome
 from complaints.petitions.processing import NEEDS_BODY, allowed_outcomes
 from complaints.registers import layout as L
 from complaints.registers.rows import (
@@ -69,6 +69,12 @@ CASE_COLUMNS = (
 NOT_COMPETENT = frozenset(
     {ProcessingOutcome.transfer, ProcessingOutcome.guide, ProcessingOutcome.urge}
 )
+# The hand-off to a unit of the tree (petitions/transfers.py): its unit, then what the sender
+# awaits and what the receiver reported back, kept with the link when both petitions exist.
+HAND_OFF = frozenset({ProcessingOutcome.transfer, ProcessingOutcome.urge})
+TRANSFER_COLUMNS = ("transfer_unit", "transfer_answer_due", "transfer_result_on",
+                    "transfer_result_doc_no", "transfer_result")  # fmt: skip
+RESULT_MAX = 5000
 
 
 def parse_register_no(row: ParsedRow, raw: str, received: date | None) -> None:
@@ -195,9 +201,35 @@ def parse_petition(line: int, cells: Cells, *, default_unit: str | None, today: 
         field=the_field.value if the_field else None,
         summary=data.summary,
     )
+    _parse_forwarded_from(row, cells, source)
     if not row.errors:
         _parse_processing(row, cells, received, kind, anonymous, today)
     return row
+
+
+def _parse_forwarded_from(row: ParsedRow, cells: Cells, source) -> None:
+    """The sender's register number on a petition a unit of the tree transferred here; the
+    sender itself is looked for across rows and in the register (import_check)."""
+    raw = cells.text("forwarded_from")
+    number = raw.strip().upper()
+    row.data["forwarded_from"] = None
+    if not number:
+        return
+    if source is not None and source != PetitionSource.transferred:
+        row.error(
+            "forwarded_from",
+            "Chỉ ghi số đơn của đơn vị chuyển khi nguồn đơn là "
+            f"“{PetitionSource.transferred.label}”.",
+        )
+        return
+    if not petition_ops.REGISTER_NO_RE.match(number):
+        row.error(
+            "forwarded_from",
+            f"Số đơn của đơn vị chuyển “{shown(raw)}” không hợp lệ: ghi số vào sổ đầy đủ của "
+            "đơn vị đã chuyển (ví dụ TP-2026-00012).",
+        )
+        return
+    row.data["forwarded_from"] = number
 
 
 def _parse_processing(row, cells, received: date, kind: PetitionKind, anonymous: bool, today):
@@ -230,7 +262,11 @@ def _parse_processing(row, cells, received: date, kind: PetitionKind, anonymous:
             if cells.text(name):
                 row.error(name, "Chỉ ghi thông tin vụ việc cho đơn đã thụ lý.")
                 break
-        row.data.update(processed=False, case=None)
+        for name in TRANSFER_COLUMNS:
+            if cells.text(name):
+                row.error(name, "Chỉ ghi việc chuyển đơn cho đơn đã chuyển hoặc đôn đốc.")
+                break
+        row.data.update(processed=False, case=None, transfer=None)
         return
     # What the register leaves blank follows from the outcome, when only one answer fits.
     if eligible is None:
@@ -261,10 +297,12 @@ def _parse_processing(row, cells, received: date, kind: PetitionKind, anonymous:
         row.error("outcome_body", "Ghi cơ quan, đơn vị nhận (chuyển, hướng dẫn, đôn đốc).")
     if outcome in (ProcessingOutcome.accept, ProcessingOutcome.transfer) and not doc_no:
         row.error("outcome_doc_no", "Ghi số văn bản (thông báo thụ lý, phiếu chuyển).")
+    transfer = _parse_transfer(row, cells, outcome, on, today)
     if row.errors:
         return
     row.data.update(
         processed=True,
+        transfer=transfer,
         eligible=eligible,
         reasons=sorted(set(reasons)),
         competent=competent,
@@ -282,6 +320,58 @@ def _parse_processing(row, cells, received: date, kind: PetitionKind, anonymous:
             if cells.text(name):
                 row.error(name, "Chỉ ghi thông tin vụ việc cho đơn đã thụ lý.")
                 break
+
+
+def _parse_transfer(row, cells, outcome: ProcessingOutcome, on: date, today) -> dict | None:
+    """The unit of the tree the petition was handed to, the answer awaited and the result
+    reported back (the checks transfers.send and report_result apply). The unit's code is
+    checked against the units in import_check (a unit of the same tree)."""
+    code = cells.text("transfer_unit").strip().upper()[:20]
+    # a deadline may be after today
+    due = read_date(row, cells, "transfer_answer_due", "Hạn báo cáo kết quả", date.max)
+    result_on = read_date(row, cells, "transfer_result_on", "Ngày báo cáo kết quả", today)
+    result_doc_no = cells.text("transfer_result_doc_no")
+    result = cells.text("transfer_result")
+    if not code:
+        for name in TRANSFER_COLUMNS[1:]:
+            if cells.text(name):
+                row.error(
+                    name,
+                    "Hạn và kết quả báo cáo chỉ ghi cho đơn chuyển đến đơn vị trong hệ thống: ghi "
+                    "mã đơn vị nhận (cột “Chuyển đến đơn vị trong hệ thống”).",
+                )
+                break
+        return None
+    if outcome not in HAND_OFF:
+        row.error(
+            "transfer_unit",
+            "Chỉ ghi đơn vị nhận trong hệ thống khi hướng xử lý là Chuyển đơn hoặc Đôn đốc.",
+        )
+        return None
+    if due is not None and due <= on:
+        row.error(
+            "transfer_answer_due", f"Hạn báo cáo kết quả phải sau ngày xử lý ({on:%d/%m/%Y})."
+        )
+    if result_on is not None and result_on < on:
+        row.error(
+            "transfer_result_on",
+            f"Ngày báo cáo kết quả không được trước ngày chuyển đơn ({on:%d/%m/%Y}).",
+        )
+    if result_on is None and (result or result_doc_no):
+        row.error("transfer_result_on", "Đơn vị nhận đã báo cáo kết quả: ghi ngày báo cáo.")
+    if result_on is not None and not result:
+        row.error("transfer_result", "Ghi kết quả đơn vị nhận báo cáo.")
+    if len(result) > RESULT_MAX:
+        row.error("transfer_result", f"Kết quả dài quá {RESULT_MAX} ký tự.")
+    if len(result_doc_no) > 64:
+        row.error("transfer_result_doc_no", "Số văn bản dài quá 64 ký tự.")
+    return {
+        "unit": code,
+        "answer_due": iso(due),
+        "result_on": iso(result_on),
+        "result_doc_no": result_doc_no,
+        "result": result,
+    }
 
 
 def _parse_case(row, cells, received: date, processed_on: date, kind: PetitionKind, today):

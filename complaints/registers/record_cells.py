@@ -23,7 +23,12 @@ REDACTED = str(confidentiality.MASK)
 
 
 def petition_cells(
-    p, unit_codes: dict[int, tuple[str, str, str]], *, reader=None, case_received=None
+    p,
+    unit_codes: dict[int, tuple[str, str, str]],
+    *,
+    reader=None,
+    case_received=None,
+    transfer=None,
 ) -> list:
     """A petition (with its case) as the cells of the petition register, in layout order.
 
@@ -31,6 +36,10 @@ def petition_cells(
     date of receipt, unless a petition received earlier joined the case later (a merge): then
     the earlier day, so that every petition of the case is received on or after it and the
     file reads back.
+
+    transfer: the petition's hand-off to a unit of the tree (PetitionTransfer) when it is the
+    sender's: the answer awaited and the result reported back are written on the sender's row;
+    the receiver's copy names the sender's register number.
 
     reader: what the exporting user may read (core/confidentiality.py); none for an export
     that shows everything (the import's own checks)."""
@@ -72,7 +81,16 @@ def petition_cells(
         "outcome_date": p.outcome_date,
         "processing_note": text(p.processing_note),
         "parent_code": parent,
+        "forwarded_from": p.forwarded_from.register_no if p.forwarded_from_id else "",
+        "transfer_unit": p.transfer_unit.code if p.transfer_unit_id else "",
     }
+    if transfer is not None and transfer.sender_petition_id == p.id:
+        values.update(
+            transfer_answer_due=transfer.answer_due,
+            transfer_result_on=transfer.result_on,
+            transfer_result_doc_no=transfer.result_doc_no,
+            transfer_result=text(transfer.result_text),
+        )
     if case is not None:
         values.update(
             case_key=case.case_no,
