@@ -362,10 +362,17 @@ def test_a_unit_that_only_follows_the_case_may_not_issue(db, web, city, set_toda
     follower = factories.UserFactory(unit=city["tcd"], roles=[Role.case_handler])
     assert case.follows_only(follower)
     web.login(follower)
-    page = web.get(notice_url(case))
-    assert page.status_code == 200
-    assert "/issue" not in page.get_data(as_text=True)
-    _refused(web, db, case, city["chair"].id, "Bạn không có quyền cấp số, ban hành văn bản")
+    # it follows the case on the case page; its notices are the acting units' (403)
+    assert web.get(f"/cases/{case.id}").status_code == 200
+    assert web.get(notice_url(case)).status_code == 403
+    token = _token(web, f"/cases/{case.id}")
+    before = issued_count(db)
+    resp = web.client.post(
+        f"{notice_url(case)}/issue", data={"csrf_token": token, "signer_id": city["chair"].id}
+    )
+    assert resp.status_code == 403 and issued_count(db) == before
+    with pytest.raises(OperationError):
+        issuing.issue(follower, case, "acceptance", signer=city["chair"])
 
 
 def test_a_role_without_the_permission_gets_403(db, web, city, set_today):

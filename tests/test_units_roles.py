@@ -116,6 +116,8 @@ def test_a_petition_received_at_the_ban_is_the_citys_case(db, city):
     assert case.received_unit is city["btcd"]  # the Ban received it and follows it
     assert "-HP-2026-" in case.case_no  # numbered in the city's series
     assert case.authority_ground == ""
+    # the Thanh tra processed it: it works on the case until the chairman assigns otherwise
+    assert case.assigned_unit is city["inspectorate"] and not case.follows_only(city["handler"])
     case_ops.assign(
         city["leader"], case, unit=city["inspectorate"], assignee=city["verifier"], on=D(2026, 6, 6)
     )
@@ -451,3 +453,98 @@ def test_the_api_transfers_inside_the_tree_and_both_sides_see_it(api, db, city):
     assert copy["source"] == "transferred" and copy["unit"] == "HPLC"
     listed = support.ok(ward.get("/petitions", source="transferred"))
     assert [x["transfer"]["from_unit"] for x in listed["items"]] == ["HPBTCD"]
+
+
+# --- the receiving unit follows; it does not act (the review's findings) ---------------------
+
+
+def test_the_receiving_unit_cannot_act_on_the_authoritys_case(web, api, db, city):
+    case = accept(city["handler"], register(city["officer"], city["btcd"]))
+    ban_leader = factories.UserFactory(
+        unit=city["btcd"], roles=[Role.leader, Role.case_handler, Role.petition_handler]
+    )
+    db.session.commit()
+    with pytest.raises(case_ops.CaseError) as e:
+        case_ops.perform(ban_leader, case, "suspend", case_ops.StepInput(on=D(2026, 6, 10)))
+    assert "theo dõi tình trạng" in str(e.value)
+    with pytest.raises(case_ops.CaseError):
+        case_ops.assign(ban_leader, case, unit=city["btcd"], assignee=None, on=D(2026, 6, 10))
+    web.login(ban_leader)
+    assert web.get(f"/cases/{case.id}").status_code == 200  # it follows the case
+    for url in (
+        f"/cases/{case.id}/assign",
+        f"/cases/{case.id}/flags",
+        f"/cases/{case.id}/action/start_verification",
+        f"/notices/case/{case.id}/acceptance",
+    ):
+        assert web.get(url).status_code == 403, url
+    resp = api.as_user(ban_leader).post(
+        f"/cases/{case.id}/actions/start_verification", {"on": "2026-06-10", "version": 1}
+    )
+    assert "chỉ theo dõi" in support.error_of(resp, 403)
+    db.session.refresh(case)
+    assert case.state.value == "accepted"
+    assert case.assigned_unit_id == city["inspectorate"].id  # the default, unchanged
+
+
+def test_a_repeat_petition_at_the_ban_joins_the_citys_case(web, db, city):
+    from complaints.petitions.duplicates import suggest_cases
+
+    first = register(city["officer"], city["btcd"], on=D(2026, 5, 20))
+    case = accept(city["handler"], first)
+    again = register(city["officer"], city["btcd"])
+    assert [s.case.id for s in suggest_cases(again, city["handler"])] == [case.id]
+    db.session.commit()
+    web.login(city["handler"])
+    resp = web.post_form(
+        f"/cases/process/{again.id}",
+        {
+            "version": str(again.version),
+            "eligible": "yes",
+            "competent": "yes",
+            "outcome": "accept",
+            "doc_no": "6/TB-UBND",
+            "on": "05/06/2026",
+            "join": "new",
+            "join_case_no": case.case_no,
+        },
+    )
+    assert resp.status_code == 302, resp.get_data(as_text=True)
+    db.session.refresh(again)
+    assert again.case_id == case.id
+
+
+def test_a_denunciation_found_in_the_copy_protects_the_original(db, city):
+    p = register(city["officer"], city["btcd"])
+    process(
+        city["handler"],
+        p,
+        ProcessingInput(
+            eligible=True,
+            competent=False,
+            outcome="transfer",
+            on=D(2026, 6, 3),
+            doc_no="15/PC-TTr",
+            target=city["commune"],
+        ),
+    )
+    copy = db.session.scalar(sa.select(Petition).where(Petition.forwarded_from_id == p.id))
+    assert not p.protected and not copy.protected
+    petition_ops.update_petition(
+        city["ward"],
+        copy,
+        petition_ops.PetitionData(
+            received_date=copy.received_date,
+            source=copy.source,
+            kind=PetitionKind.denunciation,
+            field=copy.field,
+            summary=copy.summary,
+            senders=[petition_ops.SenderData(*PERSON)],
+            source_body=copy.source_body,
+            source_doc_no=copy.source_doc_no,
+        ),
+        expected_version=copy.version,
+    )
+    db.session.flush()
+    db.session.refresh(p)
+    assert copy.protected and p.protected  # one matter across the hand-off

@@ -377,12 +377,17 @@ def page_of(select: sa.Select, query: S.PageQuery, convert: Callable) -> tuple[S
     )
 
 
-def load(model, object_id: int, caller):
-    """A record of the caller's units, or 404 (never revealing another unit's record)."""
-    from werkzeug.exceptions import NotFound
+def load(model, object_id: int, caller, *, acting: bool = False):
+    """A record of the caller's units, or 404 (never revealing another unit's record);
+    `acting`: 403 for a unit that only follows it (the unit that received a case)."""
+    from werkzeug.exceptions import Forbidden, NotFound
 
     try:
-        return load_scoped(model, object_id, caller)
+        return load_scoped(model, object_id, caller, acting=acting)
+    except Forbidden:
+        raise ApiError(
+            403, "Đơn vị của bạn chỉ theo dõi bản ghi này, không thực hiện thao tác."
+        ) from None
     except NotFound:
         raise ApiError(
             404, "Không tìm thấy bản ghi (hoặc bản ghi không thuộc đơn vị của bạn)."

@@ -272,7 +272,7 @@ def _action_description() -> str:
     path_enums={"action": list(ACTIONS)},
 )
 def action(caller, query, body: S.StepIn, case_id: int, action: str):
-    record = load(Case, case_id, caller)
+    record = load(Case, case_id, caller, acting=True)
     act = ACTIONS.get(action)
     if act is None:
         raise ApiError(404, f"Thao tác không tồn tại: {action[:40]}.")
@@ -326,7 +326,7 @@ def action(caller, query, body: S.StepIn, case_id: int, action: str):
     errors=(409,),
 )
 def assignment(caller, query, body: S.AssignmentIn, case_id: int):
-    record = load(Case, case_id, caller)
+    record = load(Case, case_id, caller, acting=True)
     unit = scoped_unit(body.unit, caller, status=422)
     assignee = None
     if body.assignee_id is not None:

@@ -16,7 +16,6 @@ from complaints.api.base import (
 )
 from complaints.cases.models import Case
 from complaints.core import confidentiality
-from complaints.core.access import in_scope
 from complaints.core.text import fold
 from complaints.extensions import db
 from complaints.petitions import operations as ops
@@ -198,11 +197,11 @@ def petition(caller, query, body, petition_id: int):
     return out
 
 
-def _join_target(caller, body: S.ProcessingIn) -> Case | None:
-    """The case an accepted petition joins, among the cases of the caller's units."""
+def _join_target(caller, body: S.ProcessingIn, record: Petition) -> Case | None:
+    """The case an accepted petition joins, among the cases it may join (Case.joinable_from)."""
     if body.join_case_id is None and not body.join_case_no:
         return None
-    select = sa.select(Case).where(in_scope(caller, Case.unit_id))
+    select = sa.select(Case).where(Case.joinable_from(caller, record.unit))
     if body.join_case_id is not None:
         select = select.where(Case.id == body.join_case_id)
         name, what = "join_case_id", f"mã {body.join_case_id}"
@@ -256,7 +255,7 @@ def processing(caller, query, body: S.ProcessingIn, petition_id: int):
         doc_no=body.doc_no.strip(),
         body=body.body.strip(),
         note=body.note.strip(),
-        join_case=_join_target(caller, body) if accepting else None,
+        join_case=_join_target(caller, body, record) if accepting else None,
         case_title=body.case_title.strip(),
         authority=_tree_unit(record, body.authority, "authority"),
         authority_ground=body.authority_ground.strip(),

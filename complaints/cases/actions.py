@@ -84,7 +84,7 @@ def _done(message: str, case: Case, anchor: str = ""):
 @require("case.work")
 def action(case_id: int, name: str):
     """One workflow step: the form shows what this step needs; the operation checks the law."""
-    case = load(Case, case_id)
+    case = load(Case, case_id, acting=True)
     act = ACTIONS.get(name)
     if act is None:
         return error_response(404, _("Thao tác không tồn tại: %(name)s.", name=name[:40]))
@@ -140,7 +140,7 @@ def action(case_id: int, name: str):
 def assign(case_id: int):
     """A leader assigns the case to a unit of their tree and a handler of that unit; for a
     denunciation, with the content the verifier reads, stripped of the denouncer."""
-    case = load(Case, case_id)
+    case = load(Case, case_id, acting=True)
     form = AssignForm()
     form.unit_id.choices = unit_choices(with_paths=True)
     form.assignee_id.choices = pairs_choices([(0, _("— Chưa giao người cụ thể —"))])
@@ -180,7 +180,7 @@ def assign(case_id: int):
 @require("case.assign")
 def flags(case_id: int):
     """A leader records the complexity (with its criteria) and the remote-area flag."""
-    case = load(Case, case_id)
+    case = load(Case, case_id, acting=True)
     form = FlagsForm()
     if not form.is_submitted():
         form.version.data = case.version
@@ -215,7 +215,7 @@ def flags(case_id: int):
 @require("case.merge")
 def merge(case_id: int):
     """Merge other cases of the same unit and kind into this one."""
-    case = load(Case, case_id)
+    case = load(Case, case_id, acting=True)
     if case.state == CaseState.merged:
         return error_response(
             400, _("Vụ việc %(case_no)s đã được gộp vào vụ việc khác.", case_no=case.case_no)
@@ -303,7 +303,7 @@ def _merge_sources(form: MergeForm, candidates: list[Case]) -> list[Case]:
 @require("case.merge")
 def split(case_id: int):
     """Split petitions on another matter out of the case into a new case."""
-    case = load(Case, case_id)
+    case = load(Case, case_id, acting=True)
     petitions = ops.case_petitions(case)
     reader = confidentiality.reader().load(petitions, case_file=True)
     form = SplitForm()
@@ -348,7 +348,7 @@ def split(case_id: int):
 @require("case.work")
 def prepare_apology(case_id: int, deadline_id: int):
     """Prepare the apology letter for a deadline owed to the citizen that was missed."""
-    case = load(Case, case_id)
+    case = load(Case, case_id, acting=True)
     deadline = db.session.get(Deadline, deadline_id) if deadline_id <= MAX_ID else None
     if deadline is None or deadline.case_id != case.id:
         abort(404)
@@ -368,7 +368,7 @@ def apology_sent(letter_id: int):
     letter = db.session.get(ApologyLetter, letter_id) if letter_id <= MAX_ID else None
     if letter is None:
         abort(404)
-    case = load(Case, letter.case_id)
+    case = load(Case, letter.case_id, acting=True)
     form = ApologySentForm()
     if form.validate_on_submit():
         with attempt(form, default="on") as saved:

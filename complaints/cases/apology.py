@@ -8,7 +8,7 @@ from datetime import date
 import sqlalchemy as sa
 
 from complaints.cases.models import ApologyLetter, Case, Deadline
-from complaints.cases.operations import CaseError
+from complaints.cases.operations import CaseError, check_acting
 from complaints.core import audit, clock
 from complaints.core.translate import gettext as _
 from complaints.extensions import db
@@ -30,6 +30,7 @@ def missed_deadlines_without_letter(case: Case, today: date) -> list[Deadline]:
 
 def prepare_apology(actor, case: Case, deadline: Deadline, today: date) -> ApologyLetter:
     """Prepare the apology letter (thư xin lỗi) for a missed deadline toward the citizen."""
+    check_acting(actor, case)
     if deadline.case_id != case.id or not deadline.is_overdue(today):
         raise CaseError(_("Thời hạn này chưa bị trễ, không cần thư xin lỗi."))
     existing = db.session.scalar(
@@ -54,6 +55,7 @@ def prepare_apology(actor, case: Case, deadline: Deadline, today: date) -> Apolo
 
 
 def mark_apology_sent(actor, letter: ApologyLetter, on: date) -> ApologyLetter:
+    check_acting(actor, db.session.get(Case, letter.case_id))
     if letter.sent_on is not None:
         raise CaseError(_("Thư xin lỗi này đã được ghi nhận là đã gửi."))
     clock.not_after_today(on, "on")

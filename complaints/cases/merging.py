@@ -13,6 +13,7 @@ from complaints.cases.operations import (
     CaseError,
     case_petitions,
     case_snapshot,
+    check_acting,
     check_version,
     open_case,
     record_event,
@@ -29,6 +30,8 @@ def merge(actor, target: Case, sources: list[Case], on: date, *, expected_versio
 
     check_version(target, expected_version)
     clock.not_after_today(on, "on")
+    for c in (target, *sources):
+        check_acting(actor, c)
     for src in sources:
         if src.id == target.id:
             raise CaseError(_("Không thể gộp vụ việc vào chính nó."))
@@ -92,6 +95,7 @@ def split(
     actor, case: Case, petitions: list, on: date, title: str, *, expected_version=None
 ) -> Case:
     """Split petitions on another matter out of a case into a new case (same stage)."""
+    check_acting(actor, case)
     check_version(case, expected_version)
     clock.not_after_today(on, "on")
     if not petitions:

@@ -293,6 +293,21 @@ class Case(TimestampMixin, db.Model):
         return has_permission(user, "notice.print") and self._reachable_by(user)
 
     @staticmethod
+    def joinable_from(user, received) -> sa.ColumnElement[bool]:
+        """The cases a petition registered at `received` may join when the user processes it:
+        those of the user's units or assigned to them, those of the authority `received`
+        advises, and those opened from petitions received there (the Thanh tra's handler joins
+        a repeat petition at the Ban TCD to the chairman's case; units/roles.py)."""
+        from complaints.core.access import in_scope
+
+        return sa.or_(
+            in_scope(user, Case.unit_id),
+            in_scope(user, Case.assigned_unit_id),
+            Case.unit_id == received.authority.id,
+            Case.received_unit_id == received.id,
+        )
+
+    @staticmethod
     def visible_to(user) -> sa.ColumnElement[bool]:
         """The SQL form of scope_units: cases of the user's units, assigned to them, or
         received by them."""

@@ -239,8 +239,23 @@ def _check_date(case: Case, on: date, not_before: date | None, what: str) -> Non
         )
 
 
+def check_acting(actor, case: Case) -> None:
+    """Only the competent authority's and the assigned unit's users act on a case; the unit
+    that received it follows where it stands (units/roles.py). `actor` None: the system."""
+    if actor is not None and case.follows_only(actor):
+        raise CaseError(
+            _(
+                "Đơn vị bạn tiếp nhận vụ việc %(case_no)s và theo dõi tình trạng; các bước giải "
+                "quyết do %(authority)s và đơn vị được giao xác minh thực hiện.",
+                case_no=case.case_no,
+                authority=case.unit.name,
+            )
+        )
+
+
 def perform(actor, case: Case, action_name: str, step: StepInput, *, expected_version=None):
     """Move a case by one workflow action after checking the law's conditions; record it."""
+    check_acting(actor, case)
     if expected_version is not None and int(expected_version) != case.version:
         raise CaseError(
             _(
@@ -453,6 +468,7 @@ def assign(
     For a denunciation's matter the content handed on to the verifier (`verifier_summary`) is
     kept stripped of the denouncer's identity (LTC Art 47, 56): what the leader writes, with
     any name, paper, phone or address of the matter left in it masked."""
+    check_acting(actor, case)
     if expected_version is not None and int(expected_version) != case.version:
         raise CaseError(_("Vụ việc vừa được người khác cập nhật. Hãy tải lại trang."), "version")
     clock.not_after_today(on, "on")
@@ -594,6 +610,7 @@ def set_flags(
     expected_version=None,
 ):
     """Record complexity (with its criteria) and the remote-area flag; deadlines follow."""
+    check_acting(actor, case)
     if expected_version is not None and int(expected_version) != case.version:
         raise CaseError(_("Vụ việc vừa được người khác cập nhật. Hãy tải lại trang."), "version")
     clock.not_after_today(on, "on")

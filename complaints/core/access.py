@@ -124,8 +124,10 @@ def roles_with(permission: str) -> Iterable[Role]:
     return sorted(PERMISSIONS[permission])
 
 
-def load_scoped(model: Any, object_id: int, user: Any = None):
-    """Load a record of the user's units or answer 404 (never reveal that another unit has it)."""
+def load_scoped(model: Any, object_id: int, user: Any = None, *, acting: bool = False):
+    """Load a record of the user's units or answer 404 (never reveal that another unit has it).
+    `acting`: the user means to act on it; a unit that only follows it (the unit that received
+    a case, Case.follows_only) gets 403."""
     from complaints.extensions import db
 
     user = user or current_user
@@ -142,4 +144,6 @@ def load_scoped(model: Any, object_id: int, user: Any = None):
         units = [getattr(obj, "unit", None)]
     if not any(unit_in_scope(user, unit) for unit in units):
         abort(404)
+    if acting and hasattr(obj, "follows_only") and obj.follows_only(user):
+        abort(403)
     return obj

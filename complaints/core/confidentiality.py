@@ -62,7 +62,7 @@ def _t(name: str) -> sa.Table:
 
 # What a flush must change for a matter's protection to be recomputed.
 WATCHED = {
-    PETITION: ("kind", "denounced", "case_id", "visit_id"),
+    PETITION: ("kind", "denounced", "case_id", "visit_id", "forwarded_from_id"),
     VISIT: ("kind", "denounced", "is_repeat"),
     CASE: ("kind",),
     "petition_sender": ("identity_no", "petition_id"),
@@ -124,8 +124,8 @@ def _matters_protected(P: set, V: set, C: set, edges: list, marks: set) -> dict:
 
     for node in [("p", i) for i in P] + [("v", i) for i in V] + [("c", i) for i in C]:
         find(node)
-    for pid, cid, vid in edges:
-        for other in (("c", cid), ("v", vid)):
+    for pid, cid, vid, fid in edges:
+        for other in (("c", cid), ("v", vid), ("p", fid)):
             if other[1]:
                 parent[find(other)] = find(("p", pid))
     protected_roots = {find(m) for m in marks}
@@ -152,11 +152,16 @@ def refresh(conn: sa.Connection, petitions=(), visits=(), cases=(), numbers=()) 
                     .where(vp.c.identity_no.in_(numbers), v.c.is_repeat.is_(True))
                 )
             )
-        edges: list[tuple[int, int | None, int | None]] = []
-        while True:  # the closure of the links
+        edges: list[tuple[int, int | None, int | None, int | None]] = []
+        while True:  # the closure of the links (a transferred copy is its original's matter)
             rows = conn.execute(
-                sa.select(p.c.id, p.c.case_id, p.c.visit_id).where(
-                    sa.or_(p.c.id.in_(P), p.c.case_id.in_(C), p.c.visit_id.in_(V))
+                sa.select(p.c.id, p.c.case_id, p.c.visit_id, p.c.forwarded_from_id).where(
+                    sa.or_(
+                        p.c.id.in_(P),
+                        p.c.case_id.in_(C),
+                        p.c.visit_id.in_(V),
+                        p.c.forwarded_from_id.in_(P),
+                    )
                 )
             ).all()
             edges = [tuple(r) for r in rows]
@@ -164,8 +169,9 @@ def refresh(conn: sa.Connection, petitions=(), visits=(), cases=(), numbers=()) 
                 {r[0] for r in rows} - P
                 or {r[1] for r in rows if r[1]} - C
                 or {r[2] for r in rows if r[2]} - V
+                or {r[3] for r in rows if r[3]} - P
             )
-            P |= {r[0] for r in rows}
+            P |= {r[0] for r in rows} | {r[3] for r in rows if r[3]}
             C |= {r[1] for r in rows if r[1]}
             V |= {r[2] for r in rows if r[2]}
             if not grown:

@@ -162,7 +162,7 @@ def _build(builder, record, *args):
 def case_notice(case_id: int, kind: str):
     """A notice of a case: acceptance, to the accused, refusal, extension, result, publication."""
     fmt = _format()
-    case = load(Case, case_id)
+    case = load(Case, case_id, acting=True)  # a unit that only follows it prints nothing
     args = _extension_n(kind)
     notice, refused = _build(registry.CASE[kind].build, case, *args)
     return refused or _respond(notice, fmt, case)
@@ -173,7 +173,7 @@ def case_notice(case_id: int, kind: str):
 @require("notice.issue")
 def issue_case_notice(case_id: int, kind: str):
     """Number a case's notice in its authority's register and record who signs it."""
-    case = load(Case, case_id)
+    case = load(Case, case_id, acting=True)
     return _issue(case, kind, registry.CASE[kind].build, *_extension_n(kind))
 
 
@@ -207,6 +207,6 @@ def apology(letter_id: int):
     if letter is None:
         abort(404)
     # The letter has no unit relationship of its own: its case decides the scope.
-    load(Case, letter.case_id)
+    load(Case, letter.case_id, acting=True)
     notice, refused = _build(registry.APOLOGY.build, letter)
     return refused or _respond(notice, fmt)

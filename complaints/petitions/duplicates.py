@@ -449,8 +449,12 @@ def similar_petitions(petition: Petition, user=None, *, same_kind: bool = True) 
     )
     if same_kind:
         query = query.where(Petition.kind == petition.kind)
-    if user is not None:
-        query = query.where(in_scope(user, Petition.unit_id))
+    if user is not None:  # the user's units' petitions, and those they process
+        from complaints.units.roles import processed_here
+
+        query = query.where(
+            sa.or_(in_scope(user, Petition.unit_id), processed_here(user, Petition.unit_id))
+        )
     else:
         query = query.where(Petition.unit_id == petition.unit_id)
     mine = profile(petition)

@@ -12,7 +12,7 @@ from complaints.cases import operations as case_ops
 from complaints.cases.deadlines import petition_deadline
 from complaints.cases.models import Case, Deadline
 from complaints.core import audit, clock
-from complaints.core.access import has_permission
+from complaints.core.access import has_permission, unit_in_scope
 from complaints.core.errors import OperationError
 from complaints.core.numbers import fmt_date
 from complaints.core.translate import gettext as _
@@ -291,6 +291,10 @@ def _accept(actor, petition: Petition, data: ProcessingInput) -> None:
         summary=petition.summary,
     )
     petition.case_id = case.id
+    if actor is not None and not unit_in_scope(actor, authority):
+        # The advisory unit that processed it (the Thanh tra for the chairman) keeps working
+        # on the case it opened: assigned to it until the authority's leader assigns otherwise.
+        case.assigned_unit_id = petition.unit.processor.id
     db.session.flush()
     case_ops.perform(
         actor,

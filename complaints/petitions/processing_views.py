@@ -14,7 +14,7 @@ from sqlalchemy.orm import joinedload
 from complaints.calendar.operations import work_calendar
 from complaints.cases.models import Case, Deadline
 from complaints.core import clock, confidentiality
-from complaints.core.access import in_scope, require
+from complaints.core.access import require
 from complaints.core.forms import pairs_choices
 from complaints.core.translate import gettext as _
 from complaints.core.vocab import PetitionKind
@@ -119,13 +119,13 @@ def _outcome_matrix(petition: Petition) -> dict[str, list[str]]:
     return matrix
 
 
-def _join_target(form, offered: dict[int, Case]) -> Case | None:
+def _join_target(form, offered: dict[int, Case], record: Petition) -> Case | None:
     """The case an accepted petition joins: a typed case number, a suggestion, or none."""
     if form.join_case_no.data:
         case = db.session.scalar(
             sa.select(Case).where(
                 Case.case_no == form.join_case_no.data.upper(),
-                in_scope(current_user, Case.unit_id),
+                Case.joinable_from(current_user, record.unit),
             )
         )
         if case is None:
@@ -216,7 +216,7 @@ def petition(petition_id: int):
                 body=form.body.data or "",
                 note=form.note.data or "",
                 join_case=(
-                    _join_target(form, offered)
+                    _join_target(form, offered, record)
                     if form.outcome.data == ProcessingOutcome.accept.value
                     else None
                 ),

@@ -432,6 +432,7 @@ def overdue_query(user, today: date) -> sa.Select:
             selectinload(PetitionTransfer.sender).selectinload(Petition.unit),
             selectinload(PetitionTransfer.receiver),
             selectinload(PetitionTransfer.unit),
+            selectinload(PetitionTransfer.urgings),
         )
         .order_by(PetitionTransfer.answer_due, PetitionTransfer.id)
     )

@@ -10,6 +10,7 @@ from complaints.auth.forms import UserForm
 from complaints.auth.models import User
 from complaints.auth.operations import UserError, create_user, update_user
 from complaints.core.access import in_scope, require
+from complaints.core.db import MAX_ID
 from complaints.core.translate import gettext as _
 from complaints.extensions import db
 from complaints.units.forms import LeaderForm, UnitForm
@@ -95,6 +96,8 @@ def leaders(unit_id: int, leader_id: int | None = None):
     """The unit's leaders (who sign its acts, host its receptions): the list, and the form
     adding one or editing the one chosen."""
     unit = load(Unit, unit_id)
+    if leader_id is not None and not 0 < leader_id <= MAX_ID:
+        abort(404)
     leader = db.session.get(UnitLeader, leader_id) if leader_id else None
     if leader_id and (leader is None or leader.unit_id != unit.id):
         abort(404)

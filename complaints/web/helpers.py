@@ -34,15 +34,16 @@ def paginate(query, name: str = "page", per_page: int | None = None):
     )
 
 
-def load(model: Any, object_id: int | str | None, user: Any = None):
-    """A record of the user's units by id, or 404 (also for ids no INTEGER key can hold)."""
+def load(model: Any, object_id: int | str | None, user: Any = None, *, acting: bool = False):
+    """A record of the user's units by id, or 404 (also for ids no INTEGER key can hold);
+    `acting`: 403 for a unit that only follows it (core/access.load_scoped)."""
     try:
         object_id = int(object_id)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         abort(404)
     if not 0 < object_id <= MAX_ID:
         abort(404)
-    return load_scoped(model, object_id, user)
+    return load_scoped(model, object_id, user, acting=acting)
 
 
 def unit_choices(
