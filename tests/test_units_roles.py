@@ -39,7 +39,7 @@ PERSON = ("Phạm Văn Khiếu", "Số 12 đường Lạch Tray, Hải Phòng", 
 
 
 @pytest.fixture()
-def city(db, province):
+def city(app, db, province):
     """The province tree with the Ban TCD (advises the city, its petitions processed by the
     Thanh tra) and the Thanh tra advising the city; the city's leaders."""
     hp, ttr = province["province"], province["inspectorate"]
@@ -68,7 +68,7 @@ def city(db, province):
         ),
     }
     db.session.flush()
-    return {**province, "btcd": btcd, **users}
+    return {**province, "btcd": btcd, **users, "app_client": app.test_client}
 
 
 def register(officer, unit, *, kind=PetitionKind.complaint, person=PERSON, on=D(2026, 6, 1)):
@@ -311,6 +311,19 @@ def test_a_petition_transferred_inside_the_tree_counts_once_in_a_roll_up(db, cit
     summary = service.build("summary", city["province"], period)
     assert summary.total.values["petitions.received"] == 1
     assert "nhận và xử lý 1 đơn thư các loại" in summary.headline
+    # the drill-down of a row lists what its cell counted
+    db.session.commit()
+    return_args = "figure=petitions.received&form=01-XLD&from=2026-05-15&to=2026-06-30&sub=1"
+    from .conftest import WebUser
+
+    web = WebUser(city["app_client"]())
+    web.login(city["leader"])
+    alone = web.get(f"/reports/records?{return_args}&unit=HPLC").get_data(as_text=True)
+    assert copy.register_no in alone
+    in_roll_up = web.get(f"/reports/records?{return_args}&unit=HPLC&within=HP")
+    assert in_roll_up.status_code == 200 and copy.register_no not in in_roll_up.get_data(
+        as_text=True
+    )
     # the case the ward accepted is the ward's competence, counted once as such
     ward = service.build("01-KQGQ", city["commune"], period)
     assert ward.total.values["competent.cases"] == 1

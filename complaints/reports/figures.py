@@ -442,11 +442,13 @@ def _not_transferred_within(unit_ids) -> sa.ColumnElement[bool]:
 
 
 def _scoped(
-    source: Source, query: sa.Select, unit_ids, period: Period, kinds, base=None
+    source: Source, query: sa.Select, unit_ids, period: Period, kinds, base=None, within=None
 ) -> sa.Select:
+    """`within`: the units of the whole report a row belongs to (default: `unit_ids`), for
+    the rule of petitions transferred inside the tree."""
     query = query.where(source.unit_column.in_(unit_ids), (base or source.base)(period))
     if source.name == "petition":
-        query = query.where(_not_transferred_within(unit_ids))
+        query = query.where(_not_transferred_within(unit_ids if within is None else within))
     if kinds and source.kind_column is not None:
         query = query.where(source.kind_column.in_([PetitionKind(k) for k in kinds]))
     return query
@@ -461,6 +463,7 @@ class _PeriodParameters:
 
 
 _UNIT_IDS = sa.bindparam("unit_ids", expanding=True, type_=sa.Integer())
+_WITHIN_IDS = sa.bindparam("within_ids", expanding=True, type_=sa.Integer())
 
 
 @functools.lru_cache(maxsize=128)
@@ -484,7 +487,7 @@ def _statements(figure_ids: tuple[str, ...], kinds: tuple[str, ...]) -> tuple:
             for i, (f, w) in enumerate(zip(figs, preds, strict=True))
         ]
         query = source.select_from().add_columns(source.unit_column.label("unit_id"), *columns)
-        query = _scoped(source, query, _UNIT_IDS, period, kinds, base)
+        query = _scoped(source, query, _UNIT_IDS, period, kinds, base, within=_WITHIN_IDS)
         # A record no figure of the group counts adds nothing: leave it out before aggregating.
         query = query.where(sa.or_(*preds)).group_by(source.unit_column)
         balance = [BALANCE_FIGURES.get(f.id) for f in figs]
@@ -496,13 +499,26 @@ def _statements(figure_ids: tuple[str, ...], kinds: tuple[str, ...]) -> tuple:
 
 
 def compute_by_unit(
-    figure_ids: Iterable[str], unit_ids, period: Period, kinds: Iterable[str] | None = None
+    figure_ids: Iterable[str],
+    unit_ids,
+    period: Period,
+    kinds: Iterable[str] | None = None,
+    within=None,
 ) -> dict[int, dict[str, int]]:
     """Every figure for every unit of `unit_ids` (a list or a subquery): one query per source,
-    aggregated by the database and grouped by unit."""
+    aggregated by the database and grouped by unit. `within`: the units of the whole report
+    (a row's drill-down inside a roll-up), default `unit_ids`."""
     if isinstance(unit_ids, sa.sql.ClauseElement):
         unit_ids = db.session.scalars(unit_ids)
-    params = {"unit_ids": list(unit_ids), "period_start": period.start, "period_end": period.end}
+    unit_ids = list(unit_ids)
+    if isinstance(within, sa.sql.ClauseElement):
+        within = db.session.scalars(within)
+    params = {
+        "unit_ids": unit_ids,
+        "within_ids": unit_ids if within is None else list(within),
+        "period_start": period.start,
+        "period_end": period.end,
+    }
     result: dict[int, dict[str, int]] = {}
     for query, figs in _statements(tuple(figure_ids), tuple(kinds or ())):
         for row in db.session.execute(query, params):
@@ -512,12 +528,15 @@ def compute_by_unit(
     return result
 
 
-def records_query(figure_id: str, unit_ids, period: Period, kinds: Iterable[str] | None = None):
-    """The records behind a figure, as a select of its source model (for the drill-down)."""
+def records_query(
+    figure_id: str, unit_ids, period: Period, kinds: Iterable[str] | None = None, within=None
+):
+    """The records behind a figure, as a select of its source model (for the drill-down);
+    `within` as for compute_by_unit."""
     fig = FIGURES[figure_id]
     source = SOURCES[fig.source]
     query = source.select_from().add_columns(source.model).where(fig.where(period))
-    query = _scoped(source, query, unit_ids, period, tuple(kinds or ()), fig.base)
+    query = _scoped(source, query, unit_ids, period, tuple(kinds or ()), fig.base, within)
     return query.order_by(source.date_column, source.model.id)
 
 

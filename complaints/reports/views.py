@@ -191,7 +191,10 @@ def drill_url(report: service.Report, figure_id: str, row=None) -> str | None:
             sub = False  # the unit's own records ("cấp mình")
         else:
             unit, sub = row.unit, True
-    return url_for("reports.records", **drill_args(report, figure_id, unit, sub))
+    args = drill_args(report, figure_id, unit, sub)
+    if report.with_subunits and row is not None:
+        args["within"] = report.unit.code  # the row counts as part of the whole report
+    return url_for("reports.records", **args)
 
 
 def show_value(report: service.Report, figure_id: str, value) -> str:
@@ -358,8 +361,14 @@ def records():
     figure = F.FIGURES[figure_id]
     source = F.SOURCES[figure.source]
     unit_ids = unit.subtree_ids() if sub else [unit.id]
+    # a row of a roll-up: a petition transferred from another unit of the report is counted
+    # at its sender (figures._not_transferred_within); the list shows what the cell counted
+    whole = (
+        scoped_unit(request.args.get("within"), current_user) if "within" in request.args else None
+    )
+    within = whole.subtree_ids() if whole is not None and unit.path.startswith(whole.path) else None
     query = (
-        F.records_query(figure_id, unit_ids, period, kinds)
+        F.records_query(figure_id, unit_ids, period, kinds, within)
         .where(in_scope(current_user, source.unit_column))
         .options(selectinload(source.model.unit))
     )
@@ -367,7 +376,7 @@ def records():
         query = query.options(selectinload(Visit.session))
     page = paginate(query)
     confidentiality.reader().load(page.items)
-    by_unit = F.compute_by_unit([figure_id], unit_ids, period, kinds)
+    by_unit = F.compute_by_unit([figure_id], unit_ids, period, kinds, within)
     value = sum(v.get(figure_id, 0) for v in by_unit.values())
     args = {k: v for k, v in request.args.items() if k != "page"}
     html = render_template(
