@@ -244,6 +244,15 @@ def test_the_ban_follows_read_only_and_the_handler_processes_on_the_page(web, db
     assert resp.status_code == 302, resp.get_data(as_text=True)
     db.session.refresh(p)
     assert p.case.unit_id == city["province"].id and p.case.received_unit_id == city["btcd"].id
+    # Not yet the Thanh tra's case (the leader has not assigned it): the handler stays on the
+    # petition's result, which names the case without a link to a page he may not open.
+    assert resp.headers["Location"].endswith(f"/cases/process/{p.id}")
+    assert web.get(f"/cases/{p.case_id}").status_code == 404
+    for url in (f"/cases/process/{p.id}", f"/petitions/{p.id}"):
+        page = web.get(url)
+        assert page.status_code == 200
+        text = page.get_data(as_text=True)
+        assert p.case.case_no in text and f'href="/cases/{p.case_id}"' not in text
     web.logout()
     web.login(city["officer"])  # the Ban opens the case it received, without acting on it
     page = web.get(f"/cases/{p.case_id}")
