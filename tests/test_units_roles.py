@@ -246,6 +246,11 @@ def test_the_ban_follows_read_only_and_the_handler_processes_on_the_page(web, db
     assert resp.status_code == 302, resp.get_data(as_text=True)
     db.session.refresh(p)
     assert p.case.unit_id == city["province"].id and p.case.received_unit_id == city["btcd"].id
+    # The Thanh tra processed it: the case stays assigned to it, so its handler goes on to
+    # the case page and opens it (a user who may not open a case stays on the petition's
+    # result, which names the case without a link: processing_views._opens)
+    assert resp.headers["Location"].endswith(f"/cases/{p.case_id}")
+    assert web.get(f"/cases/{p.case_id}").status_code == 200
     web.logout()
     web.login(city["officer"])  # the Ban opens the case it received, without acting on it
     page = web.get(f"/cases/{p.case_id}")
