@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
@@ -60,48 +61,97 @@ def _case_deadlines(case: Case) -> list[Deadline]:
     return list(db.session.scalars(sa.select(Deadline).where(Deadline.case_id == case.id)))
 
 
+@dataclass(frozen=True)
+class CaseFacts:
+    """What a case's deadlines depend on: a stored case's (of_case), or a register row's
+    before it is imported (the dry run asks the same plan the import stores)."""
+
+    kind: str
+    round: int
+    received_on: date
+    accepted_on: date | None = None
+    complexity: str = "normal"
+    extensions: int = 0
+    remote_area: bool = False
+    suspended_days: int = 0
+    resumed_on: date | None = None
+    decided_on: date | None = None
+    sent_on: date | None = None
+
+    @classmethod
+    def of_case(cls, case: Case) -> CaseFacts:
+        return cls(
+            kind=case.kind.value,
+            round=case.round,
+            received_on=case.received_on,
+            accepted_on=case.accepted_on,
+            complexity=case.complexity.value,
+            extensions=case.extensions or 0,
+            remote_area=bool(case.remote_area),
+            suspended_days=case.suspended_days or 0,
+            resumed_on=case.resumed_on,
+            decided_on=case.decided_on,
+            sent_on=case.sent_on,
+        )
+
+
+def plan(facts: CaseFacts, cal: WorkCalendar) -> list[tuple[str, date, engine.Deadline]]:
+    """The deadlines the facts call for, as (step, start, deadline), computed by the rule in
+    force on each start. A step whose start is before every rule the table knows for it
+    (imported history) has none. Raises engine.DeadlineError for anything else the table
+    does not cover."""
+    kind = facts.kind
+    planned: list[tuple[str, date, engine.Deadline]] = []
+
+    def put(step: str, start: date, **kw) -> None:
+        try:
+            result = engine.compute(kind, step, start, round=facts.round, calendar=cal, **kw)
+        except engine.BeforeRules:
+            return  # older than the law the table knows: no legal deadline
+        planned.append((step, start, result))
+
+    if facts.accepted_on is None:
+        put("process" if kind == "feedback" else "accept", facts.received_on)
+    else:
+        complexity = facts.complexity
+        start, suspended = facts.accepted_on, facts.suspended_days
+        if facts.resumed_on and facts.resumed_on >= RESTART_AFTER_SUSPENSION_FROM:
+            start, suspended = facts.resumed_on, 0
+        if kind == "denunciation" and engine.extends_by_complexity(kind, "resolve", start):
+            # The extension is a decision: each one granted lengthens the period by one step
+            # of the complexity ladder (30 -> 60 -> 90 days, LTC 2018 Art 30). Under the LTC
+            # 2011 the case's complexity stands and the rule adds its extension days.
+            complexity = engine.COMPLEXITIES[min(facts.extensions, 2)]
+        put(
+            "resolve",
+            start,
+            complexity=complexity,
+            remote=facts.remote_area,
+            suspended_days=suspended,
+            extensions=facts.extensions,
+        )
+        if kind == "denunciation":
+            put("notify_acceptance", facts.accepted_on)
+    if facts.decided_on is not None:
+        if kind == "complaint":
+            put("send_decision", facts.decided_on)
+        elif kind == "denunciation":
+            put("send_conclusion", facts.decided_on)
+            put("publish_conclusion", facts.decided_on)
+    if facts.sent_on is not None and kind == "complaint" and facts.round == 1:
+        put("lodge_round2", facts.sent_on, remote=facts.remote_area)
+    return planned
+
+
 def recompute_case(case: Case, calendar: WorkCalendar | None = None) -> list[Deadline]:
     """(Re)compute every deadline the case's facts call for; retire the ones they no longer do."""
     cal = calendar or work_calendar()
     existing = _case_deadlines(case)
     owner = {"case_id": case.id}
-    kind = case.kind.value
     wanted: set[str] = set()
-
-    def put(step: str, start: date, **kw):
+    for step, start, result in plan(CaseFacts.of_case(case), cal):
         wanted.add(step)
-        result = engine.compute(kind, step, start, round=case.round, calendar=cal, **kw)
-        return _store(owner, case.unit_id, step, start, result, existing)
-
-    if case.accepted_on is None:
-        put("process" if kind == "feedback" else "accept", case.received_on)
-    else:
-        complexity = case.complexity.value
-        if kind == "denunciation":
-            # The extension is a decision: each one granted lengthens the period by one step
-            # of the complexity ladder (30 -> 60 -> 90 days, LTC Art 30).
-            complexity = engine.COMPLEXITIES[min(case.extensions, 2)]
-        start, suspended = case.accepted_on, case.suspended_days
-        if case.resumed_on and case.resumed_on >= RESTART_AFTER_SUSPENSION_FROM:
-            start, suspended = case.resumed_on, 0
-        put(
-            "resolve",
-            start,
-            complexity=complexity,
-            remote=case.remote_area,
-            suspended_days=suspended,
-        )
-        if kind == "denunciation":
-            put("notify_acceptance", case.accepted_on)
-    if case.decided_on is not None:
-        if kind == "complaint":
-            put("send_decision", case.decided_on)
-        elif kind == "denunciation":
-            put("send_conclusion", case.decided_on)
-            put("publish_conclusion", case.decided_on)
-    if case.sent_on is not None and kind == "complaint" and case.round == 1:
-        put("lodge_round2", case.sent_on, remote=case.remote_area)
-
+        _store(owner, case.unit_id, step, start, result, existing)
     for d in existing:
         if d.active and d.step not in wanted:
             d.active = False
@@ -110,6 +160,24 @@ def recompute_case(case: Case, calendar: WorkCalendar | None = None) -> list[Dea
     db.session.flush()
     db.session.expire(case, ["deadlines"])  # rows were added by id, not through the relation
     return [d for d in existing if d.active]
+
+
+def undeadlined(case: Case) -> date | None:
+    """The earliest date the rule table knows for the case's running period (acceptance before
+    it is accepted, resolution after), when the case started before it: such a case (imported
+    history) has no legal deadline for that period; None when the law in force gave one."""
+    kind = case.kind.value
+    if case.accepted_on is None:
+        step, start = ("process" if kind == "feedback" else "accept"), case.received_on
+    else:
+        step, start = "resolve", case.accepted_on
+    try:
+        engine.find_rule(kind, step, start, round=case.round, remote=case.remote_area)
+    except engine.BeforeRules as e:
+        return e.earliest
+    except engine.DeadlineError:
+        return None
+    return None
 
 
 def next_due(deadlines: list[Deadline]) -> date | None:
@@ -149,14 +217,18 @@ def processing_due(kind: str, received: date, calendar: WorkCalendar) -> date | 
         return None
 
 
-def petition_deadline(petition, calendar: WorkCalendar | None = None) -> Deadline:
-    """The processing deadline of a registered petition (10 working days; denunciations 7)."""
+def petition_deadline(petition, calendar: WorkCalendar | None = None) -> Deadline | None:
+    """The processing deadline of a registered petition (10 working days; denunciations 7);
+    None for a petition received before the earliest rule the table knows."""
     cal = calendar or work_calendar()
     existing = list(
         db.session.scalars(sa.select(Deadline).where(Deadline.petition_id == petition.id))
     )
     kind = petition.kind.value
-    result = engine.compute(kind, processing_step(kind), petition.received_date, calendar=cal)
+    try:
+        result = engine.compute(kind, processing_step(kind), petition.received_date, calendar=cal)
+    except engine.BeforeRules:
+        return None  # received before the earliest rule the table knows: no deadline
     row = _store(
         {"petition_id": petition.id},
         petition.unit_id,
@@ -205,8 +277,13 @@ def recompute_around(day: date) -> int:
     return len(case_ids) + len(petition_ids)
 
 
-def complexity_allows_extensions(complexity: Complexity) -> int:
-    """How many extensions of a denunciation the complexity allows (LTC Art 30)."""
+def complexity_allows_extensions(complexity: Complexity, accepted_on: date | None = None) -> int:
+    """How many extensions of a denunciation the law in force on its acceptance allows: one
+    under the LTC 2011 (Art 21), by complexity under the LTC 2018 (Art 30)."""
+    if accepted_on is not None and not engine.extends_by_complexity(
+        "denunciation", "resolve", accepted_on
+    ):
+        return 1
     return {Complexity.normal: 0, Complexity.complex: 1, Complexity.especially_complex: 2}[
         complexity
     ]

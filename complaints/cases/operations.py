@@ -300,7 +300,7 @@ def perform(actor, case: Case, action_name: str, step: StepInput, *, expected_ve
             raise CaseError(_("Ghi tóm tắt biên bản đối thoại."), "note")
     elif action_name == "extend":
         _check_date(case, step.on, case.accepted_on, N_("ngày thụ lý"))
-        allowed = case_deadlines.complexity_allows_extensions(case.complexity)
+        allowed = case_deadlines.complexity_allows_extensions(case.complexity, case.accepted_on)
         if case.extensions >= allowed:
             raise CaseError(
                 _(

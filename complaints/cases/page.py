@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 
 from complaints.cases import apology
+from complaints.cases import deadlines as case_deadlines
 from complaints.cases import operations as ops
 from complaints.cases.forms import ApologySentForm
 from complaints.cases.models import ApologyLetter, Case, CaseEvent, ComplexityCriterion
@@ -55,6 +56,7 @@ def render_case(case: Case, failed: dict[int, ApologySentForm] | None = None):
         documents=[e for e in events if e.doc_no],
         active=[d for d in deadlines if d.active],
         retired=[d for d in deadlines if not d.active],
+        undeadlined=case_deadlines.undeadlined(case),
         missed=apology.missed_deadlines_without_letter(case, t),
         letters=letters,
         letter_links={letter.id: registry.letter_link(letter) for letter in letters},

@@ -18,13 +18,16 @@ from complaints.core.translate import N_
 
 __all__ = [
     "COMPLEXITIES",
+    "EARLIEST",
     "KINDS",
     "RULES",
     "STEPS",
+    "BeforeRules",
     "Deadline",
     "DeadlineError",
     "Rule",
     "compute",
+    "extends_by_complexity",
     "find_rule",
 ]
 
@@ -53,12 +56,22 @@ _COMPLEXITY_ALIASES = {"complaint": {"especially_complex": "complex"}}
 # Dates the laws took effect.
 _LKN_2011 = date(2012, 7, 1)  # Luật Khiếu nại 2011
 _LTCD_2013 = date(2014, 7, 1)  # Luật Tiếp công dân 2013
+_LTC_2011 = date(2012, 7, 1)  # Luật Tố cáo 2011, until the Luật Tố cáo 2018 replaced it
 _LTC_2018 = date(2019, 1, 1)  # Luật Tố cáo 2018
 _ND_155_2026 = date(2026, 7, 1)  # Nghị định 155/2026/NĐ-CP
 
 
 class DeadlineError(ValueError):
     """A deadline asked for something the rule table does not cover."""
+
+
+class BeforeRules(DeadlineError):
+    """The triggering date is before the earliest rule the table knows for the step: no legal
+    deadline is computed (imported history), the caller stores none."""
+
+    def __init__(self, message: str, earliest: date):
+        super().__init__(message)
+        self.earliest = earliest
 
 
 @dataclass(frozen=True)
@@ -78,6 +91,9 @@ class Rule:
     complexity: str | None = None  # None: any complexity
     remote: bool | None = None  # None: remote area or not
     max_days: int | None = None  # the longest the limit may be extended to, when the law says
+    # Days one extension decision adds (the law allows one). None: the extensions are the
+    # complexity ladder of the rules themselves (Luật Tố cáo 2018, see extends_by_complexity).
+    extension: int | None = None
 
     def applies_to(self, round: int, complexity: str, remote: bool) -> bool:
         """True if the rule covers this round, complexity and remote flag."""
@@ -96,6 +112,7 @@ _LKN_ACCEPT = N_("Thụ lý giải quyết khiếu nại")
 _LKN_R1 = N_("Giải quyết khiếu nại lần đầu")
 _LKN_R2 = N_("Giải quyết khiếu nại lần hai")
 _LTC_ACCEPT = N_("Xử lý ban đầu thông tin tố cáo, thụ lý tố cáo")
+_LTC_TRANSFER = N_("Chuyển đơn tố cáo không thuộc thẩm quyền")
 _LTC_RESOLVE = N_("Giải quyết tố cáo")
 
 RULES: tuple[Rule, ...] = (
@@ -150,12 +167,36 @@ RULES: tuple[Rule, ...] = (
     Rule("complaint.limitation.2012", "complaint", "limitation", N_("Thời hiệu khiếu nại"),
          90, "calendar", "Điều 9 Luật Khiếu nại 2011", _LKN_2011),
     # Denunciations (tố cáo). "process" is the same initial processing as "accept".
+    # Luật Tố cáo 2011 (Luật số 03/2011/QH13), 01/7/2012 - 31/12/2018: 10 days to check the
+    # denouncer and decide on acceptance, up to 15 when it must be checked in several places
+    # (max_days); 60 days to resolve, 90 for a complex case, one extension of at most 30 days,
+    # 60 for a complex case (the extension field). The law counts these in days, not working
+    # days. It sets no period for notifying the acceptance, sending or publishing the
+    # conclusion: none is computed for those steps before 2019.
+    Rule("denunciation.accept.2012", "denunciation", "accept", _LTC_ACCEPT,
+         10, "calendar", "Khoản 1 Điều 20 Luật Tố cáo 2011", _LTC_2011, _LTC_2018,
+         max_days=15),
+    Rule("denunciation.process.2012", "denunciation", "process", _LTC_ACCEPT,
+         10, "calendar", "Khoản 1 Điều 20 Luật Tố cáo 2011", _LTC_2011, _LTC_2018,
+         max_days=15),
+    Rule("denunciation.transfer.2012", "denunciation", "transfer", _LTC_TRANSFER,
+         5, "working", "Khoản 2 Điều 20 Luật Tố cáo 2011", _LTC_2011, _LTC_2018),
+    Rule("denunciation.resolve.normal.2012", "denunciation", "resolve", _LTC_RESOLVE,
+         60, "calendar", "Điều 21 Luật Tố cáo 2011 (gia hạn một lần, không quá 30 ngày)",
+         _LTC_2011, _LTC_2018, complexity="normal", max_days=90, extension=30),
+    Rule("denunciation.resolve.complex.2012", "denunciation", "resolve", _LTC_RESOLVE,
+         90, "calendar", "Điều 21 Luật Tố cáo 2011 (gia hạn một lần, không quá 60 ngày)",
+         _LTC_2011, _LTC_2018, complexity="complex", max_days=150, extension=60),
+    # The 2011 law knows one "complex" level: an especially complex case is a complex one.
+    Rule("denunciation.resolve.especially_complex.2012", "denunciation", "resolve",
+         _LTC_RESOLVE, 90, "calendar",
+         "Điều 21 Luật Tố cáo 2011 (gia hạn một lần, không quá 60 ngày)",
+         _LTC_2011, _LTC_2018, complexity="especially_complex", max_days=150, extension=60),
     Rule("denunciation.accept.2019", "denunciation", "accept", _LTC_ACCEPT,
          7, "working", "Khoản 1 Điều 24 Luật Tố cáo 2018", _LTC_2018, max_days=10),
     Rule("denunciation.process.2019", "denunciation", "process", _LTC_ACCEPT,
          7, "working", "Khoản 1 Điều 24 Luật Tố cáo 2018", _LTC_2018, max_days=10),
-    Rule("denunciation.transfer.2019", "denunciation", "transfer",
-         N_("Chuyển đơn tố cáo không thuộc thẩm quyền"),
+    Rule("denunciation.transfer.2019", "denunciation", "transfer", _LTC_TRANSFER,
          5, "working", "Khoản 2 Điều 24 Luật Tố cáo 2018", _LTC_2018),
     Rule("denunciation.notify_acceptance.2019", "denunciation", "notify_acceptance",
          N_("Thông báo việc thụ lý tố cáo"),
@@ -189,6 +230,9 @@ _BY_STEP: dict[tuple[str, str], tuple[Rule, ...]] = {}
 for _rule in RULES:
     _BY_STEP[_rule.kind, _rule.step] = (*_BY_STEP.get((_rule.kind, _rule.step), ()), _rule)
 del _rule
+
+# The earliest date the table has a rule for, of any step: before it, no legal deadline at all.
+EARLIEST = min(r.valid_from for r in RULES)
 
 _DEFAULT_CALENDAR = WorkCalendar()
 
@@ -258,9 +302,10 @@ def find_rule(
             return rule
     earliest = min(r.valid_from for r in applicable)
     if start < earliest:
-        raise DeadlineError(
+        raise BeforeRules(
             f"Ngày {start:%d/%m/%Y} trước ngày có hiệu lực của quy định sớm nhất cho "
-            f"{kind}/{step} ({earliest:%d/%m/%Y})"
+            f"{kind}/{step} ({earliest:%d/%m/%Y})",
+            earliest,
         )
     raise DeadlineError(
         f"Không có quy định thời hạn cho {kind}/{step} còn hiệu lực ngày {start:%d/%m/%Y}"
@@ -279,6 +324,7 @@ def compute(
     suspended_days: int = 0,
     extension_days: int = 0,
     feedback_days: int = 15,
+    extensions: int = 0,
 ) -> Deadline:
     """The deadline of a step whose triggering event happened on start.
 
@@ -291,11 +337,15 @@ def compute(
     the exact suspension window is known, a caller may instead pass
     `calendar.working_days_between(first_day - 1 day, last_day)` as extension_days.
     `feedback_days` is the unit's own limit for answering feedback (no statutory limit).
+    `extensions` is how many extension decisions were made: where the rule gives the days of
+    one extension (Luật Tố cáo 2011), the first adds them; a rule without one ignores it.
+    Raises BeforeRules when start is before every rule the table has for the step.
     """
     for name, value in (
         ("suspended_days", suspended_days),
         ("extension_days", extension_days),
         ("feedback_days", feedback_days),
+        ("extensions", extensions),
     ):
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
             raise DeadlineError(f"Số ngày {name} phải là số nguyên không âm: {value!r}")
@@ -308,6 +358,8 @@ def compute(
         days = feedback_days + extension_days
     else:
         days = rule.days + extension_days
+        if rule.extension and extensions:
+            days += rule.extension
     cal = calendar if calendar is not None else _DEFAULT_CALENDAR
 
     if rule.day_type == "calendar":
@@ -325,3 +377,13 @@ def compute(
         rule=rule.id,
         label=rule.label,
     )
+
+
+def extends_by_complexity(kind: str, step: str, start: date) -> bool:
+    """True if the rules in force on start extend the period by moving a case up the
+    complexity ladder (Luật Tố cáo 2018: 30 -> 60 -> 90 days), False if an extension decision
+    adds the rule's own extension days to the case's complexity (Luật Tố cáo 2011)."""
+    if isinstance(start, datetime):
+        start = start.date()
+    in_force = [r for r in _BY_STEP.get((kind, step), ()) if r.in_force(start)]
+    return not any(r.extension for r in in_force)
