@@ -14,6 +14,7 @@ from complaints.cases import deadlines as case_deadlines
 from complaints.cases import operations as case_ops
 from complaints.cases.models import Case
 from complaints.core import audit, clock
+from complaints.core import deadlines as engine
 from complaints.core.errors import OperationError
 from complaints.core.numbering import RunningNumber, raise_to
 from complaints.extensions import db
@@ -64,6 +65,11 @@ class BatchWriter:
                 )
             except OperationError as e:  # any rule of the operations the row breaks
                 raise ImportProblem(f"Dòng {row.line}: {e} Không có dòng nào được nhập.") from None
+            except engine.DeadlineError as e:  # the dry run computes the same: not expected
+                raise ImportProblem(
+                    f"Dòng {row.line}: không tính được thời hạn theo quy định: {e}. "
+                    "Không có dòng nào được nhập."
+                ) from None
             row.state = "done" if written else "skip"
             skipped += 0 if written else 1
         for case_id in self.touched_cases:

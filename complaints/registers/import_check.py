@@ -2,18 +2,23 @@
 register's feature (petition_rows.py, visit_rows.py), the rows that pass staged in the database
 in batches (each committed with the progress it reports), then the checks across rows in SQL:
 numbers twice in the file or already registered, petitions of one case that disagree, visits
-already in the log, units unknown or outside the importer's scope.
+already in the log, units unknown or outside the importer's scope; and the deadlines each
+petition and case will be given, computed by the same plan the import stores (a clean dry run
+means a clean import).
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections import Counter
 from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
+from complaints.cases import deadlines as case_deadlines
 from complaints.core import clock
+from complaints.core import deadlines as engine
 from complaints.core.db import utcnow
 from complaints.extensions import db
 from complaints.petitions.models import Petition, PetitionTransfer
@@ -80,6 +85,7 @@ def run_check(job_id: int, token: str, progress: Progress | None) -> None:
     db.session.commit()
     if job.kind == RegisterKind.petitions:
         _check_petition_rows(job, issues)
+        _check_deadlines(job, issues)
     else:
         _check_visit_rows(job, issues)
     _check_units(job, issues)
@@ -301,6 +307,50 @@ def _check_petition_rows(job: RegisterImport, issues: _Issues) -> None:
             )
             _mark(job, [head_row.id], "error")
     _check_transfers(job, issues, trees)
+
+
+def _check_deadlines(job: RegisterImport, issues: _Issues) -> None:
+    """Every deadline the import will compute for a staged row (the petition's processing, its
+    case's periods) is computed now, by the same functions: a date the rule table does not
+    cover is the row's error here rather than the import's failure. A date before every rule
+    the table knows is no error: the record comes in without a legal deadline."""
+    cal = case_deadlines.work_calendar()
+    failed: list[int] = []
+    rows = db.session.execute(
+        sa.select(ImportRow.id, ImportRow.line, ImportRow.data)
+        .where(ImportRow.import_id == job.id, ImportRow.state == "ok")
+        .order_by(ImportRow.line)
+        .execution_options(yield_per=500)
+    ).all()
+    for row_id, line, data in rows:
+        kind, received = data["kind"], date.fromisoformat(data["received"])
+        case = data.get("case") if data.get("processed") else None
+        column = "accepted_on" if case else "received_date"
+        try:
+            with contextlib.suppress(engine.BeforeRules):  # registered without a deadline
+                engine.compute(kind, case_deadlines.processing_step(kind), received, calendar=cal)
+            if case:
+                case_deadlines.plan(_case_facts(kind, received, case), cal)
+        except engine.DeadlineError as e:
+            issues.add(line, _label(job, column), f"Không tính được thời hạn theo quy định: {e}.")
+            failed.append(row_id)
+    _mark(job, failed, "error")
+
+
+def _case_facts(kind: str, received: date, case: dict) -> case_deadlines.CaseFacts:
+    """The facts an imported case's deadlines depend on, as import_petitions gives them."""
+
+    def day(name: str) -> date | None:
+        return date.fromisoformat(case[name]) if case.get(name) else None
+
+    return case_deadlines.CaseFacts(
+        kind=kind,
+        round=case["round"],
+        received_on=min(received, day("received_on") or received),
+        accepted_on=day("accepted_on"),
+        decided_on=day("decided_on"),
+        sent_on=day("sent_on"),
+    )
 
 
 class _Trees:
