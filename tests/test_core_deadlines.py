@@ -337,7 +337,7 @@ def test_rule_ids_are_unique_and_rules_never_overlap() -> None:
         (("complaint", "resolve", MON), {"round": 3}, "Lần giải quyết không hợp lệ"),
         (("complaint", "resolve", MON), {"complexity": "hard"}, "Mức độ phức tạp không hợp lệ"),
         (("complaint", "accept", D(2012, 6, 30)), {}, "trước ngày có hiệu lực"),
-        (("denunciation", "resolve", D(2018, 12, 31)), {}, "trước ngày có hiệu lực"),
+        (("denunciation", "resolve", D(2012, 6, 30)), {}, "trước ngày có hiệu lực"),
         (("complaint", "publish_conclusion", MON), {}, "Không có quy định thời hạn"),
         (("feedback", "accept", MON), {}, "Không có quy định thời hạn"),
         (("complaint", "resolve", MON), {"suspended_days": -1}, "không âm"),
