@@ -102,9 +102,7 @@ def _describe(sample: Sample) -> dict:
     }
 
 
-def evaluate(
-    samples: list[Sample], seed: int = 0, keep_examples: int = 0, units: int = 0
-) -> Score:
+def evaluate(samples: list[Sample], seed: int = 0, keep_examples: int = 0, units: int = 0) -> Score:
     """Compare each petition with the earlier ones of its kind, as the intake page does.
 
     With `units`, the cross-unit set: each petition is registered at one of that many units of
