@@ -30,7 +30,7 @@ EXPECTED = (
     "9 tháng năm 2019, toàn thành phố đã tiếp 5.873 lượt với 10.626 người khiếu nại, tố cáo, "
     "kiến nghị, phản ánh; nhận và xử lý 7.698 đơn thư các loại; số vụ việc khiếu nại, tố cáo "
     "thuộc thẩm quyền UBND thành phố Hải Phòng là 364 đơn, 272 vụ việc, đã giải quyết 240 vụ "
-    "việc, đạt tỷ lệ 88,24%."
+    "việc, đạt tỷ lệ 88,24%, còn 32 vụ việc đang giải quyết."
 )
 
 

@@ -191,7 +191,7 @@ def test_the_summary_writes_the_headline(web, maker):
         "Tháng 3/2026, toàn thành phố đã tiếp 4 lượt với 11 người khiếu nại, tố cáo, kiến nghị, "
         "phản ánh; nhận và xử lý 7 đơn thư các loại; số vụ việc khiếu nại, tố cáo thuộc thẩm "
         "quyền UBND thành phố Hải Phòng là 3 đơn, 3 vụ việc, đã giải quyết 3 vụ việc, đạt tỷ lệ "
-        "100,00%." in html
+        "100,00%, còn 0 vụ việc đang giải quyết." in html
     )
 
 

@@ -227,6 +227,11 @@ _resolved = lambda p: sa.or_(  # noqa: E731
     ),
 )
 
+
+def _not_resolved(p: Period) -> sa.ColumnElement[bool]:
+    return sa.not_(sa.func.coalesce(_resolved(p), sa.false()))
+
+
 CATALOGUE: list[Figure] = [
     *_reception("reception", "", None),
     *_reception("reception.regular", " (thường xuyên)", _is_regular),
@@ -401,7 +406,25 @@ CATALOGUE: list[Figure] = [
         "Vụ việc chưa giải quyết xong",
         "case",
         # NULL dates make _resolved NULL, not false: an undecided case is unresolved.
-        lambda p: sa.not_(sa.func.coalesce(_resolved(p), sa.false())),
+        _not_resolved,
+    ),
+    # The unresolved cases in two: those ended in the period otherwise than by a resolution
+    # (đình chỉ for a reason other than withdrawal: the accused died, a court judged it...) and
+    # those still being resolved at its end (còn đang giải quyết, suspended ones included). With
+    # the resolved ones they split the cases of the period exactly, so that carried over + new =
+    # resolved + terminated + still open; the still open of a period are the carried over of the
+    # next. Merged cases are in neither side: they count in the case they joined (_case_base).
+    Figure(
+        "competent.terminated",
+        "Vụ việc đình chỉ (trừ rút đơn)",
+        "case",
+        lambda p: sa.and_(_not_resolved(p), _done_on <= p.end),
+    ),
+    Figure(
+        "competent.still_open",
+        "Vụ việc còn đang giải quyết (cuối kỳ)",
+        "case",
+        lambda p: sa.and_(_not_resolved(p), sa.or_(_done_on.is_(None), _done_on > p.end)),
     ),
 ]
 FIGURES: dict[str, Figure] = {f.id: f for f in CATALOGUE}
@@ -561,6 +584,7 @@ BALANCE_FIGURES: dict[str, str] = {
     "competent.cases_carried_over": "cases",
     "competent.cases": "cases",
     "competent.unresolved": "cases",
+    "competent.still_open": "cases",
     "competent.petitions": "case_petitions",
 }
 BALANCE_COLUMNS = ("petitions", "cases", "case_petitions")
@@ -699,6 +723,11 @@ IDENTITIES: list[Identity] = [
         "Vụ việc kỳ trước + thụ lý mới = vụ việc thuộc thẩm quyền",
         ("competent.cases_carried_over", "competent.cases_new"),
         ("competent.cases",),
+    ),
+    Identity(
+        "Vụ việc kỳ trước + thụ lý mới = đã giải quyết + đình chỉ + còn đang giải quyết",
+        ("competent.cases_carried_over", "competent.cases_new"),
+        ("competent.resolved", "competent.terminated", "competent.still_open"),
     ),
 ]
 

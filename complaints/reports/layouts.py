@@ -84,6 +84,9 @@ _KQGQ = [
     Column("competent.petitions", "Số đơn", "Vụ việc thuộc thẩm quyền"),
     Column("competent.resolved", "Đã giải quyết", "Kết quả giải quyết"),
     Column("competent.resolution_rate", "Tỷ lệ (%)", "Kết quả giải quyết"),
+    # Carried over + new = resolved + terminated + still open (figures.IDENTITIES).
+    Column("competent.terminated", "Đình chỉ (trừ rút đơn)", "Chưa giải quyết xong"),
+    Column("competent.still_open", "Còn đang giải quyết", "Chưa giải quyết xong"),
     Column("competent.outcomes.upheld", "Đúng", "Phân tích kết quả"),
     Column("competent.outcomes.partly_upheld", "Đúng một phần", "Phân tích kết quả"),
     Column("competent.outcomes.rejected", "Sai", "Phân tích kết quả"),

@@ -206,6 +206,7 @@ def _summary(
         "competent.cases",
         "competent.resolved",
         "competent.resolved_petitions",
+        "competent.still_open",
     ]
     kinds = (
         ("complaint", "denunciation") if settings.rate_kinds == "both" else (settings.rate_kinds,)
@@ -244,7 +245,8 @@ def headline(
         f"nhận và xử lý {fmt_int(v['petitions.total'])} đơn thư các loại; số vụ việc khiếu nại, "
         f"tố cáo thuộc thẩm quyền {unit.name} là {fmt_int(v['competent.petitions'])} đơn, "
         f"{fmt_int(v['competent.cases'])} vụ việc, đã giải quyết "
-        f"{fmt_int(v['competent.resolved'])} vụ việc, đạt tỷ lệ {rate_text}."
+        f"{fmt_int(v['competent.resolved'])} vụ việc, đạt tỷ lệ {rate_text}, còn "
+        f"{fmt_int(v['competent.still_open'])} vụ việc đang giải quyết."
     )
 
 

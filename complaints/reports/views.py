@@ -69,6 +69,7 @@ SUMMARY_FIGURES = (
     "competent.cases",
     "competent.resolved",
     RATE,
+    "competent.still_open",
 )
 SUMMARY_OWN_UNIT = ("competent.",)
 SOURCE_TITLES = {
