@@ -216,6 +216,14 @@ def _is_leader():
     return ReceptionSession.kind != SessionKind.regular
 
 
+def _is_periodic():
+    return ReceptionSession.kind == SessionKind.periodic
+
+
+def _is_adhoc():
+    return ReceptionSession.kind == SessionKind.adhoc
+
+
 _eligible = lambda p: sa.and_(  # noqa: E731
     Petition.outcome_date.isnot(None), Petition.outcome_date <= p.end, Petition.eligible.is_(True)
 )
@@ -259,6 +267,22 @@ CATALOGUE: list[Figure] = [
             ReceptionSession.kind != SessionKind.regular,
             ReceptionSession.host_mode == HostMode.delegated,
         ),
+    ),
+    # The leaders' reception apart: periodic (định kỳ) and ad hoc (đột xuất), as published
+    # ("định kỳ 98 lượt / 115 người; đột xuất ..."); each pair adds up to the leader figure.
+    *_reception("reception.periodic", " (lãnh đạo định kỳ)", _is_periodic),
+    Figure(
+        "reception.periodic.sessions",
+        "Số kỳ lãnh đạo tiếp định kỳ",
+        "session",
+        lambda p: ReceptionSession.kind == SessionKind.periodic,
+    ),
+    *_reception("reception.adhoc", " (lãnh đạo đột xuất)", _is_adhoc),
+    Figure(
+        "reception.adhoc.sessions",
+        "Số kỳ lãnh đạo tiếp đột xuất",
+        "session",
+        lambda p: ReceptionSession.kind == SessionKind.adhoc,
     ),
     # 02/TCD: petitions handed in at reception.
     Figure(
@@ -729,6 +753,14 @@ IDENTITIES: list[Identity] = [
         ("competent.cases_carried_over", "competent.cases_new"),
         ("competent.resolved", "competent.terminated", "competent.still_open"),
     ),
+    *[
+        Identity(
+            f"Lãnh đạo tiếp định kỳ + đột xuất = lãnh đạo tiếp ({what})",
+            (f"reception.periodic.{m}", f"reception.adhoc.{m}"),
+            (f"reception.leader.{m}",),
+        )
+        for m, what in (("sessions", "số kỳ"), ("visits", "lượt"), ("people", "người"))
+    ],
 ]
 
 

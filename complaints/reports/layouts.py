@@ -53,6 +53,14 @@ def _reception_columns(prefix: str, group: str) -> list[Column]:
     ]
 
 
+def _leader_split_columns(prefix: str, group: str) -> list[Column]:
+    return [
+        Column(f"{prefix}.sessions", "Số kỳ tiếp", group),
+        Column(f"{prefix}.visits", "Lượt", group),
+        Column(f"{prefix}.people", "Người", group),
+    ]
+
+
 def _kind_columns(prefix: str, group: str) -> list[Column]:
     # label_vi: the form's headings are the law's words in every interface language.
     return [Column(f"{prefix}.{k.value}", k.label_vi, group) for k in PetitionKind]
@@ -112,6 +120,9 @@ LAYOUTS: dict[str, Layout] = {
                 ),
                 Column("reception.leader.delegated", "Ủy quyền", "Lãnh đạo tiếp định kỳ, đột xuất"),
                 *_reception_columns("reception.leader", "Lãnh đạo tiếp định kỳ, đột xuất"),
+                # The leaders' reception apart, as published: "định kỳ 98 lượt / 115 người".
+                *_leader_split_columns("reception.periodic", "Lãnh đạo tiếp định kỳ"),
+                *_leader_split_columns("reception.adhoc", "Lãnh đạo tiếp đột xuất"),
             ),
         ),
         Layout(
