@@ -97,6 +97,22 @@ def accept(actor, petition, **kw) -> Case:
     return petition.case
 
 
+def transfer_to_ward(city, petition):
+    """The Thanh tra transfers the petition to phường Lê Chân, inside the system."""
+    process(
+        city["handler"],
+        petition,
+        ProcessingInput(
+            eligible=True,
+            competent=False,
+            outcome="transfer",
+            on=D(2026, 6, 3),
+            doc_no="15/PC-TTr",
+            target=city["commune"],
+        ),
+    )
+
+
 def counts(db) -> tuple[int, int]:
     return (
         db.session.scalar(sa.select(sa.func.count()).select_from(Case)),
@@ -285,18 +301,7 @@ def test_a_petition_transferred_inside_the_tree_counts_once_in_a_roll_up(db, cit
     transferred; the receiver's own report counts its copy received ("chuyển đến"); a report
     whose units hold both counts it once, at the sender."""
     p = register(city["officer"], city["btcd"])
-    process(
-        city["handler"],
-        p,
-        ProcessingInput(
-            eligible=True,
-            competent=False,
-            outcome="transfer",
-            on=D(2026, 6, 3),
-            doc_no="15/PC-TTr",
-            target=city["commune"],
-        ),
-    )
+    transfer_to_ward(city, p)
     copy = db.session.scalar(sa.select(Petition).where(Petition.forwarded_from_id == p.id))
     accept(city["ward"], copy)
     period = date_range(D(2026, 5, 15), D(2026, 6, 30))
@@ -534,18 +539,7 @@ def test_a_repeat_petition_at_the_ban_joins_the_citys_case(web, db, city):
 
 def test_a_denunciation_found_in_the_copy_protects_the_original(db, city):
     p = register(city["officer"], city["btcd"])
-    process(
-        city["handler"],
-        p,
-        ProcessingInput(
-            eligible=True,
-            competent=False,
-            outcome="transfer",
-            on=D(2026, 6, 3),
-            doc_no="15/PC-TTr",
-            target=city["commune"],
-        ),
-    )
+    transfer_to_ward(city, p)
     copy = db.session.scalar(sa.select(Petition).where(Petition.forwarded_from_id == p.id))
     assert not p.protected and not copy.protected
     petition_ops.update_petition(

@@ -5,29 +5,15 @@ A command is not a request: it keeps its own transaction, committed once at its 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import click
 import sqlalchemy as sa
 from flask.cli import with_appcontext
 
 from complaints.core import clock
-from complaints.core.db import MAX_ID
-from complaints.core.errors import OperationError
+from complaints.core.db import MAX_ID, command_transaction
 from complaints.extensions import db
 
-
-@contextmanager
-def _transaction() -> Iterator[None]:
-    """The command's one transaction: committed when the block ends, rolled back on a refusal
-    (an OperationError), which is shown as the command's error."""
-    try:
-        yield
-    except OperationError as e:
-        db.session.rollback()
-        raise click.ClickException(str(e)) from None
-    db.session.commit()
+_transaction = command_transaction  # core/db.py: the commands' one transaction
 
 
 @click.command("create-token")

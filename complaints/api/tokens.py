@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from complaints.api.models import ApiToken
 from complaints.core import audit
-from complaints.core.db import begin_writing, utcnow, write_intent
+from complaints.core.db import begin_writing, commit_apart, utcnow, write_intent
 from complaints.core.errors import OperationError
 from complaints.extensions import db
 
@@ -126,5 +126,5 @@ def touch(token_id: int) -> None:
     db.session.execute(
         sa.update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=utcnow())
     )
-    db.session.commit()
+    commit_apart()
     write_intent.set(intended)

@@ -124,6 +124,19 @@ def roles_with(permission: str) -> Iterable[Role]:
     return sorted(PERMISSIONS[permission])
 
 
+def may_open(user: Any, obj: Any) -> bool:
+    """The user's units reach the record: a unit is its own scope anchor; a record with
+    several (a case: its authority, the unit verifying it, the unit that received it) names
+    them in scope_units(); every other record belongs to one unit."""
+    if obj.__tablename__ == "unit":
+        units = [obj]
+    elif hasattr(obj, "scope_units"):
+        units = obj.scope_units()
+    else:
+        units = [getattr(obj, "unit", None)]
+    return any(unit_in_scope(user, unit) for unit in units)
+
+
 def load_scoped(model: Any, object_id: int, user: Any = None, *, acting: bool = False):
     """Load a record of the user's units or answer 404 (never reveal that another unit has it).
     `acting`: the user means to act on it; a unit that only follows it (the unit that received
@@ -134,15 +147,7 @@ def load_scoped(model: Any, object_id: int, user: Any = None, *, acting: bool = 
     obj = db.session.get(model, object_id)
     if obj is None:
         abort(404)
-    # A unit is its own scope anchor; a record with several (a case and the unit verifying it)
-    # names them; every other record belongs to one unit.
-    if obj.__tablename__ == "unit":
-        units = [obj]
-    elif hasattr(obj, "scope_units"):
-        units = obj.scope_units()
-    else:
-        units = [getattr(obj, "unit", None)]
-    if not any(unit_in_scope(user, unit) for unit in units):
+    if not may_open(user, obj):
         abort(404)
     if acting and hasattr(obj, "follows_only") and obj.follows_only(user):
         abort(403)

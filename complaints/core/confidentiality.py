@@ -36,7 +36,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from complaints.core.access import DENOUNCER_IDENTITY_ROLES, Role
-from complaints.core.db import Base, begin_writing
+from complaints.core.db import Base, begin_writing, commit_apart
 from complaints.core.translate import L_
 
 # The one masked text, wherever an identity or a stripped value stands (pages, exports, notices).
@@ -708,7 +708,6 @@ def record_view(
             f"Xem thông tin người tố cáo ({where}): {len(petitions)} đơn, "
             f"{len(visits)} lượt tiếp, {len(cases)} vụ việc"
         )
-    from complaints.extensions import db
 
     actor_id = getattr(actor, "id", None)
     begin_writing()
@@ -721,6 +720,6 @@ def record_view(
         after=after,
         summary=summary,
     )
-    # Committed at once: the view happened, whatever the answer (a 409 page shows the
-    # senders too, and an error answer rolls the request back).
-    db.session.commit()
+    # Kept at once: the view happened, whatever the answer (a 409 page shows the senders too,
+    # and an error answer rolls the request back).
+    commit_apart()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import enum
 from datetime import UTC, datetime
@@ -113,6 +114,33 @@ def begin_writing() -> None:
 
     db.session.commit()
     write_intent.set(True)
+
+
+def commit_apart() -> None:
+    """Keep, at once, what the request has just written, whatever becomes of its answer: a
+    token's use, an identity view, a counted failure (core/throttle.keep). A request otherwise
+    commits once at its end and rolls back on an error (web/transaction.py); these records
+    must survive that rollback. The rest of the request goes on in a new transaction."""
+    from complaints.extensions import db
+
+    db.session.commit()
+
+
+@contextlib.contextmanager
+def command_transaction():
+    """A `flask` command's one transaction: committed when the block ends, rolled back on a
+    refusal (an OperationError), shown as the command's error."""
+    import click
+
+    from complaints.core.errors import OperationError
+    from complaints.extensions import db
+
+    try:
+        yield
+    except OperationError as e:
+        db.session.rollback()
+        raise click.ClickException(str(e)) from None
+    db.session.commit()
 
 
 def configure_sqlite(engine: Engine) -> None:

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from complaints.core.db import UTCDateTime
+from complaints.core.db import UTCDateTime, commit_apart
 from complaints.extensions import db
 
 KEY_MAX = 200
@@ -61,7 +61,7 @@ def keep() -> None:
     request that has written nothing else yet; the rest of the request goes on in a new one
     (which also releases the locks a caller took to count, see citizen.operations).
     """
-    db.session.commit()
+    commit_apart()
 
 
 def count(key: str, window: timedelta, now: datetime) -> int:

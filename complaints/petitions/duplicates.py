@@ -499,7 +499,7 @@ def related_elsewhere(petition: Petition, user, limit: int = ELSEWHERE_LIMIT) ->
     tree (units/roles.py), any kind, best first. A protected denunciation of another unit is
     never suggested: it would tell that this person denounced there."""
     from complaints.core import confidentiality
-    from complaints.core.access import unit_in_scope
+    from complaints.core.access import may_open
     from complaints.units.models import Unit
 
     root = f"/{petition.unit.root_id}/"
@@ -523,14 +523,14 @@ def related_elsewhere(petition: Petition, user, limit: int = ELSEWHERE_LIMIT) ->
         if result is None or confidentiality.is_protected(p):
             continue
         state = p.outcome.label if p.outcome is not None else p.status.label
-        may_open = any(unit_in_scope(user, u) for u in p.scope_units())
+        opens = may_open(user, p)
         found.append(
             Elsewhere(
                 p.register_no,
                 p.unit.name,
                 p.received_date,
                 state,
-                p.id if may_open else None,
+                p.id if opens else None,
                 result[0],
             )
         )

@@ -129,7 +129,7 @@ def _once_per_content(petition: Petition, outcome: ProcessingOutcome, actor) -> 
             )
 
 
-def _cannot_process(actor, petition: Petition) -> str:
+def cannot_process(actor, petition: Petition) -> str:
     """Why the actor may not process the petition (Petition.can_process said no)."""
     if not has_permission(actor, "petition.process"):
         return _("Bạn không có quyền xử lý đơn.")
@@ -150,7 +150,7 @@ def process(actor, petition: Petition, data: ProcessingInput, *, expected_versio
             "version",
         )
     if actor is not None and not petition.can_process(actor):
-        raise ProcessingError(_cannot_process(actor, petition), "outcome")
+        raise ProcessingError(cannot_process(actor, petition), "outcome")
     if petition.status == PetitionStatus.processed:
         raise ProcessingError(
             _("Đơn đã được xử lý (%(label)s); không xử lý lại.", label=petition.outcome.label),

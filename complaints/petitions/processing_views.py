@@ -14,7 +14,7 @@ from sqlalchemy.orm import joinedload
 from complaints.calendar.operations import work_calendar
 from complaints.cases.models import Case, Deadline
 from complaints.core import clock, confidentiality
-from complaints.core.access import require, unit_in_scope
+from complaints.core.access import may_open, require
 from complaints.core.forms import pairs_choices
 from complaints.core.translate import gettext as _
 from complaints.core.vocab import PetitionKind
@@ -34,6 +34,7 @@ from complaints.petitions.processing import (
     ProcessingError,
     ProcessingInput,
     allowed_outcomes,
+    cannot_process,
     process,
 )
 from complaints.units import roles
@@ -117,12 +118,6 @@ def _outcome_matrix(petition: Petition) -> dict[str, list[str]]:
             outcomes = allowed_outcomes(petition, e == "yes", c == "yes")
             matrix[f"{e}-{c}"] = [o.value for o in outcomes]
     return matrix
-
-
-def _opens(record) -> bool:
-    """The user may open the record's page (a case: its authority, assigned or receiving
-    unit)."""
-    return any(unit_in_scope(current_user, u) for u in record.scope_units())
 
 
 def _join_target(form, offered: dict[int, Case], record: Petition) -> Case | None:
@@ -253,7 +248,7 @@ def petition(petition_id: int):
             # The case page, when the user may open it: a case the Thanh tra's handler
             # accepts for the city from the Ban TCD's register is not his unit's until the
             # leader assigns it; he stays on the petition's result.
-            if record.case_id and _opens(record.case):
+            if record.case_id and may_open(current_user, record.case):
                 return redirect(url_for("cases.case_page", case_id=record.case_id))
             return redirect(url_for("processing.petition", petition_id=record.id))
         status = saved.status
@@ -275,6 +270,7 @@ def petition(petition_id: int):
         done=done,
         suggestions=suggestions,
         elsewhere=elsewhere,
+        cannot_process=cannot_process,
         offered=offered,
         matrix=json.dumps(matrix),
         stored_deadline=stored,
@@ -285,7 +281,6 @@ def petition(petition_id: int):
         notices=registry.petition_links(record) if done else [],
         answer_days=transfers.answer_days(),
         reasons=IneligibleReason,
-        opens=_opens,
     )
     shown = [p for p in confidentiality.shown_to(current_user, [record]) if p.senders]
     confidentiality.record_view(current_user, where="xử lý đơn", petitions=shown)

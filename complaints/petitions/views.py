@@ -21,7 +21,7 @@ from flask_login import current_user, login_required
 from werkzeug.routing import BuildError
 
 from complaints.core import clock, confidentiality
-from complaints.core.access import has_permission, in_scope, require, unit_in_scope
+from complaints.core.access import has_permission, in_scope, require
 from complaints.core.db import MAX_ID
 from complaints.core.text import fold
 from complaints.core.translate import N_
@@ -253,7 +253,6 @@ def _detail_page(petition: Petition, *, result_form=None, urge_form=None, status
         sent=sent,
         came=came,
         today=t,
-        opens=lambda other: any(unit_in_scope(current_user, u) for u in other.scope_units()),
         urge_form=shown_urge,
         result_form=shown_result,
     )

@@ -21,7 +21,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from complaints.core import confidentiality, numbers
-from complaints.core.access import Role, has_permission
+from complaints.core.access import Role, has_permission, may_open
 from complaints.core.db import write_intent
 from complaints.core.translate import N_, gettext
 from complaints.extensions import db, login_manager
@@ -126,6 +126,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["vn_date"] = numbers.fmt_date
     app.jinja_env.filters["vn_int"] = numbers.fmt_int
     app.jinja_env.globals["has_permission"] = lambda perm: has_permission(current_user, perm)
+    # the user may open the record's page (core/access.may_open: its units are in reach)
+    app.jinja_env.globals["opens"] = lambda record: may_open(current_user, record)
     # The denouncer rule (core/confidentiality.py), asked by every template that shows a
     # person or the free text of a petition, visit or case.
     app.jinja_env.globals["sees"] = _sees
