@@ -7,9 +7,13 @@ import os
 import shutil
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from werkzeug.serving import make_server
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 from tests.conftest import dispose, make_app
 
@@ -124,3 +128,32 @@ def watch_errors(page) -> list[str]:
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+# --- steps the journeys share -------------------------------------------------------------
+
+
+def log_out(page: Page) -> None:
+    from playwright.sync_api import expect
+
+    page.get_by_role("button", name="Đăng xuất").click()
+    expect(page.locator(".flash-info")).to_have_text("Bạn đã đăng xuất.")
+
+
+def case_step(page: Page, button: str, on: str, *, doc_no: str = "", **labelled: str) -> None:
+    """Take one step from the case page: its button, then its form (fields by their labels)."""
+    from playwright.sync_api import expect
+
+    page.locator("#actions").get_by_role("link", name=button, exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(button)
+    page.get_by_label("Ngày (của văn bản, của bước)").fill(on)
+    if doc_no:
+        page.get_by_label("Số văn bản", exact=True).fill(doc_no)
+    for label, value in labelled.items():
+        field = page.get_by_label(label, exact=True)
+        if field.evaluate("el => el.tagName") == "SELECT":
+            field.select_option(label=value)
+        else:
+            field.fill(value)
+    page.get_by_role("button", name=f"Ghi nhận: {button}").click()
+    expect(page.locator(".flash-success")).to_contain_text(f"Đã ghi nhận: {button}")

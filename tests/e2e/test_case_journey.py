@@ -22,6 +22,9 @@ from complaints.petitions.models import PetitionSource
 from tests import factories
 from tests.e2e.conftest import watch_errors
 
+from .conftest import case_step as _step
+from .conftest import log_out as _log_out
+
 HANDLER = "Phạm Văn Xử Lý"
 CHAIR = "Đỗ Minh Chủ Tịch"
 VERIFIER = "Vũ Thị Xác Minh"
@@ -102,28 +105,6 @@ def people(live_app) -> dict[str, str]:
         register_no = petition.register_no
         db.session.commit()
     return {"register_no": register_no}
-
-
-def _log_out(page: Page) -> None:
-    page.get_by_role("button", name="Đăng xuất").click()
-    expect(page.locator(".flash-info")).to_have_text("Bạn đã đăng xuất.")
-
-
-def _step(page: Page, button: str, on: str, *, doc_no: str = "", **labelled: str) -> None:
-    """Take one step from the case page: its button, then its form (fields by their labels)."""
-    page.locator("#actions").get_by_role("link", name=button, exact=True).click()
-    expect(page.get_by_role("heading", level=1)).to_have_text(button)
-    page.get_by_label("Ngày (của văn bản, của bước)").fill(on)
-    if doc_no:
-        page.get_by_label("Số văn bản", exact=True).fill(doc_no)
-    for label, value in labelled.items():
-        field = page.get_by_label(label, exact=True)
-        if field.evaluate("el => el.tagName") == "SELECT":
-            field.select_option(label=value)
-        else:
-            field.fill(value)
-    page.get_by_role("button", name=f"Ghi nhận: {button}").click()
-    expect(page.locator(".flash-success")).to_contain_text(f"Đã ghi nhận: {button}")
 
 
 def test_from_petition_to_resolved_case(page: Page, people, artifacts, log_in):

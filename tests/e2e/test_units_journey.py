@@ -30,6 +30,9 @@ from complaints.extensions import db
 from tests.e2e.conftest import watch_errors
 from tests.test_notices import docx_text
 
+from .conftest import case_step as _step
+from .conftest import log_out as _log_out
+
 PASSWORD = "mat-khau-don-vi-1"
 OFFICER = "Phạm Thị Hồng"  # tiepdan, Ban Tiếp công dân thành phố
 HANDLER = "Nguyễn Văn Hậu"  # xulydon, Thanh tra thành phố
@@ -84,28 +87,6 @@ def province(live_app) -> None:
                 title=title,
             )
         db.session.commit()
-
-
-def _log_out(page: Page) -> None:
-    page.get_by_role("button", name="Đăng xuất").click()
-    expect(page.locator(".flash-info")).to_have_text("Bạn đã đăng xuất.")
-
-
-def _step(page: Page, button: str, on: str, *, doc_no: str = "", **labelled: str) -> None:
-    """Take one step from the case page: its button, then its form (fields by their labels)."""
-    page.locator("#actions").get_by_role("link", name=button, exact=True).click()
-    expect(page.get_by_role("heading", level=1)).to_have_text(button)
-    page.get_by_label("Ngày (của văn bản, của bước)").fill(on)
-    if doc_no:
-        page.get_by_label("Số văn bản", exact=True).fill(doc_no)
-    for label, value in labelled.items():
-        field = page.get_by_label(label, exact=True)
-        if field.evaluate("el => el.tagName") == "SELECT":
-            field.select_option(label=value)
-        else:
-            field.fill(value)
-    page.get_by_role("button", name=f"Ghi nhận: {button}").click()
-    expect(page.locator(".flash-success")).to_contain_text(f"Đã ghi nhận: {button}")
 
 
 def _register(page: Page, *, source: str, kind: str, field: str, summary: str, sender) -> str:
