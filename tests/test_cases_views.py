@@ -165,6 +165,10 @@ def test_accepting_through_the_page_opens_a_visible_case(db, web, province, logi
     assert case.case_no in case_page and "Thu hồi đất tổ 5" in case_page
     assert f"/notices/case/{case.id}/acceptance" in case_page
     assert f"/notices/case/{case.id}/acceptance?format=docx" in case_page
+    # The deadlines give their legal basis; the rule's internal id is for the API only.
+    deadlines = case_page.split('id="deadlines"', 1)[1].split("</section>", 1)[0]
+    assert "Luật Khiếu nại" in deadlines
+    assert not re.search(r">[^<]*complaint\.[a-z_]+\.", deadlines), deadlines
     assert case.case_no in html(web.get("/cases/"))
     assert p.register_no not in html(web.get("/cases/process"))
     again = web.post_form(f"/cases/process/{p.id}", _processing(p))
