@@ -643,3 +643,55 @@ def test_error_of_a_row_after_blank_rows_stands_beside_that_row(web, officer, he
     assert "từ 6 đến 20 ký tự" in row3
     row1 = html.split('name="persons-1-identity_no"', 1)[1].split('name="persons-1-phone"', 1)[0]
     assert "error" not in row1
+
+
+# --- the day of a session (issue 14, item 7) ------------------------------------------------
+
+
+def test_a_session_in_the_future_cannot_be_held_nor_take_visits(
+    web, officer, province, db, set_today
+):
+    set_today(date(2026, 6, 30))
+    future = date(2026, 7, 2)
+    before = counts(db)
+    resp = web.post_form(
+        "/reception/sessions/new",
+        session_form(province["commune"], session_date="02/07/2026", status="held"),
+    )
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 200 and "Biểu mẫu còn lỗi" in page
+    assert "chưa diễn ra" in page and "Dự kiến" in page
+    assert counts(db) == before
+    # Planned, it is saved; a visit into it is refused until the day comes.
+    resp = web.post_form(
+        "/reception/sessions/new",
+        session_form(province["commune"], session_date="02/07/2026", status="planned"),
+    )
+    assert resp.status_code == 302, resp.get_data(as_text=True)
+    planned = db.session.scalars(sa.select(ReceptionSession)).one()
+    assert planned.session_date == future and planned.status == SessionStatus.planned
+    url = f"/reception/sessions/{planned.id}/visits/new"
+    resp = web.post_form(url, visit_form())
+    assert "chưa diễn ra" in resp.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Visit)) == 0
+    set_today(future)
+    resp = web.post_form(url, visit_form())
+    assert resp.status_code == 302, resp.get_data(as_text=True)
+
+
+def test_a_session_on_a_day_off_is_saved_with_a_warning(web, officer, province, db):
+    # 05/7/2026 is a Sunday; 02/9/2026 is the National Day.
+    for typed, what in (("05/07/2026", "Chủ nhật"), ("02/09/2026", "ngày nghỉ")):
+        resp = web.post_form(
+            "/reception/sessions/new",
+            session_form(province["commune"], session_date=typed, status="planned"),
+        )
+        assert resp.status_code == 302, resp.get_data(as_text=True)
+        page = web.get(resp.headers["Location"]).get_data(as_text=True)
+        assert f"Ngày {typed} là {what}" in page and "kiểm tra lại ngày tiếp" in page
+    working = web.post_form(
+        "/reception/sessions/new",
+        session_form(province["commune"], session_date="06/07/2026", status="planned"),
+    )
+    page = web.get(working.headers["Location"]).get_data(as_text=True)
+    assert "không phải ngày làm việc" not in page

@@ -13,7 +13,8 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from complaints.core import audit, confidentiality
+from complaints.calendar.operations import work_calendar
+from complaints.core import audit, clock, confidentiality
 from complaints.core.access import has_permission, unit_in_scope
 from complaints.core.db import utcnow
 from complaints.core.errors import OperationError, StaleError
@@ -248,6 +249,39 @@ def _host_errors(data: SessionData, session: ReceptionSession | None) -> list:
     return []
 
 
+def _not_yet_held(day: date) -> str | None:
+    """A session dated after today has not taken place: nobody was received at it yet, so it
+    can be neither held nor hold visits (they would enter the 03/TCD log)."""
+    today = clock.today()
+    if day <= today:
+        return None
+    return _(
+        "Buổi tiếp ngày %(day)s chưa diễn ra (hôm nay là %(today)s): chỉ ghi “Đã tiếp” và các "
+        "lượt tiếp từ ngày tiếp trở đi; lập lịch trước thì chọn trạng thái “Dự kiến”.",
+        day=fmt_date(day),
+        today=fmt_date(today),
+    )
+
+
+def day_off_notice(day: date | None) -> str | None:
+    """A warning, not a refusal: a session on a day the working calendar has off (weekend,
+    public holiday, a day off the administrator added) may be a typing slip, or a reception
+    held on a day off on purpose."""
+    if day is None or work_calendar().is_working_day(day):
+        return None
+    if day.weekday() == 6:
+        what = _("Chủ nhật")
+    elif day.weekday() == 5:
+        what = _("thứ Bảy")
+    else:
+        what = _("ngày nghỉ (lễ, Tết hoặc nghỉ theo lịch làm việc)")
+    return _(
+        "Ngày %(day)s là %(what)s, không phải ngày làm việc: kiểm tra lại ngày tiếp.",
+        day=fmt_date(day),
+        what=what,
+    )
+
+
 def _session_errors(data: SessionData, session: ReceptionSession | None) -> list:
     errors: list[tuple[str | None, str]] = _host_errors(data, session)
     kind, status = SessionKind(data.kind), SessionStatus(data.status)
@@ -300,6 +334,10 @@ def _session_errors(data: SessionData, session: ReceptionSession | None) -> list
                     ),
                 )
             )
+    if status == SessionStatus.held and data.session_date is not None:
+        future = _not_yet_held(data.session_date)
+        if future:
+            errors.append(("status", future))
     if status in (SessionStatus.cancelled, SessionStatus.postponed):
         if not (data.status_reason or "").strip():
             verb = _("hủy") if status == SessionStatus.cancelled else _("hoãn")
@@ -696,6 +734,9 @@ def create_visit(actor, session: ReceptionSession, data: VisitData) -> Visit:
                 status=session.status.label.translated().lower(),
             )
         )
+    future = _not_yet_held(session.session_date)
+    if future:
+        raise ReceptionError(future)
     persons = clean_persons(data.persons)
     _raise_if(_visit_errors(data, persons))
     visit = Visit(

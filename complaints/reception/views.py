@@ -51,6 +51,7 @@ from complaints.reception.operations import (
     active_leaders,
     create_session,
     create_visit,
+    day_off_notice,
     session_problems,
     update_session,
     update_visit,
@@ -284,6 +285,9 @@ def session_form(session_id: int | None = None):
                 _("Đã lưu buổi tiếp công dân ngày %(value)s.", value=form.session_date._value()),
                 "success",
             )
+            notice = day_off_notice(record.session_date)
+            if notice:
+                flash(notice, "warning")
             return redirect(url_for("reception.session_detail", session_id=record.id))
         status = saved.status
     elif form.is_submitted() and form.unit_id.data is not None and not form.unit_id.errors:
@@ -324,6 +328,7 @@ def session_detail(session_id: int):
         conclusion=reader.text_across(visits, record.conclusion),
         creator=creator,
         publication_notice=_publication_notice(record),
+        day_off_notice=day_off_notice(record.session_date),
     )
     _record_views("trang buổi tiếp", visits)
     return html
