@@ -47,17 +47,17 @@ def import_balances_command(file, dry_run, unit_code):
             default_unit=unit,
             scope=unit,
         )
-        if plan.problems:
-            for problem in plan.problems:
-                click.echo(str(problem), err=True)
-            click.echo(
-                f"Tệp có {fmt_int(len(plan.problems))} lỗi: không lưu kê khai nào"
-                + (" (chạy thử)." if dry_run else "."),
-                err=True,
-            )
-            sys.exit(1)
-        if not dry_run:
+        if not dry_run and not plan.problems:
             balance_file.save(None, plan, today=clock.today())
+    if plan.problems:
+        for problem in plan.problems:
+            click.echo(str(problem), err=True)
+        click.echo(
+            f"Tệp có {fmt_int(len(plan.problems))} lỗi: không lưu kê khai nào"
+            + (" (chạy thử)." if dry_run else "."),
+            err=True,
+        )
+        sys.exit(1)
     _summary(plan, dry_run)
 
 
