@@ -37,6 +37,10 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(import_register_command)
     app.cli.add_command(export_register_command)
 
+    from complaints.registers.balance_cli import import_balances_command
+
+    app.cli.add_command(import_balances_command)
+
     from complaints.api.cli import create_token_command, revoke_token_command
 
     app.cli.add_command(create_token_command)

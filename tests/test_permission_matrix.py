@@ -100,6 +100,8 @@ EXPECTED: dict[str, str | tuple[str, ...]] = {
     "registers.index": "register.import",
     "registers.balance_page": "balance.manage",
     "registers.balance_delete": "balance.manage",
+    "registers.balance_file_upload": "balance.manage",
+    "registers.balance_template": "balance.manage",
     "registers.export": "register.export",
     "registers.upload": "register.import",
     "registers.job": "register.import",

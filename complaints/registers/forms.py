@@ -1,4 +1,5 @@
-"""Forms of the register pages: upload, column mapping, export, opening balances."""
+"""Forms of the register pages: upload, column mapping, export, opening balances (typed or
+from a file)."""
 
 from __future__ import annotations
 
@@ -152,3 +153,18 @@ for _kind in PetitionKind:
                 render_kw={"min": 0, "inputmode": "numeric"},
             ),
         )
+
+
+class BalanceFileForm(FlaskForm):
+    """Opening balances from a file: checked only (the dry run) or saved, by the button."""
+
+    balance_file = FileField(
+        _l("Tệp kê khai (.xlsx hoặc .csv)"),
+        validators=[FileRequired(_l("Chọn tệp kê khai cần nhập."))],
+        render_kw={"accept": ACCEPT},
+    )
+    default_unit_id = Select(
+        _l("Đơn vị của các dòng không ghi mã đơn vị"),
+        coerce=int,
+        validators=[InputRequired(REQUIRED)],
+    )

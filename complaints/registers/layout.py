@@ -435,8 +435,12 @@ def norm(text) -> str:
 
 def match_headers(kind: RegisterKind, headers: list[str]) -> dict[str, int]:
     """Which file column each field comes from, by header name (first match wins)."""
+    return match_columns(COLUMNS[RegisterKind(kind)], headers)
+
+
+def match_columns(columns: tuple[Column, ...], headers: list[str]) -> dict[str, int]:
+    """match_headers() for any table of columns (the registers', the opening balances')."""
     wanted: dict[str, str] = {}
-    columns = COLUMNS[RegisterKind(kind)]
     # A column's own header first: the export's headers always read back to their columns,
     # whatever name another column also accepts.
     for col in columns:

@@ -7,6 +7,7 @@ in another thread, reads it), and the phase then commits its own batches."""
 
 from __future__ import annotations
 
+import io
 import os
 import secrets
 import tempfile
@@ -31,12 +32,14 @@ from complaints.core import clock, confidentiality
 from complaints.core.access import has_permission, in_scope, require
 from complaints.core.forms import pairs_choices
 from complaints.core.translate import gettext as _
+from complaints.core.vocab import PetitionKind
 from complaints.extensions import db
 from complaints.petitions.models import Petition
 from complaints.reception.models import Visit
-from complaints.registers import balances, exporter, importer
+from complaints.registers import balance_file, balances, exporter, importer
 from complaints.registers.forms import (
     BALANCE_LABELS,
+    BalanceFileForm,
     BalanceForm,
     ColumnsForm,
     ExportForm,
@@ -113,6 +116,15 @@ def _too_large(e):
     answer is an error: the request's transaction is rolled back)."""
     if not current_user.is_authenticated:
         return error_response(413)
+    if request.endpoint == "registers.balance_file_upload":
+        file_form = _balance_file_form(formdata=None)
+        file_form.balance_file.errors = [
+            _(
+                "Tệp quá lớn: mỗi lần nhập tối đa %(limit)s. Chưa đọc tệp.",
+                limit=fmt_size(_upload_limit()),
+            )
+        ]
+        return _balances_page(_balance_form(formdata=None), file_form, status=413)
     form = UploadForm(formdata=None)
     form.unit_id.choices = unit_choices()
     form.file.errors = [
@@ -427,10 +439,7 @@ def _log_export(kind: RegisterKind, unit: Unit, start: date, end: date, rows: in
 @login_required
 @require("balance.manage")
 def balance_page():
-    form = BalanceForm()
-    form.unit_id.choices = unit_choices()
-    if not form.is_submitted():
-        form.unit_id.data = current_user.unit_id
+    form = _balance_form()
     status = 200
     if form.validate_on_submit():
         unit = load(Unit, form.unit_id.data)
@@ -470,21 +479,128 @@ def balance_page():
                 )
             return redirect(url_for("registers.balance_page"))
         status = saved.status
+    return _balances_page(form, _balance_file_form(formdata=None), status=status)
+
+
+def _balance_form(**kwargs) -> BalanceForm:
+    form = BalanceForm(**kwargs)
+    form.unit_id.choices = unit_choices()
+    if not form.is_submitted() or form.unit_id.data is None:
+        form.unit_id.data = current_user.unit_id
+    return form
+
+
+def _balance_file_form(**kwargs) -> BalanceFileForm:
+    form = BalanceFileForm(**kwargs)
+    form.default_unit_id.choices = unit_choices()
+    if form.default_unit_id.data is None:
+        form.default_unit_id.data = current_user.unit_id
+    return form
+
+
+def _balances_page(form, file_form, *, plan=None, saving=False, status=200):
+    shown = plan.problems[: balance_file.MAX_SHOWN] if plan is not None else []
     return render_template(
         "registers/balances.html",
         form=form,
+        file_form=file_form,
+        plan=plan,
+        saving=saving,
+        problems=shown,
+        limit=fmt_size(_upload_limit()),
         declarations=balances.declarations(current_user),
         labels=BALANCE_LABELS,
+        kinds=list(PetitionKind),
     ), status
 
 
+@bp.post("/balances/file")
+@login_required
+@require("balance.manage")
+def balance_file_upload():
+    """A file of opening balances: checked and shown (the dry run, button "check"), or saved
+    all or nothing (button "save"). The upload is read from a temporary file removed before
+    the answer; to save after a dry run the user chooses the file again."""
+    file_form = _balance_file_form()
+    saving = request.form.get("action") == "save"
+    if not file_form.validate_on_submit():
+        return _balances_page(_balance_form(formdata=None), file_form, status=422)
+    unit = load(Unit, file_form.default_unit_id.data)
+    storage = file_form.balance_file.data
+    handle, path = tempfile.mkstemp(suffix=".upload", dir=importer.import_dir())
+    os.close(handle)
+    plan = None
+    try:
+        storage.save(path)
+        with attempt(file_form, default="balance_file") as done:
+            plan = balance_file.read(
+                current_user,
+                path,
+                filename=storage.filename or "tep",
+                today=clock.today(),
+                default_unit=unit,
+            )
+            if saving and plan.ok:
+                balance_file.save(current_user, plan, today=clock.today())
+    finally:
+        os.remove(path)
+    if not done.ok:
+        return _balances_page(_balance_form(formdata=None), file_form, status=422)
+    if not saving or not plan.ok:
+        status = 422 if plan.problems else 200
+        return _balances_page(
+            _balance_form(formdata=None), file_form, plan=plan, saving=saving, status=status
+        )
+    flash(
+        _(
+            "Đã lưu %(n)s kê khai đầu kỳ của %(units)s đơn vị từ tệp %(file)s.",
+            n=len(plan.declarations),
+            units=plan.units,
+            file=plan.filename,
+        ),
+        "success",
+    )
+    overlapping = [d for d in plan.declarations if d.overlap]
+    if overlapping:
+        flash(
+            _(
+                "Lưu ý: hệ thống đã có đơn nhận trước ngày kê khai và chưa xử lý tại ngày đó "
+                "(%(list)s); các đơn này đã được tính là kỳ trước chuyển sang. Đừng kê khai "
+                "chúng thêm một lần nữa.",
+                list=", ".join(
+                    f"{d.unit.code} {d.as_of:%d/%m/%Y}: {d.overlap}" for d in overlapping[:20]
+                ),
+            ),
+            "warning",
+        )
+    return redirect(url_for("registers.balance_page"))
+
+
+@bp.get("/balances/template.xlsx")
+@login_required
+@require("balance.manage")
+def balance_template():
+    """The empty file of opening balances, with its instructions."""
+    data = io.BytesIO()
+    balance_file.write_template(data)
+    data.seek(0)
+    return send_file(
+        data,
+        mimetype=XLSX_MIME,
+        as_attachment=True,
+        download_name="mau-ke-khai-dau-ky.xlsx",
+        max_age=0,
+    )
+
+
 def _beside_field_or_flashed(form, error: balances.BalanceError) -> None:
-    """A refused declaration: its message beside the field it names, else flashed."""
-    target = form[error.field] if error.field and error.field in form else None
-    if target is not None:
-        target.errors = [*target.errors, str(error)]
-    else:
-        flash(str(error), "danger")
+    """A refused declaration: each message beside the field it names, else flashed."""
+    for name, message in error.errors:
+        target = form[name] if name and name in form else None
+        if target is not None:
+            target.errors = [*target.errors, message]
+        else:
+            flash(message, "danger")
 
 
 @bp.post("/balances/delete")
