@@ -9,7 +9,6 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
-from complaints.reports.figures import ROUNDING_MODES
 from complaints.reports.service import Report
 
 THIN = Side(style="thin")
@@ -22,7 +21,7 @@ def to_xlsx(report: Report) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = report.layout.code if report.layout else "Tom tat"
-    columns = report.layout.columns if report.layout else []
+    columns = report.columns
     width = len(columns) + 2
     last = get_column_letter(width)
     ws.merge_cells(f"A1:{get_column_letter(max(width // 2, 2))}1")
@@ -39,6 +38,10 @@ def to_xlsx(report: Report) -> bytes:
         f"Số liệu từ ngày {report.period.start:%d/%m/%Y} đến ngày {report.period.end:%d/%m/%Y}"
     )
     ws["A3"].alignment = CENTER
+    ws.merge_cells(f"A4:{get_column_letter(max(width, 10))}4")
+    ws["A4"] = report.convention_text  # the convention the rate is computed with
+    ws["A4"].alignment = CENTER
+    ws["A4"].font = Font(italic=True)
     if not report.layout:
         ws["A5"] = report.headline
         ws["A5"].alignment = Alignment(wrap_text=True, vertical="top")
@@ -70,7 +73,7 @@ def to_xlsx(report: Report) -> bytes:
     numbering = sub + 1  # the column numbers row, as official forms print (1), (2)...
     for col in range(1, width + 1):
         ws.cell(numbering, col, f"({col})")
-    places = ROUNDING_MODES[report.settings.rounding][0]
+    places = report.rate_places()
     rate_format = "0" if places == 0 else "0." + "0" * places
     data_rows = report.rows if report.with_subunits else []
     r = numbering + 1
