@@ -293,9 +293,14 @@ def test_page_api_and_cli_give_the_same_report(web, maker, app):
     # the export links and the drill-downs carry the convention
     assert "/reports/report.json?" in html and "rounding_complaint=half_up_1" in html
     drill = re.search(r'data-kind="denunciation"><a href="([^"]+)"', html).group(1)
-    assert "kinds=denunciation" in drill and "basis=petitions" in drill
-    records = web.get(drill)
-    assert records.status_code == 200
+    assert "kind=denunciation" in drill and "kinds=each" in drill and "basis=petitions" in drill
+    records = htmllib.unescape(web.get(drill).get_data(as_text=True))
+    assert "chỉ tố cáo" in records
+    # the way back is the report with its convention
+    back = re.search(r'href="(/reports/\?[^"]+)"', records).group(1)
+    assert "kinds=each" in back and "rounding_denunciation=truncate_0" in back
+    bad = re.sub(r"&rounding_[a-z]+=[a-z_0-9]+", "", drill).replace("kinds=each", "kinds=complaint")
+    assert web.get(bad).status_code == 404  # a kind the report does not count
     exported = web.get("/reports/report.json?" + urlencode({"form": "summary", **MONTH, **ASKED}))
     from_api = web.get("/api/v1/reports/summary?" + urlencode({**MONTH, **ASKED}))
     cli = app.test_cli_runner().invoke(

@@ -207,9 +207,8 @@ def header_rows(layout_columns: tuple[Column, ...]) -> tuple[list[HeaderCell], l
 def drill_args(
     report: service.Report, figure_id: str, unit: Unit | None, sub: bool, kind: str | None = None
 ) -> dict:
-    """The drill-down's address: the figure, and the report's convention (the summary's kinds;
-    `kind`: a cell of one kind of a report of each kind apart)."""
-    convention = report.settings if kind is None else report.settings.for_kind(kind)
+    """The drill-down's address: the figure, and the report's convention (the summary's kinds,
+    and the way back); `kind`: a cell of one kind of a report of each kind apart."""
     return {
         "figure": figure_id,
         "form": report.layout.code if report.layout else "summary",
@@ -217,7 +216,8 @@ def drill_args(
         "from": report.period.start.isoformat(),
         "to": report.period.end.isoformat(),
         "sub": "1" if sub else "0",
-        **C.as_args(convention),
+        **C.as_args(report.settings),
+        **({"kind": kind} if kind else {}),
     }
 
 
@@ -371,13 +371,16 @@ def _figures_of(code: str) -> set[str]:
     return set(LAYOUTS[code].figure_ids)
 
 
-def drill_kinds(code: str, figure_id: str, convention: F.RateSettings) -> tuple[str, ...]:
-    """The kinds of petition a figure counts in its form (the summary's rate kinds)."""
+def drill_kinds(
+    code: str, figure_id: str, convention: F.RateSettings, kind: str | None = None
+) -> tuple[str, ...]:
+    """The kinds of petition a figure counts in its form (the summary's rate kinds; `kind`:
+    one kind's figure of the summary of each kind apart)."""
     if code != "summary":
         return LAYOUTS[code].kinds
     if not figure_id.startswith(SUMMARY_OWN_UNIT):
         return ()
-    return convention.counted_kinds
+    return (kind,) if kind else convention.counted_kinds
 
 
 @bp.get("/records")
@@ -406,8 +409,11 @@ def records():
         convention = unit_convention(request.args, unit)
     except C.ConventionError as e:
         return error_response(400, str(e))
+    kind = request.args.get("kind") or None
+    if kind is not None and (code != "summary" or kind not in convention.counted_kinds):
+        return error_response(404, _("Chỉ tiêu không có trong mẫu báo cáo này."))
     sub = request.args.get("sub") == "1"
-    kinds = drill_kinds(code, figure_id, convention)
+    kinds = drill_kinds(code, figure_id, convention, kind)
     figure = F.FIGURES[figure_id]
     source = F.SOURCES[figure.source]
     unit_ids = unit.subtree_ids() if sub else [unit.id]
