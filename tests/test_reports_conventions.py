@@ -389,6 +389,7 @@ def test_a_bad_convention_is_refused_everywhere_in_vietnamese(web, maker, app):
 
 
 def test_a_closed_period_keeps_the_convention_it_was_closed_with(web, maker, db):
+    from complaints.reports.frozen import all_differences
     from complaints.reports.requests import Asked, produce
 
     hp = maker.unit
@@ -400,7 +401,12 @@ def test_a_closed_period_keeps_the_convention_it_was_closed_with(web, maker, db)
     assert shown.report.settings == asked
     assert shown.report.by_kind["complaint"].rate == Decimal("84.6")
     assert "84,6%" in shown.report.headline
-    assert shown.live.settings == F.RateSettings()
+    # compared with live figures of the same convention: no difference but corrections
+    assert shown.live.settings == asked and all_differences(shown.closed, shown.live) == []
+    live = produce(
+        Asked("summary", hp, PERIOD, True, {}, F.RateSettings()), live_requested=True, user=maker
+    )
+    assert live.report.settings == F.RateSettings() and "90,91%" in live.report.headline
     page = web.get("/reports/closed").get_data(as_text=True)
     assert "rounding_complaint=half_up_1" in page  # the list opens it with its convention
 

@@ -17,7 +17,7 @@ from complaints.extensions import db
 from complaints.reports import convention as C
 from complaints.reports import service
 from complaints.reports.figures import RateSettings
-from complaints.reports.frozen import frozen_report
+from complaints.reports.frozen import frozen_report, stored_convention
 from complaints.reports.models import ClosedReport
 from complaints.reports.periods import Period, standard_period
 from complaints.units.models import Unit
@@ -72,16 +72,22 @@ def unit_convention(raw, unit: Unit) -> RateSettings:
 
 
 def produce(asked: Asked, *, live_requested: bool, user) -> Shown:
-    """The live report, and the frozen one that replaces it once the period is closed."""
+    """The live report, and the frozen one that replaces it once the period is closed. A
+    closed period is printed with the convention it was closed with, and the live figures it
+    is compared with are computed with that convention too (a difference is a correction, not
+    another way of counting), unless the live figures are asked for."""
+    closed = service.find_closed(asked.code, asked.unit, asked.period, asked.with_subunits)
+    convention = asked.convention
+    if closed is not None and not live_requested:
+        convention = stored_convention((closed.data or {}).get("convention")) or convention
     live = service.build(
         asked.code,
         asked.unit,
         asked.period,
         with_subunits=asked.with_subunits,
         user=user,
-        convention=asked.convention,
+        convention=convention,
     )
-    closed = service.find_closed(asked.code, asked.unit, asked.period, asked.with_subunits)
     report = frozen_report(closed, live) if closed and not live_requested else live
     return Shown(report, live, closed, live_requested)
 
