@@ -84,8 +84,9 @@ def report_command(
         lines = [
             f"{unit.name} · {report.layout.title if report.layout else 'Báo cáo tóm tắt'}",
             f"{the_period.label}: {the_period.start:%d/%m/%Y} - {the_period.end:%d/%m/%Y}",
-            report.convention_text,
         ]
+        if report.convention_text:
+            lines.append(report.convention_text)
         if report.layout is None:
             lines.append(report.headline)
         else:

@@ -71,7 +71,10 @@ class Report:
 
     @property
     def convention_text(self) -> str:
-        """Which convention the report used, as printed under it."""
+        """Which convention the report used, as printed under it ("" for a form without a
+        rate: nothing of it depends on the convention)."""
+        if self.layout is not None and not self.layout.rate:
+            return ""
         form_kinds = self.layout.kinds if self.layout and self.layout.rate else ()
         return C.describe(self.settings, form_kinds)
 

@@ -42,10 +42,11 @@ def to_xlsx(report: Report) -> bytes:
         f"Số liệu từ ngày {report.period.start:%d/%m/%Y} đến ngày {report.period.end:%d/%m/%Y}"
     )
     ws["A3"].alignment = CENTER
-    ws.merge_cells(f"A4:{get_column_letter(max(width, 10))}4")
-    ws["A4"] = report.convention_text  # the convention the rate is computed with
-    ws["A4"].alignment = CENTER
-    ws["A4"].font = Font(italic=True)
+    if report.convention_text:  # the convention the rate is computed with
+        ws.merge_cells(f"A4:{get_column_letter(max(width, 10))}4")
+        ws["A4"] = report.convention_text
+        ws["A4"].alignment = CENTER
+        ws["A4"].font = Font(italic=True)
     if not report.layout:
         ws["A5"] = report.headline
         ws["A5"].alignment = Alignment(wrap_text=True, vertical="top")
