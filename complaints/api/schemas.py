@@ -47,6 +47,7 @@ from complaints.reception.models import (
     SessionStatus,
     VisitOutcome,
 )
+from complaints.reports.figures import RATE_BASES, RATE_KINDS, ROUNDING_MODES
 from complaints.reports.periods import PERIOD_KINDS
 from complaints.units.models import UnitLevel
 
@@ -656,6 +657,32 @@ class ReportQuery(Query):
         description="1: số liệu hiện tại dù kỳ đã chốt",
         json_schema_extra={"enum": FLAGS},
     )
+    basis: Annotated[str, Field(pattern=NO_NUL)] | None = Field(
+        default=None,
+        description="Cơ sở tính tỷ lệ: cases (vụ việc) hoặc petitions (đơn); mặc định theo "
+        "thiết lập của đơn vị",
+        json_schema_extra={"enum": list(RATE_BASES)},
+    )
+    kinds: Annotated[str, Field(pattern=NO_NUL)] | None = Field(
+        default=None,
+        description="Loại việc của tỷ lệ: both, complaint, denunciation, each (từng loại riêng)",
+        json_schema_extra={"enum": list(RATE_KINDS)},
+    )
+    rounding: Annotated[str, Field(pattern=NO_NUL)] | None = Field(
+        default=None,
+        description="Làm tròn tỷ lệ: half_up (nửa lên) hoặc truncate (bỏ phần sau), 0-2 chữ số",
+        json_schema_extra={"enum": list(ROUNDING_MODES)},
+    )
+    rounding_complaint: Annotated[str, Field(pattern=NO_NUL)] | None = Field(
+        default=None,
+        description="Làm tròn riêng tỷ lệ khiếu nại (chỉ với kinds=each)",
+        json_schema_extra={"enum": list(ROUNDING_MODES)},
+    )
+    rounding_denunciation: Annotated[str, Field(pattern=NO_NUL)] | None = Field(
+        default=None,
+        description="Làm tròn riêng tỷ lệ tố cáo (chỉ với kinds=each)",
+        json_schema_extra={"enum": list(ROUNDING_MODES)},
+    )
 
 
 class ReportOut(Out):
@@ -669,3 +696,11 @@ class ReportOut(Out):
     figures: dict[str, Any] = Field(description="Chỉ tiêu theo mã định danh (DOMAIN §9)")
     live: bool
     closed: dict[str, Any] | None
+    convention: dict[str, Any] = Field(
+        description="Quy ước đã dùng: basis, kinds, rounding (và rounding_complaint, "
+        "rounding_denunciation nếu có), text: câu ghi trên báo cáo"
+    )
+    by_kind: dict[str, Any] | None = Field(
+        default=None,
+        description="Với kinds=each (báo cáo tóm tắt): số liệu và tỷ lệ của từng loại",
+    )

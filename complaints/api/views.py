@@ -18,9 +18,17 @@ from complaints.api.base import (  # noqa: F401  ApiError is imported from here 
 )
 from complaints.core.access import unit_in_scope
 from complaints.reports import service
+from complaints.reports.convention import ConventionError
 from complaints.reports.layouts import FORM_CODES
 from complaints.reports.periods import PERIOD_KINDS, Period, PeriodError, date_range
-from complaints.reports.requests import Asked, produce, report_json, unit_by_code, unit_period
+from complaints.reports.requests import (
+    Asked,
+    produce,
+    report_json,
+    unit_by_code,
+    unit_convention,
+    unit_period,
+)
 from complaints.units.models import Unit
 
 TRUE = ("1", "true", "yes", "on")
@@ -85,7 +93,10 @@ def _period(unit: Unit) -> Period:
     "/reports/{form}",
     summary="Một mẫu báo cáo (hoặc bản tổng hợp) cho một đơn vị và một kỳ",
     description="Kỳ: from và to (YYYY-MM-DD), hoặc period, year (và month với kỳ tháng) theo "
-    "ngày chốt số liệu của đơn vị; không dùng cả hai. Đơn vị ngoài phạm vi: 403.",
+    "ngày chốt số liệu của đơn vị; không dùng cả hai. Đơn vị ngoài phạm vi: 403. Quy ước tính "
+    "(basis, kinds, rounding, rounding_complaint, rounding_denunciation) mặc định theo thiết lập "
+    "báo cáo của đơn vị; kết quả ghi quy ước đã dùng (convention) và, với kinds=each, số liệu "
+    "và tỷ lệ từng loại (by_kind).",
     tag="Báo cáo",
     permission="report.view",
     query=S.ReportQuery,
@@ -108,8 +119,14 @@ def report(caller, query: S.ReportQuery, body, form: str):
     period = _period(unit)
     live = _flag("live")
     try:
+        convention = unit_convention(request.args, unit)
+    except ConventionError as e:
+        raise ApiError(400, str(e)) from None
+    try:
         shown = produce(
-            Asked(form, unit, period, with_subunits, {}), live_requested=live, user=caller
+            Asked(form, unit, period, with_subunits, {}, convention),
+            live_requested=live,
+            user=caller,
         )
     except service.ReportError as e:
         raise ApiError(400, str(e)) from None

@@ -162,10 +162,9 @@ def _rate_inputs(settings) -> tuple[list[str], tuple[str, ...], F.RateSettings]:
     ids = ["competent.cases", "competent.resolved"]
     if settings.rate_basis == "petitions":
         ids += ["competent.petitions", "competent.resolved_petitions"]
-    kinds = (
-        ("complaint", "denunciation") if settings.rate_kinds == "both" else (settings.rate_kinds,)
-    )
-    return ids, kinds, F.RateSettings(basis=settings.rate_basis, rounding=settings.rounding)
+    # the unit's own convention (a report may be asked with another; the dashboard is not)
+    rate_settings = F.RateSettings(settings.rate_basis, settings.rounding, settings.rate_kinds)
+    return ids, rate_settings.counted_kinds, rate_settings
 
 
 def _report_month(t: date, cutoff_day: int) -> tuple[int, int]:

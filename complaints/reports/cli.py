@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask.cli import with_appcontext
 
 from complaints.extensions import db
-from complaints.reports.layouts import FORM_CODES, LAYOUTS
+from complaints.reports.layouts import FORM_CODES
 from complaints.reports.periods import PERIOD_KINDS, PeriodError, date_range, standard_period
 
 
@@ -32,11 +32,21 @@ def _date(ctx, param, value):
 @click.option("--month", type=click.IntRange(1, 12))
 @click.option("--unit", "unit_code", required=True, help="Mã đơn vị")
 @click.option("--with-subunits", is_flag=True)
+@click.option("--basis", help="Cơ sở tính tỷ lệ: cases (vụ việc) | petitions (đơn)")
+@click.option("--kinds", help="Loại: both | complaint | denunciation | each (từng loại riêng)")
+@click.option("--rounding", help="Làm tròn: half_up_0..2 | truncate_0..2")
+@click.option("--rounding-complaint", help="Làm tròn riêng tỷ lệ khiếu nại (với --kinds each)")
+@click.option("--rounding-denunciation", help="Làm tròn riêng tỷ lệ tố cáo (với --kinds each)")
 @click.option("--format", "fmt", default="text", type=click.Choice(["text", "json", "xlsx"]))
 @click.option("--output", type=click.Path(dir_okay=False), help="Tệp kết quả (bắt buộc với xlsx)")
 @with_appcontext
-def report_command(form, start, end, period, year, month, unit_code, with_subunits, fmt, output):
-    """Lập báo cáo theo mẫu (01-TCD ... 03-KQGQ, hoặc summary) cho một đơn vị và một kỳ."""
+def report_command(
+    form, start, end, period, year, month, unit_code, with_subunits, fmt, output, **convention
+):
+    """Lập báo cáo theo mẫu (01-TCD ... 03-KQGQ, hoặc summary) cho một đơn vị và một kỳ.
+    Quy ước tính (--basis, --kinds, --rounding...) mặc định theo thiết lập của đơn vị."""
+    from complaints.reports.convention import ConventionError
+    from complaints.reports.requests import unit_convention
     from complaints.reports.service import ReportError, build, format_value, settings_for
     from complaints.units.models import Unit
 
@@ -54,8 +64,9 @@ def report_command(form, start, end, period, year, month, unit_code, with_subuni
             if not (start and end):
                 raise PeriodError("Cần --from và --to (hoặc --period với --year).")
             the_period = date_range(start, end)
-        report = build(form, unit, the_period, with_subunits=with_subunits)
-    except (PeriodError, ReportError) as e:
+        asked = unit_convention(convention, unit)
+        report = build(form, unit, the_period, with_subunits=with_subunits, convention=asked)
+    except (PeriodError, ReportError, ConventionError) as e:
         raise click.ClickException(str(e)) from None
 
     if fmt == "xlsx":
@@ -74,10 +85,12 @@ def report_command(form, start, end, period, year, month, unit_code, with_subuni
             f"{unit.name} · {report.layout.title if report.layout else 'Báo cáo tóm tắt'}",
             f"{the_period.label}: {the_period.start:%d/%m/%Y} - {the_period.end:%d/%m/%Y}",
         ]
+        if report.convention_text:
+            lines.append(report.convention_text)
         if report.layout is None:
             lines.append(report.headline)
         else:
-            for column in LAYOUTS[form].columns:
+            for column in report.columns:
                 value = report.total.value(column.figure)
                 group = f"{column.group} · " if column.group else ""
                 lines.append(

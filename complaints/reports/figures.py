@@ -665,28 +665,69 @@ ROUNDING_MODES = {
     "half_up_0": (0, "half_up"),
     "truncate_2": (2, "truncate"),
     "truncate_1": (1, "truncate"),
+    "truncate_0": (0, "truncate"),
 }
+RATE_BASES = ("cases", "petitions")
+# both: complaints and denunciations together; each: both, and each kind with its own rate.
+RATE_KINDS = ("both", "complaint", "denunciation", "each")
+KINDS_APART = ("complaint", "denunciation")
 
 
 @dataclass(frozen=True)
 class RateSettings:
+    """A report's convention (quy ước tính): the rate's basis, the kinds it counts and how it is
+    rounded; with kinds "each", a kind may have its own rounding (rounding_complaint...).
+    The unit's report settings give the default; a report may be asked with another
+    (reports/convention.py reads one from a page, the API or the command line)."""
+
     basis: str = "cases"  # cases | petitions
     rounding: str = "half_up_2"
+    kinds: str = "both"  # RATE_KINDS
+    rounding_complaint: str | None = None
+    rounding_denunciation: str | None = None
+
+    @property
+    def counted_kinds(self) -> tuple[str, ...]:
+        """The kinds of petition the rate counts (both kinds for "both" and "each")."""
+        return KINDS_APART if self.kinds in ("both", "each") else (self.kinds,)
+
+    def rounding_for(self, kind: str | None = None) -> str:
+        """The rounding of a kind's own rate (its override, else the report's)."""
+        own = {"complaint": self.rounding_complaint, "denunciation": self.rounding_denunciation}
+        return own.get(kind or "") or self.rounding
+
+    def places(self, kind: str | None = None) -> int:
+        return ROUNDING_MODES[self.rounding_for(kind)][0]
+
+    def for_kind(self, kind: str | None) -> RateSettings:
+        """The convention of one kind's rate: its own rounding, no overrides left."""
+        return RateSettings(self.basis, self.rounding_for(kind), kind or self.kinds)
+
+    def as_dict(self) -> dict:
+        data = {"basis": self.basis, "kinds": self.kinds, "rounding": self.rounding}
+        for kind in KINDS_APART:
+            if getattr(self, f"rounding_{kind}"):
+                data[f"rounding_{kind}"] = getattr(self, f"rounding_{kind}")
+        return data
 
 
 def resolution_rate(values: dict[str, int], settings: RateSettings) -> Decimal | None:
     """Resolved over competent, in %, rounded the unit's way (never half-to-even)."""
-    if settings.basis == "petitions":
-        num, den = (
-            values.get("competent.resolved_petitions", 0),
-            values.get("competent.petitions", 0),
-        )
-    else:
-        num, den = values.get("competent.resolved", 0), values.get("competent.cases", 0)
+    num, den = rate_terms(values, settings.basis)
     if not den:
         return None
     places, mode = ROUNDING_MODES[settings.rounding]
     return round_decimal(Decimal(num) * 100 / Decimal(den), places, mode)
+
+
+def rate_terms(values: dict[str, int], basis: str) -> tuple[int, int]:
+    """The rate's numerator and denominator: resolved over competent, cases or petitions."""
+    if basis == "petitions":
+        return (
+            values.get("competent.resolved_petitions", 0),
+            values.get("competent.petitions", 0),
+        )
+    return values.get("competent.resolved", 0), values.get("competent.cases", 0)
 
 
 # Petition-based rate: petitions of the resolved cases.

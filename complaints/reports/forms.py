@@ -40,6 +40,7 @@ RATE_KINDS_CHOICES = (
     ("both", _l("Khiếu nại và tố cáo")),
     ("complaint", _l("Chỉ khiếu nại")),
     ("denunciation", _l("Chỉ tố cáo")),
+    ("each", _l("Khiếu nại, tố cáo, mỗi loại một tỷ lệ riêng")),
 )
 ROUNDING_LABELS = {
     "half_up_2": L_("2 chữ số thập phân, làm tròn (88,235 → 88,24)"),
@@ -47,8 +48,18 @@ ROUNDING_LABELS = {
     "half_up_0": L_("Số nguyên, làm tròn (88,5 → 89)"),
     "truncate_2": L_("2 chữ số thập phân, bỏ phần sau (88,239 → 88,23)"),
     "truncate_1": L_("1 chữ số thập phân, bỏ phần sau (99,99 → 99,9)"),
+    "truncate_0": L_("Số nguyên, bỏ phần thập phân (99,9 → 99)"),
 }
 ROUNDING_CHOICES = tuple((mode, ROUNDING_LABELS[mode]) for mode in ROUNDING_MODES)
+# A report's own convention (Quy ước tính), prefilled with the unit's settings.
+CONVENTION_BASIS_CHOICES = (("cases", _l("Vụ việc")), ("petitions", _l("Đơn")))
+CONVENTION_KINDS_CHOICES = (
+    ("both", _l("Khiếu nại và tố cáo")),
+    ("complaint", _l("Khiếu nại")),
+    ("denunciation", _l("Tố cáo")),
+    ("each", _l("Từng loại riêng")),
+)
+KIND_ROUNDING_CHOICES = (("", _l("Như trên")), *ROUNDING_CHOICES)
 
 
 class BlankableInteger(Integer):
@@ -82,6 +93,32 @@ class ReportForm(FlaskForm):
     unit_code = Select(_l("Đơn vị"), name="unit", invalid_choice_message=BAD_UNIT)
     with_subunits = BooleanField(
         _l("Kèm đơn vị trực thuộc"), name="sub", false_values=(False, "", "0", "false", "no", "off")
+    )
+
+    # The convention: any value reaches reports/convention.parse, which judges it for the page,
+    # the API and the command line alike.
+    basis = Select(
+        _l("Cơ sở tính tỷ lệ"),
+        choices=pairs_choices(CONVENTION_BASIS_CHOICES),
+        validate_choice=False,
+    )
+    kinds = Select(
+        _l("Loại"), choices=pairs_choices(CONVENTION_KINDS_CHOICES), validate_choice=False
+    )
+    rounding = Select(
+        _l("Làm tròn"), choices=pairs_choices(ROUNDING_CHOICES), validate_choice=False
+    )
+    rounding_complaint = Select(
+        _l("Làm tròn riêng tỷ lệ khiếu nại (từng loại riêng)"),
+        choices=pairs_choices(KIND_ROUNDING_CHOICES),
+        validate_choice=False,
+        default="",
+    )
+    rounding_denunciation = Select(
+        _l("Làm tròn riêng tỷ lệ tố cáo (từng loại riêng)"),
+        choices=pairs_choices(KIND_ROUNDING_CHOICES),
+        validate_choice=False,
+        default="",
     )
 
     @property

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from complaints.extensions import db
 from complaints.reports import figures as F
+from complaints.reports.convention import PARAMS, ConventionError, parse
 from complaints.reports.models import ClosedReport
 from complaints.reports.service import Report, Row, differences
 from complaints.units.models import Unit
@@ -55,12 +56,24 @@ def frozen_report(closed: ClosedReport, live: Report) -> Report:
     else:
         values, rate = _split(data.get("figures", {}))
         total = Row(None, "Tổng cộng", values, rate)
-    # A frozen rate keeps the decimals it was published with, whatever the setting is now.
-    rates = [r.rate for r in [*rows, total] if r.rate is not None]
-    settings = live.settings
-    if rates:
-        rounding = _PLACES_TO_ROUNDING.get(rate_places(rates[0]), settings.rounding)
-        settings = F.RateSettings(basis=settings.basis, rounding=rounding)
+    # A frozen report keeps the convention it was closed with (stored since conventions could
+    # be chosen per report); an older one keeps the decimals it was published with, whatever
+    # the setting is now.
+    settings = stored_convention(data.get("convention"))
+    by_kind = {}
+    for kind, part in (data.get("by_kind") or {}).items():
+        values, rate = _split({**part.get("figures", {}), RATE: part.get(RATE)})
+        by_kind[kind] = Row(live.unit, kind, values, rate)
+    if settings is None:
+        rates = [r.rate for r in [*rows, total] if r.rate is not None]
+        settings = live.settings
+        if rates:
+            rounding = _PLACES_TO_ROUNDING.get(rate_places(rates[0]), settings.rounding)
+            settings = F.RateSettings(
+                basis=settings.basis,
+                rounding=rounding,
+                kinds=settings.kinds if settings.kinds != "each" else "both",
+            )
     checks = []
     if live.layout is not None:
         for r in [*rows, total] if live.with_subunits else [total]:
@@ -75,7 +88,18 @@ def frozen_report(closed: ClosedReport, live: Report) -> Report:
         total,
         checks,
         data.get("headline", ""),
+        by_kind=by_kind,
     )
+
+
+def stored_convention(stored) -> F.RateSettings | None:
+    """The convention a closed report was closed with, None for an older or unreadable one."""
+    if not isinstance(stored, dict):
+        return None
+    try:
+        return parse({k: v for k, v in stored.items() if k in PARAMS}, F.RateSettings())
+    except ConventionError:
+        return None
 
 
 @dataclass(frozen=True)

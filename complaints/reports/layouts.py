@@ -41,6 +41,23 @@ class Layout:
             ]
         return list(dict.fromkeys(ids))
 
+    def columns_for(self, basis: str) -> tuple[Column, ...]:
+        """The columns as printed under a rate basis: on petitions, the resolved petitions
+        stand next to the rate, whose header says so (the rate is the quotient of the printed
+        "Số đơn đã giải quyết" over "Số đơn"); on cases the form as the law prints it."""
+        if not self.rate or basis != "petitions":
+            return self.columns
+        columns: list[Column] = []
+        for c in self.columns:
+            if c.figure == "competent.resolution_rate":
+                columns.append(Column(c.figure, "Tỷ lệ (%) theo số đơn", c.group))
+                continue
+            columns.append(c)
+            if c.figure == "competent.resolved":
+                resolved = Column("competent.resolved_petitions", "Số đơn đã giải quyết", c.group)
+                columns.append(resolved)
+        return tuple(columns)
+
 
 def _reception_columns(prefix: str, group: str) -> list[Column]:
     return [

@@ -31,7 +31,7 @@ class ReportSettings(db.Model):
     __table_args__ = (
         sa.CheckConstraint("rate_basis IN ('cases', 'petitions')", name="rate_basis"),
         sa.CheckConstraint(
-            "rate_kinds IN ('both', 'complaint', 'denunciation')", name="rate_kinds"
+            "rate_kinds IN ('both', 'complaint', 'denunciation', 'each')", name="rate_kinds"
         ),
         sa.CheckConstraint("cutoff_day BETWEEN 1 AND 31", name="cutoff_day"),
     )

@@ -7,14 +7,12 @@ from complaints.core.access import unit_in_scope
 from complaints.core.errors import OperationError
 from complaints.core.translate import gettext as _
 from complaints.extensions import db
-from complaints.reports.figures import ROUNDING_MODES
+from complaints.reports.figures import RATE_BASES, RATE_KINDS, ROUNDING_MODES
 from complaints.reports.models import ReportSettings
 from complaints.reports.service import settings_for
 from complaints.units.models import Unit
 
 SETTINGS_FIELDS = ("rate_basis", "rate_kinds", "rounding", "cutoff_day", "feedback_days")
-RATE_BASES = ("cases", "petitions")
-RATE_KINDS = ("both", "complaint", "denunciation")
 
 
 class SettingsError(OperationError):

@@ -14,8 +14,10 @@ import sqlalchemy as sa
 
 from complaints.core.access import unit_in_scope
 from complaints.extensions import db
+from complaints.reports import convention as C
 from complaints.reports import service
-from complaints.reports.frozen import frozen_report
+from complaints.reports.figures import RateSettings
+from complaints.reports.frozen import frozen_report, stored_convention
 from complaints.reports.models import ClosedReport
 from complaints.reports.periods import Period, standard_period
 from complaints.units.models import Unit
@@ -32,6 +34,7 @@ class Asked:
     period: Period
     with_subunits: bool
     args: dict  # the page's address arguments, canonical
+    convention: RateSettings | None = None  # None: the unit's settings
 
 
 @dataclass
@@ -62,16 +65,29 @@ def unit_period(unit: Unit, kind: str, year: int, month: int | None) -> Period:
     return standard_period(kind, year, month, service.settings_for(unit).cutoff_day)
 
 
+def unit_convention(raw, unit: Unit) -> RateSettings:
+    """The convention asked for in `raw` (the parameters of convention.PARAMS), what is not
+    given being the unit's settings; convention.ConventionError when refused."""
+    return C.parse(raw, service.default_convention(unit))
+
+
 def produce(asked: Asked, *, live_requested: bool, user) -> Shown:
-    """The live report, and the frozen one that replaces it once the period is closed."""
+    """The live report, and the frozen one that replaces it once the period is closed. A
+    closed period is printed with the convention it was closed with, and the live figures it
+    is compared with are computed with that convention too (a difference is a correction, not
+    another way of counting), unless the live figures are asked for."""
+    closed = service.find_closed(asked.code, asked.unit, asked.period, asked.with_subunits)
+    convention = asked.convention
+    if closed is not None and not live_requested:
+        convention = stored_convention((closed.data or {}).get("convention")) or convention
     live = service.build(
         asked.code,
         asked.unit,
         asked.period,
         with_subunits=asked.with_subunits,
         user=user,
+        convention=convention,
     )
-    closed = service.find_closed(asked.code, asked.unit, asked.period, asked.with_subunits)
     report = frozen_report(closed, live) if closed and not live_requested else live
     return Shown(report, live, closed, live_requested)
 

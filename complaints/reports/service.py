@@ -14,8 +14,9 @@ from complaints.core.errors import OperationError
 from complaints.core.numbers import fmt_decimal, fmt_int
 from complaints.core.translate import gettext as _
 from complaints.extensions import db
+from complaints.reports import convention as C
 from complaints.reports import figures as F
-from complaints.reports.layouts import LAYOUTS, Layout
+from complaints.reports.layouts import LAYOUTS, Column, Layout
 from complaints.reports.models import ClosedReport, ReportSettings
 from complaints.reports.periods import Period
 from complaints.units.models import Unit
@@ -50,6 +51,32 @@ class Report:
     total: Row
     checks: list[F.IdentityCheck]
     headline: str = ""
+    # kinds "each": each kind apart (the summary), its figures and its own rate
+    by_kind: dict[str, Row] = field(default_factory=dict)
+
+    @property
+    def columns(self) -> tuple[Column, ...]:
+        """The form's columns as printed under the report's rate basis."""
+        return self.layout.columns_for(self.settings.basis) if self.layout else ()
+
+    @property
+    def rate_kind(self) -> str | None:
+        """The one kind a form's rate counts (01/KQGQ: complaints), None for several."""
+        kinds = self.layout.kinds if self.layout else ()
+        return kinds[0] if len(kinds) == 1 else None
+
+    def rate_places(self, kind: str | None = None) -> int:
+        """The decimals of the printed rate: the kind's own rounding, else the report's."""
+        return self.settings.places(kind or self.rate_kind)
+
+    @property
+    def convention_text(self) -> str:
+        """Which convention the report used, as printed under it ("" for a form without a
+        rate: nothing of it depends on the convention)."""
+        if self.layout is not None and not self.layout.rate:
+            return ""
+        form_kinds = self.layout.kinds if self.layout and self.layout.rate else ()
+        return C.describe(self.settings, form_kinds)
 
     @property
     def failing_checks(self) -> list[F.IdentityCheck]:
@@ -99,6 +126,22 @@ class Report:
                 for c in self.checks
             ],
             "headline": self.headline,
+            "convention": {**self.settings.as_dict(), "text": self.convention_text},
+            **(
+                {
+                    "by_kind": {
+                        kind: {
+                            "figures": dict(row.values),
+                            "competent.resolution_rate": (
+                                str(row.rate) if row.rate is not None else None
+                            ),
+                        }
+                        for kind, row in self.by_kind.items()
+                    }
+                }
+                if self.by_kind
+                else {}
+            ),
         }
 
 
@@ -124,8 +167,10 @@ def settings_for(unit: Unit) -> ReportSettings:
     )
 
 
-def _rate_settings(s: ReportSettings) -> F.RateSettings:
-    return F.RateSettings(basis=s.rate_basis, rounding=s.rounding)
+def default_convention(unit: Unit) -> F.RateSettings:
+    """The unit's convention (its report settings, or those it inherits): what a report uses
+    unless another is asked for."""
+    return C.from_settings(settings_for(unit))
 
 
 def _row_groups(unit: Unit, with_subunits: bool) -> list[tuple[Unit, list[int], str]]:
@@ -153,9 +198,17 @@ def _sum(dicts: list[dict[str, int]], keys) -> dict[str, int]:
 
 
 def build(
-    form: str, unit: Unit, period: Period, *, with_subunits: bool = False, user=None
+    form: str,
+    unit: Unit,
+    period: Period,
+    *,
+    with_subunits: bool = False,
+    user=None,
+    convention: F.RateSettings | None = None,
 ) -> Report:
-    """Compute a form for a unit and period; refuse a unit outside the user's scope."""
+    """Compute a form for a unit and period; refuse a unit outside the user's scope.
+    `convention`: the rate's basis, kinds and rounding (default: the unit's settings); a form
+    with its own kind (01/KQGQ, 03/KQGQ) counts that kind, rounded the kind's way."""
     if form not in LAYOUTS and form != "summary":
         raise ReportError(
             _(
@@ -166,11 +219,13 @@ def build(
         )
     if user is not None and not unit_in_scope(user, unit):
         raise ReportError(_("Đơn vị %(code)s nằm ngoài phạm vi của bạn.", code=unit.code))
-    settings = settings_for(unit)
-    rate_settings = _rate_settings(settings)
+    rate_settings = convention or default_convention(unit)
     if form == "summary":
-        return _summary(unit, period, settings, rate_settings)
+        return _summary(unit, period, rate_settings)
     layout = LAYOUTS[form]
+    report_settings = rate_settings
+    if len(layout.kinds) == 1:
+        rate_settings = rate_settings.for_kind(layout.kinds[0])
     groups = _row_groups(unit, with_subunits)
     all_ids = [uid for _, ids, _ in groups for uid in ids]
     ids = layout.figure_ids
@@ -191,12 +246,10 @@ def build(
     checks = []
     for r in [*rows, total] if with_subunits else [total]:
         checks += F.check_identities(r.values, r.label)
-    return Report(layout, unit, period, with_subunits, rate_settings, rows, total, checks)
+    return Report(layout, unit, period, with_subunits, report_settings, rows, total, checks)
 
 
-def _summary(
-    unit: Unit, period: Period, settings: ReportSettings, rate_settings: F.RateSettings
-) -> Report:
+def _summary(unit: Unit, period: Period, rate_settings: F.RateSettings) -> Report:
     """The headline: reception and petitions of the whole unit tree; competence of the unit."""
     tree_ids = [uid for _, ids, _ in _row_groups(unit, True) for uid in ids]
     wide_ids = ["reception.visits", "reception.people", "petitions.total", "petitions.received"]
@@ -208,15 +261,22 @@ def _summary(
         "competent.resolved_petitions",
         "competent.still_open",
     ]
-    kinds = (
-        ("complaint", "denunciation") if settings.rate_kinds == "both" else (settings.rate_kinds,)
-    )
-    own = _sum(list(F.compute_by_unit(own_ids, [unit.id], period, kinds).values()), own_ids)
+    by_kind: dict[str, Row] = {}
+    if rate_settings.kinds == "each":  # each kind counted apart, the total their sum
+        for kind in F.KINDS_APART:
+            found = F.compute_by_unit(own_ids, [unit.id], period, (kind,))
+            values = _sum(list(found.values()), own_ids)
+            rate = F.resolution_rate(values, rate_settings.for_kind(kind))
+            by_kind[kind] = Row(unit, C.KIND_NAMES[kind], values, rate, [unit.id])
+        own = _sum([r.values for r in by_kind.values()], own_ids)
+    else:
+        found = F.compute_by_unit(own_ids, [unit.id], period, rate_settings.counted_kinds)
+        own = _sum(list(found.values()), own_ids)
     values = {**wide, **own}
     rate = F.resolution_rate(values, rate_settings)
     total = Row(unit, unit.name, values, rate, tree_ids)
-    report = Report(None, unit, period, True, rate_settings, [total], total, [])
-    report.headline = headline(unit, period, values, rate, rate_settings)
+    report = Report(None, unit, period, True, rate_settings, [total], total, [], by_kind=by_kind)
+    report.headline = headline(unit, period, values, rate, rate_settings, by_kind)
     return report
 
 
@@ -229,33 +289,79 @@ def _scope_name(unit: Unit) -> str:
     return f"toàn {unit.name}"
 
 
+_KINDS_WORDS = {"complaint": "khiếu nại", "denunciation": "tố cáo"}
+
+
+def _rate_text(rate: Decimal | None, places: int) -> str:
+    return f"{fmt_decimal(rate, places)}%" if rate is not None else "chưa có vụ việc"
+
+
+def _resolved_part(v: dict[str, int], rate: Decimal | None, basis: str, places: int) -> str:
+    """'đã giải quyết 176/221 đơn, đạt tỷ lệ 79,63%': the rate with the two numbers it is the
+    quotient of, in the unit of its basis."""
+    num, den = F.rate_terms(v, basis)
+    what = "đơn" if basis == "petitions" else "vụ việc"
+    return (
+        f"đã giải quyết {fmt_int(num)}/{fmt_int(den)} {what}, đạt tỷ lệ {_rate_text(rate, places)}"
+    )
+
+
 def headline(
     unit: Unit,
     period: Period,
     v: dict[str, int],
     rate: Decimal | None,
     rate_settings: F.RateSettings,
+    by_kind: dict[str, Row] | None = None,
 ) -> str:
-    """The report's summary sentence, in the form of the published reports."""
-    places = F.ROUNDING_MODES[rate_settings.rounding][0]
-    rate_text = f"{fmt_decimal(rate, places)}%" if rate is not None else "chưa có vụ việc"
-    return (
+    """The report's summary sentence, in the form of the published reports. Its figures on
+    competence count the kinds of the rate and give the rate with the numbers it divides:
+    on cases as published ("272 vụ việc, đã giải quyết 240 vụ việc, đạt tỷ lệ 88,24%"), on
+    petitions "221 đơn (204 vụ việc), đã giải quyết 176/221 đơn, đạt tỷ lệ 79,63%"; with
+    each kind apart, each kind's count and rate in one sentence, each in its own rounding."""
+    kinds = rate_settings.kinds
+    words = _KINDS_WORDS.get(kinds, "khiếu nại, tố cáo")
+    opening = (
         f"{period.label}, {_scope_name(unit)} đã tiếp {fmt_int(v['reception.visits'])} lượt "
         f"với {fmt_int(v['reception.people'])} người khiếu nại, tố cáo, kiến nghị, phản ánh; "
-        f"nhận và xử lý {fmt_int(v['petitions.total'])} đơn thư các loại; số vụ việc khiếu nại, "
-        f"tố cáo thuộc thẩm quyền {unit.name} là {fmt_int(v['competent.petitions'])} đơn, "
-        f"{fmt_int(v['competent.cases'])} vụ việc, đã giải quyết "
-        f"{fmt_int(v['competent.resolved'])} vụ việc, đạt tỷ lệ {rate_text}, còn "
-        f"{fmt_int(v['competent.still_open'])} vụ việc đang giải quyết."
+        f"nhận và xử lý {fmt_int(v['petitions.total'])} đơn thư các loại; số vụ việc {words} "
+        f"thuộc thẩm quyền {unit.name} là "
+    )
+    petitions, cases = fmt_int(v["competent.petitions"]), fmt_int(v["competent.cases"])
+    still_open = f"còn {fmt_int(v['competent.still_open'])} vụ việc đang giải quyết."
+    basis = rate_settings.basis
+    if kinds == "each" and by_kind:
+        counts = (
+            f"{petitions} đơn ({cases} vụ việc)"
+            if basis == "petitions"
+            else (f"{petitions} đơn, {cases} vụ việc")
+        )
+        parts = [
+            f"{_KINDS_WORDS[kind]}: "
+            + _resolved_part(row.values, row.rate, basis, rate_settings.places(kind))
+            for kind, row in by_kind.items()
+        ]
+        return f"{opening}{counts}; {'; '.join(parts)}; {still_open}"
+    places = rate_settings.places()
+    if basis == "petitions":
+        return (
+            f"{opening}{petitions} đơn ({cases} vụ việc), "
+            f"{_resolved_part(v, rate, basis, places)}, {still_open}"
+        )
+    return (
+        f"{opening}{petitions} đơn, {cases} vụ việc, đã giải quyết "
+        f"{fmt_int(v['competent.resolved'])} vụ việc, đạt tỷ lệ {_rate_text(rate, places)}, "
+        f"{still_open}"
     )
 
 
-def format_value(report: Report, figure_id: str, value) -> str:
-    """A figure as printed: 5.873, or the rate as 88,24 in the unit's rounding."""
+def format_value(report: Report, figure_id: str, value, kind: str | None = None) -> str:
+    """A figure as printed: 5.873, or the rate as 88,24 in the report's rounding (a kind's
+    own rounding for a form of one kind, or for `kind`)."""
     if figure_id == "competent.resolution_rate":
         if value is None:
             return "–"
-        return fmt_decimal(value, F.ROUNDING_MODES[report.settings.rounding][0])
+        return fmt_decimal(value, report.rate_places(kind))
     return fmt_int(value)
 
 
@@ -274,7 +380,14 @@ def find_closed(form: str, unit: Unit, period: Period, with_subunits: bool) -> C
     )
 
 
-def close_period(actor, form: str, unit: Unit, period: Period, with_subunits: bool) -> ClosedReport:
+def close_period(
+    actor,
+    form: str,
+    unit: Unit,
+    period: Period,
+    with_subunits: bool,
+    convention: F.RateSettings | None = None,
+) -> ClosedReport:
     """Freeze a report's figures; later corrections show as differences, never silently."""
     if find_closed(form, unit, period, with_subunits):
         raise ReportError(
@@ -284,7 +397,9 @@ def close_period(actor, form: str, unit: Unit, period: Period, with_subunits: bo
                 form=form,
             )
         )
-    report = build(form, unit, period, with_subunits=with_subunits, user=actor)
+    report = build(
+        form, unit, period, with_subunits=with_subunits, user=actor, convention=convention
+    )
     closed = ClosedReport(
         unit_id=unit.id,
         form=form,

@@ -33,6 +33,7 @@ from complaints.core.translate import L_
 from complaints.core.translate import gettext as _
 from complaints.extensions import db
 from complaints.reception.models import Visit
+from complaints.reports import convention as C
 from complaints.reports import figures as F
 from complaints.reports import service
 from complaints.reports.forms import (
@@ -43,12 +44,20 @@ from complaints.reports.forms import (
     SettingsForm,
     UnitPickForm,
 )
-from complaints.reports.frozen import RATE, all_differences, rate_places
-from complaints.reports.layouts import FORM_CODES, LAYOUTS, Layout
+from complaints.reports.frozen import RATE, all_differences, rate_places, stored_convention
+from complaints.reports.layouts import FORM_CODES, LAYOUTS, Column
 from complaints.reports.models import ClosedReport, ReportSettings
 from complaints.reports.operations import SETTINGS_FIELDS, save_settings
 from complaints.reports.periods import Period, PeriodError, date_range
-from complaints.reports.requests import Asked, Shown, produce, report_json, scoped_unit, unit_period
+from complaints.reports.requests import (
+    Asked,
+    Shown,
+    produce,
+    report_json,
+    scoped_unit,
+    unit_convention,
+    unit_period,
+)
 from complaints.units.models import Unit
 from complaints.web import error_response
 from complaints.web.helpers import paginate, unit_choices
@@ -72,6 +81,25 @@ SUMMARY_FIGURES = (
     "competent.still_open",
 )
 SUMMARY_OWN_UNIT = ("competent.",)
+# kinds "each": the summary's figures of each kind apart
+SUMMARY_KIND_FIGURES = (
+    "competent.petitions",
+    "competent.cases",
+    "competent.resolved",
+    "competent.resolved_petitions",
+    RATE,
+)
+
+
+def summary_figures(report: service.Report) -> tuple[str, ...]:
+    """The summary's figures in the order of its sentence; on petitions, the resolved
+    petitions stand before the rate they are the numerator of."""
+    if report.settings.basis != "petitions":
+        return SUMMARY_FIGURES
+    at = SUMMARY_FIGURES.index(RATE)
+    return (*SUMMARY_FIGURES[:at], "competent.resolved_petitions", *SUMMARY_FIGURES[at:])
+
+
 SOURCE_TITLES = {
     "visit": L_("lượt tiếp công dân"),
     "session": L_("kỳ tiếp công dân"),
@@ -108,6 +136,14 @@ def resolve(formdata) -> tuple[ReportForm, Asked | None]:
     if unit is None:
         form.unit_code.errors.append(BAD_UNIT)
         return form, None
+    try:
+        convention = unit_convention(formdata, unit)
+    except C.ConventionError as e:
+        getattr(form, e.field or "kinds").errors.append(str(e))
+        return form, None
+    # the form shows the convention used: what was asked, the unit's settings for the rest
+    for name, value in {**dict.fromkeys(C.PARAMS, ""), **C.as_args(convention)}.items():
+        getattr(form, name).data = value
     code = form.form_code.data
     try:
         if form.is_range:
@@ -129,7 +165,8 @@ def resolve(formdata) -> tuple[ReportForm, Asked | None]:
             args["month"] = month
     if with_subunits:
         args["sub"] = "1"
-    return form, Asked(code, unit, period, with_subunits, args)
+    args.update(C.as_args(convention))  # the address keeps the convention of the report
+    return form, Asked(code, unit, period, with_subunits, args, convention)
 
 
 def _live_requested() -> bool:
@@ -151,13 +188,13 @@ class HeaderCell:
     rowspan: int = 1
 
 
-def header_rows(layout: Layout) -> tuple[list[HeaderCell], list[str]]:
+def header_rows(layout_columns: tuple[Column, ...]) -> tuple[list[HeaderCell], list[str]]:
     """Two header rows: a group header merged over its columns, or a header over both rows."""
-    grouped = any(c.group for c in layout.columns)
+    grouped = any(c.group for c in layout_columns)
     span = 2 if grouped else 1
     top = [HeaderCell("STT", rowspan=span), HeaderCell("Đơn vị", rowspan=span)]
     sub: list[str] = []
-    for group, columns in groupby(layout.columns, key=lambda c: c.group):
+    for group, columns in groupby(layout_columns, key=lambda c: c.group):
         columns = list(columns)
         if group:
             top.append(HeaderCell(group, colspan=len(columns)))
@@ -167,7 +204,11 @@ def header_rows(layout: Layout) -> tuple[list[HeaderCell], list[str]]:
     return top, sub
 
 
-def drill_args(report: service.Report, figure_id: str, unit: Unit | None, sub: bool) -> dict:
+def drill_args(
+    report: service.Report, figure_id: str, unit: Unit | None, sub: bool, kind: str | None = None
+) -> dict:
+    """The drill-down's address: the figure, and the report's convention (the summary's kinds,
+    and the way back); `kind`: a cell of one kind of a report of each kind apart."""
     return {
         "figure": figure_id,
         "form": report.layout.code if report.layout else "summary",
@@ -175,11 +216,14 @@ def drill_args(report: service.Report, figure_id: str, unit: Unit | None, sub: b
         "from": report.period.start.isoformat(),
         "to": report.period.end.isoformat(),
         "sub": "1" if sub else "0",
+        **C.as_args(report.settings),
+        **({"kind": kind} if kind else {}),
     }
 
 
-def drill_url(report: service.Report, figure_id: str, row=None) -> str | None:
-    """The records behind a figure of a row (None: the total); no link for the rate."""
+def drill_url(report: service.Report, figure_id: str, row=None, kind=None) -> str | None:
+    """The records behind a figure of a row (None: the total); no link for the rate.
+    `kind`: a figure of one kind in the summary of each kind apart."""
     if figure_id not in F.FIGURES:
         return None
     unit, sub = report.unit, report.with_subunits
@@ -192,14 +236,14 @@ def drill_url(report: service.Report, figure_id: str, row=None) -> str | None:
             sub = False  # the unit's own records ("cấp mình")
         else:
             unit, sub = row.unit, True
-    args = drill_args(report, figure_id, unit, sub)
-    if report.with_subunits and row is not None:
+    args = drill_args(report, figure_id, unit, sub, kind)
+    if report.with_subunits and row is not None and kind is None:
         args["within"] = report.unit.code  # the row counts as part of the whole report
     return url_for("reports.records", **args)
 
 
-def show_value(report: service.Report, figure_id: str, value) -> str:
-    return service.format_value(report, figure_id, value)
+def show_value(report: service.Report, figure_id: str, value, kind=None) -> str:
+    return service.format_value(report, figure_id, value, kind)
 
 
 def show_raw(figure_id: str, value) -> str:
@@ -229,7 +273,9 @@ def _helpers():
         "figure_label": lambda fid: F.LABELS.get(fid, fid),
         "safe_url": _safe_url,
         "FORM_NAMES": FORM_NAMES,
-        "SUMMARY_FIGURES": SUMMARY_FIGURES,
+        "summary_figures": summary_figures,
+        "SUMMARY_KIND_FIGURES": SUMMARY_KIND_FIGURES,
+        "KIND_NAMES": C.KIND_NAMES,
         "RATE": RATE,
     }
 
@@ -321,18 +367,20 @@ def _filename(asked: Asked, shown: Shown, ext: str) -> str:
 
 def _figures_of(code: str) -> set[str]:
     if code == "summary":
-        return {f for f in SUMMARY_FIGURES if f in F.FIGURES}
+        return {f for f in (*SUMMARY_FIGURES, *SUMMARY_KIND_FIGURES) if f in F.FIGURES}
     return set(LAYOUTS[code].figure_ids)
 
 
-def drill_kinds(code: str, figure_id: str, unit: Unit) -> tuple[str, ...]:
-    """The kinds of petition a figure counts in its form (the summary's rate kinds)."""
+def drill_kinds(
+    code: str, figure_id: str, convention: F.RateSettings, kind: str | None = None
+) -> tuple[str, ...]:
+    """The kinds of petition a figure counts in its form (the summary's rate kinds; `kind`:
+    one kind's figure of the summary of each kind apart)."""
     if code != "summary":
         return LAYOUTS[code].kinds
     if not figure_id.startswith(SUMMARY_OWN_UNIT):
         return ()
-    kinds = service.settings_for(unit).rate_kinds
-    return ("complaint", "denunciation") if kinds == "both" else (kinds,)
+    return (kind,) if kind else convention.counted_kinds
 
 
 @bp.get("/records")
@@ -357,8 +405,15 @@ def records():
         period = date_range(start, end)
     except PeriodError as e:
         return error_response(400, str(e))
+    try:
+        convention = unit_convention(request.args, unit)
+    except C.ConventionError as e:
+        return error_response(400, str(e))
+    kind = request.args.get("kind") or None
+    if kind is not None and (code != "summary" or kind not in convention.counted_kinds):
+        return error_response(404, _("Chỉ tiêu không có trong mẫu báo cáo này."))
     sub = request.args.get("sub") == "1"
-    kinds = drill_kinds(code, figure_id, unit)
+    kinds = drill_kinds(code, figure_id, convention, kind)
     figure = F.FIGURES[figure_id]
     source = F.SOURCES[figure.source]
     unit_ids = unit.subtree_ids() if sub else [unit.id]
@@ -394,13 +449,15 @@ def records():
         balance=F.balance_part(figure_id, unit_ids, period, kinds),
         page=page,
         args=args,
-        back=_report_url(code, unit, period, sub),
+        back=_report_url(code, unit, period, sub, convention),
     )
     _log_identity_views(figure.source, page.items)
     return html
 
 
-def _report_url(code: str, unit: Unit, period: Period, sub: bool) -> str:
+def _report_url(
+    code: str, unit: Unit, period: Period, sub: bool, convention: F.RateSettings | None = None
+) -> str:
     args = {
         "form": code,
         "unit": unit.code,
@@ -410,6 +467,8 @@ def _report_url(code: str, unit: Unit, period: Period, sub: bool) -> str:
     }
     if sub:
         args["sub"] = "1"
+    if convention is not None:
+        args.update(C.as_args(convention))
     return url_for("reports.index", **args)
 
 
@@ -441,7 +500,12 @@ def close():
         return redirect(url_for("reports.index"))
     with attempt() as saved:
         closed = service.close_period(
-            current_user, asked.code, asked.unit, asked.period, asked.with_subunits
+            current_user,
+            asked.code,
+            asked.unit,
+            asked.period,
+            asked.with_subunits,
+            asked.convention,
         )
         when = fmt_date(closed.closed_at)
     if saved.ok:
@@ -470,7 +534,11 @@ def closed_list():
 
 def _closed_url(closed: ClosedReport) -> str:
     return _report_url(
-        closed.form, closed.unit, Period(closed.start, closed.end, ""), closed.with_subunits
+        closed.form,
+        closed.unit,
+        Period(closed.start, closed.end, ""),
+        closed.with_subunits,
+        stored_convention((closed.data or {}).get("convention")),
     )
 
 

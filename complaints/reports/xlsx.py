@@ -9,8 +9,11 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
-from complaints.reports.figures import ROUNDING_MODES
+from complaints.reports.convention import KIND_NAMES
+from complaints.reports.figures import LABELS
 from complaints.reports.service import Report
+
+RATE = "competent.resolution_rate"
 
 THIN = Side(style="thin")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
@@ -22,7 +25,7 @@ def to_xlsx(report: Report) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = report.layout.code if report.layout else "Tom tat"
-    columns = report.layout.columns if report.layout else []
+    columns = report.columns
     width = len(columns) + 2
     last = get_column_letter(width)
     ws.merge_cells(f"A1:{get_column_letter(max(width // 2, 2))}1")
@@ -39,10 +42,17 @@ def to_xlsx(report: Report) -> bytes:
         f"Số liệu từ ngày {report.period.start:%d/%m/%Y} đến ngày {report.period.end:%d/%m/%Y}"
     )
     ws["A3"].alignment = CENTER
+    if report.convention_text:  # the convention the rate is computed with
+        ws.merge_cells(f"A4:{get_column_letter(max(width, 10))}4")
+        ws["A4"] = report.convention_text
+        ws["A4"].alignment = CENTER
+        ws["A4"].font = Font(italic=True)
     if not report.layout:
         ws["A5"] = report.headline
         ws["A5"].alignment = Alignment(wrap_text=True, vertical="top")
         ws.merge_cells(f"A5:{get_column_letter(10)}9")
+        if report.by_kind:
+            _by_kind(ws, report, 11)
         return _save(wb)
 
     top, sub = 5, 6
@@ -70,7 +80,7 @@ def to_xlsx(report: Report) -> bytes:
     numbering = sub + 1  # the column numbers row, as official forms print (1), (2)...
     for col in range(1, width + 1):
         ws.cell(numbering, col, f"({col})")
-    places = ROUNDING_MODES[report.settings.rounding][0]
+    places = report.rate_places()
     rate_format = "0" if places == 0 else "0." + "0" * places
     data_rows = report.rows if report.with_subunits else []
     r = numbering + 1
@@ -113,6 +123,37 @@ def to_xlsx(report: Report) -> bytes:
                 r, 2, f"{check.row_label}: {check.identity.label} ({check.left} ≠ {check.right})"
             )
     return _save(wb)
+
+
+KIND_FIGURES = (
+    "competent.petitions",
+    "competent.cases",
+    "competent.resolved",
+    "competent.resolved_petitions",
+    RATE,
+)
+
+
+def _by_kind(ws, report: Report, top: int) -> None:
+    """The summary of each kind apart: a row per figure, a column per kind, each kind's rate
+    in its own rounding."""
+    ws.cell(top, 1, "Chỉ tiêu")
+    for k, kind in enumerate(report.by_kind, start=2):
+        ws.cell(top, k, KIND_NAMES[kind].capitalize())
+    for i, fid in enumerate(KIND_FIGURES, start=top + 1):
+        ws.cell(i, 1, LABELS.get(fid, fid))
+        for k, (kind, row) in enumerate(report.by_kind.items(), start=2):
+            value = row.value(fid)
+            if fid == RATE:
+                places = report.rate_places(kind)
+                cell = ws.cell(i, k, float(value) if value is not None else None)
+                cell.number_format = "0" if places == 0 else "0." + "0" * places
+            else:
+                ws.cell(i, k, value).number_format = "#,##0"
+    for row in ws.iter_rows(min_row=top, max_row=top + len(KIND_FIGURES), max_col=3):
+        for cell in row:
+            cell.border = BOX
+    ws.column_dimensions["A"].width = 44
 
 
 def _save(wb: Workbook) -> bytes:

@@ -1,5 +1,5 @@
 /* Report pages: the print button, a confirmation before closing a period, and only the
-   period fields that matter for the chosen kind. Every page works without this file. */
+   period and convention fields that matter for the chosen kind. Every page works without this file. */
 (function () {
   "use strict";
 
@@ -42,9 +42,27 @@
     update();
   }
 
+  // A kind's own rounding matters only with each kind apart; hidden, it is not sent (the
+  // server refuses it with another choice of kinds).
+  function setupConventionFields() {
+    var form = document.querySelector("[data-report-form]");
+    var kinds = form && form.querySelector("select[name=kinds]");
+    if (!kinds) { return; }
+    function update() {
+      each(".when-each", function (el) {
+        var hide = kinds.value !== "each" && !el.classList.contains("has-error");
+        el.hidden = hide;
+        each("select", function (select) { select.disabled = hide; }, el);
+      }, form);
+    }
+    kinds.addEventListener("change", update);
+    update();
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     setupPrint();
     setupConfirm();
     setupPeriodFields();
+    setupConventionFields();
   });
 }());

@@ -71,6 +71,13 @@ def test_report_drilldown_and_xlsx(page: Page, base_url, maker, artifacts, tmp_p
     page.select_option("select[name=month]", "3")
     page.select_option("select[name=unit]", "HP")
     page.check("input[name=sub]")
+    # A kind's own rounding shows only with each kind apart.
+    own_rounding = page.locator("select[name=rounding_complaint]")
+    expect(own_rounding).to_be_hidden()
+    page.select_option("select[name=kinds]", "each")
+    expect(own_rounding).to_be_visible()
+    page.select_option("select[name=kinds]", "both")
+    expect(own_rounding).to_be_hidden()
     page.get_by_role("button", name="Xem báo cáo").click()
 
     table = page.locator("table.report-table")
