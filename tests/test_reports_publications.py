@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date
 
 from complaints.reports import figures as F
+from complaints.reports import service
 from complaints.reports.periods import date_range, standard_period
 
 from . import publications as P
@@ -26,6 +27,12 @@ def rate(values, basis: str, rounding: str) -> str:
     """The rate as printed, with a decimal comma."""
     r = F.resolution_rate(values, F.RateSettings(basis=basis, rounding=rounding))
     return str(r).replace(".", ",")
+
+
+def headline(unit, period, **convention) -> str:
+    """The summary's sentence in the publication's convention (basis, kinds, rounding)."""
+    report = service.build("summary", unit, period, convention=F.RateSettings(**convention))
+    return report.headline
 
 
 KQGQ = (
@@ -112,6 +119,9 @@ def test_ninh_thuan_first_half_of_2020(db):
     assert by_kind["denunciation"]["competent.resolved_petitions"] == 16
     assert rate(kq, "petitions", "truncate_2") == "79,63"
     assert rate(kq, "petitions", "half_up_2") == "79,64"  # why the convention matters
+    sentence = headline(unit, period, basis="petitions", kinds="both", rounding="truncate_2")
+    assert "là 221 đơn (205 vụ việc), đã giải quyết 176/221 đơn, đạt tỷ lệ 79,63%" in sentence
+    assert "nhận và xử lý 1.536 đơn thư các loại" in sentence
     assert_identities({**xld, **kq})
 
 
@@ -164,6 +174,12 @@ def test_lam_dong_2023(db):
         "76,32",
         "86,07",
     )
+    sentence = headline(unit, period, basis="petitions", kinds="each", rounding="half_up_2")
+    assert (
+        "khiếu nại: đã giải quyết 274/359 đơn, đạt tỷ lệ 76,32%; "
+        "tố cáo: đã giải quyết 105/122 đơn, đạt tỷ lệ 86,07%;"
+    ) in sentence
+    assert "nhận và xử lý 7.156 đơn thư các loại" in sentence
     assert_identities(xld)
     assert_identities(kn)
     assert_identities(tc)
@@ -211,6 +227,11 @@ def test_ha_nam_reporting_year_2019(db):
     kn, tc = (figures(unit, period, KQGQ, k) for k in (COMPLAINT, DENUNCIATION))
     assert (kn["competent.still_open"], tc["competent.still_open"]) == (3, 4)
     assert rate(kq, "cases", "half_up_1") == "92,4"
+    sentence = headline(unit, period, basis="cases", kinds="both", rounding="half_up_1")
+    assert "đã tiếp 4.294 lượt" in sentence and "nhận và xử lý 1.977 đơn" in sentence
+    assert (
+        "92 vụ việc, đã giải quyết 85 vụ việc, đạt tỷ lệ 92,4%, còn 7 vụ việc đang giải quyết."
+    ) in sentence
     assert_identities({**tcd, **xld, **kq})
 
 
@@ -252,6 +273,11 @@ def test_tuyen_quang_reporting_year_2019(db):
     assert [kn[f"competent.outcomes.{o}"] for o in outcomes] == [7, 19, 6]
     assert [tc[f"competent.outcomes.{o}"] for o in outcomes] == [12, 37, 14]
     assert (rate(kn, "cases", "half_up_2"), rate(tc, "cases", "half_up_2")) == ("61,54", "80,77")
+    sentence = headline(unit, period, basis="cases", kinds="each", rounding="half_up_2")
+    assert (
+        "khiếu nại: đã giải quyết 32/52 vụ việc, đạt tỷ lệ 61,54%; "
+        "tố cáo: đã giải quyết 63/78 vụ việc, đạt tỷ lệ 80,77%;"
+    ) in sentence
     assert_identities(xld)
     assert_identities(kn)
     assert_identities(tc)
@@ -308,6 +334,13 @@ def test_hai_phong_reporting_year_2019(db):
     outcomes = ("upheld", "rejected", "partly_upheld")
     assert [kn[f"competent.outcomes.{o}"] for o in outcomes] == [5, 111, 6]
     assert (rate(kn, "cases", "half_up_2"), rate(tc, "cases", "half_up_2")) == ("89,10", "96,88")
+    sentence = headline(unit, period, basis="cases", kinds="each", rounding="half_up_2")
+    assert "nhận và xử lý 8.950 đơn thư các loại" in sentence
+    assert "là 376 đơn, 339 vụ việc;" in sentence
+    assert (
+        "khiếu nại: đã giải quyết 188/211 vụ việc, đạt tỷ lệ 89,10%; "
+        "tố cáo: đã giải quyết 124/128 vụ việc, đạt tỷ lệ 96,88%;"
+    ) in sentence
     assert_identities(xld)
     assert_identities(kn)
     assert_identities(tc)
@@ -341,6 +374,15 @@ def test_hung_yen_denunciations_2014_2016(db):
     assert (tc["competent.petitions"], tc["competent.resolved_petitions"]) == (77, 66)
     assert tc["competent.still_open"] == 11
     assert rate(tc, "petitions", "half_up_2") == "85,71"
+    sentence = headline(unit, period, basis="petitions", kinds="denunciation", rounding="half_up_2")
+    assert (
+        "số vụ việc tố cáo thuộc thẩm quyền" in sentence
+        and "khiếu nại" not in sentence.split("thuộc thẩm quyền")[1]
+    )
+    assert (
+        "là 77 đơn (77 vụ việc), đã giải quyết 66/77 đơn, đạt tỷ lệ 85,71%, "
+        "còn 11 vụ việc đang giải quyết."
+    ) in sentence
     assert_identities(tc)
 
 
@@ -382,4 +424,6 @@ def test_nghe_an_2021_true_rate(db):
     assert rate(kq, "cases", "half_up_2") == "75,32"
     assert rate(kq, "cases", "half_up_1") == "75,3"
     assert kq["competent.still_open"] == 78
+    sentence = headline(unit, period, basis="cases", kinds="both", rounding="half_up_1")
+    assert "316 vụ việc, đã giải quyết 238 vụ việc, đạt tỷ lệ 75,3%, còn 78 vụ việc" in sentence
     assert_identities(kq)
