@@ -308,7 +308,8 @@ def test_an_exported_report_uploaded_unchanged_matches(web, maker, db):
 
 def test_an_uploaded_report_with_one_figure_changed_shows_one_difference(web, maker, db):
     data = _change_total(_exported(web), "Đã giải quyết", 9)
-    resp = post_entry(web, {}, (io.BytesIO(data), "sua.xlsx"), sub="1")
+    ignored = typed(web, {"competent.cases": "999"})  # typed too: the file wins, and says so
+    resp = post_entry(web, ignored, (io.BytesIO(data), "sua.xlsx"), sub="1")
     assert resp.status_code == 302, resp.get_data(as_text=True)
     (entry,) = entries(db)
     report = _hp_report({"province": entry.unit})
@@ -317,6 +318,7 @@ def test_an_uploaded_report_with_one_figure_changed_shows_one_difference(web, ma
     assert [line.figure for line in comparison.differences] == ["competent.resolved"]
     html = web.get(resp.location).get_data(as_text=True)
     assert html.count('class="differs"') == 2  # the figure, and the rate that no longer holds
+    assert "các ô nhập tay đã được bỏ qua" in html
 
 
 def test_a_units_own_copy_with_typed_text_reads(web, maker, db):

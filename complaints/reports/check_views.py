@@ -148,6 +148,8 @@ def check_new():
                 kept_id = kept.id
             if saved.ok:
                 flash(_("Đã lưu số liệu báo cáo và đối chiếu với sổ sách."), "success")
+                if source == "file" and any(v.strip() for v in entry.typed().values()):
+                    flash(_("Số liệu lấy từ tệp; các ô nhập tay đã được bỏ qua."), "info")
                 return redirect(url_for("reports.check_page", entry_id=kept_id))
         status = 422
     elif entry is not None and entry.is_submitted():
