@@ -285,12 +285,14 @@ def _exported(web, form="01-KQGQ", **choice) -> bytes:
     return resp.data
 
 
-def _change_total(data: bytes, header: str, value) -> bytes:
+def _change_total(data: bytes, header: str, value, number_format=None) -> bytes:
     wb = load_workbook(io.BytesIO(data))
     ws = wb.active
     column = next(c.column for c in ws[6] if c.value == header)
     total = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 2).value == "Tổng cộng")
     ws.cell(total, column).value = value
+    if number_format:
+        ws.cell(total, column).number_format = number_format
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
@@ -328,6 +330,11 @@ def test_a_units_own_copy_with_typed_text_reads(web, maker, db):
     assert resp.status_code == 302, resp.get_data(as_text=True)
     (entry,) = entries(db)
     assert entry.figures[RATE] == "88,9" and entry.figures["competent.cases"] == 1316
+    # a percent-formatted cell holds 0.8824 and shows 88,24%
+    data = _change_total(_exported(web), "Tỷ lệ (%)", 0.882353, number_format="0.00%")
+    resp = post_entry(web, {}, (io.BytesIO(data), "phan-tram.xlsx"), sub="1")
+    assert resp.status_code == 302, resp.get_data(as_text=True)
+    assert entries(db)[-1].figures[RATE] == "88,24"
 
 
 UNREADABLE = [
