@@ -73,6 +73,7 @@ def create_app(test_config: dict | None = None, *, migrations: bool = True) -> F
     from complaints.petitions.views import bp as petitions_bp
     from complaints.reception.views import bp as reception_bp
     from complaints.registers.views import bp as registers_bp
+    from complaints.reports import check_views  # noqa: F401  its routes join reports_bp
     from complaints.reports.views import bp as reports_bp
     from complaints.units.views import bp as admin_bp
 

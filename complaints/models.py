@@ -30,5 +30,10 @@ from complaints.registers.models import (  # noqa: F401
     ImportRow,
     RegisterImport,
 )
-from complaints.reports.models import ClosedReport, OpeningBalance, ReportSettings  # noqa: F401
+from complaints.reports.models import (  # noqa: F401
+    ClosedReport,
+    OpeningBalance,
+    ReportedFigures,
+    ReportSettings,
+)
 from complaints.units.models import Unit  # noqa: F401

@@ -17,6 +17,7 @@ from complaints.core.audit import AuditEvent
 from complaints.core.vocab import PetitionKind
 from complaints.extensions import db
 from complaints.reception.models import VisitOutcome
+from complaints.reports.models import ReportedFigures
 from complaints.units.operations import save_leader
 
 from . import factories
@@ -61,6 +62,7 @@ class Side:
     den_case: object = None
     den_visit: object = None
     leader: object = None
+    reported: object = None  # figures the unit reported, kept to be checked
 
     def params(self) -> dict[str, object]:
         return {
@@ -77,6 +79,7 @@ class Side:
             "attachment_id": MISSING,
             "job_id": MISSING,
             "leader_id": self.leader.id,
+            "entry_id": self.reported.id,
         }
 
 
@@ -125,6 +128,17 @@ def _side(unit, handler, *, sentinel: dict, denounce: bool) -> Side:
         senders=((sentinel["full_name"], sentinel["address"], sentinel["identity_no"]),),
     )
     side.denunciation.visit_id = side.den_visit.id
+    side.reported = ReportedFigures(
+        unit_id=unit.id,
+        form="01-KQGQ",
+        start=date(2026, 1, 1),
+        end=date(2026, 6, 30),
+        period_label="",
+        with_subunits=False,
+        figures={"competent.cases": 5, "competent.resolved": 4, "competent.resolution_rate": "80"},
+        source="typed",
+    )
+    db.session.add(side.reported)
     db.session.flush()
     return side
 

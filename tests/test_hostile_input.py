@@ -179,13 +179,18 @@ def form_urls(s) -> list[tuple[str, str, str]]:
         ("/registers/import", "", "register import upload"),
         ("/registers/balances", "", "opening balances"),
         ("/reports/settings", "", "report settings"),
+        (
+            "/reports/checks/new?form=01-KQGQ&unit=HPLC&period=month&year=2026&month=3",
+            "/reports/checks/new",
+            "reported figures to check",
+        ),
         ("/admin/units/new", "", "unit form"),
         ("/admin/users/new", "", "user form"),
         ("/admin/tokens/", "", "api token form"),
     ]
 
 
-@pytest.mark.parametrize("index", range(16))
+@pytest.mark.parametrize("index", range(17))
 def test_forms_survive_hostile_input(setup, index):
     page, action_part, label = form_urls(setup)[index]
     client = setup["client"]
@@ -275,6 +280,8 @@ QUERY_PAGES = [
     ("/reports/report.json", ("form", "unit", "period", "year", "month", "from", "to")),
     ("/reports/report.xlsx", ("form", "unit", "period", "from", "to")),
     ("/reports/closed", ("page",)),
+    ("/reports/checks/", ("unit", "form", "from", "to", "page")),
+    ("/reports/checks/new", ("form", "unit", "period", "year", "month", "from", "to", "sub")),
     ("/registers/export", ("kind", "date_from", "date_to", "unit_id", "fmt")),
     ("/dashboard/", ("unit", "from", "to")),
     ("/obligations/", ("unit", "year")),

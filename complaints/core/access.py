@@ -59,6 +59,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "notice.issue": frozenset({Role.leader, Role.case_handler, Role.petition_handler}),
     "report.view": frozenset({Role.report_maker, Role.leader}),
     "report.close": frozenset({Role.report_maker}),
+    # Enter a lower unit's report to check it against the registers (reports/check_views.py).
+    "report.check": frozenset({Role.report_maker, Role.leader}),
     "report.settings": frozenset({Role.report_maker, Role.admin}),
     "dashboard.view": frozenset({Role.leader, Role.report_maker}),
     "obligations.view": frozenset({Role.leader, Role.report_maker, Role.reception_officer}),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
@@ -40,3 +41,44 @@ def fmt_date(value: date | datetime | None) -> str:
             value = value.astimezone(LOCAL_TZ)
         return value.strftime("%d/%m/%Y %H:%M")
     return value.strftime("%d/%m/%Y")
+
+
+# --- reading numbers as Vietnamese offices type them -------------------------------------------
+
+MAX_COUNT = 999_999_999  # no report counts a billion of anything: a longer number is a typo
+_DIGITS = re.compile(r"\d{1,12}")
+_GROUPED = {sep: re.compile(r"\d{1,3}(" + re.escape(sep) + r"\d{3})+") for sep in ". ,"}
+_PERCENT = re.compile(r"(\d{1,4})(?:[.,](\d{1,4}))?")
+
+
+def parse_vn_int(text) -> int:
+    """A count as typed: 5873, 5.873 or 5 873 (5,873 too: a count has no decimals);
+    ValueError for anything else (decimals, a sign, letters, more than MAX_COUNT)."""
+    s = str(text).strip().replace("\u00a0", " ")
+    if _DIGITS.fullmatch(s):
+        value = int(s)
+    elif any(p.fullmatch(s) for p in _GROUPED.values()):
+        value = int(re.sub(r"\D", "", s))
+    else:
+        raise ValueError(text)
+    if value > MAX_COUNT:
+        raise ValueError(text)
+    return value
+
+
+def parse_vn_percent(text) -> Decimal:
+    """A percentage as published: 88,9 or 88.9, with or without %, keeping the decimals it
+    was written with (88,90 -> Decimal('88.90')); ValueError for anything else."""
+    s = str(text).strip().replace("\u00a0", " ")
+    if s.endswith("%"):
+        s = s[:-1].rstrip()
+    match = _PERCENT.fullmatch(s)
+    if match is None:
+        raise ValueError(text)
+    whole, decimals = match.groups()
+    return Decimal(f"{whole}.{decimals}" if decimals else whole)
+
+
+def fmt_percent_text(value: Decimal) -> str:
+    """A parsed percentage written back as published, with its own decimals: 88,90."""
+    return str(value).replace(".", ",")

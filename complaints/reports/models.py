@@ -94,3 +94,40 @@ class OpeningBalance(db.Model):
         # Every case is formed by at least one petition.
         sa.CheckConstraint("case_petitions >= cases", name="case_petitions_cover_cases"),
     )
+
+
+class ReportedFigures(db.Model):
+    """The figures a unit reported for a period (a lower unit's report, typed in or uploaded as
+    the form's .xlsx), kept to be checked against the registers (reports/checking.py).
+
+    A unit may send a corrected report: every entry is kept, the newest first; none replaces
+    another. `figures` maps a figure id to the integer reported, and the resolution rate to the
+    text it was published with ("88,9": its decimals tell the rounding)."""
+
+    __tablename__ = "reported_figures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"))  # the unit reported about
+    form: Mapped[str] = mapped_column(sa.String(12))
+    start: Mapped[date]
+    end: Mapped[date]
+    period_label: Mapped[str] = mapped_column(sa.String(80), default="")  # "Quý I năm 2026"
+    with_subunits: Mapped[bool]
+    figures: Mapped[dict] = mapped_column(sa.JSON)
+    source: Mapped[str] = mapped_column(sa.String(8))  # typed | file
+    file_name: Mapped[str] = mapped_column(sa.String(255), default="")
+    note: Mapped[str] = mapped_column(sa.Text, default="")  # "Báo cáo số 12/BC-UBND ngày ..."
+    # The inspecting unit: the entering user's, named on the printed comparison.
+    checking_unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit.id"))
+    entered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    entered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    unit: Mapped[Unit] = relationship(foreign_keys=[unit_id])
+    checking_unit: Mapped[Unit | None] = relationship(foreign_keys=[checking_unit_id])
+    entered_by: Mapped[User | None] = relationship()
+
+    __table_args__ = (
+        sa.Index("ix_reported_figures_period", "unit_id", "form", "start", "end"),
+        sa.CheckConstraint("source IN ('typed', 'file')", name="source"),
+        sa.CheckConstraint('"end" >= start', name="period_order"),
+    )
