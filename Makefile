@@ -48,7 +48,13 @@ instance/config.py:
 	mkdir -p instance
 	$(BIN)/python -c "import secrets; print('SECRET_KEY = ' + repr(secrets.token_hex(32)))" > $@
 
-instance: install instance/config.py
+# The audit key signs the audit log's head and checkpoints; it never goes into the database
+# (complaints/core/audit.py). Written once; keep a copy apart from the backups.
+instance/audit.key:
+	mkdir -p instance
+	umask 077 && $(BIN)/python -c "import secrets; print(secrets.token_hex(32))" > $@
+
+instance: install instance/config.py instance/audit.key
 
 migrate: instance
 	$(FLASK) db upgrade

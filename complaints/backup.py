@@ -2,7 +2,8 @@
 one archive, consistent while the app keeps writing, checked again when restored.
 
 The archive is a plain tar file:
-    manifest.json         what was saved: database kind, time, rows per table, audit chain head
+    manifest.json         what was saved: database kind, time, rows per table, audit chain head,
+                          the audit checkpoint written for this backup (signed, core/audit.py)
     database.sqlite3      SQLite: an online copy (sqlite3 backup API, one consistent snapshot)
     database.pgdump       PostgreSQL: pg_dump -Fc taken in the snapshot the rows were counted in
     attachments/ab/ab...  the scans (write-once files under random keys)
@@ -14,6 +15,7 @@ meanwhile may come along unused; it does no harm).
 
 from __future__ import annotations
 
+import hmac
 import io
 import json
 import os
@@ -36,7 +38,8 @@ from complaints.core import audit
 from complaints.core.numbers import fmt_date, fmt_int
 from complaints.extensions import db
 
-FORMAT = 1
+FORMAT = 2  # 2: the manifest carries the audit checkpoint; 1 (older backups) does not
+READABLE = (1, 2)
 MANIFEST = "manifest.json"
 SQLITE_MEMBER = "database.sqlite3"
 PG_MEMBER = "database.pgdump"
@@ -57,6 +60,9 @@ class Manifest:
     audit_hash: str
     attachments: int = 0
     format: int = FORMAT
+    # The checkpoint written just before the copy (core/audit.Anchor as a dict); None when
+    # the backup was taken without an audit key, or before format 2.
+    audit_checkpoint: dict | None = None
 
     def to_json(self) -> bytes:
         return json.dumps(self.__dict__, ensure_ascii=False, indent=2, sort_keys=True).encode()
@@ -64,7 +70,7 @@ class Manifest:
     @classmethod
     def from_json(cls, data: bytes) -> Manifest:
         raw = json.loads(data)
-        if raw.get("format") != FORMAT:
+        if raw.get("format") not in READABLE:
             raise BackupError(f"Tệp sao lưu có định dạng {raw.get('format')!r}, không đọc được.")
         return cls(**raw)
 
@@ -218,6 +224,7 @@ def make_backup(file: Path, attachments: bool = True) -> Manifest:
     url = db.engine.url
     file = Path(file)
     partial = file.with_name(f".{file.name}.part")
+    anchor = _checkpoint_for_backup()
     with tempfile.TemporaryDirectory(prefix="complaints-backup-") as tmp:
         if url.get_backend_name() == "sqlite":
             member, copy = SQLITE_MEMBER, Path(tmp) / SQLITE_MEMBER
@@ -227,6 +234,7 @@ def make_backup(file: Path, attachments: bool = True) -> Manifest:
             manifest = _backup_postgres(url, copy)
         else:
             raise BackupError(f"Chưa hỗ trợ sao lưu cơ sở dữ liệu {url.get_backend_name()}.")
+        manifest.audit_checkpoint = anchor.to_dict() if anchor else None
         try:
             with tarfile.open(partial, "w") as tar:
                 tar.add(copy, arcname=member)
@@ -241,7 +249,19 @@ def make_backup(file: Path, attachments: bool = True) -> Manifest:
             os.replace(partial, file)
         finally:
             partial.unlink(missing_ok=True)
+    if anchor is not None:
+        audit.write_anchor(anchor)
     return manifest
+
+
+def _checkpoint_for_backup() -> audit.Anchor | None:
+    """A signed checkpoint at the chain's head, committed before the copy so that the copy
+    holds it; its copy in the manifest is what the restore checks the restored log against."""
+    cp = audit.checkpoint()
+    db.session.commit()
+    anchor = cp.anchor() if cp is not None else None
+    db.session.remove()
+    return anchor
 
 
 def _add_attachments(tar: tarfile.TarFile) -> int:
@@ -266,6 +286,8 @@ class RestoreResult:
     tables: dict[str, int]
     attachments: int
     audit_checked: int
+    anchored: bool = True
+    needs_upgrade: bool = False
 
 
 def _read_manifest(tar: tarfile.TarFile) -> Manifest:
@@ -312,10 +334,12 @@ def restore_backup(file: Path, force: bool = False) -> RestoreResult:
                 f"Bản sao lưu là của {manifest.dialect}, còn ứng dụng đang dùng "
                 f"{url.get_backend_name()}: không khôi phục chéo loại cơ sở dữ liệu được."
             )
+        anchor = _signed_anchor(manifest)
         if not force:
             _refuse_non_empty(
                 _existing_rows(db.engine), att_root.is_dir() and any(att_root.glob("??/*"))
             )
+        before = _anchor_before_restore()
         db.session.remove()
         db.engine.dispose()  # no pooled connection may sit on the old database
         member = SQLITE_MEMBER if manifest.dialect == "sqlite" else PG_MEMBER
@@ -337,10 +361,23 @@ def restore_backup(file: Path, force: bool = False) -> RestoreResult:
         detail = "; ".join(f"{k}: {a} dòng trong bản sao lưu, {b} sau khôi phục"
                            for k, (a, b) in differences.items())  # fmt: skip
         raise BackupError(f"Dữ liệu sau khôi phục không khớp với bản sao lưu: {detail}")
-    result = audit.verify()
-    if not result.ok:
+    # Against the backup's own checkpoint, not this installation's anchor file: the data
+    # goes back to the backup's time on purpose.
+    if "audit_checkpoint" not in tables:
+        # A backup of a schema older than the audit anchors (migration 0013): the operator
+        # upgrades it, then `flask maintenance` signs the log and `flask audit verify` checks it.
+        return RestoreResult(manifest, tables, restored_files, 0, False, needs_upgrade=True)
+    result = audit.verify(outside=anchor, anchor_file=False)
+    # A backup without a checkpoint (older, or taken without a key) is checked by its chain;
+    # it cannot be checked by signatures it never had.
+    unsigned = anchor is None and result.problem in (audit.NO_KEY, audit.UNSIGNED_HEAD)
+    if not result.ok and not unsigned:
+        where = f" tại sự kiện số {result.broken_seq}" if result.broken_seq is not None else ""
+        raise BackupError(f"Nhật ký sau khôi phục bị phá vỡ{where}: {result.reason}.")
+    if (manifest.audit_seq, manifest.audit_hash) != (result.checked, _head_hash()):
         raise BackupError(
-            f"Nhật ký sau khôi phục bị phá vỡ tại sự kiện số {result.broken_seq}: {result.reason}."
+            f"Nhật ký sau khôi phục có {result.checked} sự kiện, bản sao lưu ghi "
+            f"{manifest.audit_seq}: các sự kiện cuối đã bị cắt khỏi bản sao lưu."
         )
     # The log itself says that the data went back in time: restoring an old backup could
     # otherwise erase later events without breaking the chain.
@@ -353,10 +390,55 @@ def restore_backup(file: Path, force: bool = False) -> RestoreResult:
             "created_at": manifest.created_at,
             "audit_seq": manifest.audit_seq,
             "rows": _data_rows(manifest.tables),
+            "anchored": anchor is not None,
+            # How far the log had gone here before this restore took it back.
+            "audit_seq_before": before.seq if before else None,
         },
     )
+    cp = audit.checkpoint()
     db.session.commit()
-    return RestoreResult(manifest, tables, restored_files, result.checked)
+    if cp is not None:
+        audit.write_anchor(cp.anchor())
+    return RestoreResult(manifest, tables, restored_files, result.checked, anchor is not None)
+
+
+def _signed_anchor(manifest: Manifest) -> audit.Anchor | None:
+    """The backup's checkpoint, its signature checked before anything is overwritten; None
+    for a backup that has none (older format, or taken without a key): the restore goes on,
+    and says so."""
+    if manifest.audit_checkpoint is None:
+        return None
+    try:
+        anchor = audit.Anchor.from_dict(manifest.audit_checkpoint)
+    except (ValueError, KeyError, TypeError):
+        raise BackupError("Điểm neo nhật ký trong manifest.json không đọc được.") from None
+    key = audit.audit_key()
+    if key is None:
+        raise BackupError(
+            "Bản sao lưu mang điểm neo nhật ký có chữ ký, nhưng hệ thống này chưa cấu hình khoá "
+            "nhật ký (AUDIT_KEY hoặc tệp instance/audit.key): đặt khoá của hệ thống đã lập bản "
+            "sao lưu rồi chạy lại."
+        )
+    expected = audit.sign(key, "checkpoint", anchor.seq, anchor.hash, anchor.created_at)
+    if not hmac.compare_digest(expected, anchor.mac):
+        raise BackupError(
+            "Điểm neo nhật ký trong bản sao lưu không khớp khoá nhật ký của hệ thống này: bản "
+            "sao lưu đã bị sửa, hoặc được lập với khoá khác (đặt AUDIT_KEY của hệ thống đã lập "
+            "nó). Không khôi phục."
+        )
+    return anchor
+
+
+def _anchor_before_restore() -> audit.Anchor | None:
+    try:
+        return audit.read_anchor()
+    except ValueError:
+        return None
+
+
+def _head_hash() -> str:
+    head = db.session.get(audit.AuditHead, 1)
+    return head.hash if head is not None else audit.GENESIS
 
 
 def _restore_sqlite(copy: Path, path: str) -> None:
@@ -417,6 +499,13 @@ def backup_command(file: Path, no_attachments: bool):
         f"{fmt_int(_data_rows(manifest.tables))} dòng, {fmt_int(manifest.attachments)} tệp đính "
         f"kèm; nhật ký đến sự kiện số {fmt_int(manifest.audit_seq)}."
     )
+    if manifest.audit_checkpoint is None:
+        click.echo(
+            "CẢNH BÁO: không lập được điểm neo nhật ký có chữ ký (chưa cấu hình khoá nhật ký, "
+            "hoặc `flask --app complaints audit verify` báo lỗi): khi khôi phục, nhật ký của bản "
+            "sao lưu này chỉ được kiểm tra chuỗi băm.",
+            err=True,
+        )
 
 
 @click.command("restore")
@@ -427,6 +516,22 @@ def restore_command(file: Path, force: bool):
     """Khôi phục từ bản sao lưu FILE (dừng ứng dụng trước); kiểm tra số dòng và nhật ký."""
     result = restore_backup(file, force=force)
     taken = _local(result.manifest.created_at)
+    if result.needs_upgrade:
+        click.echo(
+            f"Đã khôi phục bản sao lưu lúc {taken}: {len(result.tables)} bảng, "
+            f"{fmt_int(_data_rows(result.tables))} dòng (khớp với bản sao lưu), "
+            f"{fmt_int(result.attachments)} tệp đính kèm. Bản sao lưu thuộc phiên bản cũ của cơ "
+            "sở dữ liệu: chạy `flask --app complaints db upgrade`, `flask --app complaints "
+            "maintenance` rồi `flask --app complaints audit verify` để kiểm tra nhật ký."
+        )
+        return
+    if not result.anchored:
+        click.echo(
+            "CẢNH BÁO: bản sao lưu này không mang điểm neo nhật ký có chữ ký (lập trước khi có "
+            "điểm neo, hoặc khi chưa có khoá nhật ký): nhật ký chỉ được kiểm tra chuỗi băm, không "
+            "phát hiện được đuôi bị cắt trong tệp sao lưu. Việc này được ghi vào nhật ký.",
+            err=True,
+        )
     click.echo(
         f"Đã khôi phục bản sao lưu lúc {taken}: {len(result.tables)} bảng, "
         f"{fmt_int(_data_rows(result.tables))} dòng (khớp với bản sao lưu), "

@@ -129,16 +129,57 @@ def audit_group():
 @audit_group.command("verify")
 @with_appcontext
 def audit_verify():
-    """Kiểm tra chuỗi băm của nhật ký; mã thoát khác 0 nếu có sự kiện bị sửa hoặc xoá."""
+    """Kiểm tra nhật ký: chuỗi băm, chữ ký đầu chuỗi, các điểm neo; mã thoát khác 0 nếu có sự
+    kiện bị sửa hoặc xoá, đuôi bị cắt, nhật ký bị xoá hết hay chuỗi bị lập lại."""
     from complaints.core.audit import verify
 
     result = verify()
     if result.ok:
-        click.echo(f"Nhật ký nguyên vẹn: {result.checked} sự kiện.")
+        anchored = (
+            f", khớp điểm neo đến sự kiện số {result.anchored_seq}"
+            if result.anchored_seq is not None
+            else ", chưa có điểm neo nào"
+        )
+        click.echo(f"Nhật ký nguyên vẹn: {result.checked} sự kiện{anchored}.")
         return
-    click.echo(
-        f"Nhật ký bị phá vỡ tại sự kiện số {result.broken_seq}: {result.reason} "
-        f"({result.checked} sự kiện trước đó hợp lệ).",
-        err=True,
-    )
+    click.echo(_broken(result), err=True)
     sys.exit(1)
+
+
+def _broken(result) -> str:
+    where = f" tại sự kiện số {result.broken_seq}" if result.broken_seq is not None else ""
+    return (
+        f"Nhật ký bị phá vỡ{where}: {result.reason} "
+        f"({result.checked} sự kiện đã kiểm tra trong chuỗi)."
+    )
+
+
+@audit_group.command("checkpoint")
+@click.option(
+    "--accept-unsigned-head",
+    is_flag=True,
+    help="Ký lại đầu chuỗi đã mất chữ ký (sau khi đã xem xét); việc này được ghi vào nhật ký.",
+)
+@with_appcontext
+def audit_checkpoint(accept_unsigned_head):
+    """Lập điểm neo có chữ ký tại đầu chuỗi và giữ nó ngoài cơ sở dữ liệu (chạy định kỳ)."""
+    from complaints.core.audit import audit_key, seal, write_anchor
+
+    if audit_key() is None:
+        raise click.ClickException(
+            "Chưa cấu hình khoá nhật ký: đặt AUDIT_KEY (biến môi trường COMPLAINTS_AUDIT_KEY) "
+            "hoặc tạo tệp instance/audit.key (`make run` tự tạo)."
+        )
+    result, cp = seal(accept_unsigned_head)
+    if cp is None:
+        db.session.rollback()
+        if result.ok:
+            click.echo("Nhật ký chưa có sự kiện nào: chưa cần điểm neo.")
+            return
+        click.echo(f"Không lập điểm neo. {_broken(result)}", err=True)
+        sys.exit(1)
+    db.session.commit()
+    path = write_anchor(cp.anchor())
+    click.echo(
+        f"Đã lập điểm neo số {cp.id}: nhật ký đến sự kiện số {cp.seq}; đã giữ bản sao ở {path}."
+    )

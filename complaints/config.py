@@ -34,6 +34,14 @@ PROXY_COUNT = 0  # trusted reverse proxies in front (nginx: 1), for the client's
 LOGIN_MAX_FAILURES_PER_USER = 5
 LOGIN_MAX_FAILURES_PER_IP = 50  # one office often shares one address
 LOGIN_FAILURE_WINDOW_SECONDS = 15 * 60
+# The audit log's anchors (complaints/core/audit.py). The key signs the chain's head and its
+# checkpoints and is never stored in the database: AUDIT_KEY (COMPLAINTS_AUDIT_KEY), else the
+# file AUDIT_KEY_FILE (None: <instance>/audit.key, which `make run` writes once).
+AUDIT_KEY = None
+AUDIT_KEY_FILE = None
+# The newest checkpoint, kept outside the database (None: <instance>/audit-anchor.json).
+AUDIT_ANCHOR_FILE = None
+AUDIT_CHECKPOINT_EVERY = 100  # a signed checkpoint every so many events
 DEMO_PASSWORD = "demo12345"  # noqa: S105  published in the README; seed-demo only
 
 

@@ -10,7 +10,7 @@ from complaints.cases.models import (  # noqa: F401
     Deadline,
 )
 from complaints.citizen.models import CitizenRating  # noqa: F401
-from complaints.core.audit import AuditEvent, AuditHead  # noqa: F401
+from complaints.core.audit import AuditCheckpoint, AuditEvent, AuditHead  # noqa: F401
 from complaints.core.maintenance import PendingTask  # noqa: F401
 from complaints.core.numbering import RunningNumber  # noqa: F401
 from complaints.core.throttle import ThrottleAttempt  # noqa: F401

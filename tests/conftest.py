@@ -24,6 +24,9 @@ if os.environ.get("COMPLAINTS_REQUIRE_POSTGRES") and not PG_URL:
     raise RuntimeError("COMPLAINTS_REQUIRE_POSTGRES is set but COMPLAINTS_TEST_DATABASE_URL is not")
 # The day the tests live on unless they choose another (core/clock.py reads TODAY).
 DEFAULT_TODAY = date(2026, 6, 30)
+# The audit key of every test app (and of the live servers, tests/live_servers.py): kept out of
+# the database, as in production; the anchor file lives in the test's own folder.
+TEST_AUDIT_KEY = "test-audit-key-kept-outside-the-database"
 CSRF_RE = re.compile(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"')
 
 
@@ -57,6 +60,8 @@ def make_app(tmp_dir: Path, database_url: str | None = None, **extra):
         {
             "TESTING": True,
             "SECRET_KEY": "test-secret",
+            "AUDIT_KEY": TEST_AUDIT_KEY,
+            "AUDIT_ANCHOR_FILE": str(tmp_dir / "audit-anchor.json"),
             "SQLALCHEMY_DATABASE_URI": url,
             "ATTACHMENT_DIR": str(tmp_dir / "attachments"),
             "REGISTER_IMPORT_DIR": str(tmp_dir / "imports"),

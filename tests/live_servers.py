@@ -26,6 +26,8 @@ from urllib.parse import urlencode
 import pytest
 import sqlalchemy as sa
 
+from .conftest import TEST_AUDIT_KEY
+
 ROOT = Path(__file__).resolve().parents[1]
 PG_URL = os.environ.get("COMPLAINTS_TEST_DATABASE_URL")
 SECRET = "live-server-secret"
@@ -87,6 +89,7 @@ def server_env(database_url: str, tmp_path: Path) -> dict[str, str]:
     instance.mkdir(exist_ok=True)
     env.update(
         COMPLAINTS_SECRET_KEY=SECRET,
+        COMPLAINTS_AUDIT_KEY=TEST_AUDIT_KEY,
         COMPLAINTS_SQLALCHEMY_DATABASE_URI=database_url,
         COMPLAINTS_INSTANCE_PATH=str(instance),
         COMPLAINTS_ATTACHMENT_DIR=str(tmp_path / "attachments"),

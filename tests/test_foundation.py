@@ -11,6 +11,7 @@ from complaints.core.text import fold, like_pattern
 from complaints.extensions import db as _db
 
 from . import factories
+from .audit_tamper import drop_audit_triggers
 from .conftest import PG_URL, make_app
 
 
@@ -65,6 +66,7 @@ def test_audit_chain_verifies_and_names_the_first_broken_event(db, province):
     for i in range(3):
         audit.record("test.event", province["province"], summary=f"sự kiện {i}", after={"i": i})
     assert audit.verify().ok
+    drop_audit_triggers(db.session)
     second = db.session.scalars(sa.select(audit.AuditEvent).order_by(audit.AuditEvent.seq)).all()[
         -2
     ]
@@ -80,6 +82,7 @@ def test_audit_chain_detects_a_removed_event(db, province):
     for i in range(3):
         audit.record("test.event", province["province"], after={"i": i})
     last = db.session.scalar(sa.select(sa.func.max(audit.AuditEvent.seq)))
+    drop_audit_triggers(db.session)
     db.session.execute(sa.delete(audit.AuditEvent).where(audit.AuditEvent.seq == last - 1))
     db.session.expire_all()
     result = audit.verify()
@@ -102,6 +105,7 @@ def test_audit_verify_command_exit_codes(tmp_path):
     ok = runner.invoke(args=["audit", "verify"])
     assert ok.exit_code == 0 and "nguyên vẹn" in ok.output
     with app.app_context():
+        drop_audit_triggers(_db.session)
         _db.session.execute(sa.update(audit.AuditEvent).values(summary="giả mạo"))
         _db.session.commit()
     bad = runner.invoke(args=["audit", "verify"])

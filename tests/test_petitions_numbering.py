@@ -22,7 +22,7 @@ from complaints.units.models import Unit
 
 from . import factories
 from . import factories_petitions as fp
-from .conftest import PG_URL, make_app
+from .conftest import PG_URL, _reset_postgres, make_app
 
 pytestmark = pytest.mark.usefixtures("today")
 
@@ -166,12 +166,16 @@ def test_register_number_never_changes_on_edit(db, handler, province):
 THREADS, PER_THREAD, ROLLBACKS = 8, 10, 2
 
 
-def _truncate_all(app) -> None:
-    """Leave the shared PostgreSQL database empty for the tests that follow."""
+def _empty_again(app) -> None:
+    """Leave the shared PostgreSQL database empty and migrated for the tests that follow:
+    recreated, not truncated, since the database refuses to truncate the audit log."""
+    from flask_migrate import upgrade
+
     with app.app_context():
-        tables = ", ".join(f'"{t.name}"' for t in _db.metadata.sorted_tables)
-        _db.session.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-        _db.session.commit()
+        _db.session.remove()
+        _db.engine.dispose()
+        _reset_postgres(PG_URL)
+        upgrade()
         _db.engine.dispose()
 
 
@@ -257,7 +261,7 @@ def test_concurrent_registrations_get_gapless_unique_numbers(tmp_path, backend):
             _db.session.remove()
     finally:
         if backend == "postgresql":
-            _truncate_all(app)
+            _empty_again(app)
         else:
             with app.app_context():
                 _db.engine.dispose()

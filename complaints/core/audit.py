@@ -1,18 +1,37 @@
-"""The event log: one append-only row per change, chained by SHA-256 so tampering shows."""
+"""The event log: one append-only row per change, chained by SHA-256 so tampering shows.
+
+The chain alone shows an edited or removed event, but not a log cut at its end (or wiped)
+together with its head, nor a chain rewritten from some event on with recomputed hashes. So:
+
+- the database refuses UPDATE and DELETE (and TRUNCATE) on the log and its checkpoints, and
+  lets the head only move forward (triggers, migrations/versions/0013_audit_anchors.py);
+- the head and the checkpoints are signed with HMAC-SHA256 under the audit key, which is kept
+  outside the database (AUDIT_KEY, or the file instance/audit.key): whoever can write the
+  database but lacks the key cannot sign a shorter or rewritten chain;
+- a checkpoint (seq, hash) is written every AUDIT_CHECKPOINT_EVERY events, by `flask audit
+  checkpoint` and by every backup; the commands also keep the newest one outside the database
+  (AUDIT_ANCHOR_FILE, instance/audit-anchor.json) and backups carry it in their manifest, so
+  even a log wiped with all its checkpoints is detected against them.
+"""
 
 from __future__ import annotations
 
 import enum
 import hashlib
+import hmac
 import json
+import os
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.orm import Mapped, mapped_column
 
+from complaints.core import maintenance
 from complaints.core.db import UTCDateTime, utcnow
 from complaints.extensions import db
 
@@ -67,6 +86,105 @@ class AuditHead(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     seq: Mapped[int]
     hash: Mapped[str] = mapped_column(sa.String(64))
+    # HMAC of (seq, hash) under the audit key: a head moved back after a cut cannot be signed.
+    mac: Mapped[str | None] = mapped_column(sa.String(64))
+
+
+class AuditCheckpoint(db.Model):
+    """A signed statement that the chain had `seq` events ending in `hash` (append-only)."""
+
+    __tablename__ = "audit_checkpoint"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int]
+    hash: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    mac: Mapped[str] = mapped_column(sa.String(64), unique=True)
+
+    def anchor(self) -> Anchor:
+        return Anchor(self.seq, self.hash, self.created_at.isoformat(), self.mac)
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """A checkpoint as kept outside the database: in the anchor file, in a backup's manifest."""
+
+    seq: int
+    hash: str
+    created_at: str
+    mac: str
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+    @classmethod
+    def from_dict(cls, raw: Any) -> Anchor:
+        if not isinstance(raw, dict):
+            raise ValueError("not an object")
+        return cls(int(raw["seq"]), str(raw["hash"]), str(raw["created_at"]), str(raw["mac"]))
+
+
+# --- the key, kept outside the database ---------------------------------------------------
+
+
+def audit_key() -> bytes | None:
+    """The audit key: AUDIT_KEY (configuration, COMPLAINTS_AUDIT_KEY), else the content of
+    AUDIT_KEY_FILE (default instance/audit.key, written by `make run`); None when neither."""
+    config = current_app.config
+    key = config.get("AUDIT_KEY")
+    if key:
+        return str(key).encode()
+    path = Path(config.get("AUDIT_KEY_FILE") or Path(current_app.instance_path) / "audit.key")
+    known = current_app.extensions.setdefault("audit_key_files", {})
+    if path not in known:  # read once per process: every event is signed with it
+        try:
+            text = path.read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            return None
+        known[path] = text.encode() or None
+    return known[path]
+
+
+def sign(key: bytes, what: str, seq: int, hash_: str, created_at: str = "") -> str:
+    """HMAC-SHA256 of one statement about the chain; `what` keeps heads and checkpoints apart."""
+    message = f"{what}|{seq}|{hash_}|{created_at}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def _signed(key: bytes, mac: str | None, what: str, seq: int, hash_: str, at: str = "") -> bool:
+    return mac is not None and hmac.compare_digest(mac, sign(key, what, seq, hash_, at))
+
+
+def anchor_path() -> Path:
+    configured = current_app.config.get("AUDIT_ANCHOR_FILE")
+    return Path(configured or Path(current_app.instance_path) / "audit-anchor.json")
+
+
+def read_anchor() -> Anchor | None:
+    """The newest checkpoint kept outside the database, None when none was ever written.
+    An unreadable file raises ValueError (it is reported, never taken as 'no anchor')."""
+    path = anchor_path()
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    try:
+        return Anchor.from_dict(json.loads(raw))
+    except (ValueError, KeyError, TypeError) as e:
+        raise ValueError(f"tệp neo {path} không đọc được ({e})") from None
+
+
+def write_anchor(anchor: Anchor) -> Path:
+    """Keep `anchor` outside the database (call after the commit that wrote its checkpoint)."""
+    path = anchor_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    part = path.with_name(f".{path.name}.part")
+    with open(part, "w", encoding="utf-8") as f:
+        json.dump(anchor.to_dict(), f, indent=2)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(part, path)
+    return path
 
 
 def jsonable(value: Any) -> Any:
@@ -97,6 +215,19 @@ def diff(before: dict, after: dict) -> tuple[dict, dict]:
     return {k: before.get(k) for k in keys}, {k: after[k] for k in keys}
 
 
+def _lock_chain(session) -> AuditHead | None:
+    """Serialise writers of the chain (PostgreSQL: an advisory lock; both: the head's row)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
+    return session.get(AuditHead, 1, with_for_update=True)
+
+
+def _new_checkpoint(key: bytes, seq: int, hash_: str) -> AuditCheckpoint:
+    at = utcnow().replace(microsecond=0)
+    mac = sign(key, "checkpoint", seq, hash_, at.isoformat())
+    return AuditCheckpoint(seq=seq, hash=hash_, created_at=at, mac=mac)
+
+
 def record(
     kind: str,
     entity: Any = None,
@@ -111,18 +242,22 @@ def record(
 ) -> AuditEvent:
     """Append one event to the chain inside the current transaction (flushes)."""
     session = db.session
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
     if entity is not None:
         session.flush()  # the entity needs its id
         entity_type = entity_type or entity.__tablename__
         entity_id = entity_id if entity_id is not None else entity.id
         if unit_id is None:
             unit_id = getattr(entity, "unit_id", None)
-    head = session.get(AuditHead, 1, with_for_update=True)
+    head = _lock_chain(session)
+    key = audit_key()
     if head is None:
         head = AuditHead(id=1, seq=0, hash=GENESIS)
         session.add(head)
+        authentic = True
+    else:
+        # A head not signed under the key is never signed over by extending it: a cut tail
+        # would be sealed by the next event. It stays unsigned, and verify says so.
+        authentic = key is not None and _signed(key, head.mac, "head", head.seq, head.hash)
     event = AuditEvent(
         seq=head.seq + 1,
         occurred_at=utcnow(),
@@ -139,8 +274,75 @@ def record(
     event.hash = event.compute_hash()
     session.add(event)
     head.seq, head.hash = event.seq, event.hash
+    head.mac = None
+    if key is not None and authentic:
+        head.mac = sign(key, "head", head.seq, head.hash)
+        every = current_app.config.get("AUDIT_CHECKPOINT_EVERY") or 0
+        if every and event.seq % every == 0:
+            session.add(_new_checkpoint(key, event.seq, event.hash))
     session.flush()
     return event
+
+
+def checkpoint() -> AuditCheckpoint | None:
+    """Write a checkpoint at the chain's head, if the head is signed under the key (a head
+    that is not is never vouched for here: see seal()). None without key or events."""
+    key = audit_key()
+    session = db.session
+    head = _lock_chain(session)
+    if key is None or head is None or head.seq == 0:
+        return None
+    if not _signed(key, head.mac, "head", head.seq, head.hash):
+        return None
+    newest = session.scalar(sa.select(AuditCheckpoint).order_by(AuditCheckpoint.id.desc()).limit(1))
+    if newest is not None and newest.seq == head.seq:
+        return newest  # the head has not moved since: one checkpoint says it
+    cp = _new_checkpoint(key, head.seq, head.hash)
+    session.add(cp)
+    session.flush()
+    return cp
+
+
+def seal(accept_unsigned_head: bool = False) -> tuple[VerifyResult, AuditCheckpoint | None]:
+    """Verify the log; if it is intact but for an unsigned head, sign the head; then write a
+    checkpoint. A head unsigned before any checkpoint (a log older than migration 0013, or
+    kept without a key) is signed at once; one that lost its signature after checkpoints
+    existed only when the operator accepts it, and the log records that he did."""
+    result = verify()
+    if not result.ok and result.problem != UNSIGNED_HEAD:
+        return result, None
+    if result.problem == UNSIGNED_HEAD and result.checkpoints and not accept_unsigned_head:
+        return result, None
+    key = audit_key()
+    head = _lock_chain(db.session)
+    if key is not None and head is not None and result.problem == UNSIGNED_HEAD:
+        head.mac = sign(key, "head", head.seq, head.hash)
+        db.session.flush()
+        if result.checkpoints:
+            record(
+                "audit.head_resigned",
+                entity_type="system",
+                summary="Ký lại đầu chuỗi nhật ký đã mất chữ ký (người vận hành chấp nhận)",
+                after={"seq": head.seq, "anchored_seq": result.anchored_seq},
+            )
+    return result, checkpoint()
+
+
+@maintenance.task("seal_audit_log")
+def _seal_after_migration() -> int:
+    """Migration 0013 found a log whose head nobody signed: sign it, if the log verifies."""
+    return 1 if seal()[1] is not None else 0
+
+
+# What verify() found wrong: an edited chain; no key to check the anchors with; a head never
+# signed (written before the key); a cut tail or wiped log; a chain rewritten with new hashes.
+BROKEN, NO_KEY, UNSIGNED_HEAD, CUT, REWRITTEN = (
+    "broken",
+    "no_key",
+    "unsigned_head",
+    "cut",
+    "rewritten",
+)
 
 
 @dataclass
@@ -149,29 +351,157 @@ class VerifyResult:
     checked: int
     broken_seq: int | None = None
     reason: str = ""
+    problem: str = ""  # BROKEN, NO_KEY, UNSIGNED_HEAD, CUT, REWRITTEN
+    checkpoints: int = 0
+    anchored_seq: int | None = None  # the newest checkpoint the log was checked against
 
 
-def verify(batch: int = 2000) -> VerifyResult:
-    """Walk the chain in order, recomputing every hash; name the first broken event."""
+def verify(
+    batch: int = 2000, *, outside: Anchor | None = None, anchor_file: bool = True
+) -> VerifyResult:
+    """Walk the chain in order, recomputing every hash; then check the head and every
+    checkpoint against the chain under the key, and the anchor kept outside the database
+    (`outside`, else the anchor file unless `anchor_file` is false: a restore passes its
+    backup's). The first problem found is named."""
+    if outside is None and anchor_file:
+        try:
+            outside = read_anchor()
+        except ValueError as e:
+            return VerifyResult(False, 0, None, str(e), CUT)
+    checkpoints = db.session.scalars(sa.select(AuditCheckpoint).order_by(AuditCheckpoint.id)).all()
+    wanted = {c.seq for c in checkpoints} | ({outside.seq} if outside else set())
     query = sa.select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=batch)
     result = db.session.scalars(query)
     try:
-        return _walk(result)
+        walked = _walk(result, wanted)
     finally:
         result.close()  # a server-side cursor on PostgreSQL: never leave it open
+    if isinstance(walked, VerifyResult):
+        return walked
+    return _check_anchors(walked, checkpoints, outside)
 
 
-def _walk(events) -> VerifyResult:
+@dataclass
+class _Walked:
+    checked: int
+    last_hash: str
+    hashes: dict[int, str]
+
+
+def _walk(events, wanted: set[int]) -> VerifyResult | _Walked:
     prev_hash, expected_seq, checked = GENESIS, 1, 0
+    hashes = {0: GENESIS}
     for event in events:
         if event.seq != expected_seq:
-            return VerifyResult(False, checked, expected_seq, f"thiếu sự kiện số {expected_seq}")
+            return VerifyResult(
+                False, checked, expected_seq, f"thiếu sự kiện số {expected_seq}", BROKEN
+            )
         if event.prev_hash != prev_hash:
-            return VerifyResult(False, checked, event.seq, "liên kết với sự kiện trước bị sai")
+            return VerifyResult(
+                False, checked, event.seq, "liên kết với sự kiện trước bị sai", BROKEN
+            )
         if event.compute_hash() != event.hash:
-            return VerifyResult(False, checked, event.seq, "nội dung sự kiện đã bị sửa")
+            return VerifyResult(False, checked, event.seq, "nội dung sự kiện đã bị sửa", BROKEN)
+        if event.seq in wanted:
+            hashes[event.seq] = event.hash
         prev_hash, expected_seq, checked = event.hash, expected_seq + 1, checked + 1
     head = db.session.get(AuditHead, 1)
-    if head is not None and (head.seq != expected_seq - 1 or head.hash != prev_hash):
-        return VerifyResult(False, checked, expected_seq, "các sự kiện cuối chuỗi đã bị xoá")
-    return VerifyResult(True, checked)
+    if head is None and checked:
+        return VerifyResult(
+            False, checked, None,
+            "thiếu dòng đầu chuỗi (bảng audit_head): các sự kiện cuối có thể đã bị xoá", CUT,
+        )  # fmt: skip
+    if head is not None and (head.seq != checked or head.hash != prev_hash):
+        return VerifyResult(False, checked, checked + 1, "các sự kiện cuối chuỗi đã bị xoá", CUT)
+    return _Walked(checked, prev_hash, hashes)
+
+
+def _check_anchors(
+    walked: _Walked, checkpoints: list[AuditCheckpoint], outside: Anchor | None
+) -> VerifyResult:
+    n = walked.checked
+    key = audit_key()
+    if key is None:
+        return VerifyResult(
+            False, n, None,
+            "chưa cấu hình khoá nhật ký (AUDIT_KEY hoặc tệp instance/audit.key): chuỗi băm "
+            "đúng nhưng không kiểm tra được các điểm neo, nên không biết đuôi nhật ký có bị cắt "
+            "hay chuỗi có bị lập lại không",
+            NO_KEY,
+        )  # fmt: skip
+    for cp in checkpoints:
+        at = cp.created_at.isoformat()
+        if not _signed(key, cp.mac, "checkpoint", cp.seq, cp.hash, at):
+            return VerifyResult(
+                False, n, None,
+                f"điểm neo số {cp.id} (đến sự kiện số {cp.seq}) mang chữ ký sai: bảng điểm neo "
+                "đã bị sửa, hoặc khoá nhật ký không phải khoá đã ký nó",
+                REWRITTEN,
+            )  # fmt: skip
+        problem = _against_chain(walked, cp.seq, cp.hash, f"điểm neo số {cp.id}")
+        if problem:
+            return problem
+    newest = checkpoints[-1].seq if checkpoints else None
+    if outside is not None:
+        if not _signed(key, outside.mac, "checkpoint", outside.seq, outside.hash,
+                       outside.created_at):  # fmt: skip
+            return VerifyResult(
+                False, n, None,
+                "điểm neo giữ ngoài cơ sở dữ liệu mang chữ ký sai (tệp neo bị sửa, hoặc khoá "
+                "nhật ký không phải khoá đã ký nó)",
+                REWRITTEN,
+            )  # fmt: skip
+        where = f"điểm neo giữ ngoài cơ sở dữ liệu (lập lúc {outside.created_at})"
+        problem = _against_chain(walked, outside.seq, outside.hash, where)
+        if problem:
+            return problem
+        if not any(hmac.compare_digest(cp.mac, outside.mac) for cp in checkpoints):
+            return VerifyResult(
+                False, n, None,
+                f"{where} không còn trong bảng điểm neo (audit_checkpoint): các điểm neo đã bị xoá",
+                CUT,
+            )  # fmt: skip
+        newest = max(newest or 0, outside.seq)
+    head = db.session.get(AuditHead, 1)
+    if head is not None and not _signed(key, head.mac, "head", head.seq, head.hash):
+        if head.mac is None and not checkpoints:
+            reason = (
+                "dòng đầu chuỗi (audit_head) chưa được ký (nhật ký có từ trước khi có khoá): "
+                "chạy `flask --app complaints audit checkpoint` để ký"
+            )
+        elif head.mac is None:
+            reason = (
+                f"dòng đầu chuỗi (audit_head) không còn chữ ký dù nhật ký đã có điểm neo: đuôi "
+                f"sau điểm neo cuối (sự kiện số {newest}) có thể đã bị cắt, hoặc đã có lúc ghi "
+                "nhật ký khi thiếu khoá. Sau khi xem xét, chạy `flask --app complaints audit "
+                "checkpoint --accept-unsigned-head`"
+            )
+        else:
+            reason = (
+                "dòng đầu chuỗi (audit_head) mang chữ ký sai: đuôi nhật ký đã bị cắt hoặc chuỗi "
+                "đã bị lập lại"
+            )
+        return VerifyResult(
+            False, n, None, reason, UNSIGNED_HEAD if head.mac is None else CUT,
+            len(checkpoints), newest,
+        )  # fmt: skip
+    return VerifyResult(True, n, checkpoints=len(checkpoints), anchored_seq=newest)
+
+
+def _against_chain(walked: _Walked, seq: int, hash_: str, what: str) -> VerifyResult | None:
+    """A signed (seq, hash) must still be in the chain: the chain only grows after it."""
+    n = walked.checked
+    if seq > n:
+        cut = "nhật ký trống: toàn bộ sự kiện đã bị xoá" if n == 0 else (
+            f"nay chỉ còn {n}: các sự kiện cuối đã bị xoá"
+        )  # fmt: skip
+        return VerifyResult(
+            False, n, n + 1, f"{what} xác nhận nhật ký có {seq} sự kiện, {cut}", CUT
+        )
+    if walked.hashes.get(seq) != hash_:
+        return VerifyResult(
+            False, n, seq,
+            f"sự kiện số {seq} khác với {what}: chuỗi đã bị lập lại từ trước sự kiện này",
+            REWRITTEN,
+        )  # fmt: skip
+    return None
