@@ -364,7 +364,7 @@ def restore_backup(file: Path, force: bool = False) -> RestoreResult:
     # Against the backup's own checkpoint, not this installation's anchor file: the data
     # goes back to the backup's time on purpose.
     if "audit_checkpoint" not in tables:
-        # A backup of a schema older than the audit anchors (migration 0013): the operator
+        # A backup of a schema older than the audit anchors (migration 0010): the operator
         # upgrades it, then `flask maintenance` signs the log and `flask audit verify` checks it.
         return RestoreResult(manifest, tables, restored_files, 0, False, needs_upgrade=True)
     result = audit.verify(outside=anchor, anchor_file=False)

@@ -214,7 +214,7 @@ def test_verify_and_checkpoint_commands(app, db, province, tmp_path, monkeypatch
 
 
 def test_a_log_older_than_the_key_is_sealed_once(log, app, monkeypatch):
-    """A head never signed and no checkpoint yet (a log from before migration 0013): the
+    """A head never signed and no checkpoint yet (a log from before migration 0010): the
     maintenance task signs it; nothing else is needed."""
     db = log
     drop_audit_triggers(db.session)

@@ -4,7 +4,7 @@ The chain alone shows an edited or removed event, but not a log cut at its end (
 together with its head, nor a chain rewritten from some event on with recomputed hashes. So:
 
 - the database refuses UPDATE and DELETE (and TRUNCATE) on the log and its checkpoints, and
-  lets the head only move forward (triggers, migrations/versions/0013_audit_anchors.py);
+  lets the head only move forward (triggers, migrations/versions/0010_audit_anchors.py);
 - the head and the checkpoints are signed with HMAC-SHA256 under the audit key, which is kept
   outside the database (AUDIT_KEY, or the file instance/audit.key): whoever can write the
   database but lacks the key cannot sign a shorter or rewritten chain;
@@ -305,7 +305,7 @@ def checkpoint() -> AuditCheckpoint | None:
 
 def seal(accept_unsigned_head: bool = False) -> tuple[VerifyResult, AuditCheckpoint | None]:
     """Verify the log; if it is intact but for an unsigned head, sign the head; then write a
-    checkpoint. A head unsigned before any checkpoint (a log older than migration 0013, or
+    checkpoint. A head unsigned before any checkpoint (a log older than migration 0010, or
     kept without a key) is signed at once; one that lost its signature after checkpoints
     existed only when the operator accepts it, and the log records that he did."""
     result = verify()
@@ -330,7 +330,7 @@ def seal(accept_unsigned_head: bool = False) -> tuple[VerifyResult, AuditCheckpo
 
 @maintenance.task("seal_audit_log")
 def _seal_after_migration() -> int:
-    """Migration 0013 found a log whose head nobody signed: sign it, if the log verifies."""
+    """Migration 0010 found a log whose head nobody signed: sign it, if the log verifies."""
     return 1 if seal()[1] is not None else 0
 
 

@@ -13,8 +13,8 @@
 A log that already has events gets its head signed and a first checkpoint by `flask
 maintenance` (task seal_audit_log), once the audit key is configured.
 
-Revision ID: 0013
-Revises: 0007
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-06 12:00:00
 
 """
@@ -22,8 +22,8 @@ Create Date: 2026-12-06 12:00:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0013"
-down_revision = "0007"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
