@@ -427,3 +427,42 @@ def test_nghe_an_2021_true_rate(db):
     sentence = headline(unit, period, basis="cases", kinds="both", rounding="half_up_1")
     assert "316 vụ việc, đã giải quyết 238 vụ việc, đạt tỷ lệ 75,3%, còn 78 vụ việc" in sentence
     assert_identities(kq)
+
+
+def test_nghe_an_2021_published_figures_are_flagged_by_the_check(db):
+    """The same publication typed into the check of a report a unit sent (reports/checking.py):
+    its rate is flagged with the true quotient, and its cases do not add up."""
+    from complaints.reports import checking
+    from complaints.reports.layouts import LAYOUTS
+
+    unit = P.build(db, NGHE_AN)
+    kq = figures(unit, NGHE_AN.period, KQGQ, BOTH)
+    layout = LAYOUTS["01-KQGQ"]
+    published = {
+        "competent.cases_carried_over": "25",
+        "competent.cases_new": "291",
+        "competent.cases": "316",
+        "competent.resolved": "238",
+        "competent.still_open": "35",
+        "competent.resolution_rate": "88,9",
+    }
+    # Without a figure of cases ended otherwise (đình chỉ), the identity cannot be checked;
+    # the publication names none, so the inspector types 0, and the cases do not add up.
+    entered, errors = checking.read_entered(layout, published)
+    assert "Vụ việc kỳ trước + thụ lý mới = đã giải quyết + đình chỉ + còn đang giải quyết" in (
+        checking.compare(layout, entered, kq).identities_unchecked
+    )
+    published["competent.terminated"] = "0"
+    entered, errors = checking.read_entered(layout, published)
+    assert not errors
+    true_rate = F.resolution_rate(kq, F.RateSettings(rounding="half_up_1"))
+    comparison = checking.compare(layout, entered, kq, true_rate)
+    [rate_check] = comparison.rates
+    assert rate_check.ok is False
+    assert rate_check.message == "88,9% không phải là 238/316 (= 75,32%) theo cách làm tròn nào."
+    differing = {line.figure: (line.reported, line.registers) for line in comparison.lines
+                 if line.difference}  # fmt: skip
+    assert differing["competent.still_open"] == (35, 78)
+    assert str(differing["competent.resolution_rate"][1]) == "75.3"
+    [broken] = [b for b in comparison.broken if "đang giải quyết" in b.label]
+    assert (broken.left_sum, broken.right_sum) == (316, 273)
