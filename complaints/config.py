@@ -34,6 +34,10 @@ PROXY_COUNT = 0  # trusted reverse proxies in front (nginx: 1), for the client's
 LOGIN_MAX_FAILURES_PER_USER = 5
 LOGIN_MAX_FAILURES_PER_IP = 50  # one office often shares one address
 LOGIN_FAILURE_WINDOW_SECONDS = 15 * 60
+# A login session ends after this many minutes without a request (a working day: an officer
+# who leaves at noon is still logged in after lunch, not the next morning). The signed cookie's
+# own lifetime (PERMANENT_SESSION_LIFETIME) is derived from it (complaints/security.py).
+SESSION_IDLE_MINUTES = 480
 DEMO_PASSWORD = "demo12345"  # noqa: S105  published in the README; seed-demo only
 
 
