@@ -262,6 +262,12 @@ def test_one_hash_is_checked_whether_the_name_exists_or_not(app, db, officer, mo
         return real(pwhash, password)
 
     monkeypatch.setattr(auth_models, "check_password_hash", counting)
+    made: list[str] = []
+    real_make = auth_models.generate_password_hash
+    auth_models.dummy_hash()  # the login page makes it once per process (a worker's first GET)
+    monkeypatch.setattr(
+        auth_models, "generate_password_hash", lambda p: made.append(p) or real_make(p)
+    )
     locked = factories.UserFactory(unit=officer.unit, username="da.khoa", active=False)
     for username, password in [
         ("khong.ai.co", "sai-mat-khau-1"),
@@ -281,6 +287,7 @@ def test_one_hash_is_checked_whether_the_name_exists_or_not(app, db, officer, mo
     calls.clear()
     assert login_attempt(app, officer.username, factories.PASSWORD).status_code == 302
     assert len(calls) == 1
+    assert made == []  # no hash made on any path: the dummy one was made beforehand
 
 
 # --- item 5: the password policy ------------------------------------------------------------

@@ -90,9 +90,10 @@ class UserRole(db.Model):
 _DUMMY_HASH: list[str] = []
 
 
-def _dummy_hash() -> str:
+def dummy_hash() -> str:
     """A hash of a random password, made once per process with the same hasher and
-    parameters as every user's (generate_password_hash's defaults)."""
+    parameters as every user's (generate_password_hash's defaults). The login page makes it
+    when first shown, so that not even a worker's first unknown name costs a hash more."""
     if not _DUMMY_HASH:
         _DUMMY_HASH.append(generate_password_hash(secrets.token_urlsafe(16)))
     return _DUMMY_HASH[0]
@@ -103,5 +104,5 @@ def password_matches(user: User | None, password: str) -> bool:
     exists or not: for an unknown name the password is checked against a dummy hash, so that
     the time of a wrong answer does not tell who has an account (issue 14, item 4). An inactive
     account is checked too, and refused."""
-    matched = check_password_hash(user.password_hash if user else _dummy_hash(), password)
+    matched = check_password_hash(user.password_hash if user else dummy_hash(), password)
     return matched and user is not None and user.active

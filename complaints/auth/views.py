@@ -11,7 +11,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from complaints import security
 from complaints.auth.forms import ButtonForm, LoginForm, PasswordChangeForm
-from complaints.auth.models import User, password_matches
+from complaints.auth.models import User, dummy_hash, password_matches
 from complaints.auth.operations import change_own_password, log_out, sign_out_everywhere
 from complaints.core.db import utcnow
 from complaints.core.translate import gettext as _
@@ -74,6 +74,7 @@ def login():
                 .execution_options(synchronize_session=False)
             )
             return redirect(_safe_next(request.args.get("next")))
+    dummy_hash()  # made once per process, before the first password is checked
     return render_template("auth/login.html", form=form)
 
 
