@@ -42,6 +42,10 @@ AUDIT_KEY_FILE = None
 # The newest checkpoint, kept outside the database (None: <instance>/audit-anchor.json).
 AUDIT_ANCHOR_FILE = None
 AUDIT_CHECKPOINT_EVERY = 100  # a signed checkpoint every so many events
+# A login session ends after this many minutes without a request (a working day: an officer
+# who leaves at noon is still logged in after lunch, not the next morning). The signed cookie's
+# own lifetime (PERMANENT_SESSION_LIFETIME) is derived from it (complaints/security.py).
+SESSION_IDLE_MINUTES = 480
 DEMO_PASSWORD = "demo12345"  # noqa: S105  published in the README; seed-demo only
 
 

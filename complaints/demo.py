@@ -196,6 +196,7 @@ def seed_demo(seed: int = 2026, today: date | None = None, months: int = 4) -> s
             roles=roles,
             password=DEMO_PASSWORD,
             title=title,
+            demo_password=True,  # published in the README; exempt from the policy
         )
     handler = users["xulydon"]
     start = today - timedelta(days=30 * months)

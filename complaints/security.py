@@ -11,11 +11,13 @@ from __future__ import annotations
 import math
 from datetime import datetime, timedelta
 
-from flask import Flask, request
+from flask import Flask, flash, request, session
+from flask_login import logout_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from complaints.core import audit, throttle
+from complaints.core import audit, clock, throttle
 from complaints.core.numbers import fmt_date
+from complaints.core.translate import gettext
 
 # Scripts and styles only from the app's own files: no inline <script>, no on*= handlers, no
 # style="" attributes in templates (a test in tests/test_security_headers.py keeps it so).
@@ -28,6 +30,10 @@ PERMISSIONS_POLICY = (
     "magnetometer=(), gyroscope=(), accelerometer=(), interest-cohort=()"
 )
 HSTS = "max-age=31536000"  # one year; no includeSubDomains: other hosts of the body are not ours
+# The session's last activity is rewritten at most this often: a new cookie on every request
+# would be of no use, and the idle limit is counted in minutes anyway.
+SEEN_STEP = timedelta(minutes=1)
+SEEN_KEY = "_seen"
 
 
 def init_app(app: Flask) -> None:
@@ -46,6 +52,16 @@ def init_app(app: Flask) -> None:
         # by exactly `proxies` trusted hops. Without this every client would count as the
         # proxy's address in the per-address login limit.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
+
+    idle = timedelta(minutes=int(app.config["SESSION_IDLE_MINUTES"]))
+    # The signed cookie is refused by Flask past this age, whatever it says: it is re-signed
+    # whenever the last activity is rewritten, so an active session never reaches it, and a
+    # cookie kept from before cannot be replayed for Flask's default 31 days.
+    app.config["PERMANENT_SESSION_LIFETIME"] = idle + SEEN_STEP
+
+    @app.before_request
+    def _idle_sessions():
+        _end_idle_session(timedelta(minutes=int(app.config["SESSION_IDLE_MINUTES"])))
 
     https = bool(app.config.get("HTTPS"))
 
@@ -68,6 +84,41 @@ def init_app(app: Flask) -> None:
             headers["Cache-Control"] = "no-store"
             headers.pop("Expires", None)
         return response
+
+
+# --- idle sessions ---------------------------------------------------------------------------
+
+
+def session_started() -> None:
+    """Called at login: the session's idle time counts from now."""
+    session[SEEN_KEY] = clock.now().isoformat()
+
+
+def _end_idle_session(idle: timedelta) -> None:
+    """Log out a session idle for longer than `idle` (clock.now(), so tests move the time);
+    otherwise note this request as its last activity. A logged-in session without a last
+    activity (a cookie from before this rule) is ended too."""
+    if "_user_id" not in session:
+        return
+    now = clock.now()
+    try:
+        seen = datetime.fromisoformat(session[SEEN_KEY])
+    except (KeyError, TypeError, ValueError):
+        seen = None
+    if seen is None or now - seen > idle:
+        logout_user()
+        session.pop(SEEN_KEY, None)
+        minutes = int(idle.total_seconds() // 60)
+        flash(
+            gettext(
+                "Phiên làm việc đã kết thúc vì không thao tác quá %(minutes)s phút. "
+                "Vui lòng đăng nhập lại.",
+                minutes=minutes,
+            ),
+            "warning",
+        )
+    elif now - seen >= SEEN_STEP:
+        session[SEEN_KEY] = now.isoformat()
 
 
 # --- login throttle --------------------------------------------------------------------------

@@ -30,12 +30,16 @@ from complaints.core.access import PERMISSIONS, Role, has_permission
 from .assurance_support import ROLES, World, audit_count, build_world, csrf_token, login, rules
 
 PUBLIC, LOGIN = "public", "login"
+# What ends the caller's own session: posted last.
+ENDS_SESSION = {"auth.logout", "auth.sign_out_everywhere_own"}
 
 # endpoint -> what it requires: a permission, a tuple (any of them), "login" or "public".
 EXPECTED: dict[str, str | tuple[str, ...]] = {
     "web.home": LOGIN,
     "auth.login": PUBLIC,
     "auth.logout": LOGIN,
+    "auth.account": LOGIN,
+    "auth.sign_out_everywhere_own": LOGIN,
     "citizen.lookup": PUBLIC,
     "citizen.lookup_slash": PUBLIC,
     "citizen.rate": PUBLIC,
@@ -46,6 +50,7 @@ EXPECTED: dict[str, str | tuple[str, ...]] = {
     "admin.leaders": "units.manage",
     "admin.users": "users.manage",
     "admin.user_form": "users.manage",
+    "admin.user_sign_out_everywhere": "users.manage",
     "api_tokens.index": "api_tokens.manage",
     "api_tokens.revoke": "api_tokens.manage",
     "reception.log": "reception.view",
@@ -304,7 +309,7 @@ def _check(app, client, world: World, role, cells: Counter, problems: list) -> N
                     cells[(label, "link", "offered")] += 1
                     if ep != "web.home" and not allowed(user, EXPECTED[ep]):
                         problems.append((label, "offers", url, m, ep, link))
-    posts.sort(key=lambda rm: rm[0].endpoint == "auth.logout")  # logging out comes last
+    posts.sort(key=lambda rm: rm[0].endpoint in ENDS_SESSION)  # logging out comes last
     for rule, method in posts:
         spec = EXPECTED[rule.endpoint]
         may = allowed(user, spec)

@@ -96,6 +96,38 @@ def revoke_token(actor, token: ApiToken) -> ApiToken:
     return token
 
 
+def revoke_user_tokens(actor, user) -> int:
+    """Revoke every token of a user still in force (their account is locked): one UPDATE and
+    one event naming the tokens; returns how many."""
+    prefixes = list(
+        db.session.scalars(
+            sa.select(ApiToken.prefix).where(
+                ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)
+            )
+        )
+    )
+    if not prefixes:
+        return 0
+    db.session.execute(
+        sa.update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow(), revoked_by_id=getattr(actor, "id", None))
+    )
+    audit.record(
+        "api_token.revoked",
+        entity_type="user_account",
+        entity_id=user.id,
+        actor=actor,
+        unit_id=user.unit_id,
+        after={"user": user.username, "prefixes": prefixes, "reason": "tài khoản bị khoá"},
+        summary=(
+            f"Thu hồi {len(prefixes)} mã truy cập API của tài khoản {user.username} "
+            "(tài khoản bị khoá)"
+        ),
+    )
+    return len(prefixes)
+
+
 def find_token(secret: str, today: date) -> ApiToken | Refusal:
     """The valid token a secret belongs to, or why it is refused."""
     if not secret or len(secret) > MAX_TOKEN_LENGTH or not secret.isascii():

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, Optional, Regexp
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 
 from complaints.core.access import Role
 from complaints.core.forms import (
@@ -54,3 +54,25 @@ class UserForm(FlaskForm):
     )
     active = BooleanField(_l("Đang hoạt động"), default=True)
     version = VersionField(optional=True)
+
+
+class PasswordChangeForm(FlaskForm):
+    """A user changes their own password (the policy is the operation's: auth/passwords.py)."""
+
+    current_password = PasswordField(
+        _l("Mật khẩu hiện tại"), validators=[DataRequired(REQUIRED), Length(max=200)]
+    )
+    password = PasswordField(
+        _l("Mật khẩu mới"), validators=[DataRequired(REQUIRED), Length(max=200)]
+    )
+    confirm = PasswordField(
+        _l("Nhập lại mật khẩu mới"),
+        validators=[
+            DataRequired(REQUIRED),
+            EqualTo("password", message=_l("Hai lần nhập mật khẩu mới không khớp.")),
+        ],
+    )
+
+
+class ButtonForm(FlaskForm):
+    """A button: only the CSRF token travels."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -30,6 +31,10 @@ class User(UserMixin, TimestampMixin, db.Model):
     # Counted up by every UPDATE through the mapper (version_id_col): an administrator's edit
     # page opened at an older version is refused instead of overwriting another's save.
     version: Mapped[int] = mapped_column(default=1)
+    # Part of the id every login cookie carries (get_id): counted up by end_sessions() at
+    # logout, a password change or reset, a lock and "sign out everywhere", so every cookie
+    # issued before stops matching at once, in every worker (the check is in load_user).
+    session_generation: Mapped[int] = mapped_column(default=1, server_default=sa.text("1"))
 
     unit: Mapped[Unit] = relationship(lazy="joined")
     roles: Mapped[list[UserRole]] = relationship(
@@ -45,7 +50,13 @@ class User(UserMixin, TimestampMixin, db.Model):
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
         return self.active
 
+    def get_id(self) -> str:
+        """Flask-Login's "alternative token": the id and the session generation, so that a
+        cookie issued before end_sessions() names a generation that no longer exists."""
+        return f"{self.id}.{self.session_generation}"
+
     def set_password(self, password: str) -> None:
+        """Hash a password (no policy here: operations.check_password_strength applies it)."""
         self.password_hash = generate_password_hash(password)
 
     def check_password(self, password: str) -> bool:
@@ -74,3 +85,24 @@ class UserRole(db.Model):
     role: Mapped[Role] = enum_column(Role, "role", primary_key=True)
 
     user: Mapped[User] = relationship(back_populates="roles")
+
+
+_DUMMY_HASH: list[str] = []
+
+
+def dummy_hash() -> str:
+    """A hash of a random password, made once per process with the same hasher and
+    parameters as every user's (generate_password_hash's defaults). The login page makes it
+    when first shown, so that not even a worker's first unknown name costs a hash more."""
+    if not _DUMMY_HASH:
+        _DUMMY_HASH.append(generate_password_hash(secrets.token_urlsafe(16)))
+    return _DUMMY_HASH[0]
+
+
+def password_matches(user: User | None, password: str) -> bool:
+    """Whether `password` opens `user`'s account, doing the same work whether the account
+    exists or not: for an unknown name the password is checked against a dummy hash, so that
+    the time of a wrong answer does not tell who has an account (issue 14, item 4). An inactive
+    account is checked too, and refused."""
+    matched = check_password_hash(user.password_hash if user else dummy_hash(), password)
+    return matched and user is not None and user.active

@@ -10,11 +10,13 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user, login_required, login_user, logout_user
 
 from complaints import security
-from complaints.auth.forms import LoginForm
-from complaints.auth.models import User
+from complaints.auth.forms import ButtonForm, LoginForm, PasswordChangeForm
+from complaints.auth.models import User, dummy_hash, password_matches
+from complaints.auth.operations import change_own_password, log_out, sign_out_everywhere
 from complaints.core.db import utcnow
 from complaints.core.translate import gettext as _
 from complaints.extensions import db
+from complaints.web.transaction import attempt
 
 bp = Blueprint("auth", __name__)
 # Browsers read "/\\evil" as "//evil" and drop tabs and newlines ("/\t/evil" is "//evil").
@@ -51,7 +53,9 @@ def login():
             form.form_errors.append(refusal)
             return render_template("auth/login.html", form=form), 429
         user = db.session.scalar(sa.select(User).where(User.username == username))
-        if user is None or not user.active or not user.check_password(form.password.data):
+        # One password hash checked whether the name exists or not (a dummy one otherwise):
+        # the time of a refusal does not tell who has an account.
+        if not password_matches(user, form.password.data):
             form.password.errors.append(_("Tên đăng nhập hoặc mật khẩu không đúng."))
             locked = security.login_failed(config, username, ip, user, now)  # kept even if 429
             if locked:
@@ -60,6 +64,7 @@ def login():
         else:
             security.login_succeeded(username)
             login_user(user)
+            security.session_started()
             # A query-level UPDATE, not through the mapper: a login is no edit of the account,
             # so it must not count up `version` and make an administrator's open form stale.
             db.session.execute(
@@ -69,12 +74,50 @@ def login():
                 .execution_options(synchronize_session=False)
             )
             return redirect(_safe_next(request.args.get("next")))
+    dummy_hash()  # made once per process, before the first password is checked
     return render_template("auth/login.html", form=form)
 
 
 @bp.post("/logout")
 @login_required
 def logout():
+    # Every session of the user ends, on every computer (issue 14, item 2): a cookie copied
+    # before does not outlive the logout.
+    log_out(current_user)
     logout_user()
-    flash(_("Bạn đã đăng xuất."), "info")
+    flash(_("Bạn đã đăng xuất khỏi mọi thiết bị."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    """The user's own account: change the password, sign out everywhere."""
+    form = PasswordChangeForm()
+    status = 200
+    if form.validate_on_submit():
+        with attempt(form) as saved:
+            change_own_password(
+                current_user, current=form.current_password.data, new=form.password.data
+            )
+        if saved.ok:
+            # Every other session ended with the change; this browser goes on, on the new
+            # generation.
+            login_user(current_user._get_current_object())
+            security.session_started()
+            flash(_("Đã đổi mật khẩu. Các phiên đăng nhập khác của bạn đã kết thúc."), "success")
+            return redirect(url_for("auth.account"))
+        status = saved.status
+    return render_template(
+        "auth/account.html", form=form, sign_out=ButtonForm(), user=current_user
+    ), status
+
+
+@bp.post("/account/sign-out-everywhere")
+@login_required
+def sign_out_everywhere_own():
+    if ButtonForm().validate_on_submit():
+        sign_out_everywhere(current_user, current_user)
+        logout_user()
+        flash(_("Bạn đã đăng xuất khỏi mọi thiết bị."), "info")
     return redirect(url_for("auth.login"))

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user, login_required, login_user, logout_user
 
-from complaints.auth.forms import UserForm
+from complaints import security
+from complaints.auth.forms import ButtonForm, UserForm
 from complaints.auth.models import User
-from complaints.auth.operations import UserError, create_user, update_user
+from complaints.auth.operations import UserError, create_user, sign_out_everywhere, update_user
 from complaints.core.access import in_scope, require
 from complaints.core.db import MAX_ID
 from complaints.core.translate import gettext as _
@@ -175,7 +176,33 @@ def user_form(user_id: int | None = None):
                     password=form.password.data or None,
                 )
         if saved.ok:
+            if user.id == current_user.id and form.password.data:
+                # Resetting one's own password ended every session; this one goes on.
+                login_user(user)
+                security.session_started()
             flash(_("Đã lưu tài khoản %(username)s.", username=user.username), "success")
             return redirect(url_for("admin.users"))
         status = saved.status
-    return render_template("admin/user_form.html", form=form, user=user), status
+    return render_template(
+        "admin/user_form.html", form=form, user=user, sign_out=ButtonForm()
+    ), status
+
+
+@bp.post("/users/<int:user_id>/sign-out-everywhere")
+@login_required
+@require("users.manage")
+def user_sign_out_everywhere(user_id: int):
+    """End every session of an account of the administrator's units (audited)."""
+    user = load(User, user_id)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    sign_out_everywhere(current_user, user)
+    if user.id == current_user.id:
+        logout_user()
+        flash(_("Bạn đã đăng xuất khỏi mọi thiết bị."), "info")
+        return redirect(url_for("auth.login"))
+    flash(
+        _("Đã đăng xuất tài khoản %(username)s khỏi mọi thiết bị.", username=user.username),
+        "success",
+    )
+    return redirect(url_for("admin.user_form", user_id=user.id))

@@ -44,11 +44,17 @@ ERROR_MESSAGES = {
 def load_user(user_id: str):
     from complaints.auth.models import User
 
+    # "<id>.<session generation>" (User.get_id): a cookie of an ended generation, or one
+    # issued before generations existed (a bare id), no longer logs anyone in.
+    ident, _, generation = user_id.partition(".")
     try:
-        user = db.session.get(User, int(user_id))
+        user = db.session.get(User, int(ident))
+        generation = int(generation)
     except ValueError:
         return None
-    return user if user is not None and user.active else None
+    if user is None or not user.active or user.session_generation != generation:
+        return None
+    return user
 
 
 login_manager.login_view = "auth.login"

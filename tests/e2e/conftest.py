@@ -137,7 +137,7 @@ def log_out(page: Page) -> None:
     from playwright.sync_api import expect
 
     page.get_by_role("button", name="Đăng xuất").click()
-    expect(page.locator(".flash-info")).to_have_text("Bạn đã đăng xuất.")
+    expect(page.locator(".flash-info")).to_have_text("Bạn đã đăng xuất khỏi mọi thiết bị.")
 
 
 def case_step(page: Page, button: str, on: str, *, doc_no: str = "", **labelled: str) -> None:
