@@ -688,3 +688,27 @@ def register_import(env: dict, workdir: Path, info: Generated, help_text: str, p
         "peak_rss_mb": run.peak_rss_mb,
         "output": run.output[-200:],
     }
+
+
+def import_rate(app) -> dict:
+    """The rate of the import just run, from its job: the rows of the file over the time from
+    the job's creation (the file recognised and mapped) to its end, dry run and import with
+    every check; the command's start (Python, the app) is not the import's."""
+    from complaints.extensions import db
+    from complaints.registers.models import ImportStatus, RegisterImport
+
+    with app.app_context():
+        job = db.session.scalars(
+            sa.select(RegisterImport)
+            .where(RegisterImport.status == ImportStatus.done)
+            .order_by(RegisterImport.id.desc())
+        ).first()
+        if job is None or job.finished_at is None:
+            raise BenchError("import-register left no finished job to time")
+        seconds = max((job.finished_at - job.created_at).total_seconds(), 1e-3)
+        return {
+            "rows": job.total_rows,
+            "imported_rows": job.imported_rows,
+            "job_seconds": round(seconds, 2),
+            "rows_per_s": round(job.total_rows / seconds, 1),
+        }

@@ -49,6 +49,7 @@ TARGETS = {
     "page_growth": 1.5,  # median at the largest size at most 1.5 times at the smallest
     "worker_rss_mb": 150.0,  # a gunicorn worker's peak RSS under load
     "stream_growth": 1.2,  # register import/export peak RSS, largest size over smallest
+    "import_rate": 2000.0,  # rows a second, dry run and import with every check, at every size
 }
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -78,9 +79,9 @@ def parse_args(argv):
     p.add_argument(
         "--import-max-rows",
         type=int,
-        default=20_000,
-        help="import a year's register only up to this many rows (0: always; the import runs "
-        "the real checks, about 20 ms a row)",
+        default=0,
+        help="import a year's register only up to this many rows (default 0: at every size, "
+        "the whole year)",
     )
     p.add_argument("--workdir", help="keep databases and files here (default: a temp dir)")
     p.add_argument("--out", default=str(RESULTS), help="where the JSON results go")
@@ -279,6 +280,9 @@ def run_backend(name: str, url: str, args, workdir: Path, out: dict) -> None:
                             register_help["import"],
                             Path(r["commands"]["export_register"]["file"]),
                         )
+                        import_app = make_app(import_url, workdir)
+                        r["commands"]["import_register"].update(measure.import_rate(import_app))
+                        _dispose(import_app)
                     except BenchError as e:
                         out.setdefault("errors", []).append(f"{size}: {e}")
                         r["commands"]["import_register"] = {"error": str(e)}
@@ -431,6 +435,32 @@ def check_targets(results: dict) -> list[dict]:
                     TARGETS["stream_growth"],
                     note="command not available yet" if not (a or b) else "one size only",
                 )
+        rates = [
+            (z, data["sizes"][z]["commands"]["import_register"])
+            for z in sizes
+            if "rows_per_s" in data["sizes"][z].get("commands", {}).get("import_register", {})
+        ]
+        if rates:
+            z, worst = min(rates, key=lambda x: x[1]["rows_per_s"])
+            add(
+                f"{backend}.import_register.rows_per_s",
+                worst["rows_per_s"],
+                TARGETS["import_rate"],
+                ok=worst["rows_per_s"] >= TARGETS["import_rate"],
+                note="the slowest size: "
+                + "; ".join(
+                    f"{c['rows']} rows in {c['job_seconds']} s at {int(q):,}"
+                    + (" (this one)" if q == z else "")
+                    for q, c in rates
+                ),
+            )
+        else:
+            add(
+                f"{backend}.import_register.rows_per_s",
+                None,
+                TARGETS["import_rate"],
+                note="import not measured",
+            )
     return targets
 
 
@@ -522,6 +552,13 @@ def print_table(results: dict) -> None:
                     f"{key.replace('_', ' ')}: peak RSS ({c['seconds']}s)",
                     f"{c['peak_rss_mb']:.0f}MB",
                 )
+                if "rows_per_s" in c:
+                    line(
+                        backend,
+                        n,
+                        f"import register: {c['rows']:,} rows, {c['rows_per_s']:.0f} rows/s",
+                        f"{c['job_seconds']:.1f}s",
+                    )
         for key, g in data.get("growth", {}).items():
             a, b = (g["sizes"][k] for k in sizes[:: len(sizes) - 1])
             line(

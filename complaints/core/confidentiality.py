@@ -27,6 +27,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
+from contextlib import contextmanager
 from types import SimpleNamespace
 from typing import Any
 
@@ -326,9 +327,35 @@ def _collect(session, context) -> None:
             seeds["n"].update(values.get("identity_no", [obj.identity_no]))
 
 
+_DEFERRED = "confidentiality_deferred"
+
+
+@contextmanager
+def refresh_deferred(session: Session):
+    """Within this block the flags are recomputed once, at its end, for every record its
+    flushes touched, instead of after each flush: a writer of many records in one transaction
+    (the register import's batch) pays a few queries for the batch, not for each record. Only
+    for writers that read no protection flag of the records they write inside the block."""
+    if session.info.get(_DEFERRED):
+        yield
+        return
+    session.info[_DEFERRED] = True
+    try:
+        yield
+    except BaseException:
+        session.info.pop(_SEEDS, None)  # the work is rolled back: nothing to recompute
+        raise
+    finally:
+        session.info.pop(_DEFERRED, None)
+    session.flush()
+    _refresh_after_flush(session, None)
+
+
 @sa.event.listens_for(Session, "after_flush_postexec")
 def _refresh_after_flush(session, context) -> None:
     """Recompute what the flush changed, and give the session's records their new flags."""
+    if session.info.get(_DEFERRED):
+        return  # refresh_deferred recomputes at its end, with every flush's seeds
     seeds = session.info.pop(_SEEDS, None)
     if not seeds or not any(seeds.values()):
         return
@@ -437,31 +464,54 @@ _SEPARATOR = r"[\s.\-/]?"
 
 def _value_patterns(value: str) -> set[str]:
     """The regular expressions (on folded text) a known identity value is found by."""
+    return set(_value_needles(value))
+
+
+def _value_needles(value: str) -> dict[str, tuple[bool, tuple[str, ...]]]:
+    """Each regular expression of a value with what any text it matches must contain: every
+    one of its needles, in the folded text (False) or in the folded text without separators
+    (True, for numbers typed with or without them)."""
     value = unicodedata.normalize("NFC", (value or "").strip())
-    out: set[str] = set()
+    out: dict[str, tuple[bool, tuple[str, ...]]] = {}
     compact = re.sub(r"[\s.\-/()+]", "", value)
     if len(compact) >= 6 and compact.isalnum() and sum(ch.isdigit() for ch in compact) >= 5:
         # a paper or phone number, typed with or without separators ("031 085 001 234")
         chars = fold_keep_length(compact)
-        out.add(_SEPARATOR.join(re.escape(ch) for ch in chars))
+        out[_SEPARATOR.join(re.escape(ch) for ch in chars)] = (True, (chars,))
         if chars.startswith("84") or chars.startswith("0"):  # +84 912... and 0912...
             rest = chars[2:] if chars.startswith("84") else chars[1:]
-            out.add(r"(?:\+?84|0)" + _SEPARATOR + _SEPARATOR.join(re.escape(c) for c in rest))
+            regex = r"(?:\+?84|0)" + _SEPARATOR + _SEPARATOR.join(re.escape(c) for c in rest)
+            out[regex] = (True, (rest,))
         return out
     for part in {value, value.split(",")[0].strip()}:
         words = fold_keep_length(part).split()
         if len(part) >= MIN_TERM and words:
-            out.add(r"\s+".join(re.escape(w) for w in words))
-        if len(words) >= 3 and "," not in value:
-            out.add(r"\s+".join(re.escape(w) for w in words[1:]))  # "Thị Hoa" of a name
+            out[r"\s+".join(re.escape(w) for w in words)] = (False, tuple(words))
+        if len(words) >= 3 and "," not in value:  # "Thị Hoa" of a name
+            out[r"\s+".join(re.escape(w) for w in words[1:])] = (False, tuple(words[1:]))
     return out
 
 
-def pattern_for(values: Iterable[str]) -> re.Pattern | None:
-    """One pattern for every value, longest first, whole words only; None when nothing to find."""
-    parts: set[str] = set()
+_SEPARATORS = re.compile(r"[\s.\-/]")
+
+
+def pattern_for(values: Iterable[str], within: str | None = None) -> re.Pattern | None:
+    """One pattern for every value, longest first, whole words only; None when nothing to find.
+
+    `within`: the only text the pattern will be used on (or all of those texts joined by
+    " | "); the values that cannot occur in it are left out, which spares compiling them
+    (the pattern finds the same in that text)."""
+    parts: dict[str, tuple[bool, tuple[str, ...]]] = {}
     for value in values:
-        parts |= _value_patterns(value)
+        parts.update(_value_needles(value))
+    if within is not None and parts:
+        folded = fold_keep_length(unicodedata.normalize("NFC", within))
+        squeezed = _SEPARATORS.sub("", folded)
+        parts = {
+            regex: need
+            for regex, need in parts.items()
+            if all(n in (squeezed if need[0] else folded) for n in need[1])
+        }
     if not parts:
         return None
     ordered = sorted(parts, key=len, reverse=True)

@@ -350,9 +350,10 @@ def refresh_search_text(petition: Petition, matter: list[str] | None = None) -> 
         values += matter
     elif petition.id is not None and (petition.case_id is not None or petition.visit_id):
         values += confidentiality.matter_values([petition])[("petition", petition.id)]
-    pattern = confidentiality.pattern_for(v for v in values if v)
+    shown = [x for x in public if x]
+    pattern = confidentiality.pattern_for((v for v in values if v), within=" | ".join(shown))
     petition.public_search_text = fold(
-        " | ".join(confidentiality.strip(x, pattern, mask=" ") for x in public if x)
+        " | ".join(confidentiality.strip(x, pattern, mask=" ") for x in shown)
     )
     petition.search_text = fold(" | ".join(x for x in public + people if x))
 

@@ -6,6 +6,7 @@ file's numbers. The batch's transaction is committed by the job (importer.py) wi
 
 from __future__ import annotations
 
+import contextlib
 from collections import Counter
 
 import sqlalchemy as sa
@@ -13,7 +14,7 @@ import sqlalchemy as sa
 from complaints.cases import deadlines as case_deadlines
 from complaints.cases import operations as case_ops
 from complaints.cases.models import Case
-from complaints.core import audit, clock
+from complaints.core import audit, clock, confidentiality
 from complaints.core import deadlines as engine
 from complaints.core.errors import OperationError
 from complaints.core.numbering import RunningNumber, raise_to
@@ -21,7 +22,13 @@ from complaints.extensions import db
 from complaints.petitions.models import RegisterCounter
 from complaints.reception.models import ReceptionSession
 from complaints.registers.import_job import ImportProblem, created_text
-from complaints.registers.import_petitions import CASE_NO, write_petition
+from complaints.registers.import_petitions import (
+    CASE_NO,
+    earliest_days,
+    existing_cases,
+    registered_numbers,
+    write_petition,
+)
 from complaints.registers.import_visits import write_visit
 from complaints.registers.models import ImportedRecord, ImportRow, RegisterImport, RegisterKind
 from complaints.units.models import Unit
@@ -36,15 +43,25 @@ class BatchWriter:
         self.on = clock.today()
         self.calendar = case_deadlines.work_calendar()
         self.units: dict[str, int] = {}
+        self.unit_ids: dict[str, int | None] = {}
+        self.registered: set[str] = set()
+        self.cases: dict[tuple[str, str], int | None] = {}
+        self.earliest: dict = {}
 
     def unit(self, code: str) -> Unit:
-        """A unit the file names, by its code."""
+        """A unit the file names, by its code (looked up once per import)."""
         if code not in self.units:
             unit_id = db.session.scalar(sa.select(Unit.id).where(Unit.code == code))
             if unit_id is None:
                 raise ImportProblem(f"Đơn vị {code} không có trong hệ thống.")
             self.units[code] = unit_id
         return db.session.get(Unit, self.units[code])
+
+    def unit_id(self, code: str) -> int | None:
+        """The id of a unit the file names, None when there is none (looked up once)."""
+        if code not in self.unit_ids:
+            self.unit_ids[code] = db.session.scalar(sa.select(Unit.id).where(Unit.code == code))
+        return self.unit_ids[code]
 
     def write(self, batch: list[ImportRow]) -> None:
         """Write a batch of staged rows (all of them, or an ImportProblem naming the line)."""
@@ -55,23 +72,37 @@ class BatchWriter:
         self.numbers: list[str] = []
         self.sessions: dict[tuple, ReceptionSession] = {}
         self.visit_keys: dict[tuple, Counter] = {}
+        petitions = self.job.kind == RegisterKind.petitions
+        if petitions:  # what the rows look up, for the whole batch at once
+            self.registered = registered_numbers([row.data["register_no"] for row in batch])
+            keyed = [
+                (row.data["case"]["key"], row.data["unit_code"])
+                for row in batch
+                if row.data.get("processed") and (row.data.get("case") or {}).get("key")
+            ]
+            self.cases = existing_cases(set(keyed))
+            self.earliest = earliest_days(self.job.id, {key for key, _ in keyed})
         skipped = 0
-        for row in batch:
-            try:
-                written = (
-                    write_petition(self, row)
-                    if self.job.kind == RegisterKind.petitions
-                    else write_visit(self, row)
-                )
-            except OperationError as e:  # any rule of the operations the row breaks
-                raise ImportProblem(f"Dòng {row.line}: {e} Không có dòng nào được nhập.") from None
-            except engine.DeadlineError as e:  # the dry run computes the same: not expected
-                raise ImportProblem(
-                    f"Dòng {row.line}: không tính được thời hạn theo quy định: {e}. "
-                    "Không có dòng nào được nhập."
-                ) from None
-            row.state = "done" if written else "skip"
-            skipped += 0 if written else 1
+        # A petition's batch reads no protection flag of what it writes: the flags of the
+        # batch's records are recomputed once, at its end (a visit's audit reads its own).
+        deferred = (
+            confidentiality.refresh_deferred(db.session) if petitions else contextlib.nullcontext()
+        )
+        with deferred:
+            for row in batch:
+                try:
+                    written = write_petition(self, row) if petitions else write_visit(self, row)
+                except OperationError as e:  # any rule of the operations the row breaks
+                    raise ImportProblem(
+                        f"Dòng {row.line}: {e} Không có dòng nào được nhập."
+                    ) from None
+                except engine.DeadlineError as e:  # the dry run computes the same: not expected
+                    raise ImportProblem(
+                        f"Dòng {row.line}: không tính được thời hạn theo quy định: {e}. "
+                        "Không có dòng nào được nhập."
+                    ) from None
+                row.state = "done" if written else "skip"
+                skipped += 0 if written else 1
         for case_id in self.touched_cases:
             case_ops.refresh_search_text(db.session.get(Case, case_id))
         raise_counters(self.job, self.seqs, self.case_seqs)

@@ -24,7 +24,7 @@ from complaints.petitions.models import (
     PetitionSource,
     ProcessingOutcome,
 )
-from complaints.registers.import_job import ImportProblem
+from complaints.registers.import_job import ImportProblem, chunks
 from complaints.registers.models import ImportedCaseKey, ImportRow
 from complaints.units.models import Unit
 
@@ -47,11 +47,65 @@ def existing_case(key: str, unit_code: str) -> Case | None:
     return db.session.get(Case, mapped.case_id) if mapped else None
 
 
+def existing_cases(keys: set[tuple[str, str]]) -> dict[tuple[str, str], int | None]:
+    """existing_case for many (case key, unit code) at once: the id of each one's case, or None
+    (a few queries per 500 keys)."""
+    found: dict[tuple[str, str], int | None] = dict.fromkeys(keys)
+    pairs = sorted(keys)
+    for chunk in chunks(pairs):
+        numbers = dict(
+            db.session.execute(
+                sa.select(Case.case_no, Case.id).where(Case.case_no.in_({k for k, _ in chunk}))
+            ).all()
+        )
+        mapped = {
+            (key, code): case_id
+            for key, code, case_id in db.session.execute(
+                sa.select(ImportedCaseKey.case_key, Unit.code, ImportedCaseKey.case_id)
+                .join(Unit, Unit.id == ImportedCaseKey.unit_id)
+                .where(
+                    ImportedCaseKey.case_key.in_({k for k, _ in chunk}),
+                    Unit.code.in_({u for _, u in chunk}),
+                )
+            )
+        }
+        for pair in chunk:
+            found[pair] = numbers.get(pair[0]) or mapped.get(pair)
+    return found
+
+
+def earliest_days(job_id: int, keys: set[str]) -> dict[str, date | None]:
+    """The earliest day of the file's rows of each case key (one query per 500 keys)."""
+    days: dict[str, date | None] = dict.fromkeys(keys)
+    for chunk in chunks(sorted(keys)):
+        days.update(
+            db.session.execute(
+                sa.select(ImportRow.case_key, sa.func.min(ImportRow.day))
+                .where(ImportRow.import_id == job_id, ImportRow.case_key.in_(chunk))
+                .group_by(ImportRow.case_key)
+            ).all()
+        )
+    return days
+
+
+def registered_numbers(numbers: list[str]) -> set[str]:
+    """Which of these register numbers the register already has (one query per 500)."""
+    found: set[str] = set()
+    for chunk in chunks(numbers):
+        found.update(
+            db.session.scalars(
+                sa.select(Petition.register_no).where(Petition.register_no.in_(chunk))
+            )
+        )
+    return found
+
+
 def write_petition(batch: BatchWriter, row: ImportRow) -> bool:
     """Register a staged petition (processed, with its case, when the register says so);
-    False when its number was registered meanwhile."""
+    False when its number was registered meanwhile (batch.registered: looked up for the
+    whole batch before its first row)."""
     d = row.data
-    if db.session.scalar(sa.select(Petition.id).where(Petition.register_no == d["register_no"])):
+    if d["register_no"] in batch.registered:
         return False  # registered meanwhile: nothing to add
     unit = batch.unit(d["unit_code"])
     data = petition_ops.PetitionData(
@@ -100,7 +154,8 @@ def _case_for(batch: BatchWriter, row: ImportRow, petition: Petition, unit: Unit
     c = row.data["case"]
     key = c.get("key")
     if key:
-        found = existing_case(key, unit.code)
+        case_id = batch.cases.get((key, unit.code))
+        found = db.session.get(Case, case_id) if case_id is not None else None
         if found is not None:
             if found.kind != petition.kind:
                 raise ImportProblem(f"Dòng {row.line}: vụ việc {key} khác loại với đơn.")
@@ -125,18 +180,14 @@ def _new_case(
     received with the earliest petition of the case the file or the register knows."""
     received = petition.received_date
     if key:
-        earliest = db.session.scalar(
-            sa.select(sa.func.min(ImportRow.day)).where(
-                ImportRow.import_id == batch.job.id, ImportRow.case_key == key
-            )
-        )
+        earliest = batch.earliest.get(key)
         received = min(received, earliest or received)
     if c.get("received_on"):  # its first petition may be in an earlier register
         received = min(received, date.fromisoformat(c["received_on"]))
     case_no = None
     if key and (m := CASE_NO.match(key)):
         case_no = key  # the register's number is kept; the counter goes past it
-        owner = db.session.scalar(sa.select(Unit.id).where(Unit.code == m[1]))
+        owner = batch.unit_id(m[1])
         if owner is not None:
             slot = (owner, int(m[2]))
             batch.case_seqs[slot] = max(batch.case_seqs.get(slot, 0), int(m[3]))
@@ -160,11 +211,8 @@ def _new_case(
         closed_on=day("closed_on"),
         termination_reason=TerminationReason(c["termination"]) if c.get("termination") else None,
     )
-    authority = (
-        db.session.scalar(sa.select(Unit).where(Unit.code == c["authority"]))
-        if c.get("authority")
-        else None
-    )  # known and of the same tree: import_check
+    authority = batch.unit(c["authority"]) if c.get("authority") else None
+    # known and of the same tree: import_check
     case = imported_cases.import_case(
         batch.actor,
         unit,
@@ -177,6 +225,10 @@ def _new_case(
     if key and not case_no:
         db.session.add(ImportedCaseKey(unit_id=unit.id, case_key=key, case_id=case.id))
         db.session.flush()
+    if key:  # the file's next petitions of the case join it (a case number: from any unit)
+        batch.cases[(key, unit.code)] = case.id
+        if case_no:
+            batch.cases.update({pair: case.id for pair in batch.cases if pair[0] == key})
     batch.made_record("cases", case.id)
     return case
 
