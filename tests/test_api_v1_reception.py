@@ -135,8 +135,12 @@ def test_malformed_requests(officer_api):
     assert "Ngày không hợp lệ" in error_of(officer_api.get("/sessions", to="2026-6-1"), 400)
 
 
-def test_recording_a_visit_makes_a_planned_session_held(officer_api, world, db):
+def test_recording_a_visit_makes_a_planned_session_held(officer_api, world, db, set_today):
     planned = world["sessions"]["planned"]
+    # Before its day the session has not taken place: no visit yet (reception/operations).
+    refused = officer_api.post(f"/sessions/{planned.id}/visits", VISIT)
+    assert "chưa diễn ra" in error_of(refused, 422)
+    set_today(planned.session_date)
     data = ok(officer_api.post(f"/sessions/{planned.id}/visits", VISIT), 201)
     assert data["persons"][0]["identity_no"] == "031090001235"  # normalised by the operation
     assert data["visit_date"] == "2026-07-07" and data["identity_redacted"] is False
