@@ -63,10 +63,21 @@
     var count = document.getElementById("people_count");
     var delegation = document.getElementById("is_delegation");
     if (count && delegation) {
-      count.addEventListener("change", function () {
+      // The box follows the number of people (5 or more with one content is a delegation):
+      // ticked as the number is typed, and a click that would contradict the number is undone,
+      // so that the click which takes the focus out of the number cannot untick what the
+      // number just ticked (the server refuses a box that disagrees with the number).
+      var rule = function () {
         var n = parseInt(count.value, 10);
-        if (!isNaN(n)) { delegation.checked = n >= 5; }
-      });
+        return isNaN(n) ? null : n >= 5;
+      };
+      var follow = function () {
+        var r = rule();
+        if (r !== null) { delegation.checked = r; }
+      };
+      count.addEventListener("input", follow);
+      count.addEventListener("change", follow);
+      delegation.addEventListener("click", follow);
     }
   }
 
