@@ -199,3 +199,48 @@ def test_create_user_command(app, db, province):
         ],
     )
     assert bad.exit_code != 0 and "Không có đơn vị" in bad.output
+
+
+# --- dissolved units and new units' defaults (issue 14, item 11) ----------------------------
+
+
+def test_a_new_unit_form_offers_the_level_below_and_today(web, login_as, province, set_today):
+    from datetime import date
+
+    set_today(date(2026, 6, 30))
+    login_as(Role.admin)  # of the province: its new units are communes by default
+    page = web.get("/admin/units/new").get_data(as_text=True)
+    assert '<option selected value="commune">' in page, page
+    assert 'value="30/06/2026"' in page
+
+
+def test_a_dissolved_unit_gets_no_new_account(web, login_as, province, db, set_today):
+    from datetime import date
+
+    set_today(date(2026, 6, 30))
+    old = factories.UnitFactory(
+        code="HPQLC",
+        name="UBND quận Lê Chân",
+        level="district",
+        parent=province["province"],
+        active_from=date(2020, 1, 1),
+        active_to=date(2025, 6, 30),
+    )
+    login_as(Role.admin)
+    db.session.commit()
+    page = web.get("/admin/users/new").get_data(as_text=True)
+    assert "HPQLC" not in page and "HPLC" in page
+    before = db.session.scalar(sa.select(sa.func.count()).select_from(User))
+    resp = web.post_form(
+        "/admin/users/new",
+        {
+            "username": "can.bo.quan",
+            "full_name": "Trần Văn Quận",
+            "unit_id": str(old.id),
+            "roles": ["reception_officer"],
+            "password": "mot-mat-khau-dai",
+            "active": "y",
+        },
+    )
+    assert resp.status_code != 302
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == before

@@ -21,6 +21,7 @@ from complaints.cases.models import (
 from complaints.core import audit
 from complaints.core.access import Role
 from complaints.core.calendar import WorkCalendar
+from complaints.core.errors import OperationError
 from complaints.core.text import fold
 from complaints.core.vocab import PetitionKind
 from complaints.petitions.models import PetitionStatus, ProcessingOutcome
@@ -1132,3 +1133,27 @@ def test_a_calendar_override_moves_the_running_deadlines_it_falls_in(app, db, we
     db.session.expire_all()
     assert due(case, "resolve") == D(2026, 4, 6)
     assert case.next_due == D(2026, 4, 6)
+
+
+def test_a_dissolved_unit_is_neither_offered_nor_assigned(
+    app, db, province, handler, set_today, login_as, web
+):
+    """Issue 14, item 11: districts dissolved on 01/7/2025 were still offered for new work."""
+    set_today(D(2026, 6, 30))
+    hp = province["province"]
+    old = factories.UnitFactory(
+        code="HPQLC",
+        name="UBND quận Lê Chân",
+        level="district",
+        parent=hp,
+        active_from=D(2020, 1, 1),
+        active_to=D(2025, 6, 30),
+    )
+    case = accepted_case(handler, hp)
+    with pytest.raises(OperationError) as refused:
+        ops.assign(handler, case, unit=old, assignee=None, on=D(2026, 6, 30))
+    assert "HPQLC không hoạt động vào ngày 30/06/2026" in str(refused.value)
+    login_as(Role.leader)
+    db.session.commit()
+    page = html(web.get(f"/cases/{case.id}/assign"))
+    assert "HPLC" in page and "HPQLC" not in page

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from complaints.auth import passwords
 from complaints.auth.models import User
-from complaints.core import audit
+from complaints.core import audit, clock
 from complaints.core.access import Role
 from complaints.core.db import utcnow
 from complaints.core.errors import OperationError, StaleError
@@ -14,6 +14,7 @@ from complaints.core.translate import N_
 from complaints.core.translate import gettext as _
 from complaints.extensions import db
 from complaints.units.models import Unit
+from complaints.units.operations import check_active
 
 STALE_MESSAGE = N_(
     "Tài khoản này vừa được người khác sửa sau khi bạn mở trang. Chưa có gì được lưu: "
@@ -125,6 +126,7 @@ def create_user(
         raise UserError(_("Tên đăng nhập %(username)s đã được dùng.", username=username))
     if not roles:
         raise UserError(_("Người dùng phải có ít nhất một vai trò."))
+    check_active(unit, clock.today())
     if not demo_password:
         check_password_strength(
             password, username=username, full_name=full_name, unit_code=unit.code
@@ -166,6 +168,9 @@ def update_user(
         if not roles:
             raise UserError(_("Người dùng phải có ít nhất một vai trò."))
         user.set_roles(roles)
+    unit = changes.get("unit")
+    if unit is not None and unit.id != user.unit_id:
+        check_active(unit, clock.today())
     for key, value in changes.items():
         setattr(user, key, value)
     if password:

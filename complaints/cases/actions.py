@@ -142,7 +142,9 @@ def assign(case_id: int):
     denunciation, with the content the verifier reads, stripped of the denouncer."""
     case = load(Case, case_id, acting=True)
     form = AssignForm()
-    form.unit_id.choices = unit_choices(with_paths=True)
+    form.unit_id.choices = unit_choices(
+        with_paths=True, active_on=clock.today(), keep=case.assigned_unit_id or case.unit_id
+    )
     form.assignee_id.choices = pairs_choices([(0, _("— Chưa giao người cụ thể —"))])
     for u in handlers(current_user):
         choice = pairs_choices([(u.id, f"{u.full_name} · {u.title} ({u.unit.code})")])[0]

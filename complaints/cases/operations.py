@@ -29,6 +29,7 @@ from complaints.core.translate import N_
 from complaints.core.translate import gettext as _
 from complaints.core.vocab import PetitionKind
 from complaints.extensions import db
+from complaints.units.operations import check_active
 
 CASE_FIELDS = (
     "unit_id",
@@ -474,6 +475,8 @@ def assign(
     clock.not_after_today(on, "on")
     if not case.is_open:
         raise CaseError(_("Vụ việc đã kết thúc, không giao xử lý được nữa."))
+    if unit.id != case.assigned_unit_id:  # keeping a unit dissolved since is not a new hand-off
+        check_active(unit, on)
     if assignee is not None:
         if not assignee.unit.path.startswith(unit.path):
             raise CaseError(_("Người được giao phải thuộc đơn vị được giao."), "assignee_id")

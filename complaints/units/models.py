@@ -20,6 +20,17 @@ class UnitLevel(LabelledEnum):
     commune = "commune"
 
 
+# The level a new unit under a unit of each level usually has: a province's units are mostly
+# communes (since 01/7/2025 there is no district level); a department's units, its offices.
+UnitLevel.CHILD = {
+    "central": "province",
+    "province": "commune",
+    "department": "department",
+    "district": "commune",
+    "commune": "commune",
+}
+
+
 UnitLevel.LABELS = {
     "central": N_("Trung ương"),
     "province": N_("Cấp tỉnh"),
@@ -88,6 +99,11 @@ class Unit(TimestampMixin, db.Model):
         return (self.active_from is None or self.active_from <= day) and (
             self.active_to is None or day <= self.active_to
         )
+
+    @property
+    def child_level(self) -> UnitLevel:
+        """The level a new unit under this one is given unless the administrator chooses."""
+        return UnitLevel(UnitLevel.CHILD[self.level.value])
 
     # --- its roles: the one home of the defaults (units/roles.py checks a chosen authority)
 

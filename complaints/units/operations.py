@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from complaints.core import audit
 from complaints.core.db import utcnow
 from complaints.core.errors import OperationError, StaleError
+from complaints.core.numbers import fmt_date
 from complaints.core.translate import N_
 from complaints.core.translate import gettext as _
 from complaints.extensions import db
@@ -38,6 +39,21 @@ class UnitError(OperationError):
 
 class StaleEditError(StaleError, UnitError):
     """The unit changed since the administrator opened its page: their edit is not applied."""
+
+
+def check_active(unit: Unit, day: date, field: str = "unit_id") -> None:
+    """New work and new accounts go only to a unit that exists on the day: not one dissolved
+    or merged away (active_to before it), nor one not yet set up (active_from after it)."""
+    if not unit.is_active_on(day):
+        raise UnitError(
+            _(
+                "Đơn vị %(code)s không hoạt động vào ngày %(day)s (giải thể, sáp nhập hoặc "
+                "chưa thành lập): chọn đơn vị khác.",
+                code=unit.code,
+                day=fmt_date(day),
+            ),
+            field,
+        )
 
 
 def _check_code(code: str, unit_id: int | None = None) -> None:

@@ -10,6 +10,7 @@ from complaints import security
 from complaints.auth.forms import ButtonForm, UserForm
 from complaints.auth.models import User
 from complaints.auth.operations import UserError, create_user, sign_out_everywhere, update_user
+from complaints.core import clock
 from complaints.core.access import in_scope, require
 from complaints.core.db import MAX_ID
 from complaints.core.translate import gettext as _
@@ -49,7 +50,11 @@ def unit_form(unit_id: int | None = None):
     form.advises_id.choices = unit_choices(_("— Không: là cơ quan có thẩm quyền —"))
     form.processing_unit_id.choices = unit_choices(_("— Chính đơn vị này —"))
     if unit is None and not form.is_submitted():
+        # A new unit: under the administrator's own, at the level below it, existing from today
+        # (so that its obligations start from today, not from before it existed).
         form.parent_id.data = current_user.unit.id
+        form.level.data = current_user.unit.child_level.value
+        form.active_from.data = clock.today()
     status = 200
     if form.validate_on_submit():
         parent = load(Unit, form.parent_id.data) if form.parent_id.data else None
@@ -140,7 +145,9 @@ def users():
 def user_form(user_id: int | None = None):
     user = load(User, user_id) if user_id else None
     form = UserForm(obj=user)
-    form.unit_id.choices = unit_choices()
+    form.unit_id.choices = unit_choices(
+        active_on=clock.today(), keep=user.unit_id if user is not None else None
+    )
     if user is not None and not form.is_submitted():
         form.roles.data = [r.value for r in user.role_set]
     status = 200

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from flask import abort, current_app, request
@@ -52,17 +53,24 @@ def unit_choices(
     with_paths: bool = False,
     by: str = "id",
     units: list | None = None,
+    active_on: date | None = None,
+    keep: int | None = None,
 ) -> list[SelectChoice]:
     """The user's unit and every unit below it, indented by depth ("— HPLC · UBND phường...").
 
     `blank`: a first choice meaning "all units" (value 0, or "" when chosen by code);
     `by`: "id" or "code"; `with_paths`: each option carries data-path for the page's script;
-    `units`: the units to offer when a page offers only some of the user's."""
+    `units`: the units to offer when a page offers only some of the user's; `active_on`: only
+    the units that exist on that day (a form giving new work or a new account), and the unit
+    `keep` (the record's current one) even if dissolved since. Filters and reports offer
+    every unit: history keeps its dissolved units."""
     from complaints.units.operations import subtree
 
     root = current_user.unit
     choices = [] if blank is None else [SelectChoice(0 if by == "id" else "", blank)]
     for u in units if units is not None else subtree(root):
+        if active_on is not None and u.id != keep and not u.is_active_on(active_on):
+            continue
         label = ("— " * (u.depth - root.depth)) + f"{u.code} · {u.name}"
         extra = {"data-path": u.path} if with_paths else {}
         choices.append(SelectChoice(getattr(u, by), label, extra))
