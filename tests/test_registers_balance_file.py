@@ -340,6 +340,12 @@ def test_the_template_reads_back(web, login_as, province, db, tmp_path):
     plan = read(path)
     assert plan.ok, [str(p) for p in plan.problems]
     assert plan.declarations[0].full[PetitionKind.feedback] == balances.Amounts(4, 1, 2)
+    # The filled template through the page, as an office uploads it (the upload is stored
+    # under a name of its own, without the .xlsx the file had).
+    response = _upload(web, path.read_bytes(), name="mau.xlsx")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200, page
+    assert "Kiểm tra xong tệp mau.xlsx: chưa ghi gì" in page
     web.logout()
     login_as(Role.reception_officer)
     assert web.get("/registers/balances/template.xlsx").status_code == 403

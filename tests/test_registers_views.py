@@ -108,6 +108,25 @@ def test_permission_matrix(web, login_as, role):
             assert web.client.post(path).status_code in (400, 403)
 
 
+def test_an_xlsx_register_uploads_through_the_page(web, login_as, province, db):
+    """The upload is stored under a name of its own, without its .xlsx; the reader opens the
+    workbook by its content (an .xlsx used to be refused as "tệp bị hỏng" on the page)."""
+    from openpyxl import Workbook
+
+    login_as(Role.report_maker)
+    wb = Workbook()
+    wb.active.append(list(HEADERS))
+    for n in range(1, 4):
+        wb.active.append(row(register_no=str(n), received_date=f"0{n}/03/2026"))
+    data = io.BytesIO()
+    wb.save(data)
+    response = upload(web, data.getvalue(), name="so-don-2026.xlsx")
+    assert response.status_code == 302, html(response)
+    job = last_job(db)
+    page = html(web.get(f"/registers/import/{job.id}/columns"))
+    assert "Đối chiếu cột: so-don-2026.xlsx" in page and "A: Mã đơn vị" in page
+
+
 def test_anonymous_users_are_sent_to_the_login_page(client):
     response = client.get("/registers/import")
     assert response.status_code == 302 and "/login" in response.headers["Location"]

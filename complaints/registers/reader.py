@@ -118,22 +118,36 @@ def _inspect_zip(path: str, max_unzipped: int) -> FileInfo:
     try:
         sheets = [ws.title for ws in workbook.worksheets]
     finally:
-        workbook.close()
+        _close_workbook(workbook)
     if not sheets:
         raise FileRefused("Tệp Excel không có trang tính nào.")
     return FileInfo("xlsx", sheets=sheets)
 
 
 def _open_workbook(path: str):
+    """The workbook of the file at `path`, whatever the file is called: uploads are stored
+    under names of their own, and openpyxl refuses a path without an Excel extension (the
+    content was recognised by inspect). Close it with _close_workbook."""
     from openpyxl import load_workbook
 
+    handle = open(path, "rb")  # noqa: SIM115  closed by _close_workbook
     try:
-        return load_workbook(path, read_only=True, data_only=True)
+        workbook = load_workbook(handle, read_only=True, data_only=True)
     except Exception:
+        handle.close()
         raise FileRefused(
             "Không đọc được tệp Excel: tệp bị hỏng hoặc không đúng định dạng .xlsx. Hãy mở bằng "
             "Excel và lưu lại."
         ) from None
+    workbook._complaints_handle = handle
+    return workbook
+
+
+def _close_workbook(workbook) -> None:
+    workbook.close()
+    handle = getattr(workbook, "_complaints_handle", None)
+    if handle is not None:
+        handle.close()
 
 
 def detect_encoding(sample: bytes, *, complete: bool) -> str:
@@ -236,7 +250,7 @@ class RowReader:
 
     def close(self) -> None:
         if self._workbook is not None:
-            self._workbook.close()
+            _close_workbook(self._workbook)
             self._workbook = None
         if self._file is not None:
             self._file.close()
