@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 
 from complaints.core.access import Role
 from complaints.core.audit import AuditEvent
+from complaints.core.numbers import round_decimal
 from complaints.reports import checking, service
 from complaints.reports.checking import RATE, guess_rounding, read_count, read_rate
 from complaints.reports.layouts import LAYOUTS
@@ -186,6 +187,18 @@ def test_a_consistent_report_has_nothing_to_say(hand_counted):
     assert comparison.identities_checked == 4
 
 
+def test_a_rate_printed_cut_to_one_decimal_is_no_difference(hand_counted):
+    """The registers' rate is stated the way the unit printed its own (the trial: HP's own
+    21/43 printed 48,8 was shown as 48,84 and a difference of −0,04)."""
+    report = _hp_report(hand_counted)
+    values = report.total.values
+    entered = {k: v for k, v in values.items() if k in checking._headers(KQGQ)}
+    exact = Decimal(values["competent.resolved"] * 100) / Decimal(values["competent.cases"])
+    entered[RATE] = checking.fmt_percent_text(round_decimal(exact, 1, "truncate"))
+    comparison = checking.compare(KQGQ, entered, values, report.total.rate)
+    assert comparison.consistent, (comparison.differences, comparison.rates)
+
+
 def test_an_inconsistent_report_shows_each_difference(hand_counted):
     report = _hp_report(hand_counted)
     entered = {"competent.cases": 316, "competent.resolved": 238, RATE: "88,9"}
@@ -194,7 +207,10 @@ def test_an_inconsistent_report_shows_each_difference(hand_counted):
     assert lines["competent.cases"].difference == 316 - report.total.values["competent.cases"]
     assert lines["competent.cases_new"].reported is None
     assert lines["competent.cases_new"].difference is None
-    assert lines[RATE].difference == Decimal("88.9") - report.total.rate
+    resolved, cases = (report.total.values[k] for k in ("competent.resolved", "competent.cases"))
+    at_one_decimal = round_decimal(Decimal(resolved * 100) / Decimal(cases), 1, "half_up")
+    assert lines[RATE].registers == at_one_decimal  # stated at the decimals it was printed
+    assert lines[RATE].difference == Decimal("88.9") - at_one_decimal
     assert [r.ok for r in comparison.rates] == [False]
     assert not comparison.consistent
 

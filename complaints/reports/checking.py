@@ -249,12 +249,19 @@ def compare(
     entered: Mapping,
     registers: Mapping[str, int],
     registers_rate: Decimal | None = None,
+    basis: str = "cases",
 ) -> Comparison:
-    """The reported figures of a form beside the registers' (a report's total row)."""
+    """The reported figures of a form beside the registers' (a report's total row). The
+    registers' rate (on `basis`) is stated the way the unit printed its own: at its decimals,
+    cut or rounded half-up, whichever gives the printed value (half-up when neither does), so
+    that a rate the unit computed right never shows as a difference of rounding."""
+    published = _rate_value(entered)
+    if published is not None and registers_rate is not None:
+        registers_rate = _as_published(published, *F.rate_terms(dict(registers), basis))
     lines = []
     for column in layout.columns:
         if column.figure == RATE:
-            reported = _rate_value(entered)
+            reported = published
             from_registers = registers_rate
         else:
             reported = entered.get(column.figure)
@@ -346,6 +353,17 @@ def guess_rounding(published: Decimal, numerator: int, denominator: int) -> Gues
     exact = q == Fraction(published)
     modes = tuple(m for m in MODES if _rounded(q, places, m) == published)
     return Guess(q, places, exact, modes)
+
+
+def _as_published(published: Decimal, numerator: int, denominator: int) -> Decimal | None:
+    """numerator/denominator in % at the decimals of `published`, rounded the way that gives
+    `published` from the reported figures if one does, else half-up."""
+    if denominator <= 0:
+        return None
+    q = Fraction(numerator * 100, denominator)
+    places = places_of(published)
+    mode = next((m for m in MODES if _rounded(q, places, m) == published), "half_up")
+    return _rounded(q, places, mode)
 
 
 def _rounded(q: Fraction, places: int, mode: str) -> Decimal:

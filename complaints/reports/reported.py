@@ -140,6 +140,10 @@ def compare(entry: ReportedFigures, user) -> tuple[checking.Comparison, Shown]:
     shown = produce(asked, live_requested=False, user=user)
     report = shown.report
     comparison = checking.compare(
-        LAYOUTS[entry.form], entry.figures or {}, report.total.values, report.total.rate
+        LAYOUTS[entry.form],
+        entry.figures or {},
+        report.total.values,
+        report.total.rate,
+        report.settings.basis,
     )
     return comparison, shown
