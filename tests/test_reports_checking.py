@@ -416,6 +416,9 @@ def test_scope_and_roles(web, login_as, hand_counted, db, province):
     resp = post_entry(web, typed(web, {"competent.cases": "5"}), unit="HPLC")
     assert resp.status_code == 302
     (entry,) = entries(db)
+    listed = web.get("/reports/checks/").get_data(as_text=True)
+    assert f"/reports/checks/{entry.id}" in listed
+    assert "Lựa chọn không hợp lệ" not in listed  # no filter chosen is no mistake
     web.logout()
     outsider = factories.UserFactory(unit=province["other"], roles=[Role.report_maker])
     web.login(outsider)

@@ -224,7 +224,8 @@ def checks():
     filters.form.choices = [("", _("Tất cả mẫu"))] + [
         (code, f"{layout.official_code}: {layout.title}") for code, layout in LAYOUTS.items()
     ]
-    filters.validate()
+    if request.args:  # nothing chosen yet is no mistake ("Tất cả" is the default)
+        filters.validate()
     unit = None
     if filters.unit.data and not filters.unit.errors:
         unit = scoped_unit(filters.unit.data, current_user)
