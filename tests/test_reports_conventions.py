@@ -87,7 +87,12 @@ def _printed_rate(num: int, den: int, rounding: str) -> str:
         ({"basis": "people"}, "basis", "Cơ sở tính tỷ lệ không hợp lệ: people"),
         ({"kinds": "feedback"}, "kinds", "Loại việc tính tỷ lệ không hợp lệ: feedback"),
         ({"rounding": "half_even_2"}, "rounding", "Làm tròn không hợp lệ: half_even_2"),
-        ({"rounding": "half_up_3"}, "rounding", "Chọn một trong: half_up_2"),
+        (
+            {"rounding": "half_up_3"},
+            "rounding",
+            "Chọn một trong: half_up_2 (làm tròn 2 chữ số thập phân (nửa lên))",
+        ),
+        ({"basis": "x"}, "basis", "cases (tỷ lệ theo vụ việc); petitions (tỷ lệ theo đơn)"),
         (
             {"kinds": "both", "rounding_complaint": "half_up_1"},
             "rounding_complaint",

@@ -39,7 +39,9 @@ def from_settings(settings) -> F.RateSettings:
     )
 
 
-def _choice(raw: Mapping, name: str, allowed, default, what: str):
+def _choice(raw: Mapping, name: str, allowed, default, what: str, label):
+    """A parameter's value among `allowed`; the refusal names each value with its meaning
+    (the API and the command take the values, the page shows the meanings)."""
     value = raw.get(name)
     value = value.strip() if isinstance(value, str) else value
     if value in (None, ""):
@@ -50,7 +52,7 @@ def _choice(raw: Mapping, name: str, allowed, default, what: str):
                 "%(what)s không hợp lệ: %(value)s. Chọn một trong: %(allowed)s.",
                 what=what,
                 value=str(value)[:40],
-                allowed=", ".join(allowed),
+                allowed="; ".join(f"{a} ({label(a)})" for a in allowed),
             ),
             field=name,
         )
@@ -61,17 +63,23 @@ def parse(raw: Mapping, default: F.RateSettings) -> F.RateSettings:
     """The convention asked for in `raw` (request arguments, CLI options), each parameter
     missing or blank taken from `default` (the unit's settings); ConventionError otherwise.
     A kind's own rounding is only for kinds "each" (each kind's rate printed apart)."""
-    basis = _choice(raw, "basis", F.RATE_BASES, default.basis, _("Cơ sở tính tỷ lệ"))
-    kinds = _choice(raw, "kinds", F.RATE_KINDS, default.kinds, _("Loại việc tính tỷ lệ"))
-    rounding = _choice(raw, "rounding", tuple(F.ROUNDING_MODES), default.rounding, _("Làm tròn"))
+    basis = _choice(
+        raw, "basis", F.RATE_BASES, default.basis, _("Cơ sở tính tỷ lệ"), BASIS_TEXT.get
+    )
+    kinds = _choice(
+        raw, "kinds", F.RATE_KINDS, default.kinds, _("Loại việc tính tỷ lệ"), KINDS_TEXT.get
+    )
+    modes = tuple(F.ROUNDING_MODES)
+    rounding = _choice(raw, "rounding", modes, default.rounding, _("Làm tròn"), rounding_text)
     own = {}
     for kind, name in KIND_ROUNDINGS.items():
         what = _("Làm tròn tỷ lệ %(kind)s", kind=KIND_NAMES[kind])
-        own[name] = _choice(raw, name, tuple(F.ROUNDING_MODES), None, what)
+        own[name] = _choice(raw, name, modes, None, what, rounding_text)
         if own[name] and kinds != "each":
             raise ConventionError(
                 _(
-                    "Làm tròn riêng tỷ lệ %(kind)s chỉ dùng khi tính riêng từng loại (kinds=each).",
+                    "Làm tròn riêng tỷ lệ %(kind)s chỉ dùng khi tính riêng từng loại "
+                    "(kinds=each: khiếu nại, tố cáo tính riêng từng loại).",
                     kind=KIND_NAMES[kind],
                 ),
                 field=name,
