@@ -671,7 +671,11 @@ def test_a_session_in_the_future_cannot_be_held_nor_take_visits(
     planned = db.session.scalars(sa.select(ReceptionSession)).one()
     assert planned.session_date == future and planned.status == SessionStatus.planned
     url = f"/reception/sessions/{planned.id}/visits/new"
-    resp = web.post_form(url, visit_form())
+    page = web.get(f"/reception/sessions/{planned.id}").get_data(as_text=True)
+    assert "chưa diễn ra" in page and "Thêm lượt tiếp" not in page  # said before any typing
+    resp = web.get(url)
+    assert resp.status_code == 302 and resp.headers["Location"].endswith(f"/{planned.id}")
+    resp = web.post_form(url, visit_form(), form_url=f"/reception/sessions/{planned.id}")
     assert "chưa diễn ra" in resp.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Visit)) == 0
     set_today(future)
@@ -689,6 +693,7 @@ def test_a_session_on_a_day_off_is_saved_with_a_warning(web, officer, province, 
         assert resp.status_code == 302, resp.get_data(as_text=True)
         page = web.get(resp.headers["Location"]).get_data(as_text=True)
         assert f"Ngày {typed} là {what}" in page and "kiểm tra lại ngày tiếp" in page
+        assert page.count("kiểm tra lại ngày tiếp") == 1  # on the page, not flashed again
     working = web.post_form(
         "/reception/sessions/new",
         session_form(province["commune"], session_date="06/07/2026", status="planned"),

@@ -249,15 +249,16 @@ def _host_errors(data: SessionData, session: ReceptionSession | None) -> list:
     return []
 
 
-def _not_yet_held(day: date) -> str | None:
+def not_yet_held(day: date) -> str | None:
     """A session dated after today has not taken place: nobody was received at it yet, so it
-    can be neither held nor hold visits (they would enter the 03/TCD log)."""
+    can be neither held nor hold visits (they would enter the 03/TCD log). The reason, or
+    None from the session's day on."""
     today = clock.today()
     if day <= today:
         return None
     return _(
-        "Buổi tiếp ngày %(day)s chưa diễn ra (hôm nay là %(today)s): chỉ ghi “Đã tiếp” và các "
-        "lượt tiếp từ ngày tiếp trở đi; lập lịch trước thì chọn trạng thái “Dự kiến”.",
+        "Buổi tiếp ngày %(day)s chưa diễn ra (hôm nay là %(today)s): lượt tiếp được ghi từ "
+        "ngày tiếp trở đi.",
         day=fmt_date(day),
         today=fmt_date(today),
     )
@@ -335,9 +336,10 @@ def _session_errors(data: SessionData, session: ReceptionSession | None) -> list
                 )
             )
     if status == SessionStatus.held and data.session_date is not None:
-        future = _not_yet_held(data.session_date)
+        future = not_yet_held(data.session_date)
         if future:
-            errors.append(("status", future))
+            advice = _("Lập lịch trước thì chọn trạng thái “Dự kiến”.")
+            errors.append(("status", f"{future} {advice}"))
     if status in (SessionStatus.cancelled, SessionStatus.postponed):
         if not (data.status_reason or "").strip():
             verb = _("hủy") if status == SessionStatus.cancelled else _("hoãn")
@@ -734,7 +736,7 @@ def create_visit(actor, session: ReceptionSession, data: VisitData) -> Visit:
                 status=session.status.label.translated().lower(),
             )
         )
-    future = _not_yet_held(session.session_date)
+    future = not_yet_held(session.session_date)
     if future:
         raise ReceptionError(future)
     persons = clean_persons(data.persons)

@@ -52,6 +52,7 @@ from complaints.reception.operations import (
     create_session,
     create_visit,
     day_off_notice,
+    not_yet_held,
     session_problems,
     update_session,
     update_visit,
@@ -285,9 +286,6 @@ def session_form(session_id: int | None = None):
                 _("Đã lưu buổi tiếp công dân ngày %(value)s.", value=form.session_date._value()),
                 "success",
             )
-            notice = day_off_notice(record.session_date)
-            if notice:
-                flash(notice, "warning")
             return redirect(url_for("reception.session_detail", session_id=record.id))
         status = saved.status
     elif form.is_submitted() and form.unit_id.data is not None and not form.unit_id.errors:
@@ -329,6 +327,7 @@ def session_detail(session_id: int):
         creator=creator,
         publication_notice=_publication_notice(record),
         day_off_notice=day_off_notice(record.session_date),
+        not_yet=not_yet_held(record.session_date) if record.accepts_visits else None,
     )
     _record_views("trang buổi tiếp", visits)
     return html
@@ -409,6 +408,10 @@ def _visit_form_page(form: VisitForm, record: ReceptionSession, visit: Visit | N
 @require("reception.edit")
 def visit_new(session_id: int):
     record = load(ReceptionSession, session_id)
+    not_yet = not_yet_held(record.session_date)
+    if not_yet and request.method == "GET":
+        flash(not_yet, "info")
+        return redirect(url_for("reception.session_detail", session_id=record.id))
     if not record.accepts_visits and request.method == "GET":
         flash(
             _(
