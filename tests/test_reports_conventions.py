@@ -304,6 +304,7 @@ def test_page_api_and_cli_give_the_same_report(web, maker, app):
     # the way back is the report with its convention
     back = re.search(r'href="(/reports/\?[^"]+)"', records).group(1)
     assert "kinds=each" in back and "rounding_denunciation=truncate_0" in back
+    assert "period=month" in back and "period=range" not in back  # the month stays a month
     bad = re.sub(r"&rounding_[a-z]+=[a-z_0-9]+", "", drill).replace("kinds=each", "kinds=complaint")
     assert web.get(bad).status_code == 404  # a kind the report does not count
     exported = web.get("/reports/report.json?" + urlencode({"form": "summary", **MONTH, **ASKED}))
@@ -436,3 +437,20 @@ def test_the_settings_page_offers_each_kind_and_truncation_to_an_integer(web, ma
 
     points = monthly_rates(maker.unit, [maker.unit.id], D(2026, 3, 14))
     assert [p.rate for p in points if p.cases == 22] == [Decimal("90")]  # 20 / 22, truncated
+
+
+def test_a_period_goes_back_to_the_page_as_it_was_asked():
+    from datetime import date
+
+    from complaints.reports.periods import date_range, period_args, standard_period
+
+    for cutoff in (14, 31):
+        for kind, month in (("year", None), ("q3", None), ("9m", None), ("month", 2)):
+            period = standard_period(kind, 2026, month, cutoff)
+            expected = {"period": kind, "year": "2026", **({"month": "2"} if month else {})}
+            assert period_args(period, cutoff) == expected
+    odd = date_range(date(2026, 3, 2), date(2026, 3, 20))
+    assert period_args(odd, 14) == {"period": "range", "from": "02/03/2026", "to": "20/03/2026"}
+    # a calendar year is a range for a unit that cuts on the 14th
+    year = date_range(date(2026, 1, 1), date(2026, 12, 31))
+    assert period_args(year, 14)["period"] == "range" and period_args(year, 31)["period"] == "year"

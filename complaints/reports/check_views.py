@@ -19,10 +19,11 @@ from complaints.core.access import has_permission, require
 from complaints.core.numbers import fmt_date
 from complaints.core.translate import gettext as _
 from complaints.extensions import db
-from complaints.reports import checking, reported
+from complaints.reports import checking, reported, service
 from complaints.reports.check_forms import KeptFilterForm, entry_form
 from complaints.reports.layouts import LAYOUTS
 from complaints.reports.models import ReportedFigures
+from complaints.reports.periods import period_args
 from complaints.reports.requests import scoped_unit
 from complaints.reports.views import bp, resolve
 from complaints.reports.xlsx_in import MAX_BYTES, SentFileError, read_sent
@@ -187,9 +188,7 @@ def _render_check(entry_id: int, template: str):
     again = {
         "form": entry.form,
         "unit": entry.unit.code,
-        "period": "range",
-        "from": fmt_date(entry.start),
-        "to": fmt_date(entry.end),
+        **period_args(period, service.settings_for(entry.unit).cutoff_day),
     }
     if entry.with_subunits:
         again["sub"] = "1"

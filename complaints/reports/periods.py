@@ -113,3 +113,22 @@ def date_range(start: date, end: date) -> Period:
         lambda _: _("Từ %(start)s đến %(end)s", start=fmt_date(start), end=fmt_date(end))
     )
     return Period(start, end, label)
+
+
+def period_args(period: Period, cutoff_day: int = DEFAULT_CUTOFF_DAY) -> dict[str, str]:
+    """The report page's arguments for a period: its standard kind and year (and month) when
+    it is one under `cutoff_day` ("Năm 2026" stays a year on the way back from a drill-down),
+    else its two dates."""
+    year = period.end.year  # a standard period ends in its own year
+    for kind in PERIOD_KINDS:
+        for month in range(1, 13) if kind == "month" else (None,):
+            try:
+                standard = standard_period(kind, year, month, cutoff_day)
+            except PeriodError:
+                continue
+            if (standard.start, standard.end) == (period.start, period.end):
+                args = {"period": kind, "year": str(year)}
+                if month is not None:
+                    args["month"] = str(month)
+                return args
+    return {"period": "range", "from": fmt_date(period.start), "to": fmt_date(period.end)}

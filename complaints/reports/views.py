@@ -48,7 +48,7 @@ from complaints.reports.frozen import RATE, all_differences, rate_places, stored
 from complaints.reports.layouts import FORM_CODES, LAYOUTS, Column
 from complaints.reports.models import ClosedReport, ReportSettings
 from complaints.reports.operations import SETTINGS_FIELDS, save_settings
-from complaints.reports.periods import Period, PeriodError, date_range
+from complaints.reports.periods import Period, PeriodError, date_range, period_args
 from complaints.reports.requests import (
     Asked,
     Shown,
@@ -461,9 +461,7 @@ def _report_url(
     args = {
         "form": code,
         "unit": unit.code,
-        "period": "range",
-        "from": fmt_date(period.start),
-        "to": fmt_date(period.end),
+        **period_args(period, service.settings_for(unit).cutoff_day),
     }
     if sub:
         args["sub"] = "1"
