@@ -434,3 +434,13 @@ def test_scope_and_roles(web, login_as, hand_counted, db, province):
     assert web.get(f"/reports/checks/{entry.id}").status_code == 403
     assert web.get("/reports/checks/new").status_code == 403
     assert maker is not None
+
+
+def test_the_check_opens_like_the_report_page_with_the_sub_units(web, login_as, hand_counted):
+    """The report page counts a unit with its sub-units by default; a check opening without
+    them compared a whole-area report with the unit's own figures (Chromium trial)."""
+    login_as(Role.report_maker)
+    for url in ("/reports/", "/reports/checks/new"):
+        page = web.get(url).get_data(as_text=True)
+        assert re.search(r'<input[^>]*checked[^>]*name="sub"|<input[^>]*name="sub"[^>]*checked',
+                         page), url  # fmt: skip

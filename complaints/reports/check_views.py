@@ -12,7 +12,6 @@ import re
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from werkzeug.datastructures import MultiDict
 
 from complaints.core import clock
 from complaints.core.access import has_permission, require
@@ -25,7 +24,7 @@ from complaints.reports.layouts import LAYOUTS
 from complaints.reports.models import ReportedFigures
 from complaints.reports.periods import period_args
 from complaints.reports.requests import scoped_unit
-from complaints.reports.views import bp, resolve
+from complaints.reports.views import bp, default_args, resolve
 from complaints.reports.xlsx_in import MAX_BYTES, SentFileError, read_sent
 from complaints.web import error_response
 from complaints.web.helpers import load, paginate, unit_choices
@@ -35,23 +34,10 @@ DEFAULT_FORM = "01-KQGQ"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
-def _default_args() -> MultiDict:
-    today = clock.today()
-    return MultiDict(
-        {
-            "form": DEFAULT_FORM,
-            "period": "month",
-            "year": str(today.year),
-            "month": str(today.month),
-            "unit": current_user.unit.code,
-        }
-    )
-
-
 def _choose():
     """The chooser (unit, form, period) from the address; `asked` once it is valid."""
     asked_for = "form" in request.args
-    form, asked = resolve(request.args if asked_for else _default_args())
+    form, asked = resolve(request.args if asked_for else default_args(DEFAULT_FORM))
     form.form_code.choices = [c for c in form.form_code.choices if c.value != "summary"]
     if asked is not None and asked.code not in LAYOUTS:
         form.form_code.errors = [

@@ -112,11 +112,13 @@ SOURCE_TITLES = {
 # --- what the user asked for (complaints/reports/requests.py checks it with the API) -------
 
 
-def _default_args() -> MultiDict:
+def default_args(form: str = "summary") -> MultiDict:
+    """What the report page (and the check of a sent report) open on: this month, the user's
+    unit with its sub-units (a unit reports for its whole area)."""
     today = clock.today()
     return MultiDict(
         {
-            "form": "summary",
+            "form": form,
             "period": "month",
             "year": str(today.year),
             "month": str(today.month),
@@ -288,7 +290,7 @@ def _helpers():
 @require("report.view")
 def index():
     asked_for = "form" in request.args
-    form, asked = resolve(request.args if asked_for else _default_args())
+    form, asked = resolve(request.args if asked_for else default_args())
     shown = None
     diffs = []
     if asked_for and asked is not None:
