@@ -444,3 +444,9 @@ def test_the_check_opens_like_the_report_page_with_the_sub_units(web, login_as, 
         page = web.get(url).get_data(as_text=True)
         assert re.search(r'<input[^>]*checked[^>]*name="sub"|<input[^>]*name="sub"[^>]*checked',
                          page), url  # fmt: skip
+
+
+def test_a_rate_over_a_hundred_is_flagged_whatever_else_was_typed():
+    assert rate_check("150", 3, 2).ok is False
+    assert "vượt quá 100%" in rate_check("150", None, None).message
+    assert rate_check("100", 2, 2).ok is True

@@ -128,4 +128,4 @@ def weakness(
     said = [feedback.get("warning") or "", *(feedback.get("suggestions") or [])]
     reasons = [_(FEEDBACK[s]) if s in FEEDBACK else _(GENERIC) for s in said if s]
     reasons = list(dict.fromkeys(reasons)) or [_(GENERIC)]
-    return _("Mật khẩu quá dễ đoán: %(reasons)s", reasons=" ".join(reasons))
+    return _("Mật khẩu quá dễ đoán. %(reasons)s", reasons=" ".join(reasons))

@@ -437,6 +437,13 @@ def check_rate(figure: str, published: Decimal, entered: Mapping, headers: Mappi
     """One published rate: the pair it claims and the rounding that gives it, or the flag."""
     pairs = RATE_PAIRS[figure]
     shown = f"{fmt_percent_text(published)}%"
+    if published > 100:  # resolved out of a total: never more than all of it
+        return RateCheck(
+            figure,
+            published,
+            False,
+            f"Tỷ lệ {shown} vượt quá 100%: số đã giải quyết không thể nhiều hơn tổng số.",
+        )
 
     def name(fid: str) -> str:
         return NOUNS.get(fid) or (headers.get(fid) or F.LABELS.get(fid, fid)).lower()
