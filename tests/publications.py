@@ -89,6 +89,22 @@ class Publication:
     denunciation: Competence = field(default_factory=Competence)
 
 
+# The columns of a case row written in bulk that these registers leave empty.
+CASE_BLANKS = dict(
+    decision_summary="",
+    withdrawn_contents=[],
+    money_to_recover=0,
+    money_to_return=0,
+    land_to_recover_m2=0,
+    land_to_return_m2=0,
+    people_to_discipline=0,
+    money_recovered=0,
+    land_recovered_m2=0,
+    search_text="",
+    version=1,
+)
+
+
 def _spread(total: int, parts: int) -> list[int]:
     base, extra = divmod(total, parts)
     return [base + (i < extra) for i in range(parts)]
@@ -255,17 +271,7 @@ def _case_rows(w: _Writer, kind: PetitionKind, c: Competence) -> list[tuple[dict
                 else None
             ),
             decision_no="QĐ" if decided else "",
-            decision_summary="",
-            withdrawn_contents=[],
-            money_to_recover=0,
-            money_to_return=0,
-            land_to_recover_m2=0,
-            land_to_return_m2=0,
-            people_to_discipline=0,
-            money_recovered=0,
-            land_recovered_m2=0,
-            search_text="",
-            version=1,
+            **CASE_BLANKS,
         )
         rows.append((row, fate))
     return rows

@@ -24,6 +24,7 @@ from complaints.reports.periods import standard_period
 from complaints.units.models import UnitLevel
 
 from . import factories
+from .publications import CASE_BLANKS
 
 START = date(2018, 12, 15)  # 9 months of 2019 under TT 01/2024 cut-offs: 15/12/2018 - 14/9/2019
 EXPECTED = (
@@ -137,17 +138,7 @@ def build_haiphong(db):
                 outcome=Outcome.rejected if resolved else None,
                 decided_on=decided,
                 decision_no="QĐ" if resolved else "",
-                decision_summary="",
-                withdrawn_contents=[],
-                money_to_recover=0,
-                money_to_return=0,
-                land_to_recover_m2=0,
-                land_to_return_m2=0,
-                people_to_discipline=0,
-                money_recovered=0,
-                land_recovered_m2=0,
-                search_text="",
-                version=1,
+                **CASE_BLANKS,
             )
         )
     # Noise that must not count: a feedback case, a case of a district, a case finished
