@@ -311,6 +311,28 @@ def test_export_hides_denouncers_from_who_may_not_see_them(web, login_as, provin
     assert viewed is not None and viewed.after["where"] == "xuất sổ"
 
 
+def test_nothing_an_export_writes_stays_on_the_server(web, login_as, province, db, app):
+    """Issue 14, hole 1: every export left its file in the upload folder (after testing, 207
+    files, 44 with a denouncer's CCCD). Gone before the answer starts, whether the response
+    is read to its end, only begun, or never closed."""
+    import os
+
+    build_history(province)
+    login_as(Role.petition_handler)  # sees the denouncers: the files that matter most
+    folder = app.config["REGISTER_IMPORT_DIR"]
+    for fmt in ("csv", "xlsx"):
+        url = (
+            f"/registers/export?kind=petitions&fmt={fmt}&date_from=01/01/2026"
+            f"&date_to=30/06/2026&unit_id={province['province'].id}"
+        )
+        response = web.get(url)
+        assert response.status_code == 200
+        assert os.listdir(folder) == []  # not even while the answer is being sent
+        assert len(response.get_data()) > 100  # and the answer is whole
+        response.close()
+    assert os.listdir(folder) == []
+
+
 def test_export_form_errors_and_scope(web, login_as, province):
     login_as(Role.report_maker, unit=province["commune"])
     response = web.get("/registers/export?kind=petitions&fmt=csv&date_from=x&date_to=")

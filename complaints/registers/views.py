@@ -393,8 +393,13 @@ def export():
         raise
     _log_export(kind, unit, start, end, rows)
     name = "so-don" if kind == RegisterKind.petitions else "so-tiep-cong-dan"
+    # The file leaves the disk before the answer starts: the open handle is all that is sent,
+    # so nothing of it (denouncers' numbers included) outlives the response, whether the
+    # download ends, the client goes away or the response is never closed.
+    sent = open(path, "rb")  # noqa: SIM115  closed by the response
+    os.remove(path)
     response = send_file(
-        path,
+        sent,
         mimetype=XLSX_MIME if fmt == "xlsx" else "text/csv; charset=utf-8",
         as_attachment=True,
         download_name=f"{name}_{unit.code}_{start:%Y%m%d}-{end:%Y%m%d}.{fmt}",
@@ -403,7 +408,6 @@ def export():
         conditional=False,
     )
     response.headers["Cache-Control"] = "no-store, private"
-    response.call_on_close(lambda: os.path.exists(path) and os.remove(path))
     return response
 
 
