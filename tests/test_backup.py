@@ -171,8 +171,8 @@ def test_backups_taken_while_the_app_writes_are_consistent(source, target, tmp_p
     try:
         for i in range(3):
             files.append(tmp_path / f"dang-ghi-{i}.tar")
-            code, output = run(source, "backup", str(files[-1]))
-            assert code == 0, output
+            result = source.test_cli_runner().invoke(args=["backup", str(files[-1])])
+            assert result.exit_code == 0, (result.output, repr(result.exception))
     finally:
         stop.set()
         thread.join(timeout=60)
