@@ -89,6 +89,20 @@ class Publication:
     denunciation: Competence = field(default_factory=Competence)
 
 
+# The columns of a visit row written in bulk: guided, nothing else recorded.
+VISIT_BLANKS = dict(
+    previous_resolver="",
+    outcome=VisitOutcome.guided,
+    outcome_body="",
+    outcome_doc_no="",
+    refusal_detail="",
+    documents_received="",
+    follow_up="",
+    note="",
+    search_text="",
+    version=1,
+)
+
 # The columns of a case row written in bulk that these registers leave empty.
 CASE_BLANKS = dict(
     decision_summary="",
@@ -201,16 +215,7 @@ def _sessions_and_visits(w: _Writer, pub: Publication) -> None:
                 people_count=n,
                 is_delegation=i < rec.delegations,
                 is_repeat=False,
-                previous_resolver="",
-                outcome=VisitOutcome.guided,
-                outcome_body="",
-                outcome_doc_no="",
-                refusal_detail="",
-                documents_received="",
-                follow_up="",
-                note="",
-                search_text="",
-                version=1,
+                **VISIT_BLANKS,
             )
             for i, n in enumerate(people)
         ]

@@ -17,14 +17,13 @@ from complaints.reception.models import (
     SessionKind,
     SessionStatus,
     Visit,
-    VisitOutcome,
 )
 from complaints.reports import service
 from complaints.reports.periods import standard_period
 from complaints.units.models import UnitLevel
 
 from . import factories
-from .publications import CASE_BLANKS
+from .publications import CASE_BLANKS, VISIT_BLANKS
 
 START = date(2018, 12, 15)  # 9 months of 2019 under TT 01/2024 cut-offs: 15/12/2018 - 14/9/2019
 EXPECTED = (
@@ -91,16 +90,7 @@ def build_haiphong(db):
                 people_count=people,
                 is_delegation=people >= 5,
                 is_repeat=i % 7 == 0,
-                previous_resolver="",
-                outcome=VisitOutcome.guided,
-                outcome_body="",
-                outcome_doc_no="",
-                refusal_detail="",
-                documents_received="",
-                follow_up="",
-                note="",
-                search_text="",
-                version=1,
+                **VISIT_BLANKS,
             )
         )
     s.execute(sa.insert(Visit), visits)

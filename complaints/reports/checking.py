@@ -357,13 +357,12 @@ def guess_rounding(published: Decimal, numerator: int, denominator: int) -> Gues
 
 def _as_published(published: Decimal, numerator: int, denominator: int) -> Decimal | None:
     """numerator/denominator in % at the decimals of `published`, rounded the way that gives
-    `published` from the reported figures if one does, else half-up."""
-    if denominator <= 0:
+    `published` if one does (guess_rounding), else half-up."""
+    guess = guess_rounding(published, numerator, denominator)
+    if guess is None:
         return None
-    q = Fraction(numerator * 100, denominator)
-    places = places_of(published)
-    mode = next((m for m in MODES if _rounded(q, places, m) == published), "half_up")
-    return _rounded(q, places, mode)
+    mode = guess.modes[0] if guess.modes else "half_up"
+    return _rounded(guess.quotient, guess.places, mode)
 
 
 def _rounded(q: Fraction, places: int, mode: str) -> Decimal:
