@@ -122,7 +122,13 @@ def write_petition(batch: BatchWriter, row: ImportRow) -> bool:
         unit=unit,
         register_no=d["register_no"],
     )
-    petition = petition_ops.register_petition(batch.actor, data, today=batch.on)
+    petition = petition_ops.register_petition(
+        batch.actor,
+        data,
+        today=batch.on,
+        receipt_code=batch.receipt_codes.pop(),
+        number_checked=True,  # batch.registered: not in the register before the batch
+    )
     batch.made_record("petitions", petition.id)
     batch.numbers.append(petition.register_no)
     key = (unit.id, petition.register_year)
