@@ -76,7 +76,8 @@ class BatchWriter:
         self.made: dict[str, list[int]] = {}
         self.seqs: dict[tuple[int, int], int] = {}
         self.case_seqs: dict[tuple[int, int], int] = {}
-        self.touched_cases: set[int] = set()
+        # the batch's cases, held: the session keeps no record nobody refers to
+        self.touched_cases: dict[int, Case] = {}
         self.numbers: list[str] = []
         self.sessions: dict[tuple, ReceptionSession] = {}
         self.visit_keys: dict[tuple, Counter] = {}
@@ -115,8 +116,9 @@ class BatchWriter:
         for row, state in zip(batch, states, strict=True):
             row.state = state
         skipped = states.count("skip")
-        for case_id in self.touched_cases:
-            case_ops.refresh_search_text(db.session.get(Case, case_id))
+        case_ops.refresh_search_texts(
+            [self.touched_cases[case_id] for case_id in sorted(self.touched_cases)]
+        )
         raise_counters(self.job, self.seqs, self.case_seqs)
         counts = dict(self.job.created_counts or {})
         for entity, ids in self.made.items():
