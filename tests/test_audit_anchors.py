@@ -5,6 +5,7 @@ key kept outside the database, checked by `flask audit verify`, carried by backu
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import tarfile
 
@@ -77,6 +78,32 @@ def test_an_intact_log_verifies_against_its_checkpoints(log):
     result = audit.verify()
     assert result.ok and result.checked == 7
     assert result.checkpoints == 2 and result.anchored_seq == 6
+
+
+def test_events_chained_in_a_batch_are_those_of_one_at_a_time(log):
+    """audit.batched (the register import's batches): the events are chained in memory and
+    inserted at the block's end, the head moved and signed once, the checkpoints in place."""
+    db = log
+    with audit.batched():
+        for i in range(7, 14):
+            audit.record("test.event", entity_type="system", after={"i": i})
+        assert len(events(db)) == 7  # not inserted before the block's end
+    db.session.expire_all()
+    chain = events(db)
+    assert [e.seq for e in chain] == list(range(1, 15))
+    assert [e.after["i"] for e in chain] == list(range(14))
+    assert all(e.prev_hash == p.hash for p, e in itertools.pairwise(chain))
+    assert db.session.get(AuditHead, 1).seq == 14
+    cps = db.session.scalars(sa.select(AuditCheckpoint.seq).order_by(AuditCheckpoint.seq)).all()
+    assert cps == [3, 6, 9, 12]
+    result = audit.verify()
+    assert result.ok and result.checked == 14, result
+    with pytest.raises(RuntimeError), audit.batched():  # a failed block leaves nothing behind
+        audit.record("test.event", entity_type="system")
+        raise RuntimeError
+    audit.record("test.event", entity_type="system", after={"i": 14})
+    assert [e.after["i"] for e in events(db)][-2:] == [13, 14]
+    assert audit.verify().ok
 
 
 def test_a_cut_tail_is_detected(log):

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from complaints.cases import deadlines as case_deadlines
 from complaints.cases.models import (
@@ -127,14 +129,32 @@ def refresh_search_text(case: Case) -> None:
     """Keep the folded search column of the case in step with its facts and petitions; the
     petitions' public search text too, stripped of the identities of the matter they now
     share (a petition joined, merged or split)."""
+    refresh_search_texts([case])
+
+
+def refresh_search_texts(cases: Sequence[Case]) -> None:
+    """refresh_search_text for many cases at once (the register import's batch): their
+    petitions with their senders and their matters' identities read in a few queries per 500
+    cases, not per petition."""
     from complaints.petitions.models import Petition
     from complaints.petitions.operations import refresh_search_text as refresh_petition
 
-    petitions = db.session.scalars(sa.select(Petition).where(Petition.case_id == case.id)).all()
-    for p in petitions:
-        refresh_petition(p)
-    names = [p.search_text for p in petitions]
-    case.search_text = fold(" ".join([case.case_no, case.title, case.summary, *names]))[:20000]
+    for start in range(0, len(cases), 500):
+        chunk = {c.id: c for c in cases[start : start + 500]}
+        petitions = db.session.scalars(
+            sa.select(Petition)
+            .where(Petition.case_id.in_(chunk))
+            .order_by(Petition.id)
+            .options(selectinload(Petition.senders))
+        ).all()
+        matters = confidentiality.matter_values(petitions) if petitions else {}
+        names: dict[int, list[str]] = {case_id: [] for case_id in chunk}
+        for p in petitions:
+            refresh_petition(p, matters[("petition", p.id)])
+            names[p.case_id].append(p.search_text)
+        for case_id, case in chunk.items():
+            text = " ".join([case.case_no, case.title, case.summary, *names[case_id]])
+            case.search_text = fold(text)[:20000]
 
 
 def case_number(unit, year: int) -> str:

@@ -329,6 +329,23 @@ def unused_receipt_code() -> str:
             return code
 
 
+def unused_receipt_codes(count: int) -> list[str]:
+    """`count` distinct receipt codes no petition has yet (one query per 500: a writer of many
+    petitions, the register import's batch, takes them as a block)."""
+    codes: set[str] = set()
+    while len(codes) < count:
+        fresh = {receipt_codes.new_code() for _ in range(count - len(codes))} - codes
+        for start in range(0, len(fresh), 500):
+            chunk = sorted(fresh)[start : start + 500]
+            fresh -= set(
+                db.session.scalars(
+                    sa.select(Petition.receipt_code).where(Petition.receipt_code.in_(chunk))
+                )
+            )
+        codes |= fresh
+    return sorted(codes)
+
+
 def refresh_search_text(petition: Petition, matter: list[str] | None = None) -> None:
     """Fill the folded search columns (diacritics and case removed) from the petition's facts.
 
@@ -486,12 +503,18 @@ def register_petition(
     today: date | None = None,
     check_scope: bool = True,
     denounced: bool = False,
+    receipt_code: str | None = None,
+    number_checked: bool = False,
 ) -> Petition:
     """Enter a petition in its unit's register with the next number of the year (vào sổ đơn).
 
     `check_scope=False`: a transfer inside the system registers it at a unit of the tree the
     sender does not oversee (petitions/transfers.py checked the target); `denounced`: its
-    matter is a denunciation's though its kind is not (a protected petition's copy)."""
+    matter is a denunciation's though its kind is not (a protected petition's copy).
+    A writer of many petitions (the register import) gives `receipt_code` (from
+    unused_receipt_codes) and, with `number_checked`, says it found the typed number free
+    itself: the petition is written without its own check and savepoint (a clash fails the
+    writer's whole transaction)."""
     today = today or clock.today()
     unit = data.unit
     if unit is None:
@@ -518,11 +541,33 @@ def register_petition(
         visit=data.visit,
         status=PetitionStatus.registered,
         created_by_id=getattr(actor, "id", None),
-        receipt_code=unused_receipt_code(),
+        receipt_code=receipt_code or unused_receipt_code(),
     )
     _apply(petition, data)
     if denounced:
         petition.denounced = True
+    if manual and number_checked:
+        petition.register_no, petition.register_seq = manual
+        refresh_search_text(petition)
+        rows = _attach(actor, petition, checked)
+        db.session.add(petition)
+        db.session.flush()
+    else:
+        rows = _insert(actor, petition, unit, manual, year, checked)
+    audit.record(
+        "petition.registered",
+        petition,
+        actor=actor,
+        after=_snapshot(petition),
+        summary=f"Vào sổ đơn {petition.register_no}",
+    )
+    _store(actor, petition, rows, checked)
+    db.session.flush()
+    return petition
+
+
+def _insert(actor, petition: Petition, unit: Unit, manual, year: int, checked) -> list:
+    """Insert a new petition with its number (typed, or the next one) and its attachments."""
     register_no = manual[0] if manual else ""
     try:
         # A savepoint: a clash on the number undoes this insert and the counter step only.
@@ -553,16 +598,7 @@ def register_petition(
         if _is_register_clash(e):
             raise PetitionError(_clash_message(register_no), "register_no") from None
         raise
-    audit.record(
-        "petition.registered",
-        petition,
-        actor=actor,
-        after=_snapshot(petition),
-        summary=f"Vào sổ đơn {register_no}",
-    )
-    _store(actor, petition, rows, checked)
-    db.session.flush()
-    return petition
+    return rows
 
 
 def update_petition(

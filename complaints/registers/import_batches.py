@@ -19,6 +19,7 @@ from complaints.core import deadlines as engine
 from complaints.core.errors import OperationError
 from complaints.core.numbering import RunningNumber, raise_to
 from complaints.extensions import db
+from complaints.petitions import operations as petition_ops
 from complaints.petitions.models import RegisterCounter
 from complaints.reception.models import ReceptionSession
 from complaints.registers.import_job import ImportProblem, created_text
@@ -64,11 +65,19 @@ class BatchWriter:
         return self.unit_ids[code]
 
     def write(self, batch: list[ImportRow]) -> None:
-        """Write a batch of staged rows (all of them, or an ImportProblem naming the line)."""
+        """Write a batch of staged rows (all of them, or an ImportProblem naming the line).
+        A petition batch's audit events are chained in memory and inserted at its end
+        (nothing in it reads them)."""
+        petitions = self.job.kind == RegisterKind.petitions
+        with audit.batched(db.session) if petitions else contextlib.nullcontext():
+            self._write(batch)
+
+    def _write(self, batch: list[ImportRow]) -> None:
         self.made: dict[str, list[int]] = {}
         self.seqs: dict[tuple[int, int], int] = {}
         self.case_seqs: dict[tuple[int, int], int] = {}
-        self.touched_cases: set[int] = set()
+        # the batch's cases, held: the session keeps no record nobody refers to
+        self.touched_cases: dict[int, Case] = {}
         self.numbers: list[str] = []
         self.sessions: dict[tuple, ReceptionSession] = {}
         self.visit_keys: dict[tuple, Counter] = {}
@@ -82,7 +91,8 @@ class BatchWriter:
             ]
             self.cases = existing_cases(set(keyed))
             self.earliest = earliest_days(self.job.id, {key for key, _ in keyed})
-        skipped = 0
+            self.receipt_codes = petition_ops.unused_receipt_codes(len(batch))
+        states: list[str] = []
         # A petition's batch reads no protection flag of what it writes: the flags of the
         # batch's records are recomputed once, at its end (a visit's audit reads its own).
         deferred = (
@@ -101,10 +111,14 @@ class BatchWriter:
                         f"Dòng {row.line}: không tính được thời hạn theo quy định: {e}. "
                         "Không có dòng nào được nhập."
                     ) from None
-                row.state = "done" if written else "skip"
-                skipped += 0 if written else 1
-        for case_id in self.touched_cases:
-            case_ops.refresh_search_text(db.session.get(Case, case_id))
+                states.append("done" if written else "skip")
+        # the rows' states set at once: one statement for the batch at the next flush
+        for row, state in zip(batch, states, strict=True):
+            row.state = state
+        skipped = states.count("skip")
+        case_ops.refresh_search_texts(
+            [self.touched_cases[case_id] for case_id in sorted(self.touched_cases)]
+        )
         raise_counters(self.job, self.seqs, self.case_seqs)
         counts = dict(self.job.created_counts or {})
         for entity, ids in self.made.items():

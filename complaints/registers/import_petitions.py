@@ -122,7 +122,13 @@ def write_petition(batch: BatchWriter, row: ImportRow) -> bool:
         unit=unit,
         register_no=d["register_no"],
     )
-    petition = petition_ops.register_petition(batch.actor, data, today=batch.on)
+    petition = petition_ops.register_petition(
+        batch.actor,
+        data,
+        today=batch.on,
+        receipt_code=batch.receipt_codes.pop(),
+        number_checked=True,  # batch.registered: not in the register before the batch
+    )
     batch.made_record("petitions", petition.id)
     batch.numbers.append(petition.register_no)
     key = (unit.id, petition.register_year)
@@ -144,7 +150,7 @@ def write_petition(batch: BatchWriter, row: ImportRow) -> bool:
         if d.get("case"):
             case = _case_for(batch, row, petition, unit)
             processing.join_case(petition, case)
-            batch.touched_cases.add(case.id)
+            batch.touched_cases[case.id] = case
     db.session.flush()
     return True
 
@@ -155,7 +161,9 @@ def _case_for(batch: BatchWriter, row: ImportRow, petition: Petition, unit: Unit
     key = c.get("key")
     if key:
         case_id = batch.cases.get((key, unit.code))
-        found = db.session.get(Case, case_id) if case_id is not None else None
+        found = None
+        if case_id is not None:  # held by the batch when it wrote it, else read once a batch
+            found = batch.touched_cases.get(case_id) or db.session.get(Case, case_id)
         if found is not None:
             if found.kind != petition.kind:
                 raise ImportProblem(f"Dòng {row.line}: vụ việc {key} khác loại với đơn.")
