@@ -25,6 +25,7 @@ from itertools import accumulate
 import sqlalchemy as sa
 
 from complaints.cases.models import is_duty
+from complaints.citizen import codes
 from complaints.core import deadlines as engine
 from complaints.core.text import fold
 
@@ -346,6 +347,7 @@ COLUMNS = {
         "register_year",
         "register_seq",
         "register_no",
+        "receipt_code",
         "received_date",
         "source",
         "source_body",
@@ -693,6 +695,22 @@ def _deadline(kind: str, step: str, start: date, complexity: str = "normal"):
         return None  # before the law the rule comes from: imported history has no deadline
 
 
+_CODE_SPACE = len(codes.ALPHABET) ** codes.LENGTH
+_CODE_STEP = 0x5DEECE66D  # not a multiple of 31: id -> code is a bijection of the code space
+
+
+def receipt_code(petition_id: int) -> str:
+    """The receipt code of a generated petition: distinct for distinct ids at any size (an affine
+    bijection of the 31**10 codes, then written in the codes' alphabet), and the same in every
+    run; random codes collide by the birthday bound at millions of petitions."""
+    n = (petition_id * _CODE_STEP + 7_654_321) % _CODE_SPACE
+    digits = []
+    for _ in range(codes.LENGTH):
+        n, d = divmod(n, len(codes.ALPHABET))
+        digits.append(codes.ALPHABET[d])
+    return "".join(digits)
+
+
 @lru_cache(maxsize=100_000)
 def _at(day: date, hour: int = 9) -> datetime:
     """A moment in office hours in Vietnam (UTC+7), as an aware UTC datetime."""
@@ -1034,8 +1052,18 @@ class Province:
         self.register_seq[unit.id, year] += 1
         seq = self.register_seq[unit.id, year]
         register_no = f"{unit.code}-{year}-{seq:05d}"
+        code = receipt_code(pid)
         public = " | ".join(
-            x for x in (register_no.lower(), _fold(source_body), source_doc_no.lower(), folded) if x
+            x
+            for x in (
+                register_no.lower(),
+                code.lower(),
+                codes.display(code).lower(),
+                _fold(source_body),
+                source_doc_no.lower(),
+                folded,
+            )
+            if x
         )
         people = " | ".join(f"{_fold(p[0])} | {p[2].lower()} | {p[4]}" for p in persons)
         search = f"{public} | {people}" if people else public
@@ -1097,6 +1125,7 @@ class Province:
                 year,
                 seq,
                 register_no,
+                code,
                 day,
                 source,
                 source_body,

@@ -11,9 +11,11 @@ import sqlalchemy as sa
 
 from bench.floor import run_floor
 from bench.measure import compare_with_floor, petition_form
-from bench.province import PASSWORD, REPORT_YEAR, ConnectionWriter, Province
+from bench.province import PASSWORD, REPORT_YEAR, ConnectionWriter, Province, receipt_code
 from complaints.cases.models import Case, CaseEvent, Deadline
+from complaints.citizen import codes as receipt_codes
 from complaints.petitions.models import Petition
+from complaints.petitions.operations import refresh_search_text
 from complaints.reports import service
 from complaints.reports.layouts import LAYOUTS
 from complaints.reports.periods import standard_period
@@ -41,6 +43,14 @@ def test_a_tiny_generated_province_is_consistent(db, web):
     assert db.session.scalar(accepted_without_case) == 0
     # The generator stores each case's next_due as recompute_case would.
     assert next_due_mismatches() == []
+    # Receipt codes have the app's shape, are distinct (also at millions: see
+    # test_generated_receipt_codes_are_distinct) and are in the search texts as the app puts them.
+    generated = db.session.scalars(sa.select(Petition.receipt_code)).all()
+    assert len(set(generated)) == len(generated) and all(map(receipt_codes.is_valid, generated))
+    for petition in db.session.scalars(sa.select(Petition).order_by(Petition.id).limit(40)):
+        stored = petition.public_search_text, petition.search_text
+        refresh_search_text(petition)
+        assert (petition.public_search_text, petition.search_text) == stored, petition.id
 
     province = db.session.scalar(sa.select(Unit).where(Unit.code == info.province_code))
     period = standard_period("year", REPORT_YEAR)
@@ -66,3 +76,11 @@ def test_a_tiny_generated_province_is_consistent(db, web):
     btcd = db.session.scalar(sa.select(Unit.id).where(Unit.code == info.reception_unit_code))
     posted = web.post_form("/petitions/new", petition_form(btcd, 1))
     assert posted.status_code == 302, posted.get_data(as_text=True)[:500]
+
+
+def test_generated_receipt_codes_are_distinct():
+    # A country's decade is five million petitions; random codes would collide there.
+    ids = [*range(1, 200_001), *range(4_999_000, 5_001_000), 10**9]
+    made = [receipt_code(i) for i in ids]
+    assert len(set(made)) == len(made)
+    assert all(map(receipt_codes.is_valid, made))
