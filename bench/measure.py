@@ -15,12 +15,14 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import quote_plus, urlencode
 
 import sqlalchemy as sa
 
 from bench.province import END, PASSWORD, REPORT_YEAR, Generated
 from bench.setup import BenchError
+from complaints.citizen import codes
+from complaints.core.text import fold
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -154,6 +156,28 @@ class AppUser:
         self.last_rows = len(set(CASE_LINK_RE.findall(body)))
         return elapsed
 
+    def open(self, page: str, url: str, info: Generated) -> float:
+        return (
+            self.citizen_lookup(info.probe_petition) if page == "citizen_lookup" else self.get(url)
+        )
+
+    def citizen_lookup(self, probe: dict) -> float:
+        """The citizen's look-up (no login needed; the leader's client is as good as any): the
+        form for its token, then the POST of the probe petition's code and phone digits."""
+        page = self.client.get("/tra-cuu")
+        data = {
+            "csrf_token": _csrf(page.get_data(as_text=True)),
+            "code": codes.display(probe["code"]),
+            "digits": probe["phone"][-4:],
+        }
+        t0 = time.perf_counter()
+        response = self.client.post("/tra-cuu", data=data)
+        body = response.get_data(as_text=True)
+        elapsed = time.perf_counter() - t0
+        if response.status_code != 200 or codes.display(probe["code"]) not in body:
+            raise BenchError(f"the citizen's look-up failed ({response.status_code})")
+        return elapsed
+
     def register(self, form: dict) -> float:
         """GET the registration form for its token, POST it; the POST alone is timed."""
         page = self.client.get("/petitions/new")
@@ -192,42 +216,67 @@ def petition_form(unit_id: int, i: int) -> dict:
     }
 
 
-@dataclass
-class PageUrls:
-    list: str
-    list_filtered: str
-    case: str
+# The pages measured side by side at two sizes, each as the province's leader opens it: the
+# case list (plain and filtered) and a case, the landing pages users open all day, and the
+# search as the reception officer uses it for every visitor (issue 15).
+PAGES = (
+    "case_list",
+    "case_list_filtered",
+    "case_page",
+    "dashboard",
+    "overdue",
+    "register",
+    "reception_log",
+    "obligations",
+    "search_name",
+    "search_name_diacritics",
+    "search_words",
+    "search_identity",
+    "search_register_no",
+    "search_code",
+    "citizen_lookup",
+)
 
 
-def page_urls(info: Generated) -> PageUrls:
-    return PageUrls(
-        list="/cases/",
-        list_filtered="/cases/?kind=complaint&overdue=y",
-        case=f"/cases/{info.probe_case_id}",
-    )
+def page_urls(info: Generated) -> dict[str, str]:
+    probe = info.probe_petition
+    return {
+        "case_list": "/cases/",
+        "case_list_filtered": "/cases/?kind=complaint&overdue=y",
+        "case_page": f"/cases/{info.probe_case_id}",
+        "dashboard": "/dashboard/",
+        "overdue": "/cases/overdue",
+        "register": "/petitions/",
+        "reception_log": "/reception/log",
+        "obligations": "/obligations/",
+        "search_name": "/petitions/search?q=" + quote_plus(fold(probe["name"])),
+        "search_name_diacritics": "/petitions/search?q=" + quote_plus(probe["name"]),
+        "search_words": "/petitions/search?q=" + quote_plus("thu hoi dat"),
+        "search_identity": "/petitions/search?q=" + probe["identity"],
+        "search_register_no": "/petitions/search?q=" + quote_plus(probe["register_no"]),
+        "search_code": "/petitions/search?q=" + quote_plus(codes.display(probe["code"])),
+        "citizen_lookup": "POST /tra-cuu",
+    }
 
 
-def pages(app, info: Generated, requests: int) -> dict:
-    """The leader's open-case list (plain and filtered) and the probe case's page: `requests`
-    timed requests each after three warm-ups; the registration POST likewise."""
+def pages(app, info: Generated, requests: int, warmups: int = 3) -> dict:
+    """Every page of PAGES as the leader opens it (the citizen's look-up as a citizen posts
+    it): `requests` timed requests each after `warmups` warm-ups; the registration POST
+    likewise."""
     urls = page_urls(info)
     leader = AppUser(app, info.leader)
     out = {}
-    for name, url in (
-        ("case_list", urls.list),
-        ("case_list_filtered", urls.list_filtered),
-        ("case_page", urls.case),
-    ):
-        for _ in range(3):
-            leader.get(url)
+    for name in PAGES:
+        for _ in range(warmups):
+            leader.open(name, urls[name], info)
         out[name] = {
-            "url": url,
-            **summary([leader.get(url) for _ in range(requests)]),
+            "url": urls[name],
+            **summary([leader.open(name, urls[name], info) for _ in range(requests)]),
             "cases_shown": leader.last_rows,
         }
     registrar = AppUser(app, info.registrar)
     unit_id = _unit_id(app, info.reception_unit_code)
-    for i in range(2):
+    for i in range(min(warmups, 2)):
         registrar.register(petition_form(unit_id, 900_000 + i))
     times = [registrar.register(petition_form(unit_id, i)) for i in range(requests)]
     out["register_post"] = {"url": "POST /petitions/new", **summary(times)}
@@ -240,15 +289,16 @@ def side_by_side(kept: dict[str, tuple], requests: int) -> dict:
     users = {
         size: (AppUser(app, info.leader), page_urls(info)) for size, (app, info) in kept.items()
     }
+    infos = {size: info for size, (_, info) in kept.items()}
     out = {}
-    for page in ("case_list", "case_list_filtered", "case_page"):
+    for page in PAGES:
         times: dict[str, list[float]] = {size: [] for size in users}
-        for user, urls in users.values():
+        for size, (user, urls) in users.items():
             for _ in range(3):
-                user.get(getattr(urls, _URL_FIELD[page]))
+                user.open(page, urls[page], infos[size])
         for _ in range(requests):
             for size, (user, urls) in users.items():
-                times[size].append(user.get(getattr(urls, _URL_FIELD[page])))
+                times[size].append(user.open(page, urls[page], infos[size]))
         sizes = {
             size: {**summary(t), "cases_shown": users[size][0].last_rows}
             for size, t in times.items()
@@ -259,9 +309,6 @@ def side_by_side(kept: dict[str, tuple], requests: int) -> dict:
             "growth": round(sizes[large]["median_ms"] / sizes[small]["median_ms"], 3),
         }
     return out
-
-
-_URL_FIELD = {"case_list": "list", "case_list_filtered": "list_filtered", "case_page": "case"}
 
 
 def _unit_id(app, code: str) -> int:
@@ -415,7 +462,7 @@ def load(env: dict, workdir: Path, info: Generated, seconds: int, unit_id: int) 
     server = LiveServer(env, workdir)
     try:
         leader = HttpUser(server, info.leader)
-        url = page_urls(info).list
+        url = page_urls(info)["case_list"]
         status, _, body = leader.get(url)
         if status != 200 or b"<table" not in body:
             raise BenchError(f"live GET {url} answered {status}")

@@ -678,6 +678,9 @@ class Generated:
     registrar: str = "bench.tiepdan"
     report_maker: str = "bench.tonghop"
     probe_case_id: int = 0
+    # A complaint's petition with a sender (the last one generated): what the search and the
+    # citizen's look-up are measured on (register number, name, identity, code, phone).
+    probe_petition: dict = field(default_factory=dict)
     open_cases: int = 0
     seconds: float = 0.0
 
@@ -1068,6 +1071,15 @@ class Province:
         people = " | ".join(f"{_fold(p[0])} | {p[2].lower()} | {p[4]}" for p in persons)
         search = f"{public} | {people}" if people else public
         signatories = max(1, len(persons)) + (r.randint(3, 20) if r.random() < 0.03 else 0)
+        if persons and kind == "complaint" and visit is None:
+            name, _, identity, phone, _ = persons[0]
+            self.info.probe_petition = {
+                "register_no": register_no,
+                "code": code,
+                "name": name,
+                "identity": identity,
+                "phone": phone,
+            }
 
         # Processing: most petitions are processed within days; recent ones wait.
         age = (END - day).days
