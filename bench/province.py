@@ -153,6 +153,22 @@ DISTRICTS = [
     "Tương Dương",
 ]
 N_COMMUNES = 60
+# The country shape (--shape country): the centre, its ministries, and 34 provinces of about
+# 97 communes each (3,298 communes: the tree since the reform of 01/7/2025).
+SHAPES = ("province", "country")
+COUNTRY_CODE = "TW"
+N_PROVINCES = 34
+N_COUNTRY_COMMUNES = 97
+MINISTRIES = [
+    ("BTNMT", "Bộ Nông nghiệp và Môi trường"),
+    ("BXD", "Bộ Xây dựng"),
+    ("BTC", "Bộ Tài chính"),
+    ("BNV", "Bộ Nội vụ"),
+    ("BYT", "Bộ Y tế"),
+    ("BGDDT", "Bộ Giáo dục và Đào tạo"),
+    ("BCT", "Bộ Công Thương"),
+    ("BTP", "Bộ Tư pháp"),
+]
 SOURCES = [
     ("post", 45),
     ("online", 12),
@@ -723,7 +739,11 @@ def _at(day: date, hour: int = 9) -> datetime:
 class Province:
     """Generates one province into a Writer. Deterministic for a given seed and size."""
 
-    def __init__(self, writer: Writer, petitions: int, seed: int = 6):
+    def __init__(self, writer: Writer, petitions: int, seed: int = 6, shape: str = "province"):
+        if shape not in SHAPES:
+            raise ValueError(f"shape {shape!r}: one of {', '.join(SHAPES)}")
+        self.shape = shape
+        self.communes_per_province = N_COMMUNES if shape == "province" else N_COUNTRY_COMMUNES
         self.w = writer
         self.target = petitions
         self.rng = random.Random(seed)
@@ -743,26 +763,100 @@ class Province:
     # -- units and users --
 
     def units(self) -> None:
+        """One province (the default), or a country: the centre with its ministries above
+        N_PROVINCES provinces of the same shape (about 3,300 communes since the reform)."""
         self.unit_by_code: dict[str, UnitInfo] = {}
-        p = self._unit(PROVINCE_CODE, "UBND tỉnh Sông Lam", "province", None, date(1976, 1, 1))
-        self.province = p
-        self.btcd = self._unit(p.code + "BTCD", "Ban Tiếp công dân tỉnh", "department", p)
-        self.ttr = self._unit(p.code + "TTR", "Thanh tra tỉnh", "department", p)
-        self.departments = [
-            self._unit(p.code + code, name, "department", p) for code, name in DEPARTMENTS
+        # A head (the province's or the centre's leadership) receives periodically and has its
+        # cases verified by its inspectorate.
+        self.inspectorate_of: dict[int, UnitInfo] = {}
+        if self.shape == "country":
+            root = self._unit(COUNTRY_CODE, "Chính phủ", "central", None, date(1945, 9, 2))
+            btcd = self._unit(
+                root.code + "BTCD", "Ban Tiếp công dân Trung ương", "department", root
+            )
+            ttr = self._unit(root.code + "TTR", "Thanh tra Chính phủ", "department", root)
+            ministries = [
+                self._unit(root.code + code, name, "department", root) for code, name in MINISTRIES
+            ]
+            provinces = [
+                self._province(f"T{i + 1:02d}", f"UBND tỉnh số {i + 1}", root)
+                for i in range(N_PROVINCES)
+            ]
+            head, reception = root, btcd
+            self.inspectorate_of[root.id] = ttr
+            share = 1 / N_PROVINCES
+            fixed = [(root, 1), (btcd, 2), (ttr, 1)] + [
+                (m, 4 / len(MINISTRIES)) for m in ministries
+            ]
+            offices = [(btcd, 2), (root, 0.2)] + [(m, 0.8 / len(MINISTRIES)) for m in ministries]
+            self.probe_unit = ttr
+            staff_units = [root, btcd, ttr, *ministries]
+        else:
+            provinces = [self._province(PROVINCE_CODE, "UBND tỉnh Sông Lam", None)]
+            head, reception = provinces[0]["head"], provinces[0]["btcd"]
+            share, fixed, offices, staff_units = 1.0, [], [], []
+            self.probe_unit = provinces[0]["ttr"]
+        self.province = head
+        for code, name, title, unit, roles in (
+            ("bench.lanhdao", "Trần Quang Vinh", "Chủ tịch UBND tỉnh", head, ["leader"]),
+            ("bench.tiepdan", "Phạm Thị Hồng", "Chuyên viên", reception, ["reception_officer"]),
+            ("bench.xulydon", "Nguyễn Văn Hậu", "Thanh tra viên", head, ["petition_handler"]),
+            ("bench.tonghop", "Đỗ Thu Trang", "Chuyên viên tổng hợp", head, ["report_maker"]),
+        ):
+            self._user(code, name, title, unit, roles)
+        self.info.province_code = head.code
+        self.info.reception_unit_code = reception.code
+        self.local_ids = set()
+        before, after = list(fixed), list(fixed)
+        rec_before, rec_after = list(offices), list(offices)
+        for t in provinces:
+            for u in t["all"]:
+                self._staff(u)
+            self.local_ids |= {u.id for u in [*t["districts"], *t["communes"]]}
+            # Where petitions go, before and after the reform (weights).
+            own = [(t["head"], 8), (t["btcd"], 10), (t["ttr"], 8)]
+            own += [(d, 1.6) for d in t["departments"]]
+            before += [(u, w * share) for u, w in own]
+            before += [(d, 50 * share / len(t["districts"])) for d in t["districts"]]
+            after += [(u, w * share) for u, w in own]
+            after += [(c, 50 * share / len(t["communes"])) for c in t["communes"]]
+            office = [(t["btcd"], 45), (t["head"], 5)]
+            office += [(d, 4 / len(t["departments"])) for d in t["departments"]]
+            rec_before += [(u, w * share) for u, w in office]
+            rec_before += [(d, 46 * share / len(t["districts"])) for d in t["districts"]]
+            rec_after += [(u, w * share) for u, w in office]
+            rec_after += [(c, 46 * share / len(t["communes"])) for c in t["communes"]]
+        for u in staff_units:
+            self._staff(u)
+        self.targets_before = self.weights(before)
+        self.targets_after = self.weights(after)
+        self.reception_before = self.weights(rec_before)
+        self.reception_after = self.weights(rec_after)
+
+    def _province(self, code: str, name: str, parent: UnitInfo | None) -> dict:
+        """A province's tree: its people's committee, reception board, inspectorate and
+        departments, the districts until the reform and the communes after it."""
+        p = self._unit(code, name, "province", parent, date(1976, 1, 1))
+        tree = {
+            "head": p,
+            "btcd": self._unit(p.code + "BTCD", "Ban Tiếp công dân tỉnh", "department", p),
+            "ttr": self._unit(p.code + "TTR", "Thanh tra tỉnh", "department", p),
+        }
+        tree["departments"] = [
+            self._unit(p.code + dcode, dname, "department", p) for dcode, dname in DEPARTMENTS
         ]
-        self.districts = [
+        tree["districts"] = [
             self._unit(
                 f"{p.code}H{i + 1:02d}",
-                f"UBND huyện {name} (đến 30/6/2025)",
+                f"UBND huyện {dname} (đến 30/6/2025)",
                 "district",
                 p,
                 date(1990, 1, 1),
                 REFORM - timedelta(days=1),
             )
-            for i, name in enumerate(DISTRICTS)
+            for i, dname in enumerate(DISTRICTS)
         ]
-        self.communes = [
+        tree["communes"] = [
             self._unit(
                 f"{p.code}X{i + 1:03d}",
                 f"UBND {'phường' if i % 4 == 0 else 'xã'} {DISTRICTS[i % 12]} {i // 12 + 1}",
@@ -770,47 +864,34 @@ class Province:
                 p,
                 REFORM,
             )
-            for i in range(N_COMMUNES)
+            for i in range(self.communes_per_province)
         ]
-        for code, name, title, unit, roles in (
-            ("bench.lanhdao", "Trần Quang Vinh", "Chủ tịch UBND tỉnh", p, ["leader"]),
-            ("bench.tiepdan", "Phạm Thị Hồng", "Chuyên viên", self.btcd, ["reception_officer"]),
-            ("bench.xulydon", "Nguyễn Văn Hậu", "Thanh tra viên", p, ["petition_handler"]),
-            ("bench.tonghop", "Đỗ Thu Trang", "Chuyên viên tổng hợp", p, ["report_maker"]),
-        ):
-            self._user(code, name, title, unit, roles)
-        for u in [p, self.btcd, self.ttr, *self.departments, *self.districts, *self.communes]:
-            u.handler_id = self._user(
-                f"xl.{u.code.lower()}",
-                f"Chuyên viên xử lý đơn {u.code}",
-                "Chuyên viên",
-                u,
-                ["petition_handler"],
-            )
-            u.verifier_id = self._user(
-                f"xm.{u.code.lower()}",
-                f"Thanh tra viên {u.code}",
-                "Thanh tra viên",
-                u,
-                ["case_handler"],
-            )
-        # Where petitions go, before and after the reform (weights).
-        fixed = [(p, 8), (self.btcd, 10), (self.ttr, 8)] + [(d, 1.6) for d in self.departments]
-        self.local_ids = {u.id for u in [*self.districts, *self.communes]}
-        self.targets_before = self.weights(
-            fixed + [(d, 50 / len(self.districts)) for d in self.districts]
-        )
-        self.targets_after = self.weights(
-            fixed + [(c, 50 / len(self.communes)) for c in self.communes]
-        )
-        offices = [(self.btcd, 45), (p, 5)] + [
-            (d, 4 / len(self.departments)) for d in self.departments
+        tree["all"] = [
+            p,
+            tree["btcd"],
+            tree["ttr"],
+            *tree["departments"],
+            *tree["districts"],
+            *tree["communes"],
         ]
-        self.reception_before = self.weights(
-            offices + [(d, 46 / len(self.districts)) for d in self.districts]
+        self.inspectorate_of[p.id] = tree["ttr"]
+        return tree
+
+    def _staff(self, u: UnitInfo) -> None:
+        """The unit's petition handler and verifier."""
+        u.handler_id = self._user(
+            f"xl.{u.code.lower()}",
+            f"Chuyên viên xử lý đơn {u.code}",
+            "Chuyên viên",
+            u,
+            ["petition_handler"],
         )
-        self.reception_after = self.weights(
-            offices + [(c, 46 / len(self.communes)) for c in self.communes]
+        u.verifier_id = self._user(
+            f"xm.{u.code.lower()}",
+            f"Thanh tra viên {u.code}",
+            "Thanh tra viên",
+            u,
+            ["case_handler"],
         )
 
     def _unit(self, code, name, level, parent, active_from=date(1990, 1, 1), active_to=None):
@@ -928,7 +1009,7 @@ class Province:
         if r.random() < 0.004:  # a leader's session cancelled now and then
             self.session(day, self.province, "periodic", status="cancelled")
         for unit, n in by_unit.values():
-            if unit is self.province:
+            if unit.id in self.inspectorate_of:
                 kind = "periodic"
             elif unit.id in self.local_ids:
                 kind = "periodic" if r.random() < 0.25 else "regular"
@@ -1308,7 +1389,7 @@ class Province:
         cid = self.next_id("case_file")
         self.case_seq[unit.id, received.year] += 1
         case_no = f"VV-{unit.code}-{received.year}-{self.case_seq[unit.id, received.year]:05d}"
-        assigned = self.ttr if unit is self.province else unit
+        assigned = self.inspectorate_of.get(unit.id, unit)
         assignee = assigned.verifier_id if r.random() < 0.92 or forced else None
         if assignee is None:
             assigned = None
@@ -1605,7 +1686,7 @@ class Province:
     def probe_case(self) -> None:
         """The case whose page is measured: the same shape at every size (a complaint under
         verification with a dialogue, three petitions, a handful of events and deadlines)."""
-        unit = self.ttr
+        unit = self.probe_unit
         received = END - timedelta(days=40)
         first = self.petition(received, unit, source="post", kind="complaint", forced="case")
         self.info.probe_case_id = self.ids["case_file"]

@@ -22,7 +22,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from bench import measure, plans
-from bench.province import REPORT_YEAR
+from bench.province import REPORT_YEAR, SHAPES
 from bench.setup import (
     PG_SETTINGS,
     BenchError,
@@ -40,6 +40,8 @@ SIZES = {
     "quick": [3_000, 30_000],
     "large": [10_000, 100_000, 1_000_000],
     "tiny": [1_000, 5_000],
+    # A country's decade on PostgreSQL: the centre, ministries and 34 provinces (--shape country).
+    "country": [100_000, 5_000_000],
 }
 # The report ratio is judged on a province's ten years: below it the report's fixed cost in
 # Python (rows per sub-unit, settings, identities: some 20-30 ms) outweighs the SQL.
@@ -61,7 +63,15 @@ def parse_args(argv):
     p.add_argument(
         "--size",
         default="quick",
-        help="quick (3k, 30k), large (10k, 100k, 1M), tiny, or numbers: 10000,50000",
+        help="quick (3k, 30k), large (10k, 100k, 1M), tiny, country (100k, 5M, the country "
+        "shape on PostgreSQL only), or numbers: 10000,50000",
+    )
+    p.add_argument(
+        "--shape",
+        choices=SHAPES,
+        default=None,
+        help="the unit tree: one province (default) or a country (the centre, ministries, 34 "
+        "provinces, about 3,300 communes)",
     )
     p.add_argument(
         "--pg",
@@ -95,6 +105,12 @@ def parse_args(argv):
             args.sizes = sorted(int(x.replace("_", "")) for x in args.size.split(","))
         except ValueError:
             p.error(f"--size: quick, large, tiny or numbers, not {args.size!r}")
+    if args.size == "country":
+        args.shape = args.shape or "country"
+        args.no_sqlite = True  # five million petitions: the installations that size run PostgreSQL
+        if not args.pg:
+            p.error("--size country measures PostgreSQL: give --pg URL or $BENCH_DATABASE_URL")
+    args.shape = args.shape or "province"
     if args.requests < 30:
         p.error("--requests: at least 30")
     if args.load_seconds is None:
@@ -119,6 +135,7 @@ def main(argv=None) -> int:
     results: dict = {
         "started": datetime.now().isoformat(timespec="seconds"),
         "sizes": args.sizes,
+        "shape": args.shape,
         "machine": {
             "cpus": os.cpu_count(),
             "python": platform.python_version(),
@@ -211,7 +228,7 @@ def run_backend(name: str, url: str, args, workdir: Path, out: dict) -> None:
                 }
             migrate(app)
             with app.app_context():
-                info = generate(size_url, size)
+                info = generate(size_url, size, shape=args.shape)
             r: dict = {
                 "data": {
                     "petitions": info.petitions,
@@ -267,7 +284,7 @@ def run_backend(name: str, url: str, args, workdir: Path, out: dict) -> None:
                     import_app = make_app(import_url, workdir)
                     migrate(import_app)
                     with import_app.app_context():
-                        generate(import_url, 0)
+                        generate(import_url, 0, shape=args.shape)
                     _dispose(import_app)
                     try:
                         r["commands"]["import_register"] = measure.register_import(

@@ -150,8 +150,9 @@ def migrate(app) -> None:
     raise BenchError("the migrations created no table (migrations/versions being rewritten?)")
 
 
-def generate(url: str, petitions: int, seed: int = 6) -> Generated:
-    """Fill the (migrated, empty) database with a province of about `petitions` petitions."""
+def generate(url: str, petitions: int, seed: int = 6, shape: str = "province") -> Generated:
+    """Fill the (migrated, empty) database with a province (or a country: bench/province.py's
+    shapes) of about `petitions` petitions."""
     from complaints.extensions import db
 
     u = sa.engine.make_url(url)
@@ -159,7 +160,7 @@ def generate(url: str, petitions: int, seed: int = 6) -> Generated:
         writer = SQLiteWriter(db.metadata, u.database)
     else:
         writer = PostgresWriter(db.metadata, url)
-    generated = Province(writer, petitions, seed).run()
+    generated = Province(writer, petitions, seed, shape=shape).run()
     protect(url)
     return generated
 

@@ -5,6 +5,7 @@ measurements themselves are `make bench` (bench/README.md), never a timed test."
 
 from __future__ import annotations
 
+from collections import Counter
 from types import SimpleNamespace
 
 import sqlalchemy as sa
@@ -12,7 +13,15 @@ import sqlalchemy as sa
 from bench import measure
 from bench.floor import run_floor
 from bench.measure import compare_with_floor, petition_form
-from bench.province import PASSWORD, REPORT_YEAR, ConnectionWriter, Province, receipt_code
+from bench.province import (
+    PASSWORD,
+    REPORT_YEAR,
+    ConnectionWriter,
+    Province,
+    Writer,
+    receipt_code,
+)
+from complaints import extensions
 from complaints.cases.models import Case, CaseEvent, Deadline
 from complaints.citizen import codes as receipt_codes
 from complaints.petitions.models import Petition
@@ -90,3 +99,38 @@ def test_generated_receipt_codes_are_distinct():
     made = [receipt_code(i) for i in ids]
     assert len(set(made)) == len(made)
     assert all(map(receipt_codes.is_valid, made))
+
+
+class _Rows(Writer):
+    """Keeps the generated rows in memory (what the generator would write)."""
+
+    def __init__(self, metadata):
+        super().__init__(metadata)
+        self.rows: dict[str, list[dict]] = {}
+
+    def db_columns(self, table):
+        return {c.name for c in self.metadata.tables[table].columns}
+
+    def write(self, table, names, rows):
+        self.rows.setdefault(table, []).extend(dict(zip(names, r, strict=True)) for r in rows)
+
+
+def test_the_country_shape_is_a_country():
+    # `make bench SIZE=country`: the centre and its ministries over 34 provinces of about
+    # 3,300 communes (the tree since 01/7/2025), every unit's code and path its own.
+    writer = _Rows(extensions.db.metadata)
+    info = Province(writer, 300, shape="country").run()
+    units = writer.rows["unit"]
+    levels = Counter(u["level"] for u in units)
+    assert levels["central"] == 1 and levels["province"] == 34
+    assert 3_200 <= levels["commune"] <= 3_400
+    assert len({u["code"] for u in units}) == len(units)
+    by_id = {u["id"]: u for u in units}
+    for u in units:
+        parent = by_id.get(u["parent_id"])
+        assert u["path"] == (parent["path"] if parent else "/") + f"{u['id']}/"
+    root = next(u for u in units if u["level"] == "central")
+    assert info.province_code == root["code"]
+    # Petitions reach the provinces' units, not only the centre.
+    reached = {by_id[p["unit_id"]]["path"].split("/")[2] for p in writer.rows["petition"]}
+    assert len(reached) > 20
