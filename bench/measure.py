@@ -207,6 +207,41 @@ def page_urls(info: Generated) -> PageUrls:
     )
 
 
+# The search box (GET /petitions/search) with the queries of issue 15: a name, a full name, the
+# words of a content (a rare pair and a common phrase), the register numbers of a year, and the
+# exact keys: a sender's identity number and a register number picked from the data.
+SEARCH_TERMS = {
+    "search_name": "nguyen van",
+    "search_full_name": "Nguyễn Thị Hoa",
+    "search_words": "dat dai",
+    "search_common_words": "quyền sử dụng đất",
+    "search_year": "{province}-2025",
+}
+SEARCH_PAGES = (*SEARCH_TERMS, "search_identity", "search_register_no")
+
+
+def search_urls(app, info: Generated) -> dict[str, str]:
+    """The search pages measured, their keys taken from this province's own data (the
+    sender and the number of a petition in the middle of its history)."""
+    from complaints.extensions import db
+    from complaints.petitions.models import Petition, PetitionSender
+
+    terms = {k: v.format(province=info.province_code) for k, v in SEARCH_TERMS.items()}
+    with app.app_context():
+        middle = db.session.scalar(sa.select(sa.func.max(Petition.id))) // 2
+        petition = db.session.scalar(
+            sa.select(Petition)
+            .join(PetitionSender, PetitionSender.petition_id == Petition.id)
+            .where(Petition.id >= middle, PetitionSender.identity_no != "")
+            .order_by(Petition.id)
+            .limit(1)
+        )
+        terms["search_identity"] = petition.senders[0].identity_no
+        terms["search_register_no"] = petition.register_no
+        db.session.remove()
+    return {k: "/petitions/search?" + urlencode({"q": v}) for k, v in terms.items()}
+
+
 def pages(app, info: Generated, requests: int) -> dict:
     """The leader's open-case list (plain and filtered) and the probe case's page: `requests`
     timed requests each after three warm-ups; the registration POST likewise."""
@@ -217,6 +252,7 @@ def pages(app, info: Generated, requests: int) -> dict:
         ("case_list", urls.list),
         ("case_list_filtered", urls.list_filtered),
         ("case_page", urls.case),
+        *search_urls(app, info).items(),
     ):
         for _ in range(3):
             leader.get(url)
@@ -238,23 +274,31 @@ def side_by_side(kept: dict[str, tuple], requests: int) -> dict:
     """The pages of the smallest and the largest province, requested in alternation, so that
     the load of a shared machine weighs on both alike: medians and their ratio."""
     users = {
-        size: (AppUser(app, info.leader), page_urls(info)) for size, (app, info) in kept.items()
+        size: (
+            AppUser(app, info.leader),
+            {
+                **{page: getattr(page_urls(info), field) for page, field in _URL_FIELD.items()},
+                **search_urls(app, info),
+            },
+        )
+        for size, (app, info) in kept.items()
     }
     out = {}
-    for page in ("case_list", "case_list_filtered", "case_page"):
+    for page in (*_URL_FIELD, *SEARCH_PAGES):
         times: dict[str, list[float]] = {size: [] for size in users}
         for user, urls in users.values():
             for _ in range(3):
-                user.get(getattr(urls, _URL_FIELD[page]))
+                user.get(urls[page])
         for _ in range(requests):
             for size, (user, urls) in users.items():
-                times[size].append(user.get(getattr(urls, _URL_FIELD[page])))
+                times[size].append(user.get(urls[page]))
         sizes = {
             size: {**summary(t), "cases_shown": users[size][0].last_rows}
             for size, t in times.items()
         }
         small, large = sorted(sizes, key=int)[0], sorted(sizes, key=int)[-1]
         out[page] = {
+            "url": {size: urls[page] for size, (_, urls) in users.items()},
             "sizes": sizes,
             "growth": round(sizes[large]["median_ms"] / sizes[small]["median_ms"], 3),
         }

@@ -50,6 +50,7 @@ TARGETS = {
     "worker_rss_mb": 150.0,  # a gunicorn worker's peak RSS under load
     "stream_growth": 1.2,  # register import/export peak RSS, largest size over smallest
     "import_rate": 2000.0,  # rows a second, dry run and import with every check, at every size
+    "search_ms": 100.0,  # each search page's median at the largest size (issue 15)
 }
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -377,7 +378,7 @@ def check_targets(results: dict) -> list[dict]:
                 note="figures differ from the floor or identities fail" if wrong else "",
             )
         growth = data.get("growth", {})
-        for page in ("case_list", "case_list_filtered", "case_page"):
+        for page in ("case_list", "case_list_filtered", "case_page", *measure.SEARCH_PAGES):
             if page in growth:
                 g = growth[page]
                 add(
@@ -391,6 +392,14 @@ def check_targets(results: dict) -> list[dict]:
                 add(
                     f"{backend}.{page}.growth", None, TARGETS["page_growth"], note="needs two sizes"
                 )
+        for page in measure.SEARCH_PAGES:
+            p = large.get("pages", {}).get(page)
+            add(
+                f"{backend}.{page}.median_ms",
+                p["median_ms"] if p else None,
+                TARGETS["search_ms"],
+                note=f"{p['url']} at {int(sizes[-1]):,} petitions" if p else "not measured",
+            )
         load = large.get("load")
         add(
             f"{backend}.worker_peak_rss_mb",
@@ -510,6 +519,7 @@ def print_table(results: dict) -> None:
                 ("case_list_filtered", "GET /cases/?kind=complaint&overdue=y"),
                 ("case_page", "GET /cases/<id> (case page)"),
                 ("register_post", "POST /petitions/new (CSRF form)"),
+                *((page, f"search {page[7:]}") for page in measure.SEARCH_PAGES),
             ):
                 p = r.get("pages", {}).get(key)
                 if p:
@@ -567,7 +577,7 @@ def print_table(results: dict) -> None:
                 f"{key}: {int(sizes[0]):,} -> {int(sizes[-1]):,} side by side"
                 + (
                     f" ({a['cases_shown']} -> {b['cases_shown']} rows)"
-                    if key != "case_page" and "cases_shown" in a
+                    if key.startswith("case_list") and "cases_shown" in a
                     else ""
                 ),
                 ms(b["median_ms"]),
