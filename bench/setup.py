@@ -115,6 +115,13 @@ def fresh_database(url: str) -> None:
     with engine.begin() as conn:
         conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
         conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    # The search's trigram indexes (migration 0013) need pg_trgm: in public, shared by every
+    # size's schema, so that dropping one size's schema never takes the extension with it.
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.text("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public"))
+    except sa.exc.DBAPIError:
+        pass  # the migration says so and the search reads every row
     engine.dispose()
 
 

@@ -16,6 +16,9 @@ ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
 ATTACHMENT_TYPES = ("pdf", "jpg", "png", "tif")  # scans of petitions, checked by content
 ATTACHMENT_DIR = None  # None: <instance>/attachments; shared storage in multi-server deployments
 PAGE_SIZE = 50
+# The search page counts its results up to this many ("more than 1,000"): counting every
+# petition a common word matches would read a province's ten years (web/helpers.py).
+SEARCH_COUNT_CAP = 1000
 # A petition transferred to a unit of the tree: the result is awaited this many calendar days
 # after the transfer when the handler sets no deadline (petitions/transfers.py says why 30).
 TRANSFER_ANSWER_DAYS = 30

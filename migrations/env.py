@@ -97,6 +97,14 @@ def run_migrations_online():
 
     conf_args.setdefault("render_item", render_item)
 
+    def include_name(name, type_, parent_names):
+        # The text search's FTS5 tables and trigram indexes are DDL of their own (0013).
+        from complaints.core.search_index import is_search_index
+
+        return not is_search_index(name)
+
+    conf_args.setdefault("include_name", include_name)
+
     connectable = get_engine()
 
     with connectable.connect() as connection:

@@ -13,12 +13,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from complaints.citizen import codes as receipt_codes
-from complaints.core import audit, clock, confidentiality, maintenance
+from complaints.core import audit, clock, confidentiality, maintenance, search_index
 from complaints.core.access import in_scope, unit_in_scope
 from complaints.core.db import utcnow
 from complaints.core.errors import OperationError
 from complaints.core.forms import REQUIRED
-from complaints.core.identity import identity_problem, normalise_identity
+from complaints.core.identity import DIGIT_LENGTHS, identity_problem, normalise_identity
 from complaints.core.numbering import increment
 from complaints.core.numbers import fmt_date, fmt_int
 from complaints.core.text import escape_like, fold, like_pattern
@@ -36,7 +36,7 @@ from complaints.petitions.models import (
     PetitionStatus,
     RegisterCounter,
 )
-from complaints.reception.models import Visit, VisitPerson
+from complaints.reception.models import Visit
 from complaints.units.models import Unit
 
 EARLIEST_RECEIVED = date(2000, 1, 1)
@@ -707,54 +707,80 @@ def register_query(
 
 
 def search_petitions(user, term: str) -> sa.Select:
-    """Petitions of the user's units whose folded text contains the folded term.
+    """Petitions of the user's units whose folded text contains the folded term: those the
+    term names exactly (register number, receipt code, a sender's identity number) first,
+    then the newest registered first.
 
     Who may not see denouncers matches a denunciation's matter only by its number and content
-    stripped of identities, never by a sender's name, papers or address.
+    stripped of identities, never by a sender's name, papers or address. The candidates come
+    from the database's text index (core/search_index.py).
     """
     pattern = like_pattern(term)
+    needles = [fold(term)]
     full = Petition.search_text.like(pattern, escape="\\")
     ident = normalise_identity(term).lower()
     if ident != fold(term) and _TYPED_IDENTITY.fullmatch(ident):
         # A paper number typed with separators ("031-085-001234") finds the stored number.
         full = full | Petition.search_text.like(f"%{escape_like(ident)}%", escape="\\")
+        needles.append(ident)
     public = Petition.public_search_text.like(pattern, escape="\\")
     match = confidentiality.visible_clause(user, Petition, full, public)
-    return (
-        sa.select(Petition)
-        .where(in_scope(user, Petition.unit_id), match)
-        .options(selectinload(Petition.unit))
-        .order_by(Petition.received_date.desc(), Petition.id.desc())
-    )
+    query = sa.select(Petition).where(in_scope(user, Petition.unit_id), match)
+    query, newest = search_index.narrow(db.session, query, Petition, needles)
+    keys = _exact_keys(user, term)
+    first = [sa.case((keys, 0), else_=1)] if keys is not None else []
+    return query.options(selectinload(Petition.unit)).order_by(*first, newest)
+
+
+def _exact_keys(user, term: str) -> sa.ColumnElement[bool] | None:
+    """The petitions the term names exactly, each found by an equality on an indexed column:
+    its register number, its receipt code, the identity number of a sender (where the user
+    may see who sent it). None when the term has the shape of no key."""
+    keys = []
+    number = " ".join(term.split()).upper()
+    if REGISTER_NO_RE.match(number):
+        keys.append(Petition.register_no == number)
+    code = receipt_codes.normalise(term)
+    if receipt_codes.is_valid(code):
+        keys.append(Petition.receipt_code == code)
+    ident = normalise_identity(term)
+    if ident.isdigit() and len(ident) in DIGIT_LENGTHS:
+        sender = Petition.id.in_(
+            sa.select(PetitionSender.petition_id).where(PetitionSender.identity_no == ident)
+        )
+        keys.append(confidentiality.visible_clause(user, Petition, sender, sa.false()))
+    return sa.or_(*keys) if keys else None
 
 
 def search_visits(user, term: str) -> sa.Select:
-    """Visits of the user's units matching the term in their folded text or their persons.
+    """Visits of the user's units whose folded text (content and persons) contains the term,
+    the newest first.
 
     Visit.search_text mixes content and persons, so for users who may not see denouncers a
     visit of a denunciation's matter is kept only when its content, stripped of the matter's
     identities, contains the term.
     """
     pattern = like_pattern(term)
-    raw = f"%{escape_like(' '.join(term.split()).lower())}%"
-    folded_ident = f"%{escape_like(normalise_identity(term).lower())}%"
-    person = sa.exists().where(
-        VisitPerson.visit_id == Visit.id,
-        sa.or_(
-            sa.func.lower(VisitPerson.full_name).like(raw, escape="\\"),
-            sa.func.lower(VisitPerson.identity_no).like(folded_ident, escape="\\"),
-        ),
-    )
-    full = sa.or_(Visit.search_text.like(pattern, escape="\\"), person)
+    needles = [fold(term)]
+    full = Visit.search_text.like(pattern, escape="\\")
+    ident = normalise_identity(term).lower()
+    if ident != fold(term) and _TYPED_IDENTITY.fullmatch(ident):
+        # A paper number typed with separators: the persons' numbers are in the folded text.
+        full = full | Visit.search_text.like(f"%{escape_like(ident)}%", escape="\\")
+        needles.append(ident)
     scope = in_scope(user, Visit.unit_id)
     if confidentiality.role_allows(user):
         match = full
     else:
         folded = fold(term)
         protected = confidentiality.protected_clause(Visit)
-        candidates = db.session.scalars(
-            sa.select(Visit).where(scope, protected, Visit.search_text.like(pattern, escape="\\"))
-        ).all()
+        candidates, _ = search_index.narrow(
+            db.session,
+            sa.select(Visit).where(scope, protected, Visit.search_text.like(pattern, escape="\\")),
+            Visit,
+            [folded],
+        )
+        candidates = db.session.scalars(candidates).all()
         patterns = confidentiality.identity_values(candidates)
         by_content = [
             v.id
@@ -762,12 +788,9 @@ def search_visits(user, term: str) -> sa.Select:
             if folded in fold(confidentiality.strip(v.content, patterns[("visit", v.id)], " "))
         ]
         match = sa.or_(~protected & full, Visit.id.in_(by_content))
-    return (
-        sa.select(Visit)
-        .where(scope, match)
-        .options(selectinload(Visit.unit))
-        .order_by(Visit.visit_date.desc(), Visit.id.desc())
-    )
+    query = sa.select(Visit).where(scope, match)
+    query, newest = search_index.narrow(db.session, query, Visit, needles)
+    return query.options(selectinload(Visit.unit)).order_by(newest)
 
 
 @maintenance.task("refresh_search_texts")

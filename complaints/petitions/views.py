@@ -42,7 +42,7 @@ from complaints.petitions.models import FORWARDED_SOURCES, Attachment, Petition,
 from complaints.reception.models import Visit
 from complaints.units.models import Unit
 from complaints.units.roles import may_answer_transfer
-from complaints.web.helpers import load, paginate, require_any, unit_choices
+from complaints.web.helpers import load, paginate, paginate_capped, require_any, unit_choices
 from complaints.web.transaction import attempt
 
 bp = Blueprint("petitions", __name__, url_prefix="/petitions")
@@ -394,8 +394,8 @@ def search():
         term = ""
     if term:
         if has_permission(current_user, "petition.view"):
-            petitions = paginate(ops.search_petitions(current_user, term), "pd")
-        visits = paginate(ops.search_visits(current_user, term), "pv")
+            petitions = paginate_capped(ops.search_petitions(current_user, term), "pd")
+        visits = paginate_capped(ops.search_visits(current_user, term), "pv")
     found_p = petitions.items if petitions else []
     found_v = visits.items if visits else []
     confidentiality.reader().load([*found_p, *found_v])

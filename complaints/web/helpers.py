@@ -9,8 +9,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+import sqlalchemy as sa
+import sqlalchemy.orm
 from flask import abort, current_app, request
 from flask_login import current_user
+from flask_sqlalchemy.pagination import SelectPagination
 from wtforms import SelectChoice
 
 from complaints.core.access import PERMISSIONS, has_permission, load_scoped
@@ -31,6 +34,37 @@ def paginate(query, name: str = "page", per_page: int | None = None):
         query,
         page=page_number(name),
         per_page=per_page or current_app.config["PAGE_SIZE"],
+        error_out=False,
+    )
+
+
+class CappedPagination(SelectPagination):
+    """A page of a query whose count stops at `cap`: the search of a common word would
+    otherwise count every matching row of ten years to print its total. `capped` says the
+    total is "more than cap"; the pages go as far as the cap."""
+
+    def _query_count(self) -> int:
+        cap = self._query_args["cap"]
+        self.capped = False
+        if (self.items and len(self.items) < self.per_page) or (not self.items and self.page == 1):
+            return self._query_offset + len(self.items)  # the last page: nothing to count
+        select = self._query_args["select"]
+        sub = select.options(sa.orm.lazyload("*")).order_by(None).limit(cap + 1).subquery()
+        found = self._query_args["session"].scalar(sa.select(sa.func.count()).select_from(sub))
+        self.capped = found > cap
+        return min(found, cap)
+
+
+def paginate_capped(query, name: str = "page"):
+    """One page of a query, its total counted up to SEARCH_COUNT_CAP (CappedPagination)."""
+    cap = current_app.config["SEARCH_COUNT_CAP"]
+    per_page = current_app.config["PAGE_SIZE"]
+    return CappedPagination(
+        select=query,
+        session=db.session(),
+        cap=cap,
+        page=min(page_number(name), max(1, -(-cap // per_page))),  # no page past the cap
+        per_page=per_page,
         error_out=False,
     )
 

@@ -1,0 +1,69 @@
+"""The databases' own text search over the folded search columns (issue 15, item 1).
+
+The search keeps its meaning: a record matches when its folded text contains the folded term
+(`LIKE '%term%'`, core/text.py). What changes is how the candidates are found:
+
+- SQLite: an FTS5 index of the words of each folded column (`petition_fts`, `visit_fts`,
+  migration 0013, kept by triggers). The term becomes a phrase of its words, the last one a
+  prefix ("nguyen van a" -> `"nguyen van a" *`), and the LIKE checks each candidate. The
+  candidates come in descending rowid (= id) order, so a page of a common term stops after
+  its rows instead of reading them all. A term is found where its first word starts a word of
+  the text ("guyen" no longer finds "nguyen"; "nguyen", "van a", "lấn chiếm" do).
+- PostgreSQL: pg_trgm GIN indexes on the same columns serve the LIKE itself.
+- A term without any letter or digit (only punctuation) has no word to look up: its LIKE
+  reads every row, as before.
+
+None of these objects is in the models' metadata; `is_search_index` names them so that the
+comparison of models and migrations leaves them out.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import sqlalchemy as sa
+
+# table -> its FTS5 table (SQLite); the same names as migration 0013
+FTS_TABLES = {"petition": "petition_fts", "visit": "visit_fts"}
+TRIGRAM_INDEXES = frozenset(
+    {"ix_petition_search_trgm", "ix_petition_public_search_trgm", "ix_visit_search_trgm"}
+)
+# What the FTS5 tokenizer (unicode61) takes as a word of a folded (ASCII, lower-case) text.
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def is_search_index(name: str | None) -> bool:
+    """An object of the text search (an FTS5 table, its shadow tables, a trigram index)."""
+    if not name:
+        return False
+    return name in TRIGRAM_INDEXES or any(
+        name == fts or name.startswith(f"{fts}_") for fts in FTS_TABLES.values()
+    )
+
+
+def fts_query(needles: list[str]) -> str | None:
+    """An FTS5 query matching every text that contains one of the folded needles: each needle
+    a phrase of its words, the last word a prefix. None when a needle has no word."""
+    phrases = []
+    for needle in needles:
+        words = _WORD.findall(needle)
+        if not words:
+            return None
+        phrases.append('"{}" *'.format(" ".join(words)))
+    return " OR ".join(phrases)
+
+
+def narrow(session: Any, select: sa.Select, model: Any, needles: list[str]):
+    """The select limited to the candidates of the database's text index for the needles
+    (folded), and the order that reads them newest first without sorting them all: the index's
+    rowid on SQLite (a page stops early), the primary key elsewhere."""
+    if session.get_bind().dialect.name != "sqlite":
+        return select, model.id.desc()
+    query = fts_query(needles)
+    if query is None:
+        return select, model.id.desc()
+    name = FTS_TABLES[model.__tablename__]
+    fts = sa.table(name, sa.column("rowid"), sa.column(name))
+    narrowed = select.join(fts, fts.c.rowid == model.id).where(fts.c[name].op("MATCH")(query))
+    return narrowed, fts.c.rowid.desc()

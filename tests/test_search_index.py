@@ -1,0 +1,170 @@
+"""The search on the databases' own text indexes (issue 15, item 1): the index follows every
+write, exact keys come first, the newest next, the total stops at a cap, and the denouncer
+rule holds for the keys too. The meaning of a match is tests/test_petitions_search.py's."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+
+from complaints.core import search_index
+from complaints.core.access import Role
+from complaints.petitions import operations as ops
+from complaints.petitions.models import Petition
+
+from . import factories_petitions as fp
+from .factories import UserFactory
+
+pytestmark = pytest.mark.usefixtures("today")
+
+
+def is_sqlite(db) -> bool:
+    return db.session.get_bind().dialect.name == "sqlite"
+
+
+def ids(db, user, term) -> list[int]:
+    return [p.id for p in db.session.scalars(ops.search_petitions(user, term))]
+
+
+@pytest.fixture()
+def handler(db, province):
+    return UserFactory(unit=province["province"], roles=[Role.petition_handler])
+
+
+@pytest.fixture()
+def verifier(db, province):
+    return UserFactory(unit=province["province"], roles=[Role.case_handler])
+
+
+def test_fts_query_is_a_phrase_of_words_the_last_a_prefix():
+    assert search_index.fts_query(["nguyen van a"]) == '"nguyen van a" *'
+    assert search_index.fts_query(["hpttr-2026-00042", "x"]) == '"hpttr 2026 00042" * OR "x" *'
+    assert search_index.fts_query(['a"b']) == '"a b" *'  # a quote never reaches FTS5
+    assert search_index.fts_query(["%%"]) is None  # no word: the LIKE reads the rows
+
+
+def test_the_index_follows_registration_edit_and_removal(db, province, handler):
+    p = fp.PetitionFactory(unit=province["province"], summary="Tranh chấp ranh giới thửa đất")
+    assert ids(db, handler, "ranh gioi") == [p.id]
+    p.summary = "Đề nghị cấp lại giấy chứng nhận bị mất"
+    ops.refresh_search_text(p)
+    db.session.flush()
+    assert ids(db, handler, "ranh gioi") == []
+    assert ids(db, handler, "giay chung nhan bi mat") == [p.id]
+    db.session.delete(p)
+    db.session.flush()
+    assert ids(db, handler, "giay chung nhan") == []
+    if is_sqlite(db):  # the external-content index agrees with the rows
+        for fts in search_index.FTS_TABLES.values():
+            db.session.execute(
+                sa.text(f"INSERT INTO {fts}({fts}, rank) VALUES ('integrity-check', 1)")
+            )
+
+
+def test_the_search_reads_the_index(db, province, handler):
+    fp.PetitionFactory(unit=province["province"])
+    query = ops.search_petitions(handler, "thu hoi dat")
+    sql = str(query.compile(db.session.get_bind(), compile_kwargs={"literal_binds": True}))
+    if is_sqlite(db):
+        plan = " ".join(
+            row[3] for row in db.session.execute(sa.text(f"EXPLAIN QUERY PLAN {sql}")).all()
+        )
+        assert "petition_fts VIRTUAL TABLE" in plan
+        assert "TEMP B-TREE" not in plan  # read newest first from the index, never sorted
+    else:
+        names = set(
+            db.session.scalars(
+                sa.text("SELECT indexname FROM pg_indexes WHERE indexname LIKE '%trgm'")
+            )
+        )
+        assert names == set(search_index.TRIGRAM_INDEXES)
+        # The index serves the search's LIKE (on a handful of rows the planner prefers others).
+        db.session.execute(sa.text("SET LOCAL enable_seqscan = off"))
+        like = sa.select(Petition.id).where(Petition.search_text.like("%thu hoi dat%"))
+        plan = "\n".join(
+            db.session.scalars(
+                sa.text(
+                    "EXPLAIN "
+                    + str(
+                        like.compile(db.session.get_bind(), compile_kwargs={"literal_binds": True})
+                    ).replace("%%", "%")
+                )
+            )
+        )
+        assert "ix_petition_search_trgm" in plan
+
+
+def test_a_word_starts_the_match(db, province, handler):
+    """The term is found where its first word starts a word of the text; inside a word it
+    is not (the FTS5 index holds words): the one difference from reading every row."""
+    p = fp.PetitionFactory(unit=province["province"], senders=[("Nguyễn Văn Bình", "031090000777")])
+    assert ids(db, handler, "nguyen van bi") == [p.id]
+    assert ids(db, handler, "van binh") == [p.id]
+    assert ids(db, handler, "031090000777") == [p.id]
+    if is_sqlite(db):
+        assert ids(db, handler, "guyen van") == []
+
+
+def test_exact_keys_first_then_the_newest(db, province, handler):
+    unit = province["province"]
+    owner = fp.PetitionFactory(
+        unit=unit, received_date=date(2026, 1, 5), senders=[("Lê Văn Chủ", "031088012345")]
+    )
+    mention = fp.PetitionFactory(  # newer, and only mentions the number in its summary
+        unit=unit,
+        received_date=date(2026, 5, 5),
+        senders=[("Phạm Thị Dung", "031099000111")],
+        summary="Phản ánh việc ông Chủ (CCCD 031088012345) lấn chiếm lối đi.",
+    )
+    assert ids(db, handler, "031088012345") == [owner.id, mention.id]
+    assert ids(db, handler, "031 088 012 345") == [owner.id, mention.id]
+    assert ids(db, handler, "lan chiem") == [mention.id]
+    newer = fp.PetitionFactory(unit=unit, senders=[("Lê Văn Chủ", "031088012345")])
+    assert ids(db, handler, "le van chu") == [newer.id, owner.id]  # newest registered first
+    number = mention.register_no
+    assert ids(db, handler, number.lower())[0] == mention.id
+
+
+def test_receipt_code_and_register_number_are_exact_keys(db, province, handler):
+    p = fp.PetitionFactory(unit=province["province"])
+    ops.refresh_search_text(p)
+    db.session.flush()
+    for typed in (p.receipt_code.lower(), p.register_no, f" {p.register_no.lower()} "):
+        assert ids(db, handler, typed) == [p.id], typed
+
+
+def test_a_key_never_finds_a_denouncer_for_who_may_not_see_him(db, province, handler, verifier):
+    unit = province["province"]
+    denounced = fp.PetitionFactory(
+        unit=unit,
+        kind="denunciation",
+        senders=[("Đinh Tố Giác", "031077000999")],
+        summary="Tố cáo cán bộ thu tiền sai quy định.",
+    )
+    plain = fp.PetitionFactory(unit=unit, senders=[("Đinh Tố Giác", "031077000999")])
+    assert ids(db, handler, "031077000999") == [plain.id, denounced.id]
+    assert ids(db, verifier, "031077000999") == [plain.id]
+    assert ids(db, verifier, "dinh to giac") == [plain.id]
+    assert ids(db, verifier, denounced.register_no) == [denounced.id]  # its number is public
+
+
+def test_the_total_stops_at_the_cap(web, login_as, province, app, monkeypatch, db):
+    monkeypatch.setitem(app.config, "PAGE_SIZE", 2)
+    monkeypatch.setitem(app.config, "SEARCH_COUNT_CAP", 3)
+    login_as(Role.petition_handler)
+    for day in range(1, 6):
+        fp.PetitionFactory(
+            unit=province["commune"],
+            received_date=date(2026, 3, day),
+            senders=[("Vũ Văn Trang", f"03109000{day:04d}")],
+        )
+    html = web.get("/petitions/search?q=vu+van+trang").get_data(as_text=True)
+    assert re.search(r'class="badge">hơn 3<', html)
+    assert "Trang 1/2 · hơn 3 kết quả" in html and "05/03/2026" in html
+    last = web.get("/petitions/search?q=vu+van+trang&pd=99").get_data(as_text=True)
+    assert "Trang 2/2" in last  # no page past the cap
+    few = web.get("/petitions/search?q=031090000005").get_data(as_text=True)
+    assert 'class="badge">1<' in few
