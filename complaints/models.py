@@ -34,6 +34,7 @@ from complaints.reports.models import (  # noqa: F401
     ClosedReport,
     OpeningBalance,
     ReportedFigures,
+    ReportReopening,
     ReportSettings,
 )
 from complaints.units.models import Unit  # noqa: F401

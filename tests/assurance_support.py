@@ -17,7 +17,7 @@ from complaints.core.audit import AuditEvent
 from complaints.core.vocab import PetitionKind
 from complaints.extensions import db
 from complaints.reception.models import VisitOutcome
-from complaints.reports.models import ReportedFigures
+from complaints.reports.models import ClosedReport, ReportedFigures
 from complaints.units.operations import save_leader
 
 from . import factories
@@ -63,6 +63,7 @@ class Side:
     den_visit: object = None
     leader: object = None
     reported: object = None  # figures the unit reported, kept to be checked
+    closed: object = None  # a period locked (its figures frozen), to be reopened
 
     def params(self) -> dict[str, object]:
         return {
@@ -80,6 +81,7 @@ class Side:
             "job_id": MISSING,
             "leader_id": self.leader.id,
             "entry_id": self.reported.id,
+            "closed_id": self.closed.id,
         }
 
 
@@ -139,6 +141,15 @@ def _side(unit, handler, *, sentinel: dict, denounce: bool) -> Side:
         source="typed",
     )
     db.session.add(side.reported)
+    side.closed = ClosedReport(
+        unit_id=unit.id,
+        form="01-XLD",
+        start=date(2026, 2, 15),
+        end=date(2026, 3, 14),
+        with_subunits=False,
+        data={"period": "Tháng 3/2026", "figures": {}, "rows": []},
+    )
+    db.session.add(side.closed)
     db.session.flush()
     return side
 

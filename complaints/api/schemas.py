@@ -695,7 +695,14 @@ class ReportOut(Out):
     with_subunits: bool
     figures: dict[str, Any] = Field(description="Chỉ tiêu theo mã định danh (DOMAIN §9)")
     live: bool
-    closed: dict[str, Any] | None
+    closed: dict[str, Any] | None = Field(
+        description="Kỳ đã khoá số liệu: at, by, before_end (khoá trước khi hết kỳ), reason"
+    )
+    reopened: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="Các lần mở khoá số liệu: closed_at, closed_by, closed_before_end, "
+        "closed_reason, at, by, reason",
+    )
     convention: dict[str, Any] = Field(
         description="Quy ước đã dùng: basis, kinds, rounding (và rounding_complaint, "
         "rounding_denunciation nếu có), text: câu ghi trên báo cáo"

@@ -59,6 +59,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "notice.issue": frozenset({Role.leader, Role.case_handler, Role.petition_handler}),
     "report.view": frozenset({Role.report_maker, Role.leader}),
     "report.close": frozenset({Role.report_maker}),
+    # Reopen a locked period, with a reason (reports/service.reopen_period): the leader who
+    # signs the reports, and the administrator who keeps the report-period settings.
+    "report.reopen": frozenset({Role.leader, Role.admin}),
     # Enter a lower unit's report to check it against the registers (reports/check_views.py).
     "report.check": frozenset({Role.report_maker, Role.leader}),
     "report.settings": frozenset({Role.report_maker, Role.admin}),

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField
-from wtforms.validators import InputRequired, NumberRange, ValidationError
+from wtforms.validators import DataRequired, InputRequired, NumberRange, ValidationError
 
 from complaints.core.forms import (
     REQUIRED,
     Integer,
     Select,
+    TrimmedTextAreaField,
     VNDateField,
+    max_length,
     pairs_choices,
 )
 from complaints.core.translate import L_, N_
@@ -19,6 +21,7 @@ from complaints.core.translate import lazy_gettext as _l
 from complaints.reports.figures import ROUNDING_MODES
 from complaints.reports.layouts import LAYOUTS
 from complaints.reports.periods import PERIOD_KINDS, PERIOD_LABELS
+from complaints.reports.service import REASON_MAX
 
 BAD_UNIT = N_("Đơn vị không tồn tại hoặc nằm ngoài phạm vi của bạn: hãy chọn lại trong danh sách.")
 RANGE = "range"  # a period given by its two dates instead of a standard kind
@@ -153,7 +156,21 @@ class ReportForm(FlaskForm):
 
 
 class CloseForm(FlaskForm):
-    """Closing the shown report: only the CSRF token, the report is in the address."""
+    """Closing the shown report (the report is in the address); before the period's end only
+    with the override ticked and a reason (the rule: service.close_period)."""
+
+    early = BooleanField(_l("Khoá trước khi hết kỳ"))
+    early_reason = TrimmedTextAreaField(
+        _l("Lý do khoá trước khi hết kỳ"), validators=[max_length(REASON_MAX)]
+    )
+
+
+class ReopenForm(FlaskForm):
+    """Reopening a locked period: the reason is required (service.reopen_period)."""
+
+    reason = TrimmedTextAreaField(
+        _l("Lý do mở khoá"), validators=[DataRequired(REQUIRED), max_length(REASON_MAX)]
+    )
 
 
 class UnitPickForm(FlaskForm):

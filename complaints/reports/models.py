@@ -1,4 +1,5 @@
-"""Report settings of a unit, the frozen figures of closed periods, and opening balances."""
+"""Report settings of a unit, the frozen figures of closed periods (and the locks reopened),
+and opening balances."""
 
 from __future__ import annotations
 
@@ -51,12 +52,53 @@ class ClosedReport(db.Model):
     data: Mapped[dict] = mapped_column(sa.JSON)
     closed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     closed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    # Locked before the period's end (an explicit override): the reason given; "" when the
+    # period had ended (the rule: service.close_period).
+    early_reason: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
 
     unit: Mapped[Unit] = relationship()
     closed_by: Mapped[User | None] = relationship()
 
     __table_args__ = (
         sa.UniqueConstraint("unit_id", "form", "start", "end", "with_subunits", name="period"),
+    )
+
+    @property
+    def locked_early(self) -> bool:
+        return bool(self.early_reason)
+
+
+class ReportReopening(db.Model):
+    """A lock reopened by a leader or an administrator (service.reopen_period): the lock as it
+    was (who, when, why early, its frozen figures) and who reopened it, when and why. The
+    period can be locked again, with its figures computed afresh; the reopenings stay, shown
+    with the report."""
+
+    __tablename__ = "report_reopening"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"))
+    form: Mapped[str] = mapped_column(sa.String(12))
+    start: Mapped[date]
+    end: Mapped[date]
+    with_subunits: Mapped[bool]
+    # the lock reopened
+    data: Mapped[dict] = mapped_column(sa.JSON)
+    closed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    closed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    early_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    # the reopening
+    reopened_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    reopened_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    reason: Mapped[str] = mapped_column(sa.Text)
+
+    unit: Mapped[Unit] = relationship()
+    closed_by: Mapped[User | None] = relationship(foreign_keys=[closed_by_id])
+    reopened_by: Mapped[User | None] = relationship(foreign_keys=[reopened_by_id])
+
+    __table_args__ = (
+        sa.Index("ix_report_reopening_period", "unit_id", "form", "start", "end"),
+        sa.CheckConstraint("reason <> ''", name="reason_given"),
     )
 
 

@@ -8,7 +8,7 @@ or the logged-in user: the caller passes the user."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
@@ -18,7 +18,7 @@ from complaints.reports import convention as C
 from complaints.reports import service
 from complaints.reports.figures import RateSettings
 from complaints.reports.frozen import frozen_report, stored_convention
-from complaints.reports.models import ClosedReport
+from complaints.reports.models import ClosedReport, ReportReopening
 from complaints.reports.periods import Period, standard_period
 from complaints.units.models import Unit
 
@@ -43,6 +43,8 @@ class Shown:
     live: service.Report
     closed: ClosedReport | None
     live_requested: bool
+    # the locks of this report reopened so far, oldest first (service.reopenings)
+    reopenings: list[ReportReopening] = field(default_factory=list)
 
 
 def unit_by_code(code: str | None) -> Unit | None:
@@ -89,20 +91,36 @@ def produce(asked: Asked, *, live_requested: bool, user) -> Shown:
         convention=convention,
     )
     report = frozen_report(closed, live) if closed and not live_requested else live
-    return Shown(report, live, closed, live_requested)
+    reopened = service.reopenings(asked.code, asked.unit, asked.period, asked.with_subunits)
+    return Shown(report, live, closed, live_requested, reopened)
 
 
 def report_json(shown: Shown) -> dict:
-    """Report.as_dict(), with whether and when the period was closed."""
+    """Report.as_dict(), with whether, when and why the period was locked, and the locks
+    reopened before (when, by whom, why)."""
     data = shown.report.as_dict()
     closed = shown.closed
     data["closed"] = (
         {
             "at": closed.closed_at.isoformat(),
             "by": closed.closed_by.full_name if closed.closed_by else None,
+            "before_end": closed.locked_early,
+            "reason": closed.early_reason or None,
         }
         if closed
         else None
     )
+    data["reopened"] = [
+        {
+            "closed_at": r.closed_at.isoformat(),
+            "closed_by": r.closed_by.full_name if r.closed_by else None,
+            "closed_before_end": bool(r.early_reason),
+            "closed_reason": r.early_reason or None,
+            "at": r.reopened_at.isoformat(),
+            "by": r.reopened_by.full_name if r.reopened_by else None,
+            "reason": r.reason,
+        }
+        for r in shown.reopenings
+    ]
     data["live"] = closed is None or shown.live_requested
     return data

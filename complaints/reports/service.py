@@ -4,20 +4,22 @@ row per sub-unit and a total, the identities checked, the rate and the headline 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
-from complaints.core import audit
-from complaints.core.access import unit_in_scope
+from complaints.core import audit, clock
+from complaints.core.access import has_permission, unit_in_scope
 from complaints.core.errors import OperationError
-from complaints.core.numbers import fmt_decimal, fmt_int
+from complaints.core.numbers import fmt_date, fmt_decimal, fmt_int
 from complaints.core.translate import gettext as _
 from complaints.extensions import db
 from complaints.reports import convention as C
 from complaints.reports import figures as F
 from complaints.reports.layouts import LAYOUTS, Column, Layout
-from complaints.reports.models import ClosedReport, ReportSettings
+from complaints.reports.models import ClosedReport, ReportReopening, ReportSettings
 from complaints.reports.periods import Period
 from complaints.units.models import Unit
 
@@ -380,6 +382,29 @@ def find_closed(form: str, unit: Unit, period: Period, with_subunits: bool) -> C
     )
 
 
+REASON_MAX = 1000  # characters of an early lock's or a reopening's reason
+
+
+def lockable_from(period: Period):
+    """The first day a period may be locked without an override: the day after its end (the
+    end as the period rules cut it; a day's records may still come in on the last day)."""
+    return period.end + timedelta(days=1)
+
+
+def locks_early(period: Period) -> bool:
+    """True while locking the period would need the explicit override (today from core/clock)."""
+    return clock.today() < lockable_from(period)
+
+
+def _reason(text: str | None, field: str, missing: str) -> str:
+    reason = (text or "").strip()
+    if not reason:
+        raise ReportError(missing, field)
+    if len(reason) > REASON_MAX:
+        raise ReportError(_("Lý do tối đa %(n)s ký tự.", n=REASON_MAX), field)
+    return reason
+
+
 def close_period(
     actor,
     form: str,
@@ -387,8 +412,17 @@ def close_period(
     period: Period,
     with_subunits: bool,
     convention: F.RateSettings | None = None,
+    *,
+    early: bool = False,
+    early_reason: str | None = None,
 ) -> ClosedReport:
-    """Freeze a report's figures; later corrections show as differences, never silently."""
+    """Freeze a report's figures; later corrections show as differences, never silently.
+
+    A period is locked once it has ended; before that only with `early` (the user's explicit
+    override) and a reason, both recorded with the lock and in the audit log. A period not yet
+    begun cannot be locked at all."""
+    if actor is not None and not unit_in_scope(actor, unit):
+        raise ReportError(_("Đơn vị %(code)s nằm ngoài phạm vi của bạn.", code=unit.code))
     if find_closed(form, unit, period, with_subunits):
         raise ReportError(
             _(
@@ -396,6 +430,33 @@ def close_period(
                 label=period.label,
                 form=form,
             )
+        )
+    today = clock.today()
+    reason = ""
+    if today < lockable_from(period):
+        if period.start > today:
+            raise ReportError(
+                _(
+                    "Kỳ báo cáo %(label)s chưa bắt đầu (từ ngày %(start)s): không khoá số liệu.",
+                    label=period.label,
+                    start=fmt_date(period.start),
+                ),
+                "early",
+            )
+        if not early:
+            raise ReportError(
+                _(
+                    "Kỳ báo cáo %(label)s kết thúc ngày %(end)s: chỉ khoá số liệu được từ ngày "
+                    "%(first)s. Muốn khoá trước khi hết kỳ, chọn “Khoá trước khi hết kỳ” và ghi "
+                    "lý do.",
+                    label=period.label,
+                    end=fmt_date(period.end),
+                    first=fmt_date(lockable_from(period)),
+                ),
+                "early",
+            )
+        reason = _reason(
+            early_reason, "early_reason", _("Ghi lý do khoá số liệu trước khi hết kỳ.")
         )
     report = build(
         form, unit, period, with_subunits=with_subunits, user=actor, convention=convention
@@ -407,19 +468,91 @@ def close_period(
         end=period.end,
         with_subunits=with_subunits,
         data=report.as_dict(),
+        closed_at=clock.now(),
         closed_by_id=getattr(actor, "id", None),
+        early_reason=reason,
     )
     db.session.add(closed)
     db.session.flush()
+    after = {"form": form, "from": period.start, "to": period.end, "sub": with_subunits}
+    summary = f"Khoá số liệu {form} {period.label}"
+    if reason:
+        after.update({"before_end": True, "reason": reason})
+        summary += f" trước khi hết kỳ (kết thúc {fmt_date(period.end)}). Lý do: {reason}"
     audit.record(
-        "report.closed",
-        closed,
-        actor=actor,
-        unit_id=unit.id,
-        after={"form": form, "from": period.start, "to": period.end},
-        summary=f"Khoá số liệu {form} {period.label}",
+        "report.closed", closed, actor=actor, unit_id=unit.id, after=after, summary=summary
     )
     return closed
+
+
+def reopen_period(actor, closed: ClosedReport, reason: str | None) -> ReportReopening:
+    """Reopen a locked period (a leader's or an administrator's act, core/access
+    "report.reopen"), with a reason: the lock is kept in the reopening, audited, and the period
+    can be locked again, its figures computed afresh."""
+    if not has_permission(actor, "report.reopen"):
+        raise ReportError(_("Bạn không có quyền mở khoá số liệu."))
+    if not unit_in_scope(actor, closed.unit):
+        raise ReportError(_("Đơn vị %(code)s nằm ngoài phạm vi của bạn.", code=closed.unit.code))
+    reason = _reason(reason, "reason", _("Ghi lý do mở khoá số liệu."))
+    label = (closed.data or {}).get("period") or (
+        f"{fmt_date(closed.start)} – {fmt_date(closed.end)}"
+    )
+    reopening = ReportReopening(
+        unit_id=closed.unit_id,
+        form=closed.form,
+        start=closed.start,
+        end=closed.end,
+        with_subunits=closed.with_subunits,
+        data=closed.data,
+        closed_at=closed.closed_at,
+        closed_by_id=closed.closed_by_id,
+        early_reason=closed.early_reason or "",
+        reopened_at=clock.now(),
+        reopened_by_id=getattr(actor, "id", None),
+        reason=reason,
+    )
+    db.session.add(reopening)
+    before = {
+        "form": closed.form,
+        "from": closed.start,
+        "to": closed.end,
+        "sub": closed.with_subunits,
+        "closed_at": closed.closed_at,
+        "closed_by_id": closed.closed_by_id,
+        "early_reason": closed.early_reason or "",
+    }
+    db.session.delete(closed)
+    db.session.flush()
+    audit.record(
+        "report.reopened",
+        reopening,
+        actor=actor,
+        unit_id=reopening.unit_id,
+        before=before,
+        after={"reason": reason},
+        summary=f"Mở khoá số liệu {reopening.form} {label}. Lý do: {reason}",
+    )
+    return reopening
+
+
+def reopenings(form: str, unit: Unit, period: Period, with_subunits: bool) -> list:
+    """The locks of this report reopened so far, oldest first, with who locked and reopened."""
+    return list(
+        db.session.scalars(
+            sa.select(ReportReopening)
+            .where(
+                ReportReopening.unit_id == unit.id,
+                ReportReopening.form == form,
+                ReportReopening.start == period.start,
+                ReportReopening.end == period.end,
+                ReportReopening.with_subunits == with_subunits,
+            )
+            .options(
+                selectinload(ReportReopening.closed_by), selectinload(ReportReopening.reopened_by)
+            )
+            .order_by(ReportReopening.reopened_at, ReportReopening.id)
+        )
+    )
 
 
 def differences(closed: ClosedReport, live: Report) -> dict[str, tuple]:

@@ -26,7 +26,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.routing import BuildError
 
 from complaints.core import clock, confidentiality
-from complaints.core.access import has_permission, in_scope, require
+from complaints.core.access import has_permission, in_scope, load_scoped, require
 from complaints.core.forms import parse_vn_date
 from complaints.core.numbers import fmt_date, fmt_decimal, fmt_int
 from complaints.core.translate import L_
@@ -40,6 +40,7 @@ from complaints.reports.forms import (
     BAD_UNIT,
     FORM_CHOICES,
     CloseForm,
+    ReopenForm,
     ReportForm,
     SettingsForm,
     UnitPickForm,
@@ -60,7 +61,7 @@ from complaints.reports.requests import (
 )
 from complaints.units.models import Unit
 from complaints.web import error_response
-from complaints.web.helpers import paginate, unit_choices
+from complaints.web.helpers import paginate, require_any, unit_choices
 from complaints.web.transaction import attempt
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -309,6 +310,8 @@ def index():
         report=shown.report if shown else None,
         diffs=diffs,
         close_form=CloseForm(formdata=None),
+        locks_early=service.locks_early(asked.period) if shown else False,
+        lockable_from=service.lockable_from(asked.period) if shown else None,
         cutoff=service.settings_for(asked.unit if asked else current_user.unit).cutoff_day,
     )
 
@@ -498,6 +501,10 @@ def close():
     if asked is None:
         flash(_("Chưa khoá được: %(reason)s", reason=_form_messages(form)), "danger")
         return redirect(url_for("reports.index"))
+    close_form = CloseForm()
+    if not close_form.validate():
+        flash(_("Chưa khoá được: %(reason)s", reason=_form_messages(close_form)), "danger")
+        return redirect(url_for("reports.index", **asked.args))
     with attempt() as saved:
         closed = service.close_period(
             current_user,
@@ -506,6 +513,8 @@ def close():
             asked.period,
             asked.with_subunits,
             asked.convention,
+            early=bool(close_form.early.data),
+            early_reason=close_form.early_reason.data,
         )
         when = fmt_date(closed.closed_at)
     if saved.ok:
@@ -514,13 +523,43 @@ def close():
             "success",
         )
     else:
-        flash(str(saved.error), "danger")
+        flash(_("Chưa khoá được: %(reason)s", reason=str(saved.error)), "danger")
     return redirect(url_for("reports.index", **asked.args))
+
+
+@bp.route("/closed/<int:closed_id>/reopen", methods=["GET", "POST"])
+@login_required
+@require("report.reopen")
+def reopen(closed_id: int):
+    closed = load_scoped(ClosedReport, closed_id)
+    form = ReopenForm()
+    back = _closed_url(closed) if has_permission(current_user, "report.view") else None
+    label = _closed_label(closed)
+    if form.validate_on_submit():
+        with attempt(form, default="reason") as saved:
+            service.reopen_period(current_user, closed, form.reason.data)
+        if saved.ok:
+            flash(_("Đã mở khoá số liệu %(label)s.", label=label), "success")
+            return redirect(back or url_for("reports.closed_list"))
+    history = service.reopenings(
+        closed.form, closed.unit, Period(closed.start, closed.end, ""), closed.with_subunits
+    )
+    return render_template(
+        "reports/reopen.html", form=form, closed=closed, label=label, back=back, history=history
+    )
+
+
+def _closed_label(closed: ClosedReport) -> str:
+    """ "Mẫu số 01/XLD, Tháng 3/2026 (15/02/2026 – 14/03/2026)": the locked report named."""
+    period = (closed.data or {}).get("period") or ""
+    dates = f"{fmt_date(closed.start)} – {fmt_date(closed.end)}"
+    name = FORM_NAMES.get(closed.form, closed.form)
+    return f"{name}, {period} ({dates})" if period else f"{name}, {dates}"
 
 
 @bp.get("/closed")
 @login_required
-@require("report.view")
+@require_any("report.view", "report.reopen")
 def closed_list():
     query = (
         sa.select(ClosedReport)
@@ -529,7 +568,12 @@ def closed_list():
         .order_by(ClosedReport.closed_at.desc(), ClosedReport.id.desc())
     )
     page = paginate(query)
-    return render_template("reports/closed.html", page=page, report_url=_closed_url)
+    return render_template(
+        "reports/closed.html",
+        page=page,
+        report_url=_closed_url,
+        can_reopen=has_permission(current_user, "report.reopen"),
+    )
 
 
 def _closed_url(closed: ClosedReport) -> str:
