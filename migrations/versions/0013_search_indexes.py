@@ -14,7 +14,7 @@ move) drops their triggers with the old table: it must create them again (TRIGGE
 and rebuild the index ('rebuild').
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-06 16:00:00
 
 """
@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0013"
-down_revision = "0011"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
