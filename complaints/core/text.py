@@ -1,4 +1,5 @@
-"""Text folding for search, without diacritics or case ("Nguyễn Văn A" -> "nguyen van a")."""
+"""Text folding for search, without diacritics or case ("Nguyễn Văn A" -> "nguyen van a"),
+and the one way a long text is cut for display (shorten)."""
 
 from __future__ import annotations
 
@@ -24,3 +25,22 @@ def escape_like(text: str) -> str:
 def like_pattern(term: str) -> str:
     """A LIKE pattern matching the folded term anywhere, with LIKE wildcards escaped."""
     return f"%{escape_like(fold(term))}%"
+
+
+ELLIPSIS = "…"
+
+
+def shorten(text: str | None, limit: int, end: str = ELLIPSIS) -> str:
+    """The text cut to at most `limit` characters at a word boundary, ending with "…" when
+    cut ("Khiếu nại việc thu hồi đất…", never "Khiếu nại việc thu h…"). A single word longer
+    than half the limit is cut inside, the only way to keep the limit."""
+    text = (text or "").strip()
+    if len(text) <= limit:
+        return text
+    room = max(limit - len(end), 0)
+    head = text[:room]
+    if not text[room].isspace():
+        word_start = max(head.rfind(" "), head.rfind("\n"), head.rfind("\t"))
+        if word_start >= room // 2:
+            head = head[:word_start]
+    return head.rstrip(" \t\n,;:.-–—(") + end
