@@ -522,13 +522,13 @@ def _page_args(page_url: str):
 
 def test_closing_freezes_the_figures_and_shows_differences(web, maker, hand_counted, db):
     page = web.get(report_url("01-XLD")).get_data(as_text=True)
-    assert "Khoá số liệu kỳ này" in page
+    assert "Khóa số liệu kỳ này" in page
     resp = _close(web)
     assert resp.status_code == 302 and "/reports/" in resp.headers["Location"]
     html = web.get(resp.headers["Location"]).get_data(as_text=True)
-    assert "Đã khoá số liệu ngày" in html and maker.full_name in html
-    assert "Khoá số liệu kỳ này" not in html
-    assert "Số liệu hiện tại trùng với số liệu đã khoá" in html
+    assert "Đã khóa số liệu ngày" in html and maker.full_name in html
+    assert "Khóa số liệu kỳ này" not in html
+    assert "Số liệu hiện tại trùng với số liệu đã khóa" in html
 
     _petition(hand_counted["commune"], date(2026, 3, 3))  # a late correction
     db.session.flush()
@@ -581,14 +581,14 @@ def test_a_frozen_rate_keeps_its_published_decimals(web, maker, hand_counted, db
 def test_the_summary_can_be_closed(web, maker):
     resp = _close(web, "summary", sub=False)
     html = web.get(resp.headers["Location"]).get_data(as_text=True)
-    assert "Đã khoá số liệu ngày" in html and "đạt tỷ lệ 100,00%" in html
+    assert "Đã khóa số liệu ngày" in html and "đạt tỷ lệ 100,00%" in html
 
 
 def test_closing_twice_is_refused(web, maker, db):
     _close(web)
     resp = _close(web)
     html = web.get(resp.headers["Location"]).get_data(as_text=True)
-    assert "đã được khoá số liệu" in html
+    assert "đã được khóa số liệu" in html
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ClosedReport)) == 1
 
 
@@ -601,7 +601,7 @@ def test_closing_is_audited(web, maker, db):
 def test_closing_needs_the_permission_and_a_csrf_token(web, login_as, hand_counted, db):
     login_as(Role.leader)
     html = web.get(report_url("01-XLD")).get_data(as_text=True)
-    assert "Khoá số liệu kỳ này" not in html
+    assert "Khóa số liệu kỳ này" not in html
     assert _close(web).status_code == 403
     web.logout()
     login_as(Role.report_maker)
@@ -617,7 +617,7 @@ def test_closing_bad_input_closes_nothing(web, maker, db):
         url("/reports/close", form="01-XLD", period="month", unit="HP"), {}, form_url=page
     )
     assert resp.status_code == 302
-    assert "Chưa khoá được" in web.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "Chưa khóa được" in web.get(resp.headers["Location"]).get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ClosedReport)) == 0
 
 
@@ -633,7 +633,7 @@ def test_the_list_of_closed_periods_shows_only_my_units(web, maker, hand_counted
     assert "UBND thành phố Hà Nội" not in html
     link = re.search(r'<a href="(/reports/\?[^"]+)">Mẫu số 01/XLD', html).group(1)
     page = web.get(link.replace("&amp;", "&")).get_data(as_text=True)
-    assert "Đã khoá số liệu ngày" in page
+    assert "Đã khóa số liệu ngày" in page
 
 
 # --- settings ------------------------------------------------------------------------------

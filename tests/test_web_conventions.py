@@ -13,7 +13,7 @@ from flask_wtf import FlaskForm
 
 from complaints.core.access import Role
 from complaints.core.forms import VNDateField
-from complaints.core.text import shorten
+from complaints.core.text import NEW_STYLE_TONE, old_style_tones, shorten
 from complaints.petitions.processing import ProcessingInput, process
 from complaints.web import LANDING, landing_endpoint
 
@@ -128,3 +128,50 @@ def test_what_is_no_date_is_refused_in_vietnamese_and_kept_as_typed(app):
         assert not form.validate()
         assert form.on.errors == ["Ngày không hợp lệ: nhập theo dạng dd/mm/yyyy, ví dụ 05/01/2026."]
         assert 'value="2026-13-45"' in form.on()
+
+
+# --- one spelling: the tone marks of Nghị định 30/2020/NĐ-CP --------------------------------
+
+
+def _sources():
+    yield from (p for p in (ROOT / "complaints").rglob("*.py") if "translations" not in p.parts)
+    yield from (ROOT / "templates").rglob("*.html")
+    yield from (ROOT / "static").rglob("*.js")
+
+
+def test_templates_and_python_write_the_decrees_tone_marks():
+    """ "CỘNG HÒA", "Ủy ban", "Hủy", "khóa", "xóa": never "CỘNG HOÀ", "Uỷ", "Huỷ", "khoá"..."""
+    found = [
+        f"{path.relative_to(ROOT)}:{n}: {m.group(0)!r} -> {old_style_tones(m.group(0))!r}"
+        for path in _sources()
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        for m in re.finditer(rf"\w*{NEW_STYLE_TONE.pattern}", line)
+    ]
+    assert found == []
+
+
+def test_the_national_title_is_written_as_the_decree_writes_it():
+    titles = {
+        m.group(0)
+        for path in _sources()
+        for m in re.finditer(r"CỘNG H\w+ XÃ HỘI CHỦ NGHĨA VIỆT NAM", path.read_text("utf-8"))
+    }
+    assert titles == {"CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"}
+
+
+def test_old_style_tones_moves_the_mark_to_the_first_vowel():
+    assert old_style_tones("CỘNG HOÀ, Huỷ, khoá, Uỷ ban, tuỳ, khoẻ") == (
+        "CỘNG HÒA, Hủy, khóa, Ủy ban, tùy, khỏe"
+    )
+    # a closed syllable, or qu + y, is the same in both styles
+    assert old_style_tones("hoàn thành, thuyền, quý, quỹ, Huỳnh") == (
+        "hoàn thành, thuyền, quý, quỹ, Huỳnh"
+    )
+
+
+def test_a_unit_named_with_the_other_spelling_heads_its_documents_as_the_decree_writes(db):
+    from complaints.notices.render import heading_name, is_committee
+
+    unit = factories.UnitFactory(code="QN", name="Uỷ ban nhân dân tỉnh Quảng Ninh")
+    assert is_committee(unit)
+    assert heading_name(unit) == "ỦY BAN NHÂN DÂN TỈNH QUẢNG NINH"

@@ -4,6 +4,7 @@ and the one way a long text is cut for display (shorten)."""
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from unidecode import unidecode
 
@@ -44,3 +45,28 @@ def shorten(text: str | None, limit: int, end: str = ELLIPSIS) -> str:
         if word_start >= room // 2:
             head = head[:word_start]
     return head.rstrip(" \t\n,;:.-–—(") + end
+
+
+# Nghị định 30/2020/NĐ-CP writes "CỘNG HÒA", "Ủy ban": the tone mark of an open syllable in
+# oa, oe, uy sits on the first vowel (hòa, khóa, xóa, hủy, tùy; "quý" is qu + y, not uy).
+# The app writes that old style everywhere; this finds the new style, the mark on the second
+# vowel (tests/test_web_conventions.py keeps it out of the templates and the code).
+NEW_STYLE_TONE = re.compile(
+    r"(?<![qQ])(?:([oO])([àáảãạèéẻẽẹÀÁẢÃẠÈÉẺẼẸ])|([uU])([ỳýỷỹỵỲÝỶỸỴ]))(?!\w)"
+)
+
+
+def old_style_tones(text: str) -> str:
+    """The text with the decree's tone placement, the mark moved to the first vowel of an
+    open oa, oe, uy ("Ủy ban", "hòa", "khóa")."""
+
+    def move(m: re.Match) -> str:
+        first, second = m[1] or m[3], m[2] or m[4]
+        base, *marks = unicodedata.normalize("NFD", second)
+        tone = "".join(c for c in marks if c in _TONES)
+        return unicodedata.normalize("NFC", first + tone) + base
+
+    return NEW_STYLE_TONE.sub(move, text)
+
+
+_TONES = "\u0300\u0301\u0309\u0303\u0323"  # huyền, sắc, hỏi, ngã, nặng

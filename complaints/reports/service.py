@@ -392,7 +392,7 @@ def close_period(
     if find_closed(form, unit, period, with_subunits):
         raise ReportError(
             _(
-                "Kỳ báo cáo %(label)s của mẫu %(form)s đã được khoá số liệu.",
+                "Kỳ báo cáo %(label)s của mẫu %(form)s đã được khóa số liệu.",
                 label=period.label,
                 form=form,
             )
@@ -417,7 +417,7 @@ def close_period(
         actor=actor,
         unit_id=unit.id,
         after={"form": form, "from": period.start, "to": period.end},
-        summary=f"Khoá số liệu {form} {period.label}",
+        summary=f"Khóa số liệu {form} {period.label}",
     )
     return closed
 

@@ -496,7 +496,7 @@ def close():
     # CSRFProtect has checked the token of the posted CloseForm before this view runs.
     form, asked = resolve(request.args)
     if asked is None:
-        flash(_("Chưa khoá được: %(reason)s", reason=_form_messages(form)), "danger")
+        flash(_("Chưa khóa được: %(reason)s", reason=_form_messages(form)), "danger")
         return redirect(url_for("reports.index"))
     with attempt() as saved:
         closed = service.close_period(
@@ -510,7 +510,7 @@ def close():
         when = fmt_date(closed.closed_at)
     if saved.ok:
         flash(
-            _("Đã khoá số liệu %(label)s (%(when)s).", label=asked.period.label, when=when),
+            _("Đã khóa số liệu %(label)s (%(when)s).", label=asked.period.label, when=when),
             "success",
         )
     else:
