@@ -23,6 +23,7 @@ from complaints.reports.models import ClosedReport, ReportSettings
 
 from . import factories
 from . import test_reports_figures as figures
+from .conftest import prints_on_a4
 from .test_reports_figures import _petition
 
 # The hand-counted fixture of the figure tests, registered here under a clearer name.
@@ -493,6 +494,48 @@ def test_xlsx_of_the_rate_stores_a_number(web, maker):
     ws = load_workbook(io.BytesIO(resp.data)).active
     total = next(row for row in ws.iter_rows(values_only=True) if row[1] == "Tổng cộng")
     assert 75.0 in total
+
+
+@pytest.mark.parametrize("form", ["01-XLD", "01-KQGQ", "01-TCD"])
+def test_every_form_workbook_prints_on_a4_landscape_with_its_header_on_each_page(web, maker, form):
+    ws = load_workbook(io.BytesIO(web.get(url("/reports/report.xlsx", form=form, **MONTH)).data))
+    prints_on_a4(ws.active, landscape=True, title_rows="$5:$7")
+
+
+def test_the_summary_workbook_holds_its_figures_not_only_the_sentence(web, maker):
+    """Issue 14, item 14: the summary's .xlsx has the table the page shows, numbers as
+    numbers, under the sentence."""
+    resp = web.get(url("/reports/report.xlsx", form="summary", **MONTH))
+    assert resp.status_code == 200
+    ws = load_workbook(io.BytesIO(resp.data)).active
+    rows = list(ws.iter_rows(max_col=3, values_only=True))
+    assert rows[4][0].startswith("Tháng 3/2026, toàn thành phố đã tiếp 4 lượt")  # the sentence
+    header = rows.index(("Chỉ tiêu", "Số liệu", "Phạm vi"))
+    figures = {r[0]: r[1] for r in rows[header + 1 :] if r[0]}
+    page = web.get(report_url("summary")).get_data(as_text=True)
+    table = page[page.index('class="grid report-summary"') :]
+    shown = dict(
+        re.findall(
+            r'<td>([^<]+)</td>\s*<td class="num" data-figure="[^"]+">(?:<a[^>]*>)?([^<]*)<', table
+        )
+    )
+    assert len(figures) == len(shown) >= 9
+    for label, text in shown.items():
+        value = figures[label]
+        if text == "–":
+            assert value is None, label
+        elif "," in text:  # the rate, with its decimals
+            assert isinstance(value, int | float) and value == float(text.replace(",", ".")), label
+        else:
+            assert isinstance(value, int) and value == int(text.replace(".", "")), label
+    prints_on_a4(ws, landscape=False, title_rows=f"${header + 1}:${header + 1}")
+    # each kind apart: its own table under the summary's
+    each = web.get(url("/reports/report.xlsx", form="summary", kinds="each", **MONTH))
+    rows = list(load_workbook(io.BytesIO(each.data)).active.iter_rows(values_only=True))
+    kinds = next(r for r in rows if r[0] == "Chỉ tiêu" and r[1] != "Số liệu")
+    assert kinds[1:3] == ("Khiếu nại", "Tố cáo")
+    per_kind = rows[rows.index(kinds) + 1 :]
+    assert len(per_kind) == 5 and all(isinstance(v, int) for v in per_kind[0][1:3])
 
 
 def test_json_download_has_figure_identifiers(web, maker):

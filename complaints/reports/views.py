@@ -67,37 +67,10 @@ bp = Blueprint("reports", __name__, url_prefix="/reports")
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORM_NAMES = dict(FORM_CHOICES)
-# The summary's figures, in the order of its sentence: reception and petitions over the whole
-# unit tree, results within the competence of the unit itself.
-SUMMARY_FIGURES = (
-    "reception.visits",
-    "reception.people",
-    "petitions.total",
-    "petitions.received",
-    "competent.petitions",
-    "competent.cases",
-    "competent.resolved",
-    RATE,
-    "competent.still_open",
-)
-SUMMARY_OWN_UNIT = ("competent.",)
-# kinds "each": the summary's figures of each kind apart
-SUMMARY_KIND_FIGURES = (
-    "competent.petitions",
-    "competent.cases",
-    "competent.resolved",
-    "competent.resolved_petitions",
-    RATE,
-)
-
-
-def summary_figures(report: service.Report) -> tuple[str, ...]:
-    """The summary's figures in the order of its sentence; on petitions, the resolved
-    petitions stand before the rate they are the numerator of."""
-    if report.settings.basis != "petitions":
-        return SUMMARY_FIGURES
-    at = SUMMARY_FIGURES.index(RATE)
-    return (*SUMMARY_FIGURES[:at], "competent.resolved_petitions", *SUMMARY_FIGURES[at:])
+# The summary's figures: reports/figures.py (the page, its .xlsx and the drill-down read them).
+SUMMARY_FIGURES, SUMMARY_KIND_FIGURES = F.SUMMARY_FIGURES, F.SUMMARY_KIND_FIGURES
+SUMMARY_OWN_UNIT = F.SUMMARY_OWN_UNIT
+summary_figures = F.summary_figures
 
 
 SOURCE_TITLES = {
