@@ -116,5 +116,5 @@ def _configure(app: Flask, test_config: dict | None) -> None:
     if not app.config.get("SECRET_KEY"):
         raise RuntimeError(
             "SECRET_KEY chưa được cấu hình: đặt nó trong instance/config.py hoặc biến môi trường "
-            "COMPLAINTS_SECRET_KEY (`make run` tự tạo một khoá khi chạy lần đầu)."
+            "COMPLAINTS_SECRET_KEY (`make run` tự tạo một khóa khi chạy lần đầu)."
         )

@@ -415,15 +415,15 @@ def _signed_anchor(manifest: Manifest) -> audit.Anchor | None:
     key = audit.audit_key()
     if key is None:
         raise BackupError(
-            "Bản sao lưu mang điểm neo nhật ký có chữ ký, nhưng hệ thống này chưa cấu hình khoá "
-            "nhật ký (AUDIT_KEY hoặc tệp instance/audit.key): đặt khoá của hệ thống đã lập bản "
+            "Bản sao lưu mang điểm neo nhật ký có chữ ký, nhưng hệ thống này chưa cấu hình khóa "
+            "nhật ký (AUDIT_KEY hoặc tệp instance/audit.key): đặt khóa của hệ thống đã lập bản "
             "sao lưu rồi chạy lại."
         )
     expected = audit.sign(key, "checkpoint", anchor.seq, anchor.hash, anchor.created_at)
     if not hmac.compare_digest(expected, anchor.mac):
         raise BackupError(
-            "Điểm neo nhật ký trong bản sao lưu không khớp khoá nhật ký của hệ thống này: bản "
-            "sao lưu đã bị sửa, hoặc được lập với khoá khác (đặt AUDIT_KEY của hệ thống đã lập "
+            "Điểm neo nhật ký trong bản sao lưu không khớp khóa nhật ký của hệ thống này: bản "
+            "sao lưu đã bị sửa, hoặc được lập với khóa khác (đặt AUDIT_KEY của hệ thống đã lập "
             "nó). Không khôi phục."
         )
     return anchor
@@ -501,7 +501,7 @@ def backup_command(file: Path, no_attachments: bool):
     )
     if manifest.audit_checkpoint is None:
         click.echo(
-            "CẢNH BÁO: không lập được điểm neo nhật ký có chữ ký (chưa cấu hình khoá nhật ký, "
+            "CẢNH BÁO: không lập được điểm neo nhật ký có chữ ký (chưa cấu hình khóa nhật ký, "
             "hoặc `flask --app complaints audit verify` báo lỗi): khi khôi phục, nhật ký của bản "
             "sao lưu này chỉ được kiểm tra chuỗi băm.",
             err=True,
@@ -528,7 +528,7 @@ def restore_command(file: Path, force: bool):
     if not result.anchored:
         click.echo(
             "CẢNH BÁO: bản sao lưu này không mang điểm neo nhật ký có chữ ký (lập trước khi có "
-            "điểm neo, hoặc khi chưa có khoá nhật ký): nhật ký chỉ được kiểm tra chuỗi băm, không "
+            "điểm neo, hoặc khi chưa có khóa nhật ký): nhật ký chỉ được kiểm tra chuỗi băm, không "
             "phát hiện được đuôi bị cắt trong tệp sao lưu. Việc này được ghi vào nhật ký.",
             err=True,
         )

@@ -130,7 +130,7 @@ def audit_group():
 @with_appcontext
 def audit_verify():
     """Kiểm tra nhật ký: chuỗi băm, chữ ký đầu chuỗi, các điểm neo; mã thoát khác 0 nếu có sự
-    kiện bị sửa hoặc xoá, đuôi bị cắt, nhật ký bị xoá hết hay chuỗi bị lập lại."""
+    kiện bị sửa hoặc xóa, đuôi bị cắt, nhật ký bị xóa hết hay chuỗi bị lập lại."""
     from complaints.core.audit import verify
 
     result = verify()
@@ -167,7 +167,7 @@ def audit_checkpoint(accept_unsigned_head):
 
     if audit_key() is None:
         raise click.ClickException(
-            "Chưa cấu hình khoá nhật ký: đặt AUDIT_KEY (biến môi trường COMPLAINTS_AUDIT_KEY) "
+            "Chưa cấu hình khóa nhật ký: đặt AUDIT_KEY (biến môi trường COMPLAINTS_AUDIT_KEY) "
             "hoặc tạo tệp instance/audit.key (`make run` tự tạo)."
         )
     result, cp = seal(accept_unsigned_head)

@@ -148,7 +148,7 @@ def _wait(until: datetime, now: datetime) -> str:
 def _user_message(limit: int, window: timedelta, until: datetime, now: datetime) -> str:
     return (
         f"Tên đăng nhập này đã nhập sai mật khẩu {limit} lần trong "
-        f"{int(window.total_seconds() // 60)} phút, nên tạm thời bị khoá đăng nhập để bảo vệ "
+        f"{int(window.total_seconds() // 60)} phút, nên tạm thời bị khóa đăng nhập để bảo vệ "
         f"tài khoản. Vui lòng thử lại sau {_wait(until, now)}. Nếu quên mật khẩu, hãy liên hệ "
         "quản trị hệ thống."
     )
@@ -189,7 +189,7 @@ def login_failed(config, username: str, ip: str, user, now: datetime) -> str | N
         audit.record(
             "auth.ip_locked",
             entity_type="client_address",
-            summary=f"Tạm khoá đăng nhập từ địa chỉ {ip} sau {ip_limit} lần sai",
+            summary=f"Tạm khóa đăng nhập từ địa chỉ {ip} sau {ip_limit} lần sai",
             after={"ip": ip, "failures": ip_limit, "until": until, "last_username": username},
         )
         message = _ip_message(ip_limit, window, until, now)
@@ -200,7 +200,7 @@ def login_failed(config, username: str, ip: str, user, now: datetime) -> str | N
             entity_type="user_account",
             entity_id=getattr(user, "id", None),
             unit_id=getattr(user, "unit_id", None),
-            summary=f"Tạm khoá đăng nhập tên {username} sau {user_limit} lần sai mật khẩu",
+            summary=f"Tạm khóa đăng nhập tên {username} sau {user_limit} lần sai mật khẩu",
             after={"username": username, "ip": ip, "failures": user_limit, "until": until},
         )
         message = _user_message(user_limit, window, until, now)

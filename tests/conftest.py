@@ -139,6 +139,16 @@ def csrf_from(html: str) -> str:
     return match.group(1)
 
 
+def prints_on_a4(ws, *, landscape: bool, title_rows: str | None) -> None:
+    """A worksheet the app wrote prints on A4 in its orientation, its columns fitted to the
+    page's width, its header rows (e.g. "$1:$1") repeated on every page (core/sheets.py)."""
+    assert str(ws.page_setup.paperSize) == "9"  # A4
+    assert ws.page_setup.orientation == ("landscape" if landscape else "portrait")
+    assert ws.sheet_properties.pageSetUpPr.fitToPage is True
+    assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 0)
+    assert ws.print_title_rows == title_rows
+
+
 class WebUser:
     """A test client that behaves like a user: GET a form, then POST it with its CSRF token."""
 

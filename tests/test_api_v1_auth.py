@@ -76,7 +76,7 @@ def test_a_locked_account_locks_its_tokens(api, officer, db):
     secret = token_for(officer)
     officer.active = False
     db.session.flush()
-    assert "khoá" in error_of(api.get("/me", token=secret), 401)
+    assert "khóa" in error_of(api.get("/me", token=secret), 401)
 
 
 @pytest.mark.parametrize(

@@ -149,7 +149,7 @@ def test_a_wiped_log_is_detected_by_its_checkpoints(log):
     db.session.execute(sa.delete(AuditHead))
     db.session.expire_all()
     result = audit.verify()
-    assert not result.ok and "toàn bộ sự kiện đã bị xoá" in result.reason
+    assert not result.ok and "toàn bộ sự kiện đã bị xóa" in result.reason
 
 
 def test_a_log_wiped_with_its_checkpoints_is_detected_by_the_anchor_file(
@@ -291,7 +291,7 @@ def test_backups_carry_the_checkpoint_and_restore_checks_it(tmp_path):
             forged = tmp_path / "sua.tar"
             _rewrite_manifest(file, forged, {**anchor, "seq": anchor["seq"] - 1})
             code, output = tb.run(target, "restore", str(forged))
-            assert code == 1 and "không khớp khoá nhật ký" in output
+            assert code == 1 and "không khớp khóa nhật ký" in output
             assert tb.counts(target)["audit_event"] == 0
 
             code, output = tb.run(target, "restore", str(file))

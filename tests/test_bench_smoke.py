@@ -134,3 +134,20 @@ def test_the_country_shape_is_a_country():
     # Petitions reach the provinces' units, not only the centre.
     reached = {by_id[p["unit_id"]]["path"].split("/")[2] for p in writer.rows["petition"]}
     assert len(reached) > 20
+
+
+def test_without_wrk_the_load_targets_skip_with_what_to_install(monkeypatch):
+    """`make bench` on a machine without wrk measures the rest: the load's targets print SKIP
+    with the reason, and a SKIP alone does not fail the run (issue 14, item 15)."""
+    from bench import run
+
+    monkeypatch.setattr(run.shutil, "which", lambda name: None)
+    args = run.parse_args(["--size", "tiny"])
+    assert run.load_skipped(args) == run.NO_WRK == "wrk không có: cài bằng apt install wrk"
+    assert run.load_skipped(run.parse_args(["--size", "tiny", "--no-load"])) == "--no-load"
+    results = {"backends": {"sqlite": {"sizes": {"1000": {}, "5000": {}}}}}
+    results["load_skipped"] = run.NO_WRK
+    targets = {t["name"]: t for t in run.check_targets(results)}
+    rss = targets["sqlite.worker_peak_rss_mb"]
+    assert rss["status"] == "SKIP" and rss["note"] == run.NO_WRK
+    assert not any(t["status"] == "FAIL" for t in targets.values())

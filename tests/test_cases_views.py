@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from complaints.calendar.models import CalendarOverride
-from complaints.cases import apology
+from complaints.cases import apology, workflow
 from complaints.cases import operations as ops
 from complaints.cases.models import (
     ApologyLetter,
@@ -524,6 +524,43 @@ def factories_field():
 
 
 # --- the case page and its steps ----------------------------------------------------------
+
+
+def test_the_verifiers_step_is_named_as_the_verifier_takes_it(app, db, province, handler):
+    """Issue 14, item 13: the leader assigns verification ("Giao xác minh"); the verifier who
+    carries it out starts verifying ("Bắt đầu xác minh"): on the buttons, the step's page and
+    the timeline (as whoever recorded it), and the API's timeline."""
+    verifier_case = accepted_case(handler, province["province"])
+    leader_case = accepted_case(handler, province["province"])
+    verifier = factories.UserFactory(unit=province["province"], roles=[Role.case_handler])
+    leader = factories.UserFactory(unit=province["province"], roles=[Role.leader])
+    db.session.commit()
+    as_verifier, as_leader = as_user(app, verifier), as_user(app, leader)
+
+    def button(page: str, case: Case) -> str:
+        found = re.search(rf'/cases/{case.id}/action/start_verification">([^<]*)<', page)
+        assert found, page
+        return found.group(1)
+
+    assert button(html(as_verifier.get(f"/cases/{verifier_case.id}")), verifier_case) == (
+        "Bắt đầu xác minh"
+    )
+    assert button(html(as_leader.get(f"/cases/{leader_case.id}")), leader_case) == "Giao xác minh"
+    form = html(as_verifier.get(f"/cases/{verifier_case.id}/action/start_verification"))
+    assert "<h1>Bắt đầu xác minh</h1>" in form and "Giao xác minh" not in form
+    for web, case in ((as_verifier, verifier_case), (as_leader, leader_case)):
+        resp = web.post_form(
+            f"/cases/{case.id}/action/start_verification",
+            {"version": str(case.version), "on": "06/03/2026", "doc_no": "12/QĐ-UBND"},
+        )
+        assert resp.status_code == 302, html(resp)
+    # the timeline names the step as who took it, whoever reads it
+    for case, label in ((verifier_case, "Bắt đầu xác minh"), (leader_case, "Giao xác minh")):
+        page = html(as_leader.get(f"/cases/{case.id}"))
+        timeline = page[page.index('id="timeline"') :]
+        assert f"<td>{label}</td>" in timeline, timeline
+    assert workflow.event_label("start_verification") == "Giao xác minh"
+    assert workflow.event_label("start_verification", verifier) == "Bắt đầu xác minh"
 
 
 def test_steps_through_the_page(app, db, province, handler):

@@ -23,6 +23,7 @@ from complaints.reports.models import OpeningBalance
 from complaints.reports.periods import standard_period
 
 from . import factories
+from .conftest import prints_on_a4
 from .test_registers_files import to_cp1258
 from .test_registers_petitions import invoke, pinned_today  # noqa: F401  today: 30/06/2026
 
@@ -335,6 +336,8 @@ def test_the_template_reads_back(web, login_as, province, db, tmp_path):
     wb = load_workbook(path)
     assert [c.value for c in wb.worksheets[0][1]] == HEADERS
     assert wb.sheetnames == ["Kê khai đầu kỳ", "Hướng dẫn"]
+    prints_on_a4(wb.worksheets[0], landscape=True, title_rows="$1:$1")
+    prints_on_a4(wb.worksheets[1], landscape=False, title_rows=None)
     wb.worksheets[0].append(["HPLC", D(2026, 6, 15), "Kiến nghị phản ánh", 4, 1, 2])
     wb.save(path)
     plan = read(path)

@@ -9,6 +9,7 @@ from complaints.petitions.models import Petition
 from complaints.registers.models import RegisterImport
 from complaints.units.models import Unit
 
+from .conftest import prints_on_a4
 from .test_registers_petitions import (  # noqa: F401  pinned_today: 30/06/2026
     build_history,
     invoke,
@@ -123,6 +124,7 @@ def test_export_writes_xlsx_or_csv_by_the_extension(app, db, province, tmp_path)
     wb.close()
     assert rows[1][0:3] == ("HPLC", "UBND phường Lê Chân", "HPLC-2026-00001")
     assert rows[1][-1] in ("", None)  # the root of the export names no parent
+    prints_on_a4(load_workbook(target).worksheets[0], landscape=True, title_rows="$1:$1")
     result = invoke(app, "export-register", "--from", "2026-01-01", "--to", "2026-01-31", "x.pdf")
     assert result.exit_code == 1 and "phải kết thúc bằng .xlsx hoặc .csv" in result.stderr
     result = invoke(app, "export-register", "--from", "2026-02-01", "--to", "2026-01-01", "x.csv")

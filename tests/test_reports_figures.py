@@ -443,7 +443,7 @@ def test_closing_a_period_freezes_and_shows_differences(fixture, db):
     maker = factories.UserFactory(unit=fixture["province"])
     closed = service.close_period(maker, "01-XLD", fixture["province"], PERIOD, True)
     assert closed.data["figures"]["petitions.total"] == 7
-    with pytest.raises(service.ReportError, match="đã được khoá"):
+    with pytest.raises(service.ReportError, match="đã được khóa"):
         service.close_period(maker, "01-XLD", fixture["province"], PERIOD, True)
     _petition(fixture["province"], D(2026, 3, 3))  # a late correction
     db.session.flush()

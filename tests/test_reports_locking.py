@@ -1,4 +1,4 @@
-"""Locking a period (khoá số liệu) only after its end, or early with an explicit, recorded
+"""Locking a period (khóa số liệu) only after its end, or early with an explicit, recorded
 override; reopening a lock (leader, administrator) with a reason, audited and shown with the
 report; locking again with the figures computed afresh (issue 14, item 6)."""
 
@@ -58,24 +58,24 @@ def maker(login_as, hand_counted):
 def test_locking_before_the_period_ends_is_refused(web, maker, set_today):
     set_today(date(2026, 3, 14))  # the period's last day: its records may still come in
     page = web.get(report_url("01-XLD")).get_data(as_text=True)
-    assert "Khoá số liệu trước khi hết kỳ" in page and "khoá số liệu từ ngày 15/03/2026" in page
+    assert "Khóa số liệu trước khi hết kỳ" in page and "khóa số liệu từ ngày 15/03/2026" in page
     html = follow(web, _close(web))
-    assert "chỉ khoá số liệu được từ ngày 15/03/2026" in html
+    assert "chỉ khóa số liệu được từ ngày 15/03/2026" in html
     assert count(ClosedReport) == 0 and events("report.closed") == []
     # the override without a reason is refused too, and writes nothing
     html = follow(web, _lock_early(web, "   "))
-    assert "Ghi lý do khoá số liệu trước khi hết kỳ" in html
+    assert "Ghi lý do khóa số liệu trước khi hết kỳ" in html
     assert count(ClosedReport) == 0
 
 
 def test_the_day_after_the_end_the_period_locks(web, maker, set_today):
     set_today(date(2026, 3, 15))
     page = web.get(report_url("01-XLD")).get_data(as_text=True)
-    assert "Khoá số liệu kỳ này" in page and "Khoá số liệu trước khi hết kỳ" not in page
+    assert "Khóa số liệu kỳ này" in page and "Khóa số liệu trước khi hết kỳ" not in page
     html = follow(web, _close(web))
     closed = _db.session.scalar(sa.select(ClosedReport))
     assert closed.early_reason == "" and not closed.locked_early
-    assert "Đã khoá số liệu ngày" in html and "Khoá trước khi hết kỳ" not in html
+    assert "Đã khóa số liệu ngày" in html and "Khóa trước khi hết kỳ" not in html
 
 
 def test_an_early_lock_with_a_reason_is_recorded_and_shown(web, maker, set_today):
@@ -87,7 +87,7 @@ def test_an_early_lock_with_a_reason_is_recorded_and_shown(web, maker, set_today
     [event] = events("report.closed")
     assert event.after["before_end"] is True and event.after["reason"] == reason
     assert reason in event.summary
-    assert "Khoá trước khi hết kỳ (kỳ kết thúc ngày 14/03/2026). Lý do:" in html
+    assert "Khóa trước khi hết kỳ (kỳ kết thúc ngày 14/03/2026). Lý do:" in html
     assert "&lt;b&gt;gấp&lt;/b&gt;" in html and "<b>gấp</b>" not in html
     data = json.loads(web.get(url("/reports/report.json", **dict(_args()))).data)
     assert data["closed"]["before_end"] is True and data["closed"]["reason"] == reason
@@ -129,7 +129,7 @@ def test_reopening_needs_the_role_the_unit_and_a_reason(
     web.logout()
     leader = login_as(Role.leader)
     page = web.get(report_url("01-XLD")).get_data(as_text=True)
-    assert reopen in page and "Mở khoá số liệu" in page
+    assert reopen in page and "Mở khóa số liệu" in page
     resp = web.post_form(reopen, {"reason": "  "})
     assert resp.status_code == 200 and "Vui lòng nhập thông tin này" in resp.get_data(as_text=True)
     assert count(ClosedReport) == 1 and count(ReportReopening) == 0
@@ -144,12 +144,12 @@ def test_reopening_needs_the_role_the_unit_and_a_reason(
     [event] = events("report.reopened")
     assert event.actor_id == leader.id and event.after == {"reason": reason}
     assert event.before["closed_by_id"] == maker.id and reason in event.summary
-    assert "Đã mở khoá số liệu" in html
-    assert "Lịch sử khoá, mở khoá số liệu" in html
+    assert "Đã mở khóa số liệu" in html
+    assert "Lịch sử khóa, mở khóa số liệu" in html
     assert f"bởi {maker.full_name}" in html
     when = fmt_date(reopening.reopened_at)
-    assert f"Mở khoá ngày {when} bởi {leader.full_name}. Lý do: {reason}" in html
-    assert "Đã khoá số liệu ngày" not in html  # the live figures again
+    assert f"Mở khóa ngày {when} bởi {leader.full_name}. Lý do: {reason}" in html
+    assert "Đã khóa số liệu ngày" not in html  # the live figures again
     api = {"from": "2026-02-15", "to": "2026-03-14", "unit": "HP", "with_subunits": "1"}
     data = web.get(url("/api/v1/reports/01-XLD", **api)).get_json()
     assert data["closed"] is None and data["reopened"][0]["reason"] == reason
@@ -168,7 +168,7 @@ def test_locking_again_recomputes_the_frozen_figures(web, maker, hand_counted, s
     html = follow(web, _close(web))
     again = _db.session.scalar(sa.select(ClosedReport))
     assert again.data["figures"]["petitions.total"] == 8
-    assert "Đã khoá số liệu ngày" in html and "Số liệu hiện tại trùng với số liệu đã khoá" in html
+    assert "Đã khóa số liệu ngày" in html and "Số liệu hiện tại trùng với số liệu đã khóa" in html
     assert "Lý do: Đính chính đơn vào sổ muộn" in html
     assert len(events("report.closed")) == 2 and len(events("report.reopened")) == 1
 
@@ -186,7 +186,7 @@ def test_the_administrator_reopens_from_the_list_of_locked_periods(
     assert reopen in listing and "/reports/?" not in listing  # no figures for the admin
     page = web.get(reopen).get_data(as_text=True)
     assert "Mẫu số 01/XLD" in page and maker.full_name in page
-    resp = web.post_form(reopen, {"reason": "Đơn vị đề nghị mở khoá để đính chính"})
+    resp = web.post_form(reopen, {"reason": "Đơn vị đề nghị mở khóa để đính chính"})
     assert resp.status_code == 302 and resp.headers["Location"].endswith("/reports/closed")
     assert count(ClosedReport) == 0 and len(events("report.reopened")) == 1
     assert web.get(reopen).status_code == 404  # nothing left to reopen

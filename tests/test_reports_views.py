@@ -23,6 +23,7 @@ from complaints.reports.models import ClosedReport, ReportSettings
 
 from . import factories
 from . import test_reports_figures as figures
+from .conftest import prints_on_a4
 from .test_reports_figures import _petition
 
 # The hand-counted fixture of the figure tests, registered here under a clearer name.
@@ -496,6 +497,48 @@ def test_xlsx_of_the_rate_stores_a_number(web, maker):
     assert 75.0 in total
 
 
+@pytest.mark.parametrize("form", ["01-XLD", "01-KQGQ", "01-TCD"])
+def test_every_form_workbook_prints_on_a4_landscape_with_its_header_on_each_page(web, maker, form):
+    ws = load_workbook(io.BytesIO(web.get(url("/reports/report.xlsx", form=form, **MONTH)).data))
+    prints_on_a4(ws.active, landscape=True, title_rows="$5:$7")
+
+
+def test_the_summary_workbook_holds_its_figures_not_only_the_sentence(web, maker):
+    """Issue 14, item 14: the summary's .xlsx has the table the page shows, numbers as
+    numbers, under the sentence."""
+    resp = web.get(url("/reports/report.xlsx", form="summary", **MONTH))
+    assert resp.status_code == 200
+    ws = load_workbook(io.BytesIO(resp.data)).active
+    rows = list(ws.iter_rows(max_col=3, values_only=True))
+    assert rows[4][0].startswith("Tháng 3/2026, toàn thành phố đã tiếp 4 lượt")  # the sentence
+    header = rows.index(("Chỉ tiêu", "Số liệu", "Phạm vi"))
+    figures = {r[0]: r[1] for r in rows[header + 1 :] if r[0]}
+    page = web.get(report_url("summary")).get_data(as_text=True)
+    table = page[page.index('class="grid report-summary"') :]
+    shown = dict(
+        re.findall(
+            r'<td>([^<]+)</td>\s*<td class="num" data-figure="[^"]+">(?:<a[^>]*>)?([^<]*)<', table
+        )
+    )
+    assert len(figures) == len(shown) >= 9
+    for label, text in shown.items():
+        value = figures[label]
+        if text == "–":
+            assert value is None, label
+        elif "," in text:  # the rate, with its decimals
+            assert isinstance(value, int | float) and value == float(text.replace(",", ".")), label
+        else:
+            assert isinstance(value, int) and value == int(text.replace(".", "")), label
+    prints_on_a4(ws, landscape=False, title_rows=f"${header + 1}:${header + 1}")
+    # each kind apart: its own table under the summary's
+    each = web.get(url("/reports/report.xlsx", form="summary", kinds="each", **MONTH))
+    rows = list(load_workbook(io.BytesIO(each.data)).active.iter_rows(values_only=True))
+    kinds = next(r for r in rows if r[0] == "Chỉ tiêu" and r[1] != "Số liệu")
+    assert kinds[1:3] == ("Khiếu nại", "Tố cáo")
+    per_kind = rows[rows.index(kinds) + 1 :]
+    assert len(per_kind) == 5 and all(isinstance(v, int) for v in per_kind[0][1:3])
+
+
 def test_json_download_has_figure_identifiers(web, maker):
     resp = web.get(url("/reports/report.json", form="01-XLD", sub="1", **MONTH))
     assert resp.status_code == 200 and resp.mimetype == "application/json"
@@ -523,13 +566,13 @@ def _page_args(page_url: str):
 
 def test_closing_freezes_the_figures_and_shows_differences(web, maker, hand_counted, db):
     page = web.get(report_url("01-XLD")).get_data(as_text=True)
-    assert "Khoá số liệu kỳ này" in page
+    assert "Khóa số liệu kỳ này" in page
     resp = _close(web)
     assert resp.status_code == 302 and "/reports/" in resp.headers["Location"]
     html = web.get(resp.headers["Location"]).get_data(as_text=True)
-    assert "Đã khoá số liệu ngày" in html and maker.full_name in html
-    assert "Khoá số liệu kỳ này" not in html
-    assert "Số liệu hiện tại trùng với số liệu đã khoá" in html
+    assert "Đã khóa số liệu ngày" in html and maker.full_name in html
+    assert "Khóa số liệu kỳ này" not in html
+    assert "Số liệu hiện tại trùng với số liệu đã khóa" in html
 
     _petition(hand_counted["commune"], date(2026, 3, 3))  # a late correction
     db.session.flush()
@@ -582,14 +625,14 @@ def test_a_frozen_rate_keeps_its_published_decimals(web, maker, hand_counted, db
 def test_the_summary_can_be_closed(web, maker):
     resp = _close(web, "summary", sub=False)
     html = web.get(resp.headers["Location"]).get_data(as_text=True)
-    assert "Đã khoá số liệu ngày" in html and "đạt tỷ lệ 100,00%" in html
+    assert "Đã khóa số liệu ngày" in html and "đạt tỷ lệ 100,00%" in html
 
 
 def test_closing_twice_is_refused(web, maker, db):
     _close(web)
     resp = _close(web)
     html = web.get(resp.headers["Location"]).get_data(as_text=True)
-    assert "đã được khoá số liệu" in html
+    assert "đã được khóa số liệu" in html
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ClosedReport)) == 1
 
 
@@ -602,7 +645,7 @@ def test_closing_is_audited(web, maker, db):
 def test_closing_needs_the_permission_and_a_csrf_token(web, login_as, hand_counted, db):
     login_as(Role.leader)
     html = web.get(report_url("01-XLD")).get_data(as_text=True)
-    assert "Khoá số liệu kỳ này" not in html
+    assert "Khóa số liệu kỳ này" not in html
     assert _close(web).status_code == 403
     web.logout()
     login_as(Role.report_maker)
@@ -618,7 +661,7 @@ def test_closing_bad_input_closes_nothing(web, maker, db):
         url("/reports/close", form="01-XLD", period="month", unit="HP"), {}, form_url=page
     )
     assert resp.status_code == 302
-    assert "Chưa khoá được" in web.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "Chưa khóa được" in web.get(resp.headers["Location"]).get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ClosedReport)) == 0
 
 
@@ -634,7 +677,7 @@ def test_the_list_of_closed_periods_shows_only_my_units(web, maker, hand_counted
     assert "UBND thành phố Hà Nội" not in html
     link = re.search(r'<a href="(/reports/\?[^"]+)">Mẫu số 01/XLD', html).group(1)
     page = web.get(link.replace("&amp;", "&")).get_data(as_text=True)
-    assert "Đã khoá số liệu ngày" in page
+    assert "Đã khóa số liệu ngày" in page
 
 
 # --- settings ------------------------------------------------------------------------------

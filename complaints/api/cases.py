@@ -24,7 +24,7 @@ from complaints.cases import operations as ops
 from complaints.cases.forms import ACTION_FIELDS
 from complaints.cases.models import CLOSED_STATES, Case, CaseEvent, CaseState, overdue_case
 from complaints.cases.queries import next_duty, text_clause
-from complaints.cases.workflow import ACTIONS, EVENT_LABELS, allowed_actions, check
+from complaints.cases.workflow import ACTIONS, allowed_actions, check, event_label
 from complaints.core import clock, confidentiality
 from complaints.core.access import in_scope
 from complaints.extensions import db
@@ -215,7 +215,7 @@ def events(caller, query: S.PageQuery, body, case_id: int):
             id=e.id,
             case_id=e.case_id,
             action=e.action,
-            label=EVENT_LABELS.get(e.action, e.action),
+            label=event_label(e.action, e.actor),
             from_state=e.from_state,
             to_state=e.to_state,
             occurred_on=e.occurred_on,

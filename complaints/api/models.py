@@ -55,5 +55,5 @@ class ApiToken(db.Model):
         if self.is_expired(today):
             return "Đã hết hạn"
         if not self.user.active:
-            return "Tài khoản đã khoá"
+            return "Tài khoản đã khóa"
         return "Đang dùng"

@@ -696,11 +696,11 @@ class ReportOut(Out):
     figures: dict[str, Any] = Field(description="Chỉ tiêu theo mã định danh (DOMAIN §9)")
     live: bool
     closed: dict[str, Any] | None = Field(
-        description="Kỳ đã khoá số liệu: at, by, before_end (khoá trước khi hết kỳ), reason"
+        description="Kỳ đã khóa số liệu: at, by, before_end (khóa trước khi hết kỳ), reason"
     )
     reopened: list[dict[str, Any]] = Field(
         default_factory=list,
-        description="Các lần mở khoá số liệu: closed_at, closed_by, closed_before_end, "
+        description="Các lần mở khóa số liệu: closed_at, closed_by, closed_before_end, "
         "closed_reason, at, by, reason",
     )
     convention: dict[str, Any] = Field(

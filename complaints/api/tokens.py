@@ -47,7 +47,7 @@ def create_token(
     if len(name) > 120:
         raise TokenError("Tên mã truy cập tối đa 120 ký tự.")
     if not user.active:
-        raise TokenError(f"Tài khoản {user.username} đã bị khoá: không cấp mã truy cập.")
+        raise TokenError(f"Tài khoản {user.username} đã bị khóa: không cấp mã truy cập.")
     if expires_on is not None and expires_on < today:
         raise TokenError("Ngày hết hạn không được trước ngày hôm nay.")
     secret = TOKEN_PREFIX + secrets.token_urlsafe(SECRET_BYTES)
@@ -119,10 +119,10 @@ def revoke_user_tokens(actor, user) -> int:
         entity_id=user.id,
         actor=actor,
         unit_id=user.unit_id,
-        after={"user": user.username, "prefixes": prefixes, "reason": "tài khoản bị khoá"},
+        after={"user": user.username, "prefixes": prefixes, "reason": "tài khoản bị khóa"},
         summary=(
             f"Thu hồi {len(prefixes)} mã truy cập API của tài khoản {user.username} "
-            "(tài khoản bị khoá)"
+            "(tài khoản bị khóa)"
         ),
     )
     return len(prefixes)
@@ -140,7 +140,7 @@ def find_token(secret: str, today: date) -> ApiToken | Refusal:
     if token.is_expired(today):
         return Refusal(f"Mã truy cập đã hết hạn từ sau ngày {token.expires_on:%d/%m/%Y}.")
     if not token.user.active:
-        return Refusal("Tài khoản gắn với mã truy cập đã bị khoá.")
+        return Refusal("Tài khoản gắn với mã truy cập đã bị khóa.")
     return token
 
 

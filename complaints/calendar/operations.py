@@ -48,7 +48,7 @@ def add_calendar_override(actor, *, day: date, working: bool, note: str) -> Cale
     if db.session.get(CalendarOverride, day) is not None:
         raise CalendarError(
             _(
-                "Ngày %(day)s đã được điều chỉnh; xoá dòng cũ trước khi đổi.",
+                "Ngày %(day)s đã được điều chỉnh; xóa dòng cũ trước khi đổi.",
                 day=fmt_date(day),
             )
         )

@@ -58,5 +58,5 @@ def delete(day: str):
     if row is None:
         abort(404)
     ops.delete_calendar_override(current_user, row)
-    flash(_("Đã xoá điều chỉnh lịch ngày %(day)s.", day=fmt_date(row.day)), "success")
+    flash(_("Đã xóa điều chỉnh lịch ngày %(day)s.", day=fmt_date(row.day)), "success")
     return redirect(url_for("calendar.index"))

@@ -28,12 +28,13 @@ from complaints.cases.models import ApologyLetter, Case, CaseState, Deadline
 from complaints.cases.page import render_case
 from complaints.cases.queries import handlers
 from complaints.cases.views import STALE, bp
-from complaints.cases.workflow import ACTIONS, WorkflowError, check
+from complaints.cases.workflow import ACTIONS, WorkflowError, check, step_label
 from complaints.core import clock, confidentiality
 from complaints.core.access import in_scope, require
 from complaints.core.db import MAX_ID
 from complaints.core.forms import pairs_choices
 from complaints.core.numbers import fmt_date
+from complaints.core.text import shorten
 from complaints.core.translate import gettext as _
 from complaints.extensions import db
 from complaints.units.models import Unit
@@ -117,7 +118,11 @@ def action(case_id: int, name: str):
             )
         if saved.ok:
             return _done(
-                _("Đã ghi nhận: %(label)s (%(case_no)s).", label=act.label, case_no=case.case_no),
+                _(
+                    "Đã ghi nhận: %(label)s (%(case_no)s).",
+                    label=step_label(act, current_user),
+                    case_no=case.case_no,
+                ),
                 case,
             )
         status = saved.status
@@ -317,7 +322,7 @@ def split(case_id: int):
                     "%(register_no)s · nhận %(day)s · %(summary)s",
                     register_no=p.register_no,
                     day=fmt_date(p.received_date),
-                    summary=reader.text(p, p.summary, case_file=True)[:120],
+                    summary=shorten(reader.text(p, p.summary, case_file=True), 120),
                 ),
             )
             for p in petitions

@@ -12,6 +12,7 @@ from complaints.cases.models import Case, CaseState, Outcome, TerminationReason
 from complaints.cases.operations import CASE_FIELDS, StepInput, case_number, record_event
 from complaints.core import audit
 from complaints.core.calendar import WorkCalendar
+from complaints.core.text import shorten
 from complaints.core.vocab import Field, PetitionKind
 from complaints.extensions import db
 
@@ -77,7 +78,7 @@ def import_case(
         kind=facts.kind,
         round=facts.round,
         field=facts.field,
-        title=facts.title[:255],
+        title=shorten(facts.title, 255),
         summary=facts.summary,
         state=state,
         received_on=facts.received_on,

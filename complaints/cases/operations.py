@@ -26,7 +26,7 @@ from complaints.core.access import Role
 from complaints.core.errors import OperationError
 from complaints.core.numbering import next_number
 from complaints.core.numbers import fmt_date
-from complaints.core.text import fold
+from complaints.core.text import fold, shorten
 from complaints.core.translate import N_
 from complaints.core.translate import gettext as _
 from complaints.core.vocab import PetitionKind
@@ -188,7 +188,7 @@ def open_case(
         kind=kind,
         round=round,
         field=field,
-        title=title[:255],
+        title=shorten(title, 255),
         summary=summary,
         state=CaseState.received,
         received_on=received_on,

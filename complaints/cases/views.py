@@ -19,7 +19,7 @@ from flask_login import current_user
 
 from complaints.cases.models import CITIZEN_PERIODS, CaseState, Deadline
 from complaints.cases.queries import handlers, next_duty
-from complaints.cases.workflow import EVENT_LABELS
+from complaints.cases.workflow import event_label, step_label
 from complaints.core import clock
 from complaints.core.forms import pairs_choices
 from complaints.core.numbers import fmt_date, fmt_decimal, fmt_int, round_decimal
@@ -72,7 +72,9 @@ def _helpers():
         "today": clock.today(),
         "deadline_status": deadline_status,
         "next_duty": next_duty,
-        "event_label": lambda name: EVENT_LABELS.get(name, name),
+        # a step as who took it, or as the user who may take it, calls it (cases/workflow.py)
+        "event_label": event_label,
+        "step_label": lambda action: step_label(action, current_user),
         "state_label": lambda value: CaseState(value).label if value else "",
         "day_type_label": lambda value: DAY_TYPES.get(value, value),
         "money": _money,

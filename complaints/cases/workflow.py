@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from complaints.cases.models import CaseState as S
+from complaints.core.access import has_permission
 from complaints.core.errors import OperationError
 from complaints.core.translate import N_, Label
 from complaints.core.translate import gettext as _
@@ -28,11 +29,22 @@ class Action:
     sources: frozenset[S]
     target: S | None  # None: the state does not change (an event on the timeline)
     needs_document: bool = True
+    # The step as the one who carries it out calls it, when the law names it by the leader's
+    # act: the leader assigns verification ("Giao xác minh"), the verifier starts verifying.
+    worker_label: str | None = None
 
 
-def _a(name, label, kinds, sources, target, needs_document=True) -> Action:
+def _a(name, label, kinds, sources, target, needs_document=True, worker_label=None) -> Action:
     # A Label: Vietnamese in the audit log, translated where a page shows it.
-    return Action(name, Label(label), frozenset(kinds), frozenset(sources), target, needs_document)
+    return Action(
+        name,
+        Label(label),
+        frozenset(kinds),
+        frozenset(sources),
+        target,
+        needs_document,
+        Label(worker_label) if worker_label else None,
+    )
 
 
 ACTIONS: dict[str, Action] = {
@@ -53,6 +65,7 @@ ACTIONS: dict[str, Action] = {
             (COMPLAINT, DENUNCIATION),
             {S.accepted},
             S.verifying,
+            worker_label=N_("Bắt đầu xác minh"),
         ),
         _a("hold_dialogue", N_("Đối thoại"), (COMPLAINT,), {S.verifying, S.dialogue}, S.dialogue),
         _a("extend", N_("Gia hạn giải quyết"), (DENUNCIATION,), {S.verifying}, None),
@@ -104,6 +117,28 @@ EVENT_LABELS: dict[str, str] = {a.name: a.label for a in ACTIONS.values()} | {
     "link": Label(N_("Liên kết với vụ việc lần đầu")),
     "reclassify": Label(N_("Đổi loại vụ việc theo đơn")),
 }
+
+
+def assigns(user) -> bool:
+    """Does the user take a step as the leader who assigns the case (core/access's
+    "case.assign"), rather than as the one who carries it out?"""
+    return user is not None and has_permission(user, "case.assign")
+
+
+def step_label(action: Action, user) -> str:
+    """The step's name for this user: the leader's act ("Giao xác minh") for who assigns
+    cases, the worker's ("Bắt đầu xác minh") for the verifier who carries it out."""
+    if action.worker_label is not None and not assigns(user):
+        return action.worker_label
+    return action.label
+
+
+def event_label(name: str, actor=None) -> str:
+    """What the timeline calls a recorded event, from the point of view of who recorded it."""
+    action = ACTIONS.get(name)
+    if action is not None and actor is not None:
+        return step_label(action, actor)
+    return EVENT_LABELS.get(name, name)
 
 
 class WorkflowError(OperationError):

@@ -467,10 +467,10 @@ def _walk(events, wanted: set[int]) -> VerifyResult | _Walked:
     if head is None and checked:
         return VerifyResult(
             False, checked, None,
-            "thiếu dòng đầu chuỗi (bảng audit_head): các sự kiện cuối có thể đã bị xoá", CUT,
+            "thiếu dòng đầu chuỗi (bảng audit_head): các sự kiện cuối có thể đã bị xóa", CUT,
         )  # fmt: skip
     if head is not None and (head.seq != checked or head.hash != prev_hash):
-        return VerifyResult(False, checked, checked + 1, "các sự kiện cuối chuỗi đã bị xoá", CUT)
+        return VerifyResult(False, checked, checked + 1, "các sự kiện cuối chuỗi đã bị xóa", CUT)
     return _Walked(checked, prev_hash, hashes)
 
 
@@ -482,7 +482,7 @@ def _check_anchors(
     if key is None:
         return VerifyResult(
             False, n, None,
-            "chưa cấu hình khoá nhật ký (AUDIT_KEY hoặc tệp instance/audit.key): chuỗi băm "
+            "chưa cấu hình khóa nhật ký (AUDIT_KEY hoặc tệp instance/audit.key): chuỗi băm "
             "đúng nhưng không kiểm tra được các điểm neo, nên không biết đuôi nhật ký có bị cắt "
             "hay chuỗi có bị lập lại không",
             NO_KEY,
@@ -493,7 +493,7 @@ def _check_anchors(
             return VerifyResult(
                 False, n, None,
                 f"điểm neo số {cp.id} (đến sự kiện số {cp.seq}) mang chữ ký sai: bảng điểm neo "
-                "đã bị sửa, hoặc khoá nhật ký không phải khoá đã ký nó",
+                "đã bị sửa, hoặc khóa nhật ký không phải khóa đã ký nó",
                 REWRITTEN,
             )  # fmt: skip
         problem = _against_chain(walked, cp.seq, cp.hash, f"điểm neo số {cp.id}")
@@ -505,8 +505,8 @@ def _check_anchors(
                        outside.created_at):  # fmt: skip
             return VerifyResult(
                 False, n, None,
-                "điểm neo giữ ngoài cơ sở dữ liệu mang chữ ký sai (tệp neo bị sửa, hoặc khoá "
-                "nhật ký không phải khoá đã ký nó)",
+                "điểm neo giữ ngoài cơ sở dữ liệu mang chữ ký sai (tệp neo bị sửa, hoặc khóa "
+                "nhật ký không phải khóa đã ký nó)",
                 REWRITTEN,
             )  # fmt: skip
         where = f"điểm neo giữ ngoài cơ sở dữ liệu (lập lúc {outside.created_at})"
@@ -516,7 +516,7 @@ def _check_anchors(
         if not any(hmac.compare_digest(cp.mac, outside.mac) for cp in checkpoints):
             return VerifyResult(
                 False, n, None,
-                f"{where} không còn trong bảng điểm neo (audit_checkpoint): các điểm neo đã bị xoá",
+                f"{where} không còn trong bảng điểm neo (audit_checkpoint): các điểm neo đã bị xóa",
                 CUT,
             )  # fmt: skip
         newest = max(newest or 0, outside.seq)
@@ -524,14 +524,14 @@ def _check_anchors(
     if head is not None and not _signed(key, head.mac, "head", head.seq, head.hash):
         if head.mac is None and not checkpoints:
             reason = (
-                "dòng đầu chuỗi (audit_head) chưa được ký (nhật ký có từ trước khi có khoá): "
+                "dòng đầu chuỗi (audit_head) chưa được ký (nhật ký có từ trước khi có khóa): "
                 "chạy `flask --app complaints audit checkpoint` để ký"
             )
         elif head.mac is None:
             reason = (
                 f"dòng đầu chuỗi (audit_head) không còn chữ ký dù nhật ký đã có điểm neo: đuôi "
                 f"sau điểm neo cuối (sự kiện số {newest}) có thể đã bị cắt, hoặc đã có lúc ghi "
-                "nhật ký khi thiếu khoá. Sau khi xem xét, chạy `flask --app complaints audit "
+                "nhật ký khi thiếu khóa. Sau khi xem xét, chạy `flask --app complaints audit "
                 "checkpoint --accept-unsigned-head`"
             )
         else:
@@ -550,8 +550,8 @@ def _against_chain(walked: _Walked, seq: int, hash_: str, what: str) -> VerifyRe
     """A signed (seq, hash) must still be in the chain: the chain only grows after it."""
     n = walked.checked
     if seq > n:
-        cut = "nhật ký trống: toàn bộ sự kiện đã bị xoá" if n == 0 else (
-            f"nay chỉ còn {n}: các sự kiện cuối đã bị xoá"
+        cut = "nhật ký trống: toàn bộ sự kiện đã bị xóa" if n == 0 else (
+            f"nay chỉ còn {n}: các sự kiện cuối đã bị xóa"
         )  # fmt: skip
         return VerifyResult(
             False, n, n + 1, f"{what} xác nhận nhật ký có {seq} sự kiện, {cut}", CUT

@@ -30,7 +30,8 @@ DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y")
 
 
 def parse_vn_date(text: str) -> date:
-    """Parse dd/mm/yyyy (also yyyy-mm-dd, dd-mm-yyyy, dd.mm.yyyy); ValueError if impossible."""
+    """Parse dd/mm/yyyy (also yyyy-mm-dd, dd-mm-yyyy, dd.mm.yyyy); ValueError if impossible.
+    The one parser of a typed date: forms (VNDateField) and query arguments alike."""
     text = (text or "").strip()
     for fmt in DATE_FORMATS:
         try:
@@ -41,7 +42,9 @@ def parse_vn_date(text: str) -> date:
 
 
 class VNDateField(WTField):
-    """A date typed as dd/mm/yyyy, the way Vietnamese offices write it."""
+    """A date typed as dd/mm/yyyy, the way Vietnamese offices write it. Another way of
+    writing a date that parse_vn_date reads (2026-12-01, 01.12.2026) is accepted and shown
+    back as dd/mm/yyyy; only what is no date is shown back as typed, beside its error."""
 
     widget = TextInput()
 
@@ -51,9 +54,9 @@ class VNDateField(WTField):
         self.invalid = False
 
     def _value(self) -> str:
-        if self.raw_data:
-            return " ".join(self.raw_data)
-        return self.data.strftime("%d/%m/%Y") if self.data else ""
+        if self.data:
+            return self.data.strftime("%d/%m/%Y")
+        return " ".join(self.raw_data) if self.raw_data else ""
 
     def process_formdata(self, valuelist):
         self.invalid = False

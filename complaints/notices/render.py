@@ -30,6 +30,7 @@ from complaints.cases.models import (
 from complaints.core import confidentiality
 from complaints.core.errors import OperationError
 from complaints.core.numbers import fmt_date, fmt_decimal, fmt_int
+from complaints.core.text import old_style_tones
 from complaints.core.vocab import PetitionKind
 from complaints.extensions import db
 from complaints.notices.models import DEPUTY, IssuedDocument
@@ -43,8 +44,10 @@ MOTTO_SUB = "Độc lập - Tự do - Hạnh phúc"
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 MAX_NAMES = 5  # a group petition names its first signatories, then "và N người khác"
 
-UNIT_PREFIX = re.compile(r"^(UBND|Ủy ban nhân dân|Uỷ ban nhân dân)\s+(thành phố|tỉnh)\s+", re.I)
-COMMITTEE = re.compile(r"^(UBND|Ủy ban nhân dân|Uỷ ban nhân dân)\s+", re.I)
+# Matched on the name in the decree's spelling (core/text.old_style_tones): a unit's name typed
+# with the tone mark on the second vowel of "Ủy" matches too.
+UNIT_PREFIX = re.compile(r"^(UBND|Ủy ban nhân dân)\s+(thành phố|tỉnh)\s+", re.I)
+COMMITTEE = re.compile(r"^(UBND|Ủy ban nhân dân)\s+", re.I)
 # The kind of document in its number ("07/TB-UBND"), NĐ 30/2020 Phụ lục III: thông báo TB,
 # quyết định QĐ, phiếu chuyển PC, hướng dẫn HD.
 DOC_KIND = {
@@ -230,7 +233,7 @@ def place_name(unit: Unit) -> str:
     province = db.session.scalar(
         sa.select(Unit).where(Unit.id.in_(ids), Unit.level == UnitLevel.province).limit(1)
     )
-    return UNIT_PREFIX.sub("", province.name).strip() if province else ""
+    return UNIT_PREFIX.sub("", old_style_tones(province.name)).strip() if province else ""
 
 
 def place_date(unit: Unit, day: date | None) -> str:
@@ -251,13 +254,13 @@ def number_line(doc_no: str, kind: str, unit: Unit) -> str:
 
 def is_committee(unit: Unit) -> bool:
     """A People's Committee (its acts are the collective's: "TM. ỦY BAN NHÂN DÂN")."""
-    return bool(COMMITTEE.match(unit.name.strip()))
+    return bool(COMMITTEE.match(old_style_tones(unit.name.strip())))
 
 
 def heading_name(unit: Unit) -> str:
     """The unit's name as it heads a document: upper case, "UBND" spelled in full ("ỦY BAN
     NHÂN DÂN THÀNH PHỐ HẢI PHÒNG", NĐ 30/2020 Phụ lục I)."""
-    return COMMITTEE.sub("Ủy ban nhân dân ", unit.name.strip(), count=1).upper()
+    return COMMITTEE.sub("Ủy ban nhân dân ", old_style_tones(unit.name.strip()), count=1).upper()
 
 
 def _guessed_title(unit: Unit) -> str:

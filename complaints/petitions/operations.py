@@ -152,7 +152,7 @@ def received_date_error(value: date | None, today: date) -> str | None:
 
 def sender_name_error(sender: SenderData) -> str | None:
     if not sender.is_blank() and not sender.full_name:
-        return _("Nhập họ tên người gửi của dòng này (hoặc xoá các thông tin khác của dòng).")
+        return _("Nhập họ tên người gửi của dòng này (hoặc xóa các thông tin khác của dòng).")
     if len(sender.full_name) > 120:
         return _("Họ tên dài quá 120 ký tự.")
     return None

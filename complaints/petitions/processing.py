@@ -15,6 +15,7 @@ from complaints.core import audit, clock
 from complaints.core.access import has_permission, unit_in_scope
 from complaints.core.errors import OperationError
 from complaints.core.numbers import fmt_date
+from complaints.core.text import shorten
 from complaints.core.translate import gettext as _
 from complaints.core.vocab import PetitionKind
 from complaints.extensions import db
@@ -275,7 +276,7 @@ def _accept(actor, petition: Petition, data: ProcessingInput) -> None:
         db.session.flush()
         case_ops.refresh_search_text(case)
         return
-    title = data.case_title or petition.summary.split("\n")[0][:200]
+    title = data.case_title or shorten(petition.summary.split("\n")[0], 200)
     authority = data.authority or petition.unit.authority
     case = case_ops.open_case(
         actor,

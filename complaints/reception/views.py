@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
 
 import sqlalchemy as sa
@@ -28,6 +27,7 @@ from complaints.core.numbers import LOCAL_TZ, fmt_date
 from complaints.core.translate import gettext as _
 from complaints.core.vocab import PetitionKind
 from complaints.extensions import db
+from complaints.notices.render import place_name
 from complaints.reception.forms import (
     LogFilterForm,
     SessionFilterForm,
@@ -59,7 +59,7 @@ from complaints.reception.operations import (
     visit_problems,
 )
 from complaints.reception.scope import sessions_of, sessions_visible, visits_of, visits_visible
-from complaints.units.models import Unit, UnitLeader, UnitLevel
+from complaints.units.models import Unit, UnitLeader
 from complaints.units.roles import receives_for
 from complaints.web.helpers import filter_args, load, paginate, unit_choices
 from complaints.web.transaction import attempt
@@ -70,7 +70,6 @@ MAX_ID = 2**31 - 1  # larger ids cannot exist (INTEGER keys); PostgreSQL would r
 MAX_PAGE = 100_000
 LOG_PRINT_CAP = 5000
 PUBLISH_WORKING_DAYS = 5  # a schedule is published 5 working days ahead (LTCD Art 24)
-_UNIT_PREFIX = re.compile(r"^(UBND|Ủy ban nhân dân|Uỷ ban nhân dân)\s+(thành phố|tỉnh)\s+", re.I)
 
 
 # --- helpers ------------------------------------------------------------------------------
@@ -134,17 +133,6 @@ def _preview_rules(form, problems, rows: list[int] | None = None) -> list[str]:
         if target is None or not target.errors:
             fresh.append((name, message))
     return _attach_errors(form, fresh, rows)
-
-
-def _place_name(unit: Unit) -> str:
-    """The locality written before the date of a document ("Hải Phòng, ngày ...")."""
-    ids = [int(x) for x in unit.path.strip("/").split("/") if x.isdigit()]
-    province = db.session.scalar(
-        sa.select(Unit).where(Unit.id.in_(ids), Unit.level == UnitLevel.province).limit(1)
-    )
-    if province is None:
-        return ""
-    return _UNIT_PREFIX.sub("", province.name).strip()
 
 
 def document_date_line(place: str, day: date) -> str:
@@ -478,7 +466,7 @@ def receipt(visit_id: int):
         record=visit.session,
         receiver=receiver,
         documents=[d for d in documents.splitlines() if d.strip()],
-        date_line=document_date_line(_place_name(visit.unit), visit.visit_date),
+        date_line=document_date_line(place_name(visit.unit), visit.visit_date),
         received_at=recorded if recorded and recorded.date() == visit.visit_date else None,
     )
     _record_views("giấy biên nhận", [visit])

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 
 from complaints.core.errors import OperationError
 from complaints.core.numbers import fmt_int
+from complaints.core.sheets import print_setup
 from complaints.core.vocab import PetitionKind
 from complaints.extensions import db
 from complaints.registers import balances
@@ -489,6 +490,7 @@ def write_template(target) -> None:
         cell.font = Font(bold=True)
     for letter, width in zip("ABCDEFG", (12, 14, 20, 10, 12, 22, 40), strict=True):
         ws.column_dimensions[letter].width = width
+    print_setup(ws, landscape=True, title_rows=(1, 1))  # 130 characters wide
     kinds = DataValidation(
         type="list",
         formula1='"' + ",".join(k.label.replace(",", "") for k in PetitionKind) + '"',
@@ -500,6 +502,7 @@ def write_template(target) -> None:
     help_sheet.column_dimensions["A"].width = 110
     for text in HELP:
         help_sheet.append([text])
+    print_setup(help_sheet, landscape=False)
     wb.save(target)
 
 

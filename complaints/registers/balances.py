@@ -171,7 +171,7 @@ def delete(actor, unit: Unit, as_of: date) -> int:
         unit_id=unit.id,
         entity_type="opening_balance",
         before={"as_of": as_of, "amounts": before},
-        summary=f"Xoá kê khai đầu kỳ của {unit.code} tại ngày {as_of:%d/%m/%Y}",
+        summary=f"Xóa kê khai đầu kỳ của {unit.code} tại ngày {as_of:%d/%m/%Y}",
     )
     return len(rows)
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import aliased, joinedload, selectinload
 from complaints.core import confidentiality
 from complaints.core.access import in_scope
 from complaints.core.errors import OperationError
+from complaints.core.sheets import print_setup
 from complaints.extensions import db
 from complaints.petitions.models import Petition, PetitionTransfer
 from complaints.reception.models import Visit
@@ -256,6 +257,8 @@ def _write_xlsx(target, kind, columns, rows, progress) -> int:
     for i, c in enumerate(columns, start=1):
         ws.column_dimensions[get_column_letter(i)].width = COLUMN_WIDTHS.get(c.field, 16)
     ws.freeze_panes = "A2"
+    # a register is wide: landscape, its header row on top of every printed page
+    print_setup(ws, landscape=True, title_rows=(1, 1))
     bold = Font(bold=True)
     header = []
     for c in columns:

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from complaints.core.text import shorten
 from complaints.petitions import operations as petition_ops
 from complaints.registers import layout as L
 from complaints.registers.models import RegisterKind
@@ -122,7 +123,7 @@ class Cells:
 def shown(value) -> str:
     """A cell as a message quotes it: on one line, cut at 60 characters."""
     flat = text(value).replace("\n", " ")
-    return flat if len(flat) <= 60 else flat[:57] + "..."
+    return shorten(flat, 60)
 
 
 def read_date(row: ParsedRow, cells: Cells, name: str, what: str, today: date) -> date | None:

@@ -360,7 +360,7 @@ def create_units(job_id: int):
 def cancel(job_id: int):
     result, _job = _post_action(job_id, lambda j: importer.cancel(current_user, j) or True)
     if result:
-        flash(_("Đã hủy: tệp đã tải lên được xoá, không có gì được nhập."), "info")
+        flash(_("Đã hủy: tệp đã tải lên được xóa, không có gì được nhập."), "info")
     return redirect(url_for("registers.job", job_id=job_id))
 
 
@@ -628,7 +628,7 @@ def balance_delete():
     else:
         flash(
             _(
-                "Đã xoá kê khai đầu kỳ của %(unit)s tại ngày %(day)s.",
+                "Đã xóa kê khai đầu kỳ của %(unit)s tại ngày %(day)s.",
                 unit=unit.code,
                 day=f"{as_of:%d/%m/%Y}",
             ),

@@ -25,6 +25,7 @@ from complaints.core.numbers import (
     parse_vn_percent,
     round_decimal,
 )
+from complaints.core.text import shorten
 from complaints.core.translate import gettext as _
 from complaints.reports import figures as F
 from complaints.reports.layouts import Layout
@@ -54,8 +55,7 @@ NOUNS = {
 
 
 def _shown(value) -> str:
-    text = str(value).strip()
-    return text if len(text) <= 30 else text[:30] + "…"
+    return shorten(str(value), 31)
 
 
 def read_count(value) -> int:

@@ -831,3 +831,40 @@ def check_identities(values: dict[str, int], row_label: str = "") -> list[Identi
                 )
             )
     return checks
+
+
+# --- the summary report (no official form) --------------------------------------------------
+
+# Its figures in the order of its sentence: reception and petitions over the whole unit tree,
+# results within the competence of the unit itself. The page, its .xlsx and the drill-down
+# read them here.
+SUMMARY_RATE = "competent.resolution_rate"
+SUMMARY_FIGURES = (
+    "reception.visits",
+    "reception.people",
+    "petitions.total",
+    "petitions.received",
+    "competent.petitions",
+    "competent.cases",
+    "competent.resolved",
+    SUMMARY_RATE,
+    "competent.still_open",
+)
+SUMMARY_OWN_UNIT = ("competent.",)  # counted for the unit itself, not its tree
+# kinds "each": the summary's figures of each kind apart
+SUMMARY_KIND_FIGURES = (
+    "competent.petitions",
+    "competent.cases",
+    "competent.resolved",
+    "competent.resolved_petitions",
+    SUMMARY_RATE,
+)
+
+
+def summary_figures(report) -> tuple[str, ...]:
+    """The summary's figures in the order of its sentence; on petitions, the resolved
+    petitions stand before the rate they are the numerator of."""
+    if report.settings.basis != "petitions":
+        return SUMMARY_FIGURES
+    at = SUMMARY_FIGURES.index(SUMMARY_RATE)
+    return (*SUMMARY_FIGURES[:at], "competent.resolved_petitions", *SUMMARY_FIGURES[at:])

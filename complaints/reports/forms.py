@@ -159,9 +159,9 @@ class CloseForm(FlaskForm):
     """Closing the shown report (the report is in the address); before the period's end only
     with the override ticked and a reason (the rule: service.close_period)."""
 
-    early = BooleanField(_l("Khoá trước khi hết kỳ"))
+    early = BooleanField(_l("Khóa trước khi hết kỳ"))
     early_reason = TrimmedTextAreaField(
-        _l("Lý do khoá trước khi hết kỳ"), validators=[max_length(REASON_MAX)]
+        _l("Lý do khóa trước khi hết kỳ"), validators=[max_length(REASON_MAX)]
     )
 
 
@@ -169,7 +169,7 @@ class ReopenForm(FlaskForm):
     """Reopening a locked period: the reason is required (service.reopen_period)."""
 
     reason = TrimmedTextAreaField(
-        _l("Lý do mở khoá"), validators=[DataRequired(REQUIRED), max_length(REASON_MAX)]
+        _l("Lý do mở khóa"), validators=[DataRequired(REQUIRED), max_length(REASON_MAX)]
     )
 
 

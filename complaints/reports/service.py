@@ -426,7 +426,7 @@ def close_period(
     if find_closed(form, unit, period, with_subunits):
         raise ReportError(
             _(
-                "Kỳ báo cáo %(label)s của mẫu %(form)s đã được khoá số liệu.",
+                "Kỳ báo cáo %(label)s của mẫu %(form)s đã được khóa số liệu.",
                 label=period.label,
                 form=form,
             )
@@ -437,7 +437,7 @@ def close_period(
         if period.start > today:
             raise ReportError(
                 _(
-                    "Kỳ báo cáo %(label)s chưa bắt đầu (từ ngày %(start)s): không khoá số liệu.",
+                    "Kỳ báo cáo %(label)s chưa bắt đầu (từ ngày %(start)s): không khóa số liệu.",
                     label=period.label,
                     start=fmt_date(period.start),
                 ),
@@ -446,8 +446,8 @@ def close_period(
         if not early:
             raise ReportError(
                 _(
-                    "Kỳ báo cáo %(label)s kết thúc ngày %(end)s: chỉ khoá số liệu được từ ngày "
-                    "%(first)s. Muốn khoá trước khi hết kỳ, chọn “Khoá trước khi hết kỳ” và ghi "
+                    "Kỳ báo cáo %(label)s kết thúc ngày %(end)s: chỉ khóa số liệu được từ ngày "
+                    "%(first)s. Muốn khóa trước khi hết kỳ, chọn “Khóa trước khi hết kỳ” và ghi "
                     "lý do.",
                     label=period.label,
                     end=fmt_date(period.end),
@@ -456,7 +456,7 @@ def close_period(
                 "early",
             )
         reason = _reason(
-            early_reason, "early_reason", _("Ghi lý do khoá số liệu trước khi hết kỳ.")
+            early_reason, "early_reason", _("Ghi lý do khóa số liệu trước khi hết kỳ.")
         )
     report = build(
         form, unit, period, with_subunits=with_subunits, user=actor, convention=convention
@@ -475,7 +475,7 @@ def close_period(
     db.session.add(closed)
     db.session.flush()
     after = {"form": form, "from": period.start, "to": period.end, "sub": with_subunits}
-    summary = f"Khoá số liệu {form} {period.label}"
+    summary = f"Khóa số liệu {form} {period.label}"
     if reason:
         after.update({"before_end": True, "reason": reason})
         summary += f" trước khi hết kỳ (kết thúc {fmt_date(period.end)}). Lý do: {reason}"
@@ -490,10 +490,10 @@ def reopen_period(actor, closed: ClosedReport, reason: str | None) -> ReportReop
     "report.reopen"), with a reason: the lock is kept in the reopening, audited, and the period
     can be locked again, its figures computed afresh."""
     if not has_permission(actor, "report.reopen"):
-        raise ReportError(_("Bạn không có quyền mở khoá số liệu."))
+        raise ReportError(_("Bạn không có quyền mở khóa số liệu."))
     if not unit_in_scope(actor, closed.unit):
         raise ReportError(_("Đơn vị %(code)s nằm ngoài phạm vi của bạn.", code=closed.unit.code))
-    reason = _reason(reason, "reason", _("Ghi lý do mở khoá số liệu."))
+    reason = _reason(reason, "reason", _("Ghi lý do mở khóa số liệu."))
     label = (closed.data or {}).get("period") or (
         f"{fmt_date(closed.start)} – {fmt_date(closed.end)}"
     )
@@ -530,7 +530,7 @@ def reopen_period(actor, closed: ClosedReport, reason: str | None) -> ReportReop
         unit_id=reopening.unit_id,
         before=before,
         after={"reason": reason},
-        summary=f"Mở khoá số liệu {reopening.form} {label}. Lý do: {reason}",
+        summary=f"Mở khóa số liệu {reopening.form} {label}. Lý do: {reason}",
     )
     return reopening
 

@@ -68,37 +68,10 @@ bp = Blueprint("reports", __name__, url_prefix="/reports")
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORM_NAMES = dict(FORM_CHOICES)
-# The summary's figures, in the order of its sentence: reception and petitions over the whole
-# unit tree, results within the competence of the unit itself.
-SUMMARY_FIGURES = (
-    "reception.visits",
-    "reception.people",
-    "petitions.total",
-    "petitions.received",
-    "competent.petitions",
-    "competent.cases",
-    "competent.resolved",
-    RATE,
-    "competent.still_open",
-)
-SUMMARY_OWN_UNIT = ("competent.",)
-# kinds "each": the summary's figures of each kind apart
-SUMMARY_KIND_FIGURES = (
-    "competent.petitions",
-    "competent.cases",
-    "competent.resolved",
-    "competent.resolved_petitions",
-    RATE,
-)
-
-
-def summary_figures(report: service.Report) -> tuple[str, ...]:
-    """The summary's figures in the order of its sentence; on petitions, the resolved
-    petitions stand before the rate they are the numerator of."""
-    if report.settings.basis != "petitions":
-        return SUMMARY_FIGURES
-    at = SUMMARY_FIGURES.index(RATE)
-    return (*SUMMARY_FIGURES[:at], "competent.resolved_petitions", *SUMMARY_FIGURES[at:])
+# The summary's figures: reports/figures.py (the page, its .xlsx and the drill-down read them).
+SUMMARY_FIGURES, SUMMARY_KIND_FIGURES = F.SUMMARY_FIGURES, F.SUMMARY_KIND_FIGURES
+SUMMARY_OWN_UNIT = F.SUMMARY_OWN_UNIT
+summary_figures = F.summary_figures
 
 
 SOURCE_TITLES = {
@@ -499,11 +472,11 @@ def close():
     # CSRFProtect has checked the token of the posted CloseForm before this view runs.
     form, asked = resolve(request.args)
     if asked is None:
-        flash(_("Chưa khoá được: %(reason)s", reason=_form_messages(form)), "danger")
+        flash(_("Chưa khóa được: %(reason)s", reason=_form_messages(form)), "danger")
         return redirect(url_for("reports.index"))
     close_form = CloseForm()
     if not close_form.validate():
-        flash(_("Chưa khoá được: %(reason)s", reason=_form_messages(close_form)), "danger")
+        flash(_("Chưa khóa được: %(reason)s", reason=_form_messages(close_form)), "danger")
         return redirect(url_for("reports.index", **asked.args))
     with attempt() as saved:
         closed = service.close_period(
@@ -519,11 +492,11 @@ def close():
         when = fmt_date(closed.closed_at)
     if saved.ok:
         flash(
-            _("Đã khoá số liệu %(label)s (%(when)s).", label=asked.period.label, when=when),
+            _("Đã khóa số liệu %(label)s (%(when)s).", label=asked.period.label, when=when),
             "success",
         )
     else:
-        flash(_("Chưa khoá được: %(reason)s", reason=str(saved.error)), "danger")
+        flash(_("Chưa khóa được: %(reason)s", reason=str(saved.error)), "danger")
     return redirect(url_for("reports.index", **asked.args))
 
 
@@ -539,7 +512,7 @@ def reopen(closed_id: int):
         with attempt(form, default="reason") as saved:
             service.reopen_period(current_user, closed, form.reason.data)
         if saved.ok:
-            flash(_("Đã mở khoá số liệu %(label)s.", label=label), "success")
+            flash(_("Đã mở khóa số liệu %(label)s.", label=label), "success")
             return redirect(back or url_for("reports.closed_list"))
     history = service.reopenings(
         closed.form, closed.unit, Period(closed.start, closed.end, ""), closed.with_subunits

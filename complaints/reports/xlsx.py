@@ -1,5 +1,7 @@
 """Reports as .xlsx laid out like the official forms: title block, two header rows with
-merged group cells, a row per sub-unit and the total; numbers stored as numbers."""
+merged group cells, a row per sub-unit and the total; numbers stored as numbers. The summary:
+its sentence, then its figures as a table (and each kind's apart). Every sheet prints on A4,
+fitted to the width, its header rows repeated on each page (core/sheets.py)."""
 
 from __future__ import annotations
 
@@ -9,8 +11,14 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
+from complaints.core.sheets import print_setup
 from complaints.reports.convention import KIND_NAMES
-from complaints.reports.figures import LABELS
+from complaints.reports.figures import (
+    LABELS,
+    SUMMARY_KIND_FIGURES,
+    SUMMARY_OWN_UNIT,
+    summary_figures,
+)
 from complaints.reports.service import Report
 
 RATE = "competent.resolution_rate"
@@ -48,11 +56,7 @@ def to_xlsx(report: Report) -> bytes:
         ws["A4"].alignment = CENTER
         ws["A4"].font = Font(italic=True)
     if not report.layout:
-        ws["A5"] = report.headline
-        ws["A5"].alignment = Alignment(wrap_text=True, vertical="top")
-        ws.merge_cells(f"A5:{get_column_letter(10)}9")
-        if report.by_kind:
-            _by_kind(ws, report, 11)
+        _summary(ws, report)
         return _save(wb)
 
     top, sub = 5, 6
@@ -113,6 +117,9 @@ def to_xlsx(report: Report) -> bytes:
     ws.column_dimensions["B"].width = 36
     for col in range(3, width + 1):
         ws.column_dimensions[get_column_letter(col)].width = 12
+    # An official form is wide: landscape, its header rows (groups, headers, column numbers)
+    # on top of every page.
+    print_setup(ws, landscape=True, title_rows=(top, numbering))
     failing = report.failing_checks
     if failing:
         r += 1
@@ -125,35 +132,64 @@ def to_xlsx(report: Report) -> bytes:
     return _save(wb)
 
 
-KIND_FIGURES = (
-    "competent.petitions",
-    "competent.cases",
-    "competent.resolved",
-    "competent.resolved_petitions",
-    RATE,
-)
+def _number(cell, report: Report, figure_id: str, value, kind=None):
+    """A figure stored as a number: a count with thousands, the rate with its decimals."""
+    if figure_id == RATE:
+        places = report.rate_places(kind)
+        cell.value = float(value) if value is not None else None
+        cell.number_format = "0" if places == 0 else "0." + "0" * places
+    else:
+        cell.value = value
+        cell.number_format = "#,##0"
+    cell.border = BOX
+    return cell
 
 
-def _by_kind(ws, report: Report, top: int) -> None:
-    """The summary of each kind apart: a row per figure, a column per kind, each kind's rate
-    in its own rounding."""
-    ws.cell(top, 1, "Chỉ tiêu")
-    for k, kind in enumerate(report.by_kind, start=2):
-        ws.cell(top, k, KIND_NAMES[kind].capitalize())
-    for i, fid in enumerate(KIND_FIGURES, start=top + 1):
-        ws.cell(i, 1, LABELS.get(fid, fid))
-        for k, (kind, row) in enumerate(report.by_kind.items(), start=2):
-            value = row.value(fid)
-            if fid == RATE:
-                places = report.rate_places(kind)
-                cell = ws.cell(i, k, float(value) if value is not None else None)
-                cell.number_format = "0" if places == 0 else "0." + "0" * places
-            else:
-                ws.cell(i, k, value).number_format = "#,##0"
-    for row in ws.iter_rows(min_row=top, max_row=top + len(KIND_FIGURES), max_col=3):
-        for cell in row:
-            cell.border = BOX
-    ws.column_dimensions["A"].width = 44
+def _header(ws, row: int, titles) -> None:
+    for col, title in enumerate(titles, start=1):
+        cell = ws.cell(row, col, title)
+        cell.font = Font(bold=True)
+        cell.alignment = CENTER
+        cell.border = BOX
+
+
+def _summary(ws, report: Report) -> None:
+    """The summary: its sentence, then the table of its figures as the page shows them
+    (figure, value, scope), and each kind's figures apart when asked."""
+    ws["A5"] = report.headline
+    ws["A5"].alignment = Alignment(wrap_text=True, vertical="top")
+    ws.merge_cells("A5:C9")
+    top = 11
+    _header(ws, top, ("Chỉ tiêu", "Số liệu", "Phạm vi"))
+    r = top
+    for fid in summary_figures(report):
+        r += 1
+        ws.cell(r, 1, LABELS.get(fid, fid)).border = BOX
+        _number(ws.cell(r, 2), report, fid, report.total.value(fid))
+        scope = (
+            f"Thuộc thẩm quyền của {report.unit.name}"
+            if fid.startswith(SUMMARY_OWN_UNIT)
+            else "Toàn bộ đơn vị và các đơn vị trực thuộc"
+        )
+        ws.cell(r, 3, scope).border = BOX
+    if report.by_kind:
+        r += 2
+        ws.cell(r, 1, f"Thuộc thẩm quyền của {report.unit.name}, từng loại riêng").font = Font(
+            italic=True
+        )
+        r += 1
+        _header(ws, r, ("Chỉ tiêu", *(KIND_NAMES[k].capitalize() for k in report.by_kind)))
+        for fid in SUMMARY_KIND_FIGURES:
+            r += 1
+            ws.cell(r, 1, LABELS.get(fid, fid)).border = BOX
+            for k, (kind, row) in enumerate(report.by_kind.items(), start=2):
+                _number(ws.cell(r, k), report, fid, row.value(fid), kind)
+    ws.column_dimensions["A"].width = 48
+    ws.column_dimensions["B"].width = 14
+    ws.column_dimensions["C"].width = 44
+    for row in range(5, 10):  # the merged sentence does not grow its rows by itself
+        ws.row_dimensions[row].height = 30
+    print_setup(ws, landscape=False, title_rows=(top, top))
 
 
 def _save(wb: Workbook) -> bytes:

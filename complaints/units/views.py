@@ -170,7 +170,7 @@ def user_form(user_id: int | None = None):
                 )
             else:
                 if user.id == current_user.id and not form.active.data:
-                    raise UserError(_("Không thể tự khoá tài khoản của chính mình."))
+                    raise UserError(_("Không thể tự khóa tài khoản của chính mình."))
                 update_user(
                     current_user,
                     user,

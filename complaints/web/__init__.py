@@ -23,6 +23,7 @@ from werkzeug.exceptions import HTTPException
 from complaints.core import confidentiality, numbers
 from complaints.core.access import Role, has_permission, may_open
 from complaints.core.db import write_intent
+from complaints.core.text import shorten
 from complaints.core.translate import N_, gettext
 from complaints.extensions import db, login_manager
 
@@ -131,6 +132,8 @@ def init_app(app: Flask) -> None:
 
     app.jinja_env.filters["vn_date"] = numbers.fmt_date
     app.jinja_env.filters["vn_int"] = numbers.fmt_int
+    # A long title or summary cut for display: at a word boundary, with "…" (core/text.py).
+    app.jinja_env.filters["shorten"] = shorten
     app.jinja_env.globals["has_permission"] = lambda perm: has_permission(current_user, perm)
     # the user may open the record's page (core/access.may_open: its units are in reach)
     app.jinja_env.globals["opens"] = lambda record: may_open(current_user, record)
@@ -165,20 +168,28 @@ def _confidential(text, record, case_file: bool = False) -> str:
     return shown.replace(mask, confidentiality.MASK.translated()) if mask in shown else shown
 
 
+# Where each role's day starts, in order: a user with several roles lands on the first of
+# theirs. The one place that decides it; login goes to "/" (web.home), which follows it.
+LANDING: tuple[tuple[Role, str], ...] = (
+    (Role.leader, "dashboard.index"),
+    (Role.reception_officer, "reception.sessions"),
+    (Role.case_handler, "cases.mine"),  # the verifier: "Vụ việc của tôi"
+    (Role.petition_handler, "petitions.register"),
+    (Role.report_maker, "reports.index"),
+    (Role.admin, "admin.units"),
+)
+
+
+def landing_endpoint(user) -> str | None:
+    """The page the user's day starts on (LANDING), None for a user without a role."""
+    return next((endpoint for role, endpoint in LANDING if user.has_role(role)), None)
+
+
 @bp.get("/")
 @login_required
 def home():
     """Each role lands where its day starts."""
-    if current_user.has_role(Role.leader):
-        return redirect(url_for("dashboard.index"))
-    if current_user.has_role(Role.reception_officer, Role.leader):
-        return redirect(url_for("reception.sessions"))
-    if current_user.has_role(Role.case_handler) and not current_user.has_role(
-        Role.petition_handler
-    ):
-        return redirect(url_for("cases.mine"))
-    if has_permission(current_user, "petition.view"):
-        return redirect(url_for("petitions.register"))
-    if current_user.has_role(Role.admin):
-        return redirect(url_for("admin.units"))
-    return render_template("home.html")
+    endpoint = landing_endpoint(current_user)
+    if endpoint is None:
+        return render_template("home.html")
+    return redirect(url_for(endpoint))
