@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -88,27 +89,60 @@ def dispose(app) -> None:
         _db.engine.dispose()
 
 
-@pytest.fixture()
-def db(app):
-    """The database inside one transaction that is rolled back after the test."""
+@contextmanager
+def bound_session(connection):
+    """The app's session bound to `connection`: its commits are savepoints inside the
+    connection's transaction, which the fixture rolls back."""
+    original = _db.session
+    # A plain Session bound to the connection: Flask-SQLAlchemy's own Session ignores
+    # `bind` and picks the engine, which would escape the test's transaction.
+    _db.session = sa.orm.scoped_session(
+        sa.orm.sessionmaker(bind=connection, join_transaction_mode="create_savepoint")
+    )
+    factories.bind(_db.session)
+    try:
+        yield _db
+    finally:
+        _db.session.remove()
+        _db.session = original
+
+
+@pytest.fixture(scope="module")
+def module_connection(app):
+    """One connection whose transaction lasts the module: data costly to build (the demo
+    province) is built into it once by a module fixture, and every test of the module runs in
+    a savepoint of it that is rolled back (see `db`). A module that uses it takes it for all its
+    tests (pytestmark), so that no other connection waits on its open transaction."""
     with app.app_context():
         connection = _db.engine.connect()
         transaction = connection.begin()
-        original = _db.session
-        # A plain Session bound to the connection: Flask-SQLAlchemy's own Session ignores
-        # `bind` and picks the engine, which would escape the test's transaction.
-        _db.session = sa.orm.scoped_session(
-            sa.orm.sessionmaker(bind=connection, join_transaction_mode="create_savepoint")
-        )
-        factories.bind(_db.session)
         try:
-            yield _db
+            yield connection
         finally:
-            _db.session.remove()
-            _db.session = original
+            transaction.rollback()
+            connection.close()
+
+
+@pytest.fixture()
+def db(app, request):
+    """The database inside one transaction that is rolled back after the test (inside a
+    savepoint of the module's transaction when the module shares one: module_connection)."""
+    shared = "module_connection" in request.fixturenames
+    with app.app_context():
+        if shared:
+            connection = request.getfixturevalue("module_connection")
+            transaction = connection.begin_nested()
+        else:
+            connection = _db.engine.connect()
+            transaction = connection.begin()
+        try:
+            with bound_session(connection) as bound:
+                yield bound
+        finally:
             if transaction.is_active:
                 transaction.rollback()
-            connection.close()
+            if not shared:
+                connection.close()
 
 
 @pytest.fixture()

@@ -19,14 +19,28 @@ from complaints.reports.periods import Period
 from complaints.reports.service import build
 from complaints.units.models import Unit
 
+from .conftest import bound_session
 from .factories_cases import next_due_mismatches
 
 TODAY = date(2026, 11, 20)
 
 
+# The demo is built once for the module (a minute of real operations), each test in a
+# savepoint of it (conftest.module_connection).
+pytestmark = pytest.mark.usefixtures("module_connection")
+
+
+@pytest.fixture(scope="module")
+def built_demo(app, module_connection):
+    with app.app_context(), bound_session(module_connection) as db:
+        text = seed_demo(today=TODAY, months=2)
+        db.session.commit()  # seed-demo's command commits it
+        return text
+
+
 @pytest.fixture()
-def demo(db):
-    return seed_demo(today=TODAY, months=2)
+def demo(db, built_demo):
+    return built_demo
 
 
 def test_demo_builds_a_living_province(db, demo):

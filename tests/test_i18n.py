@@ -34,7 +34,7 @@ from complaints.petitions.models import Petition
 from complaints.reception.models import ReceptionSession, Visit
 from complaints.units.models import Unit
 
-from .conftest import make_app
+from .conftest import bound_session, make_app
 
 TODAY = date(2026, 11, 20)
 PO = ROOT / "complaints" / "translations" / "en" / "LC_MESSAGES" / "messages.po"
@@ -204,11 +204,27 @@ def get_en(web, url):
     return html
 
 
+# The demo is built once for the module, each test in a savepoint of it
+# (conftest.module_connection).
+pytestmark = pytest.mark.usefixtures("module_connection")
+
+
+@pytest.fixture(scope="module")
+def built_demo(app, module_connection):
+    before = app.config.get("TODAY")
+    app.config["TODAY"] = TODAY.isoformat()  # the operations' clock, as the tests see it
+    try:
+        with app.app_context(), bound_session(module_connection) as db:
+            seed_demo(today=TODAY, months=1)
+            db.session.commit()  # seed-demo's command commits it
+    finally:
+        app.config["TODAY"] = before
+
+
 @pytest.fixture()
-def demo(app, db, monkeypatch):
+def demo(app, db, monkeypatch, built_demo):
     """The demo province (built by the real operations), seen on TODAY."""
     monkeypatch.setitem(app.config, "TODAY", TODAY.isoformat())
-    seed_demo(today=TODAY, months=1)
     return {u.code: u for u in db.session.scalars(sa.select(Unit))}
 
 
