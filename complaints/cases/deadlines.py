@@ -143,10 +143,13 @@ def plan(facts: CaseFacts, cal: WorkCalendar) -> list[tuple[str, date, engine.De
     return planned
 
 
-def recompute_case(case: Case, calendar: WorkCalendar | None = None) -> list[Deadline]:
-    """(Re)compute every deadline the case's facts call for; retire the ones they no longer do."""
+def recompute_case(
+    case: Case, calendar: WorkCalendar | None = None, *, new: bool = False
+) -> list[Deadline]:
+    """(Re)compute every deadline the case's facts call for; retire the ones they no longer do.
+    `new`: the case was just created and has none yet (nothing to read)."""
     cal = calendar or work_calendar()
-    existing = _case_deadlines(case)
+    existing = [] if new else _case_deadlines(case)
     owner = {"case_id": case.id}
     wanted: set[str] = set()
     for step, start, result in plan(CaseFacts.of_case(case), cal):
