@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from complaints.calendar.operations import work_calendar
 from complaints.cases.models import Case, Complexity, Deadline, owed_duties
+from complaints.core import db as core_db
 from complaints.core import deadlines as engine
 from complaints.core.calendar import WorkCalendar
 from complaints.extensions import db
@@ -52,7 +53,7 @@ def _store(owner: dict, unit_id: int, step: str, start: date, result, existing: 
         towards_citizen=step in TOWARDS_CITIZEN,
         active=True,
     )
-    db.session.add(row)
+    core_db.add(row)  # held to the end of a deferred_inserts() block (the import's batch)
     existing.append(row)
     return row
 

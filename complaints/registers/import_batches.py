@@ -15,6 +15,7 @@ from complaints.cases import deadlines as case_deadlines
 from complaints.cases import operations as case_ops
 from complaints.cases.models import Case
 from complaints.core import audit, clock, confidentiality
+from complaints.core import db as core_db
 from complaints.core import deadlines as engine
 from complaints.core.errors import OperationError
 from complaints.core.numbering import RunningNumber, raise_to
@@ -99,11 +100,13 @@ class BatchWriter:
             self.receipt_codes = petition_ops.unused_receipt_codes(len(batch))
         states: list[str] = []
         # A petition's batch reads no protection flag of what it writes: the flags of the
-        # batch's records are recomputed once, at its end (a visit's audit reads its own).
+        # batch's records are recomputed once, at its end (a visit's audit reads its own);
+        # nor the timeline events and deadlines of its cases: inserted together at its end.
         deferred = (
             confidentiality.refresh_deferred(db.session) if petitions else contextlib.nullcontext()
         )
-        with deferred:
+        inserts = core_db.deferred_inserts(db.session) if petitions else contextlib.nullcontext()
+        with deferred, inserts:
             for row in batch:
                 try:
                     written = write_petition(self, row) if petitions else write_visit(self, row)
