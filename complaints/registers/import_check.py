@@ -151,8 +151,8 @@ def _stage_rows(job, token, issues: _Issues, counts: Counter, progress) -> None:
 
 
 def _write_stage(job, token, staged, issues, counts, reader, line, progress) -> None:
-    if staged:
-        db.session.execute(sa.insert(ImportRow), staged)
+    if staged:  # one executemany (every row has every column; the ORM's split at each None)
+        db.session.execute(sa.insert(ImportRow.__table__), staged)
     issues.flush()
     fraction = reader.fraction(line) if line else 1.0
     if fraction is None:  # an .xlsx without its size: the bar shows work, not a share
