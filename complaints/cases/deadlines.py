@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from complaints.calendar.operations import work_calendar
 from complaints.cases.models import Case, Complexity, Deadline, owed_duties
+from complaints.core import db as core_db
 from complaints.core import deadlines as engine
 from complaints.core.calendar import WorkCalendar
 from complaints.extensions import db
@@ -52,7 +53,7 @@ def _store(owner: dict, unit_id: int, step: str, start: date, result, existing: 
         towards_citizen=step in TOWARDS_CITIZEN,
         active=True,
     )
-    db.session.add(row)
+    core_db.add(row)  # held to the end of a deferred_inserts() block (the import's batch)
     existing.append(row)
     return row
 
@@ -143,10 +144,13 @@ def plan(facts: CaseFacts, cal: WorkCalendar) -> list[tuple[str, date, engine.De
     return planned
 
 
-def recompute_case(case: Case, calendar: WorkCalendar | None = None) -> list[Deadline]:
-    """(Re)compute every deadline the case's facts call for; retire the ones they no longer do."""
+def recompute_case(
+    case: Case, calendar: WorkCalendar | None = None, *, new: bool = False
+) -> list[Deadline]:
+    """(Re)compute every deadline the case's facts call for; retire the ones they no longer do.
+    `new`: the case was just created and has none yet (nothing to read)."""
     cal = calendar or work_calendar()
-    existing = _case_deadlines(case)
+    existing = [] if new else _case_deadlines(case)
     owner = {"case_id": case.id}
     wanted: set[str] = set()
     for step, start, result in plan(CaseFacts.of_case(case), cal):

@@ -99,7 +99,7 @@ def import_case(
     db.session.add(case)
     db.session.flush()
     _timeline(case, actor, filename, event_data)
-    case_deadlines.recompute_case(case, calendar)
+    case_deadlines.recompute_case(case, calendar, new=True)
     audit.record(
         "case.imported",
         case,

@@ -22,6 +22,7 @@ from complaints.cases.models import (
 )
 from complaints.cases.workflow import WorkflowError, check
 from complaints.core import audit, clock, confidentiality
+from complaints.core import db as core_db
 from complaints.core.access import Role
 from complaints.core.errors import OperationError
 from complaints.core.numbering import next_number
@@ -109,8 +110,11 @@ def record_event(
     case: Case, actor, action: str, step: StepInput | None, from_state, to_state, **data
 ) -> CaseEvent:
     """Add a step to the case's timeline (without a StepInput: `on=` and `note=` in data)."""
+    # held for the end of a deferred_inserts() block (the register import's batch): by the
+    # case's id, outside the case's collection of events
+    deferred = case.id is not None and core_db.deferring()
     event = CaseEvent(
-        case=case,
+        **({"case_id": case.id} if deferred else {"case": case}),
         action=action,
         from_state=from_state.value if from_state else None,
         to_state=to_state.value if to_state else None,
@@ -121,7 +125,7 @@ def record_event(
         data=audit.jsonable(data),
         actor_id=getattr(actor, "id", None),
     )
-    db.session.add(event)
+    core_db.add(event)
     return event
 
 

@@ -266,9 +266,21 @@ def _append(session, events: list, head: AuditHead, authentic: bool) -> None:
         if key is not None and authentic and every and event.seq % every == 0:
             checkpoints.append(_new_checkpoint(key, event.seq, event.hash))
     head.mac = sign(key, "head", head.seq, head.hash) if key is not None and authentic else None
-    session.add_all(events)
+    # One executemany (the ORM inserts such rows one by one where it must read each id back,
+    # as on SQLite); the events stay unsaved objects: nothing reads them (see batched).
+    session.flush()
+    session.execute(sa.insert(AuditEvent.__table__), [_row_of(event) for event in events])
     session.add_all(checkpoints)
     session.flush()
+
+
+def _row_of(event: AuditEvent) -> dict:
+    """An event's column values, for a Core insert."""
+    return {
+        prop.columns[0].key: getattr(event, prop.key)
+        for prop in sa.inspect(AuditEvent).column_attrs
+        if prop.key != "id"
+    }
 
 
 def _locked_head(session) -> tuple[AuditHead, bool]:

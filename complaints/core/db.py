@@ -166,3 +166,79 @@ def configure_sqlite(engine: Engine) -> None:
 # refuse the query), and no list has more pages than this.
 MAX_ID = 2**31 - 1
 MAX_PAGE = 100_000
+
+
+_DEFERRED = "deferred_inserts"  # session.info: the rows of a deferred_inserts() block
+
+
+@contextlib.contextmanager
+def deferred_inserts(session=None):
+    """Within this block, the rows given to `add` (a case's timeline events, a new case's
+    deadlines) are held and inserted at its end, one executemany per table and set of columns:
+    the ORM inserts such rows one statement each where it reads every id back (SQLite). A
+    writer of many records in one transaction (the register import's batch) uses it; nothing
+    inside the block may read those rows back, and none may be in a relationship's collection.
+    On an error nothing is inserted (the transaction is rolled back anyway)."""
+    from complaints.extensions import db
+
+    session = session or db.session
+    if session.info.get(_DEFERRED) is not None:
+        yield
+        return
+    session.info[_DEFERRED] = pending = []
+    try:
+        yield
+    finally:
+        session.info.pop(_DEFERRED, None)
+    insert_unsaved(session, pending)
+
+
+def deferring(session=None) -> bool:
+    """Whether rows given to `add` are held for a deferred_inserts() block."""
+    from complaints.extensions import db
+
+    return (session or db.session).info.get(_DEFERRED) is not None
+
+
+def add(obj, session=None) -> None:
+    """session.add, or held for the end of the deferred_inserts() block around it."""
+    from complaints.extensions import db
+
+    session = session or db.session
+    pending = session.info.get(_DEFERRED)
+    if pending is None:
+        session.add(obj)
+    else:
+        pending.append(obj)
+
+
+def insert_unsaved(session, objects: list) -> None:
+    """Insert objects never added to the session, by table, in their order: their values as
+    set (a column's default where none was), without reading their ids back."""
+    by_type: dict[type, list[dict]] = {}
+    for obj in objects:
+        state = sa.inspect(obj)
+        columns = [p.key for p in state.mapper.column_attrs]
+        by_type.setdefault(type(obj), []).append(
+            {key: state.dict[key] for key in columns if key in state.dict}
+        )
+    for cls, rows in by_type.items():
+        # every row with the same columns (one executemany): a value not set is its default
+        keys = {key for row in rows for key in row}
+        for row in rows:
+            for key in keys - row.keys():
+                row[key] = _default_of(sa.inspect(cls).columns[key])
+        # None as NULL: the ORM otherwise leaves a None out, and splits the executemany at
+        # every row whose Nones differ from the previous one's
+        session.execute(sa.insert(cls), rows, execution_options={"render_nulls": True})
+
+
+def _default_of(column: sa.Column):
+    """What an INSERT without the column would store: its Python default (None if none; a
+    server default is not used by the models these writers hold)."""
+    default = column.default
+    if default is None:
+        return None
+    if default.is_callable:
+        return default.arg(None)
+    return default.arg if default.is_scalar else None

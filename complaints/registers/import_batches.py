@@ -15,6 +15,7 @@ from complaints.cases import deadlines as case_deadlines
 from complaints.cases import operations as case_ops
 from complaints.cases.models import Case
 from complaints.core import audit, clock, confidentiality
+from complaints.core import db as core_db
 from complaints.core import deadlines as engine
 from complaints.core.errors import OperationError
 from complaints.core.numbering import RunningNumber, raise_to
@@ -22,7 +23,7 @@ from complaints.extensions import db
 from complaints.petitions import operations as petition_ops
 from complaints.petitions.models import RegisterCounter
 from complaints.reception.models import ReceptionSession
-from complaints.registers.import_job import ImportProblem, created_text
+from complaints.registers.import_job import ImportProblem, chunks, created_text
 from complaints.registers.import_petitions import (
     CASE_NO,
     earliest_days,
@@ -44,6 +45,7 @@ class BatchWriter:
         self.on = clock.today()
         self.calendar = case_deadlines.work_calendar()
         self.units: dict[str, int] = {}
+        self.held_units: dict[int, Unit] = {}  # a batch's units, held (the session's are weak)
         self.unit_ids: dict[str, int | None] = {}
         self.registered: set[str] = set()
         self.cases: dict[tuple[str, str], int | None] = {}
@@ -56,7 +58,10 @@ class BatchWriter:
             if unit_id is None:
                 raise ImportProblem(f"Đơn vị {code} không có trong hệ thống.")
             self.units[code] = unit_id
-        return db.session.get(Unit, self.units[code])
+        unit_id = self.units[code]
+        if unit_id not in self.held_units:
+            self.held_units[unit_id] = db.session.get(Unit, unit_id)
+        return self.held_units[unit_id]
 
     def unit_id(self, code: str) -> int | None:
         """The id of a unit the file names, None when there is none (looked up once)."""
@@ -73,6 +78,7 @@ class BatchWriter:
             self._write(batch)
 
     def _write(self, batch: list[ImportRow]) -> None:
+        self.held_units = {}  # read again after the previous batch's commit
         self.made: dict[str, list[int]] = {}
         self.seqs: dict[tuple[int, int], int] = {}
         self.case_seqs: dict[tuple[int, int], int] = {}
@@ -94,11 +100,13 @@ class BatchWriter:
             self.receipt_codes = petition_ops.unused_receipt_codes(len(batch))
         states: list[str] = []
         # A petition's batch reads no protection flag of what it writes: the flags of the
-        # batch's records are recomputed once, at its end (a visit's audit reads its own).
+        # batch's records are recomputed once, at its end (a visit's audit reads its own);
+        # nor the timeline events and deadlines of its cases: inserted together at its end.
         deferred = (
             confidentiality.refresh_deferred(db.session) if petitions else contextlib.nullcontext()
         )
-        with deferred:
+        inserts = core_db.deferred_inserts(db.session) if petitions else contextlib.nullcontext()
+        with deferred, inserts:
             for row in batch:
                 try:
                     written = write_petition(self, row) if petitions else write_visit(self, row)
@@ -162,12 +170,29 @@ def raise_counters(job: RegisterImport, seqs: dict, case_seqs: dict) -> None:
         ("case", RunningNumber.__table__, "last_value", case_seqs, {"series": "case"}),
     )
     for series, table, column, numbers, fixed in counters:
+        # what the counters hold, read at once: only those below the batch's numbers are raised
+        # (reserve_numbers raised them all before the first batch; a raise is a no-op else)
+        current = _held(table, column, fixed, numbers)
         for (unit_id, year), seq in numbers.items():
-            key = {**fixed, "unit_id": unit_id, "year": year}
-            held = raise_to(table, key, column, seq)
+            held = current.get((unit_id, year))
+            if held is None or held < seq:
+                key = {**fixed, "unit_id": unit_id, "year": year}
+                held = raise_to(table, key, column, seq)
             before.setdefault(f"{series}:{unit_id}:{year}", held)
     job.counters_before = before
     db.session.flush()
+
+
+def _held(table, column: str, fixed: dict, numbers: dict) -> dict[tuple[int, int], int]:
+    """The values the counters of these (unit, year) hold (one query per 500 units)."""
+    held: dict[tuple[int, int], int] = {}
+    units = sorted({unit_id for unit_id, _ in numbers})
+    for chunk in chunks(units):
+        query = sa.select(table.c.unit_id, table.c.year, table.c[column]).where(
+            table.c.unit_id.in_(chunk), *(table.c[k] == v for k, v in fixed.items())
+        )
+        held.update({(u, y): v for u, y, v in db.session.execute(query)})
+    return held
 
 
 def reserve_numbers(job: RegisterImport) -> None:

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from complaints.cases import deadlines as case_deadlines
+from complaints.cases.models import Case
 from complaints.core import clock
 from complaints.core import deadlines as engine
 from complaints.core.db import utcnow
@@ -24,7 +25,7 @@ from complaints.extensions import db
 from complaints.petitions.models import Petition, PetitionTransfer
 from complaints.registers import reader as R
 from complaints.registers.import_job import Progress, beat, chunks, file_info, setting
-from complaints.registers.import_petitions import existing_case
+from complaints.registers.import_petitions import existing_cases
 from complaints.registers.import_visits import logged_visits
 from complaints.registers.models import (
     ImportIssue,
@@ -150,8 +151,8 @@ def _stage_rows(job, token, issues: _Issues, counts: Counter, progress) -> None:
 
 
 def _write_stage(job, token, staged, issues, counts, reader, line, progress) -> None:
-    if staged:
-        db.session.execute(sa.insert(ImportRow), staged)
+    if staged:  # one executemany (every row has every column; the ORM's split at each None)
+        db.session.execute(sa.insert(ImportRow.__table__), staged)
     issues.flush()
     fraction = reader.fraction(line) if line else 1.0
     if fraction is None:  # an .xlsx without its size: the bar shows work, not a share
@@ -273,40 +274,69 @@ def _check_petition_rows(job: RegisterImport, issues: _Issues) -> None:
         .group_by(first.c.k, first.c.first_line)
         .execution_options(yield_per=500)
     ).all()
-    for key, first_line, earliest in groups:
-        head_row = db.session.scalar(
-            sa.select(R_).where(R_.import_id == job.id, R_.line == first_line)
+    for chunk in chunks(groups):  # the head rows and the cases in the system, per 500 cases
+        heads = {
+            row.line: row
+            for row in db.session.scalars(
+                sa.select(R_).where(R_.import_id == job.id, R_.line.in_([g[1] for g in chunk]))
+            )
+        }
+        pairs = {(key, heads[first_line].unit_code) for key, first_line, _ in chunk}
+        found_ids = existing_cases(pairs)
+        ids = {i for i in found_ids.values() if i is not None}
+        kinds = dict(
+            db.session.execute(sa.select(Case.id, Case.kind).where(Case.id.in_(ids))).all()
+            if ids
+            else []
         )
-        case = head_row.data["case"]
-        accepted = date.fromisoformat(case["accepted_on"])
-        stated = case.get("received_on")  # column "Ngày nhận vụ việc": checked on each row
-        found = existing_case(key, head_row.unit_code)
-        # Without it, the case was received with its earliest petition in the file; a case
-        # already in the system holds its earlier petitions, and the file's rows join it.
-        if found is None and stated is None and earliest and earliest > accepted:
-            column = _label(job, "case_received_on")
-            issues.add(
+        for key, first_line, earliest in chunk:
+            head_row = heads[first_line]
+            case_id = found_ids[(key, head_row.unit_code)]
+            _check_case_group(
+                job,
+                issues,
+                trees,
+                key,
                 first_line,
-                _label(job, "accepted_on"),
-                f"Vụ việc {key}: ngày thụ lý {accepted:%d/%m/%Y} trước ngày nhận đơn sớm nhất "
-                f"của vụ việc ({earliest:%d/%m/%Y}). Nếu vụ việc có đơn nhận trước đó (không có "
-                f"trong tệp), ghi ngày nhận đơn đầu tiên vào cột “{column}”.",
+                earliest,
+                head_row,
+                kinds.get(case_id) if case_id is not None else None,
             )
-            _mark(job, [head_row.id], "error")
-        if case.get("authority"):
-            problem = authority_problem(case["authority"], head_row.unit_code, trees)
-            if problem:
-                issues.add(first_line, _label(job, "case_authority"), f"Vụ việc {key}: {problem}")
-                _mark(job, [head_row.id], "error")
-        if found is not None and found.kind.value != head_row.data["kind"]:
-            issues.add(
-                first_line,
-                _label(job, "case_key"),
-                f"Vụ việc {key} đã có trong hệ thống và là vụ việc {found.kind.label.lower()}, "
-                "khác loại với đơn.",
-            )
-            _mark(job, [head_row.id], "error")
     _check_transfers(job, issues, trees)
+
+
+def _check_case_group(job, issues, trees, key, first_line, earliest, head_row, found_kind):
+    """The checks of one case of the file on its first row (found_kind: the kind of the case
+    already in the system it names, None when there is none)."""
+    case = head_row.data["case"]
+    accepted = date.fromisoformat(case["accepted_on"])
+    stated = case.get("received_on")  # column "Ngày nhận vụ việc": checked on each row
+    found = found_kind
+    # Without it, the case was received with its earliest petition in the file; a case
+    # already in the system holds its earlier petitions, and the file's rows join it.
+    if found is None and stated is None and earliest and earliest > accepted:
+        column = _label(job, "case_received_on")
+        issues.add(
+            first_line,
+            _label(job, "accepted_on"),
+            f"Vụ việc {key}: ngày thụ lý {accepted:%d/%m/%Y} trước ngày nhận đơn sớm nhất "
+            f"của vụ việc ({earliest:%d/%m/%Y}). Nếu vụ việc có đơn nhận trước đó (không có "
+            f"trong tệp), ghi ngày nhận đơn đầu tiên vào cột “{column}”.",
+        )
+        _mark(job, [head_row.id], "error")
+    if case.get("authority"):
+        problem = authority_problem(case["authority"], head_row.unit_code, trees)
+        if problem:
+            issues.add(first_line, _label(job, "case_authority"), f"Vụ việc {key}: {problem}")
+            _mark(job, [head_row.id], "error")
+    if found is not None and found.value != head_row.data["kind"]:
+        issues.add(
+            first_line,
+            _label(job, "case_key"),
+            f"Vụ việc {key} đã có trong hệ thống và là vụ việc {found.label.lower()}, "
+            "khác loại với đơn.",
+        )
+        _mark(job, [head_row.id], "error")
 
 
 def _check_deadlines(job: RegisterImport, issues: _Issues) -> None:

@@ -35,18 +35,6 @@ if TYPE_CHECKING:
 CASE_NO = re.compile(r"^VV-([A-Z0-9]+)-(\d{4})-(\d{1,6})$")
 
 
-def existing_case(key: str, unit_code: str) -> Case | None:
-    """The case a file's case key names: by its number, or by a key an earlier import mapped."""
-    case = db.session.scalar(sa.select(Case).where(Case.case_no == key))
-    if case is not None:
-        return case
-    unit_id = db.session.scalar(sa.select(Unit.id).where(Unit.code == unit_code))
-    if unit_id is None:
-        return None
-    mapped = db.session.get(ImportedCaseKey, (unit_id, key))
-    return db.session.get(Case, mapped.case_id) if mapped else None
-
-
 def existing_cases(keys: set[tuple[str, str]]) -> dict[tuple[str, str], int | None]:
     """existing_case for many (case key, unit code) at once: the id of each one's case, or None
     (a few queries per 500 keys)."""
