@@ -4,9 +4,9 @@ critical accessibility violation, and the page does not scroll sideways at 1366 
 How: each journey's browser context reports the HTML of every page it loads (a binding called
 by an init script once the page's own scripts have run; the Python side only stores it, so the
 journey is not slowed or raced). After the test, each new route's page is shown again in a
-separate context at 1366 px (the stored HTML served at its own address, the app's styles
-fetched from the live server, scripts left out since their work is in the HTML already) and
-checked there. One check per route (/cases/12 and /cases/7 are the same template), for the
+separate context at 1366 px (the stored HTML written into a page of the app's origin, so the
+app's styles load from the live server; scripts left out since their work is in the HTML
+already) and checked there. One check per route (/cases/12 and /cases/7 are the same template), for the
 whole run: `pytest_terminal_summary` prints how many routes were checked, and
 test-artifacts/page-checks.json lists them."""
 
@@ -16,7 +16,7 @@ import json
 import re
 import time
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from axe_playwright_python.sync_playwright import Axe
 
@@ -57,8 +57,11 @@ def sideways(page) -> dict | None:
 
 
 def axe_problems(page) -> list[str]:
-    """The page's serious and critical axe-core violations, one line per rule."""
-    results = AXE.run(page, options=AXE_OPTIONS).response
+    """The page's serious and critical axe-core violations, one line per rule (axe-core added
+    to the page unless it has it already)."""
+    if not page.evaluate("typeof window.axe === 'object'"):
+        page.evaluate(AXE.axe_script)
+    results = page.evaluate("options => axe.run(document, options)", AXE_OPTIONS)
     return [
         f"{v['id']} ({v['impact']}): {v['help']} — "
         + "; ".join(", ".join(n["target"]) for n in v["nodes"][:5])
@@ -105,20 +108,18 @@ class PageChecks:
         started = time.monotonic()
         pending, self.pending = self.pending, []
         problems: list[str] = []
-        context = browser.new_context(viewport=WIDE)
+        # One page for all: an empty page of the app's origin gets axe-core once, then shows each
+        # stored HTML in turn (document.write keeps the window, and axe with it); its addresses
+        # are the origin's, so the app's styles load from the live server.
+        context = browser.new_context(viewport=WIDE, bypass_csp=True)
         try:
-            shown: dict[str, str] = {}
-
-            def show(route) -> None:
-                html = shown[route.request.url]
-                route.fulfill(status=200, content_type="text/html; charset=utf-8", body=html)
-
-            context.route(lambda url: url in shown, show)
             page = context.new_page()
             page.set_default_timeout(15_000)
-            for route, url, html in pending:
-                shown[url] = SCRIPT_RE.sub("", html)
-                page.goto(url)
+            blank = urljoin(pending[0][1], "/__page-check__")
+            page.route(blank, lambda route: route.fulfill(content_type="text/html", body=""))
+            page.goto(blank)
+            for route, _url, html in pending:
+                page.set_content(SCRIPT_RE.sub("", html))
                 problems += [f"{route}: {p}" for p in axe_problems(page)]
                 wide = sideways(page)
                 if wide:

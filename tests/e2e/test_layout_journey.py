@@ -16,7 +16,7 @@ from complaints.core.access import Role
 from complaints.core.numbers import fmt_date
 from complaints.extensions import db
 from tests import factories
-from tests.e2e.page_checks import PHONE, WIDE, sideways
+from tests.e2e.page_checks import PHONE, WIDE, PageChecks, sideways
 from tests.factories_reception import SessionFactory
 
 TODAY = date(2026, 6, 30)
@@ -136,3 +136,20 @@ def test_a_ten_thousand_character_word_stretches_nothing(page: Page, base_url, a
     for viewport in (WIDE, PHONE):
         page.set_viewport_size(viewport)
         assert sideways(page) is None, ("log", viewport, sideways(page))
+
+
+def test_the_page_checks_see_what_they_look_for(browser, base_url):
+    """The checks themselves work: an image without its text, grey on white and a block wider
+    than the window are each reported."""
+    checks = PageChecks()
+    html = (
+        '<!doctype html><html lang="vi"><head><title>Thử</title></head><body><main>'
+        '<img src="/static/none.png"><p style="color:#bbb">Chữ mờ</p>'
+        '<div style="width:3000px">Rộng</div></main></body></html>'
+    )
+    checks.pending.append(("/thu", f"{base_url}/thu-kiem-tra", html))
+    problems = "\n".join(checks.check_pending(browser))
+    assert "image-alt (critical)" in problems
+    assert "color-contrast (serious)" in problems
+    assert "scrolls sideways at 1366 px" in problems
+    assert checks.checked == ["/thu"]
