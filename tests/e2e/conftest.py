@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from playwright.sync_api import Page
 
 from tests.conftest import dispose, make_app
+from tests.e2e.page_checks import PAGE_CHECKS, PageChecks
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -83,6 +84,28 @@ def base_url(live_server):
     return live_server
 
 
+@pytest.fixture(scope="session")
+def page_checks() -> PageChecks:
+    return PAGE_CHECKS
+
+
+@pytest.fixture()
+def context(context, browser, page_checks):
+    """Every page the test opens is checked after it (tests/e2e/page_checks.py): axe-core and
+    no sideways scroll at 1366 px, once per route for the whole run."""
+    page_checks.watch(context)
+    yield context
+    problems = page_checks.check_pending(browser)
+    assert not problems, "\n".join(problems)
+
+
+def pytest_terminal_summary(terminalreporter):
+    if PAGE_CHECKS.checked:
+        terminalreporter.write_line(PAGE_CHECKS.summary())
+        ARTIFACTS.mkdir(exist_ok=True)
+        PAGE_CHECKS.save(ARTIFACTS / "page-checks.json")
+
+
 @pytest.fixture()
 def page(page):
     page.set_default_timeout(15_000)
@@ -136,6 +159,7 @@ def artifacts() -> Path:
 def log_out(page: Page) -> None:
     from playwright.sync_api import expect
 
+    page.locator("header .who summary").click()  # the user's menu holds "Đăng xuất"
     page.get_by_role("button", name="Đăng xuất").click()
     expect(page.locator(".flash-info")).to_have_text("Bạn đã đăng xuất khỏi mọi thiết bị.")
 
