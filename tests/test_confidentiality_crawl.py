@@ -19,6 +19,7 @@ import html as htmlmod
 import io
 import json
 import os
+import re
 import zipfile
 from collections import deque
 from pathlib import Path
@@ -28,6 +29,7 @@ import pytest
 
 from complaints.core.access import DENOUNCER_IDENTITY_ROLES
 from complaints.core.text import fold
+from complaints.reports.figures import LABELS
 
 from .assurance_support import (
     OTHER_SENTINEL,
@@ -72,6 +74,24 @@ def texts_of(resp) -> str:
                 raw = json.dumps(json.loads(raw), ensure_ascii=False)
     text = htmlmod.unescape(raw)
     return text + "\n" + unquote(text)
+
+
+# Internal identifiers users must not read (issue 14, item 12): deadline rule ids
+# ("complaint.resolve.r1.normal.2012") and figure ids ("competent.resolved"). They stay in the
+# JSON, the API and the links' query strings; a page's visible text gives names and legal bases.
+_HIDDEN = re.compile(r"<(script|style)\b.*?</\1>|<[^>]+>", re.S)
+_RULE_ID = re.compile(r"\b(?:complaint|denunciation|recommendation|feedback)\.[a-z_]+\.r\d")
+_FIGURE_ID = re.compile(
+    r"(?<![\w.])(?:"
+    + "|".join(re.escape(k) for k in sorted(LABELS, key=len, reverse=True))
+    + r")(?![\w.])"
+)
+
+
+def internal_ids(html: str) -> list[str]:
+    """The internal identifiers in what an HTML page shows (its text, not its markup)."""
+    visible = htmlmod.unescape(_HIDDEN.sub(" ", html))
+    return sorted({m.group(0) for r in (_RULE_ID, _FIGURE_ID) for m in r.finditer(visible)})
 
 
 def found(text: str, needles: list[str]) -> list[str]:
@@ -164,7 +184,7 @@ def test_crawl_leaks_nothing(app, client, db, province, today, role):
         forbidden += variants(SENTINEL)
     queue = deque(seeds(app, world))
     seen: set[str] = set(queue)
-    leaks, statuses, kinds = [], {}, {}
+    leaks, statuses, kinds, shown_ids = [], {}, {}, []
     denouncer_seen = 0
     fetched = 0
     while queue and fetched < MAX_PAGES:
@@ -180,6 +200,8 @@ def test_crawl_leaks_nothing(app, client, db, province, today, role):
         hits = found(text, forbidden)
         if hits:
             leaks.append((url, resp.status_code, hits))
+        if body and (ids := internal_ids(body)):
+            shown_ids.append((url, ids))
         if may_see_denouncer and found(text, variants(SENTINEL)):
             denouncer_seen += 1
         if resp.mimetype == "text/html" and resp.status_code == 200:
@@ -196,6 +218,7 @@ def test_crawl_leaks_nothing(app, client, db, province, today, role):
                     queue.append(link)
     _record(role, fetched, len(seen), statuses, kinds)
     assert not leaks, "\n".join(map(str, leaks))
+    assert not shown_ids, "internal identifiers shown: " + "\n".join(map(str, shown_ids))
     if may_see_denouncer:
         assert denouncer_seen, "the crawl never reached the denunciation (the test proves nothing)"
 

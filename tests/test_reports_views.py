@@ -580,7 +580,7 @@ def test_closing_freezes_the_figures_and_shows_differences(web, maker, hand_coun
     assert row_cells(html)["petitions.total"] == "7"  # frozen
     diffs = html.split('class="grid report-diffs', 1)[1].split("</table>", 1)[0]
     rows = re.findall(
-        r"<tr><td>([^<]+)</td><td>([^<]+) <small[^>]*>[^<]*</small></td>"
+        r'<tr data-figure="[^"]+"><td>([^<]+)</td><td>([^<]+)</td>'
         r'<td class="num">([^<]+)</td><td class="num">([^<]+)</td></tr>',
         diffs,
     )
