@@ -30,7 +30,7 @@ from complaints.core.translate import gettext as _
 from complaints.core.translate import lazy_gettext as _l
 from complaints.core.vocab import Field, PetitionKind
 from complaints.petitions import operations as ops
-from complaints.petitions import storage
+from complaints.petitions import pending, storage
 from complaints.petitions.models import IneligibleReason, PetitionSource
 
 SENDER_ROWS = 5  # rows of senders on the page; enough for a group's representatives
@@ -331,6 +331,10 @@ class PendingFilterForm(FlaskForm):
     )
     unit_id = Select(_l("Đơn vị (gồm cấp dưới)"), coerce=int, validators=[Optional()])
     overdue = BooleanField(_l("Chỉ đơn quá hạn xử lý"))
+    processed_by = Select(_l("Đơn vị xử lý (gồm cấp dưới)"), coerce=int, validators=[Optional()])
+    discipline = BooleanField(
+        _l("Chỉ đơn để quá %(days)s ngày chưa xử lý", days=pending.DISCIPLINE_DAYS)
+    )
 
 
 # --- hand-off inside the system (petitions/transfers.py) -----------------------------------
