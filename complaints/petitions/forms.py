@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from flask_wtf.file import MultipleFileField
 from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, IntegerField, SelectField
 from wtforms.utils import unset_value
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
@@ -12,6 +11,7 @@ from complaints.core import clock
 from complaints.core.forms import (
     REQUIRED,
     Checkboxes,
+    MultipleUploadField,
     Radio,
     Select,
     TrimmedStringField,
@@ -136,7 +136,9 @@ class PetitionFieldsForm(FlaskForm):
         validators=[InputRequired(REQUIRED)],
         invalid_value_message=_l("Nhập một số nguyên, ví dụ 1."),
     )
-    files = MultipleFileField(_l("Bản quét đơn, tài liệu kèm theo"), render_kw={"accept": ACCEPT})
+    files = MultipleUploadField(
+        _l("Bản quét đơn, tài liệu kèm theo"), render_kw={"accept": ACCEPT}, limit=storage.max_bytes
+    )
 
     visit = None  # the visit the petition was taken at, set by the view
 
