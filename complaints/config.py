@@ -12,6 +12,10 @@ SQLALCHEMY_ENGINE_OPTIONS: dict = {}
 SQLALCHEMY_TRACK_MODIFICATIONS = False
 WTF_CSRF_TIME_LIMIT = None  # a form stays valid for the whole session: officers keep tabs open
 MAX_CONTENT_LENGTH = 25 * 1024 * 1024  # whole request; one attachment is limited below
+# A form sent over MAX_CONTENT_LENGTH is read through up to this size, its files dropped, to
+# give it back with what was typed (complaints/web/uploads.py); beyond it the plain 413 page.
+# A proxy in front must let such a request through (docs/deploy.md, client_max_body_size).
+UPLOAD_REFUSED_READ_MAX = 100 * 1024 * 1024
 ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
 ATTACHMENT_TYPES = ("pdf", "jpg", "png", "tif")  # scans of petitions, checked by content
 ATTACHMENT_DIR = None  # None: <instance>/attachments; shared storage in multi-server deployments

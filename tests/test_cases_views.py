@@ -1103,7 +1103,7 @@ def test_permission_matrix(app, db, province, handler, role):
     db.session.commit()
     web = as_user(app, user)
     pages = {
-        "/cases/process": "petition.process",
+        "/cases/process": "petition.queue",
         f"/cases/process/{waiting.id}": "petition.process",
         "/cases/": "case.view",
         "/cases/mine": "case.view",

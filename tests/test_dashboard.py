@@ -109,13 +109,30 @@ def board_data(db, province, today):
     return cases
 
 
+def _tiles(board) -> dict[str, int]:
+    return {t.key: t.count for t in board.tiles}
+
+
 def test_counts_against_the_fixture(db, province, board_data, today):
-    board = queries.build(province["province"], today)
+    leader = factories.UserFactory(unit=province["province"], roles=[Role.leader])
+    board = queries.build(province["province"], today, leader)
     assert board.totals == {"open": 6, "overdue": 3, "due_soon": 1}
-    assert board.petitions == {"pending": 3, "overdue": 2, "discipline": 1}
-    commune = queries.build(province["commune"], today)
+    assert _tiles(board) == {
+        "open": 6,
+        "overdue": 3,
+        "due_soon": 1,
+        "petitions_overdue": 2,
+        "discipline": 1,
+    }
+    commune = queries.build(province["commune"], today, leader)
     assert commune.totals == {"open": 2, "overdue": 1, "due_soon": 1}
-    assert commune.petitions == {"pending": 1, "overdue": 0, "discipline": 0}
+    assert _tiles(commune) == {
+        "open": 2,
+        "overdue": 1,
+        "due_soon": 1,
+        "petitions_overdue": 0,
+        "discipline": 0,
+    }
 
 
 def test_the_monthly_rate_against_the_fixture(db, province, board_data, today):
@@ -214,16 +231,18 @@ def test_the_dashboard_runs_a_bounded_number_of_queries(db, province, board_data
     def count(conn, cursor, statement, *args):
         statements.append(statement)
 
+    leader = factories.UserFactory(unit=province["province"], roles=[Role.leader])
     engine = _db.session.get_bind()
     event.listen(engine, "before_cursor_execute", count)
     try:
-        queries.build(province["province"], today)
+        queries.build(province["province"], today, leader)
     finally:
         event.remove(engine, "before_cursor_execute", count)
-    # units, report settings, calendar overrides, cases, petitions, 12 months of the rate (one
-    # source each: cases), the year's comparison, obligations (2), citizens' ratings: nothing
+    # units, report settings, calendar overrides, cases, 12 months of the rate (one source
+    # each: cases), the year's comparison, obligations (2), citizens' ratings, and the tiles:
+    # 3 case counts, the queue's keys and the calendar its estimated due dates read: nothing
     # per case or unit (opening balances ride in the figures' own statements).
-    assert len(statements) == 21, len(statements)
+    assert len(statements) == 25, len(statements)
 
 
 # --- the page -----------------------------------------------------------------------------
@@ -251,7 +270,7 @@ def test_the_page_for_a_leader(web, login_as, province, board_data, today):
     assert 'data-unit="HN"' not in html
     assert "Chưa có đánh giá" in html
     assert 'href="/dashboard/"' in html  # the nav link
-    assert "/cases/overdue?only_overdue=y" in html
+    assert "/cases/overdue?days=7&amp;only_overdue=y" in html
 
 
 def test_the_tiles_count_what_the_overdue_page_lists(web, login_as, province, board_data, today):
@@ -313,5 +332,5 @@ def test_an_empty_tree(web, login_as, db, province, today):
     html = web.get("/dashboard/").get_data(as_text=True)
     assert _kpi(html, "open") == "0"
     assert html.count('class="chart-bar empty"') == 12
-    # A report maker may not process petitions: the count is shown without the link.
-    assert "/cases/process" not in html
+    # A report maker may not process petitions, but he reads the queue his tiles count.
+    assert "/cases/process?overdue=y" in html

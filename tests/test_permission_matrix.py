@@ -82,7 +82,7 @@ EXPECTED: dict[str, str | tuple[str, ...]] = {
     "cases.split": "case.merge",
     "calendar.index": "calendar.manage",
     "calendar.delete": "calendar.manage",
-    "processing.pending": "petition.process",
+    "processing.pending": "petition.queue",
     "processing.petition": "petition.process",
     "notices.apology": "notice.print",
     "notices.case_notice": "notice.print",

@@ -402,7 +402,8 @@ def test_the_page_keeps_the_upload_limits(web, login_as, province, db, app, monk
     response = _upload(web, data + b"," * 5000)  # the whole request refused before reading
     page = response.get_data(as_text=True)
     assert response.status_code == 413
-    assert "Tệp quá lớn: mỗi lần nhập tối đa 100 byte. Chưa đọc tệp." in page
+    assert "vượt quá mức tối đa 2 KB của một lần gửi: chưa nhận tệp nào" in page
+    assert "mỗi tệp tối đa 100 byte" in page
     assert "Nhập kê khai từ tệp" in page
     assert amounts_of(db) == {}
     assert os.listdir(app.config["REGISTER_IMPORT_DIR"]) == []

@@ -215,7 +215,9 @@ def test_files_too_large_are_refused_by_size(app, web, login_as, db, monkeypatch
         content_type=f"multipart/form-data; boundary={boundary}",
     )
     assert response.status_code == 413
-    assert "Tệp quá lớn: mỗi lần nhập tối đa 20 MB" in html(response)
+    page = html(response)
+    assert "Dữ liệu gửi lên nặng 50,1 MB, vượt quá mức tối đa 25 MB của một lần gửi" in page
+    assert "Tệp “so-lon.xlsx” nặng 50 MB." in page and "mỗi tệp tối đa 20 MB" in page
     assert db.session.scalar(sa.select(sa.func.count(RegisterImport.id))) == 0
 
 

@@ -277,5 +277,12 @@ class DueFilterForm(FlaskForm):
         validators=[Optional(), NumberRange(0, 366, _l("Từ 0 đến 366 ngày."))],
     )
     only_overdue = BooleanField(_l("Chỉ quá hạn"))
+    only_soon = BooleanField(_l("Chỉ sắp đến hạn (chưa quá hạn)"))
     kind = Select(_l("Loại"), choices=enum_choices(PetitionKind, blank=_l("Tất cả")), default="")
     unit_id = Select(_l("Đơn vị (gồm cấp dưới)"), coerce=int, validators=[Optional()])
+
+    def validate_only_soon(self, field):
+        if field.data and self.only_overdue.data:
+            raise ValidationError(
+                _("Chọn “Chỉ quá hạn” hoặc “Chỉ sắp đến hạn”, không chọn cả hai.")
+            )

@@ -9,11 +9,14 @@ from flask import current_app, render_template, request
 from flask_login import current_user, login_required
 
 from complaints.cases.forms import AGE_BUCKETS, CaseFilterForm, DueFilterForm
-from complaints.cases.models import CLOSED_STATES, Case, due_soon_case, overdue_case
+from complaints.cases.models import Case, due_soon_case, overdue_case
 from complaints.cases.queries import (
     CaseFilter,
+    DueFilter,
     ageing_counts,
     case_where,
+    due_base,
+    due_shown,
     list_options,
     next_due_page,
     owed,
@@ -23,10 +26,9 @@ from complaints.cases.views import all_units, bp, handler_choices
 from complaints.core import clock, confidentiality
 from complaints.core.access import has_permission, require
 from complaints.core.translate import gettext as _
-from complaints.core.vocab import PetitionKind
 from complaints.extensions import db
 from complaints.petitions import pending, transfers
-from complaints.web.helpers import filter_args, page_number, paginate, units_clause
+from complaints.web.helpers import filter_args, page_number, paginate
 
 
 def _buckets(where: list, t) -> list[dict]:
@@ -119,22 +121,24 @@ def overdue():
     form = DueFilterForm(formdata=request.args or None)
     form.unit_id.choices = all_units()
     ok = form.validate() if request.args else True
-    days = form.days.data if ok and form.days.data is not None else 7
-    horizon = t + timedelta(days=days)
-    base = [Case.visible_to(current_user), Case.state.not_in(CLOSED_STATES)]
-    if not ok:
-        base.append(sa.false())
+    if ok:
+        show = "overdue" if form.only_overdue.data else "soon" if form.only_soon.data else ""
+        f = DueFilter(
+            days=form.days.data if form.days.data is not None else 7,
+            show=show,
+            kind=form.kind.data or None,
+            unit_id=form.unit_id.data or None,
+        )
+        base = due_base(current_user, f)
     else:
-        if form.kind.data:
-            base.append(Case.kind == PetitionKind(form.kind.data))
-        if form.unit_id.data:
-            base.append(units_clause(Case.unit_id, form.unit_id.data))
+        f = DueFilter()
+        base = [*due_base(current_user, f), sa.false()]
+    days, horizon = f.days, t + timedelta(days=f.days)
     late = overdue_case(t)
     soon = due_soon_case(t, horizon)
-    shown = late if ok and form.only_overdue.data else (late | soon)
     query = (
         sa.select(Case)
-        .where(*base, shown)
+        .where(*base, due_shown(f, t))
         .options(*list_options())
         .order_by(Case.next_due, Case.id)
     )

@@ -17,6 +17,7 @@ from complaints.cases.models import (
     Case,
     CaseState,
     Deadline,
+    due_soon_case,
     overdue_case,
     owed_duties,
     owes_duty,
@@ -117,6 +118,56 @@ def case_where(user, f: CaseFilter, t: date, base: list | tuple = ()) -> list:
     if f.q:
         where.append(text_clause(f.q, user))
     return where
+
+
+# What the "Quá hạn / sắp đến hạn" page shows: both, only the overdue, only the due soon.
+DUE_SHOWS = ("", "overdue", "soon")
+
+
+@dataclass
+class DueFilter:
+    """What the "Quá hạn / sắp đến hạn" page is narrowed to; the dashboard's tiles count with
+    the same filter they link to (due_where, args)."""
+
+    days: int = 7
+    show: str = ""  # one of DUE_SHOWS
+    kind: str | None = None
+    unit_id: int | None = None  # with its sub-units
+
+    def args(self) -> dict:
+        """The page's query arguments for this filter (its form's field names)."""
+        args: dict = {"days": self.days}
+        if self.show == "overdue":
+            args["only_overdue"] = "y"
+        elif self.show == "soon":
+            args["only_soon"] = "y"
+        if self.kind:
+            args["kind"] = self.kind
+        if self.unit_id:
+            args["unit_id"] = self.unit_id
+        return args
+
+
+def due_base(user, f: DueFilter) -> list:
+    """The open cases of the user's units the page looks at (before overdue / due soon)."""
+    base = [Case.visible_to(user), Case.state.not_in(CLOSED_STATES)]
+    if f.kind:
+        base.append(Case.kind == PetitionKind(f.kind))
+    if f.unit_id:
+        base.append(Case.unit_id.in_(db.session.get(Unit, f.unit_id).subtree_ids()))
+    return base
+
+
+def due_shown(f: DueFilter, t: date) -> sa.ColumnElement[bool]:
+    """Overdue (a duty fell due before t), due soon (the nearest duty within f.days), or
+    either: cases.models.overdue_case / due_soon_case."""
+    late, soon = overdue_case(t), due_soon_case(t, t + timedelta(days=f.days))
+    return {"overdue": late, "soon": soon}.get(f.show, late | soon)
+
+
+def due_where(user, f: DueFilter, t: date) -> list:
+    """The conditions of the page's list: due_base and due_shown."""
+    return [*due_base(user, f), due_shown(f, t)]
 
 
 def owed(case: Case, horizon: date | None = None) -> list[Deadline]:

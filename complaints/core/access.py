@@ -47,6 +47,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "petition.register": frozenset({Role.reception_officer, Role.petition_handler}),
     "petition.edit": frozenset({Role.petition_handler}),
     "petition.process": frozenset({Role.petition_handler, Role.leader}),
+    # The queue of petitions waiting to be processed, read only without petition.process: the
+    # report maker's dashboard tiles open it (dashboard/queries.py).
+    "petition.queue": frozenset({Role.petition_handler, Role.leader, Role.report_maker}),
     "case.view": frozenset(Role) - {Role.admin},
     "case.work": frozenset({Role.case_handler, Role.petition_handler, Role.leader}),
     "case.assign": frozenset({Role.leader}),

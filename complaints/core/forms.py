@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 
+from flask_wtf.file import FileField, MultipleFileField
 from wtforms import Field as WTField
 from wtforms import (
     IntegerField,
@@ -14,7 +16,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, ValidationError
+from wtforms.validators import InputRequired, Length, StopValidation, ValidationError
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget, TextInput
 
 from complaints.core.translate import N_
@@ -179,3 +181,64 @@ class VersionField(Integer):
     def opened(self) -> int | None:
         """The version posted back, None when the post carried none (refused as stale)."""
         return self.data if self.raw_data else None
+
+
+# --- file uploads -----------------------------------------------------------------------------
+
+
+class _Upload:
+    """A file field that knows its limit per file: rendered with what the browser's check needs
+    (static/js/uploads.js: data-max-bytes, data-max-request and the messages), and refused with
+    the real size when the request carrying it was over MAX_CONTENT_LENGTH (core/uploads.py), so
+    that the form is shown again, never saved without its files."""
+
+    def __init__(self, *args, limit: Callable[[], int], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.limit = limit
+
+    def __call__(self, **kwargs):
+        from flask import current_app
+
+        from complaints.core.numbers import fmt_size
+
+        limit, total = self.limit(), int(current_app.config["MAX_CONTENT_LENGTH"])
+        kwargs.setdefault("data-max-bytes", limit)
+        kwargs.setdefault("data-max-label", fmt_size(limit))
+        kwargs.setdefault("data-max-request", total)
+        kwargs.setdefault("data-max-request-label", fmt_size(total))
+        kwargs.setdefault(
+            "data-too-large",
+            _(
+                "Tệp “%(name)s” nặng %(size)s, vượt quá mức tối đa %(limit)s cho mỗi tệp. "
+                "Chưa gửi: hãy chọn tệp nhỏ hơn.",
+                name="{name}",
+                size="{size}",
+                limit="{limit}",
+            ),
+        )
+        kwargs.setdefault(
+            "data-too-large-total",
+            _(
+                "Các tệp đã chọn nặng tổng cộng %(size)s, vượt quá mức tối đa %(limit)s của "
+                "một lần gửi. Chưa gửi: hãy bớt tệp hoặc chọn tệp nhỏ hơn.",
+                size="{size}",
+                limit="{limit}",
+            ),
+        )
+        return super().__call__(**kwargs)
+
+    def pre_validate(self, form):
+        from complaints.core.uploads import refusal_message, refused
+
+        refusal = refused()
+        if refusal is not None:
+            raise StopValidation(refusal_message(refusal, self.name, self.limit()))
+        super().pre_validate(form)
+
+
+class UploadField(_Upload, FileField):
+    """One file (flask_wtf's FileField) with its limit: UploadField(label, limit=callable)."""
+
+
+class MultipleUploadField(_Upload, MultipleFileField):
+    """Several files, each within the limit."""

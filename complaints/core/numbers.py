@@ -82,3 +82,21 @@ def parse_vn_percent(text) -> Decimal:
 def fmt_percent_text(value: Decimal) -> str:
     """A parsed percentage written back as published, with its own decimals: 88,90."""
     return str(value).replace(".", ",")
+
+
+MIB = 1024 * 1024
+
+
+def fmt_size(size: int) -> str:
+    """A file's size as people read it: 512 byte, 300 KB, 10 MB, 10,5 MB. Megabytes carry one
+    decimal and every unit is rounded up, so that a file over a limit never reads as the limit
+    itself (10.485.761 byte: "10,1 MB", not "10 MB"); a whole number is written without
+    decimals (a limit: "10 MB"). static/js/uploads.js writes a chosen file's size the same way."""
+    if size >= MIB:
+        if size % MIB == 0:
+            return f"{fmt_int(size // MIB)} MB"
+        tenths = -(-size * 10 // MIB)
+        return f"{fmt_decimal(Decimal(tenths) / 10, 1)} MB"
+    if size >= 1024:
+        return f"{fmt_int(-(-size // 1024))} KB"
+    return f"{fmt_int(size)} byte"

@@ -2,25 +2,24 @@
 month by month, the sub-units compared, reception obligations and citizens' satisfaction.
 
 Everything is an aggregate computed by the database over the whole tree, grouped by unit where
-rows are needed; nothing loads cases or petitions one by one. The indexes each query relies on
+rows are needed; nothing loads cases or petitions one by one. The tiles at the top count the
+user's lists with the very filters they link to (tiles()). The indexes each query relies on
 are named in its docstring. About 5 queries plus one or two per month of the chart (one per
 figure source: cases, and the petitions of cases when the rate is on petitions).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
 
 from complaints.calendar.operations import work_calendar
-from complaints.cases.deadlines import processing_due
 from complaints.cases.models import (
     CLOSED_STATES,
     Case,
-    Deadline,
     due_soon_case,
     overdue_case,
 )
@@ -29,10 +28,8 @@ from complaints.core.calendar import WorkCalendar
 from complaints.core.db import Base
 from complaints.core.numbers import fmt_decimal, fmt_int, round_decimal
 from complaints.core.translate import gettext as _
-from complaints.core.vocab import PetitionKind
 from complaints.extensions import db
 from complaints.obligations import compliance
-from complaints.petitions.models import Petition, PetitionStatus
 from complaints.petitions.pending import DISCIPLINE_DAYS
 from complaints.reports import figures as F
 from complaints.reports.periods import Period, standard_period
@@ -43,9 +40,6 @@ from complaints.units.operations import subtree
 DUE_SOON_DAYS = 7
 CHART_MONTHS = 12
 OBLIGATION_MONTHS = 3
-# A petition received this long ago is past any processing deadline (10 working days, at most
-# 10 more for a denunciation, even across the Tết break): no need to ask the engine.
-PROCESSING_HORIZON_DAYS = 60
 # Tables of citizens' ratings (a `score` per record of a unit): citizen_rating, written by the
 # citizen's page (complaints/citizen/); without ratings the dashboard says "chưa có đánh giá".
 SATISFACTION_TABLES = ("citizen_rating", "satisfaction_rating", "rating")
@@ -89,61 +83,97 @@ def case_counts(unit_ids: list[int], t: date) -> dict[int, dict[str, int]]:
     return {uid: {"open": int(n), "overdue": int(o), "due_soon": int(s)} for uid, n, o, s in rows}
 
 
-# --- petitions ----------------------------------------------------------------------------
+# --- the tiles: each counts exactly the list it opens -----------------------------------------
 
 
-def _processing_due(kind: PetitionKind, received: date, cal: WorkCalendar) -> date | None:
-    return processing_due(kind.value, received, cal)
+@dataclass
+class Tile:
+    """A figure at the top of the dashboard and the list it opens (endpoint with args): the
+    count is the list's own filter counted (cases.queries.case_where / due_where,
+    petitions.pending), so the tile and its list cannot disagree."""
+
+    key: str
+    label: str
+    count: int
+    endpoint: str
+    args: dict
+    permission: str  # who may open the list; the others see the figure without the link
+    tone: str = ""  # "danger" / "warn" when the figure is not zero
 
 
-def _computed_late(t: date, cal: WorkCalendar) -> sa.ColumnElement[bool]:
-    """Unprocessed past the deadline the engine gives its kind and date of receipt: the dates
-    of the last PROCESSING_HORIZON_DAYS are checked one by one, older ones are all late."""
-    horizon = t - timedelta(days=PROCESSING_HORIZON_DAYS)
-    parts = [Petition.received_date < horizon]
-    for kind in PetitionKind:
-        late_days = []
-        d = horizon
-        while d <= t:
-            due = _processing_due(kind, d, cal)
-            if due is not None and due < t:
-                late_days.append(d)
-            d += timedelta(days=1)
-        if late_days:
-            parts.append((Petition.kind == kind) & Petition.received_date.in_(late_days))
-    return sa.or_(*parts)
+def _count(where: list) -> int:
+    return int(db.session.scalar(sa.select(sa.func.count(Case.id)).where(*where)) or 0)
 
 
-def petition_counts(unit_ids: list[int], t: date, cal: WorkCalendar) -> dict[str, int]:
-    """Registered, not yet processed petitions: those past their processing deadline (the
-    stored one, else the engine's for their kind and date) and those waiting DISCIPLINE_DAYS
-    days or more.
+def tiles(user, root: Unit, t: date, *, zoom: bool) -> list[Tile]:
+    """The tiles of `user`'s dashboard of `root`: his own units' lists, or (zoom: a unit below
+    his) the same lists narrowed to that unit, its sub-units, and the petitions they process.
 
-    One aggregate. Indexes: ix_petition_unit_received (unit_id, received_date) for the tree's
-    petitions; the stored deadlines come from ix_deadline_open_due (active, met_on, due): a
-    pending petition's deadline is unmet."""
-    stored = (
-        sa.select(Deadline.petition_id.label("petition_id"), sa.func.min(Deadline.due).label("due"))
-        .where(
-            Deadline.active.is_(True),
-            Deadline.met_on.is_(None),
-            Deadline.petition_id.is_not(None),
-        )
-        .group_by(Deadline.petition_id)
-        .subquery("process_due")
-    )
-    overdue = sa.or_(
-        stored.c.due < t,
-        sa.and_(stored.c.due.is_(None), _computed_late(t, cal)),
-    )
-    discipline = Petition.received_date <= t - timedelta(days=DISCIPLINE_DAYS)
-    total, late, waiting = db.session.execute(
-        sa.select(sa.func.count(Petition.id), _sum(overdue), _sum(discipline))
-        .select_from(Petition)
-        .outerjoin(stored, stored.c.petition_id == Petition.id)
-        .where(Petition.unit_id.in_(unit_ids), Petition.status == PetitionStatus.registered)
-    ).one()
-    return {"pending": int(total), "overdue": int(late), "discipline": int(waiting)}
+    Three case counts (one statement each, the lists' own indexes: ix_case_file_unit_state,
+    ix_case_file_next_due) and the queue's keys once for both petition tiles."""
+    from complaints.cases.queries import CaseFilter, DueFilter, case_where, due_where
+    from complaints.petitions import pending
+
+    unit_id = root.id if zoom else None
+    unit_args = {"unit_id": unit_id} if zoom else {}
+    late = DueFilter(days=DUE_SOON_DAYS, show="overdue", unit_id=unit_id)
+    soon = DueFilter(days=DUE_SOON_DAYS, show="soon", unit_id=unit_id)
+    queued = pending.PendingFilter(processed_by=unit_id)
+    keys = pending.keys(pending.where(user, *queued.conditions()))
+    petitions = pending.counts(keys, t)
+    out = [
+        Tile(
+            "open",
+            _("Vụ việc đang giải quyết"),
+            _count(case_where(user, CaseFilter(unit_id=unit_id), t)),
+            "cases.index",
+            unit_args,
+            "case.view",
+        ),
+        Tile(
+            "overdue",
+            _("Vụ việc quá hạn"),
+            _count(due_where(user, late, t)),
+            "cases.overdue",
+            late.args(),
+            "case.view",
+            "danger",
+        ),
+        Tile(
+            "due_soon",
+            _(
+                "Vụ việc đến hạn trong %(due_soon_days)s ngày tới",
+                due_soon_days=DUE_SOON_DAYS,
+            ),
+            _count(due_where(user, soon, t)),
+            "cases.overdue",
+            soon.args(),
+            "case.view",
+            "warn",
+        ),
+        Tile(
+            "petitions_overdue",
+            _("Đơn chưa xử lý, quá hạn xử lý"),
+            petitions["overdue"],
+            "processing.pending",
+            replace(queued, overdue=True).args(),
+            "petition.queue",
+            "danger",
+        ),
+        Tile(
+            "discipline",
+            _(
+                "Đơn để quá %(discipline_days)s ngày chưa xử lý (có thể bị xử lý kỷ luật)",
+                discipline_days=DISCIPLINE_DAYS,
+            ),
+            petitions["discipline"],
+            "processing.pending",
+            replace(queued, discipline=True).args(),
+            "petition.queue",
+            "danger",
+        ),
+    ]
+    return out
 
 
 # --- the resolution rate ------------------------------------------------------------------
@@ -389,8 +419,7 @@ def satisfaction(unit_ids: list[int]) -> dict | None:
 class Dashboard:
     unit: Unit
     today: date
-    totals: dict[str, int]
-    petitions: dict[str, int]
+    totals: dict[str, int]  # of the units compared (by competent authority)
     rates: list[RatePoint]
     chart: Chart
     rows: list[CompareRow]
@@ -400,10 +429,12 @@ class Dashboard:
     behind: list = field(default_factory=list)
     satisfaction: dict | None = None
     rate_places: int = 2
+    tiles: list[Tile] = field(default_factory=list)
 
 
-def build(root: Unit, t: date | None = None) -> Dashboard:
-    """Every figure of the dashboard for a unit tree, on day t (default: clock.today())."""
+def build(root: Unit, t: date | None = None, user=None) -> Dashboard:
+    """Every figure of the dashboard for a unit tree, on day t (default: clock.today()); with
+    `user`, the tiles of his lists (his own units', or narrowed to `root` below them)."""
     t = t or clock.today()
     cal = work_calendar()
     units = tree_units(root)
@@ -419,7 +450,6 @@ def build(root: Unit, t: date | None = None) -> Dashboard:
         unit=root,
         today=t,
         totals=totals,
-        petitions=petition_counts(ids, t, cal),
         rates=rates,
         chart=rate_chart(rates, places),
         rows=rows,
@@ -429,4 +459,5 @@ def build(root: Unit, t: date | None = None) -> Dashboard:
         behind=behind,
         satisfaction=satisfaction(ids),
         rate_places=places,
+        tiles=[] if user is None else tiles(user, root, t, zoom=root.id != user.unit_id),
     )

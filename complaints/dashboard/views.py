@@ -22,7 +22,7 @@ def index():
     unit = current_user.unit
     if request.args.get("unit_id"):
         unit = load(Unit, request.args["unit_id"])  # 404 unless one of the user's units
-    board = queries.build(unit)
+    board = queries.build(unit, user=current_user)
 
     def rate_text(rate) -> str:
         return "–" if rate is None else fmt_decimal(rate, board.rate_places)
@@ -34,4 +34,5 @@ def index():
         discipline_days=queries.DISCIPLINE_DAYS,
         due_soon_days=queries.DUE_SOON_DAYS,
         is_root=unit.id == current_user.unit_id,
+        discipline=next(t.count for t in board.tiles if t.key == "discipline"),
     )

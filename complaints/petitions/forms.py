@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from flask_wtf.file import MultipleFileField
 from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, IntegerField, SelectField
 from wtforms.utils import unset_value
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
@@ -12,6 +11,7 @@ from complaints.core import clock
 from complaints.core.forms import (
     REQUIRED,
     Checkboxes,
+    MultipleUploadField,
     Radio,
     Select,
     TrimmedStringField,
@@ -30,7 +30,7 @@ from complaints.core.translate import gettext as _
 from complaints.core.translate import lazy_gettext as _l
 from complaints.core.vocab import Field, PetitionKind
 from complaints.petitions import operations as ops
-from complaints.petitions import storage
+from complaints.petitions import pending, storage
 from complaints.petitions.models import IneligibleReason, PetitionSource
 
 SENDER_ROWS = 5  # rows of senders on the page; enough for a group's representatives
@@ -136,7 +136,9 @@ class PetitionFieldsForm(FlaskForm):
         validators=[InputRequired(REQUIRED)],
         invalid_value_message=_l("Nhập một số nguyên, ví dụ 1."),
     )
-    files = MultipleFileField(_l("Bản quét đơn, tài liệu kèm theo"), render_kw={"accept": ACCEPT})
+    files = MultipleUploadField(
+        _l("Bản quét đơn, tài liệu kèm theo"), render_kw={"accept": ACCEPT}, limit=storage.max_bytes
+    )
 
     visit = None  # the visit the petition was taken at, set by the view
 
@@ -331,6 +333,10 @@ class PendingFilterForm(FlaskForm):
     )
     unit_id = Select(_l("Đơn vị (gồm cấp dưới)"), coerce=int, validators=[Optional()])
     overdue = BooleanField(_l("Chỉ đơn quá hạn xử lý"))
+    processed_by = Select(_l("Đơn vị xử lý (gồm cấp dưới)"), coerce=int, validators=[Optional()])
+    discipline = BooleanField(
+        _l("Chỉ đơn để quá %(days)s ngày chưa xử lý", days=pending.DISCIPLINE_DAYS)
+    )
 
 
 # --- hand-off inside the system (petitions/transfers.py) -----------------------------------

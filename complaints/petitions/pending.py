@@ -14,7 +14,8 @@ from complaints.cases.models import Deadline
 from complaints.core.calendar import WorkCalendar
 from complaints.extensions import db
 from complaints.petitions.models import Petition, PetitionStatus
-from complaints.units.roles import processed_here
+from complaints.units.models import Unit
+from complaints.units.roles import processed_by, processed_here
 
 # An officer who leaves a petition unprocessed this many days faces discipline (DOMAIN §7).
 DISCIPLINE_DAYS = 45
@@ -35,6 +36,61 @@ def where(user, *filters) -> list:
         Petition.status == PetitionStatus.registered,
         processed_here(user, Petition.unit_id),
         *filters,
+    ]
+
+
+@dataclass(frozen=True)
+class PendingFilter:
+    """What the queue "Đơn chờ xử lý" is narrowed to; the dashboard's tiles count with the
+    filter they link to (where, narrow, args)."""
+
+    kind: str | None = None
+    unit_id: int | None = None  # received there or below
+    processed_by: int | None = None  # processed there or below (an inspectorate's queue)
+    overdue: bool = False  # past the processing deadline
+    discipline: bool = False  # waiting DISCIPLINE_DAYS days or more
+
+    def conditions(self) -> list:
+        """The SQL part of the filter (kind and units), for where()."""
+        from complaints.core.vocab import PetitionKind
+
+        out = []
+        if self.kind:
+            out.append(Petition.kind == PetitionKind(self.kind))
+        if self.unit_id:
+            out.append(Petition.unit_id.in_(db.session.get(Unit, self.unit_id).subtree_ids()))
+        if self.processed_by:
+            out.append(processed_by(db.session.get(Unit, self.processed_by), Petition.unit_id))
+        return out
+
+    def args(self) -> dict:
+        """The queue's query arguments for this filter (its form's field names)."""
+        args: dict = {}
+        for name in ("kind", "unit_id", "processed_by"):
+            if getattr(self, name):
+                args[name] = getattr(self, name)
+        for name in ("overdue", "discipline"):
+            if getattr(self, name):
+                args[name] = "y"
+        return args
+
+
+def is_overdue(key: PendingKey, t: date) -> bool:
+    """Past its processing deadline on day t."""
+    return key.due is not None and key.due < t
+
+
+def is_discipline(key: PendingKey, t: date) -> bool:
+    """Waiting DISCIPLINE_DAYS days or more on day t (DOMAIN §7)."""
+    return key.received <= t - timedelta(days=DISCIPLINE_DAYS)
+
+
+def narrow(pending: list[PendingKey], f: PendingFilter, t: date) -> list[PendingKey]:
+    """The petitions of the queue the filter's overdue / discipline ticks keep."""
+    return [
+        k
+        for k in pending
+        if (not f.overdue or is_overdue(k, t)) and (not f.discipline or is_discipline(k, t))
     ]
 
 
@@ -74,9 +130,8 @@ def keys(conditions: list) -> list[PendingKey]:
 
 def counts(pending: list[PendingKey], t: date) -> dict:
     """How many wait, how many are past their processing deadline, how many for discipline."""
-    discipline = t - timedelta(days=DISCIPLINE_DAYS)
     return {
         "total": len(pending),
-        "overdue": sum(1 for k in pending if k.due is not None and k.due < t),
-        "discipline": sum(1 for k in pending if k.received <= discipline),
+        "overdue": sum(1 for k in pending if is_overdue(k, t)),
+        "discipline": sum(1 for k in pending if is_discipline(k, t)),
     }

@@ -17,7 +17,6 @@ from complaints.core import clock, confidentiality
 from complaints.core.access import may_open, require
 from complaints.core.forms import pairs_choices
 from complaints.core.translate import gettext as _
-from complaints.core.vocab import PetitionKind
 from complaints.extensions import db
 from complaints.notices import registry
 from complaints.petitions import pending as queue
@@ -46,7 +45,6 @@ from complaints.web.helpers import (
     page_number,
     submitted,
     unit_choices,
-    units_clause,
 )
 from complaints.web.transaction import attempt
 
@@ -55,25 +53,26 @@ bp = Blueprint("processing", __name__, url_prefix="/cases/process")
 
 @bp.get("")
 @login_required
-@require("petition.process")
+@require("petition.queue")
 def pending():
     """Đơn chờ xử lý: registered petitions of the user's units, the nearest deadline first."""
     t = clock.today()
     form = PendingFilterForm(formdata=request.args or None)
     form.unit_id.choices = unit_choices(_("Tất cả đơn vị"))
+    form.processed_by.choices = unit_choices(_("Tất cả đơn vị"))
     ok = form.validate() if request.args else True
-    filters = []
-    if not ok:
-        filters.append(sa.false())
-    else:
-        if form.kind.data:
-            filters.append(Petition.kind == PetitionKind(form.kind.data))
-        if form.unit_id.data:
-            filters.append(units_clause(Petition.unit_id, form.unit_id.data))
-    keys = queue.keys(queue.where(current_user, *filters))
+    f = queue.PendingFilter()
+    if ok:
+        f = queue.PendingFilter(
+            kind=form.kind.data or None,
+            unit_id=form.unit_id.data or None,
+            processed_by=form.processed_by.data or None,
+            overdue=bool(form.overdue.data),
+            discipline=bool(form.discipline.data),
+        )
+    keys = queue.keys(queue.where(current_user, *f.conditions(), *([] if ok else [sa.false()])))
     counts = queue.counts(keys, t)
-    if ok and form.overdue.data:
-        keys = [k for k in keys if k.due is not None and k.due < t]
+    keys = queue.narrow(keys, f, t)
     per_page = current_app.config["PAGE_SIZE"]
     number = page_number()
     chosen = keys[(number - 1) * per_page : number * per_page]
@@ -96,7 +95,7 @@ def pending():
                 "estimated": k.estimated,
                 "left": (k.due - t).days if k.due else None,
                 "waited": waited,
-                "discipline": waited >= queue.DISCIPLINE_DAYS,
+                "discipline": queue.is_discipline(k, t),
             }
         )
     return render_template(

@@ -17,7 +17,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from complaints.core.errors import OperationError
-from complaints.core.numbers import fmt_int
+from complaints.core.numbers import fmt_size
 from complaints.core.translate import gettext as _
 
 # Names a file may carry for each detected type (a scan named .pdf must be a PDF).
@@ -62,15 +62,6 @@ def allowed_types() -> tuple[str, ...]:
 
 def max_bytes() -> int:
     return int(current_app.config["ATTACHMENT_MAX_BYTES"])
-
-
-def fmt_size(size: int) -> str:
-    """A size the way people read it: 512 byte, 300 KB, 10 MB."""
-    if size >= 1024 * 1024:
-        return f"{fmt_int(round(size / (1024 * 1024)))} MB"
-    if size >= 1024:
-        return f"{fmt_int(round(size / 1024))} KB"
-    return f"{fmt_int(size)} byte"
 
 
 def allowed_label() -> str:

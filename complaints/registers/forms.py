@@ -4,11 +4,17 @@ from a file)."""
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
+from flask_wtf.file import FileRequired
 from wtforms import BooleanField, IntegerField, SelectField
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
-from complaints.core.forms import REQUIRED, TrimmedTextAreaField, VNDateField, pairs_choices
+from complaints.core.forms import (
+    REQUIRED,
+    TrimmedTextAreaField,
+    UploadField,
+    VNDateField,
+    pairs_choices,
+)
 from complaints.core.translate import L_
 from complaints.core.translate import lazy_gettext as _l
 from complaints.core.vocab import PetitionKind
@@ -36,11 +42,18 @@ class Select(SelectField):
         super().__init__(*args, **kwargs)
 
 
+def _import_limit() -> int:
+    from complaints.registers import importer
+
+    return int(importer.setting("REGISTER_IMPORT_MAX_BYTES"))
+
+
 class UploadForm(FlaskForm):
-    file = FileField(
+    file = UploadField(
         _l("Tệp sổ (.xlsx hoặc .csv)"),
         validators=[FileRequired(_l("Chọn tệp sổ cần nhập."))],
         render_kw={"accept": ACCEPT},
+        limit=_import_limit,
     )
     kind = Select(
         _l("Loại sổ"),
@@ -158,10 +171,11 @@ for _kind in PetitionKind:
 class BalanceFileForm(FlaskForm):
     """Opening balances from a file: checked only (the dry run) or saved, by the button."""
 
-    balance_file = FileField(
+    balance_file = UploadField(
         _l("Tệp kê khai (.xlsx hoặc .csv)"),
         validators=[FileRequired(_l("Chọn tệp kê khai cần nhập."))],
         render_kw={"accept": ACCEPT},
+        limit=_import_limit,
     )
     default_unit_id = Select(
         _l("Đơn vị của các dòng không ghi mã đơn vị"),

@@ -19,7 +19,7 @@ from xml.etree.ElementTree import iterparse
 import filetype
 
 from complaints.core.errors import OperationError
-from complaints.core.numbers import fmt_int
+from complaints.core.numbers import fmt_size
 from complaints.registers.layout import COLUMNS, kind_score
 from complaints.registers.models import RegisterKind
 
@@ -46,14 +46,6 @@ class FileInfo:
     encoding: str = ""
     delimiter: str = ""
     sheets: list[str] = field(default_factory=list)
-
-
-def fmt_size(size: int) -> str:
-    if size >= 1024 * 1024:
-        return f"{fmt_int(round(size / (1024 * 1024)))} MB"
-    if size >= 1024:
-        return f"{fmt_int(round(size / 1024))} KB"
-    return f"{fmt_int(size)} byte"
 
 
 # --- what the file is -----------------------------------------------------------------------

@@ -26,7 +26,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
-from werkzeug.exceptions import NotFound, RequestEntityTooLarge
+from werkzeug.exceptions import NotFound
 
 from complaints.core import clock, confidentiality
 from complaints.core.access import has_permission, in_scope, require
@@ -54,7 +54,6 @@ from complaints.registers.models import (
 )
 from complaints.registers.reader import fmt_size
 from complaints.units.models import Unit
-from complaints.web import error_response
 from complaints.web.helpers import load, paginate, unit_choices
 from complaints.web.transaction import attempt
 
@@ -108,33 +107,6 @@ def _upload_page(form: UploadForm, status: int = 200):
         render_template("registers/upload.html", form=form, limit=fmt_size(_upload_limit())),
         status,
     )
-
-
-@bp.errorhandler(RequestEntityTooLarge)
-def _too_large(e):
-    """A file larger than the whole request may be is refused before anything reads it (the
-    answer is an error: the request's transaction is rolled back)."""
-    if not current_user.is_authenticated:
-        return error_response(413)
-    if request.endpoint == "registers.balance_file_upload":
-        file_form = _balance_file_form(formdata=None)
-        file_form.balance_file.errors = [
-            _(
-                "Tệp quá lớn: mỗi lần nhập tối đa %(limit)s. Chưa đọc tệp.",
-                limit=fmt_size(_upload_limit()),
-            )
-        ]
-        return _balances_page(_balance_form(formdata=None), file_form, status=413)
-    form = UploadForm(formdata=None)
-    form.unit_id.choices = unit_choices()
-    form.file.errors = [
-        _(
-            "Tệp quá lớn: mỗi lần nhập tối đa %(limit)s. Chưa đọc tệp. Hãy tách sổ thành nhiều "
-            "tệp (ví dụ theo năm hoặc theo quý).",
-            limit=fmt_size(_upload_limit()),
-        )
-    ]
-    return _upload_page(form, 413)
 
 
 @bp.route("/import", methods=["GET", "POST"])

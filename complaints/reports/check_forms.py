@@ -4,15 +4,15 @@ form's total row as reported, typed or in the form's .xlsx, and the list's filte
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField
 from wtforms import StringField, TextAreaField
 from wtforms.validators import Optional
 
-from complaints.core.forms import Select, VNDateField, max_length, strip_filter
+from complaints.core.forms import Select, UploadField, VNDateField, max_length, strip_filter
 from complaints.core.translate import lazy_gettext as _l
 from complaints.reports import checking
 from complaints.reports.layouts import Layout
 from complaints.reports.reported import NOTE_MAX
+from complaints.reports.xlsx_in import check_limit
 
 
 class EntryForm(FlaskForm):
@@ -25,7 +25,7 @@ class EntryForm(FlaskForm):
         filters=[strip_filter],
         render_kw={"rows": 2, "placeholder": "12/BC-UBND, 20/03/2026"},
     )
-    file = FileField(_l("Hoặc tải lên tệp .xlsx của mẫu báo cáo"))
+    file = UploadField(_l("Hoặc tải lên tệp .xlsx của mẫu báo cáo"), limit=check_limit)
 
     layout: Layout
 

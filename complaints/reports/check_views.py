@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from complaints.core import clock
@@ -25,7 +25,7 @@ from complaints.reports.models import ReportedFigures
 from complaints.reports.periods import period_args
 from complaints.reports.requests import scoped_unit
 from complaints.reports.views import bp, default_args, resolve
-from complaints.reports.xlsx_in import MAX_BYTES, SentFileError, read_sent
+from complaints.reports.xlsx_in import SentFileError, check_limit, read_sent
 from complaints.web import error_response
 from complaints.web.helpers import load, paginate, unit_choices
 from complaints.web.transaction import attempt
@@ -56,8 +56,7 @@ def _file_name(storage) -> str:
 def _read_upload(entry, asked) -> dict | None:
     """The figures of the uploaded file, or None with the reason beside the file field."""
     storage = entry.file.data
-    # REPORT_CHECK_MAX_BYTES: an installation may allow heavier copies (a unit's logo...).
-    limit = int(current_app.config.get("REPORT_CHECK_MAX_BYTES", MAX_BYTES))
+    limit = check_limit()
     data = storage.stream.read(limit + 1)
     try:
         sent = read_sent(data, LAYOUTS[asked.code], max_bytes=limit)

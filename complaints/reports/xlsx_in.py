@@ -15,7 +15,7 @@ from datetime import date
 
 from complaints.core.errors import OperationError
 from complaints.core.forms import parse_vn_date
-from complaints.core.numbers import fmt_int
+from complaints.core.numbers import fmt_size
 from complaints.core.translate import gettext as _
 from complaints.reports.checking import RATE
 from complaints.reports.layouts import LAYOUTS, Layout
@@ -51,10 +51,12 @@ def norm(text) -> str:
     return " ".join(unicodedata.normalize("NFC", str(text)).casefold().split())
 
 
-def _size(n: int) -> str:
-    if n >= 1024 * 1024:
-        return f"{fmt_int(round(n / (1024 * 1024)))} MB"
-    return f"{fmt_int(max(round(n / 1024), 1))} KB"
+def check_limit() -> int:
+    """The size a sent report's file may have: REPORT_CHECK_MAX_BYTES (an installation may
+    allow heavier copies, a unit's logo...), else MAX_BYTES."""
+    from flask import current_app
+
+    return int(current_app.config.get("REPORT_CHECK_MAX_BYTES", MAX_BYTES))
 
 
 def read_sent(data: bytes, layout: Layout, *, max_bytes: int = MAX_BYTES) -> SentFile:
@@ -65,8 +67,8 @@ def read_sent(data: bytes, layout: Layout, *, max_bytes: int = MAX_BYTES) -> Sen
         raise SentFileError(
             _(
                 "Tệp nặng %(size)s, vượt giới hạn %(max)s của một báo cáo: chưa đọc tệp.",
-                size=_size(len(data)),
-                max=_size(max_bytes),
+                size=fmt_size(len(data)),
+                max=fmt_size(max_bytes),
             )
         )
     if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
@@ -101,8 +103,8 @@ def _check_zip(data: bytes) -> None:
         raise SentFileError(
             _(
                 "Tệp Excel khi giải nén nặng %(size)s, vượt giới hạn %(max)s: chưa đọc tệp.",
-                size=_size(unzipped),
-                max=_size(MAX_UNZIPPED),
+                size=fmt_size(unzipped),
+                max=fmt_size(MAX_UNZIPPED),
             )
         )
 

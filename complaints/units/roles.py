@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
 from complaints.core.access import scope_unit_ids, unit_in_scope
 from complaints.core.errors import OperationError
@@ -84,6 +85,19 @@ def processed_here(user: Any, unit_column: Any) -> sa.ColumnElement[bool]:
     return unit_column.in_(
         sa.select(Unit.id).where(
             sa.func.coalesce(Unit.processing_unit_id, Unit.id).in_(scope_unit_ids(user))
+        )
+    )
+
+
+def processed_by(unit: Unit, unit_column: Any) -> sa.ColumnElement[bool]:
+    """Records whose unit's petitions are processed by `unit` or a unit below it: the queue
+    of that part of the tree (the Thanh tra's: its own and the Ban TCD's)."""
+    below = aliased(Unit)
+    return unit_column.in_(
+        sa.select(Unit.id).where(
+            sa.func.coalesce(Unit.processing_unit_id, Unit.id).in_(
+                sa.select(below.id).where(below.path.startswith(unit.path, autoescape=True))
+            )
         )
     )
 

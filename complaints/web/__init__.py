@@ -76,7 +76,10 @@ def error_response(code: int, message: str | None = None):
 
 
 def init_app(app: Flask) -> None:
+    from complaints.web import uploads
+
     app.register_blueprint(bp)
+    uploads.init_app(app)
 
     @app.before_request
     def _write_intent():
