@@ -6,8 +6,8 @@ by an init script once the page's own scripts have run; the Python side only sto
 journey is not slowed or raced). After the test, each new route's page is shown again in a
 separate context at 1366 px (the stored HTML written into a page of the app's origin, so the
 app's styles load from the live server; scripts left out since their work is in the HTML
-already) and checked there. One check per route (/cases/12 and /cases/7 are the same template), for the
-whole run: `pytest_terminal_summary` prints how many routes were checked, and
+already) and checked there. One check per route (/cases/12 and /cases/7 are the same
+template), for the whole run: `pytest_terminal_summary` prints how many routes were checked, and
 test-artifacts/page-checks.json lists them."""
 
 from __future__ import annotations
