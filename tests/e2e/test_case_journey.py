@@ -172,7 +172,7 @@ def test_from_petition_to_resolved_case(page: Page, people, artifacts, log_in):
     expect(page).to_have_url(case_url)
     expect(state).to_have_text("Đã thụ lý")
 
-    _step(page, "Giao xác minh", _on("start_verification"), doc_no="20/QĐ-TTr")
+    _step(page, "Bắt đầu xác minh", _on("start_verification"), doc_no="20/QĐ-TTr")
     expect(state).to_have_text("Đang xác minh")
     _step(
         page,
@@ -218,7 +218,7 @@ def test_from_petition_to_resolved_case(page: Page, people, artifacts, log_in):
         (_on("assign"), "Giao xử lý", "", "", CHAIR),
         (
             _on("start_verification"),
-            "Giao xác minh",
+            "Bắt đầu xác minh",
             "Đã thụ lý → Đang xác minh",
             "Quyết định giao xác minh số 20/QĐ-TTr",
             VERIFIER,

@@ -285,7 +285,7 @@ def test_units_journey(page: Page, province, artifacts, log_in, tmp_path):
     page.get_by_role("link", name="Vụ việc của tôi").click()
     page.get_by_role("link", name=case_no).click()
     expect(page).to_have_url(case_url)
-    _step(page, "Giao xác minh", today, doc_no="20/QĐ-TTr")
+    _step(page, "Bắt đầu xác minh", today, doc_no="20/QĐ-TTr")
     expect(state).to_have_text("Đang xác minh")
     _step(
         page,
