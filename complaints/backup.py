@@ -36,6 +36,7 @@ from flask.cli import with_appcontext
 
 from complaints.core import audit
 from complaints.core.numbers import fmt_date, fmt_int
+from complaints.core.search_index import is_search_index
 from complaints.extensions import db
 
 FORMAT = 2  # 2: the manifest carries the audit checkpoint; 1 (older backups) does not
@@ -101,12 +102,17 @@ def _audit_head(conn: sa.Connection) -> tuple[int, str]:
 
 
 # Rows a freshly migrated database has without holding any data: the schema's version and the
-# work a migration leaves for `flask maintenance`.
+# work a migration leaves for `flask maintenance`; and the text search's own tables (an empty
+# FTS5 index has its configuration rows), rebuilt from the data.
 SCHEMA_TABLES = frozenset({"alembic_version", "pending_task"})
 
 
+def _holds_data(name: str) -> bool:
+    return name not in SCHEMA_TABLES and not is_search_index(name)
+
+
 def _data_rows(tables: dict[str, int]) -> int:
-    return sum(n for name, n in tables.items() if name not in SCHEMA_TABLES)
+    return sum(n for name, n in tables.items() if _holds_data(name))
 
 
 # --- PostgreSQL tools -----------------------------------------------------------------------
@@ -302,7 +308,7 @@ def _read_manifest(tar: tarfile.TarFile) -> Manifest:
 
 def _existing_rows(engine: sa.Engine) -> dict[str, int]:
     with engine.connect() as conn:
-        return {n: c for n, c in count_rows(conn).items() if c and n not in SCHEMA_TABLES}
+        return {n: c for n, c in count_rows(conn).items() if c and _holds_data(n)}
 
 
 def _refuse_non_empty(existing: dict[str, int], attachments_present: bool) -> None:
