@@ -190,3 +190,11 @@ def test_the_administrator_reopens_from_the_list_of_locked_periods(
     assert resp.status_code == 302 and resp.headers["Location"].endswith("/reports/closed")
     assert count(ClosedReport) == 0 and len(events("report.reopened")) == 1
     assert web.get(reopen).status_code == 404  # nothing left to reopen
+
+
+def test_a_range_ending_in_year_9999_is_a_message_not_a_500(web, maker, set_today):
+    # The first day a period may be locked is the day after its end: 31/12/9999 has none.
+    set_today(date(2026, 12, 6))
+    resp = web.get("/reports/?form=01-XLD&unit=HP&period=range&from=01/01/2026&to=31/12/9999")
+    assert resp.status_code == 200
+    assert "Năm phải từ 1901 đến 2999." in resp.get_data(as_text=True)

@@ -133,8 +133,7 @@ class ReportForm(FlaskForm):
             return
         if field.data is None:
             raise ValidationError(_("Nhập năm của kỳ báo cáo, ví dụ 2026."))
-        if not 1901 <= field.data <= 2999:
-            raise ValidationError(_("Năm phải từ 1901 đến 2999."))
+        _check_year(field.data)
 
     def validate_month(self, field):
         if self.period.data == "month" and not field.data and not field.errors:
@@ -143,12 +142,15 @@ class ReportForm(FlaskForm):
     def validate_date_from(self, field):
         if self.is_range and field.data is None and not field.errors:
             raise ValidationError(_("Nhập ngày bắt đầu (dd/mm/yyyy)."))
+        if self.is_range and field.data is not None:
+            _check_year(field.data.year)
 
     def validate_date_to(self, field):
         if not self.is_range or field.errors:
             return
         if field.data is None:
             raise ValidationError(_("Nhập ngày kết thúc (dd/mm/yyyy)."))
+        _check_year(field.data.year)
         if self.date_from.data and field.data < self.date_from.data:
             raise ValidationError(
                 _("Kỳ báo cáo kết thúc trước khi bắt đầu: “Đến ngày” phải sau hoặc bằng “Từ ngày”.")
@@ -210,3 +212,10 @@ class SettingsForm(FlaskForm):
             NumberRange(1, 365, message=_l("Thời hạn phải từ 1 đến 365 ngày.")),
         ],
     )
+
+
+def _check_year(year: int) -> None:
+    """A report's years, whether a period's or a range's dates: 1901 to 2999 (a far date would
+    overflow the period's arithmetic, such as the first day it may be locked)."""
+    if not 1901 <= year <= 2999:
+        raise ValidationError(_("Năm phải từ 1901 đến 2999."))
