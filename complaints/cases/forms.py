@@ -17,6 +17,7 @@ from complaints.cases.models import (
     TerminationReason,
 )
 from complaints.cases.operations import DOCUMENT_REQUIRED
+from complaints.cases.queries import DUE_SOON_DAYS
 from complaints.core.forms import (
     REQUIRED,
     Checkboxes,
@@ -273,7 +274,7 @@ class DueFilterForm(FlaskForm):
 
     days = Integer(
         _l("Sắp đến hạn trong (ngày)"),
-        default=7,
+        default=DUE_SOON_DAYS,
         validators=[Optional(), NumberRange(0, 366, _l("Từ 0 đến 366 ngày."))],
     )
     only_overdue = BooleanField(_l("Chỉ quá hạn"))

@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 from complaints.cases.forms import AGE_BUCKETS, CaseFilterForm, DueFilterForm
 from complaints.cases.models import Case, due_soon_case, overdue_case
 from complaints.cases.queries import (
+    DUE_SOON_DAYS,
     CaseFilter,
     DueFilter,
     ageing_counts,
@@ -124,7 +125,7 @@ def overdue():
     if ok:
         show = "overdue" if form.only_overdue.data else "soon" if form.only_soon.data else ""
         f = DueFilter(
-            days=form.days.data if form.days.data is not None else 7,
+            days=form.days.data if form.days.data is not None else DUE_SOON_DAYS,
             show=show,
             kind=form.kind.data or None,
             unit_id=form.unit_id.data or None,

@@ -124,12 +124,16 @@ def case_where(user, f: CaseFilter, t: date, base: list | tuple = ()) -> list:
 DUE_SHOWS = ("", "overdue", "soon")
 
 
+# "Sắp đến hạn": due within this many days, by default (the overdue page, the dashboard's tile).
+DUE_SOON_DAYS = 7
+
+
 @dataclass
 class DueFilter:
     """What the "Quá hạn / sắp đến hạn" page is narrowed to; the dashboard's tiles count with
     the same filter they link to (due_where, args)."""
 
-    days: int = 7
+    days: int = DUE_SOON_DAYS
     show: str = ""  # one of DUE_SHOWS
     kind: str | None = None
     unit_id: int | None = None  # with its sub-units

@@ -23,6 +23,7 @@ from complaints.cases.models import (
     due_soon_case,
     overdue_case,
 )
+from complaints.cases.queries import DUE_SOON_DAYS
 from complaints.core import clock
 from complaints.core.calendar import WorkCalendar
 from complaints.core.db import Base
@@ -37,7 +38,6 @@ from complaints.reports.service import settings_for
 from complaints.units.models import Unit
 from complaints.units.operations import subtree
 
-DUE_SOON_DAYS = 7
 CHART_MONTHS = 12
 OBLIGATION_MONTHS = 3
 # Tables of citizens' ratings (a `score` per record of a unit): citizen_rating, written by the
