@@ -85,3 +85,23 @@ def test_the_api_answers_json_with_the_real_size(client, province, app, today, m
         "Dữ liệu gửi lên nặng 3 KB, vượt quá mức tối đa 1.000 byte của một lần gửi: chưa nhận "
         "tệp nào."
     )
+
+
+def test_a_field_too_long_within_the_limit_is_a_message_not_a_500(
+    web, officer, province, app, db, monkeypatch
+):
+    # Werkzeug refuses a typed field over MAX_FORM_MEMORY_SIZE while reading the body, under
+    # MAX_CONTENT_LENGTH: the body's start is gone, so the page cannot be given back; it must
+    # not claim the request was over the limit either.
+    monkeypatch.setitem(app.config, "MAX_FORM_MEMORY_SIZE", 1_000)
+    data = form_data(
+        province["inspectorate"],
+        summary="x" * 5_000,
+        files=[fp.upload(fp.png_bytes(2_000), "a.png")],  # multipart, as the page sends it
+    )
+    response = web.post_form(NEW, data)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 413
+    assert "Một ô nhập quá dài hoặc biểu mẫu có quá nhiều ô" in html
+    assert "vượt quá mức tối đa" not in html
+    assert db.session.scalar(sa.select(sa.func.count(Petition.id))) == 0

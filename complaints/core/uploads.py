@@ -37,7 +37,13 @@ def refused() -> RefusedUpload | None:
 
 
 def request_too_large(size: int | None, limit: int) -> str:
-    """The sentence for a request over MAX_CONTENT_LENGTH: its real size and the limit."""
+    """The sentence for a request over MAX_CONTENT_LENGTH: its real size and the limit (a
+    request within it was refused for one typed field too long, or too many fields)."""
+    if size is not None and size <= limit:
+        return _(
+            "Một ô nhập quá dài hoặc biểu mẫu có quá nhiều ô: chưa nhận dữ liệu. Vui lòng rút "
+            "gọn nội dung rồi gửi lại."
+        )
     if size is None:
         return _(
             "Dữ liệu gửi lên vượt quá mức tối đa %(limit)s của một lần gửi: chưa nhận tệp nào.",

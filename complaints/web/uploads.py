@@ -13,7 +13,7 @@ from __future__ import annotations
 from flask import Flask, current_app, request, session
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.formparser import FormDataParser
 from werkzeug.wsgi import LimitedStream
 
@@ -52,13 +52,14 @@ def _read_fields(size: int) -> tuple[MultiDict, list[tuple[str, str, int]]] | No
     parser = FormDataParser(
         stream_factory=lambda *args, **kwargs: _Dropped(),
         max_form_memory_size=current_app.config.get("MAX_FORM_MEMORY_SIZE") or 500_000,
+        max_form_parts=current_app.config.get("MAX_FORM_PARTS") or 1_000,
         max_content_length=None,
         silent=False,
     )
     stream = LimitedStream(request.environ["wsgi.input"], size)
     try:
         _stream, form, files = parser.parse(stream, request.mimetype, size, request.mimetype_params)
-    except (ValueError, RequestEntityTooLarge):
+    except (ValueError, HTTPException):  # too large a field, a client gone mid-body
         return None
     sizes = [(name, f.filename or "", f.stream.size) for name, f in files.items(multi=True)]
     return form, sizes
@@ -80,6 +81,7 @@ def too_large(e: RequestEntityTooLarge):
         or request.endpoint is None
         or not current_user.is_authenticated
         or size is None
+        or size <= limit  # refused while read (a field too long): its start is already gone
         or size > read_max
     ):
         return plain
