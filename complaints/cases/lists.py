@@ -155,7 +155,7 @@ def overdue():
     petitions = None
     late_transfers: list = []
     if has_permission(current_user, "petition.process"):
-        petitions = pending.counts(pending.keys(pending.where(current_user)), t)
+        petitions = pending.count(pending.where(current_user), t)
         # Petitions the user's units transferred inside the system whose answer is late
         # (petitions/transfers.py): the sender's duty to urge, beside the cases' duties.
         late_transfers = list(

@@ -110,7 +110,7 @@ def tiles(user, root: Unit, t: date, *, zoom: bool) -> list[Tile]:
     his) the same lists narrowed to that unit, its sub-units, and the petitions they process.
 
     Three case counts (one statement each, the lists' own indexes: ix_case_file_unit_state,
-    ix_case_file_next_due) and the queue's keys once for both petition tiles."""
+    ix_case_file_next_due) and one aggregate of the queue for both petition tiles."""
     from complaints.cases.queries import CaseFilter, DueFilter, case_where, due_where
     from complaints.petitions import pending
 
@@ -119,8 +119,7 @@ def tiles(user, root: Unit, t: date, *, zoom: bool) -> list[Tile]:
     late = DueFilter(days=DUE_SOON_DAYS, show="overdue", unit_id=unit_id)
     soon = DueFilter(days=DUE_SOON_DAYS, show="soon", unit_id=unit_id)
     queued = pending.PendingFilter(processed_by=unit_id)
-    keys = pending.keys(pending.where(user, *queued.conditions()))
-    petitions = pending.counts(keys, t)
+    petitions = pending.count(pending.where(user, *queued.conditions()), t)
     out = [
         Tile(
             "open",

@@ -99,19 +99,25 @@ def processing_due(kind, received: date, cal: WorkCalendar) -> date | None:
     return case_deadlines.processing_due(getattr(kind, "value", kind), received, cal)
 
 
-def keys(conditions: list) -> list[PendingKey]:
-    """The processing due date of every pending petition, nearest first: the stored deadline,
-    or the one the engine gives for the kind and date of receipt (computed once per pair,
-    never written on a GET). The database cannot apply the working-day calendar, so the
-    ordering is done here on these small tuples; pages then load only their own rows."""
-    stored = (
+def _stored_due() -> sa.ScalarSelect:
+    """A pending petition's stored processing deadline (its earliest active one), if any."""
+    return (
         sa.select(sa.func.min(Deadline.due))
         .where(Deadline.petition_id == Petition.id, Deadline.active.is_(True))
         .correlate(Petition)
         .scalar_subquery()
     )
+
+
+def keys(conditions: list) -> list[PendingKey]:
+    """The processing due date of every pending petition, nearest first: the stored deadline,
+    or the one the engine gives for the kind and date of receipt (computed once per pair,
+    never written on a GET). The database cannot apply the working-day calendar, so the
+    ordering is done here on these small tuples; pages then load only their own rows."""
     rows = db.session.execute(
-        sa.select(Petition.id, Petition.kind, Petition.received_date, stored).where(*conditions)
+        sa.select(Petition.id, Petition.kind, Petition.received_date, _stored_due()).where(
+            *conditions
+        )
     ).all()
     cal: WorkCalendar | None = None
     computed: dict[tuple, date | None] = {}
@@ -129,9 +135,45 @@ def keys(conditions: list) -> list[PendingKey]:
 
 
 def counts(pending: list[PendingKey], t: date) -> dict:
-    """How many wait, how many are past their processing deadline, how many for discipline."""
+    """The numbers of the queue's keys already loaded (the queue page): how many wait, how many
+    are past their processing deadline, how many for discipline."""
     return {
         "total": len(pending),
         "overdue": sum(1 for k in pending if is_overdue(k, t)),
         "discipline": sum(1 for k in pending if is_discipline(k, t)),
     }
+
+
+def count(conditions: list, t: date) -> dict:
+    """How many wait, how many are past their processing deadline, how many for discipline:
+    is_overdue and is_discipline counted by the database, for a tile or a heading that shows
+    the numbers without the queue. One aggregate grouped by kind and date of receipt (a few
+    hundred groups at most): the engine's dates, where no deadline is stored yet, are
+    computed here once per group, as keys() does."""
+    stored = _stored_due()
+    unstored = stored.is_(None)
+    rows = db.session.execute(
+        sa.select(
+            Petition.kind,
+            Petition.received_date,
+            unstored,
+            sa.func.count(Petition.id),
+            _sum(stored < t),
+        )
+        .where(*conditions)
+        .group_by(Petition.kind, Petition.received_date, unstored)
+    ).all()
+    cal = work_calendar() if any(row[2] for row in rows) else None
+    out = {"total": 0, "overdue": 0, "discipline": 0}
+    for kind, received, estimated, n, late in rows:
+        out["total"] += n
+        if estimated:
+            due = processing_due(kind, received, cal)
+            late = n if due is not None and due < t else 0
+        out["overdue"] += int(late)
+        out["discipline"] += n if is_discipline(PendingKey(0, received, None, estimated), t) else 0
+    return out
+
+
+def _sum(condition) -> sa.ColumnElement:
+    return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
