@@ -716,13 +716,7 @@ def search_petitions(user, term: str) -> sa.Select:
     from the database's text index (core/search_index.py).
     """
     pattern = like_pattern(term)
-    needles = [fold(term)]
-    full = Petition.search_text.like(pattern, escape="\\")
-    ident = normalise_identity(term).lower()
-    if ident != fold(term) and _TYPED_IDENTITY.fullmatch(ident):
-        # A paper number typed with separators ("031-085-001234") finds the stored number.
-        full = full | Petition.search_text.like(f"%{escape_like(ident)}%", escape="\\")
-        needles.append(ident)
+    full, needles = _folded_match(Petition.search_text, term)
     public = Petition.public_search_text.like(pattern, escape="\\")
     match = confidentiality.visible_clause(user, Petition, full, public)
     query = sa.select(Petition).where(in_scope(user, Petition.unit_id), match)
@@ -730,6 +724,18 @@ def search_petitions(user, term: str) -> sa.Select:
     keys = _exact_keys(user, term)
     first = [sa.case((keys, 0), else_=1)] if keys is not None else []
     return query.options(selectinload(Petition.unit)).order_by(*first, newest)
+
+
+def _folded_match(column, term: str) -> tuple[sa.ColumnElement[bool], list[str]]:
+    """The folded text column contains the term, or the paper number typed with separators
+    ("031-085-001234") as it is stored; with the needles the text index narrows by."""
+    needles = [fold(term)]
+    match = column.like(like_pattern(term), escape="\\")
+    ident = normalise_identity(term).lower()
+    if ident != fold(term) and _TYPED_IDENTITY.fullmatch(ident):
+        match = match | column.like(f"%{escape_like(ident)}%", escape="\\")
+        needles.append(ident)
+    return match, needles
 
 
 def _exact_keys(user, term: str) -> sa.ColumnElement[bool] | None:
@@ -761,13 +767,7 @@ def search_visits(user, term: str) -> sa.Select:
     identities, contains the term.
     """
     pattern = like_pattern(term)
-    needles = [fold(term)]
-    full = Visit.search_text.like(pattern, escape="\\")
-    ident = normalise_identity(term).lower()
-    if ident != fold(term) and _TYPED_IDENTITY.fullmatch(ident):
-        # A paper number typed with separators: the persons' numbers are in the folded text.
-        full = full | Visit.search_text.like(f"%{escape_like(ident)}%", escape="\\")
-        needles.append(ident)
+    full, needles = _folded_match(Visit.search_text, term)
     scope = in_scope(user, Visit.unit_id)
     if confidentiality.role_allows(user):
         match = full
