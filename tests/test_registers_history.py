@@ -93,6 +93,11 @@ def test_denunciations_of_2012_to_2018_follow_the_law_on_denunciations_2011():
     accept = engine.find_rule("denunciation", "accept", D(2014, 2, 3))
     assert (accept.days, accept.day_type, accept.max_days) == (10, "calendar", 15)
     assert engine.find_rule("denunciation", "transfer", D(2014, 2, 3)).days == 5
+    # Art 20(1)(a) is the check and acceptance, Art 20(1)(b) the transfer (clause 2 lists the
+    # grounds for not accepting).
+    assert accept.basis.startswith("Điểm a khoản 1 Điều 20 Luật Tố cáo 2011")
+    transfer = engine.find_rule("denunciation", "transfer", D(2014, 2, 3))
+    assert transfer.basis.startswith("Điểm b khoản 1 Điều 20 Luật Tố cáo 2011")
     # The last day of the old law and the first of the new one.
     assert engine.find_rule("denunciation", "resolve", D(2018, 12, 31)).id.endswith(".2012")
     assert engine.find_rule("denunciation", "resolve", D(2019, 1, 1)).id.endswith(".2019")

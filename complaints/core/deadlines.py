@@ -171,16 +171,19 @@ RULES: tuple[Rule, ...] = (
     # denouncer and decide on acceptance, up to 15 when it must be checked in several places
     # (max_days); 60 days to resolve, 90 for a complex case, one extension of at most 30 days,
     # 60 for a complex case (the extension field). The law counts these in days, not working
-    # days. It sets no period for notifying the acceptance, sending or publishing the
-    # conclusion: none is computed for those steps before 2019.
+    # days. Article 20 (point a of clause 1: accept; point b: transfer within 5 working days)
+    # and Article 21 (resolution) were checked against the law's text. The law sets no period
+    # for notifying the acceptance (Art 20 only asks the reasons for not accepting, on
+    # request) nor for sending or publishing the conclusion (Art 27, 30): none is computed for
+    # those steps before 2019.
     Rule("denunciation.accept.2012", "denunciation", "accept", _LTC_ACCEPT,
-         10, "calendar", "Khoản 1 Điều 20 Luật Tố cáo 2011", _LTC_2011, _LTC_2018,
+         10, "calendar", "Điểm a khoản 1 Điều 20 Luật Tố cáo 2011", _LTC_2011, _LTC_2018,
          max_days=15),
     Rule("denunciation.process.2012", "denunciation", "process", _LTC_ACCEPT,
-         10, "calendar", "Khoản 1 Điều 20 Luật Tố cáo 2011", _LTC_2011, _LTC_2018,
+         10, "calendar", "Điểm a khoản 1 Điều 20 Luật Tố cáo 2011", _LTC_2011, _LTC_2018,
          max_days=15),
     Rule("denunciation.transfer.2012", "denunciation", "transfer", _LTC_TRANSFER,
-         5, "working", "Khoản 2 Điều 20 Luật Tố cáo 2011", _LTC_2011, _LTC_2018),
+         5, "working", "Điểm b khoản 1 Điều 20 Luật Tố cáo 2011", _LTC_2011, _LTC_2018),
     Rule("denunciation.resolve.normal.2012", "denunciation", "resolve", _LTC_RESOLVE,
          60, "calendar", "Điều 21 Luật Tố cáo 2011 (gia hạn một lần, không quá 30 ngày)",
          _LTC_2011, _LTC_2018, complexity="normal", max_days=90, extension=30),
