@@ -29,6 +29,7 @@ from complaints.reception.operations import (
     VisitData,
     create_session,
     create_visit,
+    publication_notice,
     update_session,
     update_visit,
 )
@@ -123,6 +124,26 @@ def test_periodic_session_keeps_delegate_as_host(db, officer, province):
         ),
     )
     assert created.host_mode == HostMode.delegated and created.host_name == "Lê Văn Phó"
+
+
+def test_publication_notice_follows_the_rule_of_publishing_on_time(db, officer, province):
+    # LTCD Art 24 via obligations/rules.published_on_time: five working days ahead.
+    def notice(**kw):
+        data = session_data(
+            province["province"],
+            kind=SessionKind.periodic,
+            host_mode=HostMode.in_person,
+            host_name="Nguyễn Văn Chủ",
+            host_title="Chủ tịch UBND thành phố",
+            **kw,
+        )
+        return publication_notice(create_session(officer, data))
+
+    assert notice(published_on=date(2025, 12, 26)) is None
+    late = notice(published_on=date(2026, 1, 5))
+    assert late.startswith("Lịch tiếp công bố muộn: 1 ngày làm việc") and "ít nhất 5" in late
+    assert notice(published_on=None) == "Chưa ghi ngày công bố lịch tiếp định kỳ."
+    assert publication_notice(create_session(officer, session_data(province["commune"]))) is None
 
 
 @pytest.mark.parametrize(

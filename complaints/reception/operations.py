@@ -24,6 +24,7 @@ from complaints.core.text import fold
 from complaints.core.translate import gettext as _
 from complaints.core.vocab import PetitionKind
 from complaints.extensions import db
+from complaints.obligations.rules import PUBLISH_WORKING_DAYS, published_on_time
 from complaints.reception.models import (
     HostMode,
     Medium,
@@ -280,6 +281,25 @@ def day_off_notice(day: date | None) -> str | None:
         "Ngày %(day)s là %(what)s, không phải ngày làm việc: kiểm tra lại ngày tiếp.",
         day=fmt_date(day),
         what=what,
+    )
+
+
+def publication_notice(record: ReceptionSession) -> str | None:
+    """A warning when a leader's periodic schedule was published late or not recorded; the
+    rule of "on time" is obligations/rules.published_on_time."""
+    if record.kind != SessionKind.periodic or record.status == SessionStatus.cancelled:
+        return None
+    if record.published_on is None:
+        return _("Chưa ghi ngày công bố lịch tiếp định kỳ.")
+    cal = work_calendar()
+    if published_on_time(record.published_on, record.session_date, cal):
+        return None
+    days = cal.working_days_between(record.published_on, record.session_date)
+    return _(
+        "Lịch tiếp công bố muộn: %(days)s ngày làm việc trước buổi tiếp (phải ít nhất "
+        "%(PUBLISH_WORKING_DAYS)s ngày làm việc).",
+        days=max(days, 0),
+        PUBLISH_WORKING_DAYS=PUBLISH_WORKING_DAYS,
     )
 
 

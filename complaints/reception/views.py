@@ -20,7 +20,6 @@ from werkzeug.datastructures import MultiDict
 from wtforms import SelectChoice
 
 from complaints.auth.models import User
-from complaints.calendar.operations import work_calendar
 from complaints.core import clock, confidentiality
 from complaints.core.access import in_scope, require
 from complaints.core.numbers import LOCAL_TZ, fmt_date
@@ -53,6 +52,7 @@ from complaints.reception.operations import (
     create_visit,
     day_off_notice,
     not_yet_held,
+    publication_notice,
     session_problems,
     update_session,
     update_visit,
@@ -69,7 +69,6 @@ bp = Blueprint("reception", __name__, url_prefix="/reception")
 MAX_ID = 2**31 - 1  # larger ids cannot exist (INTEGER keys); PostgreSQL would reject them
 MAX_PAGE = 100_000
 LOG_PRINT_CAP = 5000
-PUBLISH_WORKING_DAYS = 5  # a schedule is published 5 working days ahead (LTCD Art 24)
 
 
 # --- helpers ------------------------------------------------------------------------------
@@ -282,23 +281,6 @@ def session_form(session_id: int | None = None):
     return render_template("reception/session_form.html", form=form, record=record), status
 
 
-def _publication_notice(record: ReceptionSession) -> str | None:
-    """A warning when a leader's schedule was published late or not recorded."""
-    if record.kind != SessionKind.periodic or record.status == SessionStatus.cancelled:
-        return None
-    if record.published_on is None:
-        return _("Chưa ghi ngày công bố lịch tiếp định kỳ.")
-    days = work_calendar().working_days_between(record.published_on, record.session_date)
-    if days < PUBLISH_WORKING_DAYS:
-        return _(
-            "Lịch tiếp công bố muộn: %(days)s ngày làm việc trước buổi tiếp (phải ít nhất "
-            "%(PUBLISH_WORKING_DAYS)s ngày làm việc).",
-            days=max(days, 0),
-            PUBLISH_WORKING_DAYS=PUBLISH_WORKING_DAYS,
-        )
-    return None
-
-
 @bp.get("/sessions/<int:session_id>")
 @login_required
 @require("reception.view")
@@ -313,7 +295,7 @@ def session_detail(session_id: int):
         visits=visits,
         conclusion=reader.text_across(visits, record.conclusion),
         creator=creator,
-        publication_notice=_publication_notice(record),
+        publication_notice=publication_notice(record),
         day_off_notice=day_off_notice(record.session_date),
         not_yet=not_yet_held(record.session_date) if record.accepts_visits else None,
     )
