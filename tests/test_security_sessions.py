@@ -361,3 +361,14 @@ def test_the_pages_refuse_weak_passwords_beside_the_field(web, new_web, officer,
     assert resp.status_code == 200 and "Mật khẩu quá dễ đoán" in html and "lặp lại" in html
     db.session.expire_all()
     assert officer.check_password(factories.PASSWORD)
+
+
+def test_nobody_locks_their_own_account(db, province, officer):
+    # The rule is the operation's, so the admin page, the API and the commands share it.
+    admin = factories.UserFactory(unit=province["province"], roles=[Role.admin])
+    with pytest.raises(UserError) as e:
+        update_user(admin, admin, expected_version=admin.version, active=False)
+    assert str(e.value) == "Không thể tự khóa tài khoản của chính mình."
+    assert admin.active
+    update_user(admin, officer, expected_version=officer.version, active=False)
+    assert not officer.active

@@ -163,6 +163,8 @@ def update_user(
     count as a change (it writes `last_login_at` without touching the version)."""
     if expected_version != user.version:
         raise StaleEditError(_(STALE_MESSAGE))
+    if changes.get("active") is False and user.active and user.id == getattr(actor, "id", None):
+        raise UserError(_("Không thể tự khóa tài khoản của chính mình."))
     before = _user_snapshot(user)
     if roles is not None:
         if not roles:

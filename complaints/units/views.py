@@ -169,8 +169,6 @@ def user_form(user_id: int | None = None):
                     password=form.password.data,
                 )
             else:
-                if user.id == current_user.id and not form.active.data:
-                    raise UserError(_("Không thể tự khóa tài khoản của chính mình."))
                 update_user(
                     current_user,
                     user,
