@@ -144,7 +144,10 @@ def test_reopening_needs_the_role_the_unit_and_a_reason(
     [event] = events("report.reopened")
     assert event.actor_id == leader.id and event.after == {"reason": reason}
     assert event.before["closed_by_id"] == maker.id and reason in event.summary
-    assert "Đã mở khóa số liệu" in html
+    # The period is named alike in the audit and on the page (ClosedReport.period_label).
+    label = f"({fmt_date(reopening.start)} – {fmt_date(reopening.end)})"
+    assert label in event.summary
+    assert "Đã mở khóa số liệu" in html and label in html
     assert "Lịch sử khóa, mở khóa số liệu" in html
     assert f"bởi {maker.full_name}" in html
     when = fmt_date(reopening.reopened_at)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from complaints.auth.models import User
 from complaints.core.db import UTCDateTime, enum_column, utcnow
+from complaints.core.numbers import fmt_date
 from complaints.core.vocab import PetitionKind
 from complaints.extensions import db
 from complaints.units.models import Unit
@@ -66,6 +67,14 @@ class ClosedReport(db.Model):
     @property
     def locked_early(self) -> bool:
         return bool(self.early_reason)
+
+    @property
+    def period_label(self) -> str:
+        """ "Tháng 3/2026 (15/02/2026 – 14/03/2026)": the locked period named, by the name it was
+        locked under and its dates (the dates alone when the lock named none)."""
+        dates = f"{fmt_date(self.start)} – {fmt_date(self.end)}"
+        period = (self.data or {}).get("period") or ""
+        return f"{period} ({dates})" if period else dates
 
 
 class ReportReopening(db.Model):

@@ -494,9 +494,7 @@ def reopen_period(actor, closed: ClosedReport, reason: str | None) -> ReportReop
     if not unit_in_scope(actor, closed.unit):
         raise ReportError(_("Đơn vị %(code)s nằm ngoài phạm vi của bạn.", code=closed.unit.code))
     reason = _reason(reason, "reason", _("Ghi lý do mở khóa số liệu."))
-    label = (closed.data or {}).get("period") or (
-        f"{fmt_date(closed.start)} – {fmt_date(closed.end)}"
-    )
+    label = closed.period_label
     reopening = ReportReopening(
         unit_id=closed.unit_id,
         form=closed.form,

@@ -524,10 +524,7 @@ def reopen(closed_id: int):
 
 def _closed_label(closed: ClosedReport) -> str:
     """ "Mẫu số 01/XLD, Tháng 3/2026 (15/02/2026 – 14/03/2026)": the locked report named."""
-    period = (closed.data or {}).get("period") or ""
-    dates = f"{fmt_date(closed.start)} – {fmt_date(closed.end)}"
-    name = FORM_NAMES.get(closed.form, closed.form)
-    return f"{name}, {period} ({dates})" if period else f"{name}, {dates}"
+    return f"{FORM_NAMES.get(closed.form, closed.form)}, {closed.period_label}"
 
 
 @bp.get("/closed")
