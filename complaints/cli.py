@@ -10,6 +10,7 @@ from flask import Flask
 from flask.cli import with_appcontext
 
 from complaints.core.access import Role
+from complaints.core.db import command_transaction
 from complaints.extensions import db
 
 
@@ -74,13 +75,13 @@ def maintenance_command() -> None:
 @with_appcontext
 def create_user_command(username, full_name, unit_code, roles, title, password):
     """Tạo tài khoản người dùng (create a user account)."""
-    from complaints.auth.operations import UserError, create_user
+    from complaints.auth.operations import create_user
     from complaints.units.models import Unit
 
     unit = db.session.scalar(sa.select(Unit).where(Unit.code == unit_code))
     if unit is None:
         raise click.ClickException(f"Không có đơn vị mã {unit_code}.")
-    try:
+    with command_transaction():
         user = create_user(
             None,
             username=username,
@@ -90,10 +91,6 @@ def create_user_command(username, full_name, unit_code, roles, title, password):
             password=password,
             title=title,
         )
-    except UserError as e:
-        db.session.rollback()
-        raise click.ClickException(str(e)) from None
-    db.session.commit()
     click.echo(
         f"Đã tạo tài khoản {user.username} ({', '.join(r.label for r in user.role_set)}) "
         f"thuộc {unit.code}."
@@ -116,8 +113,8 @@ def seed_demo_command(if_empty, seed):
         raise click.ClickException(
             "Cơ sở dữ liệu đã có dữ liệu; dữ liệu mẫu chỉ nạp vào CSDL trống."
         )
-    summary = seed_demo(seed=seed)
-    db.session.commit()
+    with command_transaction():
+        summary = seed_demo(seed=seed)
     click.echo(summary)
 
 
