@@ -559,8 +559,14 @@ def test_the_verifiers_step_is_named_as_the_verifier_takes_it(app, db, province,
         page = html(as_leader.get(f"/cases/{case.id}"))
         timeline = page[page.index('id="timeline"') :]
         assert f"<td>{label}</td>" in timeline, timeline
-    assert workflow.event_label("start_verification") == "Giao xác minh"
-    assert workflow.event_label("start_verification", verifier) == "Bắt đầu xác minh"
+    # the point of view is kept with the event: the verifier promoted to leader later does not
+    # rename what they did as a verifier
+    verifier.set_roles([Role.leader.value])
+    db.session.commit()
+    page = html(as_leader.get(f"/cases/{verifier_case.id}"))
+    assert "<td>Bắt đầu xác minh</td>" in page[page.index('id="timeline"') :]
+    [event] = [e for e in verifier_case.events if e.action == "start_verification"]
+    assert event.data["as_worker"] is True and workflow.event_label(event) == "Bắt đầu xác minh"
 
 
 def test_steps_through_the_page(app, db, province, handler):

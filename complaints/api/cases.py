@@ -215,7 +215,7 @@ def events(caller, query: S.PageQuery, body, case_id: int):
             id=e.id,
             case_id=e.case_id,
             action=e.action,
-            label=event_label(e.action, e.actor),
+            label=event_label(e),
             from_state=e.from_state,
             to_state=e.to_state,
             occurred_on=e.occurred_on,

@@ -20,7 +20,7 @@ from complaints.cases.models import (
     Outcome,
     TerminationReason,
 )
-from complaints.cases.workflow import WorkflowError, check
+from complaints.cases.workflow import WorkflowError, check, taken_as_worker
 from complaints.core import audit, clock, confidentiality
 from complaints.core import db as core_db
 from complaints.core.access import Role
@@ -113,6 +113,9 @@ def record_event(
     # held for the end of a deferred_inserts() block (the register import's batch): by the
     # case's id, outside the case's collection of events
     deferred = case.id is not None and core_db.deferring()
+    as_worker = taken_as_worker(action, actor)
+    if as_worker is not None:
+        data["as_worker"] = as_worker
     event = CaseEvent(
         **({"case_id": case.id} if deferred else {"case": case}),
         action=action,

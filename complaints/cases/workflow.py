@@ -133,12 +133,26 @@ def step_label(action: Action, user) -> str:
     return action.label
 
 
-def event_label(name: str, actor=None) -> str:
-    """What the timeline calls a recorded event, from the point of view of who recorded it."""
+def taken_as_worker(name: str, actor) -> bool | None:
+    """Recorded with a step that has a worker's name: was it taken by who carries it out (True)
+    or by who assigns it (False)? None for the other steps. Kept on the event, so the timeline
+    names the step as it was taken, whatever roles its actor holds later."""
     action = ACTIONS.get(name)
-    if action is not None and actor is not None:
-        return step_label(action, actor)
-    return EVENT_LABELS.get(name, name)
+    if action is None or action.worker_label is None or actor is None:
+        return None
+    return not assigns(actor)
+
+
+def event_label(event) -> str:
+    """What the timeline calls a recorded event, from the point of view of who recorded it
+    (events recorded before the point of view was kept: by the actor's present roles)."""
+    action = ACTIONS.get(event.action)
+    if action is None:
+        return EVENT_LABELS.get(event.action, event.action)
+    as_worker = (event.data or {}).get("as_worker")
+    if as_worker is None and event.actor is not None:
+        as_worker = taken_as_worker(event.action, event.actor)
+    return action.worker_label if as_worker and action.worker_label else action.label
 
 
 class WorkflowError(OperationError):
