@@ -505,6 +505,7 @@ def register_petition(
     denounced: bool = False,
     receipt_code: str | None = None,
     number_checked: bool = False,
+    petition_id: int | None = None,
 ) -> Petition:
     """Enter a petition in its unit's register with the next number of the year (vào sổ đơn).
 
@@ -514,7 +515,8 @@ def register_petition(
     A writer of many petitions (the register import) gives `receipt_code` (from
     unused_receipt_codes) and, with `number_checked`, says it found the typed number free
     itself: the petition is written without its own check and savepoint (a clash fails the
-    writer's whole transaction)."""
+    writer's whole transaction); with `petition_id` too (core/db.IdBlock) and no files, it is
+    not flushed here but with the writer's batch."""
     today = today or clock.today()
     unit = data.unit
     if unit is None:
@@ -543,6 +545,9 @@ def register_petition(
         created_by_id=getattr(actor, "id", None),
         receipt_code=receipt_code or unused_receipt_code(),
     )
+    if petition_id:  # its id given (an IdBlock's): never the table's next one
+        petition.id = petition_id
+    batched = bool(petition_id and manual and number_checked and not checked)
     _apply(petition, data)
     if denounced:
         petition.denounced = True
@@ -551,7 +556,8 @@ def register_petition(
         refresh_search_text(petition)
         rows = _attach(actor, petition, checked)
         db.session.add(petition)
-        db.session.flush()
+        if not batched:
+            db.session.flush()
     else:
         rows = _insert(actor, petition, unit, manual, year, checked)
     audit.record(
@@ -562,7 +568,8 @@ def register_petition(
         summary=f"Vào sổ đơn {petition.register_no}",
     )
     _store(actor, petition, rows, checked)
-    db.session.flush()
+    if not batched:
+        db.session.flush()
     return petition
 
 
