@@ -506,6 +506,7 @@ def register_petition(
     receipt_code: str | None = None,
     number_checked: bool = False,
     petition_id: int | None = None,
+    search_text: bool = True,
 ) -> Petition:
     """Enter a petition in its unit's register with the next number of the year (vào sổ đơn).
 
@@ -516,7 +517,9 @@ def register_petition(
     unused_receipt_codes) and, with `number_checked`, says it found the typed number free
     itself: the petition is written without its own check and savepoint (a clash fails the
     writer's whole transaction); with `petition_id` too (core/db.IdBlock) and no files, it is
-    not flushed here but with the writer's batch."""
+    not flushed here but with the writer's batch. `search_text=False`: the writer refreshes
+    the petition's search texts itself once it joined its case (the import's batch, with its
+    cases': cases.operations.refresh_search_texts)."""
     today = today or clock.today()
     unit = data.unit
     if unit is None:
@@ -553,7 +556,10 @@ def register_petition(
         petition.denounced = True
     if manual and number_checked:
         petition.register_no, petition.register_seq = manual
-        refresh_search_text(petition)
+        if search_text:
+            refresh_search_text(petition)
+        else:
+            petition.search_text = petition.public_search_text = ""
         rows = _attach(actor, petition, checked)
         db.session.add(petition)
         if not batched:

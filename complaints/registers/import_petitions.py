@@ -118,6 +118,8 @@ def write_petition(batch: BatchWriter, row: ImportRow) -> bool:
         receipt_code=batch.receipt_codes.pop(),
         number_checked=True,  # batch.registered: not in the register before the batch
         petition_id=batch.petition_ids.next(),  # flushed with the batch
+        # a petition joining a case: its texts with its case's, at the batch's end
+        search_text=not (d.get("processed") and d.get("case")),
     )
     batch.made_record("petitions", petition.id)
     batch.numbers.append(petition.register_no)
