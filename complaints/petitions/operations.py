@@ -410,10 +410,10 @@ def _snapshot(petition: Petition) -> dict:
         }
         for s in petition.senders
     ]
-    if hide:
-        data["summary"] = confidentiality.strip(
-            data.get("summary"), confidentiality.pattern_for(_sender_values(petition))
-        )
+    if hide:  # only the values the summary can hold are compiled (the same stripped text)
+        summary = data.get("summary")
+        pattern = confidentiality.pattern_for(_sender_values(petition), within=summary or "")
+        data["summary"] = confidentiality.strip(summary, pattern)
     return data
 
 
