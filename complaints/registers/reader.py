@@ -469,7 +469,13 @@ class RowReader:
                 elif ref:
                     self.formulas_more = True
 
-        if not _may_hold_structure(book, target, last):
+        try:
+            holds = _may_hold_structure(book, target, last)
+        except Exception:  # a damaged member of the archive (CRC, deflate stream)
+            raise FileRefused(
+                "Không đọc được trang tính: tệp Excel bị hỏng. Hãy mở bằng Excel và lưu lại."
+            ) from None
+        if not holds:
             self.total = max(last) or None
             return
         # expat >= 2.4.1 refuses entity bombs; no DTD or external entity is read.
