@@ -185,7 +185,9 @@ def test_the_statements_of_an_import_grow_boundedly_with_its_rows(app, db, provi
     assert per_row <= PER_ROW, counts
 
 
-PER_ROW = 5  # measured 4.5 on SQLite and PostgreSQL (8.7 / 7.0 before a batch's timeline
+PER_ROW = 3  # measured 2.8 on SQLite, 1.8 on PostgreSQL (4.5 on both before a batch's
+# petitions and cases were flushed together with ids taken as a block; 8.7 / 7.0 before a
+# batch's timeline
 # events, deadlines and audit events were inserted together and its counters read at once;
 # 19.6 / 20.5 before the audit events were chained per batch, the receipt codes taken as a
 # block and the cases' search texts refreshed together; 36.6 before the batch lookups): lower

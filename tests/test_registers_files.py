@@ -377,3 +377,75 @@ def test_every_column_of_the_layout_has_a_distinct_header():
     for columns in (PETITION_COLUMNS, RECEPTION_COLUMNS):
         headers = [c.header for c in columns]
         assert len(headers) == len(set(headers))
+
+
+def test_the_sheet_reader_gives_what_openpyxl_gives(tmp_path):
+    """reader.RowReader reads the sheet's XML itself (lxml): every cell as openpyxl's read-only
+    mode gives it (shared and inline strings, rich text, numbers, dates, booleans, a formula's
+    cached value, rows left out), in the app's own export (write-only: inline strings, no
+    <dimension>) and in a workbook as Excel saves it."""
+    from openpyxl import load_workbook
+    from openpyxl.cell.rich_text import CellRichText, TextBlock
+    from openpyxl.cell.text import InlineFont
+
+    from complaints.registers import reader as R
+
+    rows = [
+        ["Mã", "Nguyễn Thị Hoa", 12, 3.5, True, datetime(2025, 3, 1), None, "031085001234"],
+        [None, None, None],
+        ["x", "Đông", -7, 1e-3, False, date(2024, 12, 31), "=1+1", ""],
+    ]
+    for write_only in (False, True):
+        wb = Workbook(write_only=write_only)
+        ws = wb.create_sheet("Sổ") if write_only else wb.active
+        for values in rows:
+            ws.append(values)
+        if not write_only:
+            ws.cell(6, 2, CellRichText("Lê ", TextBlock(InlineFont(b=True), "Văn A")))
+        path = tmp_path / f"w{write_only}.xlsx"
+        wb.save(path)
+        info = R.inspect(str(path), max_bytes=10**7, max_unzipped=10**8)
+        with R.RowReader(str(path), info, info.sheets[0]) as reader:
+            ours = list(reader.rows())
+        book = load_workbook(path, read_only=True, data_only=True)
+        theirs = []
+        for values in book.worksheets[0].iter_rows(values_only=True):
+            values = [R.clean_text(v) if isinstance(v, str) else v for v in values]
+            while values and values[-1] is None:
+                values.pop()
+            theirs.append(values)
+        book.close()
+        assert [values for _, values in ours] == theirs
+        assert [line for line, _ in ours] == list(range(1, len(theirs) + 1))
+
+
+def test_a_damaged_sheet_is_refused_with_the_reason(tmp_path):
+    """A sheet whose XML is cut short or whose compressed bytes are damaged: refused in
+    Vietnamese (never a system error), by the scan or by the rows."""
+    from complaints.registers import reader as R
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("Sổ")
+    for n in range(300):
+        ws.append([f"Mã {n}", "Nguyễn Thị Hoa", n, datetime(2025, 3, 1)])
+    good = tmp_path / "good.xlsx"
+    wb.save(good)
+    with zipfile.ZipFile(good) as z:
+        members = [(i, z.read(i.filename)) for i in z.infolist()]
+        sheet = next(i for i, _ in members if i.filename.startswith("xl/worksheets/"))
+    cut = tmp_path / "cut.xlsx"
+    with zipfile.ZipFile(cut, "w", zipfile.ZIP_DEFLATED) as out:
+        for i, data in members:
+            out.writestr(i, data[: len(data) // 2] if i is sheet else data)
+    damaged = tmp_path / "damaged.xlsx"
+    raw = bytearray(good.read_bytes())
+    start = sheet.header_offset + 30 + len(sheet.filename) + len(sheet.extra) + 500
+    raw[start : start + 100] = bytes(b ^ 0x5A for b in raw[start : start + 100])
+    damaged.write_bytes(raw)
+    for path in (cut, damaged):
+        info = R.inspect(str(path), max_bytes=10**7, max_unzipped=10**8)
+        with (
+            pytest.raises(FileRefused, match="tệp Excel bị hỏng"),
+            R.RowReader(str(path), info, info.sheets[0]) as reader,
+        ):
+            list(reader.rows())

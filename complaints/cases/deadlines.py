@@ -161,6 +161,8 @@ def recompute_case(
             d.active = False
     _mark_met(case, existing)
     case.next_due = next_due(existing)
+    if new and sa.inspect(case).pending:  # flushed with its writer's batch, deadlines after it
+        return [d for d in existing if d.active]
     db.session.flush()
     db.session.expire(case, ["deadlines"])  # rows were added by id, not through the relation
     return [d for d in existing if d.active]

@@ -11,6 +11,7 @@ from complaints.cases import deadlines as case_deadlines
 from complaints.cases.models import Case, CaseState, Outcome, TerminationReason
 from complaints.cases.operations import CASE_FIELDS, StepInput, case_number, record_event
 from complaints.core import audit
+from complaints.core import db as core_db
 from complaints.core.calendar import WorkCalendar
 from complaints.core.text import shorten
 from complaints.core.vocab import Field, PetitionKind
@@ -65,10 +66,13 @@ def import_case(
     event_data: dict,
     calendar: WorkCalendar | None = None,
     authority=None,
+    case_id: int | None = None,
 ) -> Case:
     """Create a case from an old register in its recorded state, with timeline and deadlines.
     `unit` received it; `authority` is competent (None: the authority `unit` advises, else
-    `unit` itself, the rule of README "Who receives, who is competent, who verifies")."""
+    `unit` itself, the rule of README "Who receives, who is competent, who verifies").
+    `case_id` (core/db.IdBlock, within a deferred_inserts() block): the case is not flushed
+    here but with its writer's batch, its timeline and deadlines inserted after it."""
     state = facts.state
     authority = authority or unit.authority
     case = Case(
@@ -96,8 +100,13 @@ def import_case(
         complexity_criteria=[],
         withdrawn_contents=[],
     )
-    db.session.add(case)
-    db.session.flush()
+    if case_id is not None and core_db.deferring():
+        case.id = case_id
+        core_db.apply_defaults(case)  # its deadlines are planned from it before its flush
+        db.session.add(case)
+    else:
+        db.session.add(case)
+        db.session.flush()
     _timeline(case, actor, filename, event_data)
     case_deadlines.recompute_case(case, calendar, new=True)
     audit.record(

@@ -308,10 +308,12 @@ def record(
     entity_type: str | None = None,
     entity_id: int | None = None,
 ) -> AuditEvent:
-    """Append one event to the chain inside the current transaction (flushes)."""
+    """Append one event to the chain inside the current transaction (flushes; within
+    batched(), not for an entity whose id its writer set, see core/db.IdBlock)."""
     session = db.session
     if entity is not None:
-        session.flush()  # the entity needs its id
+        if entity.id is None or session.info.get(_BATCH) is None:
+            session.flush()  # the entity needs its id
         entity_type = entity_type or entity.__tablename__
         entity_id = entity_id if entity_id is not None else entity.id
         if unit_id is None:

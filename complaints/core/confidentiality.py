@@ -455,8 +455,19 @@ def _fold_char(c: str) -> str:
     return low if len(low) == 1 else base
 
 
+_FOLDED: dict[int, str] = {}  # each character met, folded by _fold_char (str.translate's table)
+_MET: set[str] = set()
+
+
 def fold_keep_length(text: str) -> str:
-    return "".join(_fold_char(c) for c in text)
+    """The text folded a character at a time (offsets kept): each distinct character is
+    folded once per process, then the text is translated in C."""
+    new = set(text).difference(_MET)
+    if new:
+        for c in new:
+            _FOLDED[ord(c)] = _fold_char(c)
+        _MET.update(new)
+    return text.translate(_FOLDED)
 
 
 _SEPARATOR = r"[\s.\-/]?"

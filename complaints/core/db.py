@@ -233,6 +233,16 @@ def insert_unsaved(session, objects: list) -> None:
         session.execute(sa.insert(cls), rows, execution_options={"render_nulls": True})
 
 
+def apply_defaults(obj) -> None:
+    """Give a new object the column defaults its INSERT would store, for the attributes not
+    set: a record flushed later (with its writer's batch) is read meanwhile as it will be."""
+    state = sa.inspect(obj)
+    for prop in state.mapper.column_attrs:
+        column = prop.columns[0]
+        if prop.key not in state.dict and isinstance(column, sa.Column) and column.default:
+            setattr(obj, prop.key, _default_of(column))
+
+
 def _default_of(column: sa.Column):
     """What an INSERT without the column would store: its Python default (None if none; a
     server default is not used by the models these writers hold)."""
@@ -242,3 +252,49 @@ def _default_of(column: sa.Column):
     if default.is_callable:
         return default.arg(None)
     return default.arg if default.is_scalar else None
+
+
+class IdBlock:
+    """Ids for new rows of a table (an integer primary key `id`), for a writer that sets them
+    itself and flushes many records at once (the register import's batch): the ORM then needs
+    no flush per record to learn its id. Up to `count` ids are taken at once:
+
+    * PostgreSQL draws them from the column's own sequence (never given twice, whatever else
+      is written meanwhile; the ones left unused are a gap, as a rolled-back insert leaves);
+    * SQLite gives the ids after the table's largest. The transaction holds the database's
+      write lock since its BEGIN IMMEDIATE, so no other writer inserts before its commit; the
+      transaction itself must insert no row of the table without an id of this block.
+
+    Valid for one transaction: take a new block after a commit."""
+
+    def __init__(self, table: sa.Table, count: int, session=None):
+        from complaints.extensions import db
+
+        self.session = session or db.session
+        self.table, self.count = table, max(count, 0)
+        self._ids: list[int] | None = None
+        self._next = 0
+
+    def _take(self) -> list[int]:
+        if self.session.get_bind().dialect.name == "postgresql":
+            return list(
+                self.session.scalars(
+                    sa.text(
+                        "SELECT nextval(pg_get_serial_sequence(:table, 'id')) "
+                        "FROM generate_series(1, :count)"
+                    ),
+                    {"table": self.table.name, "count": self.count},
+                )
+            )
+        top = self.session.scalar(sa.select(sa.func.max(self.table.c.id))) or 0
+        return list(range(top + 1, top + 1 + self.count))
+
+    def next(self) -> int:
+        """The next id of the block (taken on the first call: a block never used costs
+        nothing)."""
+        if self._ids is None:
+            self._ids = self._take()
+        if self._next >= len(self._ids):
+            raise RuntimeError(f"IdBlock of {self.table.name}: more than {self.count} ids asked")
+        self._next += 1
+        return self._ids[self._next - 1]

@@ -410,10 +410,10 @@ def _snapshot(petition: Petition) -> dict:
         }
         for s in petition.senders
     ]
-    if hide:
-        data["summary"] = confidentiality.strip(
-            data.get("summary"), confidentiality.pattern_for(_sender_values(petition))
-        )
+    if hide:  # only the values the summary can hold are compiled (the same stripped text)
+        summary = data.get("summary")
+        pattern = confidentiality.pattern_for(_sender_values(petition), within=summary or "")
+        data["summary"] = confidentiality.strip(summary, pattern)
     return data
 
 
@@ -505,6 +505,8 @@ def register_petition(
     denounced: bool = False,
     receipt_code: str | None = None,
     number_checked: bool = False,
+    petition_id: int | None = None,
+    search_text: bool = True,
 ) -> Petition:
     """Enter a petition in its unit's register with the next number of the year (vào sổ đơn).
 
@@ -514,7 +516,10 @@ def register_petition(
     A writer of many petitions (the register import) gives `receipt_code` (from
     unused_receipt_codes) and, with `number_checked`, says it found the typed number free
     itself: the petition is written without its own check and savepoint (a clash fails the
-    writer's whole transaction)."""
+    writer's whole transaction); with `petition_id` too (core/db.IdBlock) and no files, it is
+    not flushed here but with the writer's batch. `search_text=False`: the writer refreshes
+    the petition's search texts itself once it joined its case (the import's batch, with its
+    cases': cases.operations.refresh_search_texts)."""
     today = today or clock.today()
     unit = data.unit
     if unit is None:
@@ -543,15 +548,22 @@ def register_petition(
         created_by_id=getattr(actor, "id", None),
         receipt_code=receipt_code or unused_receipt_code(),
     )
+    if petition_id:  # its id given (an IdBlock's): never the table's next one
+        petition.id = petition_id
+    batched = bool(petition_id and manual and number_checked and not checked)
     _apply(petition, data)
     if denounced:
         petition.denounced = True
     if manual and number_checked:
         petition.register_no, petition.register_seq = manual
-        refresh_search_text(petition)
+        if search_text:
+            refresh_search_text(petition)
+        else:
+            petition.search_text = petition.public_search_text = ""
         rows = _attach(actor, petition, checked)
         db.session.add(petition)
-        db.session.flush()
+        if not batched:
+            db.session.flush()
     else:
         rows = _insert(actor, petition, unit, manual, year, checked)
     audit.record(
@@ -562,7 +574,8 @@ def register_petition(
         summary=f"Vào sổ đơn {petition.register_no}",
     )
     _store(actor, petition, rows, checked)
-    db.session.flush()
+    if not batched:
+        db.session.flush()
     return petition
 
 

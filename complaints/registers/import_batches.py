@@ -21,7 +21,7 @@ from complaints.core.errors import OperationError
 from complaints.core.numbering import RunningNumber, raise_to
 from complaints.extensions import db
 from complaints.petitions import operations as petition_ops
-from complaints.petitions.models import RegisterCounter
+from complaints.petitions.models import Petition, RegisterCounter
 from complaints.reception.models import ReceptionSession
 from complaints.registers.import_job import ImportProblem, chunks, created_text
 from complaints.registers.import_petitions import (
@@ -52,21 +52,32 @@ class BatchWriter:
         self.earliest: dict = {}
 
     def unit(self, code: str) -> Unit:
-        """A unit the file names, by its code (looked up once per import)."""
+        """A unit the file names, by its code (looked up once per import; held for the batch,
+        read for all its rows at once by hold_units)."""
         if code not in self.units:
-            unit_id = db.session.scalar(sa.select(Unit.id).where(Unit.code == code))
+            with db.session.no_autoflush:  # the batch's records are flushed at its end
+                unit_id = db.session.scalar(sa.select(Unit.id).where(Unit.code == code))
             if unit_id is None:
                 raise ImportProblem(f"Đơn vị {code} không có trong hệ thống.")
             self.units[code] = unit_id
         unit_id = self.units[code]
         if unit_id not in self.held_units:
-            self.held_units[unit_id] = db.session.get(Unit, unit_id)
+            with db.session.no_autoflush:
+                self.held_units[unit_id] = db.session.get(Unit, unit_id)
         return self.held_units[unit_id]
+
+    def hold_units(self, codes: set[str]) -> None:
+        """The units of these codes read at once (one query per 500) and held for the batch."""
+        for chunk in chunks(sorted(codes)):
+            for unit in db.session.scalars(sa.select(Unit).where(Unit.code.in_(chunk))):
+                self.units[unit.code] = self.unit_ids[unit.code] = unit.id
+                self.held_units[unit.id] = unit
 
     def unit_id(self, code: str) -> int | None:
         """The id of a unit the file names, None when there is none (looked up once)."""
         if code not in self.unit_ids:
-            self.unit_ids[code] = db.session.scalar(sa.select(Unit.id).where(Unit.code == code))
+            with db.session.no_autoflush:
+                self.unit_ids[code] = db.session.scalar(sa.select(Unit.id).where(Unit.code == code))
         return self.unit_ids[code]
 
     def write(self, batch: list[ImportRow]) -> None:
@@ -98,6 +109,19 @@ class BatchWriter:
             self.cases = existing_cases(set(keyed))
             self.earliest = earliest_days(self.job.id, {key for key, _ in keyed})
             self.receipt_codes = petition_ops.unused_receipt_codes(len(batch))
+            codes = set()
+            for row in batch:
+                d = row.data
+                codes.add(d["unit_code"])
+                codes.update(x["unit"] for x in (d.get("transfer"),) if x)
+                codes.update(x["authority"] for x in (d.get("case"),) if x and x.get("authority"))
+            self.hold_units(codes)
+            # the batch's petitions and cases get their ids here and are flushed together
+            self.petition_ids = core_db.IdBlock(Petition.__table__, len(batch))
+            self.case_ids = core_db.IdBlock(
+                Case.__table__,
+                sum(1 for row in batch if row.data.get("processed") and row.data.get("case")),
+            )
         states: list[str] = []
         # A petition's batch reads no protection flag of what it writes: the flags of the
         # batch's records are recomputed once, at its end (a visit's audit reads its own);
@@ -120,6 +144,7 @@ class BatchWriter:
                         "Không có dòng nào được nhập."
                     ) from None
                 states.append("done" if written else "skip")
+            db.session.flush()  # the batch's records, before the rows held for its end
         # the rows' states set at once: one statement for the batch at the next flush
         for row, state in zip(batch, states, strict=True):
             row.state = state

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from complaints.cases import imported as imported_cases
 from complaints.cases import operations as case_ops
 from complaints.cases.models import Case, CaseState, Outcome, TerminationReason
+from complaints.core import db as core_db
 from complaints.core.vocab import Field, PetitionKind
 from complaints.extensions import db
 from complaints.petitions import operations as petition_ops
@@ -116,6 +117,9 @@ def write_petition(batch: BatchWriter, row: ImportRow) -> bool:
         today=batch.on,
         receipt_code=batch.receipt_codes.pop(),
         number_checked=True,  # batch.registered: not in the register before the batch
+        petition_id=batch.petition_ids.next(),  # flushed with the batch
+        # a petition joining a case: its texts with its case's, at the batch's end
+        search_text=not (d.get("processed") and d.get("case")),
     )
     batch.made_record("petitions", petition.id)
     batch.numbers.append(petition.register_no)
@@ -139,7 +143,6 @@ def write_petition(batch: BatchWriter, row: ImportRow) -> bool:
             case = _case_for(batch, row, petition, unit)
             processing.join_case(petition, case)
             batch.touched_cases[case.id] = case
-    db.session.flush()
     return True
 
 
@@ -217,10 +220,10 @@ def _new_case(
         filename=batch.job.filename,
         event_data={"import_id": batch.job.id, "register_no": petition.register_no},
         calendar=batch.calendar,
+        case_id=batch.case_ids.next(),  # flushed with the batch
     )
-    if key and not case_no:
-        db.session.add(ImportedCaseKey(unit_id=unit.id, case_key=key, case_id=case.id))
-        db.session.flush()
+    if key and not case_no:  # inserted after the batch's cases
+        core_db.add(ImportedCaseKey(unit_id=unit.id, case_key=key, case_id=case.id))
     if key:  # the file's next petitions of the case join it (a case number: from any unit)
         batch.cases[(key, unit.code)] = case.id
         if case_no:

@@ -5,9 +5,10 @@ How it stays out of other users' way (docs/register-format.md, "Nhập lớn"):
   * Nothing is held in a worker's memory: the job, its progress, the rows that passed the dry
     run (staged, normalised) and the problems found are rows of the database. Any process can
     show the progress bar, continue a job whose worker died, or undo it.
-  * The dry run streams the file (openpyxl read-only, the csv module) and stages rows in
-    batches, each its own short transaction; cross-row checks (duplicate numbers, cases whose
-    petitions disagree, numbers already registered, unknown units) are SQL over the staged rows.
+  * The dry run streams the file (reader.py: the sheet's XML row by row, the csv module) and
+    stages rows in batches, each its own short transaction; cross-row checks (duplicate
+    numbers, cases whose petitions disagree, numbers already registered, unknown units) are SQL
+    over the staged rows.
   * The import writes the staged rows REGISTER_IMPORT_BATCH at a time, each batch one
     transaction: SQLite's write lock (and PostgreSQL's audit-chain lock and register counters)
     are held for one batch, a second or so, never for the whole file; other users' writes

@@ -7,6 +7,7 @@ required columns) and the documentation page, so the three never disagree.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -430,7 +431,12 @@ _NON_WORD = re.compile(r"[^a-z0-9]+")
 
 def norm(text) -> str:
     """Text as compared: no diacritics, case, punctuation or repeated spaces."""
-    return _NON_WORD.sub(" ", fold(str(text or ""))).strip()
+    return _norm(str(text or ""))
+
+
+@functools.lru_cache(maxsize=4096)  # a register's coded cells repeat a few words
+def _norm(text: str) -> str:
+    return _NON_WORD.sub(" ", fold(text)).strip()
 
 
 def match_headers(kind: RegisterKind, headers: list[str]) -> dict[str, int]:

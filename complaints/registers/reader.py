@@ -14,7 +14,6 @@ import unicodedata
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from xml.etree.ElementTree import iterparse
 
 import filetype
 
@@ -103,43 +102,154 @@ def _inspect_zip(path: str, max_unzipped: int) -> FileInfo:
             f"Tệp Excel khi giải nén nặng {fmt_size(unzipped)}, vượt giới hạn "
             f"{fmt_size(max_unzipped)}: hãy tách sổ thành nhiều tệp."
         )
+    book = _Book(path)
     try:
-        workbook = _open_workbook(path)
-    except FileRefused:
-        raise
-    try:
-        sheets = [ws.title for ws in workbook.worksheets]
+        sheets = list(book.sheets)
     finally:
-        _close_workbook(workbook)
+        book.close()
     if not sheets:
         raise FileRefused("Tệp Excel không có trang tính nào.")
     return FileInfo("xlsx", sheets=sheets)
 
 
-def _open_workbook(path: str):
-    """The workbook of the file at `path`, whatever the file is called: uploads are stored
-    under names of their own, and openpyxl refuses a path without an Excel extension (the
-    content was recognised by inspect). Close it with _close_workbook."""
-    from openpyxl import load_workbook
+class _Book:
+    """An .xlsx workbook opened once: its worksheets, shared strings and date styles, read by
+    openpyxl's own readers of those parts, and each sheet's rows streamed from its XML here.
+    openpyxl's read-only worksheets are not used: each parses its whole sheet for its size
+    when the file has no <dimension> (the app's own export has none, and the import opened
+    the file three times), and its cell objects cost some 20 us a cell. Close it with close()."""
 
-    handle = open(path, "rb")  # noqa: SIM115  closed by _close_workbook
-    try:
-        workbook = load_workbook(handle, read_only=True, data_only=True)
-    except Exception:
-        handle.close()
-        raise FileRefused(
-            "Không đọc được tệp Excel: tệp bị hỏng hoặc không đúng định dạng .xlsx. Hãy mở bằng "
-            "Excel và lưu lại."
-        ) from None
-    workbook._complaints_handle = handle
-    return workbook
+    def __init__(self, path: str):
+        from openpyxl.reader.excel import ExcelReader
+        from openpyxl.styles.stylesheet import apply_stylesheet
 
+        # Uploads are stored under names of their own, and openpyxl refuses a path without
+        # an Excel extension: the content was recognised by inspect, the handle is given.
+        self._handle = open(path, "rb")  # noqa: SIM115  closed by close()
+        try:
+            reader = ExcelReader(self._handle, read_only=True, data_only=True)
+            reader.read_manifest()
+            reader.read_strings()
+            reader.read_workbook()
+            apply_stylesheet(reader.archive, reader.wb)
+            self.archive = reader.archive
+            self.strings = reader.shared_strings
+            self.epoch = reader.wb.epoch
+            self.date_styles = frozenset(getattr(reader.wb, "_date_formats", ()) or ())
+            self.timedelta_styles = frozenset(getattr(reader.wb, "_timedelta_formats", ()) or ())
+            self.sheets = {
+                sheet.name: rel.target
+                for sheet, rel in reader.parser.find_sheets()
+                if rel.target in reader.valid_files and "chartsheet" not in (rel.Type or "")
+            }
+        except Exception:
+            self._handle.close()
+            raise FileRefused(
+                "Không đọc được tệp Excel: tệp bị hỏng hoặc không đúng định dạng .xlsx. Hãy mở "
+                "bằng Excel và lưu lại."
+            ) from None
 
-def _close_workbook(workbook) -> None:
-    workbook.close()
-    handle = getattr(workbook, "_complaints_handle", None)
-    if handle is not None:
-        handle.close()
+    def close(self) -> None:
+        self.archive.close()
+        self._handle.close()
+
+    def rows(self, target: str) -> Iterator[tuple[int, list]]:
+        """The sheet's rows as (row number, values), the rows the file leaves out as empty
+        ones up to the sheet's <dimension> (as openpyxl gives them): values as openpyxl's
+        read-only mode gives them with data_only (a formula's computed value)."""
+        from lxml import etree
+        from openpyxl.utils.datetime import from_excel, from_ISO8601
+
+        strings, dates, spans = self.strings, self.date_styles, self.timedelta_styles
+        epoch = self.epoch
+        row_tag, cell_tag, value_tag = f"{_NS}row", f"{_NS}c", f"{_NS}v"
+        inline_tag, text_tag, run_tag = f"{_NS}is", f"{_NS}t", f"{_NS}r"
+        dim_tag = f"{_NS}dimension"
+        last_row = 0
+        dimension = 0
+        with self.archive.open(target) as source:
+            # libxml2 through lxml: only the rows come back to Python (a tag filter in C);
+            # no entity is expanded, nothing is fetched, no huge tree.
+            events = etree.iterparse(
+                source,
+                events=("end",),
+                tag=(row_tag, dim_tag),
+                resolve_entities=False,
+                no_network=True,
+                huge_tree=False,
+            )
+            for _, element in events:
+                if element.tag == dim_tag:
+                    ref = _cell_ref(element.get("ref", "").rpartition(":")[2])
+                    dimension = ref[0] if ref else 0
+                    continue
+                number = element.get("r")
+                number = int(number) if number else last_row + 1
+                while last_row + 1 < number:
+                    last_row += 1
+                    yield last_row, []
+                values: list = []
+                column = 0
+                for cell in element.iterchildren(cell_tag):
+                    ref = cell.get("r")
+                    if ref:
+                        column = _column_number(ref.rstrip("0123456789"))
+                    else:
+                        column += 1
+                    kind = cell.get("t", "n")
+                    value = None
+                    if kind == "inlineStr":  # its text, or its runs' (not their phonetics)
+                        inline = cell.find(inline_tag)
+                        if inline is None:
+                            pass
+                        elif len(inline) == 1 and inline[0].tag == text_tag:
+                            value = inline[0].text or ""
+                        else:
+                            value = "".join(
+                                part.text or ""
+                                if part.tag == text_tag
+                                else part.findtext(text_tag, "")
+                                for part in inline
+                                if part.tag in (text_tag, run_tag)
+                            )
+                    else:
+                        text = cell.findtext(value_tag) or None
+                        if text is not None:
+                            if kind == "n":
+                                value = (
+                                    float(text)
+                                    if "." in text or "E" in text or "e" in text
+                                    else int(text)
+                                )
+                                style = cell.get("s")
+                                if style and int(style) in dates:
+                                    try:
+                                        value = from_excel(
+                                            value, epoch, timedelta=int(style) in spans
+                                        )
+                                    except (OverflowError, ValueError):
+                                        value = "#VALUE!"
+                            elif kind == "s":
+                                value = strings[int(text)]
+                            elif kind == "b":
+                                value = bool(int(text))
+                            elif kind == "d":
+                                value = from_ISO8601(text)
+                            else:  # str (a formula's text), e (an error)
+                                value = text
+                    if value is None:
+                        continue
+                    if column > len(values):
+                        values.extend([None] * (column - len(values)))
+                    values[column - 1] = value
+                element.clear()  # the rows read are dropped: constant memory
+                while element.getprevious() is not None:
+                    del element.getparent()[0]
+                last_row = number
+                yield number, values
+        while last_row < dimension:
+            last_row += 1
+            yield last_row, []
 
 
 def detect_encoding(sample: bytes, *, complete: bool) -> str:
@@ -242,7 +352,7 @@ class RowReader:
 
     def close(self) -> None:
         if self._workbook is not None:
-            _close_workbook(self._workbook)
+            self._workbook.close()
             self._workbook = None
         if self._file is not None:
             self._file.close()
@@ -294,16 +404,16 @@ class RowReader:
             raise FileRefused(f"Tệp CSV hỏng ở dòng {line + 1}: {e}.") from None
 
     def _xlsx_rows(self) -> Iterator[tuple[int, list]]:
-        self._workbook = workbook = _open_workbook(self.path)
-        names = [ws.title for ws in workbook.worksheets]
-        if self.sheet and self.sheet not in names:
+        self._workbook = book = _Book(self.path)
+        if self.sheet and self.sheet not in book.sheets:
             raise FileRefused(f"Tệp không có trang tính “{self.sheet}”.")
-        ws = workbook[self.sheet] if self.sheet else workbook.worksheets[0]
+        if not book.sheets:
+            raise FileRefused("Tệp Excel không có trang tính nào.")
+        target = book.sheets[self.sheet] if self.sheet else next(iter(book.sheets.values()))
         if self.scan:
-            self._scan_sheet(workbook, ws)
-        self.total = ws.max_row
+            self._scan_sheet(book, target)
         try:
-            for line, values in enumerate(ws.iter_rows(min_row=1, values_only=True), start=1):
+            for line, values in book.rows(target):
                 yield line, [clean_text(v) if isinstance(v, str) else v for v in values]
         except FileRefused:
             raise
@@ -312,41 +422,98 @@ class RowReader:
                 "Không đọc hết được trang tính: tệp Excel bị hỏng. Hãy mở bằng Excel và lưu lại."
             ) from None
 
-    def _scan_sheet(self, workbook, ws) -> None:
-        """One streaming pass over the sheet's XML for merged ranges and formula cells that
-        carry no computed value (openpyxl's read-only mode shows neither)."""
-        path = getattr(ws, "_worksheet_path", None)
-        archive = getattr(workbook, "_archive", None)
-        if not path or archive is None:
-            return
-        formulas = 0
+    def _scan_sheet(self, book: _Book, target: str) -> None:
+        """One streaming pass over the sheet's XML (expat, no tree) for merged ranges, formula
+        cells that carry no computed value (neither shows in the values) and the last row (the
+        progress bar's share)."""
+        from xml.parsers import expat
+
+        ns = _NS[1:]  # expat names an element "namespace}tag"
+        cell_tag, formula_tag, value_tag = f"{ns}c", f"{ns}f", f"{ns}v"
+        row_tag, merge_tag, dim_tag = f"{ns}row", f"{ns}mergeCell", f"{ns}dimension"
+        state = {"ref": "", "formula": False, "value": False, "in_value": False, "count": 0}
+        last = [0, 0]  # the last row seen, the dimension's
+
+        def start(name, attrs):
+            if name == cell_tag:
+                state["ref"] = attrs.get("r", "")
+                state["formula"] = state["value"] = False
+            elif name == value_tag:
+                state["in_value"] = True
+            elif name == formula_tag:
+                state["formula"] = True
+            elif name == row_tag:
+                number = attrs.get("r")
+                last[0] = int(number) if number and number.isdigit() else last[0] + 1
+            elif name == merge_tag:
+                first, _, end = attrs.get("ref", "").partition(":")
+                a, b = _cell_ref(first), _cell_ref(end or first)
+                if a and b:
+                    self.merged.append((a[0], a[1], b[0], b[1]))
+            elif name == dim_tag:
+                ref = _cell_ref(attrs.get("ref", "").rpartition(":")[2])
+                last[1] = ref[0] if ref else 0
+
+        def text(data):
+            if state["in_value"] and data:
+                state["value"] = True
+
+        def end(name):
+            if name == value_tag:
+                state["in_value"] = False
+            elif name == cell_tag and state["formula"] and not state["value"]:
+                ref = _cell_ref(state["ref"])
+                if ref and state["count"] < MAX_FORMULAS_REPORTED:
+                    self.formulas.setdefault(ref[0], []).append(ref[1])
+                    state["count"] += 1
+                elif ref:
+                    self.formulas_more = True
+
         try:
-            with archive.open(path) as source:
-                # The stdlib parser openpyxl itself uses; expat >= 2.4.1 refuses entity bombs.
-                for _, element in iterparse(source, events=("end",)):  # noqa: S314
-                    tag = element.tag
-                    if tag == f"{_NS}c":
-                        formula = element.find(f"{_NS}f")
-                        value = element.find(f"{_NS}v")
-                        if formula is not None and (value is None or not (value.text or "")):
-                            ref = _cell_ref(element.get("r", ""))
-                            if ref and formulas < MAX_FORMULAS_REPORTED:
-                                self.formulas.setdefault(ref[0], []).append(ref[1])
-                                formulas += 1
-                            elif ref:
-                                self.formulas_more = True
-                        element.clear()
-                    elif tag == f"{_NS}row":
-                        element.clear()
-                    elif tag == f"{_NS}mergeCell":
-                        first, _, last = element.get("ref", "").partition(":")
-                        a, b = _cell_ref(first), _cell_ref(last or first)
-                        if a and b:
-                            self.merged.append((a[0], a[1], b[0], b[1]))
+            holds = _may_hold_structure(book, target, last)
+        except Exception:  # a damaged member of the archive (CRC, deflate stream)
+            raise FileRefused(
+                "Không đọc được trang tính: tệp Excel bị hỏng. Hãy mở bằng Excel và lưu lại."
+            ) from None
+        if not holds:
+            self.total = max(last) or None
+            return
+        # expat >= 2.4.1 refuses entity bombs; no DTD or external entity is read.
+        parser = expat.ParserCreate(namespace_separator="}")
+        parser.StartElementHandler, parser.EndElementHandler = start, end
+        parser.CharacterDataHandler = text
+        parser.buffer_text = True
+        try:
+            with book.archive.open(target) as source:
+                parser.ParseFile(source)
         except Exception:
             raise FileRefused(
                 "Không đọc được trang tính: tệp Excel bị hỏng. Hãy mở bằng Excel và lưu lại."
             ) from None
+        self.total = max(last) or None
+
+
+_STRUCTURE = re.compile(rb"<(?:[\w.-]+:)?(?:f|mergeCell)[\s>/]")
+_ROW = re.compile(rb"<(?:[\w.-]+:)?row[\s>]")
+_DIMENSION = re.compile(rb'<(?:[\w.-]+:)?dimension\s[^>]*ref="[A-Z]*\d*:?[A-Z]*(\d+)"')
+
+
+def _may_hold_structure(book: _Book, target: str, last: list[int]) -> bool:
+    """Whether the sheet's XML holds a formula or a merged range at all (a byte search, some
+    50 times cheaper than parsing it): most registers hold neither, and then the scan is done.
+    Counts the rows meanwhile (last[0]) and reads the <dimension> (last[1]), for the bar."""
+    tail, found = b"", False
+    with book.archive.open(target) as source:
+        while chunk := source.read(1 << 20):
+            text = tail + chunk
+            cut = max(len(text) - 64, 0)
+            found = found or _STRUCTURE.search(text) is not None
+            last[0] += sum(1 for m in _ROW.finditer(text) if m.start() < cut)
+            if not last[1] and (m := _DIMENSION.search(text)):
+                last[1] = int(m[1])
+            tail = text[cut:]
+    last[0] += len(_ROW.findall(tail))
+    return found
 
 
 def _unescape(value: str) -> str:
