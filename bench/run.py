@@ -628,8 +628,8 @@ def print_table(results: dict) -> None:
                 "growth",
                 f"{key}: {int(sizes[0]):,} -> {int(sizes[-1]):,} side by side"
                 + (
-                    f" ({a['cases_shown']} -> {b['cases_shown']} rows)"
-                    if key != "case_page" and "cases_shown" in a
+                    f" ({a['rows_shown']} -> {b['rows_shown']} rows)"
+                    if key != "case_page" and "rows_shown" in a
                     else ""
                 ),
                 ms(b["median_ms"]),
