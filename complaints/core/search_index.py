@@ -48,7 +48,8 @@ _WORD = re.compile(r"[a-z0-9]+")
 
 
 def is_search_index(name: str | None) -> bool:
-    """An object of the text search (an FTS5 table, its shadow tables, a trigram index)."""
+    """An object of the text search (an FTS5 table, its shadow tables, a word or trigram
+    index)."""
     if not name:
         return False
     return (
@@ -94,10 +95,10 @@ def narrow(session: Any, select: sa.Select, model: Any, needles: list[str]):
         if query is None:
             return select, model.id.desc()
         table = model.__tablename__
-        # The query as a literal, not a parameter: psycopg prepares a statement run five times,
-        # and PostgreSQL's generic plan of a prepared statement cannot see how common the
-        # words are (it read every row: 0.35 s at 30,000 petitions). ts_query's text is made of
-        # [a-z0-9] words and & | ( ) : * only.
+        # The words as a literal, not a parameter, so that even a generic plan of the prepared
+        # statement sees how common they are (its other parameters still need the custom
+        # plans docs/deploy.md sets: a generic plan read every row, 0.4 s at 30,000
+        # petitions). ts_query's text is made of [a-z0-9] words and & | ( ) : * only.
         words = sa.func.to_tsquery(sa.literal_column("'simple'"), sa.literal_column(f"'{query}'"))
         found = [
             sa.literal_column(WORD_VECTOR.format(column=f"{table}.{column}")).op("@@")(words)
