@@ -54,6 +54,12 @@ SURNAMES = [
     "Dương",
     "Lý",
 ]
+# How often each surname is borne (about the country's shares: Nguyễn some 38%, Trần 11%, Lê 9.5%,
+# ...), so that a common name is as common as in a real register and "nguyen van" fills a page
+# of the search at every size, as it would in any province.
+SURNAME_WEIGHTS = [38, 11, 9.5, 7, 5.1, 1.5, 4.5, 2, 1.9, 2.1, 2, 1.4, 1.3, 1.3, 1, 0.5]
+# The probe petitions' sender (probe_case): a given name no generated person bears.
+PROBE_NAME = "Hoàng Thị Xuyến"
 MIDDLE = ["Văn", "Thị", "Hữu", "Đức", "Minh", "Thu", "Ngọc", "Quang", "Thanh", "Xuân", "Hồng"]
 GIVEN = [
     "An",
@@ -940,7 +946,8 @@ class Province:
 
     def person(self):
         r = self.rng
-        name = f"{r.choice(SURNAMES)} {r.choice(MIDDLE)} {r.choice(GIVEN)}"
+        surname = r.choices(SURNAMES, weights=SURNAME_WEIGHTS)[0]
+        name = f"{surname} {r.choice(MIDDLE)} {r.choice(GIVEN)}"
         street = r.choice(STREETS)
         number = r.randint(1, 300)
         address = f"Số {number} đường {street}, tỉnh Sông Lam"
@@ -1113,7 +1120,9 @@ class Province:
 
     # -- petitions --
 
-    def petition(self, day, unit, source=None, visit=None, kind=None, forced=None) -> int:
+    def petition(
+        self, day, unit, source=None, visit=None, kind=None, forced=None, sender=None
+    ) -> int:
         r = self.rng
         pid = self.next_id("petition")
         if visit is not None:
@@ -1131,6 +1140,8 @@ class Province:
                 if r.random() < 0.03
                 else [self.person() for _ in range(2 if r.random() < 0.08 else 1)]
             )
+            if sender is not None:
+                persons = [sender]
         anonymous = not persons
         year = day.year
         self.register_seq[unit.id, year] += 1
@@ -1688,7 +1699,13 @@ class Province:
         verification with a dialogue, three petitions, a handful of events and deadlines)."""
         unit = self.probe_unit
         received = END - timedelta(days=40)
-        first = self.petition(received, unit, source="post", kind="complaint", forced="case")
+        # Its sender, the citizen the search looks for (info.probe_petition), is the same at
+        # every size: a name no other person bears, who wrote these three petitions, so that
+        # the searches by name, identity, number and code show as many rows at every size.
+        sender = (PROBE_NAME, *self.person()[1:])
+        first = self.petition(
+            received, unit, source="post", kind="complaint", forced="case", sender=sender
+        )
         self.info.probe_case_id = self.ids["case_file"]
         for days in (30, 20):
             self.petition(
@@ -1697,6 +1714,7 @@ class Province:
                 source="post",
                 kind="complaint",
                 forced=self.info.probe_case_id,
+                sender=sender,
             )
         assert first
 

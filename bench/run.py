@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from bench import measure, plans
 from bench.province import REPORT_YEAR, SHAPES
 from bench.setup import (
+    PG_CUSTOM_PLANS,
     PG_SETTINGS,
     BenchError,
     check_reachable,
@@ -227,7 +228,7 @@ def run_backend(name: str, url: str, args, workdir: Path, out: dict) -> None:
     measured before a failure is still reported."""
     out.update(url=sa.engine.make_url(url).render_as_string(hide_password=True), sizes={})
     largest, smallest = max(args.sizes), min(args.sizes)
-    pg_settings = "" if args.pg_parallel else PG_SETTINGS
+    pg_settings = PG_CUSTOM_PLANS if args.pg_parallel else PG_SETTINGS
     out["pg_settings"] = pg_settings if name == "postgresql" else None
     kept: dict[int, tuple] = {}  # size -> (app, info): the smallest and largest stay open
     urls = []
@@ -628,8 +629,8 @@ def print_table(results: dict) -> None:
                 "growth",
                 f"{key}: {int(sizes[0]):,} -> {int(sizes[-1]):,} side by side"
                 + (
-                    f" ({a['cases_shown']} -> {b['cases_shown']} rows)"
-                    if key != "case_page" and "cases_shown" in a
+                    f" ({a['rows_shown']} -> {b['rows_shown']} rows)"
+                    if key != "case_page" and "rows_shown" in a
                     else ""
                 ),
                 ms(b["median_ms"]),

@@ -78,7 +78,12 @@ def _safe(url: str) -> str:
 
 # docs/deploy.md: the app's queries are short; PostgreSQL's parallel workers cost more to start
 # (20-30 ms on a busy 2-core server) than they save, and made the case list grow with the data.
-PG_SETTINGS = "-cmax_parallel_workers_per_gather=0"
+# And each statement is planned with its values: psycopg prepares a statement run five times,
+# and from the fifth run of a prepared one PostgreSQL may keep a generic plan that does not see
+# them (the search's 'nguyen van' went from 30 to 420 ms at 30,000 petitions).
+PG_NO_PARALLEL = "-cmax_parallel_workers_per_gather=0"
+PG_CUSTOM_PLANS = "-cplan_cache_mode=force_custom_plan"
+PG_SETTINGS = f"{PG_NO_PARALLEL} {PG_CUSTOM_PLANS}"
 
 
 def database_for(url: str, workdir: Path, label: str, pg_settings: str = PG_SETTINGS) -> str:

@@ -61,6 +61,25 @@ def test_migrations_match_the_models(app):
     assert diff == []
 
 
+def test_open_case_index_states_the_lists_predicate(app):
+    """The partial index of open cases is used only by queries stating its predicate in its
+    very words (cases.models.open_case): the migration wrote the models' predicate."""
+    from complaints.cases.models import CLOSED_STATES, OPEN_CASE_SQL
+
+    with app.app_context(), _db.engine.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            sql = conn.exec_driver_sql(
+                "SELECT sql FROM sqlite_master WHERE name = 'ix_case_file_open'"
+            ).scalar()
+            assert sql.endswith(f"WHERE {OPEN_CASE_SQL}")
+        else:
+            sql = conn.exec_driver_sql(
+                "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_case_file_open'"
+            ).scalar()
+            assert "WHERE" in sql
+            assert all(f"'{s.value}'" in sql for s in CLOSED_STATES)
+
+
 def test_fold_and_like_pattern():
     assert fold("  Nguyễn   Văn Ă, ĐƯỜNG ") == "nguyen van a, duong"
     assert like_pattern("50%_x") == "%50\\%\\_x%"

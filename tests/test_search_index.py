@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from complaints.core import search_index
 from complaints.core.access import Role
+from complaints.core.text import fold
 from complaints.petitions import operations as ops
 from complaints.petitions.models import Petition
 
@@ -44,6 +45,11 @@ def test_fts_query_is_a_phrase_of_words_the_last_a_prefix():
     assert search_index.fts_query(["hpttr-2026-00042", "x"]) == '"hpttr 2026 00042" * OR "x" *'
     assert search_index.fts_query(['a"b']) == '"a b" *'  # a quote never reaches FTS5
     assert search_index.fts_query(["%%"]) is None  # no word: the LIKE reads the rows
+    # PostgreSQL's query of the same words (its index takes the words as FTS5 does)
+    assert search_index.ts_query(["nguyen van a"]) == "(nguyen & van & a:*)"
+    assert search_index.ts_query(["hpttr-2026-00042", "x"]) == ("(hpttr & 2026 & 00042:*) | (x:*)")
+    assert search_index.ts_query(["a'b:*&"]) == "(a & b:*)"  # no operator reaches it
+    assert search_index.ts_query(["%%"]) is None
 
 
 def test_the_index_follows_registration_edit_and_removal(db, province, handler):
@@ -77,24 +83,30 @@ def test_the_search_reads_the_index(db, province, handler):
     else:
         names = set(
             db.session.scalars(
-                sa.text("SELECT indexname FROM pg_indexes WHERE indexname LIKE '%trgm'")
+                sa.text(
+                    "SELECT indexname FROM pg_indexes "
+                    "WHERE indexname LIKE '%trgm' OR indexname LIKE '%words'"
+                )
             )
         )
-        assert names == set(search_index.TRIGRAM_INDEXES)
-        # The index serves the search's LIKE (on a handful of rows the planner prefers others).
+        assert names == set(search_index.WORD_INDEXES)  # the words replaced the trigrams
+        # The candidates come from the word indexes (on a handful of rows the planner prefers
+        # others).
         db.session.execute(sa.text("SET LOCAL enable_seqscan = off"))
-        like = sa.select(Petition.id).where(Petition.search_text.like("%thu hoi dat%"))
+        words, _ = search_index.narrow(
+            db.session, sa.select(Petition.id), Petition, [fold("thu hoi dat")]
+        )
         plan = "\n".join(
             db.session.scalars(
                 sa.text(
                     "EXPLAIN "
                     + str(
-                        like.compile(db.session.get_bind(), compile_kwargs={"literal_binds": True})
+                        words.compile(db.session.get_bind(), compile_kwargs={"literal_binds": True})
                     ).replace("%%", "%")
                 )
             )
         )
-        assert "ix_petition_search_trgm" in plan
+        assert "ix_petition_search_words" in plan and "ix_petition_public_search_words" in plan
 
 
 def test_a_word_starts_the_match(db, province, handler):

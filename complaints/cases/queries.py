@@ -13,11 +13,11 @@ from sqlalchemy.orm.util import identity_key
 
 from complaints.auth.models import User, UserRole
 from complaints.cases.models import (
-    CLOSED_STATES,
     Case,
     CaseState,
     Deadline,
     due_soon_case,
+    open_case,
     overdue_case,
     owed_duties,
     owes_duty,
@@ -31,8 +31,6 @@ from complaints.petitions.models import Petition
 from complaints.units.models import Unit
 from complaints.web.helpers import ListPage
 
-# The states of a case still running, as a list the indexes on (unit, state) can seek.
-OPEN_STATES = tuple(s for s in CaseState if s not in CLOSED_STATES)
 # Who can be given a case to work on (assignment, the handler filter).
 CASE_ROLES = (Role.case_handler, Role.petition_handler, Role.leader)
 AGE_KEYS = ("le30", "31_60", "61_90", "gt90")
@@ -66,8 +64,9 @@ def age_clause(bucket: str, t: date):
 
 
 def ageing_counts(where: list, t: date) -> dict[str, int]:
-    """Open cases by time since receipt (≤30, 31–60, 61–90, >90 days): one SQL aggregate."""
-    where = [*where, Case.state.not_in(CLOSED_STATES)]
+    """Open cases by time since receipt (≤30, 31–60, 61–90, >90 days): one SQL aggregate,
+    from the partial index of open cases (open_case)."""
+    where = [*where, open_case()]
     columns = [
         sa.func.coalesce(sa.func.sum(sa.case((age_clause(key, t), 1), else_=0)), 0)
         for key in AGE_KEYS
@@ -97,7 +96,7 @@ def case_where(user, f: CaseFilter, t: date, base: list | tuple = ()) -> list:
     if f.state:
         where.append(Case.state == CaseState(f.state))
     elif not f.closed:
-        where.append(Case.state.in_(OPEN_STATES))
+        where.append(open_case())
     if f.kind:
         where.append(Case.kind == PetitionKind(f.kind))
     if f.field:
@@ -154,7 +153,7 @@ class DueFilter:
 
 def due_base(user, f: DueFilter) -> list:
     """The open cases of the user's units the page looks at (before overdue / due soon)."""
-    base = [Case.visible_to(user), Case.state.not_in(CLOSED_STATES)]
+    base = [Case.visible_to(user), open_case()]
     if f.kind:
         base.append(Case.kind == PetitionKind(f.kind))
     if f.unit_id:

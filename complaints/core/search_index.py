@@ -9,7 +9,13 @@ The search keeps its meaning: a record matches when its folded text contains the
   candidates come in descending rowid (= id) order, so a page of a common term stops after
   its rows instead of reading them all. A term is found where its first word starts a word of
   the text ("guyen" no longer finds "nguyen"; "nguyen", "van a", "lấn chiếm" do).
-- PostgreSQL: pg_trgm GIN indexes on the same columns serve the LIKE itself.
+- PostgreSQL: a GIN index of the words of each folded column (`to_tsvector('simple', ...)` of
+  the text with every run of other characters made a space, so that its words are FTS5's:
+  migration 0014), queried with the same words (`nguyen & van & a:*`: the rows holding them
+  all, the LIKE checking the phrase as on SQLite). A common word's list of matches is long;
+  the planner reads it from the index statistics and may walk the newest rows instead.
+  (The pg_trgm indexes of migration 0013 served the LIKE itself, but a term of common
+  trigrams read long lists at every size: 0.7-2.9 s at 30,000 petitions, bench/README.md.)
 - A term without any letter or digit (only punctuation) has no word to look up: its LIKE
   reads every row, as before.
 
@@ -29,16 +35,27 @@ FTS_TABLES = {"petition": "petition_fts", "visit": "visit_fts"}
 TRIGRAM_INDEXES = frozenset(
     {"ix_petition_search_trgm", "ix_petition_public_search_trgm", "ix_visit_search_trgm"}
 )
+# table -> its folded columns indexed by words on PostgreSQL, and the indexes (migration 0014)
+WORD_COLUMNS = {"petition": ("search_text", "public_search_text"), "visit": ("search_text",)}
+WORD_INDEXES = frozenset(
+    {"ix_petition_search_words", "ix_petition_public_search_words", "ix_visit_search_words"}
+)
+# The words of a folded column, in the very words of the indexes' expression (a different
+# spelling, or the configuration as a bound parameter, and PostgreSQL does not use them).
+WORD_VECTOR = "to_tsvector('simple', regexp_replace({column}, '[^a-z0-9]+', ' ', 'g'))"
 # What the FTS5 tokenizer (unicode61) takes as a word of a folded (ASCII, lower-case) text.
 _WORD = re.compile(r"[a-z0-9]+")
 
 
 def is_search_index(name: str | None) -> bool:
-    """An object of the text search (an FTS5 table, its shadow tables, a trigram index)."""
+    """An object of the text search (an FTS5 table, its shadow tables, a word or trigram
+    index)."""
     if not name:
         return False
-    return name in TRIGRAM_INDEXES or any(
-        name == fts or name.startswith(f"{fts}_") for fts in FTS_TABLES.values()
+    return (
+        name in TRIGRAM_INDEXES
+        or name in WORD_INDEXES
+        or any(name == fts or name.startswith(f"{fts}_") for fts in FTS_TABLES.values())
     )
 
 
@@ -54,11 +71,41 @@ def fts_query(needles: list[str]) -> str | None:
     return " OR ".join(phrases)
 
 
+def ts_query(needles: list[str]) -> str | None:
+    """The PostgreSQL tsquery of the needles: each needle all of its words, the last one a
+    prefix. Not a phrase (`<->`): a GIN index holds no positions, so a phrase made
+    PostgreSQL compute the words of every candidate row again (40 ms for 400 rows); the LIKE
+    checks the phrase instead. None when a needle has no word."""
+    phrases = []
+    for needle in needles:
+        words = _WORD.findall(needle)
+        if not words:
+            return None
+        phrases.append("({}:*)".format(" & ".join(words)))
+    return " | ".join(phrases)
+
+
 def narrow(session: Any, select: sa.Select, model: Any, needles: list[str]):
     """The select limited to the candidates of the database's text index for the needles
     (folded), and the order that reads them newest first without sorting them all: the index's
     rowid on SQLite (a page stops early), the primary key elsewhere."""
-    if session.get_bind().dialect.name != "sqlite":
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        query = ts_query(needles)
+        if query is None:
+            return select, model.id.desc()
+        table = model.__tablename__
+        # The words as a literal, not a parameter, so that even a generic plan of the prepared
+        # statement sees how common they are (its other parameters still need the custom
+        # plans docs/deploy.md sets: a generic plan read every row, 0.4 s at 30,000
+        # petitions). ts_query's text is made of [a-z0-9] words and & | ( ) : * only.
+        words = sa.func.to_tsquery(sa.literal_column("'simple'"), sa.literal_column(f"'{query}'"))
+        found = [
+            sa.literal_column(WORD_VECTOR.format(column=f"{table}.{column}")).op("@@")(words)
+            for column in WORD_COLUMNS[table]
+        ]
+        return select.where(sa.or_(*found)), model.id.desc()
+    if dialect != "sqlite":
         return select, model.id.desc()
     query = fts_query(needles)
     if query is None:

@@ -18,9 +18,9 @@ import sqlalchemy as sa
 
 from complaints.calendar.operations import work_calendar
 from complaints.cases.models import (
-    CLOSED_STATES,
     Case,
     due_soon_case,
+    open_case,
     overdue_case,
 )
 from complaints.cases.queries import DUE_SOON_DAYS
@@ -63,8 +63,8 @@ def case_counts(unit_ids: list[int], t: date) -> dict[int, dict[str, int]]:
     owes, not only the resolution deadline; a suspended case is neither), so that a tile
     and the list it opens count the same cases.
 
-    One query grouped by unit. Indexes: ix_case_file_unit_state (unit_id, state) selects the
-    open cases of the tree; the duties come from the partial index ix_deadline_open_duty."""
+    One query grouped by unit, answered from the partial index of open cases
+    (ix_case_file_open: their units, next_due and state)."""
     horizon = t + timedelta(days=DUE_SOON_DAYS)
 
     def count(condition):
@@ -77,7 +77,7 @@ def case_counts(unit_ids: list[int], t: date) -> dict[int, dict[str, int]]:
             count(overdue_case(t)),
             count(due_soon_case(t, horizon)),
         )
-        .where(Case.unit_id.in_(unit_ids), Case.state.not_in(CLOSED_STATES))
+        .where(Case.unit_id.in_(unit_ids), open_case())
         .group_by(Case.unit_id)
     ).all()
     return {uid: {"open": int(n), "overdue": int(o), "due_soon": int(s)} for uid, n, o, s in rows}
@@ -109,8 +109,8 @@ def tiles(user, root: Unit, t: date, *, zoom: bool) -> list[Tile]:
     """The tiles of `user`'s dashboard of `root`: his own units' lists, or (zoom: a unit below
     his) the same lists narrowed to that unit, its sub-units, and the petitions they process.
 
-    Three case counts (one statement each, the lists' own indexes: ix_case_file_unit_state,
-    ix_case_file_next_due) and one aggregate of the queue for both petition tiles."""
+    Three case counts (one statement each, from the partial index of open cases the lists'
+    counts use, ix_case_file_open) and one aggregate of the queue for both petition tiles."""
     from complaints.cases.queries import CaseFilter, DueFilter, case_where, due_where
     from complaints.petitions import pending
 

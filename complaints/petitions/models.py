@@ -207,6 +207,9 @@ class Petition(TimestampMixin, db.Model):
         # The register page, newest first (register_query's order): its first pages read 50
         # entries of this index instead of sorting a province's million petitions.
         sa.Index("ix_petition_register_order", "received_date", "register_seq", "id"),
+        # The processing queue and its counts (pending.where: status registered, the units it
+        # processes): the few waiting petitions, not every petition of the units' ten years.
+        sa.Index("ix_petition_status_unit", "status", "unit_id", "received_date"),
     )
 
     @property
@@ -305,7 +308,7 @@ class PetitionTransfer(db.Model):
     sent_on: Mapped[date]
     doc_no: Mapped[str] = mapped_column(sa.String(64), default="")
     # The answer the sender awaits by: set by the transfer, moved by each urging.
-    answer_due: Mapped[date] = mapped_column(index=True)
+    answer_due: Mapped[date]
     result_text: Mapped[str] = mapped_column(sa.Text, default="")
     result_doc_no: Mapped[str] = mapped_column(sa.String(64), default="")
     result_on: Mapped[date | None]
@@ -322,6 +325,12 @@ class PetitionTransfer(db.Model):
         back_populates="transfer",
         order_by="TransferUrging.id",
         cascade="all, delete-orphan",
+    )
+
+    __table_args__ = (
+        # The sender's overdue list (transfers.overdue_query: no result yet, answer due before
+        # today): a range of the unanswered ones, not of every transfer of ten years.
+        sa.Index("ix_petition_transfer_unanswered", "result_on", "answer_due"),
     )
 
     @property
