@@ -42,7 +42,8 @@ class Figure:
     where: Predicate
     measure: str = "count"  # count | sum:<column> | distinct
     # A narrower base set than the source's, for a figure that looks at nothing else (the
-    # petitions received at reception in the period): the database reads only those.
+    # petitions received at reception in the period): the database reads only those, and
+    # `where` says only what the figure asks of them beyond it.
     base: Predicate | None = None
 
 
@@ -284,14 +285,12 @@ CATALOGUE: list[Figure] = [
         "session",
         lambda p: ReceptionSession.kind == SessionKind.adhoc,
     ),
-    # 02/TCD: petitions handed in at reception.
+    # 02/TCD: petitions handed in at reception in the period (their base: nothing else).
     Figure(
         "reception.petitions",
         "Số đơn nhận qua tiếp công dân",
         "petition",
-        lambda p: sa.and_(
-            Petition.received_date >= p.start, Petition.source == PetitionSource.reception
-        ),
+        _true,
         base=_received_at_reception,
     ),
     *[
@@ -299,11 +298,7 @@ CATALOGUE: list[Figure] = [
             f"reception.petitions.by_kind.{k.value}",
             f"Đơn nhận qua tiếp dân: {k.label}",
             "petition",
-            lambda p, k=k: sa.and_(
-                Petition.received_date >= p.start,
-                Petition.source == PetitionSource.reception,
-                Petition.kind == k,
-            ),
+            lambda p, k=k: Petition.kind == k,
             base=_received_at_reception,
         )
         for k in PetitionKind
