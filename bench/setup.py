@@ -77,8 +77,9 @@ def _safe(url: str) -> str:
 
 
 # docs/deploy.md: the app's queries are short; PostgreSQL's parallel workers cost more to start
-# (20-30 ms on a busy 2-core server) than they save, and made the case list grow with the data.
-PG_SETTINGS = "-cmax_parallel_workers_per_gather=0"
+# (20-30 ms on a busy 2-core server) than they save, and made the case list grow with the data;
+# its JIT compiles a report's statement (estimated above 100,000) in 50-150 ms to run it in 10-50.
+PG_SETTINGS = "-cmax_parallel_workers_per_gather=0 -cjit=off"
 
 
 def database_for(url: str, workdir: Path, label: str, pg_settings: str = PG_SETTINGS) -> str:

@@ -200,3 +200,46 @@ def test_without_wrk_the_load_targets_skip_with_what_to_install(monkeypatch):
     rss = targets["sqlite.worker_peak_rss_mb"]
     assert rss["status"] == "SKIP" and rss["note"] == run.NO_WRK
     assert not any(t["status"] == "FAIL" for t in targets.values())
+
+
+def test_the_report_ratio_is_judged_at_every_size_from_100000():
+    """Issue 15, item 4: the report's ratio to its floor is a target at every size from
+    100,000 petitions (each its own line), not only at a million; a smaller province's is
+    shown, not judged, unless its figures differ from the floor's."""
+    from bench import run
+
+    def measured(ratio, differs=False):
+        difference = "Tổng cộng petitions.total: report 2, floor 1"
+        return {
+            "reports": [
+                {
+                    "form": "01-XLD",
+                    "ratio": ratio,
+                    "differences": [difference] if differs else [],
+                    "identities_failing": [],
+                    "build": {"median_ms": 12.0},
+                    "floor": {"median_ms": 10.0},
+                }
+            ]
+        }
+
+    def targets(sizes):
+        results = {"backends": {"sqlite": {"sizes": sizes}}}
+        return {
+            t["name"]: t["status"] for t in run.check_targets(results) if ".report." in t["name"]
+        }
+
+    assert run.REPORT_TARGET_FROM == 100_000
+    assert targets({"3000": measured(2.0), "30000": measured(1.5)}) == {
+        "sqlite.report.01-XLD.ratio": "SKIP"
+    }
+    assert targets({"10000": measured(2.0), "100000": measured(1.1)}) == {
+        "sqlite.report.01-XLD.ratio": "PASS"
+    }
+    assert targets(
+        {"10000": measured(2.0, differs=True), "100000": measured(1.1), "1000000": measured(1.3)}
+    ) == {
+        "sqlite.report.01-XLD.ratio@10000": "FAIL",
+        "sqlite.report.01-XLD.ratio@100000": "PASS",
+        "sqlite.report.01-XLD.ratio@1000000": "FAIL",
+    }
