@@ -2,9 +2,13 @@
 
 Each query states the catalogue's definitions (complaints/reports/figures.py, DOMAIN.md §9)
 directly: the base set of records of the period, each flag computed once, one pass grouped by
-unit. What `reports.service.build` adds on top (SQL built from the figure definitions, report
-settings, row groups, identities) is what the ratio build / floor measures. The same numbers
-must come out, unit by unit: the harness compares them.
+unit. It computes exactly the form's figures (`Layout.figure_ids`: no more, no fewer) under the
+same rules as the report: a petition transferred inside the tree counted once, at the unit that
+sent it (`figures._not_transferred_within`), and the opening balances in force at the period's
+start added to the figures that take them (`figures.BALANCE_FIGURES`). What
+`reports.service.build` adds on top (SQL built from the figure definitions, report settings,
+row groups, identities) is what the ratio build / floor measures. The same numbers must come
+out, unit by unit: the harness compares them.
 """
 
 from __future__ import annotations
@@ -35,11 +39,35 @@ def _units(unit_ids) -> str:
     return ", ".join(str(int(u)) for u in unit_ids)
 
 
+def _not_transferred(alias: str, units: str) -> str:
+    """A petition transferred inside the report's units counts at the unit that sent it: its
+    copy (forwarded_from_id set) is left out when the sender is one of the units."""
+    return (
+        f" AND ({alias}.forwarded_from_id IS NULL OR NOT EXISTS (SELECT 1 FROM petition s"
+        f" WHERE s.id = {alias}.forwarded_from_id AND s.unit_id IN ({units})))"
+    )
+
+
+def _balance(units: str, kinds, names: list[str], taken: dict[str, str]) -> str:
+    """One more branch of rows: for each unit, its opening balance in force at the period's
+    start (its latest declaration dated on or before it), summed over the kinds, in the
+    columns of the figures that take one (`taken`: figure -> balance column), 0 elsewhere."""
+    columns = ", ".join(f"SUM(ob.{taken[n]})" if n in taken else "0" for n in names)
+    return f"""
+        UNION ALL
+        SELECT ob.unit_id, {columns}
+        FROM opening_balance ob
+        WHERE ob.unit_id IN ({units}){_kind_filter("ob", kinds)}
+          AND ob.as_of = (SELECT MAX(o.as_of) FROM opening_balance o
+                          WHERE o.unit_id = ob.unit_id AND o.as_of <= :s)
+        GROUP BY ob.unit_id
+    """
+
+
 def _reception_columns(prefix: str, cond: str) -> list[tuple[str, str]]:
     return [
         (f"{prefix}.visits", f"SUM(CASE WHEN {cond} THEN 1 ELSE 0 END)"),
         (f"{prefix}.people", f"SUM(CASE WHEN {cond} THEN v.people_count ELSE 0 END)"),
-        (f"{prefix}.cases", f"SUM(CASE WHEN {cond} THEN 1 ELSE 0 END)"),
         (f"{prefix}.cases_first", f"SUM(CASE WHEN {cond} AND NOT v.is_repeat THEN 1 ELSE 0 END)"),
         (f"{prefix}.cases_repeat", f"SUM(CASE WHEN {cond} AND v.is_repeat THEN 1 ELSE 0 END)"),
         (f"{prefix}.delegations", f"SUM(CASE WHEN {cond} AND v.is_delegation THEN 1 ELSE 0 END)"),
@@ -55,11 +83,24 @@ def _tcd01(units: str, kinds) -> tuple[str, list[str]]:
         _reception_columns("reception", "1 = 1")
         + _reception_columns("reception.regular", "s.kind = 'regular'")
         + _reception_columns("reception.leader", "s.kind <> 'regular'")
+        + [
+            (f"reception.{k}.visits", f"SUM(CASE WHEN s.kind = '{k}' THEN 1 ELSE 0 END)")
+            for k in ("periodic", "adhoc")
+        ]
+        + [
+            (
+                f"reception.{k}.people",
+                f"SUM(CASE WHEN s.kind = '{k}' THEN v.people_count ELSE 0 END)",
+            )
+            for k in ("periodic", "adhoc")
+        ]
     )
     session_cols = [
         ("reception.leader.sessions", "COUNT(*)"),
         ("reception.leader.in_person", "SUM(CASE WHEN host_mode = 'in_person' THEN 1 ELSE 0 END)"),
         ("reception.leader.delegated", "SUM(CASE WHEN host_mode = 'delegated' THEN 1 ELSE 0 END)"),
+        ("reception.periodic.sessions", "SUM(CASE WHEN kind = 'periodic' THEN 1 ELSE 0 END)"),
+        ("reception.adhoc.sessions", "SUM(CASE WHEN kind = 'adhoc' THEN 1 ELSE 0 END)"),
     ]
     names = [n for n, _ in visit_cols] + [n for n, _ in session_cols]
     visits = ", ".join(e for _, e in visit_cols)
@@ -90,7 +131,7 @@ def _tcd02(units: str, kinds) -> tuple[str, list[str]]:
         SELECT unit_id, {", ".join(e for _, e in cols)}
         FROM petition p
         WHERE unit_id IN ({units}) AND received_date BETWEEN :s AND :e
-          AND source = 'reception'{_kind_filter("p", kinds)}
+          AND source = 'reception'{_kind_filter("p", kinds)}{_not_transferred("p", units)}
         GROUP BY unit_id
     """
     return sql, [n for n, _ in cols]
@@ -143,11 +184,13 @@ def _xld(units: str, kinds, by: str) -> tuple[str, list[str]]:
             FROM petition p
             WHERE unit_id IN ({units}) AND received_date <= :e
               AND (received_date >= :s OR outcome_date IS NULL OR outcome_date >= :s)
-              {_kind_filter("p", kinds)}
+              {_kind_filter("p", kinds)}{_not_transferred("p", units)}
         ) p
         GROUP BY unit_id
     """
-    return sql, [n for n, _ in cols]
+    names = [n for n, _ in cols]
+    taken = {"petitions.carried_over": "petitions", "petitions.total": "petitions"}
+    return sql + _balance(units, kinds, names, taken), names
 
 
 def _kqgq(units: str, kinds) -> tuple[str, list[str]]:
@@ -186,6 +229,11 @@ def _kqgq(units: str, kinds) -> tuple[str, list[str]]:
                 "SUM(CASE WHEN res = 1 AND (due IS NULL OR done <= due) THEN 1 ELSE 0 END)",
             ),
             ("competent.late", "SUM(CASE WHEN res = 1 AND done > due THEN 1 ELSE 0 END)"),
+            ("competent.terminated", "SUM(CASE WHEN res = 0 AND done <= :e THEN 1 ELSE 0 END)"),
+            (
+                "competent.still_open",
+                "SUM(CASE WHEN res = 0 AND (done IS NULL OR done > :e) THEN 1 ELSE 0 END)",
+            ),
         ]
     )
     petition_cols = [
@@ -212,7 +260,13 @@ def _kqgq(units: str, kinds) -> tuple[str, list[str]]:
         WHERE {base}
         GROUP BY c.unit_id
     """
-    return sql, names
+    taken = {
+        "competent.cases_carried_over": "cases",
+        "competent.cases": "cases",
+        "competent.still_open": "cases",
+        "competent.petitions": "case_petitions",
+    }
+    return sql + _balance(units, kinds, names, taken), names
 
 
 def floor_query(form: str, unit_ids, kinds: tuple[str, ...]) -> tuple[sa.TextClause, list[str]]:

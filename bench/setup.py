@@ -77,12 +77,13 @@ def _safe(url: str) -> str:
 
 
 # docs/deploy.md: the app's queries are short; PostgreSQL's parallel workers cost more to start
-# (20-30 ms on a busy 2-core server) than they save, and made the case list grow with the data.
+# (20-30 ms on a busy 2-core server) than they save, and made the case list grow with the data;
+# its JIT compiles a report's statement (estimated above 100,000) in 50-150 ms to run it in 10-50.
 # And each statement is planned with its values: psycopg prepares a statement run five times,
 # and from the fifth run of a prepared one PostgreSQL may keep a generic plan that does not see
 # them (the search's 'nguyen van' went from 30 to 420 ms at 30,000 petitions).
 PG_NO_PARALLEL = "-cmax_parallel_workers_per_gather=0"
-PG_CUSTOM_PLANS = "-cplan_cache_mode=force_custom_plan"
+PG_CUSTOM_PLANS = "-cplan_cache_mode=force_custom_plan -cjit=off"
 PG_SETTINGS = f"{PG_NO_PARALLEL} {PG_CUSTOM_PLANS}"
 
 

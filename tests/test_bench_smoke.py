@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import sqlalchemy as sa
 
 from bench import measure
-from bench.floor import run_floor
+from bench.floor import floor_query, run_floor
 from bench.measure import compare_with_floor, petition_form
 from bench.province import (
     PASSWORD,
@@ -28,6 +28,7 @@ from complaints.petitions.models import Petition
 from complaints.petitions.operations import refresh_search_text
 from complaints.reports import service
 from complaints.reports.layouts import LAYOUTS
+from complaints.reports.models import OpeningBalance
 from complaints.reports.periods import standard_period
 from complaints.units.models import Unit
 
@@ -66,6 +67,10 @@ def test_a_tiny_generated_province_is_consistent(app, db, web):
     period = standard_period("year", REPORT_YEAR)
     counted = 0
     for form, layout in LAYOUTS.items():
+        # The floor is a fair comparison: exactly the form's figures, no more, no fewer.
+        assert set(floor_query(form, [province.id], layout.kinds)[1]) == set(layout.figure_ids), (
+            form
+        )
         report = service.build(form, province, period, with_subunits=True)
         assert report.failing_checks == [], form
         floor = run_floor(db.session, form, report.total.unit_ids, layout.kinds, period)
@@ -77,6 +82,50 @@ def test_a_tiny_generated_province_is_consistent(app, db, web):
     # look-up finds the probe petition by its code and phone digits).
     timed = measure.pages(app, info, requests=1, warmups=0)
     assert set(timed) == {*measure.PAGES, "register_post"}
+
+    # The floor follows the report's rules the generator never exercises: a petition
+    # transferred inside the tree counted once, and the opening balances in force at the
+    # period's start (not an older declaration, not a later one).
+    province = db.session.scalar(sa.select(Unit).where(Unit.code == info.province_code))
+    in_period = sa.select(Petition).where(Petition.received_date.between(period.start, period.end))
+    first = db.session.scalars(
+        in_period.where(Petition.unit_id != province.id).order_by(Petition.id).limit(1)
+    ).one()
+    other = db.session.scalars(
+        in_period.where(Petition.unit_id != first.unit_id).order_by(Petition.id.desc()).limit(1)
+    ).one()
+    other.forwarded_from_id = first.id
+    for as_of, amount in (
+        (period.start.replace(year=period.start.year - 1), 50),
+        (period.start, 3),
+    ):
+        for kind in ("complaint", "denunciation", "feedback"):
+            db.session.add(
+                OpeningBalance(
+                    unit_id=first.unit_id,
+                    as_of=as_of,
+                    kind=kind,
+                    petitions=amount,
+                    cases=amount + 1,
+                    case_petitions=amount + 2,
+                )
+            )
+    db.session.add(
+        OpeningBalance(
+            unit_id=other.unit_id,
+            as_of=period.end,
+            kind="complaint",
+            petitions=70,
+            cases=70,
+            case_petitions=70,
+        )
+    )
+    db.session.flush()
+    for form, layout in LAYOUTS.items():
+        report = service.build(form, province, period, with_subunits=True)
+        floor = run_floor(db.session, form, report.total.unit_ids, layout.kinds, period)
+        assert compare_with_floor(report, floor) == [], form
+    assert report.total.values["competent.cases_carried_over"] >= 4  # the balance is counted
 
     web.login(SimpleNamespace(username=info.leader), PASSWORD)
     page = web.get("/cases/")
@@ -151,3 +200,46 @@ def test_without_wrk_the_load_targets_skip_with_what_to_install(monkeypatch):
     rss = targets["sqlite.worker_peak_rss_mb"]
     assert rss["status"] == "SKIP" and rss["note"] == run.NO_WRK
     assert not any(t["status"] == "FAIL" for t in targets.values())
+
+
+def test_the_report_ratio_is_judged_at_every_size_from_100000():
+    """Issue 15, item 4: the report's ratio to its floor is a target at every size from
+    100,000 petitions (each its own line), not only at a million; a smaller province's is
+    shown, not judged, unless its figures differ from the floor's."""
+    from bench import run
+
+    def measured(ratio, differs=False):
+        difference = "Tổng cộng petitions.total: report 2, floor 1"
+        return {
+            "reports": [
+                {
+                    "form": "01-XLD",
+                    "ratio": ratio,
+                    "differences": [difference] if differs else [],
+                    "identities_failing": [],
+                    "build": {"median_ms": 12.0},
+                    "floor": {"median_ms": 10.0},
+                }
+            ]
+        }
+
+    def targets(sizes):
+        results = {"backends": {"sqlite": {"sizes": sizes}}}
+        return {
+            t["name"]: t["status"] for t in run.check_targets(results) if ".report." in t["name"]
+        }
+
+    assert run.REPORT_TARGET_FROM == 100_000
+    assert targets({"3000": measured(2.0), "30000": measured(1.5)}) == {
+        "sqlite.report.01-XLD.ratio": "SKIP"
+    }
+    assert targets({"10000": measured(2.0), "100000": measured(1.1)}) == {
+        "sqlite.report.01-XLD.ratio": "PASS"
+    }
+    assert targets(
+        {"10000": measured(2.0, differs=True), "100000": measured(1.1), "1000000": measured(1.3)}
+    ) == {
+        "sqlite.report.01-XLD.ratio@10000": "FAIL",
+        "sqlite.report.01-XLD.ratio@100000": "PASS",
+        "sqlite.report.01-XLD.ratio@1000000": "FAIL",
+    }

@@ -42,7 +42,8 @@ class Figure:
     where: Predicate
     measure: str = "count"  # count | sum:<column> | distinct
     # A narrower base set than the source's, for a figure that looks at nothing else (the
-    # petitions received at reception in the period): the database reads only those.
+    # petitions received at reception in the period): the database reads only those, and
+    # `where` says only what the figure asks of them beyond it.
     base: Predicate | None = None
 
 
@@ -284,14 +285,12 @@ CATALOGUE: list[Figure] = [
         "session",
         lambda p: ReceptionSession.kind == SessionKind.adhoc,
     ),
-    # 02/TCD: petitions handed in at reception.
+    # 02/TCD: petitions handed in at reception in the period (their base: nothing else).
     Figure(
         "reception.petitions",
         "Số đơn nhận qua tiếp công dân",
         "petition",
-        lambda p: sa.and_(
-            Petition.received_date >= p.start, Petition.source == PetitionSource.reception
-        ),
+        _true,
         base=_received_at_reception,
     ),
     *[
@@ -299,11 +298,7 @@ CATALOGUE: list[Figure] = [
             f"reception.petitions.by_kind.{k.value}",
             f"Đơn nhận qua tiếp dân: {k.label}",
             "petition",
-            lambda p, k=k: sa.and_(
-                Petition.received_date >= p.start,
-                Petition.source == PetitionSource.reception,
-                Petition.kind == k,
-            ),
+            lambda p, k=k: Petition.kind == k,
             base=_received_at_reception,
         )
         for k in PetitionKind
@@ -509,40 +504,61 @@ class _PeriodParameters:
     end = sa.bindparam("period_end", type_=sa.Date())
 
 
-_UNIT_IDS = sa.bindparam("unit_ids", expanding=True, type_=sa.Integer())
-_WITHIN_IDS = sa.bindparam("within_ids", expanding=True, type_=sa.Integer())
+_UNIT_IDS = sa.bindparam("unit_ids", expanding=True, literal_execute=True, type_=sa.Integer())
+_WITHIN_IDS = sa.bindparam("within_ids", expanding=True, literal_execute=True, type_=sa.Integer())
 
 
 @functools.lru_cache(maxsize=128)
-def _statements(figure_ids: tuple[str, ...], kinds: tuple[str, ...]) -> tuple:
-    """The statements computing `figure_ids` for the units and period given as parameters: one
-    per source (and base), with the figures each one answers. Built once per (figures, kinds):
-    a report's dozens of predicates cost ~5 ms of Python to build, more than a small
-    province's SQL (bench/README.md); the database's plan is the same either way."""
+def _statement(figure_ids: tuple[str, ...], kinds: tuple[str, ...]) -> tuple:
+    """The one statement computing `figure_ids` for the units and period given as parameters,
+    and its parts: a branch per source (and base) aggregating the figures it answers, and
+    the opening balances of that branch's figures (one more row per unit), all in one
+    UNION ALL. Each row says which part it is (column `part`) and carries that part's
+    figures in their own columns (zeros elsewhere): one round trip to the database however
+    many sources a form reads. Built once per (figures, kinds): a report's dozens of
+    predicates cost ~5 ms of Python to build, more than a small province's SQL
+    (bench/README.md); the database's plan is the same either way.
+
+    Returns (statement, parts): parts[i] = (the column of its first figure after the unit and
+    the part, the ids of its figures, in their columns' order: a part's columns are
+    contiguous); (None, ()) when no figure is computed (derived ones only)."""
     period = _PeriodParameters
     by_source: dict[tuple, list[Figure]] = {}
-    for fid in figure_ids:
+    for fid in dict.fromkeys(figure_ids):
         if fid in FIGURES:
             fig = FIGURES[fid]
             by_source.setdefault((fig.source, fig.base), []).append(fig)
-    statements = []
+    figures = [f for figs in by_source.values() for f in figs]
+    if not figures:
+        return None, ()
+    column = {f.id: i for i, f in enumerate(figures)}
+    zero = sa.literal_column("0")
+
+    def padded(own: dict[str, sa.ColumnElement]) -> list[sa.ColumnElement]:
+        return [own.get(f.id, zero).label(f"f{i}") for i, f in enumerate(figures)]
+
+    branches, parts = [], []
     for (name, base), figs in by_source.items():
         source = SOURCES[name]
         preds = [f.where(period) for f in figs]
-        columns = [
-            _aggregate(f, period, w).label(f"f{i}")
-            for i, (f, w) in enumerate(zip(figs, preds, strict=True))
-        ]
-        query = source.select_from().add_columns(source.unit_column.label("unit_id"), *columns)
+        own = {f.id: _aggregate(f, period, w) for f, w in zip(figs, preds, strict=True)}
+        query = source.select_from().add_columns(
+            source.unit_column.label("unit_id"),
+            sa.literal_column(str(len(parts))).label("part"),
+            *padded(own),
+        )
         query = _scoped(source, query, _UNIT_IDS, period, kinds, base, within=_WITHIN_IDS)
         # A record no figure of the group counts adds nothing: leave it out before aggregating.
-        query = query.where(sa.or_(*preds)).group_by(source.unit_column)
-        balance = [BALANCE_FIGURES.get(f.id) for f in figs]
-        if any(balance):
-            # Opening balances ride in the same statement: one more row per unit, added below.
-            query = sa.union_all(query, _balance_rows(_UNIT_IDS, period, kinds, balance))
-        statements.append((query, tuple(figs)))
-    return tuple(statements)
+        branches.append(query.where(sa.or_(*preds)).group_by(source.unit_column))
+        answers = (column[figs[0].id] + 2, tuple(f.id for f in figs))
+        parts.append(answers)
+        if any(BALANCE_FIGURES.get(f.id) for f in figs):
+            # Opening balances: one more row per unit, added to the same figures.
+            balance = [BALANCE_FIGURES.get(f.id) if f.id in own else None for f in figures]
+            branches.append(_balance_rows(_UNIT_IDS, period, kinds, balance, part=len(parts)))
+            parts.append(answers)
+    statement = branches[0] if len(branches) == 1 else sa.union_all(*branches)
+    return statement, tuple(parts)
 
 
 def compute_by_unit(
@@ -552,26 +568,35 @@ def compute_by_unit(
     kinds: Iterable[str] | None = None,
     within=None,
 ) -> dict[int, dict[str, int]]:
-    """Every figure for every unit of `unit_ids` (a list or a subquery): one query per source,
-    aggregated by the database and grouped by unit. `within`: the units of the whole report
-    (a row's drill-down inside a roll-up), default `unit_ids`."""
+    """Every figure for every unit of `unit_ids` (a list or a subquery): one query, a branch
+    per source aggregated by the database and grouped by unit. `within`: the units of the
+    whole report (a row's drill-down inside a roll-up), default `unit_ids`."""
     if isinstance(unit_ids, sa.sql.ClauseElement):
         unit_ids = db.session.scalars(unit_ids)
     unit_ids = list(unit_ids)
     if isinstance(within, sa.sql.ClauseElement):
         within = db.session.scalars(within)
+    statement, parts = _statement(tuple(figure_ids), tuple(kinds or ()))
+    result: dict[int, dict[str, int]] = {}
+    if statement is None:
+        return result
     params = {
         "unit_ids": unit_ids,
         "within_ids": unit_ids if within is None else list(within),
         "period_start": period.start,
         "period_end": period.end,
     }
-    result: dict[int, dict[str, int]] = {}
-    for query, figs in _statements(tuple(figure_ids), tuple(kinds or ())):
-        for row in db.session.execute(query, params):
-            values = result.setdefault(row.unit_id, {})
-            for i, f in enumerate(figs):
-                values[f.id] = values.get(f.id, 0) + int(row[i + 1] or 0)
+    for row in db.session.execute(statement, params):
+        values = result.get(row[0])
+        if values is None:
+            values = result[row[0]] = {}
+        start, ids = parts[row[1]]
+        cells = [int(v or 0) for v in row[start : start + len(ids)]]
+        if ids[0] in values:  # the part's second row for the unit: its opening balances
+            for fid, value in zip(ids, cells, strict=True):
+                values[fid] += value
+        else:
+            values.update(zip(ids, cells, strict=True))
     return result
 
 
@@ -614,10 +639,11 @@ BALANCE_FIGURES: dict[str, str] = {
 BALANCE_COLUMNS = ("petitions", "cases", "case_petitions")
 
 
-def _balance_rows(unit_ids, period: Period, kinds, columns: list[str | None]) -> sa.Select:
+def _balance_rows(unit_ids, period: Period, kinds, columns, part: int | None = None) -> sa.Select:
     """For each unit, the opening balance in force at the period's start (its latest declaration
     dated on or before it), summed over the kinds asked for: one column per entry of `columns`
-    (a balance column, or None for a figure that takes no balance)."""
+    (a balance column, or None for a figure that takes no balance). `part`: the number of
+    this branch of `_statement` (a column `part` after the unit)."""
     ob = OpeningBalance
     other = aliased(OpeningBalance)
     latest = (
@@ -626,11 +652,12 @@ def _balance_rows(unit_ids, period: Period, kinds, columns: list[str | None]) ->
         .scalar_subquery()
     )
     values = [
-        (sa.func.sum(getattr(ob, c)) if c else sa.literal(0)).label(f"f{i}")
+        (sa.func.sum(getattr(ob, c)) if c else sa.literal_column("0")).label(f"f{i}")
         for i, c in enumerate(columns)
     ]
+    tag = [] if part is None else [sa.literal_column(str(part)).label("part")]
     query = (
-        sa.select(ob.unit_id.label("unit_id"), *values)
+        sa.select(ob.unit_id.label("unit_id"), *tag, *values)
         .where(ob.unit_id.in_(unit_ids), ob.as_of == latest)
         .group_by(ob.unit_id)
     )
@@ -817,20 +844,25 @@ class IdentityCheck:
         return self.left == self.right
 
 
+@functools.lru_cache(maxsize=256)
+def _identities_of(figure_ids: tuple[str, ...]) -> tuple[Identity, ...]:
+    """The identities whose figures are all among `figure_ids` (the same for every row of a
+    report: looked for once)."""
+    present = set(figure_ids)
+    return tuple(i for i in IDENTITIES if present.issuperset((*i.left, *i.right)))
+
+
 def check_identities(values: dict[str, int], row_label: str = "") -> list[IdentityCheck]:
     """Each identity whose figures are all present, with both sides' sums."""
-    checks = []
-    for ident in IDENTITIES:
-        if all(f in values for f in (*ident.left, *ident.right)):
-            checks.append(
-                IdentityCheck(
-                    ident,
-                    sum(values[f] for f in ident.left),
-                    sum(values[f] for f in ident.right),
-                    row_label,
-                )
-            )
-    return checks
+    return [
+        IdentityCheck(
+            ident,
+            sum(values[f] for f in ident.left),
+            sum(values[f] for f in ident.right),
+            row_label,
+        )
+        for ident in _identities_of(tuple(values))
+    ]
 
 
 # --- the summary report (no official form) --------------------------------------------------

@@ -3,6 +3,7 @@ row per sub-unit and a total, the identities checked, the rate and the headline 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
@@ -14,6 +15,7 @@ from complaints.core import audit, clock
 from complaints.core.access import has_permission, unit_in_scope
 from complaints.core.errors import OperationError
 from complaints.core.numbers import fmt_date, fmt_decimal, fmt_int
+from complaints.core.text import escape_like
 from complaints.core.translate import gettext as _
 from complaints.extensions import db
 from complaints.reports import convention as C
@@ -28,9 +30,19 @@ class ReportError(OperationError):
     """A report that cannot be produced as asked; the message is for the user."""
 
 
+@dataclass(frozen=True, slots=True)
+class UnitRef:
+    """A sub-unit as a report's row names it and links to it: its key, code and name (read
+    with the report's other units in one query, not loaded as an ORM object each)."""
+
+    id: int
+    code: str
+    name: str
+
+
 @dataclass
 class Row:
-    unit: Unit | None  # None: the total
+    unit: Unit | UnitRef | None  # None: the total
     label: str
     values: dict[str, int]
     rate: Decimal | None = None
@@ -147,16 +159,15 @@ class Report:
         }
 
 
-def settings_for(unit: Unit) -> ReportSettings:
-    """The unit's report settings, or its nearest ancestor's, or the defaults."""
-    ids = [int(i) for i in unit.path.strip("/").split("/") if i]
-    found = {
-        s.unit_id: s
-        for s in db.session.scalars(
-            sa.select(ReportSettings).where(ReportSettings.unit_id.in_(ids))
-        )
-    }
-    for uid in reversed(ids):
+def _ancestry(unit: Unit) -> list[int]:
+    """The unit's ancestors' ids and its own, from the root down (its path "/1/7/")."""
+    return [int(i) for i in unit.path.strip("/").split("/") if i]
+
+
+def _nearest_settings(unit: Unit, found: dict):
+    """Of the settings `found` (by unit id: ReportSettings, or rows with their columns), the
+    unit's own or its nearest ancestor's, or the defaults."""
+    for uid in reversed(_ancestry(unit)):
         if uid in found:
             return found[uid]
     return ReportSettings(
@@ -169,34 +180,95 @@ def settings_for(unit: Unit) -> ReportSettings:
     )
 
 
+def settings_for(unit: Unit) -> ReportSettings:
+    """The unit's report settings, or its nearest ancestor's, or the defaults."""
+    found = {
+        s.unit_id: s
+        for s in db.session.scalars(
+            sa.select(ReportSettings).where(ReportSettings.unit_id.in_(_ancestry(unit)))
+        )
+    }
+    return _nearest_settings(unit, found)
+
+
 def default_convention(unit: Unit) -> F.RateSettings:
     """The unit's convention (its report settings, or those it inherits): what a report uses
     unless another is asked for."""
     return C.from_settings(settings_for(unit))
 
 
-def _row_groups(unit: Unit, with_subunits: bool) -> list[tuple[Unit, list[int], str]]:
-    """The rows of a report: the unit's own records, then each sub-unit with its subtree."""
-    if not with_subunits:
-        return [(unit, [unit.id], unit.name)]
+@functools.cache
+def _context_statement(with_subunits: bool) -> sa.Select:
+    """The query of `_report_context`, built once: the unit's ancestors and itself
+    (`ancestry`), with sub-units also the units whose path matches `below` (the unit's path
+    and %), each with its settings' convention if it has settings."""
+    lines = Unit.id.in_(sa.bindparam("ancestry", expanding=True, type_=sa.Integer()))
+    if with_subunits:
+        lines = sa.or_(lines, Unit.path.like(sa.bindparam("below", type_=sa.String()), escape="\\"))
+    return (
+        sa.select(
+            Unit.id,
+            Unit.path,
+            Unit.parent_id,
+            Unit.code,
+            Unit.name,
+            ReportSettings.rate_basis,
+            ReportSettings.rate_kinds,
+            ReportSettings.rounding,
+        )
+        .outerjoin(ReportSettings, ReportSettings.unit_id == Unit.id)
+        .where(lines)
+    )
+
+
+def _report_context(
+    unit: Unit, with_subunits: bool
+) -> tuple[F.RateSettings, list[tuple[Unit | UnitRef, list[int], str]]]:
+    """What a report needs besides its figures, in one query: the convention of the unit's
+    settings (`settings_for`: its own or its nearest ancestor's) and its rows, the unit's own
+    records then, with sub-units, each child with its subtree's ids. The query reads the
+    unit's ancestors with their settings and, with sub-units, its subtree's ids, paths, codes
+    and names."""
+    ancestry = _ancestry(unit)
     prefix = unit.path  # "/1/7/": a unit below it has "/1/7/<child id>/..."
-    subtree = db.session.execute(
-        sa.select(Unit.id, Unit.path).where(Unit.path.startswith(prefix, autoescape=True))
+    lines = db.session.execute(
+        _context_statement(with_subunits),
+        {"ancestry": ancestry, "below": f"{escape_like(prefix)}%"},
     ).all()
+    found = {}
     below: dict[int, list[int]] = {}
-    for uid, path in subtree:
-        if path != prefix:  # the child is the first id after the unit's own path
-            below.setdefault(int(path[len(prefix) :].split("/", 1)[0]), []).append(uid)
-    children = sorted(unit.children, key=lambda u: u.code)
-    groups = [(unit, [unit.id], f"{unit.name} (cấp mình)")]
+    children = []
+    for line in lines:
+        line_id, path, parent_id, code, name, basis = line[:6]
+        if not path.startswith(prefix) or path == prefix:  # an ancestor, or the unit itself
+            if basis is not None:
+                found[line_id] = line
+            continue
+        # below the unit: its child is the first id after its path
+        below.setdefault(int(path[len(prefix) :].split("/", 1)[0]), []).append(line_id)
+        if parent_id == unit.id:
+            children.append(UnitRef(line_id, code, name))
+    convention = C.from_settings(_nearest_settings(unit, found))
+    if not with_subunits:
+        return convention, [(unit, [unit.id], unit.name)]
+    children.sort(key=lambda u: u.code)
+    groups: list[tuple[Unit | UnitRef, list[int], str]] = [
+        (unit, [unit.id], f"{unit.name} (cấp mình)")
+    ]
     groups += [(child, below.get(child.id, []), child.name) for child in children]
-    return groups
+    return convention, groups
 
 
 def _sum(dicts: list[dict[str, int]], keys) -> dict[str, int]:
-    if len(dicts) == 1:  # most rows are one unit: no addition to make
-        return {k: dicts[0].get(k, 0) for k in keys}
-    return {k: sum(d.get(k, 0) for d in dicts) for k in keys}
+    """The figures `keys` (in their order) added over `dicts`, 0 where none has one."""
+    total = dict.fromkeys(keys, 0)
+    for values in dicts:
+        if len(dicts) == 1 and values.keys() <= total.keys():
+            total.update(values)  # most rows are one unit: no addition to make
+            break
+        for k in total.keys() & values.keys():
+            total[k] += values[k]
+    return total
 
 
 def build(
@@ -221,14 +293,14 @@ def build(
         )
     if user is not None and not unit_in_scope(user, unit):
         raise ReportError(_("Đơn vị %(code)s nằm ngoài phạm vi của bạn.", code=unit.code))
-    rate_settings = convention or default_convention(unit)
+    unit_convention, groups = _report_context(unit, with_subunits or form == "summary")
+    rate_settings = convention or unit_convention
     if form == "summary":
-        return _summary(unit, period, rate_settings)
+        return _summary(unit, period, rate_settings, groups)
     layout = LAYOUTS[form]
     report_settings = rate_settings
     if len(layout.kinds) == 1:
         rate_settings = rate_settings.for_kind(layout.kinds[0])
-    groups = _row_groups(unit, with_subunits)
     all_ids = [uid for _, ids, _ in groups for uid in ids]
     ids = layout.figure_ids
     by_unit = F.compute_by_unit(ids, all_ids, period, layout.kinds)
@@ -251,9 +323,10 @@ def build(
     return Report(layout, unit, period, with_subunits, report_settings, rows, total, checks)
 
 
-def _summary(unit: Unit, period: Period, rate_settings: F.RateSettings) -> Report:
-    """The headline: reception and petitions of the whole unit tree; competence of the unit."""
-    tree_ids = [uid for _, ids, _ in _row_groups(unit, True) for uid in ids]
+def _summary(unit: Unit, period: Period, rate_settings: F.RateSettings, groups) -> Report:
+    """The headline: reception and petitions of the whole unit tree (`groups`: the rows of the
+    unit with its sub-units); competence of the unit."""
+    tree_ids = [uid for _, ids, _ in groups for uid in ids]
     wide_ids = ["reception.visits", "reception.people", "petitions.total", "petitions.received"]
     wide = _sum(list(F.compute_by_unit(wide_ids, tree_ids, period).values()), wide_ids)
     own_ids = [
