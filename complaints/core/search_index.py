@@ -59,16 +59,22 @@ def is_search_index(name: str | None) -> bool:
     )
 
 
-def fts_query(needles: list[str]) -> str | None:
-    """An FTS5 query matching every text that contains one of the folded needles: each needle
-    a phrase of its words, the last word a prefix. None when a needle has no word."""
+def _each_needle(needles: list[str], phrase, joiner: str) -> str | None:
+    """The needles' words written by `phrase`, joined by `joiner`: None when a needle has no
+    word. Only [a-z0-9] words reach a query (safe to write as a literal)."""
     phrases = []
     for needle in needles:
         words = _WORD.findall(needle)
         if not words:
             return None
-        phrases.append('"{}" *'.format(" ".join(words)))
-    return " OR ".join(phrases)
+        phrases.append(phrase(words))
+    return joiner.join(phrases)
+
+
+def fts_query(needles: list[str]) -> str | None:
+    """An FTS5 query matching every text that contains one of the folded needles: each needle
+    a phrase of its words, the last word a prefix. None when a needle has no word."""
+    return _each_needle(needles, lambda words: '"{}" *'.format(" ".join(words)), " OR ")
 
 
 def ts_query(needles: list[str]) -> str | None:
@@ -76,13 +82,7 @@ def ts_query(needles: list[str]) -> str | None:
     prefix. Not a phrase (`<->`): a GIN index holds no positions, so a phrase made
     PostgreSQL compute the words of every candidate row again (40 ms for 400 rows); the LIKE
     checks the phrase instead. None when a needle has no word."""
-    phrases = []
-    for needle in needles:
-        words = _WORD.findall(needle)
-        if not words:
-            return None
-        phrases.append("({}:*)".format(" & ".join(words)))
-    return " | ".join(phrases)
+    return _each_needle(needles, lambda words: "({}:*)".format(" & ".join(words)), " | ")
 
 
 def narrow(session: Any, select: sa.Select, model: Any, needles: list[str]):
