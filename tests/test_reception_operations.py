@@ -143,6 +143,17 @@ def test_publication_notice_follows_the_rule_of_publishing_on_time(db, officer, 
     late = notice(published_on=date(2026, 1, 5))
     assert late.startswith("Lịch tiếp công bố muộn: 1 ngày làm việc") and "ít nhất 5" in late
     assert notice(published_on=None) == "Chưa ghi ngày công bố lịch tiếp định kỳ."
+    # postponed before its schedule was published: none is owed (as on the obligations page)
+    assert (
+        notice(
+            published_on=None,
+            session_date=date(2026, 1, 13),
+            status=SessionStatus.postponed,
+            status_reason="Lãnh đạo đi công tác",
+            postponed_to=date(2026, 1, 20),
+        )
+        is None
+    )
     assert publication_notice(create_session(officer, session_data(province["commune"]))) is None
 
 

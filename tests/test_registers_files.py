@@ -442,7 +442,15 @@ def test_a_damaged_sheet_is_refused_with_the_reason(tmp_path):
     start = sheet.header_offset + 30 + len(sheet.filename) + len(sheet.extra) + 500
     raw[start : start + 100] = bytes(b ^ 0x5A for b in raw[start : start + 100])
     damaged.write_bytes(raw)
-    for path in (cut, damaged):
+    # A cell beyond Excel's last column (XFD): refused before a row that wide is built.
+    with zipfile.ZipFile(good) as z:
+        xml = z.read(sheet.filename).decode()
+    wide = tmp_path / "wide.xlsx"
+    with zipfile.ZipFile(wide, "w", zipfile.ZIP_DEFLATED) as out:
+        for i, data in members:
+            out.writestr(i, xml.replace('r="D2"', 'r="ZZZZZZ2"', 1) if i is sheet else data)
+    assert 'r="ZZZZZZ2"' in zipfile.ZipFile(wide).read(sheet.filename).decode()
+    for path in (cut, damaged, wide):
         info = R.inspect(str(path), max_bytes=10**7, max_unzipped=10**8)
         with (
             pytest.raises(FileRefused, match="tệp Excel bị hỏng"),

@@ -268,6 +268,12 @@ def planned_days(rule: RuleLike, start: date, end: date, cal: WorkCalendar) -> l
 # --- publication of schedules ----------------------------------------------------------------
 
 
+def publication_owed(status: str) -> bool:
+    """Is a periodic session's schedule still owed to the public? Not once the session is
+    cancelled or postponed: a schedule not yet published then need not be."""
+    return status not in ("cancelled", "postponed")
+
+
 def published_on_time(
     published_on: date | None,
     session_date: date,

@@ -133,7 +133,7 @@ def _publication(session: ReceptionSession, t: date, cal) -> tuple[str, str]:
     """(css class, text) of a session's publication against the 5-working-day rule."""
     deadline = rules.publication_deadline(session.session_date, cal)
     if session.published_on is None:
-        if session.status.value in ("cancelled", "postponed"):
+        if not rules.publication_owed(session.status.value):
             return ("muted", "—")
         if deadline < t:
             return ("due-overdue", _("Chưa công bố (quá hạn công bố)"))

@@ -24,7 +24,11 @@ from complaints.core.text import fold
 from complaints.core.translate import gettext as _
 from complaints.core.vocab import PetitionKind
 from complaints.extensions import db
-from complaints.obligations.rules import PUBLISH_WORKING_DAYS, published_on_time
+from complaints.obligations.rules import (
+    PUBLISH_WORKING_DAYS,
+    publication_owed,
+    published_on_time,
+)
 from complaints.reception.models import (
     HostMode,
     Medium,
@@ -287,10 +291,14 @@ def day_off_notice(day: date | None) -> str | None:
 def publication_notice(record: ReceptionSession) -> str | None:
     """A warning when a leader's periodic schedule was published late or not recorded; the
     rule of "on time" is obligations/rules.published_on_time."""
-    if record.kind != SessionKind.periodic or record.status == SessionStatus.cancelled:
+    if record.kind != SessionKind.periodic:
         return None
     if record.published_on is None:
+        if not publication_owed(record.status.value):
+            return None
         return _("Chưa ghi ngày công bố lịch tiếp định kỳ.")
+    if record.status == SessionStatus.cancelled:
+        return None
     cal = work_calendar()
     if published_on_time(record.published_on, record.session_date, cal):
         return None

@@ -308,10 +308,19 @@ def detect_delimiter(text: str) -> str:
 # --- rows ----------------------------------------------------------------------------------
 
 
+MAX_COLUMNS = 16_384  # Excel's last column, XFD
+
+
 def _column_number(letters: str) -> int:
+    """The column of a cell reference's letters ("A" 1, "XFD" 16384); a reference beyond
+    Excel's last column is a damaged file, refused before a row of that width is built."""
     number = 0
-    for ch in letters:
+    for ch in letters[:4]:
         number = number * 26 + ord(ch) - 64
+    if not 0 < number <= MAX_COLUMNS or len(letters) > 3:
+        raise FileRefused(
+            "Không đọc hết được trang tính: tệp Excel bị hỏng. Hãy mở bằng Excel và lưu lại."
+        )
     return number
 
 
