@@ -22,7 +22,14 @@ from complaints.api.base import (
 from complaints.auth.models import User
 from complaints.cases import operations as ops
 from complaints.cases.forms import ACTION_FIELDS
-from complaints.cases.models import CLOSED_STATES, Case, CaseEvent, CaseState, overdue_case
+from complaints.cases.models import (
+    Case,
+    CaseEvent,
+    CaseState,
+    closed_case,
+    open_case,
+    overdue_case,
+)
 from complaints.cases.queries import next_duty, text_clause
 from complaints.cases.workflow import ACTIONS, allowed_actions, check, event_label
 from complaints.core import clock, confidentiality
@@ -162,8 +169,7 @@ def cases(caller, query: S.CaseQuery, body):
     if query.state is not None:
         select = select.where(Case.state == query.state)
     if query.open is not None:
-        closed = Case.state.in_(CLOSED_STATES)
-        select = select.where(~closed if query.open else closed)
+        select = select.where(open_case() if query.open else closed_case())
     if query.assignee == "none":
         select = select.where(Case.assignee_id.is_(None))
     elif query.assignee is not None:

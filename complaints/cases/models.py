@@ -81,6 +81,11 @@ def open_case() -> sa.TextClause:
     return sa.text(_OPEN_CASE.format(t="case_file."))
 
 
+def closed_case() -> sa.TextClause:
+    """The cases in CLOSED_STATES: open_case() denied."""
+    return sa.text(f"NOT ({_OPEN_CASE.format(t='case_file.')})")
+
+
 # States reached once the case has been resolved (decision, conclusion, answer or withdrawal).
 RESOLVED_STATES = frozenset(
     {
