@@ -196,8 +196,7 @@ def _xld(units: str, kinds, by: str) -> tuple[str, list[str]]:
 def _kqgq(units: str, kinds) -> tuple[str, list[str]]:
     base = f"""
         c.unit_id IN ({units}) AND c.accepted_on IS NOT NULL AND c.accepted_on <= :e
-        AND (COALESCE(c.decided_on, c.closed_on) IS NULL
-             OR COALESCE(c.decided_on, c.closed_on) >= :s)
+        AND COALESCE(c.decided_on, c.closed_on, '9999-12-31') BETWEEN :s AND '9999-12-31'
         AND c.state <> 'merged'{_kind_filter("c", kinds)}
     """
     resolved = """CASE WHEN c.decided_on BETWEEN :s AND :e

@@ -16,7 +16,14 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
-from complaints.cases.models import Case, CaseState, Deadline, Outcome, TerminationReason
+from complaints.cases.models import (
+    Case,
+    CaseState,
+    Deadline,
+    Outcome,
+    TerminationReason,
+    not_finished_before,
+)
 from complaints.core.numbers import round_decimal
 from complaints.core.vocab import Field, PetitionKind
 from complaints.extensions import db
@@ -77,9 +84,9 @@ def _case_base(p: Period) -> sa.ColumnElement[bool]:
     """Cases within competence during the period: accepted by its end and not finished before
     its start (carried over + new); merged cases count in the case they joined."""
     return sa.and_(
+        not_finished_before(p.start),
         Case.accepted_on.isnot(None),
         Case.accepted_on <= p.end,
-        sa.or_(_done_on.is_(None), _done_on >= p.start),
         Case.state != CaseState.merged,
     )
 
