@@ -23,6 +23,10 @@ PAGE_SIZE = 50
 # The search page counts its results up to this many ("more than 1,000"): counting every
 # petition a common word matches would read a province's ten years (web/helpers.py).
 SEARCH_COUNT_CAP = 1000
+# The register's pager likewise counts up to this many ("more than 10,000"): a province's
+# whole register is a million rows, whose count took as long as the rest of the page ten
+# times over; a date, kind or unit filter under the cap gives the exact total (bench/README.md).
+REGISTER_COUNT_CAP = 10_000
 # A petition transferred to a unit of the tree: the result is awaited this many calendar days
 # after the transfer when the handler sets no deadline (petitions/transfers.py says why 30).
 TRANSFER_ANSWER_DAYS = 30

@@ -144,6 +144,26 @@ def test_register_is_paginated(web, login_as, province, app, monkeypatch, db):
     assert "01/03/2026" in last and "05/03/2026" not in last
 
 
+def test_register_total_stops_at_the_cap_and_a_filter_gives_it_exactly(
+    web, login_as, province, app, monkeypatch, db
+):
+    """A province's whole register is not counted for the pager (REGISTER_COUNT_CAP): the
+    total says "more than", the pages go as far as the cap, a filter under it is exact."""
+    monkeypatch.setitem(app.config, "PAGE_SIZE", 2)
+    monkeypatch.setitem(app.config, "REGISTER_COUNT_CAP", 3)
+    for day in range(1, 6):
+        fp.PetitionFactory(unit=province["commune"], received_date=date(2026, 3, day))
+    login_as(Role.petition_handler, unit=province["commune"])
+    first = web.get("/petitions/").get_data(as_text=True)
+    assert "Trang 1/2 · hơn 3 bản ghi" in first and "05/03/2026" in first
+    assert "Lọc theo ngày nhận" in first
+    beyond = web.get("/petitions/?page=9").get_data(as_text=True)
+    assert "Trang 2/2" in beyond and "03/03/2026" in beyond  # no page past the cap
+    narrow = web.get("/petitions/?date_from=01/03/2026&date_to=02/03/2026")
+    html = narrow.get_data(as_text=True)
+    assert "2 bản ghi" in html and "hơn" not in html and "01/03/2026" in html
+
+
 def test_register_needs_petition_view(web, login_as):
     login_as(Role.admin)
     assert web.get("/petitions/").status_code == 403

@@ -42,7 +42,7 @@ from complaints.petitions.models import FORWARDED_SOURCES, Attachment, Petition,
 from complaints.reception.models import Visit
 from complaints.units.models import Unit
 from complaints.units.roles import may_answer_transfer
-from complaints.web.helpers import load, paginate, paginate_capped, require_any, unit_choices
+from complaints.web.helpers import load, paginate_capped, require_any, unit_choices
 from complaints.web.transaction import attempt
 
 bp = Blueprint("petitions", __name__, url_prefix="/petitions")
@@ -210,7 +210,7 @@ def register():
         field=form.value("field"),
         unit_id=form.value("unit_id"),
     )
-    page = paginate(query)
+    page = paginate_capped(query, cap=current_app.config["REGISTER_COUNT_CAP"])
     confidentiality.reader().load(page.items)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     html = render_template("petitions/register.html", form=form, page=page, args=args)

@@ -55,9 +55,10 @@ class CappedPagination(SelectPagination):
         return min(found, cap)
 
 
-def paginate_capped(query, name: str = "page"):
-    """One page of a query, its total counted up to SEARCH_COUNT_CAP (CappedPagination)."""
-    cap = current_app.config["SEARCH_COUNT_CAP"]
+def paginate_capped(query, name: str = "page", cap: int | None = None):
+    """One page of a query, its total counted up to `cap`, by default SEARCH_COUNT_CAP
+    (CappedPagination)."""
+    cap = cap or current_app.config["SEARCH_COUNT_CAP"]
     per_page = current_app.config["PAGE_SIZE"]
     return CappedPagination(
         select=query,
