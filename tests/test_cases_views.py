@@ -130,6 +130,20 @@ def test_pending_list_sorted_by_due_date_with_overdue_and_45_days(
     assert bad.status_code == 200 and "Lựa chọn không hợp lệ" in html(bad)
 
 
+def test_overdue_page_gives_the_queue_to_whoever_may_read_it(app, db, province, login_as, web):
+    """The report maker reads the queue (petition.queue, the dashboard's petition tiles):
+    the overdue page gives him its counts too; a case handler, who may not, gets none."""
+    make_petition(province["province"], received=D(2026, 2, 20), summary="Khiếu nại chậm")
+    login_as(Role.report_maker)
+    db.session.commit()
+    page = html(web.get("/cases/overdue"))
+    assert "1 đơn quá hạn xử lý" in page and "1 đơn quá 45 ngày chưa xử lý" in page
+    web.logout()
+    login_as(Role.case_handler)
+    db.session.commit()
+    assert "đơn quá hạn xử lý" not in html(web.get("/cases/overdue"))
+
+
 def _processing(p, **data) -> dict:
     base = {
         "version": str(p.version),

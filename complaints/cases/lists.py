@@ -154,7 +154,8 @@ def overdue():
     ).one()
     petitions = None
     late_transfers: list = []
-    if has_permission(current_user, "petition.process"):
+    # Who may read the queue (the dashboard's petition tiles open it) sees its counts here too.
+    if has_permission(current_user, "petition.queue"):
         petitions = pending.count(pending.where(current_user), t)
         # Petitions the user's units transferred inside the system whose answer is late
         # (petitions/transfers.py): the sender's duty to urge, beside the cases' duties.
