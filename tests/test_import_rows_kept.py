@@ -44,6 +44,10 @@ TABLES = (
 # Times of writing, and what is derived from them (the audit chain's hashes).
 VOLATILE = {"created_at", "updated_at", "recorded_at", "computed_at", "occurred_at", "hash",
             "prev_hash", "reported_at"}  # fmt: skip
+# The edit counter of optimistic locking: the ORM writer left 1, 2 or 3 on a new record
+# depending on how often it happened to flush it (an autoflush before its processing was set,
+# its search texts updated after its insert); only the writer's history, not the record's.
+VOLATILE |= {"version"}
 # Ids inside JSON values (audit snapshots, event data), by key.
 JSON_IDS = {
     "unit_id": "unit",
@@ -177,6 +181,7 @@ def test_the_import_stores_what_it_stored_before(app, db, province, tmp_path):
     for name in TABLES:
         assert len(stored[name]) == len(kept[name]), name
         for n, (now, then) in enumerate(zip(stored[name], kept[name], strict=True), 1):
+            then = {k: v for k, v in then.items() if k not in VOLATILE}
             for column in then:
                 assert now.get(column) == then[column], (name, n, column)
             assert now.keys() == then.keys(), (name, n)

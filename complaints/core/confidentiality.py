@@ -327,6 +327,17 @@ def _collect(session, context) -> None:
             seeds["n"].update(values.get("identity_no", [obj.identity_no]))
 
 
+def note_inserted(session, petitions=(), cases=(), numbers=()) -> None:
+    """Petitions inserted without the ORM (a Core executemany: the register import's batch),
+    noted as _collect notes a flush's: their ids, their cases, their senders' identity
+    numbers. Their matters are recomputed at the next flush (or at the end of the
+    refresh_deferred block around it)."""
+    seeds = session.info.setdefault(_SEEDS, {"p": set(), "v": set(), "c": set(), "n": set()})
+    seeds["p"].update(petitions)
+    seeds["c"].update(cases)
+    seeds["n"].update(numbers)
+
+
 _DEFERRED = "confidentiality_deferred"
 
 

@@ -21,7 +21,7 @@ from complaints.core.errors import OperationError
 from complaints.core.numbering import RunningNumber, raise_to
 from complaints.extensions import db
 from complaints.petitions import operations as petition_ops
-from complaints.petitions.models import Petition, RegisterCounter
+from complaints.petitions.models import Petition, PetitionSender, RegisterCounter
 from complaints.reception.models import ReceptionSession
 from complaints.registers.import_job import ImportProblem, chunks, created_text
 from complaints.registers.import_petitions import (
@@ -95,6 +95,9 @@ class BatchWriter:
         self.case_seqs: dict[tuple[int, int], int] = {}
         # the batch's cases, held: the session keeps no record nobody refers to
         self.touched_cases: dict[int, Case] = {}
+        # the batch's petitions and their senders, as rows inserted at its end
+        self.petition_rows: list[dict] = []
+        self.sender_rows: list[dict] = []
         self.numbers: list[str] = []
         self.sessions: dict[tuple, ReceptionSession] = {}
         self.visit_keys: dict[tuple, Counter] = {}
@@ -144,7 +147,8 @@ class BatchWriter:
                         "Không có dòng nào được nhập."
                     ) from None
                 states.append("done" if written else "skip")
-            db.session.flush()  # the batch's records, before the rows held for its end
+            db.session.flush()  # the batch's cases, before the rows held for its end
+            self._insert_petitions()
         # the rows' states set at once: one statement for the batch at the next flush
         for row, state in zip(batch, states, strict=True):
             row.state = state
@@ -177,6 +181,27 @@ class BatchWriter:
                 f"Nhập tệp {self.job.filename}, dòng {batch[0].line}–{batch[-1].line}: "
                 f"{created_text({k: len(v) for k, v in self.made.items()})}"
             ),
+        )
+
+    def _insert_petitions(self) -> None:
+        """The batch's petitions and senders, one executemany each (after its cases: a
+        petition refers to its case), noted for the protection's recomputation."""
+        if not self.petition_rows:
+            return
+        session = db.session
+        options = {"render_nulls": True}
+        session.execute(
+            sa.insert(Petition.__table__), self.petition_rows, execution_options=options
+        )
+        if self.sender_rows:
+            session.execute(
+                sa.insert(PetitionSender.__table__), self.sender_rows, execution_options=options
+            )
+        confidentiality.note_inserted(
+            session,
+            petitions=[p["id"] for p in self.petition_rows],
+            cases=[p["case_id"] for p in self.petition_rows if p["case_id"]],
+            numbers=[s["identity_no"] for s in self.sender_rows if s["identity_no"]],
         )
 
     def made_record(self, entity: str, record_id: int) -> None:
