@@ -98,6 +98,7 @@ class BatchWriter:
         # the batch's petitions and their senders, as rows inserted at its end
         self.petition_rows: list[dict] = []
         self.sender_rows: list[dict] = []
+        self.new_cases: set[int] = set()  # the cases the batch brought in
         self.numbers: list[str] = []
         self.sessions: dict[tuple, ReceptionSession] = {}
         self.visit_keys: dict[tuple, Counter] = {}
@@ -147,14 +148,21 @@ class BatchWriter:
                         "Không có dòng nào được nhập."
                     ) from None
                 states.append("done" if written else "skip")
+            self._fill_search_texts()
             db.session.flush()  # the batch's cases, before the rows held for its end
             self._insert_petitions()
         # the rows' states set at once: one statement for the batch at the next flush
         for row, state in zip(batch, states, strict=True):
             row.state = state
         skipped = states.count("skip")
+        # the cases of earlier batches or of the register that rows of this one joined: their
+        # petitions read back (those of the batch's own cases have their texts already)
         case_ops.refresh_search_texts(
-            [self.touched_cases[case_id] for case_id in sorted(self.touched_cases)]
+            [
+                self.touched_cases[case_id]
+                for case_id in sorted(self.touched_cases)
+                if case_id not in self.new_cases
+            ]
         )
         raise_counters(self.job, self.seqs, self.case_seqs)
         counts = dict(self.job.created_counts or {})
@@ -182,6 +190,40 @@ class BatchWriter:
                 f"{created_text({k: len(v) for k, v in self.made.items()})}"
             ),
         )
+
+    def _fill_search_texts(self) -> None:
+        """The search texts of the cases the batch brought in and of their petitions, from the
+        batch's rows (every petition of such a case is one of them): what
+        cases.operations.refresh_search_texts computes, without reading them back. A
+        petition's matter is its case's: the identities of every sender of the case."""
+        senders: dict[int, list[dict]] = {}
+        for sender in self.sender_rows:
+            senders.setdefault(sender["petition_id"], []).append(sender)
+        by_case: dict[int, list[dict]] = {}
+        for petition in self.petition_rows:
+            if petition["case_id"] in self.new_cases:
+                by_case.setdefault(petition["case_id"], []).append(petition)
+        for case_id, petitions in by_case.items():
+            petitions.sort(key=lambda p: p["id"])
+            matter = [
+                value
+                for p in petitions
+                for s in senders.get(p["id"], ())
+                for value in (s["full_name"], s["identity_no"], s["phone"], s["address"])
+                if value
+            ]
+            for p in petitions:
+                people = [
+                    (s["full_name"], s["identity_no"], s["address"], s["phone"])
+                    for s in senders.get(p["id"], ())
+                ]
+                p["public_search_text"], p["search_text"] = petition_ops.search_texts(
+                    p["register_no"], p["receipt_code"], p["source_body"], p["source_doc_no"],
+                    p["summary"], people, matter,
+                )  # fmt: skip
+            case = self.touched_cases[case_id]
+            texts = [p["search_text"] for p in petitions]
+            case.search_text = case_ops.case_search_text(case, texts)
 
     def _insert_petitions(self) -> None:
         """The batch's petitions and senders, one executemany each (after its cases: a

@@ -229,6 +229,7 @@ def _new_case(batch: BatchWriter, row: ImportRow, petition: dict, unit: Unit, c:
         if case_no:
             batch.cases.update({pair: case.id for pair in batch.cases if pair[0] == key})
     batch.made_record("cases", case.id)
+    batch.new_cases.add(case.id)
     return case
 
 
