@@ -18,7 +18,7 @@ from complaints.core import audit, clock, confidentiality
 from complaints.core import db as core_db
 from complaints.core import deadlines as engine
 from complaints.core.errors import OperationError
-from complaints.core.numbering import RunningNumber, raise_to
+from complaints.core.numbering import RunningNumber, raise_all
 from complaints.extensions import db
 from complaints.petitions import operations as petition_ops
 from complaints.petitions.models import Petition, PetitionSender, RegisterCounter
@@ -265,12 +265,13 @@ def raise_counters(job: RegisterImport, seqs: dict, case_seqs: dict) -> None:
         # what the counters hold, read at once: only those below the batch's numbers are raised
         # (reserve_numbers raised them all before the first batch; a raise is a no-op else)
         current = _held(table, column, fixed, numbers)
+        below = []
         for (unit_id, year), seq in numbers.items():
             held = current.get((unit_id, year))
             if held is None or held < seq:
-                key = {**fixed, "unit_id": unit_id, "year": year}
-                held = raise_to(table, key, column, seq)
+                below.append(({**fixed, "unit_id": unit_id, "year": year}, seq))
             before.setdefault(f"{series}:{unit_id}:{year}", held)
+        raise_all(table, column, below)
     job.counters_before = before
     db.session.flush()
 
