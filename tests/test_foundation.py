@@ -132,6 +132,23 @@ def test_fold_and_like_pattern():
     assert like_pattern("50%_x") == "%50\\%\\_x%"
 
 
+def test_fold_transliterates_as_unidecode_does():
+    """fold translates each character by a table of unidecode's own transliterations (made
+    as characters are met): the text unidecode gives, whatever the script."""
+    import random
+    import re
+
+    from unidecode import unidecode
+
+    rnd = random.Random(13)
+    ranges = [(32, 0x2FF), (0x1E00, 0x1EFF), (0x300, 0xD7FF), (0xE000, 0xFFFF)]
+    texts = ["Nguyễn Văn Ánh  ĐẶNG\tthị", "北京 Œ ß ﬁ ①", "Ｆｕｌｌ　width", "ascii only"]
+    for _ in range(500):
+        texts.append("".join(chr(rnd.randint(*rnd.choice(ranges))) for _ in range(20)))
+    for text in texts:
+        assert fold(text) == re.sub(r"\s+", " ", unidecode(text).lower()).strip(), text
+
+
 def test_audit_chain_verifies_and_names_the_first_broken_event(db, province):
     for i in range(3):
         audit.record("test.event", province["province"], summary=f"sự kiện {i}", after={"i": i})

@@ -185,7 +185,9 @@ def test_the_statements_of_an_import_grow_boundedly_with_its_rows(app, db, provi
     assert per_row <= PER_ROW, counts
 
 
-PER_ROW = 3  # measured 2.8 on SQLite, 1.8 on PostgreSQL (4.5 on both before a batch's
+PER_ROW = 1  # measured 0.43 on SQLite and PostgreSQL (2.8 / 1.8 before a batch's petitions and
+# senders were inserted as rows and its own cases' search texts computed from them; 4.5 on both
+# before a batch's
 # petitions and cases were flushed together with ids taken as a block; 8.7 / 7.0 before a
 # batch's timeline
 # events, deadlines and audit events were inserted together and its counters read at once;

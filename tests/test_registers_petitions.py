@@ -507,14 +507,14 @@ def test_a_failing_batch_undoes_the_batches_before_it(db, province, tmp_path, mo
     db.session.commit()
     job = importer.run(job.id, token, "check")
     assert job.valid_rows == 8
-    original = petition_ops.register_petition
+    original = petition_ops.registration_row  # the import's registration
 
     def refuse_the_last(actor, data, **kw):  # the database changed since the dry run
         if data.register_no == "HP-2026-00008":
             raise petition_ops.PetitionError("Số vào sổ HP-2026-00008 đã có trong sổ đơn.")
         return original(actor, data, **kw)
 
-    monkeypatch.setattr(petition_ops, "register_petition", refuse_the_last)
+    monkeypatch.setattr(petition_ops, "registration_row", refuse_the_last)
     token = importer.start_import(None, job)
     db.session.commit()
     job = importer.run(job.id, token, "import")

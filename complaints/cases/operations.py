@@ -160,8 +160,13 @@ def refresh_search_texts(cases: Sequence[Case]) -> None:
             refresh_petition(p, matters[("petition", p.id)])
             names[p.case_id].append(p.search_text)
         for case_id, case in chunk.items():
-            text = " ".join([case.case_no, case.title, case.summary, *names[case_id]])
-            case.search_text = fold(text)[:20000]
+            case.search_text = case_search_text(case, names[case_id])
+
+
+def case_search_text(case: Case, petition_texts: Sequence[str]) -> str:
+    """The case's folded search text: its number, title and summary, and the search texts of
+    its petitions (in their order)."""
+    return fold(" ".join([case.case_no, case.title, case.summary, *petition_texts]))[:20000]
 
 
 def case_number(unit, year: int) -> str:

@@ -24,6 +24,7 @@ and takes the mapped classes from its callers.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -327,6 +328,17 @@ def _collect(session, context) -> None:
             seeds["n"].update(values.get("identity_no", [obj.identity_no]))
 
 
+def note_inserted(session, petitions=(), cases=(), numbers=()) -> None:
+    """Petitions inserted without the ORM (a Core executemany: the register import's batch),
+    noted as _collect notes a flush's: their ids, their cases, their senders' identity
+    numbers. Their matters are recomputed at the next flush (or at the end of the
+    refresh_deferred block around it)."""
+    seeds = session.info.setdefault(_SEEDS, {"p": set(), "v": set(), "c": set(), "n": set()})
+    seeds["p"].update(petitions)
+    seeds["c"].update(cases)
+    seeds["n"].update(numbers)
+
+
 _DEFERRED = "confidentiality_deferred"
 
 
@@ -478,10 +490,13 @@ def _value_patterns(value: str) -> set[str]:
     return set(_value_needles(value))
 
 
+@functools.lru_cache(maxsize=4096)
 def _value_needles(value: str) -> dict[str, tuple[bool, tuple[str, ...]]]:
     """Each regular expression of a value with what any text it matches must contain: every
     one of its needles, in the folded text (False) or in the folded text without separators
-    (True, for numbers typed with or without them)."""
+    (True, for numbers typed with or without them). Kept per value (a writer of many records,
+    the register import, asks for a matter's senders at each of its petitions): the dict
+    returned is shared, never changed by its callers."""
     value = unicodedata.normalize("NFC", (value or "").strip())
     out: dict[str, tuple[bool, tuple[str, ...]]] = {}
     compact = re.sub(r"[\s.\-/()+]", "", value)

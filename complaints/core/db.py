@@ -243,6 +243,16 @@ def apply_defaults(obj) -> None:
             setattr(obj, prop.key, _default_of(column))
 
 
+def with_defaults(table: sa.Table, row: dict) -> dict:
+    """`row` with every column of `table` it does not set given the default its INSERT
+    would store (a writer that inserts many rows with Core, one executemany: every row the
+    same columns)."""
+    for column in table.c:
+        if column.key not in row:
+            row[column.key] = _default_of(column)
+    return row
+
+
 def _default_of(column: sa.Column):
     """What an INSERT without the column would store: its Python default (None if none; a
     server default is not used by the models these writers hold)."""

@@ -21,26 +21,38 @@ class RunningNumber(db.Model):
     last_value: Mapped[int] = mapped_column(default=0)
 
 
-def _ensure_row(table: sa.Table, key: dict, column: str) -> None:
-    """The counter row named by `key`, created at 0 if missing (never overwritten)."""
+def _insert(table: sa.Table):
     if db.session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    db.session.execute(insert(table).values(**key, **{column: 0}).on_conflict_do_nothing())
+    return insert(table)
 
 
-def raise_to(table: sa.Table, key: dict, column: str, value: int) -> int | None:
-    """Make the counter at least `value` (numbers taken outside the counter, e.g. kept from
-    an imported register, are never given again); returns what it held before, None when the
-    row did not exist. Locks the row like increment()."""
-    where = [table.c[name] == v for name, v in key.items()]
-    before = db.session.execute(sa.select(table.c[column]).where(*where)).scalar()
-    _ensure_row(table, key, column)
+def _ensure_row(table: sa.Table, key: dict, column: str) -> None:
+    """The counter row named by `key`, created at 0 if missing (never overwritten)."""
+    db.session.execute(_insert(table).values(**key, **{column: 0}).on_conflict_do_nothing())
+
+
+def raise_all(table: sa.Table, column: str, targets: list[tuple[dict, int]]) -> None:
+    """Make each counter (its key, the value) at least its value (numbers taken outside the
+    counter, e.g. kept from an imported register, are never given again), the missing rows
+    created: two statements for all of them. Locks the rows like increment()."""
+    if not targets:
+        return
     db.session.execute(
-        sa.update(table).where(*where, table.c[column] < value).values({column: value})
+        _insert(table).on_conflict_do_nothing(), [{**key, column: 0} for key, _ in targets]
     )
-    return before
+    names = list(targets[0][0])
+    db.session.execute(
+        sa.update(table)
+        .where(
+            *(table.c[name] == sa.bindparam(f"key_{name}") for name in names),
+            table.c[column] < sa.bindparam("raised_to"),
+        )
+        .values({column: sa.bindparam("raised_to")}),
+        [{**{f"key_{n}": key[n] for n in names}, "raised_to": value} for key, value in targets],
+    )
 
 
 def increment(table: sa.Table, key: dict, column: str) -> int:

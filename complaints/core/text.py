@@ -11,11 +11,23 @@ from unidecode import unidecode
 _SPACES = re.compile(r"\s+")
 
 
+# unidecode's transliteration of each non-ASCII character met, for str.translate: unidecode
+# maps a character at a time (no context), in Python; the search texts of a register import
+# fold thousands of long texts made of the same few hundred characters.
+_TRANSLITERATED: dict[int, str] = {}
+
+
 def fold(text: str | None) -> str:
     """Lower-case ASCII form of Vietnamese text with single spaces (đ becomes d)."""
     if not text:
         return ""
-    return _SPACES.sub(" ", unidecode(text).lower()).strip()
+    if not text.isascii():
+        table = _TRANSLITERATED
+        for c in set(text):
+            if ord(c) > 0x7F and ord(c) not in table:
+                table[ord(c)] = unidecode(c)
+        text = text.translate(table)
+    return _SPACES.sub(" ", text.lower()).strip()
 
 
 def escape_like(text: str) -> str:

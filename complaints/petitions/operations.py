@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from complaints.citizen import codes as receipt_codes
 from complaints.core import audit, clock, confidentiality, maintenance, search_index
+from complaints.core import db as core_db
 from complaints.core.access import in_scope, unit_in_scope
 from complaints.core.db import utcnow
 from complaints.core.errors import OperationError
@@ -352,11 +353,7 @@ def refresh_search_text(petition: Petition, matter: list[str] | None = None) -> 
     The public column, all that may be matched on a denunciation by who may not see the
     denouncer, holds no sender and no identity value of the matter typed into the free text
     (core/confidentiality.py)."""
-    public = [petition.register_no, petition.source_body, petition.source_doc_no, petition.summary]
-    if petition.receipt_code:  # found by the code a citizen reads out, typed with or without dashes
-        public[1:1] = [petition.receipt_code, receipt_codes.display(petition.receipt_code)]
-    people = [x for s in petition.senders for x in (s.full_name, s.identity_no, s.address)]
-    values = people + [s.phone for s in petition.senders]
+    values = []
     if petition.visit is not None:
         values += [
             x
@@ -367,12 +364,41 @@ def refresh_search_text(petition: Petition, matter: list[str] | None = None) -> 
         values += matter
     elif petition.id is not None and (petition.case_id is not None or petition.visit_id):
         values += confidentiality.matter_values([petition])[("petition", petition.id)]
+    petition.public_search_text, petition.search_text = search_texts(
+        petition.register_no,
+        petition.receipt_code,
+        petition.source_body,
+        petition.source_doc_no,
+        petition.summary,
+        [(s.full_name, s.identity_no, s.address, s.phone) for s in petition.senders],
+        values,
+    )
+
+
+def search_texts(
+    register_no: str,
+    receipt_code: str | None,
+    source_body: str,
+    source_doc_no: str,
+    summary: str,
+    senders: Sequence[tuple[str, str, str, str]],
+    matter: Sequence[str] = (),
+) -> tuple[str, str]:
+    """The petition's public and full search texts from its values (senders as (name,
+    identity, address, phone)) and the other identity values of its matter (`matter`): the
+    rule of refresh_search_text, over plain values for a writer that holds no record (the
+    register import's batch)."""
+    public = [register_no, source_body, source_doc_no, summary]
+    if receipt_code:  # found by the code a citizen reads out, typed with or without dashes
+        public[1:1] = [receipt_code, receipt_codes.display(receipt_code)]
+    people = [x for name, identity, address, _phone in senders for x in (name, identity, address)]
+    values = people + [phone for *_rest, phone in senders] + list(matter)
     shown = [x for x in public if x]
     pattern = confidentiality.pattern_for((v for v in values if v), within=" | ".join(shown))
-    petition.public_search_text = fold(
-        " | ".join(confidentiality.strip(x, pattern, mask=" ") for x in shown)
+    return (
+        fold(" | ".join(confidentiality.strip(x, pattern, mask=" ") for x in shown)),
+        fold(" | ".join(x for x in public + people if x)),
     )
-    petition.search_text = fold(" | ".join(x for x in public + people if x))
 
 
 def refresh_matter_texts(petition: Petition) -> None:
@@ -393,26 +419,32 @@ def refresh_matter_texts(petition: Petition) -> None:
 
 
 def _snapshot(petition: Petition) -> dict:
-    """What the audit log keeps of a petition: a denouncer's identity stays out of it (the log
-    is read by administrators), only whether it changed."""
-    data = audit.snapshot(petition, PETITION_FIELDS)
-    hide = confidentiality.is_protected(petition)
+    """What the audit log keeps of a petition (snapshot_of)."""
+    return snapshot_of(
+        {name: getattr(petition, name) for name in PETITION_FIELDS},
+        [(s.full_name, s.address, s.identity_no, s.phone) for s in petition.senders],
+        confidentiality.is_protected(petition),
+    )
+
+
+def snapshot_of(values: dict, senders: Sequence[tuple[str, str, str, str]], hide: bool) -> dict:
+    """What the audit log keeps of a petition, from its values (PETITION_FIELDS) and its
+    senders as (name, address, identity, phone): a denouncer's identity (`hide`) stays out of
+    it (the log is read by administrators), only whether it changed."""
+    data = {name: audit.jsonable(values[name]) for name in PETITION_FIELDS}
     mask = str(confidentiality.MASK)
     data["senders"] = [
         {
             key: (mask if hide and value else value)
-            for key, value in (
-                ("full_name", s.full_name),
-                ("address", s.address),
-                ("identity_no", s.identity_no),
-                ("phone", s.phone),
-            )
+            for key, value in zip(("full_name", "address", "identity_no", "phone"), s, strict=True)
         }
-        for s in petition.senders
+        for s in senders
     ]
     if hide:  # only the values the summary can hold are compiled (the same stripped text)
         summary = data.get("summary")
-        pattern = confidentiality.pattern_for(_sender_values(petition), within=summary or "")
+        identities = [v for name, address, identity, phone in senders
+                      for v in (name, identity, address, phone) if v]  # fmt: skip
+        pattern = confidentiality.pattern_for(identities, within=summary or "")
         data["summary"] = confidentiality.strip(summary, pattern)
     return data
 
@@ -426,31 +458,50 @@ def _sender_values(petition: Petition) -> list[str]:
     ]
 
 
-def _apply(petition: Petition, data: PetitionData) -> None:
+def petition_values(data: PetitionData, was: PetitionKind | None = None):
+    """What a registration or an edit stores from checked data: the petition's column values
+    and its senders' (in their order, the blank ones left out). A forwarded petition alone
+    keeps a forwarding body and letter; once a denunciation (`was`: its kind before), always
+    protected. For the ORM writer (_apply) and a writer of many petitions that inserts them
+    itself (the register import's batch, registration_row)."""
     source = PetitionSource(data.source)
     forwarded = source in FORWARDED_SOURCES
-    petition.received_date = data.received_date
-    petition.source = source
-    # Only a forwarded petition has a forwarding body and letter; stale values are dropped.
-    petition.source_body = (data.source_body or "").strip() if forwarded else ""
-    petition.source_doc_no = (data.source_doc_no or "").strip() if forwarded else ""
-    was = petition.kind
-    petition.kind = PetitionKind(data.kind)
-    if PetitionKind.denunciation in (was, petition.kind):
-        petition.denounced = True  # once a denunciation, always protected
-    petition.field = Field(data.field)
-    petition.summary = data.summary.strip()
-    petition.signatory_count = int(data.signatory_count)
-    petition.anonymous = bool(data.anonymous)
-    senders = [s for s in data.senders if not s.is_blank()]
+    kind = PetitionKind(data.kind)
+    values = {
+        "received_date": data.received_date,
+        "source": source,
+        "source_body": (data.source_body or "").strip() if forwarded else "",
+        "source_doc_no": (data.source_doc_no or "").strip() if forwarded else "",
+        "kind": kind,
+        "field": Field(data.field),
+        "summary": data.summary.strip(),
+        "signatory_count": int(data.signatory_count),
+        "anonymous": bool(data.anonymous),
+    }
+    if PetitionKind.denunciation in (was, kind):
+        values["denounced"] = True  # once a denunciation, always protected
+    senders = [
+        {
+            "position": position,
+            "full_name": sender.full_name,
+            "address": sender.address,
+            "identity_no": sender.identity_no,
+            "phone": sender.phone,
+        }
+        for position, sender in enumerate(s for s in data.senders if not s.is_blank())
+    ]
+    return values, senders
+
+
+def _apply(petition: Petition, data: PetitionData) -> None:
+    values, senders = petition_values(data, petition.kind)
+    for name, value in values.items():
+        setattr(petition, name, value)
     existing = list(petition.senders)
     for position, sender in enumerate(senders):
         row = existing[position] if position < len(existing) else PetitionSender()
-        row.position = position
-        row.full_name = sender.full_name
-        row.address = sender.address
-        row.identity_no = sender.identity_no
-        row.phone = sender.phone
+        for name, value in sender.items():
+            setattr(row, name, value)
         if position >= len(existing):
             petition.senders.append(row)
     for row in existing[len(senders) :]:
@@ -503,36 +554,16 @@ def register_petition(
     today: date | None = None,
     check_scope: bool = True,
     denounced: bool = False,
-    receipt_code: str | None = None,
-    number_checked: bool = False,
-    petition_id: int | None = None,
-    search_text: bool = True,
 ) -> Petition:
     """Enter a petition in its unit's register with the next number of the year (vào sổ đơn).
 
     `check_scope=False`: a transfer inside the system registers it at a unit of the tree the
     sender does not oversee (petitions/transfers.py checked the target); `denounced`: its
     matter is a denunciation's though its kind is not (a protected petition's copy).
-    A writer of many petitions (the register import) gives `receipt_code` (from
-    unused_receipt_codes) and, with `number_checked`, says it found the typed number free
-    itself: the petition is written without its own check and savepoint (a clash fails the
-    writer's whole transaction); with `petition_id` too (core/db.IdBlock) and no files, it is
-    not flushed here but with the writer's batch. `search_text=False`: the writer refreshes
-    the petition's search texts itself once it joined its case (the import's batch, with its
-    cases': cases.operations.refresh_search_texts)."""
+    A writer of many petitions that inserts them itself (the register import) uses
+    registration_row: the same checks, values, texts and audit event."""
     today = today or clock.today()
-    unit = data.unit
-    if unit is None:
-        raise PetitionError(_("Chọn đơn vị vào sổ."), "unit_id")
-    if check_scope and actor is not None and not unit_in_scope(actor, unit):
-        raise PetitionError(_("Đơn vị này không thuộc phạm vi của bạn."), "unit_id")
-    if (
-        data.visit is not None
-        and actor is not None
-        and not any(unit_in_scope(actor, u) for u in data.visit.scope_units())
-    ):
-        raise PetitionError(_("Lượt tiếp không thuộc đơn vị của bạn."))
-    _check(data, today)
+    unit = _registration_check(actor, data, today, check_scope)
     checked = check_files(files)
     year = data.received_date.year
     manual = None
@@ -546,26 +577,12 @@ def register_petition(
         visit=data.visit,
         status=PetitionStatus.registered,
         created_by_id=getattr(actor, "id", None),
-        receipt_code=receipt_code or unused_receipt_code(),
+        receipt_code=unused_receipt_code(),
     )
-    if petition_id:  # its id given (an IdBlock's): never the table's next one
-        petition.id = petition_id
-    batched = bool(petition_id and manual and number_checked and not checked)
     _apply(petition, data)
     if denounced:
         petition.denounced = True
-    if manual and number_checked:
-        petition.register_no, petition.register_seq = manual
-        if search_text:
-            refresh_search_text(petition)
-        else:
-            petition.search_text = petition.public_search_text = ""
-        rows = _attach(actor, petition, checked)
-        db.session.add(petition)
-        if not batched:
-            db.session.flush()
-    else:
-        rows = _insert(actor, petition, unit, manual, year, checked)
+    rows = _insert(actor, petition, unit, manual, year, checked)
     audit.record(
         "petition.registered",
         petition,
@@ -574,9 +591,84 @@ def register_petition(
         summary=f"Vào sổ đơn {petition.register_no}",
     )
     _store(actor, petition, rows, checked)
-    if not batched:
-        db.session.flush()
+    db.session.flush()
     return petition
+
+
+def _registration_check(actor, data: PetitionData, today: date, check_scope: bool) -> Unit:
+    """What a registration checks before it writes (PetitionError): its unit, in the actor's
+    scope, its visit's, and every rule of petition_errors. Returns the unit."""
+    unit = data.unit
+    if unit is None:
+        raise PetitionError(_("Chọn đơn vị vào sổ."), "unit_id")
+    if check_scope and actor is not None and not unit_in_scope(actor, unit):
+        raise PetitionError(_("Đơn vị này không thuộc phạm vi của bạn."), "unit_id")
+    if (
+        data.visit is not None
+        and actor is not None
+        and not any(unit_in_scope(actor, u) for u in data.visit.scope_units())
+    ):
+        raise PetitionError(_("Lượt tiếp không thuộc đơn vị của bạn."))
+    _check(data, today)
+    return unit
+
+
+def registration_row(
+    actor,
+    data: PetitionData,
+    *,
+    today: date,
+    receipt_code: str,
+    petition_id: int,
+    search_text: bool = True,
+) -> tuple[dict, list[dict]]:
+    """register_petition for a writer of many petitions that inserts them itself, one
+    statement per table for many (the register import's batch): a typed register number the
+    writer found free, an id of its core/db.IdBlock, a receipt code of unused_receipt_codes,
+    no visit, no files. The same checks, values, search texts and audit event as
+    register_petition; returned are the petition's row (every column, defaults included) and
+    its senders' rows, to insert. `search_text=False`: the writer fills the texts itself
+    once the petition joined its case (cases.operations.refresh_search_texts)."""
+    unit = _registration_check(actor, data, today, True)
+    if data.visit is not None or not data.register_no:
+        raise ValueError("registration_row: a typed number and no visit")
+    register_no, seq = parse_register_no(data.register_no, unit, data.received_date)
+    values, senders = petition_values(data)
+    row = {
+        "id": petition_id,
+        "unit_id": unit.id,
+        "register_year": data.received_date.year,
+        "register_seq": seq,
+        "register_no": register_no,
+        "receipt_code": receipt_code,
+        "visit_id": None,
+        "status": PetitionStatus.registered,
+        "created_by_id": getattr(actor, "id", None),
+        **values,
+    }
+    people = [(s["full_name"], s["identity_no"], s["address"], s["phone"]) for s in senders]
+    if search_text:
+        row["public_search_text"], row["search_text"] = search_texts(
+            register_no, receipt_code, row["source_body"], row["source_doc_no"], row["summary"],
+            people,
+        )  # fmt: skip
+    else:
+        row["search_text"] = row["public_search_text"] = ""
+    table = Petition.__table__
+    core_db.with_defaults(table, row)
+    hide = row["kind"] == PetitionKind.denunciation or bool(row["denounced"])
+    audit.record(
+        "petition.registered",
+        actor=actor,
+        unit_id=unit.id,
+        entity_type=table.name,
+        entity_id=petition_id,
+        after=snapshot_of(row, [(n, a, i, p) for n, i, a, p in people], hide),
+        summary=f"Vào sổ đơn {register_no}",
+    )
+    for sender in senders:
+        sender["petition_id"] = petition_id
+    return row, senders
 
 
 def _insert(actor, petition: Petition, unit: Unit, manual, year: int, checked) -> list:

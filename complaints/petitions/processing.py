@@ -326,12 +326,25 @@ def record_processed(actor_id: int | None, petition: Petition, facts: RecordedPr
     """A petition processed before the app (an old register brought in): its classification
     and outcome as the register records them. The register is the record: the rules a
     processing today checks were the body's then (the import checks each row's own)."""
-    petition.eligible, petition.ineligible_reasons = facts.eligible, facts.reasons
-    petition.competent = facts.competent
-    petition.outcome, petition.outcome_body = facts.outcome, facts.body
-    petition.outcome_doc_no, petition.outcome_date = facts.doc_no, facts.on
-    petition.processing_note, petition.processed_by_id = facts.note, actor_id
-    petition.status = PetitionStatus.processed
+    for name, value in processed_values(actor_id, facts).items():
+        setattr(petition, name, value)
+
+
+def processed_values(actor_id: int | None, facts: RecordedProcessing) -> dict:
+    """The petition's column values record_processed sets (for a writer of many petitions
+    that inserts them itself: the register import's batch)."""
+    return {
+        "eligible": facts.eligible,
+        "ineligible_reasons": facts.reasons,
+        "competent": facts.competent,
+        "outcome": facts.outcome,
+        "outcome_body": facts.body,
+        "outcome_doc_no": facts.doc_no,
+        "outcome_date": facts.on,
+        "processing_note": facts.note,
+        "processed_by_id": actor_id,
+        "status": PetitionStatus.processed,
+    }
 
 
 def join_case(petition: Petition, case: Case) -> None:

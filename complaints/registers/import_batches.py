@@ -18,10 +18,10 @@ from complaints.core import audit, clock, confidentiality
 from complaints.core import db as core_db
 from complaints.core import deadlines as engine
 from complaints.core.errors import OperationError
-from complaints.core.numbering import RunningNumber, raise_to
+from complaints.core.numbering import RunningNumber, raise_all
 from complaints.extensions import db
 from complaints.petitions import operations as petition_ops
-from complaints.petitions.models import Petition, RegisterCounter
+from complaints.petitions.models import Petition, PetitionSender, RegisterCounter
 from complaints.reception.models import ReceptionSession
 from complaints.registers.import_job import ImportProblem, chunks, created_text
 from complaints.registers.import_petitions import (
@@ -95,6 +95,10 @@ class BatchWriter:
         self.case_seqs: dict[tuple[int, int], int] = {}
         # the batch's cases, held: the session keeps no record nobody refers to
         self.touched_cases: dict[int, Case] = {}
+        # the batch's petitions and their senders, as rows inserted at its end
+        self.petition_rows: list[dict] = []
+        self.sender_rows: list[dict] = []
+        self.new_cases: set[int] = set()  # the cases the batch brought in
         self.numbers: list[str] = []
         self.sessions: dict[tuple, ReceptionSession] = {}
         self.visit_keys: dict[tuple, Counter] = {}
@@ -144,13 +148,21 @@ class BatchWriter:
                         "Không có dòng nào được nhập."
                     ) from None
                 states.append("done" if written else "skip")
-            db.session.flush()  # the batch's records, before the rows held for its end
+            self._fill_search_texts()
+            db.session.flush()  # the batch's cases, before the rows held for its end
+            self._insert_petitions()
         # the rows' states set at once: one statement for the batch at the next flush
         for row, state in zip(batch, states, strict=True):
             row.state = state
         skipped = states.count("skip")
+        # the cases of earlier batches or of the register that rows of this one joined: their
+        # petitions read back (those of the batch's own cases have their texts already)
         case_ops.refresh_search_texts(
-            [self.touched_cases[case_id] for case_id in sorted(self.touched_cases)]
+            [
+                self.touched_cases[case_id]
+                for case_id in sorted(self.touched_cases)
+                if case_id not in self.new_cases
+            ]
         )
         raise_counters(self.job, self.seqs, self.case_seqs)
         counts = dict(self.job.created_counts or {})
@@ -179,6 +191,61 @@ class BatchWriter:
             ),
         )
 
+    def _fill_search_texts(self) -> None:
+        """The search texts of the cases the batch brought in and of their petitions, from the
+        batch's rows (every petition of such a case is one of them): what
+        cases.operations.refresh_search_texts computes, without reading them back. A
+        petition's matter is its case's: the identities of every sender of the case."""
+        senders: dict[int, list[dict]] = {}
+        for sender in self.sender_rows:
+            senders.setdefault(sender["petition_id"], []).append(sender)
+        by_case: dict[int, list[dict]] = {}
+        for petition in self.petition_rows:
+            if petition["case_id"] in self.new_cases:
+                by_case.setdefault(petition["case_id"], []).append(petition)
+        for case_id, petitions in by_case.items():
+            petitions.sort(key=lambda p: p["id"])
+            matter = [
+                value
+                for p in petitions
+                for s in senders.get(p["id"], ())
+                for value in (s["full_name"], s["identity_no"], s["phone"], s["address"])
+                if value
+            ]
+            for p in petitions:
+                people = [
+                    (s["full_name"], s["identity_no"], s["address"], s["phone"])
+                    for s in senders.get(p["id"], ())
+                ]
+                p["public_search_text"], p["search_text"] = petition_ops.search_texts(
+                    p["register_no"], p["receipt_code"], p["source_body"], p["source_doc_no"],
+                    p["summary"], people, matter,
+                )  # fmt: skip
+            case = self.touched_cases[case_id]
+            texts = [p["search_text"] for p in petitions]
+            case.search_text = case_ops.case_search_text(case, texts)
+
+    def _insert_petitions(self) -> None:
+        """The batch's petitions and senders, one executemany each (after its cases: a
+        petition refers to its case), noted for the protection's recomputation."""
+        if not self.petition_rows:
+            return
+        session = db.session
+        options = {"render_nulls": True}
+        session.execute(
+            sa.insert(Petition.__table__), self.petition_rows, execution_options=options
+        )
+        if self.sender_rows:
+            session.execute(
+                sa.insert(PetitionSender.__table__), self.sender_rows, execution_options=options
+            )
+        confidentiality.note_inserted(
+            session,
+            petitions=[p["id"] for p in self.petition_rows],
+            cases=[p["case_id"] for p in self.petition_rows if p["case_id"]],
+            numbers=[s["identity_no"] for s in self.sender_rows if s["identity_no"]],
+        )
+
     def made_record(self, entity: str, record_id: int) -> None:
         """List a record the batch made (an undo deletes exactly these)."""
         self.made.setdefault(entity, []).append(record_id)
@@ -198,12 +265,13 @@ def raise_counters(job: RegisterImport, seqs: dict, case_seqs: dict) -> None:
         # what the counters hold, read at once: only those below the batch's numbers are raised
         # (reserve_numbers raised them all before the first batch; a raise is a no-op else)
         current = _held(table, column, fixed, numbers)
+        below = []
         for (unit_id, year), seq in numbers.items():
             held = current.get((unit_id, year))
             if held is None or held < seq:
-                key = {**fixed, "unit_id": unit_id, "year": year}
-                held = raise_to(table, key, column, seq)
+                below.append(({**fixed, "unit_id": unit_id, "year": year}, seq))
             before.setdefault(f"{series}:{unit_id}:{year}", held)
+        raise_all(table, column, below)
     job.counters_before = before
     db.session.flush()
 

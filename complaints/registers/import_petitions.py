@@ -92,7 +92,8 @@ def registered_numbers(numbers: list[str]) -> set[str]:
 def write_petition(batch: BatchWriter, row: ImportRow) -> bool:
     """Register a staged petition (processed, with its case, when the register says so);
     False when its number was registered meanwhile (batch.registered: looked up for the
-    whole batch before its first row)."""
+    whole batch before its first row). The petition and its senders are rows held by the
+    batch (batch.petition_rows, batch.sender_rows), inserted at its end."""
     d = row.data
     if d["register_no"] in batch.registered:
         return False  # registered meanwhile: nothing to add
@@ -111,20 +112,21 @@ def write_petition(batch: BatchWriter, row: ImportRow) -> bool:
         unit=unit,
         register_no=d["register_no"],
     )
-    petition = petition_ops.register_petition(
+    petition, senders = petition_ops.registration_row(
         batch.actor,
         data,
         today=batch.on,
         receipt_code=batch.receipt_codes.pop(),
-        number_checked=True,  # batch.registered: not in the register before the batch
-        petition_id=batch.petition_ids.next(),  # flushed with the batch
+        petition_id=batch.petition_ids.next(),
         # a petition joining a case: its texts with its case's, at the batch's end
         search_text=not (d.get("processed") and d.get("case")),
     )
-    batch.made_record("petitions", petition.id)
-    batch.numbers.append(petition.register_no)
-    key = (unit.id, petition.register_year)
-    batch.seqs[key] = max(batch.seqs.get(key, 0), petition.register_seq)
+    batch.petition_rows.append(petition)
+    batch.sender_rows.extend(senders)
+    batch.made_record("petitions", petition["id"])
+    batch.numbers.append(petition["register_no"])
+    key = (unit.id, petition["register_year"])
+    batch.seqs[key] = max(batch.seqs.get(key, 0), petition["register_seq"])
     if d.get("processed"):
         facts = processing.RecordedProcessing(
             eligible=d["eligible"],
@@ -136,17 +138,17 @@ def write_petition(batch: BatchWriter, row: ImportRow) -> bool:
             on=date.fromisoformat(d["outcome_date"]),
             note=d["note"],
         )
-        processing.record_processed(batch.actor_id, petition, facts)
+        petition.update(processing.processed_values(batch.actor_id, facts))
         if d.get("transfer"):  # handed to a unit of the tree: its copy is that unit's own row
-            petition.transfer_unit_id = batch.unit(d["transfer"]["unit"]).id
+            petition["transfer_unit_id"] = batch.unit(d["transfer"]["unit"]).id
         if d.get("case"):
             case = _case_for(batch, row, petition, unit)
-            processing.join_case(petition, case)
+            petition["case_id"] = case.id  # processing.join_case, on the row
             batch.touched_cases[case.id] = case
     return True
 
 
-def _case_for(batch: BatchWriter, row: ImportRow, petition: Petition, unit: Unit) -> Case:
+def _case_for(batch: BatchWriter, row: ImportRow, petition: dict, unit: Unit) -> Case:
     """The case an accepted petition joins (already in the system) or opens."""
     c = row.data["case"]
     key = c.get("key")
@@ -156,7 +158,7 @@ def _case_for(batch: BatchWriter, row: ImportRow, petition: Petition, unit: Unit
         if case_id is not None:  # held by the batch when it wrote it, else read once a batch
             found = batch.touched_cases.get(case_id) or db.session.get(Case, case_id)
         if found is not None:
-            if found.kind != petition.kind:
+            if found.kind != petition["kind"]:
                 raise ImportProblem(f"Dòng {row.line}: vụ việc {key} khác loại với đơn.")
             case_ops.record_event(
                 found,
@@ -165,19 +167,17 @@ def _case_for(batch: BatchWriter, row: ImportRow, petition: Petition, unit: Unit
                 None,
                 None,
                 None,
-                on=petition.outcome_date,
-                note=f"Nhập đơn {petition.register_no} vào vụ việc (từ sổ cũ)",
+                on=petition["outcome_date"],
+                note=f"Nhập đơn {petition['register_no']} vào vụ việc (từ sổ cũ)",
             )
             return found
     return _new_case(batch, row, petition, unit, c, key)
 
 
-def _new_case(
-    batch: BatchWriter, row: ImportRow, petition: Petition, unit: Unit, c: dict, key
-) -> Case:
+def _new_case(batch: BatchWriter, row: ImportRow, petition: dict, unit: Unit, c: dict, key) -> Case:
     """The case an accepted petition brings in: the register's number (or the unit's next one),
     received with the earliest petition of the case the file or the register knows."""
-    received = petition.received_date
+    received = petition["received_date"]
     if key:
         earliest = batch.earliest.get(key)
         received = min(received, earliest or received)
@@ -193,15 +193,15 @@ def _new_case(
     day = lambda name: date.fromisoformat(c[name]) if c.get(name) else None  # noqa: E731
     facts = imported_cases.RegisteredCase(
         case_no=case_no,
-        kind=petition.kind,
+        kind=petition["kind"],
         round=c["round"],
-        field=petition.field,
-        title=petition.summary.split("\n")[0],
-        summary=petition.summary,
+        field=petition["field"],
+        title=petition["summary"].split("\n")[0],
+        summary=petition["summary"],
         state=CaseState(c["state"]),
         received_on=received,
         accepted_on=day("accepted_on"),
-        accept_doc_no=petition.outcome_doc_no,
+        accept_doc_no=petition["outcome_doc_no"],
         outcome=Outcome(c["result"]) if c.get("result") else None,
         decided_on=day("decided_on"),
         decision_no=c.get("decision_no") or "",
@@ -218,7 +218,7 @@ def _new_case(
         facts,
         authority=authority,
         filename=batch.job.filename,
-        event_data={"import_id": batch.job.id, "register_no": petition.register_no},
+        event_data={"import_id": batch.job.id, "register_no": petition["register_no"]},
         calendar=batch.calendar,
         case_id=batch.case_ids.next(),  # flushed with the batch
     )
@@ -229,6 +229,7 @@ def _new_case(
         if case_no:
             batch.cases.update({pair: case.id for pair in batch.cases if pair[0] == key})
     batch.made_record("cases", case.id)
+    batch.new_cases.add(case.id)
     return case
 
 
