@@ -155,6 +155,28 @@ def _newest_hold_a_page(session: Any, walk: sa.Select, model: Any) -> bool:
     return session.scalar(sa.select(sa.func.count()).select_from(probe)) >= PAGE_PROBE
 
 
+def _word_starts(model: Any, needles: list[str]) -> sa.ColumnElement[bool] | None:
+    """A needle found where a word starts (a regular expression on the folded columns): what
+    FTS5's phrase of words means on SQLite, so that both databases find the same rows ("guyen
+    van" finds no "nguyen van" on either). None when a needle starts with no letter or digit
+    (FTS5 skips what comes before its first word)."""
+    if not all(_WORD.match(needle) for needle in needles):
+        return None
+    table = model.__tablename__
+    # [a-z0-9] stay as they are; any other character escaped (a literal in a regex)
+    patterns = [
+        "(^|[^a-z0-9])" + "".join(c if _WORD.match(c) else "\\" + c for c in needle)
+        for needle in needles
+    ]
+    return sa.or_(
+        *(
+            getattr(model, column).op("~")(pattern)
+            for column in WORD_COLUMNS[table]
+            for pattern in patterns
+        )
+    )
+
+
 def narrow(session: Any, select: sa.Select, model: Any, needles: list[str]):
     """The select limited to the candidates of the database's text index for the needles
     (folded), and the order that reads them newest first without sorting them all: the index's
@@ -171,6 +193,9 @@ def narrow(session: Any, select: sa.Select, model: Any, needles: list[str]):
         query = ts_query(needles)
         if query is None:
             return select, model.id.desc()
+        starts = _word_starts(model, needles)
+        if starts is not None:
+            select = select.where(starts)
         found = _words_clause(model, query)
         narrowed = select.where(found)
         if _is_common(session, model, needles):
