@@ -12,8 +12,11 @@ The search keeps its meaning: a record matches when its folded text contains the
 - PostgreSQL: a GIN index of the words of each folded column (`to_tsvector('simple', ...)` of
   the text with every run of other characters made a space, so that its words are FTS5's:
   migration 0014), queried with the same words (`nguyen & van & a:*`: the rows holding them
-  all, the LIKE checking the phrase as on SQLite). A common word's list of matches is long;
-  the planner reads it from the index statistics and may walk the newest rows instead.
+  all, the LIKE checking the phrase as on SQLite, a regular expression that it starts a word
+  as FTS5's phrase does). The index returns its matches unordered: a page of the newest needs
+  them all read and sorted. So a term whose every word is common (ANALYZE's statistics of the
+  index) and whose newest rows hold a page of matches is read newest first along the primary
+  key instead, stopping at the page; its total is still counted through the index (`narrow`).
   (The pg_trgm indexes of migration 0013 served the LIKE itself, but a term of common
   trigrams read long lists at every size: 0.7-2.9 s at 30,000 petitions, bench/README.md.)
 - A term without any letter or digit (only punctuation) has no word to look up: its LIKE
