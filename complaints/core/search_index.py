@@ -12,11 +12,12 @@ The search keeps its meaning: a record matches when its folded text contains the
 - PostgreSQL: a GIN index of the words of each folded column (`to_tsvector('simple', ...)` of
   the text with every run of other characters made a space, so that its words are FTS5's:
   migration 0014), queried with the same words (`nguyen & van & a:*`: the rows holding them
-  all, the LIKE checking the phrase as on SQLite, a regular expression that it starts a word
-  as FTS5's phrase does). The index returns its matches unordered: a page of the newest needs
-  them all read and sorted. So a term whose every word is common (ANALYZE's statistics of the
-  index) and whose newest rows hold a page of matches is read newest first along the primary
-  key instead, stopping at the page; its total is still counted through the index (`narrow`).
+  all, the LIKE checking the phrase as on SQLite; a phrase starting inside a word whose first
+  word also stands alone elsewhere is found here and not on SQLite). The index returns its
+  matches unordered: a page of the newest needs them all read and sorted. So a term whose
+  every word is common (ANALYZE's statistics of the index) and whose newest rows hold a page
+  of matches is read newest first along the primary key instead, stopping at the page; its
+  total is still counted through the index (`narrow`).
   (The pg_trgm indexes of migration 0013 served the LIKE itself, but a term of common
   trigrams read long lists at every size: 0.7-2.9 s at 30,000 petitions, bench/README.md.)
 - A term without any letter or digit (only punctuation) has no word to look up: its LIKE
@@ -158,28 +159,6 @@ def _newest_hold_a_page(session: Any, walk: sa.Select, model: Any) -> bool:
     return session.scalar(sa.select(sa.func.count()).select_from(probe)) >= PAGE_PROBE
 
 
-def _word_starts(model: Any, needles: list[str]) -> sa.ColumnElement[bool] | None:
-    """A needle found where a word starts (a regular expression on the folded columns): what
-    FTS5's phrase of words means on SQLite, so that both databases find the same rows ("guyen
-    van" finds no "nguyen van" on either). None when a needle starts with no letter or digit
-    (FTS5 skips what comes before its first word)."""
-    if not all(_WORD.match(needle) for needle in needles):
-        return None
-    table = model.__tablename__
-    # [a-z0-9] stay as they are; any other character escaped (a literal in a regex)
-    patterns = [
-        "(^|[^a-z0-9])" + "".join(c if _WORD.match(c) else "\\" + c for c in needle)
-        for needle in needles
-    ]
-    return sa.or_(
-        *(
-            getattr(model, column).op("~")(pattern)
-            for column in WORD_COLUMNS[table]
-            for pattern in patterns
-        )
-    )
-
-
 def narrow(session: Any, select: sa.Select, model: Any, needles: list[str]):
     """The select limited to the candidates of the database's text index for the needles
     (folded), and the order that reads them newest first without sorting them all: the index's
@@ -196,9 +175,6 @@ def narrow(session: Any, select: sa.Select, model: Any, needles: list[str]):
         query = ts_query(needles)
         if query is None:
             return select, model.id.desc()
-        starts = _word_starts(model, needles)
-        if starts is not None:
-            select = select.where(starts)
         found = _words_clause(model, query)
         narrowed = select.where(found)
         if _is_common(session, model, needles):
