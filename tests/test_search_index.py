@@ -163,7 +163,11 @@ def test_a_key_never_finds_a_denouncer_for_who_may_not_see_him(db, province, han
     assert ids(db, verifier, denounced.register_no) == [denounced.id]  # its number is public
 
 
-def test_the_total_stops_at_the_cap(web, login_as, province, app, monkeypatch, db):
+@pytest.mark.parametrize("walk", [False, True], ids=["index", "newest-along-the-key"])
+def test_the_total_stops_at_the_cap(web, login_as, province, app, monkeypatch, db, walk):
+    if walk:  # PostgreSQL: the page read along the key, the total counted through the index
+        monkeypatch.setattr(search_index, "COMMON_SHARE", 0.0)
+        monkeypatch.setattr(search_index, "PAGE_PROBE", 1)
     monkeypatch.setitem(app.config, "PAGE_SIZE", 2)
     monkeypatch.setitem(app.config, "SEARCH_COUNT_CAP", 3)
     login_as(Role.petition_handler)
@@ -180,3 +184,55 @@ def test_the_total_stops_at_the_cap(web, login_as, province, app, monkeypatch, d
     assert "Trang 2/2" in last  # no page past the cap
     few = web.get("/petitions/search?q=031090000005").get_data(as_text=True)
     assert 'class="badge">1<' in few
+
+
+def test_a_common_term_reads_the_newest_along_the_key(db, province, handler, monkeypatch):
+    """PostgreSQL: a term whose words most rows hold is read newest first along the primary key
+    (a GIN index's matches come unordered: all of them were read and sorted), the same rows
+    as through the index; its total is counted through the index."""
+    if is_sqlite(db):
+        pytest.skip("SQLite's FTS5 index reads newest first itself")
+    unit = province["province"]
+    trang = [
+        fp.PetitionFactory(unit=unit, senders=[("Vũ Văn Trang", f"03109000{n:04d}")])
+        for n in range(4)
+    ]
+    fp.PetitionFactory(unit=unit, summary="Ông Vũ đến hỏi; bà Văn Trang vắng.")  # the words apart
+    longer = fp.PetitionFactory(unit=unit, senders=[("Vũ Văn Trangg", "031090009999")])
+    terms = ["vu van trang", "van tran", "Vũ", "ong vu den", "031090000003"]
+    monkeypatch.setattr(search_index, "COMMON_SHARE", 2.0)  # never common: the index
+    by_index = {t: ids(db, handler, t) for t in terms}
+    assert by_index["vu van trang"] == [longer.id] + [p.id for p in reversed(trang)]
+    monkeypatch.setattr(search_index, "COMMON_SHARE", 0.0)  # always common
+    monkeypatch.setattr(search_index, "WALK_ROWS", 100)
+    monkeypatch.setattr(search_index, "PAGE_PROBE", 1)
+    for term in terms:
+        query = ops.search_petitions(handler, term)
+        assert query.get_execution_options().get(search_index.COUNT_BY) is not None, term
+        assert ids(db, handler, term) == by_index[term], term
+    # the newest rows hold fewer matches than a page: through the index
+    monkeypatch.setattr(search_index, "PAGE_PROBE", 6)
+    query = ops.search_petitions(handler, "vu van trang")
+    assert search_index.COUNT_BY not in query.get_execution_options()
+    assert ids(db, handler, "vu van trang") == by_index["vu van trang"]
+
+
+def test_common_words_from_the_statistics(db, province):
+    """The share of rows holding each word comes from ANALYZE's statistics of the word index,
+    the last word as a prefix; a needle is common only if every word is."""
+    if is_sqlite(db):
+        pytest.skip("PostgreSQL's statistics")
+    unit = province["province"]
+    for n in range(30):
+        fp.PetitionFactory(
+            unit=unit,
+            senders=[("Đỗ Minh Châu" if n % 2 else "Đỗ Thu Hà", f"03109100{n:04d}")],
+            summary="Khiếu nại về bồi thường khi thu hồi đất.",
+        )
+    db.session.flush()
+    db.session.execute(sa.text("ANALYZE petition"))
+    common = search_index._is_common
+    assert common(db.session, Petition, ["do minh"])  # every row holds "do", half "minh"
+    assert common(db.session, Petition, ["boi thuong thu ho"])  # "ho*": "hoi"
+    assert not common(db.session, Petition, ["do xyzzy"])  # a word the statistics lack
+    assert common(db.session, Petition, ["xyzzy", "thu hoi"])  # one needle is enough

@@ -12,8 +12,12 @@ The search keeps its meaning: a record matches when its folded text contains the
 - PostgreSQL: a GIN index of the words of each folded column (`to_tsvector('simple', ...)` of
   the text with every run of other characters made a space, so that its words are FTS5's:
   migration 0014), queried with the same words (`nguyen & van & a:*`: the rows holding them
-  all, the LIKE checking the phrase as on SQLite). A common word's list of matches is long;
-  the planner reads it from the index statistics and may walk the newest rows instead.
+  all, the LIKE checking the phrase as on SQLite; a phrase starting inside a word whose first
+  word also stands alone elsewhere is found here and not on SQLite). The index returns its
+  matches unordered: a page of the newest needs them all read and sorted. So a term whose
+  every word is common (ANALYZE's statistics of the index) and whose newest rows hold a page
+  of matches is read newest first along the primary key instead, stopping at the page; its
+  total is still counted through the index (`narrow`).
   (The pg_trgm indexes of migration 0013 served the LIKE itself, but a term of common
   trigrams read long lists at every size: 0.7-2.9 s at 30,000 petitions, bench/README.md.)
 - A term without any letter or digit (only punctuation) has no word to look up: its LIKE
@@ -85,26 +89,100 @@ def ts_query(needles: list[str]) -> str | None:
     return _each_needle(needles, lambda words: "({}:*)".format(" & ".join(words)), " | ")
 
 
+# PostgreSQL: a term is "common" when each of its words is held by at least this share of the
+# rows (ANALYZE's statistics); such a page is read newest first along the primary key, if the
+# newest WALK_ROWS rows hold a page of matches (PAGE_PROBE of them).
+COMMON_SHARE = 0.04
+WALK_ROWS = 2500
+PAGE_PROBE = 51
+# The execution option naming the select a capped pager counts by (web/helpers.py).
+COUNT_BY = "complaints_count_by"
+
+
+def _words_clause(model: Any, query: str) -> sa.ColumnElement[bool]:
+    """The rows whose indexed words hold the tsquery (PostgreSQL's word indexes serve it).
+    The words as a literal, not a parameter, so that even a generic plan of the prepared
+    statement sees how common they are (its other parameters still need the custom plans
+    docs/deploy.md sets: a generic plan read every row, 0.4 s at 30,000 petitions).
+    ts_query's text is made of [a-z0-9] words and & | ( ) : * only."""
+    table = model.__tablename__
+    words = sa.func.to_tsquery(sa.literal_column("'simple'"), sa.literal_column(f"'{query}'"))
+    return sa.or_(
+        *(
+            sa.literal_column(WORD_VECTOR.format(column=f"{table}.{column}")).op("@@")(words)
+            for column in WORD_COLUMNS[table]
+        )
+    )
+
+
+def _is_common(session: Any, model: Any, needles: list[str]) -> bool:
+    """Whether every word of a needle is common (at least COMMON_SHARE of the rows hold it, the
+    last word as a prefix), from ANALYZE's statistics of the word index (its most common
+    words): an upper bound of the needle's matches. The planner's own estimate multiplies the
+    words' shares as if independent, 133 rows for the 11,270 of `quyen su dung dat`."""
+    index = f"ix_{model.__tablename__}_search_words"
+    needle_words = [_WORD.findall(needle) for needle in needles]
+    words = sorted({w for ws in needle_words for w in ws[:-1]})
+    prefixes = sorted({ws[-1] for ws in needle_words})
+    shares = session.execute(
+        sa.text(
+            "SELECT u.e, u.f FROM pg_stats AS s, "
+            "unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs) AS u(e, f) "
+            "WHERE s.schemaname = current_schema() AND s.tablename = :index "
+            "AND (u.e = ANY(:words) OR u.e LIKE ANY(:prefixes))"
+        ),
+        {"index": index, "words": words, "prefixes": [f"{p}%" for p in prefixes]},
+    ).all()
+    share = dict.fromkeys(words, 0.0)
+    share.update(dict.fromkeys(prefixes, 0.0))
+    for elem, freq in shares:
+        if elem in share and elem not in prefixes:
+            share[elem] = freq
+        for p in prefixes:
+            if elem.startswith(p):
+                share[p] = min(1.0, share[p] + freq)
+    return any(min(share[w] for w in ws) >= COMMON_SHARE for ws in needle_words if ws)
+
+
+def _newest_hold_a_page(session: Any, walk: sa.Select, model: Any) -> bool:
+    """Whether the newest WALK_ROWS rows of the table hold PAGE_PROBE rows of the walk: a
+    bounded probe (a phrase whose words are common but which is rare or absent would otherwise
+    be walked through every row)."""
+    newest = sa.select(model.id).order_by(model.id.desc()).offset(WALK_ROWS).limit(1)
+    probe = (
+        walk.with_only_columns(model.id)
+        .where(model.id > sa.func.coalesce(newest.scalar_subquery(), 0))
+        .order_by(model.id.desc())
+        .limit(PAGE_PROBE)
+        .subquery()
+    )
+    return session.scalar(sa.select(sa.func.count()).select_from(probe)) >= PAGE_PROBE
+
+
 def narrow(session: Any, select: sa.Select, model: Any, needles: list[str]):
     """The select limited to the candidates of the database's text index for the needles
     (folded), and the order that reads them newest first without sorting them all: the index's
-    rowid on SQLite (a page stops early), the primary key elsewhere."""
+    rowid on SQLite (a page stops early), the primary key elsewhere.
+
+    PostgreSQL: a GIN index returns its matches unordered, so the newest page of a common term
+    needs all of them read and sorted (x2 from 10,000 to 100,000 petitions). For a common term
+    whose newest rows hold a page of matches, the page is read newest first along the primary
+    key instead, the words checked on the rows the LIKE keeps (the same rows, no index: the
+    planner walks the key and stops at the page); its total is counted by the index
+    (`COUNT_BY`, up to the cap)."""
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         query = ts_query(needles)
         if query is None:
             return select, model.id.desc()
-        table = model.__tablename__
-        # The words as a literal, not a parameter, so that even a generic plan of the prepared
-        # statement sees how common they are (its other parameters still need the custom
-        # plans docs/deploy.md sets: a generic plan read every row, 0.4 s at 30,000
-        # petitions). ts_query's text is made of [a-z0-9] words and & | ( ) : * only.
-        words = sa.func.to_tsquery(sa.literal_column("'simple'"), sa.literal_column(f"'{query}'"))
-        found = [
-            sa.literal_column(WORD_VECTOR.format(column=f"{table}.{column}")).op("@@")(words)
-            for column in WORD_COLUMNS[table]
-        ]
-        return select.where(sa.or_(*found)), model.id.desc()
+        found = _words_clause(model, query)
+        narrowed = select.where(found)
+        if _is_common(session, model, needles):
+            # coalesce(): the same condition, in a form no index serves
+            walk = select.where(sa.func.coalesce(found, sa.false()))
+            if _newest_hold_a_page(session, walk, model):
+                return walk.execution_options(**{COUNT_BY: narrowed}), model.id.desc()
+        return narrowed, model.id.desc()
     if dialect != "sqlite":
         return select, model.id.desc()
     query = fts_query(needles)

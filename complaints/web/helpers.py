@@ -16,6 +16,7 @@ from flask_login import current_user
 from flask_sqlalchemy.pagination import SelectPagination
 from wtforms import SelectChoice
 
+from complaints.core import search_index
 from complaints.core.access import PERMISSIONS, has_permission, load_scoped
 from complaints.core.db import MAX_ID, MAX_PAGE
 from complaints.core.errors import OperationError
@@ -49,6 +50,8 @@ class CappedPagination(SelectPagination):
         if (self.items and len(self.items) < self.per_page) or (not self.items and self.page == 1):
             return self._query_offset + len(self.items)  # the last page: nothing to count
         select = self._query_args["select"]
+        # a search read newest first along the key counts by its text index (search_index)
+        select = select.get_execution_options().get(search_index.COUNT_BY, select)
         sub = select.options(sa.orm.lazyload("*")).order_by(None).limit(cap + 1).subquery()
         found = self._query_args["session"].scalar(sa.select(sa.func.count()).select_from(sub))
         self.capped = found > cap
