@@ -180,7 +180,7 @@ def _reception(prefix: str, label: str, session_filter) -> list[Figure]:
             parts = [session_filter()] if session_filter else []
             if extra is not None:
                 parts.append(extra())
-            return sa.and_(sa.true(), *parts)
+            return sa.and_(*parts) if parts else sa.true()
 
         return pred
 
@@ -460,15 +460,18 @@ DERIVED = {"competent.resolution_rate": "Tỷ lệ giải quyết (%)"}
 LABELS = {**{f.id: f.label for f in CATALOGUE}, **DERIVED}
 
 
+_ONE, _ZERO = sa.literal_column("1"), sa.literal_column("0")
+
+
 def _aggregate(fig: Figure, period: Period, pred=None) -> sa.ColumnElement:
     pred = fig.where(period) if pred is None else pred
     if fig.measure == "count":
-        return sa.func.sum(sa.case((pred, 1), else_=0))
+        return sa.func.sum(sa.case((pred, _ONE), else_=_ZERO))
     if fig.measure == "distinct":
         matter = sa.func.coalesce(Petition.case_id, -Petition.id)
         return sa.func.count(sa.distinct(sa.case((pred, matter), else_=None)))
     column = getattr(SOURCES[fig.source].model, fig.measure.split(":", 1)[1])
-    return sa.func.sum(sa.case((pred, column), else_=0))
+    return sa.func.sum(sa.case((pred, column), else_=_ZERO))
 
 
 _SENDER = aliased(Petition)
@@ -517,55 +520,108 @@ _WITHIN_IDS = sa.bindparam("within_ids", expanding=True, literal_execute=True, t
 
 @functools.lru_cache(maxsize=128)
 def _statement(figure_ids: tuple[str, ...], kinds: tuple[str, ...]) -> tuple:
-    """The one statement computing `figure_ids` for the units and period given as parameters,
-    and its parts: a branch per source (and base) aggregating the figures it answers, and
-    the opening balances of that branch's figures (one more row per unit), all in one
-    UNION ALL. Each row says which part it is (column `part`) and carries that part's
-    figures in their own columns (zeros elsewhere): one round trip to the database however
-    many sources a form reads. Built once per (figures, kinds): a report's dozens of
-    predicates cost ~5 ms of Python to build, more than a small province's SQL
-    (bench/README.md); the database's plan is the same either way.
+    """The one statement computing `figure_ids` for the units and period given as parameters:
+    a branch per source (and base) aggregating the figures it answers, and the opening
+    balances of that branch's figures, all in one UNION ALL whose rows (zeros in the columns
+    of other branches' figures) the database adds up per unit: one round trip and one row per
+    unit however many sources a form reads, its figures in the order asked. Built once per
+    (figures, kinds): a report's dozens of predicates cost ~5 ms of Python to build, more than
+    a small province's SQL (bench/README.md); the database's plan of each branch is the same
+    either way.
 
-    Returns (statement, parts): parts[i] = (the column of its first figure after the unit and
-    the part, the ids of its figures, in their columns' order: a part's columns are
-    contiguous); (None, ()) when no figure is computed (derived ones only)."""
+    Returns (statement, ids): the ids of the figures in the columns after the unit (those of
+    `figure_ids` in the catalogue, in their order); (None, ()) when no figure is computed
+    (derived ones only)."""
     period = _PeriodParameters
-    by_source: dict[tuple, list[Figure]] = {}
-    for fid in dict.fromkeys(figure_ids):
-        if fid in FIGURES:
-            fig = FIGURES[fid]
-            by_source.setdefault((fig.source, fig.base), []).append(fig)
-    figures = [f for figs in by_source.values() for f in figs]
-    if not figures:
+    ids = tuple(fid for fid in dict.fromkeys(figure_ids) if fid in FIGURES)
+    if not ids:
         return None, ()
-    column = {f.id: i for i, f in enumerate(figures)}
+    by_source: dict[tuple, list[Figure]] = {}
+    for fid in ids:
+        fig = FIGURES[fid]
+        by_source.setdefault((fig.source, fig.base), []).append(fig)
     zero = sa.literal_column("0")
 
     def padded(own: dict[str, sa.ColumnElement]) -> list[sa.ColumnElement]:
-        return [own.get(f.id, zero).label(f"f{i}") for i, f in enumerate(figures)]
+        return [own.get(fid, zero).label(f"f{i}") for i, fid in enumerate(ids)]
 
-    branches, parts = [], []
+    branches = []
     for (name, base), figs in by_source.items():
         source = SOURCES[name]
         preds = [f.where(period) for f in figs]
         own = {f.id: _aggregate(f, period, w) for f, w in zip(figs, preds, strict=True)}
-        query = source.select_from().add_columns(
-            source.unit_column.label("unit_id"),
-            sa.literal_column(str(len(parts))).label("part"),
-            *padded(own),
-        )
+        query = source.select_from().add_columns(source.unit_column.label("unit_id"), *padded(own))
         query = _scoped(source, query, _UNIT_IDS, period, kinds, base, within=_WITHIN_IDS)
-        # A record no figure of the group counts adds nothing: leave it out before aggregating.
-        branches.append(query.where(sa.or_(*preds)).group_by(source.unit_column))
-        answers = (column[figs[0].id] + 2, tuple(f.id for f in figs))
-        parts.append(answers)
+        # A record no figure of the group counts adds nothing: leave it out before aggregating
+        # (unless a figure counts every record of the base).
+        if not any(isinstance(w, sa.sql.elements.True_) for w in preds):
+            query = query.where(sa.or_(*preds))
+        branches.append(query.group_by(source.unit_column))
         if any(BALANCE_FIGURES.get(f.id) for f in figs):
             # Opening balances: one more row per unit, added to the same figures.
-            balance = [BALANCE_FIGURES.get(f.id) if f.id in own else None for f in figures]
-            branches.append(_balance_rows(_UNIT_IDS, period, kinds, balance, part=len(parts)))
-            parts.append(answers)
-    statement = branches[0] if len(branches) == 1 else sa.union_all(*branches)
-    return statement, tuple(parts)
+            balance = [BALANCE_FIGURES.get(fid) if fid in own else None for fid in ids]
+            branches.append(_balance_rows(_UNIT_IDS, period, kinds, balance))
+    if len(branches) == 1:
+        return _inline_constants(branches[0]), ids
+    rows = sa.union_all(*branches).subquery("parts")
+    added = [
+        sa.cast(sa.func.coalesce(sa.func.sum(rows.c[f"f{i}"]), zero), sa.BigInteger).label(f"f{i}")
+        for i in range(len(ids))
+    ]
+    statement = sa.select(rows.c.unit_id, *added).group_by(rows.c.unit_id)
+    return _inline_constants(statement), ids
+
+
+def _inline_constants(statement: sa.Select) -> sa.Select:
+    """The statement with the figures' constants (kinds, states, outcomes...) written into its
+    text at execution, as the units' ids are, leaving the period's dates its only parameters:
+    on PostgreSQL each parameter is adapted by the driver and typed by the server on every
+    execution (a form has some seventy constants)."""
+
+    def inline(element):
+        if isinstance(element, sa.BindParameter) and element.value is not None:
+            return sa.bindparam(
+                element.key,
+                element.value,
+                type_=element.type,
+                unique=True,
+                expanding=element.expanding,
+                literal_execute=True,
+            )
+        return None
+
+    return sa.sql.visitors.replacement_traverse(statement, {}, inline)
+
+
+def compute_rows(
+    figure_ids: Iterable[str],
+    unit_ids,
+    period: Period,
+    kinds: Iterable[str] | None = None,
+    within=None,
+) -> tuple[tuple[str, ...], dict[int, tuple[int, ...]]]:
+    """Every figure for every unit of `unit_ids` (a list or a subquery) as a row of numbers:
+    (the figures' ids, {unit id: their values in that order}), a unit without any record
+    left out. One query, a branch per source aggregated by the database and added up by unit.
+    `within`: the units of the whole report (a row's drill-down inside a roll-up), default
+    `unit_ids`."""
+    if isinstance(unit_ids, sa.sql.ClauseElement):
+        unit_ids = db.session.scalars(unit_ids)
+    unit_ids = list(unit_ids)
+    if isinstance(within, sa.sql.ClauseElement):
+        within = db.session.scalars(within)
+    statement, ids = _statement(tuple(figure_ids), tuple(kinds or ()))
+    if statement is None:
+        return ids, {}
+    params = {
+        "unit_ids": unit_ids,
+        "within_ids": unit_ids if within is None else list(within),
+        "period_start": period.start,
+        "period_end": period.end,
+    }
+    # Core's connection, not the session: the statement reads no ORM entity.
+    result = db.session.connection().execute(statement, params)
+    return ids, {row[0]: tuple(row[1:]) for row in result}
 
 
 def compute_by_unit(
@@ -575,36 +631,9 @@ def compute_by_unit(
     kinds: Iterable[str] | None = None,
     within=None,
 ) -> dict[int, dict[str, int]]:
-    """Every figure for every unit of `unit_ids` (a list or a subquery): one query, a branch
-    per source aggregated by the database and grouped by unit. `within`: the units of the
-    whole report (a row's drill-down inside a roll-up), default `unit_ids`."""
-    if isinstance(unit_ids, sa.sql.ClauseElement):
-        unit_ids = db.session.scalars(unit_ids)
-    unit_ids = list(unit_ids)
-    if isinstance(within, sa.sql.ClauseElement):
-        within = db.session.scalars(within)
-    statement, parts = _statement(tuple(figure_ids), tuple(kinds or ()))
-    result: dict[int, dict[str, int]] = {}
-    if statement is None:
-        return result
-    params = {
-        "unit_ids": unit_ids,
-        "within_ids": unit_ids if within is None else list(within),
-        "period_start": period.start,
-        "period_end": period.end,
-    }
-    for row in db.session.execute(statement, params):
-        values = result.get(row[0])
-        if values is None:
-            values = result[row[0]] = {}
-        start, ids = parts[row[1]]
-        cells = [int(v or 0) for v in row[start : start + len(ids)]]
-        if ids[0] in values:  # the part's second row for the unit: its opening balances
-            for fid, value in zip(ids, cells, strict=True):
-                values[fid] += value
-        else:
-            values.update(zip(ids, cells, strict=True))
-    return result
+    """`compute_rows` as a dictionary of figures per unit."""
+    ids, rows = compute_rows(figure_ids, unit_ids, period, kinds, within)
+    return {uid: dict(zip(ids, values, strict=True)) for uid, values in rows.items()}
 
 
 def records_query(
@@ -646,11 +675,10 @@ BALANCE_FIGURES: dict[str, str] = {
 BALANCE_COLUMNS = ("petitions", "cases", "case_petitions")
 
 
-def _balance_rows(unit_ids, period: Period, kinds, columns, part: int | None = None) -> sa.Select:
+def _balance_rows(unit_ids, period: Period, kinds, columns) -> sa.Select:
     """For each unit, the opening balance in force at the period's start (its latest declaration
     dated on or before it), summed over the kinds asked for: one column per entry of `columns`
-    (a balance column, or None for a figure that takes no balance). `part`: the number of
-    this branch of `_statement` (a column `part` after the unit)."""
+    (a balance column, or None for a figure that takes no balance)."""
     ob = OpeningBalance
     other = aliased(OpeningBalance)
     latest = (
@@ -662,9 +690,8 @@ def _balance_rows(unit_ids, period: Period, kinds, columns, part: int | None = N
         (sa.func.sum(getattr(ob, c)) if c else sa.literal_column("0")).label(f"f{i}")
         for i, c in enumerate(columns)
     ]
-    tag = [] if part is None else [sa.literal_column(str(part)).label("part")]
     query = (
-        sa.select(ob.unit_id.label("unit_id"), *tag, *values)
+        sa.select(ob.unit_id.label("unit_id"), *values)
         .where(ob.unit_id.in_(unit_ids), ob.as_of == latest)
         .group_by(ob.unit_id)
     )
@@ -859,17 +886,31 @@ def _identities_of(figure_ids: tuple[str, ...]) -> tuple[Identity, ...]:
     return tuple(i for i in IDENTITIES if present.issuperset((*i.left, *i.right)))
 
 
-def check_identities(values: dict[str, int], row_label: str = "") -> list[IdentityCheck]:
-    """Each identity whose figures are all present, with both sides' sums."""
+@functools.lru_cache(maxsize=256)
+def _identity_columns(figure_ids: tuple[str, ...]) -> tuple:
+    """The identities of `_identities_of`, each with the columns of its two sides among
+    `figure_ids`."""
+    at = {fid: i for i, fid in enumerate(figure_ids)}
+    return tuple(
+        (i, tuple(at[f] for f in i.left), tuple(at[f] for f in i.right))
+        for i in _identities_of(figure_ids)
+    )
+
+
+def check_row(figure_ids: tuple[str, ...], values, row_label: str = "") -> list[IdentityCheck]:
+    """Each identity whose figures are all among `figure_ids`, with both sides' sums, for a
+    row of figures `values` in the columns of `figure_ids`."""
     return [
         IdentityCheck(
-            ident,
-            sum(values[f] for f in ident.left),
-            sum(values[f] for f in ident.right),
-            row_label,
+            ident, sum([values[j] for j in left]), sum([values[j] for j in right]), row_label
         )
-        for ident in _identities_of(tuple(values))
+        for ident, left, right in _identity_columns(figure_ids)
     ]
+
+
+def check_identities(values: dict[str, int], row_label: str = "") -> list[IdentityCheck]:
+    """Each identity whose figures are all present, with both sides' sums."""
+    return check_row(tuple(values), tuple(values.values()), row_label)
 
 
 # --- the summary report (no official form) --------------------------------------------------

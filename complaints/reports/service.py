@@ -15,7 +15,6 @@ from complaints.core import audit, clock
 from complaints.core.access import has_permission, unit_in_scope
 from complaints.core.errors import OperationError
 from complaints.core.numbers import fmt_date, fmt_decimal, fmt_int
-from complaints.core.text import escape_like
 from complaints.core.translate import gettext as _
 from complaints.extensions import db
 from complaints.reports import convention as C
@@ -159,19 +158,19 @@ class Report:
         }
 
 
-def _ancestry(unit: Unit) -> list[int]:
-    """The unit's ancestors' ids and its own, from the root down (its path "/1/7/")."""
-    return [int(i) for i in unit.path.strip("/").split("/") if i]
+def _ancestry(path: str) -> list[int]:
+    """The ids of a unit's ancestors and its own, from the root down (its path "/1/7/")."""
+    return [int(i) for i in path.strip("/").split("/") if i]
 
 
-def _nearest_settings(unit: Unit, found: dict):
-    """Of the settings `found` (by unit id: ReportSettings, or rows with their columns), the
-    unit's own or its nearest ancestor's, or the defaults."""
-    for uid in reversed(_ancestry(unit)):
+def _nearest_settings(path: str, unit_id: int, found: dict):
+    """Of the settings `found` (by unit id: ReportSettings, or rows with their columns), those
+    of the unit (its `path` and id) or of its nearest ancestor, or the defaults."""
+    for uid in reversed(_ancestry(path)):
         if uid in found:
             return found[uid]
     return ReportSettings(
-        unit_id=unit.id,
+        unit_id=unit_id,
         rate_basis="cases",
         rate_kinds="both",
         rounding="half_up_2",
@@ -185,10 +184,10 @@ def settings_for(unit: Unit) -> ReportSettings:
     found = {
         s.unit_id: s
         for s in db.session.scalars(
-            sa.select(ReportSettings).where(ReportSettings.unit_id.in_(_ancestry(unit)))
+            sa.select(ReportSettings).where(ReportSettings.unit_id.in_(_ancestry(unit.path)))
         )
     }
-    return _nearest_settings(unit, found)
+    return _nearest_settings(unit.path, unit.id, found)
 
 
 def default_convention(unit: Unit) -> F.RateSettings:
@@ -197,14 +196,31 @@ def default_convention(unit: Unit) -> F.RateSettings:
     return C.from_settings(settings_for(unit))
 
 
+def _unit_key(unit: Unit) -> int:
+    """The unit's id, without loading it when the session has expired it (a request's unit
+    may come from another session's query): the report reads the rest of it in its context
+    query."""
+    identity = sa.inspect(unit).identity
+    return identity[0] if identity else unit.id
+
+
 @functools.cache
 def _context_statement(with_subunits: bool) -> sa.Select:
-    """The query of `_report_context`, built once: the unit's ancestors and itself
-    (`ancestry`), with sub-units also the units whose path matches `below` (the unit's path
-    and %), each with its settings' convention if it has settings."""
-    lines = Unit.id.in_(sa.bindparam("ancestry", expanding=True, type_=sa.Integer()))
+    """The query of `_report_context`, built once, for the unit `unit_id` whose path the
+    query reads itself: the unit (with sub-units, the units below it too: their path begins
+    with its path), and its ancestors that have report settings (their path begins its path),
+    each with its settings' convention if it has settings. The unit table is small (a
+    country's is some 4,300 units) and read in one pass."""
+    own = sa.select(Unit.path).where(Unit.id == sa.bindparam("unit_id", type_=sa.Integer()))
+    own = own.scalar_subquery()
     if with_subunits:
-        lines = sa.or_(lines, Unit.path.like(sa.bindparam("below", type_=sa.String()), escape="\\"))
+        lines = sa.func.substr(Unit.path, 1, sa.func.length(own)) == own
+    else:
+        lines = Unit.id == sa.bindparam("unit_id", type_=sa.Integer())
+    ancestor = sa.and_(
+        ReportSettings.unit_id.isnot(None),
+        sa.func.substr(own, 1, sa.func.length(Unit.path)) == Unit.path,
+    )
     return (
         sa.select(
             Unit.id,
@@ -217,7 +233,7 @@ def _context_statement(with_subunits: bool) -> sa.Select:
             ReportSettings.rounding,
         )
         .outerjoin(ReportSettings, ReportSettings.unit_id == Unit.id)
-        .where(lines)
+        .where(sa.or_(lines, ancestor))
     )
 
 
@@ -227,14 +243,16 @@ def _report_context(
     """What a report needs besides its figures, in one query: the convention of the unit's
     settings (`settings_for`: its own or its nearest ancestor's) and its rows, the unit's own
     records then, with sub-units, each child with its subtree's ids. The query reads the
-    unit's ancestors with their settings and, with sub-units, its subtree's ids, paths, codes
-    and names."""
-    ancestry = _ancestry(unit)
-    prefix = unit.path  # "/1/7/": a unit below it has "/1/7/<child id>/..."
-    lines = db.session.execute(
-        _context_statement(with_subunits),
-        {"ancestry": ancestry, "below": f"{escape_like(prefix)}%"},
-    ).all()
+    unit itself (its path, code and name: the unit is not loaded for them), its ancestors
+    that have settings and, with sub-units, its subtree's ids, paths, codes and names."""
+    unit_id = _unit_key(unit)
+    lines = db.session.connection().execute(_context_statement(with_subunits), {"unit_id": unit_id})
+    lines = lines.all()
+    me = next((line for line in lines if line[0] == unit_id), None)
+    if me is None:  # not in the database (yet): as the session has it
+        prefix, me_ref = unit.path, UnitRef(unit.id, unit.code, unit.name)
+    else:
+        prefix, me_ref = me[1], UnitRef(unit_id, me[3], me[4])
     found = {}
     below: dict[int, list[int]] = {}
     children = []
@@ -246,14 +264,14 @@ def _report_context(
             continue
         # below the unit: its child is the first id after its path
         below.setdefault(int(path[len(prefix) :].split("/", 1)[0]), []).append(line_id)
-        if parent_id == unit.id:
+        if parent_id == unit_id:
             children.append(UnitRef(line_id, code, name))
-    convention = C.from_settings(_nearest_settings(unit, found))
+    convention = C.from_settings(_nearest_settings(prefix, unit_id, found))
     if not with_subunits:
-        return convention, [(unit, [unit.id], unit.name)]
+        return convention, [(me_ref, [unit_id], me_ref.name)]
     children.sort(key=lambda u: u.code)
     groups: list[tuple[Unit | UnitRef, list[int], str]] = [
-        (unit, [unit.id], f"{unit.name} (cấp mình)")
+        (me_ref, [unit_id], f"{me_ref.name} (cấp mình)")
     ]
     groups += [(child, below.get(child.id, []), child.name) for child in children]
     return convention, groups
@@ -269,6 +287,13 @@ def _sum(dicts: list[dict[str, int]], keys) -> dict[str, int]:
         for k in total.keys() & values.keys():
             total[k] += values[k]
     return total
+
+
+def _add(vectors: list[tuple[int, ...]], zero: tuple[int, ...]) -> tuple[int, ...]:
+    """Rows of figures (in the same columns) added up column by column."""
+    if len(vectors) == 1:
+        return vectors[0]
+    return tuple(map(sum, zip(*vectors, strict=True))) if vectors else zero
 
 
 def build(
@@ -302,14 +327,23 @@ def build(
     if len(layout.kinds) == 1:
         rate_settings = rate_settings.for_kind(layout.kinds[0])
     all_ids = [uid for _, ids, _ in groups for uid in ids]
-    ids = layout.figure_ids
-    by_unit = F.compute_by_unit(ids, all_ids, period, layout.kinds)
-    rows = []
+    ids = tuple(layout.figure_ids)
+    computed, by_unit = F.compute_rows(ids, all_ids, period, layout.kinds)
+    if computed != ids:  # a column no query computes: 0 (every form's columns are computed)
+        at = {fid: i for i, fid in enumerate(computed)}
+        by_unit = {
+            uid: tuple(v[at[fid]] if fid in at else 0 for fid in ids) for uid, v in by_unit.items()
+        }
+    zero = (0,) * len(ids)
+    rows, vectors = [], []
     for row_unit, unit_ids, label in groups:
-        values = _sum([by_unit.get(uid, {}) for uid in unit_ids], ids)
+        vector = _add([by_unit.get(uid, zero) for uid in unit_ids], zero)
+        values = dict(zip(ids, vector, strict=True))
         rate = F.resolution_rate(values, rate_settings) if layout.rate else None
         rows.append(Row(row_unit, label, values, rate, unit_ids))
-    total_values = _sum([r.values for r in rows], ids)
+        vectors.append(vector)
+    total_vector = _add(vectors, zero)
+    total_values = dict(zip(ids, total_vector, strict=True))
     total = Row(
         None,
         "Tổng cộng",
@@ -318,8 +352,10 @@ def build(
         all_ids,
     )
     checks = []
-    for r in [*rows, total] if with_subunits else [total]:
-        checks += F.check_identities(r.values, r.label)
+    if with_subunits:
+        for r, vector in zip(rows, vectors, strict=True):
+            checks += F.check_row(ids, vector, r.label)
+    checks += F.check_row(ids, total_vector, total.label)
     return Report(layout, unit, period, with_subunits, report_settings, rows, total, checks)
 
 
