@@ -8,7 +8,7 @@ from datetime import date
 import sqlalchemy as sa
 
 from complaints.calendar.operations import work_calendar
-from complaints.cases.models import Case, Complexity, Deadline, owed_duties
+from complaints.cases.models import Case, Complexity, Deadline, is_duty, owed_duties
 from complaints.core import db as core_db
 from complaints.core import deadlines as engine
 from complaints.core.calendar import WorkCalendar
@@ -39,23 +39,29 @@ def _store(owner: dict, unit_id: int, step: str, start: date, result, existing: 
         if (d.due, d.rule, d.start) == (result.due, result.rule, start):
             return d
         d.active = False
-    row = Deadline(
-        **owner,
-        unit_id=unit_id,
-        step=step,
-        label=result.label,
-        start=start,
-        due=result.due,
-        days=result.days,
-        day_type=result.day_type,
-        rule=result.rule,
-        basis=result.basis,
-        towards_citizen=step in TOWARDS_CITIZEN,
-        active=True,
-    )
+    row = Deadline(**deadline_values(owner, unit_id, step, start, result))
     core_db.add(row)  # held to the end of a deferred_inserts() block (the import's batch)
     existing.append(row)
     return row
+
+
+def deadline_values(owner: dict, unit_id: int, step: str, start: date, result) -> dict:
+    """What a new deadline stores: its owner (case_id or petition_id), the unit that owes it,
+    and what the engine computed for the step."""
+    return {
+        **owner,
+        "unit_id": unit_id,
+        "step": step,
+        "label": result.label,
+        "start": start,
+        "due": result.due,
+        "days": result.days,
+        "day_type": result.day_type,
+        "rule": result.rule,
+        "basis": result.basis,
+        "towards_citizen": step in TOWARDS_CITIZEN,
+        "active": True,
+    }
 
 
 def _case_deadlines(case: Case) -> list[Deadline]:
@@ -81,19 +87,29 @@ class CaseFacts:
 
     @classmethod
     def of_case(cls, case: Case) -> CaseFacts:
+        return cls.of_values({name: getattr(case, name) for name in _FACTS})
+
+    @classmethod
+    def of_values(cls, case) -> CaseFacts:
+        """A case's facts from its column values (a mapping: a row not yet inserted)."""
         return cls(
-            kind=case.kind.value,
-            round=case.round,
-            received_on=case.received_on,
-            accepted_on=case.accepted_on,
-            complexity=case.complexity.value,
-            extensions=case.extensions or 0,
-            remote_area=bool(case.remote_area),
-            suspended_days=case.suspended_days or 0,
-            resumed_on=case.resumed_on,
-            decided_on=case.decided_on,
-            sent_on=case.sent_on,
+            kind=case["kind"].value,
+            round=case["round"],
+            received_on=case["received_on"],
+            accepted_on=case["accepted_on"],
+            complexity=case["complexity"].value,
+            extensions=case["extensions"] or 0,
+            remote_area=bool(case["remote_area"]),
+            suspended_days=case["suspended_days"] or 0,
+            resumed_on=case["resumed_on"],
+            decided_on=case["decided_on"],
+            sent_on=case["sent_on"],
         )
+
+
+# The columns of a case its deadlines depend on (CaseFacts.of_values).
+_FACTS = ("kind", "round", "received_on", "accepted_on", "complexity", "extensions",
+          "remote_area", "suspended_days", "resumed_on", "decided_on", "sent_on")  # fmt: skip
 
 
 def plan(facts: CaseFacts, cal: WorkCalendar) -> list[tuple[str, date, engine.Deadline]]:
@@ -161,8 +177,6 @@ def recompute_case(
             d.active = False
     _mark_met(case, existing)
     case.next_due = next_due(existing)
-    if new and sa.inspect(case).pending:  # flushed with its writer's batch, deadlines after it
-        return [d for d in existing if d.active]
     db.session.flush()
     db.session.expire(case, ["deadlines"])  # rows were added by id, not through the relation
     return [d for d in existing if d.active]
@@ -194,18 +208,42 @@ def next_due(deadlines: list[Deadline]) -> date | None:
 
 
 def _mark_met(case: Case, deadlines: list[Deadline]) -> None:
-    done = {
-        "accept": case.accepted_on,
-        "process": case.accepted_on,
-        "notify_acceptance": case.accepted_on if case.kind.value == "denunciation" else None,
-        "resolve": case.decided_on or case.closed_on,
-        "send_decision": case.sent_on,
-        "send_conclusion": case.sent_on,
-        "publish_conclusion": case.published_on,
-    }
+    done = met_dates({name: getattr(case, name) for name in _MET})
     for d in deadlines:
         if d.active and d.step in done:
             d.met_on = done[d.step]
+
+
+# The columns of a case that say which of its deadlines are met (met_dates).
+_MET = ("kind", "accepted_on", "decided_on", "closed_on", "sent_on", "published_on")
+
+
+def met_dates(case) -> dict[str, date | None]:
+    """The day each step of a case (its column values, a mapping) was done, by step."""
+    return {
+        "accept": case["accepted_on"],
+        "process": case["accepted_on"],
+        "notify_acceptance": case["accepted_on"] if case["kind"].value == "denunciation" else None,
+        "resolve": case["decided_on"] or case["closed_on"],
+        "send_decision": case["sent_on"],
+        "send_conclusion": case["sent_on"],
+        "publish_conclusion": case["published_on"],
+    }
+
+
+def new_case_deadlines(case: dict, cal: WorkCalendar) -> list[dict]:
+    """recompute_case(new=True) for a new case as a row (the register import's batch): the
+    rows of the deadlines its facts call for, met as its dates say; sets the row's next_due."""
+    rows = [
+        deadline_values({"case_id": case["id"]}, case["unit_id"], step, start, result)
+        for step, start, result in plan(CaseFacts.of_values(case), cal)
+    ]
+    done = met_dates(case)
+    for row in rows:
+        row["met_on"] = done.get(row["step"])
+    owed = [row["due"] for row in rows if is_duty(row["step"], True, row["met_on"])]
+    case["next_due"] = min(owed, default=None)
+    return rows
 
 
 def processing_step(kind: str) -> str:

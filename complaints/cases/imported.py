@@ -4,12 +4,19 @@ date the register gives, or the acceptance date) and its deadlines."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
 from complaints.cases import deadlines as case_deadlines
-from complaints.cases.models import Case, CaseState, Outcome, TerminationReason
-from complaints.cases.operations import CASE_FIELDS, StepInput, case_number, record_event
+from complaints.cases.models import Case, CaseEvent, CaseState, Deadline, Outcome, TerminationReason
+from complaints.cases.operations import (
+    CASE_FIELDS,
+    StepInput,
+    case_number,
+    event_values,
+    record_event,
+)
 from complaints.core import audit
 from complaints.core import db as core_db
 from complaints.core.calendar import WorkCalendar
@@ -66,110 +73,147 @@ def import_case(
     event_data: dict,
     calendar: WorkCalendar | None = None,
     authority=None,
-    case_id: int | None = None,
 ) -> Case:
     """Create a case from an old register in its recorded state, with timeline and deadlines.
     `unit` received it; `authority` is competent (None: the authority `unit` advises, else
     `unit` itself, the rule of README "Who receives, who is competent, who verifies").
-    `case_id` (core/db.IdBlock, within a deferred_inserts() block): the case is not flushed
-    here but with its writer's batch, its timeline and deadlines inserted after it."""
-    state = facts.state
-    authority = authority or unit.authority
-    case = Case(
-        unit_id=authority.id,
-        received_unit_id=unit.id,
-        case_no=facts.case_no or case_number(authority, facts.received_on.year),
-        kind=facts.kind,
-        round=facts.round,
-        field=facts.field,
-        title=shorten(facts.title, 255),
-        summary=facts.summary,
-        state=state,
-        received_on=facts.received_on,
-        accepted_on=facts.accepted_on,
-        accept_doc_no=facts.accept_doc_no,
-        outcome=facts.outcome,
-        decided_on=facts.decided_on,
-        decision_no=facts.decision_no or "",
-        sent_on=facts.sent_on,
-        published_on=facts.sent_on if state in PUBLISHED else None,
-        closed_on=facts.closed_on,
-        suspended_on=facts.suspended_on,
-        state_before_suspension=CaseState.verifying if state == CaseState.suspended else None,
-        termination_reason=facts.termination_reason,
-        complexity_criteria=[],
-        withdrawn_contents=[],
-    )
-    if case_id is not None and core_db.deferring():
-        case.id = case_id
-        core_db.apply_defaults(case)  # its deadlines are planned from it before its flush
-        db.session.add(case)
-    else:
-        db.session.add(case)
-        db.session.flush()
-    _timeline(case, actor, filename, event_data)
+    A writer of many cases that inserts them itself uses import_case_row (the same rules)."""
+    values = case_values(unit, facts, authority)
+    case = Case(**values)
+    db.session.add(case)
+    db.session.flush()
+    for action, step, previous, to_state in timeline(values, filename):
+        record_event(case, actor, action, step, previous, to_state, **event_data)
     case_deadlines.recompute_case(case, calendar, new=True)
-    audit.record(
-        "case.imported",
-        case,
-        actor=actor,
-        after=audit.snapshot(case, CASE_FIELDS),
-        summary=f"Nhập vụ việc {case.case_no} từ sổ cũ (tệp {filename})",
-    )
+    _audit(actor, case.id, values, audit.snapshot(case, CASE_FIELDS), filename)
     return case
 
 
-def _timeline(case: Case, actor, filename: str, event_data: dict) -> None:
-    """The case's history as far as the register tells it, each step on its own date."""
+def import_case_row(
+    actor,
+    unit,
+    facts: RegisteredCase,
+    *,
+    filename: str,
+    event_data: dict,
+    calendar: WorkCalendar,
+    authority=None,
+    case_id: int,
+) -> dict:
+    """import_case for a writer of many cases that inserts them itself, one statement per
+    table for many (the register import's batch), within a core/db.deferred_inserts() block:
+    `case_id` of its core/db.IdBlock. The same values, timeline, deadlines and audit event as
+    import_case; returned is the case's row (every column, defaults included; its search text
+    is the writer's to fill), its timeline and deadlines held for the block's end."""
+    values = case_values(unit, facts, authority)
+    row = core_db.with_defaults(Case.__table__, {"id": case_id, **values})
+    for action, step, previous, to_state in timeline(row, filename):
+        event = event_values(actor, action, step, previous, to_state, **event_data)
+        core_db.add_row(CaseEvent, {"case_id": case_id, **event})
+    for deadline in case_deadlines.new_case_deadlines(row, calendar):
+        core_db.add_row(Deadline, deadline)
+    _audit(actor, case_id, row, {name: row[name] for name in CASE_FIELDS}, filename)
+    return row
+
+
+def case_values(unit, facts: RegisteredCase, authority=None) -> dict:
+    """What a case brought in from an old register stores (its number the register's, or the
+    competent authority's next one), the columns it sets."""
+    state = facts.state
+    authority = authority or unit.authority
+    return {
+        "unit_id": authority.id,
+        "received_unit_id": unit.id,
+        "case_no": facts.case_no or case_number(authority, facts.received_on.year),
+        "kind": facts.kind,
+        "round": facts.round,
+        "field": facts.field,
+        "title": shorten(facts.title, 255),
+        "summary": facts.summary,
+        "state": state,
+        "received_on": facts.received_on,
+        "accepted_on": facts.accepted_on,
+        "accept_doc_no": facts.accept_doc_no,
+        "outcome": facts.outcome,
+        "decided_on": facts.decided_on,
+        "decision_no": facts.decision_no or "",
+        "sent_on": facts.sent_on,
+        "published_on": facts.sent_on if state in PUBLISHED else None,
+        "closed_on": facts.closed_on,
+        "suspended_on": facts.suspended_on,
+        "state_before_suspension": CaseState.verifying if state == CaseState.suspended else None,
+        "termination_reason": facts.termination_reason,
+        "complexity_criteria": [],
+        "withdrawn_contents": [],
+    }
+
+
+def _audit(actor, case_id: int, case: Mapping, after: dict, filename: str) -> None:
+    """The audit event of a case brought in (`after`: its audited fields)."""
+    audit.record(
+        "case.imported",
+        actor=actor,
+        unit_id=case["unit_id"],
+        entity_type=Case.__tablename__,
+        entity_id=case_id,
+        after=after,
+        summary=f"Nhập vụ việc {case['case_no']} từ sổ cũ (tệp {filename})",
+    )
+
+
+def timeline(case: dict, filename: str) -> list[tuple[str, StepInput, CaseState | None, CaseState]]:
+    """The case's history as far as the register tells it (its values), each step on its own
+    date: (action, step, previous state, new state)."""
     source = f"nhập từ sổ cũ, tệp {filename}"
+    accepted_on, decision_no = case["accepted_on"], case["decision_no"]
     steps: list[tuple[str, date | None, CaseState | None, str, str]] = [
         (
             "open",
-            case.received_on,
+            case["received_on"],
             CaseState.received,
             "",
-            f"Mở vụ việc {case.case_no} ({source})",
+            f"Mở vụ việc {case['case_no']} ({source})",
         ),
         (
             "accept",
-            case.accepted_on,
+            accepted_on,
             CaseState.accepted,
-            case.accept_doc_no,
+            case["accept_doc_no"],
             f"Thụ lý ({source})",
         ),
     ]
-    state = case.state
+    state = case["state"]
     unknown = f"sổ cũ không ghi ngày, lấy ngày thụ lý; {source}"
     if state in VERIFIED:
-        steps.append(
-            ("start_verification", case.accepted_on, CaseState.verifying, "", f"({unknown})")
-        )
+        steps.append(("start_verification", accepted_on, CaseState.verifying, "", f"({unknown})"))
     if state == CaseState.dialogue:
-        steps.append(("hold_dialogue", case.accepted_on, CaseState.dialogue, "", f"({unknown})"))
+        steps.append(("hold_dialogue", accepted_on, CaseState.dialogue, "", f"({unknown})"))
     if state == CaseState.suspended:
-        steps.append(("suspend", case.suspended_on, state, "", f"Tạm đình chỉ ({source})"))
+        steps.append(("suspend", case["suspended_on"], state, "", f"Tạm đình chỉ ({source})"))
     if state == CaseState.terminated:
-        steps.append(("terminate", case.closed_on, state, "", f"Đình chỉ ({source})"))
+        steps.append(("terminate", case["closed_on"], state, "", f"Đình chỉ ({source})"))
     if state == CaseState.answered:
-        steps.append(("answer", case.decided_on, state, case.decision_no, f"Trả lời ({source})"))
-    if case.outcome is not None:
-        result = f"Kết quả: {case.outcome.label} ({source})"
-        steps.append(("decide", case.decided_on, CaseState.decided, case.decision_no, result))
-    if case.sent_on is not None:
-        steps.append(("send", case.sent_on, CaseState.sent, "", f"Gửi ({source})"))
-    if case.published_on is not None:
+        steps.append(("answer", case["decided_on"], state, decision_no, f"Trả lời ({source})"))
+    if case["outcome"] is not None:
+        result = f"Kết quả: {case['outcome'].label} ({source})"
+        steps.append(("decide", case["decided_on"], CaseState.decided, decision_no, result))
+    if case["sent_on"] is not None:
+        steps.append(("send", case["sent_on"], CaseState.sent, "", f"Gửi ({source})"))
+    if case["published_on"] is not None:
         steps.append(
-            ("publish", case.published_on, CaseState.published, "", f"Công khai ({source})")
+            ("publish", case["published_on"], CaseState.published, "", f"Công khai ({source})")
         )
     final = {
         CaseState.final: "make_final",
         CaseState.appealed: "appeal",
-        CaseState.enforced: "enforce" if case.kind == PetitionKind.complaint else "follow_up",
+        CaseState.enforced: "enforce" if case["kind"] == PetitionKind.complaint else "follow_up",
     }
     if state in final:
-        steps.append((final[state], case.closed_on, state, "", f"({source})"))
+        steps.append((final[state], case["closed_on"], state, "", f"({source})"))
+    out = []
     previous = None
     for action, on, to_state, doc_no, note in steps:
-        step = StepInput(on=on or case.accepted_on, doc_no=doc_no or "", note=note)
-        record_event(case, actor, action, step, previous, to_state, **event_data)
+        step = StepInput(on=on or accepted_on, doc_no=doc_no or "", note=note)
+        out.append((action, step, previous, to_state))
         previous = to_state
+    return out

@@ -113,23 +113,29 @@ def record_event(
     # held for the end of a deferred_inserts() block (the register import's batch): by the
     # case's id, outside the case's collection of events
     deferred = case.id is not None and core_db.deferring()
+    values = event_values(actor, action, step, from_state, to_state, **data)
+    event = CaseEvent(**({"case_id": case.id} if deferred else {"case": case}), **values)
+    core_db.add(event)
+    return event
+
+
+def event_values(actor, action: str, step: StepInput | None, from_state, to_state, **data) -> dict:
+    """What a step of a case's timeline stores (record_event's event; the register import's
+    new cases as rows): its action, states, date, document, note, data and actor."""
     as_worker = taken_as_worker(action, actor)
     if as_worker is not None:
         data["as_worker"] = as_worker
-    event = CaseEvent(
-        **({"case_id": case.id} if deferred else {"case": case}),
-        action=action,
-        from_state=from_state.value if from_state else None,
-        to_state=to_state.value if to_state else None,
-        occurred_on=step.on if step else data.pop("on"),
-        doc_type=(step.doc_type if step else "") or "",
-        doc_no=(step.doc_no if step else "") or "",
-        note=(step.note if step else data.pop("note", "")) or "",
-        data=audit.jsonable(data),
-        actor_id=getattr(actor, "id", None),
-    )
-    core_db.add(event)
-    return event
+    return {
+        "action": action,
+        "from_state": from_state.value if from_state else None,
+        "to_state": to_state.value if to_state else None,
+        "occurred_on": step.on if step else data.pop("on"),
+        "doc_type": (step.doc_type if step else "") or "",
+        "doc_no": (step.doc_no if step else "") or "",
+        "note": (step.note if step else data.pop("note", "")) or "",
+        "data": audit.jsonable(data),
+        "actor_id": getattr(actor, "id", None),
+    }
 
 
 def refresh_search_text(case: Case) -> None:
@@ -160,13 +166,15 @@ def refresh_search_texts(cases: Sequence[Case]) -> None:
             refresh_petition(p, matters[("petition", p.id)])
             names[p.case_id].append(p.search_text)
         for case_id, case in chunk.items():
-            case.search_text = case_search_text(case, names[case_id])
+            case.search_text = case_search_text(
+                case.case_no, case.title, case.summary, names[case_id]
+            )
 
 
-def case_search_text(case: Case, petition_texts: Sequence[str]) -> str:
+def case_search_text(case_no: str, title: str, summary: str, petition_texts: Sequence[str]) -> str:
     """The case's folded search text: its number, title and summary, and the search texts of
     its petitions (in their order)."""
-    return fold(" ".join([case.case_no, case.title, case.summary, *petition_texts]))[:20000]
+    return fold(" ".join([case_no, title, summary, *petition_texts]))[:20000]
 
 
 def case_number(unit, year: int) -> str:

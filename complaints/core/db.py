@@ -212,11 +212,36 @@ def add(obj, session=None) -> None:
         pending.append(obj)
 
 
+def add_row(cls, row: dict, session=None) -> None:
+    """A row of `cls`'s table (a dict of its columns), held for the end of the
+    deferred_inserts() block around it like an object given to `add`, in the same order:
+    a writer that builds no ORM record (the register import's new cases)."""
+    from complaints.extensions import db
+
+    pending = (session or db.session).info.get(_DEFERRED)
+    if pending is None:
+        raise RuntimeError("add_row outside a deferred_inserts() block")
+    pending.append(_Row(cls, row))
+
+
+class _Row:
+    """A plain row held by add_row: its model and its values."""
+
+    __slots__ = ("cls", "values")
+
+    def __init__(self, cls, values: dict):
+        self.cls, self.values = cls, values
+
+
 def insert_unsaved(session, objects: list) -> None:
-    """Insert objects never added to the session, by table, in their order: their values as
-    set (a column's default where none was), without reading their ids back."""
+    """Insert objects never added to the session (or rows of add_row), by table, in their
+    order: their values as set (a column's default where none was), without reading their ids
+    back."""
     by_type: dict[type, list[dict]] = {}
     for obj in objects:
+        if isinstance(obj, _Row):
+            by_type.setdefault(obj.cls, []).append(dict(obj.values))
+            continue
         state = sa.inspect(obj)
         columns = [p.key for p in state.mapper.column_attrs]
         by_type.setdefault(type(obj), []).append(
@@ -231,16 +256,6 @@ def insert_unsaved(session, objects: list) -> None:
         # None as NULL: the ORM otherwise leaves a None out, and splits the executemany at
         # every row whose Nones differ from the previous one's
         session.execute(sa.insert(cls), rows, execution_options={"render_nulls": True})
-
-
-def apply_defaults(obj) -> None:
-    """Give a new object the column defaults its INSERT would store, for the attributes not
-    set: a record flushed later (with its writer's batch) is read meanwhile as it will be."""
-    state = sa.inspect(obj)
-    for prop in state.mapper.column_attrs:
-        column = prop.columns[0]
-        if prop.key not in state.dict and isinstance(column, sa.Column) and column.default:
-            setattr(obj, prop.key, _default_of(column))
 
 
 def with_defaults(table: sa.Table, row: dict) -> dict:

@@ -98,7 +98,8 @@ class BatchWriter:
         # the batch's petitions and their senders, as rows inserted at its end
         self.petition_rows: list[dict] = []
         self.sender_rows: list[dict] = []
-        self.new_cases: set[int] = set()  # the cases the batch brought in
+        # the cases the batch brought in, as rows inserted at its end (before its petitions)
+        self.case_rows: dict[int, dict] = {}
         self.numbers: list[str] = []
         self.sessions: dict[tuple, ReceptionSession] = {}
         self.visit_keys: dict[tuple, Counter] = {}
@@ -149,7 +150,8 @@ class BatchWriter:
                     ) from None
                 states.append("done" if written else "skip")
             self._fill_search_texts()
-            db.session.flush()  # the batch's cases, before the rows held for its end
+            self._insert_cases()  # before the petitions and the rows held for the batch's end
+            db.session.flush()
             self._insert_petitions()
         # the rows' states set at once: one statement for the batch at the next flush
         for row, state in zip(batch, states, strict=True):
@@ -158,11 +160,7 @@ class BatchWriter:
         # the cases of earlier batches or of the register that rows of this one joined: their
         # petitions read back (those of the batch's own cases have their texts already)
         case_ops.refresh_search_texts(
-            [
-                self.touched_cases[case_id]
-                for case_id in sorted(self.touched_cases)
-                if case_id not in self.new_cases
-            ]
+            [self.touched_cases[case_id] for case_id in sorted(self.touched_cases)]
         )
         raise_counters(self.job, self.seqs, self.case_seqs)
         counts = dict(self.job.created_counts or {})
@@ -201,7 +199,7 @@ class BatchWriter:
             senders.setdefault(sender["petition_id"], []).append(sender)
         by_case: dict[int, list[dict]] = {}
         for petition in self.petition_rows:
-            if petition["case_id"] in self.new_cases:
+            if petition["case_id"] in self.case_rows:
                 by_case.setdefault(petition["case_id"], []).append(petition)
         for case_id, petitions in by_case.items():
             petitions.sort(key=lambda p: p["id"])
@@ -221,9 +219,21 @@ class BatchWriter:
                     p["register_no"], p["receipt_code"], p["source_body"], p["source_doc_no"],
                     p["summary"], people, matter,
                 )  # fmt: skip
-            case = self.touched_cases[case_id]
+            case = self.case_rows[case_id]
             texts = [p["search_text"] for p in petitions]
-            case.search_text = case_ops.case_search_text(case, texts)
+            case["search_text"] = case_ops.case_search_text(
+                case["case_no"], case["title"], case["summary"], texts
+            )
+
+    def _insert_cases(self) -> None:
+        """The cases the batch brought in, one executemany (their protection recomputed with
+        their petitions', which name them: _insert_petitions)."""
+        if self.case_rows:
+            db.session.execute(
+                sa.insert(Case.__table__),
+                list(self.case_rows.values()),
+                execution_options={"render_nulls": True},
+            )
 
     def _insert_petitions(self) -> None:
         """The batch's petitions and senders, one executemany each (after its cases: a

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from complaints.cases import imported as imported_cases
 from complaints.cases import operations as case_ops
-from complaints.cases.models import Case, CaseState, Outcome, TerminationReason
+from complaints.cases.models import Case, CaseEvent, CaseState, Outcome, TerminationReason
 from complaints.core import db as core_db
 from complaints.core.vocab import Field, PetitionKind
 from complaints.extensions import db
@@ -142,26 +142,29 @@ def write_petition(batch: BatchWriter, row: ImportRow) -> bool:
         if d.get("transfer"):  # handed to a unit of the tree: its copy is that unit's own row
             petition["transfer_unit_id"] = batch.unit(d["transfer"]["unit"]).id
         if d.get("case"):
-            case = _case_for(batch, row, petition, unit)
-            petition["case_id"] = case.id  # processing.join_case, on the row
-            batch.touched_cases[case.id] = case
+            # processing.join_case, on the row
+            petition["case_id"] = _case_for(batch, row, petition, unit)
     return True
 
 
-def _case_for(batch: BatchWriter, row: ImportRow, petition: dict, unit: Unit) -> Case:
-    """The case an accepted petition joins (already in the system) or opens."""
+def _case_for(batch: BatchWriter, row: ImportRow, petition: dict, unit: Unit) -> int:
+    """The id of the case an accepted petition joins (already in the system, or brought in by
+    the batch) or opens."""
     c = row.data["case"]
     key = c.get("key")
     if key:
         case_id = batch.cases.get((key, unit.code))
-        found = None
-        if case_id is not None:  # held by the batch when it wrote it, else read once a batch
+        if case_id is not None and case_id in batch.case_rows:  # brought in by this batch
+            kind, found = batch.case_rows[case_id]["kind"], None
+        elif case_id is not None:  # held by the batch when it wrote it, else read once a batch
             found = batch.touched_cases.get(case_id) or db.session.get(Case, case_id)
-        if found is not None:
-            if found.kind != petition["kind"]:
+            kind = found.kind if found is not None else None
+            if found is not None:
+                batch.touched_cases[case_id] = found
+        if case_id is not None and kind is not None:
+            if kind != petition["kind"]:
                 raise ImportProblem(f"Dòng {row.line}: vụ việc {key} khác loại với đơn.")
-            case_ops.record_event(
-                found,
+            event = case_ops.event_values(
                 batch.actor,
                 "petition_joined",
                 None,
@@ -170,11 +173,12 @@ def _case_for(batch: BatchWriter, row: ImportRow, petition: dict, unit: Unit) ->
                 on=petition["outcome_date"],
                 note=f"Nhập đơn {petition['register_no']} vào vụ việc (từ sổ cũ)",
             )
-            return found
+            core_db.add_row(CaseEvent, {"case_id": case_id, **event})
+            return case_id
     return _new_case(batch, row, petition, unit, c, key)
 
 
-def _new_case(batch: BatchWriter, row: ImportRow, petition: dict, unit: Unit, c: dict, key) -> Case:
+def _new_case(batch: BatchWriter, row: ImportRow, petition: dict, unit: Unit, c: dict, key) -> int:
     """The case an accepted petition brings in: the register's number (or the unit's next one),
     received with the earliest petition of the case the file or the register knows."""
     received = petition["received_date"]
@@ -212,7 +216,7 @@ def _new_case(batch: BatchWriter, row: ImportRow, petition: dict, unit: Unit, c:
     )
     authority = batch.unit(c["authority"]) if c.get("authority") else None
     # known and of the same tree: import_check
-    case = imported_cases.import_case(
+    case = imported_cases.import_case_row(
         batch.actor,
         unit,
         facts,
@@ -220,17 +224,18 @@ def _new_case(batch: BatchWriter, row: ImportRow, petition: dict, unit: Unit, c:
         filename=batch.job.filename,
         event_data={"import_id": batch.job.id, "register_no": petition["register_no"]},
         calendar=batch.calendar,
-        case_id=batch.case_ids.next(),  # flushed with the batch
+        case_id=batch.case_ids.next(),  # inserted with the batch's cases
     )
+    case_id = case["id"]
+    batch.case_rows[case_id] = case
     if key and not case_no:  # inserted after the batch's cases
-        core_db.add(ImportedCaseKey(unit_id=unit.id, case_key=key, case_id=case.id))
+        core_db.add(ImportedCaseKey(unit_id=unit.id, case_key=key, case_id=case_id))
     if key:  # the file's next petitions of the case join it (a case number: from any unit)
-        batch.cases[(key, unit.code)] = case.id
+        batch.cases[(key, unit.code)] = case_id
         if case_no:
-            batch.cases.update({pair: case.id for pair in batch.cases if pair[0] == key})
-    batch.made_record("cases", case.id)
-    batch.new_cases.add(case.id)
-    return case
+            batch.cases.update({pair: case_id for pair in batch.cases if pair[0] == key})
+    batch.made_record("cases", case_id)
+    return case_id
 
 
 # --- the hand-offs inside the tree ----------------------------------------------------------
