@@ -160,13 +160,10 @@ def plan(facts: CaseFacts, cal: WorkCalendar) -> list[tuple[str, date, engine.De
     return planned
 
 
-def recompute_case(
-    case: Case, calendar: WorkCalendar | None = None, *, new: bool = False
-) -> list[Deadline]:
-    """(Re)compute every deadline the case's facts call for; retire the ones they no longer do.
-    `new`: the case was just created and has none yet (nothing to read)."""
+def recompute_case(case: Case, calendar: WorkCalendar | None = None) -> list[Deadline]:
+    """(Re)compute every deadline the case's facts call for; retire the ones they no longer do."""
     cal = calendar or work_calendar()
-    existing = [] if new else _case_deadlines(case)
+    existing = _case_deadlines(case)
     owner = {"case_id": case.id}
     wanted: set[str] = set()
     for step, start, result in plan(CaseFacts.of_case(case), cal):
@@ -232,8 +229,9 @@ def met_dates(case) -> dict[str, date | None]:
 
 
 def new_case_deadlines(case: dict, cal: WorkCalendar) -> list[dict]:
-    """recompute_case(new=True) for a new case as a row (the register import's batch): the
-    rows of the deadlines its facts call for, met as its dates say; sets the row's next_due."""
+    """recompute_case for a new case as a row, which has no deadline yet (the register
+    import's batch): the rows of the deadlines its facts call for, met as its dates say;
+    sets the row's next_due."""
     rows = [
         deadline_values({"case_id": case["id"]}, case["unit_id"], step, start, result)
         for step, start, result in plan(CaseFacts.of_values(case), cal)

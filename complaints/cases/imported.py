@@ -15,14 +15,12 @@ from complaints.cases.operations import (
     StepInput,
     case_number,
     event_values,
-    record_event,
 )
 from complaints.core import audit
 from complaints.core import db as core_db
 from complaints.core.calendar import WorkCalendar
 from complaints.core.text import shorten
 from complaints.core.vocab import Field, PetitionKind
-from complaints.extensions import db
 
 # States in which a case has been verified (the register does not say when verification began).
 VERIFIED = frozenset(
@@ -64,31 +62,6 @@ class RegisteredCase:
     termination_reason: TerminationReason | None = None
 
 
-def import_case(
-    actor,
-    unit,
-    facts: RegisteredCase,
-    *,
-    filename: str,
-    event_data: dict,
-    calendar: WorkCalendar | None = None,
-    authority=None,
-) -> Case:
-    """Create a case from an old register in its recorded state, with timeline and deadlines.
-    `unit` received it; `authority` is competent (None: the authority `unit` advises, else
-    `unit` itself, the rule of README "Who receives, who is competent, who verifies").
-    A writer of many cases that inserts them itself uses import_case_row (the same rules)."""
-    values = case_values(unit, facts, authority)
-    case = Case(**values)
-    db.session.add(case)
-    db.session.flush()
-    for action, step, previous, to_state in timeline(values, filename):
-        record_event(case, actor, action, step, previous, to_state, **event_data)
-    case_deadlines.recompute_case(case, calendar, new=True)
-    _audit(actor, case.id, values, audit.snapshot(case, CASE_FIELDS), filename)
-    return case
-
-
 def import_case_row(
     actor,
     unit,
@@ -100,10 +73,12 @@ def import_case_row(
     authority=None,
     case_id: int,
 ) -> dict:
-    """import_case for a writer of many cases that inserts them itself, one statement per
-    table for many (the register import's batch), within a core/db.deferred_inserts() block:
-    `case_id` of its core/db.IdBlock. The same values, timeline, deadlines and audit event as
-    import_case; returned is the case's row (every column, defaults included; its search text
+    """A case from an old register in its recorded state, with timeline and deadlines, for a
+    writer of many cases that inserts them itself, one statement per table for many (the
+    register import's batch), within a core/db.deferred_inserts() block: `case_id` of its
+    core/db.IdBlock. `unit` received it; `authority` is competent (None: the authority `unit`
+    advises, else `unit` itself, the rule of README "Who receives, who is competent, who
+    verifies"). Returned is the case's row (every column, defaults included; its search text
     is the writer's to fill), its timeline and deadlines held for the block's end."""
     values = case_values(unit, facts, authority)
     row = core_db.with_defaults(Case.__table__, {"id": case_id, **values})
