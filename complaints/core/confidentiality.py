@@ -27,7 +27,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import contextmanager
 from types import SimpleNamespace
 from typing import Any
@@ -564,8 +564,18 @@ def identity_values(records: Sequence[Any]) -> dict[tuple[str, int], re.Pattern 
     return {key: pattern_for(values) for key, values in matter_values(records).items()}
 
 
+# A sender's or a received person's identity values, in the order a matter lists them.
+IDENTITY_COLUMNS = ("full_name", "identity_no", "phone", "address")
+
+
+def person_identity(person: Mapping[str, Any]) -> list[str]:
+    """The identity values of a sender or person given as a row (a mapping of its columns),
+    those it has, in a matter's order (matter_values; the register import's batch)."""
+    return [person[c] for c in IDENTITY_COLUMNS if person[c]]
+
+
 def _person_values(person: Any) -> list[str]:
-    return [v for v in (person.full_name, person.identity_no, person.phone, person.address) if v]
+    return [v for v in (getattr(person, c) for c in IDENTITY_COLUMNS) if v]
 
 
 def matter_values(records: Sequence[Any]) -> dict[tuple[str, int], list[str]]:
@@ -622,13 +632,9 @@ def matter_values(records: Sequence[Any]) -> dict[tuple[str, int], list[str]]:
     senders: dict[int, list[str]] = {}
     if pids:
         for row in db.session.execute(
-            sa.select(
-                sender.c.petition_id,
-                sender.c.full_name,
-                sender.c.identity_no,
-                sender.c.phone,
-                sender.c.address,
-            ).where(sender.c.petition_id.in_(pids))
+            sa.select(sender.c.petition_id, *(sender.c[c] for c in IDENTITY_COLUMNS)).where(
+                sender.c.petition_id.in_(pids)
+            )
         ):
             senders.setdefault(row[0], []).extend(v for v in row[1:] if v)
     # the visits of each matter: its own (a visit record) and those its petitions came from
@@ -644,11 +650,7 @@ def matter_values(records: Sequence[Any]) -> dict[tuple[str, int], list[str]]:
     if wanted:
         for row in db.session.execute(
             sa.select(
-                visit_person.c.visit_id,
-                visit_person.c.full_name,
-                visit_person.c.identity_no,
-                visit_person.c.phone,
-                visit_person.c.address,
+                visit_person.c.visit_id, *(visit_person.c[c] for c in IDENTITY_COLUMNS)
             ).where(visit_person.c.visit_id.in_(wanted))
         ):
             persons.setdefault(row[0], []).extend(v for v in row[1:] if v)

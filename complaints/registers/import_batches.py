@@ -207,8 +207,7 @@ class BatchWriter:
                 value
                 for p in petitions
                 for s in senders.get(p["id"], ())
-                for value in (s["full_name"], s["identity_no"], s["phone"], s["address"])
-                if value
+                for value in confidentiality.person_identity(s)
             ]
             for p in petitions:
                 people = [
