@@ -403,9 +403,15 @@ def is_protected(record: Any) -> bool:
     kind while the change that makes it one is not written yet)."""
     if record is None or getattr(record, "__tablename__", None) not in (PETITION, VISIT, CASE):
         return False
-    if getattr(record, "kind", None) == DENUNCIATION or getattr(record, "denounced", False):
+    if new_record_protected(getattr(record, "kind", None), getattr(record, "denounced", False)):
         return True
     return bool(record.protected) if record.id is not None else False
+
+
+def new_record_protected(kind: Any, denounced: Any) -> bool:
+    """is_protected of a record not written yet, from its values: a denunciation's kind or
+    flag (a writer of rows without records: the register import's batch)."""
+    return kind == DENUNCIATION or bool(denounced)
 
 
 # --- who may see ---------------------------------------------------------------------------------

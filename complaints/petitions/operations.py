@@ -4,7 +4,7 @@ record of who looked at a protected denouncer's identity."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -422,31 +422,36 @@ def _snapshot(petition: Petition) -> dict:
     """What the audit log keeps of a petition (snapshot_of)."""
     return snapshot_of(
         {name: getattr(petition, name) for name in PETITION_FIELDS},
-        [(s.full_name, s.address, s.identity_no, s.phone) for s in petition.senders],
+        [{key: getattr(s, key) for key in SENDER_SNAPSHOT} for s in petition.senders],
         confidentiality.is_protected(petition),
     )
 
 
-def snapshot_of(values: dict, senders: Sequence[tuple[str, str, str, str]], hide: bool) -> dict:
+# A sender's values the audit log keeps, in its order.
+SENDER_SNAPSHOT = ("full_name", "address", "identity_no", "phone")
+
+
+def snapshot_of(values: dict, senders: Sequence[Mapping], hide: bool) -> dict:
     """What the audit log keeps of a petition, from its values (PETITION_FIELDS) and its
-    senders as (name, address, identity, phone): a denouncer's identity (`hide`) stays out of
-    it (the log is read by administrators), only whether it changed."""
+    senders' (mappings of their columns): a denouncer's identity (`hide`) stays out of it
+    (the log is read by administrators), only whether it changed."""
     data = {name: audit.jsonable(values[name]) for name in PETITION_FIELDS}
     mask = str(confidentiality.MASK)
     data["senders"] = [
-        {
-            key: (mask if hide and value else value)
-            for key, value in zip(("full_name", "address", "identity_no", "phone"), s, strict=True)
-        }
-        for s in senders
+        {key: (mask if hide and s[key] else s[key]) for key in SENDER_SNAPSHOT} for s in senders
     ]
     if hide:  # only the values the summary can hold are compiled (the same stripped text)
         summary = data.get("summary")
-        identities = [v for name, address, identity, phone in senders
-                      for v in (name, identity, address, phone) if v]  # fmt: skip
+        identities = [v for s in senders for v in _identity_of(s)]
         pattern = confidentiality.pattern_for(identities, within=summary or "")
         data["summary"] = confidentiality.strip(summary, pattern)
     return data
+
+
+def _identity_of(sender: Mapping) -> list[str]:
+    """A sender's identity values a denunciation's texts are stripped of, in their order."""
+    return [v for v in (sender["full_name"], sender["identity_no"], sender["address"],
+                        sender["phone"]) if v]  # fmt: skip
 
 
 MASKED_CHANGE = "đã sửa thông tin người gửi (được bảo mật)"
@@ -454,7 +459,9 @@ MASKED_CHANGE = "đã sửa thông tin người gửi (được bảo mật)"
 
 def _sender_values(petition: Petition) -> list[str]:
     return [
-        v for s in petition.senders for v in (s.full_name, s.identity_no, s.address, s.phone) if v
+        v
+        for s in petition.senders
+        for v in _identity_of({key: getattr(s, key) for key in SENDER_SNAPSHOT})
     ]
 
 
@@ -656,14 +663,14 @@ def registration_row(
         row["search_text"] = row["public_search_text"] = ""
     table = Petition.__table__
     core_db.with_defaults(table, row)
-    hide = row["kind"] == PetitionKind.denunciation or bool(row["denounced"])
+    hide = confidentiality.new_record_protected(row["kind"], row["denounced"])
     audit.record(
         "petition.registered",
         actor=actor,
         unit_id=unit.id,
         entity_type=table.name,
         entity_id=petition_id,
-        after=snapshot_of(row, [(n, a, i, p) for n, i, a, p in people], hide),
+        after=snapshot_of(row, senders, hide),
         summary=f"Vào sổ đơn {register_no}",
     )
     for sender in senders:
