@@ -254,13 +254,20 @@ def refresh(conn: sa.Connection, petitions=(), visits=(), cases=(), numbers=()) 
 
 def refresh_all(conn: sa.Connection) -> int:
     """Recompute every record's protection (after an import in bulk, a repair): the marks,
-    then their spread along the links until nothing changes; returns the rows set."""
+    then their spread along the links until nothing changes; returns the rows the marks
+    wrote. Only rows whose mark differs are written (and those protected along a link, reset
+    and spread again): a repair of millions of rows rewrites the few it mends, not every row
+    and its indexes."""
     p, v, c = _t(PETITION), _t(VISIT), _t(CASE)
-    touched = conn.execute(p.update().values(protected=_marked(p))).rowcount
-    touched += conn.execute(
-        v.update().values(protected=sa.or_(_marked(v), _repeat_of_denouncer(v)))
-    ).rowcount
-    touched += conn.execute(c.update().values(protected=c.c.kind == DENUNCIATION)).rowcount
+    touched = 0
+    for table, mark in (
+        (p, _marked(p)),
+        (v, sa.or_(_marked(v), _repeat_of_denouncer(v))),
+        (c, c.c.kind == DENUNCIATION),
+    ):
+        touched += conn.execute(
+            table.update().where(table.c.protected != mark).values(protected=mark)
+        ).rowcount
     while True:
         q, w, k = p.alias(), v.alias(), c.alias()
         spread = conn.execute(
