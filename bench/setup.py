@@ -175,6 +175,8 @@ def generate(url: str, petitions: int, seed: int = 6, shape: str = "province") -
         writer = PostgresWriter(db.metadata, url)
     generated = Province(writer, petitions, seed, shape=shape).run()
     protect(url)
+    if isinstance(writer, PostgresWriter):
+        writer.restore()  # the indexes after the rows and their protection are written
     return generated
 
 
