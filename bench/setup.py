@@ -174,24 +174,35 @@ def generate(url: str, petitions: int, seed: int = 6, shape: str = "province") -
     else:
         writer = PostgresWriter(db.metadata, url)
     generated = Province(writer, petitions, seed, shape=shape).run()
-    protect(url)
+    mark_denunciations(url)
     if isinstance(writer, PostgresWriter):
-        writer.restore()  # the indexes after the rows and their protection are written
+        writer.restore()  # the indexes, which refresh_all's lookups along the links need
+    protect(url)
     return generated
 
 
+def mark_denunciations(url: str) -> None:
+    """Every denunciation (petition, visit, case) marked once denounced and protected, in one
+    pass while the PostgreSQL writer's indexes are still away (a fifth of a country's rows)."""
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as conn:
+            for table, denounced in (("petition", True), ("visit", True), ("case_file", False)):
+                marks = "denounced = TRUE, protected = TRUE" if denounced else "protected = TRUE"
+                conn.execute(sa.text(f"UPDATE {table} SET {marks} WHERE kind = 'denunciation'"))
+    finally:
+        engine.dispose()
+
+
 def protect(url: str) -> None:
-    """The denouncer's protection of the rows written in bulk, as the app keeps it: every
-    denunciation marked once denounced, then core/confidentiality.refresh_all."""
+    """The denouncer's protection of the rows written in bulk, as the app keeps it
+    (core/confidentiality.refresh_all: the marks and their spread along the links; it writes
+    only what mark_denunciations left to mend)."""
     from complaints.core.confidentiality import refresh_all
 
     engine = sa.create_engine(url)
     try:
         with engine.begin() as conn:
-            for table in ("petition", "visit"):
-                conn.execute(
-                    sa.text(f"UPDATE {table} SET denounced = TRUE WHERE kind = 'denunciation'")
-                )
             refresh_all(conn)
     finally:
         engine.dispose()
