@@ -80,6 +80,12 @@ def test_the_search_reads_the_index(db, province, handler):
         )
         assert "petition_fts VIRTUAL TABLE" in plan
         assert "TEMP B-TREE" not in plan  # read newest first from the index, never sorted
+        # the last word, a prefix, is read from the prefix indexes (migration 0016)
+        for fts in search_index.FTS_TABLES.values():
+            made = db.session.scalar(
+                sa.text("SELECT sql FROM sqlite_master WHERE name = :n"), {"n": fts}
+            )
+            assert f"prefix='{search_index.FTS_PREFIXES}'" in made
     else:
         names = set(
             db.session.scalars(
