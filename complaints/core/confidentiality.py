@@ -434,9 +434,15 @@ def role_allows(user: Any, *, case_file: bool = False) -> bool:
     return bool(roles & DENOUNCER_IDENTITY_ROLES)
 
 
-def may_see_identity(user: Any, record: Any, *, case_file: bool = False) -> bool:
-    """The one decision: may this user see who sent this record (petition, visit, case)?"""
-    return role_allows(user, case_file=case_file) or not is_protected(record)
+def may_see_identity(
+    user: Any, record: Any, *, case_file: bool = False, allowed: bool | None = None
+) -> bool:
+    """The one decision: may this user see who sent this record (petition, visit, case)?
+    `allowed`: role_allows(user, case_file=...) as already asked (a page's Reader asks once,
+    not for every cell of every row)."""
+    if allowed is None:
+        allowed = role_allows(user, case_file=case_file)
+    return allowed or not is_protected(record)
 
 
 def hidden_from(user: Any, records: Sequence[Any], *, case_file: bool = False) -> set[int]:
@@ -684,6 +690,7 @@ class Reader:
     def __init__(self, user: Any, records: Iterable[Any] = ()):
         self.user = user
         self._patterns: dict[tuple[str, int], re.Pattern | None] = {}
+        self._allowed: dict[bool, bool] = {}  # case_file -> role_allows, asked once
         self.load(records)
 
     def load(self, records: Iterable[Any], *, case_file: bool = False) -> Reader:
@@ -704,7 +711,11 @@ class Reader:
         if not _ruled(record):
             return True
         case_file = case_file or record.__tablename__ == CASE
-        return may_see_identity(self.user, record, case_file=case_file)
+        if case_file not in self._allowed:
+            self._allowed[case_file] = role_allows(self.user, case_file=case_file)
+        return may_see_identity(
+            self.user, record, case_file=case_file, allowed=self._allowed[case_file]
+        )
 
     def text(self, record: Any, value: str | None, *, case_file: bool = False) -> str:
         """Free text of the record as the user may read it."""
@@ -734,7 +745,7 @@ def reader() -> Reader:
     from flask_login import current_user
 
     if "_confidential_reader" not in g:
-        g._confidential_reader = Reader(current_user)
+        g._confidential_reader = Reader(current_user._get_current_object())  # not the proxy
     return g._confidential_reader
 
 
