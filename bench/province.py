@@ -595,8 +595,9 @@ class PostgresWriter(Writer):
     def drop_secondary(self) -> list[str]:
         """Drop the schema's foreign keys, unique constraints and secondary indexes (the text
         search's GIN ones too) before COPY, and return the statements that build them again:
-        built once over millions of rows they take minutes, maintained row by row during COPY
-        they took most of an hour and a half at 5,000,000 petitions (bench/README "The data").
+        built once over millions of rows they take minutes; maintained row by row during COPY,
+        the 5,000,000-petition country had not finished after 104 minutes (bench/README "The
+        data").
         Primary keys and CHECK constraints stay."""
         schema = "connamespace = current_schema()::regnamespace"
         constraints = self.conn.execute(
