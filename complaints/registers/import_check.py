@@ -611,12 +611,14 @@ def _check_visit_rows(job: RegisterImport, issues: _Issues) -> None:
     # Visits already in the log of that unit and day are skipped.
     skip: list[int] = []
     group, known = None, Counter()
+    # Streamed in the order of the units and days (500 rows a fetch), not held at once; the
+    # log of each unit and day read as its group starts.
     rows = db.session.execute(
         sa.select(R_.id, R_.unit_code, R_.day, R_.key, R_.occurrence)
         .where(R_.import_id == job.id, R_.state == "ok")
         .order_by(R_.unit_code, R_.day, R_.line)
         .execution_options(yield_per=500)
-    ).all()
+    )
     for row_id, unit_code, day, key, occurrence in rows:
         if (unit_code, day) != group:
             group, known = (unit_code, day), logged_visits(unit_code, day)
