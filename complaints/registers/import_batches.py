@@ -23,7 +23,7 @@ from complaints.extensions import db
 from complaints.petitions import operations as petition_ops
 from complaints.petitions.models import Petition, PetitionSender, RegisterCounter
 from complaints.reception.models import ReceptionSession
-from complaints.registers.import_job import ImportProblem, chunks, created_text
+from complaints.registers.import_job import ImportProblem, chunks, created_text, staged_rows
 from complaints.registers.import_petitions import (
     CASE_NO,
     earliest_days,
@@ -313,12 +313,8 @@ def reserve_numbers(job: RegisterImport) -> None:
             slot = (units[code], year)
             target[slot] = max(target.get(slot, 0), seq)
 
-    rows = db.session.execute(
-        sa.select(ImportRow.unit_code, ImportRow.data, ImportRow.case_key)
-        .where(ImportRow.import_id == job.id, ImportRow.state == "ok")
-        .execution_options(yield_per=500)
-    )
-    for unit_code, data, case_key in rows:
+    columns = (ImportRow.line, ImportRow.unit_code, ImportRow.data, ImportRow.case_key)
+    for _, unit_code, data, case_key in staged_rows(job, columns, ImportRow.state == "ok"):
         reserve(seqs, unit_code, data["year"], data["seq"])
         if case_key and (m := CASE_NO.match(case_key)):
             reserve(case_seqs, m[1], int(m[2]), int(m[3]))

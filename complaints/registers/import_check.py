@@ -24,7 +24,14 @@ from complaints.core.db import utcnow
 from complaints.extensions import db
 from complaints.petitions.models import Petition, PetitionTransfer
 from complaints.registers import reader as R
-from complaints.registers.import_job import Progress, beat, chunks, file_info, setting
+from complaints.registers.import_job import (
+    Progress,
+    beat,
+    chunks,
+    file_info,
+    setting,
+    staged_rows,
+)
 from complaints.registers.import_petitions import existing_cases
 from complaints.registers.import_visits import logged_visits
 from complaints.registers.models import (
@@ -249,7 +256,6 @@ def _check_petition_rows(job: RegisterImport, issues: _Issues) -> None:
         execution_options={"synchronize_session": False},
     )
     # Petitions of one case must tell the same story about it.
-    first = _first_lines(job, R_.case_key)
     head = aliased(ImportRow)
     # Each row compared with its case's first row, found by the index of the case's rows
     # (import_id, case_key, line): a join of the rows, the cases' first lines and their rows
@@ -278,13 +284,7 @@ def _check_petition_rows(job: RegisterImport, issues: _Issues) -> None:
         )
     _mark(job, [m.id for m in mismatched], "error")
     trees = _Trees(job)
-    groups = db.session.execute(
-        sa.select(first.c.k, first.c.first_line, sa.func.min(R_.day))
-        .join(R_, (R_.import_id == job.id) & (R_.case_key == first.c.k))
-        .group_by(first.c.k, first.c.first_line)
-        .execution_options(yield_per=500)
-    ).all()
-    for chunk in chunks(groups):  # the head rows and the cases in the system, per 500 cases
+    for chunk in _case_groups(job):  # the head rows and the cases in the system, a batch
         heads = {
             row.line: row
             for row in db.session.scalars(
@@ -313,6 +313,28 @@ def _check_petition_rows(job: RegisterImport, issues: _Issues) -> None:
                 kinds.get(case_id) if case_id is not None else None,
             )
     _check_transfers(job, issues, trees)
+
+
+def _case_groups(job: RegisterImport):
+    """The file's cases a batch (REGISTER_IMPORT_BATCH) at a time, in the order of their keys:
+    each key with its first line and its earliest petition's day, read through the index of
+    the cases' rows from the last key on (not every case of the file held at once)."""
+    size = int(setting("REGISTER_IMPORT_BATCH"))
+    R_ = ImportRow
+    after = ()
+    while True:
+        chunk = db.session.execute(
+            sa.select(R_.case_key, sa.func.min(R_.line), sa.func.min(R_.day))
+            .where(R_.import_id == job.id, R_.case_key.isnot(None), *after)
+            .group_by(R_.case_key)
+            .order_by(R_.case_key)
+            .limit(size)
+        ).all()
+        if chunk:
+            yield chunk
+        if len(chunk) < size:
+            return
+        after = (R_.case_key > chunk[-1][0],)
 
 
 def _check_case_group(job, issues, trees, key, first_line, earliest, head_row, found_kind):
@@ -356,13 +378,8 @@ def _check_deadlines(job: RegisterImport, issues: _Issues) -> None:
     the table knows is no error: the record comes in without a legal deadline."""
     cal = case_deadlines.work_calendar()
     failed: list[int] = []
-    rows = db.session.execute(
-        sa.select(ImportRow.id, ImportRow.line, ImportRow.data)
-        .where(ImportRow.import_id == job.id, ImportRow.state == "ok")
-        .order_by(ImportRow.line)
-        .execution_options(yield_per=500)
-    ).all()
-    for row_id, line, data in rows:
+    columns = (ImportRow.id, ImportRow.line, ImportRow.data)
+    for row_id, line, data in staged_rows(job, columns, ImportRow.state == "ok"):
         kind, received = data["kind"], date.fromisoformat(data["received"])
         case = data.get("case") if data.get("processed") else None
         column = "accepted_on" if case else "received_date"
@@ -459,23 +476,31 @@ def authority_problem(code: str, unit_code: str, trees: _Trees) -> str:
     return ""
 
 
+_HANDOFF = ("transfer", "forwarded_from", "received")  # what _check_transfers reads of a row
+
+
 def _check_transfers(job: RegisterImport, issues: _Issues, trees: _Trees) -> None:
     """The hand-offs inside the tree a file records: the receiving unit a sender's row names
     (a unit of the same tree, not the sender itself), and the sender a copy's row names (in
     the file or the register, transferred to the copy's unit, linked to no other copy)."""
     R_ = ImportRow
+    # The rows to check (a hand-off named, or a sender's number), with only what is checked:
+    # not every row of the file, nor its whole data, held until the end.
+    rows = []
+    columns = (R_.id, R_.line, R_.unit_code, R_.key, R_.data)
+    for row_id, line, unit_code, key, data in staged_rows(job, columns, R_.state == "ok"):
+        if data.get("transfer") or data.get("forwarded_from"):
+            rows.append((row_id, line, unit_code, key, {n: data.get(n) for n in _HANDOFF}))
+    # The senders in the file the copies name, by their number: the first row of each.
     senders: dict[str, tuple] = {}  # register no: (line, state, transfer, outcome date)
-    rows = []  # the rows to check: a hand-off named, or a sender's number
-    for row_id, line, state, key, unit_code, data in db.session.execute(
-        sa.select(R_.id, R_.line, R_.state, R_.key, R_.unit_code, R_.data)
-        .where(R_.import_id == job.id)
-        .order_by(R_.line)
-        .execution_options(yield_per=500)
-    ):
-        transfer = data.get("transfer")
-        senders.setdefault(key, (line, state, transfer, data.get("outcome_date")))
-        if state == "ok" and (transfer or data.get("forwarded_from")):
-            rows.append((row_id, line, unit_code, key, data))
+    numbers = sorted({data["forwarded_from"] for *_, data in rows if data["forwarded_from"]})
+    for chunk in chunks(numbers):
+        for line, state, key, data in db.session.execute(
+            sa.select(R_.line, R_.state, R_.key, R_.data)
+            .where(R_.import_id == job.id, R_.key.in_(chunk))
+            .order_by(R_.line)
+        ):
+            senders.setdefault(key, (line, state, data.get("transfer"), data.get("outcome_date")))
     copies: dict[str, int] = {}  # sender's number: the line of its copy
     bad: list[int] = []
 
@@ -586,12 +611,14 @@ def _check_visit_rows(job: RegisterImport, issues: _Issues) -> None:
     # Visits already in the log of that unit and day are skipped.
     skip: list[int] = []
     group, known = None, Counter()
+    # Streamed in the order of the units and days (500 rows a fetch), not held at once; the
+    # log of each unit and day read as its group starts.
     rows = db.session.execute(
         sa.select(R_.id, R_.unit_code, R_.day, R_.key, R_.occurrence)
         .where(R_.import_id == job.id, R_.state == "ok")
         .order_by(R_.unit_code, R_.day, R_.line)
         .execution_options(yield_per=500)
-    ).all()
+    )
     for row_id, unit_code, day, key, occurrence in rows:
         if (unit_code, day) != group:
             group, known = (unit_code, day), logged_visits(unit_code, day)

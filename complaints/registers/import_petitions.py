@@ -25,7 +25,7 @@ from complaints.petitions.models import (
     PetitionSource,
     ProcessingOutcome,
 )
-from complaints.registers.import_job import ImportProblem, chunks
+from complaints.registers.import_job import ImportProblem, chunks, staged_rows
 from complaints.registers.models import ImportedCaseKey, ImportRow
 from complaints.units.models import Unit
 
@@ -248,14 +248,10 @@ def link_transfers(job, actor, made: Callable[[str, int], None]) -> int:
     The dry run found every sender; nothing is sent. Returns how many were linked."""
     from complaints.petitions import transfers
 
+    columns = (ImportRow.line, ImportRow.key, ImportRow.data)
     links = [
         (key, data["forwarded_from"])
-        for key, data in db.session.execute(
-            sa.select(ImportRow.key, ImportRow.data)
-            .where(ImportRow.import_id == job.id, ImportRow.state == "done")
-            .order_by(ImportRow.line)
-            .execution_options(yield_per=500)
-        )
+        for _, key, data in staged_rows(job, columns, ImportRow.state == "done")
         if data.get("forwarded_from")
     ]
     for copy_no, sender_no in links:

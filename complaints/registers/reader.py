@@ -167,6 +167,7 @@ class _Book:
         dim_tag = f"{_NS}dimension"
         last_row = 0
         dimension = 0
+        numbers: dict[str, int] = {}  # a column's number by its letters (at most Excel's 16,384)
         with self.archive.open(target) as source:
             # libxml2 through lxml: only the rows come back to Python (a tag filter in C);
             # no entity is expanded, nothing is fetched, no huge tree.
@@ -193,7 +194,10 @@ class _Book:
                 for cell in element.iterchildren(cell_tag):
                     ref = cell.get("r")
                     if ref:
-                        column = _column_number(ref.rstrip("0123456789"))
+                        letters = ref.rstrip("0123456789")
+                        column = numbers.get(letters) or numbers.setdefault(
+                            letters, _column_number(letters)
+                        )
                     else:
                         column += 1
                     kind = cell.get("t", "n")
