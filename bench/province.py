@@ -628,7 +628,7 @@ class PostgresWriter(Writer):
         """The indexes and constraints drop_secondary took away, built over the written rows
         (the foreign keys checked then, the unique keys too), and the planner's statistics."""
         self.conn.autocommit = False
-        self.conn.execute("SET maintenance_work_mem = '256MB'")
+        self.conn.execute("SET maintenance_work_mem = '1GB'")
         for ddl in self.deferred:
             self.conn.execute(ddl)
         self.conn.commit()
