@@ -38,6 +38,7 @@ from complaints.petitions.processing import ProcessingInput, process
 from complaints.reception.models import VisitOutcome
 
 from . import factories
+from . import factories_petitions as fp
 from .api_v1_support import Api, open_case, token_for
 from .conftest import WebUser
 from .factories_cases import petition as make_petition
@@ -794,3 +795,21 @@ def test_a_sender_corrected_on_one_petition_is_stripped_from_its_siblings(
     db.session.flush()
     page = as_(app, people[Role.case_handler]).get("/petitions/search?q=tran van moi")
     assert second.register_no not in page.get_data(as_text=True)
+
+
+def test_a_repair_protects_a_transferred_copy_of_a_denunciation_as_the_matter_does(db, province):
+    """refresh_all (a repair, the benchmark) and refresh (every operation) find the same
+    matters: a copy transferred from a denunciation is its original's matter, both ways."""
+    lc = province["commune"]
+    original = fp.PetitionFactory(unit=lc, kind=PetitionKind.denunciation)
+    copy = fp.PetitionFactory(unit=lc, kind=PetitionKind.complaint)
+    db.session.flush()
+    db.session.execute(
+        sa.update(Petition).where(Petition.id == copy.id).values(forwarded_from_id=original.id)
+    )
+    conn = db.session.connection()
+    confidentiality.refresh(conn, petitions=[original.id])
+    by_matter = dict(conn.execute(sa.select(Petition.id, Petition.protected)).all())
+    assert by_matter[copy.id] is True
+    confidentiality.refresh_all(conn)
+    assert dict(conn.execute(sa.select(Petition.id, Petition.protected)).all()) == by_matter

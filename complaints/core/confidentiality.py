@@ -79,23 +79,26 @@ def _marked(t: Any) -> sa.ColumnElement[bool]:
 
 
 def _is_denouncer(identity_no: Any) -> sa.ColumnElement[bool]:
-    """This identity number is a denouncer's: a sender of a denunciation, or a person received
-    at a denunciation's visit. Two look-ups by the number's indexes, never the list of every
-    denouncer: as `IN (the union of all)` inside the per-visit test, PostgreSQL sorted the
-    country's two million denouncers again for every repeat visit (refresh_all never ended at
-    5,000,000 petitions)."""
+    """This identity number (not blank) is a denouncer's: a sender of a denunciation, or a
+    person received at a denunciation's visit. Two look-ups by the number's indexes, never
+    the list of every denouncer: as `IN (the union of all)` inside the per-visit test,
+    PostgreSQL sorted the country's two million denouncers again for every repeat visit
+    (refresh_all never ended at 5,000,000 petitions)."""
     ps, p = _t("petition_sender").alias(), _t(PETITION).alias()
     vp, v = _t("visit_person").alias(), _t(VISIT).alias()
-    return sa.or_(
-        sa.exists(
-            sa.select(1)
-            .select_from(ps.join(p, p.c.id == ps.c.petition_id))
-            .where(ps.c.identity_no == identity_no, _marked(p))
-        ),
-        sa.exists(
-            sa.select(1)
-            .select_from(vp.join(v, v.c.id == vp.c.visit_id))
-            .where(vp.c.identity_no == identity_no, _marked(v))
+    return sa.and_(
+        identity_no != "",
+        sa.or_(
+            sa.exists(
+                sa.select(1)
+                .select_from(ps.join(p, p.c.id == ps.c.petition_id))
+                .where(ps.c.identity_no == identity_no, _marked(p))
+            ),
+            sa.exists(
+                sa.select(1)
+                .select_from(vp.join(v, v.c.id == vp.c.visit_id))
+                .where(vp.c.identity_no == identity_no, _marked(v))
+            ),
         ),
     )
 
@@ -108,7 +111,6 @@ def _repeat_of_denouncer(v: Any) -> sa.ColumnElement[bool]:
         sa.exists(
             sa.select(1).where(
                 vp.c.visit_id == v.c.id,
-                vp.c.identity_no != "",
                 _is_denouncer(vp.c.identity_no),
             )
         ),
@@ -261,10 +263,11 @@ def refresh(conn: sa.Connection, petitions=(), visits=(), cases=(), numbers=()) 
 
 def refresh_all(conn: sa.Connection) -> int:
     """Recompute every record's protection (after an import in bulk, a repair): the marks,
-    then their spread along the links until nothing changes; returns the rows the marks
-    wrote. Only rows whose mark differs are written (and those protected along a link, reset
-    and spread again): a repair of millions of rows rewrites the few it mends, not every row
-    and its indexes."""
+    then their spread along the links (a petition's case and visit, a transferred copy and
+    its original) until nothing changes, the matters refresh() finds; returns the rows the
+    marks wrote. Only rows whose mark differs are written, and those protected along a link
+    (reset to their own mark, then spread again): a repair of millions of rows rewrites the
+    few it mends and the linked ones, not every row and its indexes."""
     p, v, c = _t(PETITION), _t(VISIT), _t(CASE)
     touched = 0
     for table, mark in (
@@ -292,6 +295,13 @@ def refresh_all(conn: sa.Connection) -> int:
                 sa.or_(
                     sa.exists(sa.select(1).where(k.c.id == p.c.case_id, k.c.protected.is_(True))),
                     sa.exists(sa.select(1).where(w.c.id == p.c.visit_id, w.c.protected.is_(True))),
+                    # a transferred copy is its original's matter, both ways (as refresh())
+                    sa.exists(
+                        sa.select(1).where(q.c.id == p.c.forwarded_from_id, q.c.protected.is_(True))
+                    ),
+                    sa.exists(
+                        sa.select(1).where(q.c.forwarded_from_id == p.c.id, q.c.protected.is_(True))
+                    ),
                 ),
             )
             .values(protected=True)
