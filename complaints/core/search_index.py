@@ -40,6 +40,8 @@ import sqlalchemy as sa
 # table -> its FTS5 table (SQLite); the same names as migration 0013
 FTS_TABLES = {"petition": "petition_fts", "visit": "visit_fts"}
 # The prefix lengths the FTS5 tables index (migration 0016): a folded syllable's 1-6 letters.
+# A longer last word (a seven-letter syllable, a number or code typed in part) is gathered
+# from the words it starts, as before: few words share seven letters.
 FTS_PREFIXES = "1 2 3 4 5 6"
 TRIGRAM_INDEXES = frozenset(
     {"ix_petition_search_trgm", "ix_petition_public_search_trgm", "ix_visit_search_trgm"}
