@@ -185,7 +185,9 @@ def generate(url: str, petitions: int, seed: int = 6, shape: str = "province") -
 
 def mark_denunciations(url: str) -> None:
     """Every denunciation (petition, visit, case) marked once denounced and protected, in one
-    pass while the PostgreSQL writer's indexes are still away (a fifth of a country's rows)."""
+    pass while the PostgreSQL writer's indexes are still away (a fifth of a country's rows).
+    A head start only: the rule is core/confidentiality's (_marked, refresh_all), and
+    protect() runs it over these rows afterwards, mending whatever this pass got wrong."""
     engine = sa.create_engine(url)
     try:
         with engine.begin() as conn:

@@ -50,6 +50,21 @@ class IsolatedClient(FlaskClient):
         return super().open(*args, **kwargs)
 
 
+def app_config(tmp_dir: Path, url: str, **extra) -> dict:
+    """The configuration of a test application on the database `url`, its files in tmp_dir."""
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "AUDIT_KEY": TEST_AUDIT_KEY,
+        "AUDIT_ANCHOR_FILE": str(tmp_dir / "audit-anchor.json"),
+        "SQLALCHEMY_DATABASE_URI": url,
+        "ATTACHMENT_DIR": str(tmp_dir / "attachments"),
+        "REGISTER_IMPORT_DIR": str(tmp_dir / "imports"),
+        "SERVER_NAME": None,
+        **extra,
+    }
+
+
 def make_app(tmp_dir: Path, database_url: str | None = None, **extra):
     """A fresh, migrated application on its own database."""
     from flask_migrate import upgrade
@@ -57,19 +72,7 @@ def make_app(tmp_dir: Path, database_url: str | None = None, **extra):
     url = database_url or f"sqlite:///{tmp_dir / 'test.db'}"
     if url.startswith("postgresql"):
         _reset_postgres(url)
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "test-secret",
-            "AUDIT_KEY": TEST_AUDIT_KEY,
-            "AUDIT_ANCHOR_FILE": str(tmp_dir / "audit-anchor.json"),
-            "SQLALCHEMY_DATABASE_URI": url,
-            "ATTACHMENT_DIR": str(tmp_dir / "attachments"),
-            "REGISTER_IMPORT_DIR": str(tmp_dir / "imports"),
-            "SERVER_NAME": None,
-            **extra,
-        }
-    )
+    app = create_app(app_config(tmp_dir, url, **extra))
     app.test_client_class = IsolatedClient
     with app.app_context():
         upgrade()

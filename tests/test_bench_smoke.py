@@ -263,7 +263,7 @@ def test_the_postgres_writer_builds_again_every_index_and_key_it_dropped_for_cop
 
     from complaints import create_app
 
-    from .conftest import TEST_AUDIT_KEY
+    from .conftest import app_config
 
     url = database_for(PG_URL, Path("."), "writer_test", pg_settings="")
     catalog = sa.text(
@@ -281,15 +281,8 @@ def test_the_postgres_writer_builds_again_every_index_and_key_it_dropped_for_cop
     fresh_database(url)
     engine = sa.create_engine(url)
     try:
-        schema_app = create_app(
-            {
-                "TESTING": True,
-                "SECRET_KEY": "test-secret",
-                "AUDIT_KEY": TEST_AUDIT_KEY,
-                "AUDIT_ANCHOR_FILE": str(tmp_path / "audit-anchor.json"),
-                "SQLALCHEMY_DATABASE_URI": url,
-            }
-        )
+        # not conftest.make_app: it resets the test database, the schema is the bench's own
+        schema_app = create_app(app_config(tmp_path, url))
         with schema_app.app_context():
             upgrade()
             extensions.db.engine.dispose()
