@@ -33,8 +33,11 @@ from bench.setup import (
     drop_database,
     fresh_database,
     generate,
+    generation_key,
     make_app,
     migrate,
+    reusable,
+    save_generated,
     server_env,
 )
 
@@ -112,6 +115,12 @@ def parse_args(argv):
         "the whole year)",
     )
     p.add_argument("--workdir", help="keep databases and files here (default: a temp dir)")
+    p.add_argument(
+        "--reuse",
+        action="store_true",
+        help="with --workdir: measure again the data an earlier run generated there with the "
+        "same generator (the migrations run), instead of generating it again",
+    )
     p.add_argument("--out", default=str(RESULTS), help="where the JSON results go")
     args = p.parse_args(argv)
     if args.size in SIZES:
@@ -127,6 +136,8 @@ def parse_args(argv):
         if not args.pg:
             p.error("--size country measures PostgreSQL: give --pg URL or $BENCH_DATABASE_URL")
     args.shape = args.shape or "province"
+    if args.reuse and not args.workdir:
+        p.error("--reuse: give the --workdir of the run that generated the data")
     if args.requests < 30:
         p.error("--requests: at least 30")
     if args.load_seconds is None:
@@ -241,8 +252,16 @@ def run_backend(name: str, url: str, args, workdir: Path, out: dict) -> None:
         for size in args.sizes:
             size_url = database_for(url, workdir, str(size), pg_settings)
             urls.append(size_url)
-            print(f"[{name}] {size:,} petitions: generating...", flush=True)
-            fresh_database(size_url)
+            key = generation_key(size, args.shape)
+            info = reusable(workdir, str(size), key, size_url) if args.reuse else None
+            reused = info is not None
+            if not reused:
+                print(f"[{name}] {size:,} petitions: generating...", flush=True)
+                fresh_database(size_url)
+            else:
+                print(
+                    f"[{name}] {size:,} petitions: reusing the data generated earlier", flush=True
+                )
             app = make_app(size_url, workdir)
             env = server_env(size_url, workdir)
             if register_help is None:
@@ -251,10 +270,13 @@ def run_backend(name: str, url: str, args, workdir: Path, out: dict) -> None:
                     "import": measure.has_command("import-register", env),
                 }
             migrate(app)
-            with app.app_context():
-                info = generate(size_url, size, shape=args.shape)
+            if info is None:
+                with app.app_context():
+                    info = generate(size_url, size, shape=args.shape)
+                save_generated(workdir, str(size), key, info)
             r: dict = {
                 "data": {
+                    "reused": reused,  # generated_s is then the earlier run's
                     "petitions": info.petitions,
                     "cases": info.counts.get("case_file"),
                     "open_cases": info.open_cases,

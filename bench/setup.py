@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
 import os
 import time
 from pathlib import Path
@@ -181,6 +184,46 @@ def generate(url: str, petitions: int, seed: int = 6, shape: str = "province") -
     protect(url)
     generated.seconds = time.perf_counter() - started  # the rows, their indexes, protection
     return generated
+
+
+def generation_key(size: int, shape: str, seed: int = 6) -> str:
+    """What makes two generations the same data: the size, shape and seed, and the generator's
+    own code (a change to it generates again)."""
+    h = hashlib.sha256(f"{size}/{shape}/{seed}".encode())
+    for name in ("province.py", "setup.py"):
+        h.update((Path(__file__).parent / name).read_bytes())
+    return h.hexdigest()[:16]
+
+
+def _marker(workdir: Path, label: str) -> Path:
+    return workdir / f"generated-{label}.json"
+
+
+def save_generated(workdir: Path, label: str, key: str, info: Generated) -> None:
+    """Remember, in the work dir, what was generated into a size's database (--reuse)."""
+    _marker(workdir, label).write_text(json.dumps({"key": key, "info": dataclasses.asdict(info)}))
+
+
+def reusable(workdir: Path, label: str, key: str, url: str) -> Generated | None:
+    """The data generated earlier into this size's database by the same generator, when it is
+    still there (as many petitions as it wrote), else None: a country's five million petitions
+    take most of an hour to write and can then be measured again in a few minutes."""
+    try:
+        saved = json.loads(_marker(workdir, label).read_text())
+    except (OSError, ValueError):
+        return None
+    if saved.get("key") != key:
+        return None
+    info = Generated(**saved["info"])
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            found = conn.execute(sa.text("SELECT count(*) FROM petition")).scalar()
+    except sa.exc.DBAPIError:
+        return None
+    finally:
+        engine.dispose()
+    return info if found == info.petitions else None
 
 
 def mark_denunciations(url: str) -> None:

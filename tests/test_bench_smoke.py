@@ -20,12 +20,20 @@ from bench.province import (
     PASSWORD,
     REPORT_YEAR,
     ConnectionWriter,
+    Generated,
     PostgresWriter,
     Province,
     Writer,
     receipt_code,
 )
-from bench.setup import database_for, drop_database, fresh_database
+from bench.setup import (
+    database_for,
+    drop_database,
+    fresh_database,
+    generation_key,
+    reusable,
+    save_generated,
+)
 from complaints import extensions
 from complaints.cases.models import Case, CaseEvent, Deadline
 from complaints.citizen import codes as receipt_codes
@@ -188,6 +196,27 @@ def test_the_country_shape_is_a_country():
     # Petitions reach the provinces' units, not only the centre.
     reached = {by_id[p["unit_id"]]["path"].split("/")[2] for p in writer.rows["petition"]}
     assert len(reached) > 20
+
+
+def test_reuse_measures_again_only_the_data_the_same_generator_wrote(tmp_path):
+    """--reuse: a country's five million petitions take most of an hour to generate; a second
+    run measures them again, but only when they are what this generator wrote at that size."""
+    url = database_for("sqlite://", tmp_path, "300")
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE petition (id INTEGER PRIMARY KEY)"))
+        conn.execute(sa.text("INSERT INTO petition (id) VALUES (1), (2), (3)"))
+    key = generation_key(300, "country")
+    assert reusable(tmp_path, "300", key, url) is None  # nothing generated here yet
+    save_generated(tmp_path, "300", key, Generated(petitions=3, counts={"petition": 3}))
+    again = reusable(tmp_path, "300", key, url)
+    assert again is not None and again.petitions == 3 and again.counts == {"petition": 3}
+    assert key != generation_key(300, "province") != generation_key(400, "country")
+    assert reusable(tmp_path, "300", generation_key(300, "province"), url) is None
+    with engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM petition WHERE id = 3"))
+    engine.dispose()
+    assert reusable(tmp_path, "300", key, url) is None  # not the data it wrote any more
 
 
 def test_without_wrk_the_load_targets_skip_with_what_to_install(monkeypatch):
