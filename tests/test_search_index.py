@@ -169,11 +169,15 @@ def test_a_key_never_finds_a_denouncer_for_who_may_not_see_him(db, province, han
     assert ids(db, verifier, denounced.register_no) == [denounced.id]  # its number is public
 
 
-@pytest.mark.parametrize("walk", [False, True], ids=["index", "newest-along-the-key"])
+@pytest.mark.parametrize(
+    "walk", [None, 50_000, 2], ids=["index", "newest-along-the-key", "key-then-index"]
+)
 def test_the_total_stops_at_the_cap(web, login_as, province, app, monkeypatch, db, walk):
-    if walk:  # PostgreSQL: the page read along the key, the total counted through the index
+    if walk:  # PostgreSQL: the page read along the key, the total counted along the key over
+        # the newest `walk` rows, and through the index when they hold no more than the cap
         monkeypatch.setattr(search_index, "COMMON_SHARE", 0.0)
         monkeypatch.setattr(search_index, "PAGE_PROBE", 1)
+        monkeypatch.setattr(search_index, "COUNT_WALK_ROWS", walk)
     monkeypatch.setitem(app.config, "PAGE_SIZE", 2)
     monkeypatch.setitem(app.config, "SEARCH_COUNT_CAP", 3)
     login_as(Role.petition_handler)
@@ -190,6 +194,9 @@ def test_the_total_stops_at_the_cap(web, login_as, province, app, monkeypatch, d
     assert "Trang 2/2" in last  # no page past the cap
     few = web.get("/petitions/search?q=031090000005").get_data(as_text=True)
     assert 'class="badge">1<' in few
+    monkeypatch.setitem(app.config, "SEARCH_COUNT_CAP", 10)  # under the cap: the exact total
+    html = web.get("/petitions/search?q=vu+van+trang").get_data(as_text=True)
+    assert 'class="badge">5<' in html and "Trang 1/3 · 5 kết quả" in html
 
 
 def test_a_common_term_reads_the_newest_along_the_key(db, province, handler, monkeypatch):

@@ -50,10 +50,13 @@ class CappedPagination(SelectPagination):
         if (self.items and len(self.items) < self.per_page) or (not self.items and self.page == 1):
             return self._query_offset + len(self.items)  # the last page: nothing to count
         select = self._query_args["select"]
-        # a search read newest first along the key counts by its text index (search_index)
-        select = select.get_execution_options().get(search_index.COUNT_BY, select)
-        sub = select.options(sa.orm.lazyload("*")).order_by(None).limit(cap + 1).subquery()
-        found = self._query_args["session"].scalar(sa.select(sa.func.count()).select_from(sub))
+        # a search read newest first along the key counts by the selects search_index gives, in
+        # order: the first that finds more than the cap decides, else the last one's count
+        for count_by in select.get_execution_options().get(search_index.COUNT_BY, (select,)):
+            sub = count_by.options(sa.orm.lazyload("*")).order_by(None).limit(cap + 1).subquery()
+            found = self._query_args["session"].scalar(sa.select(sa.func.count()).select_from(sub))
+            if found > cap:
+                break
         self.capped = found > cap
         return min(found, cap)
 
