@@ -222,7 +222,26 @@ def test_obligations_on_the_dashboard(db, province, board_data, today):
     # (weekly until 30/06/2026) are behind.
     # April 2026 has five weeks (Thursdays 2, 9, 16, 23, 30); in June two weeks are over.
     assert behind == {"HPSTNMT": [1, 1, 0], "HPLC": [5, 4, 2], "HPHA": [5, 4, 2]}
+    assert board.behind_total == 3
     assert board.satisfaction is None
+
+
+def test_the_dashboard_lists_only_the_units_most_behind(
+    db, web, login_as, province, board_data, today, monkeypatch
+):
+    """A country's centre has thousands of units: the dashboard counts every unit behind and
+    lists the most behind, in the tree's order; the obligations page has them all."""
+    monkeypatch.setattr(queries, "BEHIND_SHOWN", 2)
+    board = queries.build(province["province"], today)
+    assert board.behind_total == 3
+    assert {r.unit.code for r in board.behind} == {"HPLC", "HPHA"}  # 11 missing each, not 2
+    assert [r.unit.path for r in board.behind] == sorted(r.unit.path for r in board.behind)
+    login_as(Role.leader, unit=province["province"])
+    html = web.get("/dashboard/").get_data(as_text=True)
+    assert "3 đơn vị còn thiếu buổi tiếp định kỳ" in html
+    assert "Dưới đây là 2 đơn vị thiếu nhiều nhất." in html
+    section = html.split('id="obligations-title"')[1].split("</section>")[0]
+    assert 'data-unit="HPSTNMT"' not in section and 'data-unit="HPLC"' in section
 
 
 def test_the_dashboard_runs_a_bounded_number_of_queries(db, province, board_data, today):

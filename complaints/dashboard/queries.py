@@ -40,6 +40,9 @@ from complaints.units.operations import subtree
 
 CHART_MONTHS = 12
 OBLIGATION_MONTHS = 3
+# The units behind on periodic reception the dashboard lists: the most behind, the others
+# counted and left to the obligations page (a country's centre has thousands of units).
+BEHIND_SHOWN = 10
 # Tables of citizens' ratings (a `score` per record of a unit): citizen_rating, written by the
 # citizen's page (complaints/citizen/); without ratings the dashboard says "chưa có đánh giá".
 SATISFACTION_TABLES = ("citizen_rating", "satisfaction_rating", "rating")
@@ -379,13 +382,17 @@ def compare_units(
 
 
 def obligations_behind(units: list[Unit], t: date, cal: WorkCalendar):
-    """Units behind on periodic reception, or late publishing, over the last
-    OBLIGATION_MONTHS months (this one included): compliance.behind_table, two aggregates."""
+    """The months, how many units are behind on periodic reception or late publishing over the
+    last OBLIGATION_MONTHS months (this one included), and the BEHIND_SHOWN most behind of
+    them (sessions missing, then publications late), in the tree's order:
+    compliance.behind_table, two aggregates."""
     first = t.replace(day=1)
     for _month in range(OBLIGATION_MONTHS - 1):
         first = (first - timedelta(days=1)).replace(day=1)
-    rows = compliance.behind_table(units, first, t, t, cal)
-    return compliance.months_between(first, t), [r for r in rows if r.behind]
+    behind = [r for r in compliance.behind_table(units, first, t, t, cal) if r.behind]
+    worst = sorted(range(len(behind)), key=lambda i: (-behind[i].shortfall, -behind[i].late))
+    shown = [behind[i] for i in sorted(worst[:BEHIND_SHOWN])]
+    return compliance.months_between(first, t), len(behind), shown
 
 
 def satisfaction(unit_ids: list[int]) -> dict | None:
@@ -425,7 +432,8 @@ class Dashboard:
     total: CompareRow
     year: Period
     obligation_months: list[tuple[int, int]]
-    behind: list = field(default_factory=list)
+    behind: list = field(default_factory=list)  # the most behind (BEHIND_SHOWN)
+    behind_total: int = 0
     satisfaction: dict | None = None
     rate_places: int = 2
     tiles: list[Tile] = field(default_factory=list)
@@ -444,7 +452,7 @@ def build(root: Unit, t: date | None = None, user=None) -> Dashboard:
     rates = monthly_rates(root, ids, t, settings)
     places = F.ROUNDING_MODES[settings.rounding][0]
     rows, total, year = compare_units(root, units, cases, t, settings)
-    months, behind = obligations_behind(units, t, cal)
+    months, behind_total, behind = obligations_behind(units, t, cal)
     return Dashboard(
         unit=root,
         today=t,
@@ -456,6 +464,7 @@ def build(root: Unit, t: date | None = None, user=None) -> Dashboard:
         year=year,
         obligation_months=months,
         behind=behind,
+        behind_total=behind_total,
         satisfaction=satisfaction(ids),
         rate_places=places,
         tiles=[] if user is None else tiles(user, root, t, zoom=root.id != user.unit_id),
