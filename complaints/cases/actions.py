@@ -152,8 +152,8 @@ def assign(case_id: int):
     )
     form.assignee_id.choices = pairs_choices([(0, _("— Chưa giao người cụ thể —"))])
     for u in handlers(current_user):
-        choice = pairs_choices([(u.id, f"{u.full_name} · {u.title} ({u.unit.code})")])[0]
-        choice.render_kw = {"data-unit-path": u.unit.path}
+        choice = pairs_choices([(u.id, f"{u.full_name} · {u.title} ({u.unit_code})")])[0]
+        choice.render_kw = {"data-unit-path": u.unit_path}
         form.assignee_id.choices.append(choice)
     if not form.is_submitted():
         form.version.data = case.version

@@ -272,11 +272,20 @@ def next_due_page(
     return ListPage(with_related(items), page, per_page, total)
 
 
-def handlers(user) -> list[User]:
-    """Active users of the user's units who can work cases, for assignment and filters."""
+def handlers(user) -> list[sa.Row]:
+    """Active users of the user's units who can work cases, for assignment and filters: rows of
+    (id, full_name, title, unit_code, unit_path), one statement (a country's centre offers
+    thousands of them; loaded as users with their units they took a second)."""
     return list(
-        db.session.scalars(
-            sa.select(User)
+        db.session.execute(
+            sa.select(
+                User.id,
+                User.full_name,
+                User.title,
+                Unit.code.label("unit_code"),
+                Unit.path.label("unit_path"),
+            )
+            .join(Unit, Unit.id == User.unit_id)
             .where(
                 in_scope(user, User.unit_id),
                 User.active.is_(True),

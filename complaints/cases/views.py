@@ -85,7 +85,7 @@ def _helpers():
 def handler_choices(blank: list[tuple] | None = None) -> list:
     """The user's units' case handlers as choices ("Name (UNIT)"), after `blank` ones."""
     return pairs_choices(
-        (blank or []) + [(u.id, f"{u.full_name} ({u.unit.code})") for u in handlers(current_user)]
+        (blank or []) + [(u.id, f"{u.full_name} ({u.unit_code})") for u in handlers(current_user)]
     )
 
 
