@@ -471,6 +471,29 @@ def test_the_page_shows_who_is_behind_in_red(web, login_as, reception_history, t
     assert 'data-unit="HPLC"' in html and 'data-unit="HPHA"' not in html
 
 
+def test_the_units_come_a_page_at_a_time(web, login_as, reception_history, today, app, monkeypatch):
+    """A country's centre has thousands of units: its table pages (pu), the plan apart (page),
+    the number behind still counted over them all."""
+    login_as(Role.leader)
+    query = "/obligations/?month_from=06/2026&month_to=07/2026"
+    everyone = web.get(query).get_data(as_text=True)
+    units = re.findall(r'<tr data-unit="([A-Z]+)"', everyone)
+    behind = re.search(r"<strong>(\d+)</strong> / (\d+) đơn vị", everyone).groups()
+    assert len(units) > 2 and behind[1] == str(len(units))
+    monkeypatch.setitem(app.config, "PAGE_SIZE", 2)
+    pages = []
+    for n in range(1, -(-len(units) // 2) + 1):
+        html = web.get(f"{query}&pu={n}").get_data(as_text=True)
+        pages += re.findall(r'<tr data-unit="([A-Z]+)"', html)
+        assert re.search(r"<strong>(\d+)</strong> / (\d+) đơn vị", html).groups() == behind
+    assert pages == units
+    first = web.get(query).get_data(as_text=True)
+    link = re.search(r'href="([^"]*pu=2[^"]*)"', first).group(1)
+    assert "month_from=06/2026" in link and "month_to=07/2026" in link
+    past = web.get(f"{query}&pu=99").get_data(as_text=True)  # the last page, not an empty one
+    assert re.findall(r'<tr data-unit="([A-Z]+)"', past) == units[-(len(units) % 2 or 2) :]
+
+
 @pytest.mark.parametrize(
     "query",
     [

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 
@@ -29,12 +29,13 @@ from complaints.obligations.operations import (
 from complaints.reception.models import HostMode, ReceptionSession, SessionKind
 from complaints.units.models import Unit
 from complaints.units.operations import subtree
-from complaints.web.helpers import load, paginate, unit_choices
+from complaints.web.helpers import ListPage, load, page_number, paginate, unit_choices
 from complaints.web.transaction import attempt
 
 bp = Blueprint("obligations", __name__, url_prefix="/obligations")
 
 MONTHS_BACK = 5  # the default range: five months back to next month
+UNITS_PAGE = "pu"  # the page of the units' table (the plan's is "page")
 MONTHS_AHEAD = 1
 
 
@@ -83,6 +84,12 @@ def index():
     cal = work_calendar()
     table = compliance.behind_table(units, first, end, t, cal) if ok else []
     shown = [r for r in table if r.behind] if ok and form.only_behind.data else table
+    # a page of units (a country's centre has thousands), counted over them all
+    per_page = current_app.config["PAGE_SIZE"]
+    number = min(page_number(UNITS_PAGE), max(1, -(-len(shown) // per_page)))
+    units_page = ListPage(
+        shown[(number - 1) * per_page : number * per_page], number, per_page, len(shown)
+    )
     months = compliance.months_between(first, end)
 
     unit_ids = [u.id for u in units]
@@ -116,7 +123,9 @@ def index():
         form=form,
         root=root,
         months=months,
-        table=shown,
+        table=units_page,
+        units_param=UNITS_PAGE,
+        unit_args={k: v for k, v in request.args.items() if k != UNITS_PAGE},
         units_total=len(table),
         behind_total=sum(1 for r in table if r.behind),
         page=page,
