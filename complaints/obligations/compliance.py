@@ -10,6 +10,7 @@ served by ix_reception_session_unit_date (unit_id, session_date).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -176,10 +177,9 @@ def behind_table(
     ).all()
     by_month = {(r.unit_id, int(r.y), int(r.m)): r for r in monthly}
 
+    of_level = functools.cache(rules.month_periods)  # the law's, by level: a few, not a unit's
     periods = {
-        (u.id, y, m): [
-            p for p in rules.month_periods(u.level, y, m) if _active_during(u, p.start, p.end)
-        ]
+        (u.id, y, m): [p for p in of_level(u.level, y, m) if _active_during(u, p.start, p.end)]
         for u in units
         for (y, m) in months
     }
