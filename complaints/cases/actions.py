@@ -39,7 +39,7 @@ from complaints.core.translate import gettext as _
 from complaints.extensions import db
 from complaints.units.models import Unit
 from complaints.web import error_response
-from complaints.web.helpers import load, submitted, unit_choices
+from complaints.web.helpers import load, offer_units, submitted
 from complaints.web.transaction import attempt
 
 MERGE_CANDIDATES = 200
@@ -90,8 +90,8 @@ def action(case_id: int, name: str):
     if act is None:
         return error_response(404, _("Thao tác không tồn tại: %(name)s.", name=name[:40]))
     form = StepForm()
-    form.round2_unit.choices = unit_choices(
-        _("— Không mở (người khiếu nại khởi kiện hoặc cấp khác giải quyết) —")
+    offer_units(
+        form.round2_unit, _("— Không mở (người khiếu nại khởi kiện hoặc cấp khác giải quyết) —")
     )
     if not form.is_submitted():
         form.version.data = case.version
@@ -147,8 +147,11 @@ def assign(case_id: int):
     denunciation, with the content the verifier reads, stripped of the denouncer."""
     case = load(Case, case_id, acting=True)
     form = AssignForm()
-    form.unit_id.choices = unit_choices(
-        with_paths=True, active_on=clock.today(), keep=case.assigned_unit_id or case.unit_id
+    offer_units(
+        form.unit_id,
+        with_paths=True,
+        active_on=clock.today(),
+        keep=case.assigned_unit_id or case.unit_id,
     )
     form.assignee_id.choices = pairs_choices([(0, _("— Chưa giao người cụ thể —"))])
     for u in handlers(current_user):

@@ -39,7 +39,7 @@ def _buckets(where: list, t) -> list[dict]:
 
 def _case_filter_form() -> CaseFilterForm:
     form = CaseFilterForm(formdata=request.args or None)
-    form.unit_id.choices = all_units()
+    all_units(form.unit_id)
     form.assignee_id.choices = handler_choices([(0, _("Tất cả")), (-1, _("Chưa giao người xử lý"))])
     return form
 
@@ -120,7 +120,7 @@ def overdue():
     """Quá hạn / sắp đến hạn: open cases with a duty overdue or falling due within N days."""
     t = clock.today()
     form = DueFilterForm(formdata=request.args or None)
-    form.unit_id.choices = all_units()
+    all_units(form.unit_id)
     ok = form.validate() if request.args else True
     if ok:
         show = "overdue" if form.only_overdue.data else "soon" if form.only_soon.data else ""

@@ -25,7 +25,7 @@ from complaints.core.forms import pairs_choices
 from complaints.core.numbers import fmt_date, fmt_decimal, fmt_int, round_decimal
 from complaints.core.translate import L_, N_
 from complaints.core.translate import gettext as _
-from complaints.web.helpers import unit_choices
+from complaints.web.helpers import offer_units
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -89,9 +89,9 @@ def handler_choices(blank: list[tuple] | None = None) -> list:
     )
 
 
-def all_units() -> list:
+def all_units(field) -> None:
     """The unit filter's choices: every unit of the user's, after "all units"."""
-    return unit_choices(_("Tất cả đơn vị"))
+    offer_units(field, _("Tất cả đơn vị"))
 
 
 # The pages register their routes on bp.

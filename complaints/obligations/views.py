@@ -29,7 +29,7 @@ from complaints.obligations.operations import (
 from complaints.reception.models import HostMode, ReceptionSession, SessionKind
 from complaints.units.models import Unit
 from complaints.units.operations import subtree
-from complaints.web.helpers import ListPage, load, page_number, paginate, unit_choices
+from complaints.web.helpers import ListPage, load, offer_units, page_number, paginate
 from complaints.web.transaction import attempt
 
 bp = Blueprint("obligations", __name__, url_prefix="/obligations")
@@ -62,7 +62,7 @@ def index():
     t = clock.today()
     units = subtree(current_user.unit)
     form = ObligationFilterForm(formdata=request.args or None)
-    form.unit_id.choices = unit_choices(units=units)
+    offer_units(form.unit_id, units=units)
     ok = form.validate() if request.args else True
     first, last = _shift_month(t, -MONTHS_BACK), _shift_month(t, MONTHS_AHEAD)
     span = MONTHS_BACK + MONTHS_AHEAD
@@ -196,7 +196,7 @@ def rule_form(rule_id: int | None = None):
     rule = load(ReceptionRule, rule_id) if rule_id else None
     form = RuleForm()
     units = subtree(current_user.unit)
-    form.unit_id.choices = unit_choices(units=units)
+    offer_units(form.unit_id, units=units)
     if rule is not None and not form.is_submitted():
         form.unit_id.data = rule.unit_id
         form.rule_type.data = rule.rule_type.value
@@ -245,7 +245,7 @@ def rule_form(rule_id: int | None = None):
 def plan():
     """Plan the calendar from the units' rules for a range of dates."""
     form = PlanForm()
-    form.unit_id.choices = unit_choices()
+    offer_units(form.unit_id)
     if not form.is_submitted():
         t = clock.today()
         nxt = _shift_month(t, 1)
@@ -282,7 +282,7 @@ def plan():
 def publish():
     """Record the publication of the planned schedule (at least 5 working days ahead)."""
     form = PublishForm()
-    form.unit_id.choices = unit_choices()
+    offer_units(form.unit_id)
     if not form.is_submitted():
         t = clock.today()
         form.unit_id.data = current_user.unit_id

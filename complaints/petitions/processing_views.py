@@ -42,9 +42,9 @@ from complaints.web.helpers import (
     ListPage,
     filter_args,
     load,
+    offer_units,
     page_number,
     submitted,
-    unit_choices,
 )
 from complaints.web.transaction import attempt
 
@@ -58,8 +58,8 @@ def pending():
     """Đơn chờ xử lý: registered petitions of the user's units, the nearest deadline first."""
     t = clock.today()
     form = PendingFilterForm(formdata=request.args or None)
-    form.unit_id.choices = unit_choices(_("Tất cả đơn vị"))
-    form.processed_by.choices = unit_choices(_("Tất cả đơn vị"))
+    offer_units(form.unit_id, _("Tất cả đơn vị"))
+    offer_units(form.processed_by, _("Tất cả đơn vị"))
     ok = form.validate() if request.args else True
     f = queue.PendingFilter()
     if ok:

@@ -42,7 +42,7 @@ from complaints.petitions.models import FORWARDED_SOURCES, Attachment, Petition,
 from complaints.reception.models import Visit
 from complaints.units.models import Unit
 from complaints.units.roles import may_answer_transfer
-from complaints.web.helpers import load, paginate_capped, require_any, unit_choices
+from complaints.web.helpers import load, offer_units, paginate_capped, require_any
 from complaints.web.transaction import attempt
 
 bp = Blueprint("petitions", __name__, url_prefix="/petitions")
@@ -158,7 +158,7 @@ def new():
     visit = _visit_from_args()
     form = RegisterPetitionForm()
     form.visit = visit
-    form.unit_id.choices = unit_choices()
+    offer_units(form.unit_id)
     if not form.is_submitted():
         form.unit_id.data = current_user.unit_id
         form.received_date.data = clock.today()
@@ -199,7 +199,7 @@ def _place_errors(form, error) -> None:
 @require("petition.view")
 def register():
     form = RegisterFilterForm(formdata=request.args)
-    form.unit_id.choices = unit_choices(blank=_("Tất cả đơn vị"))
+    offer_units(form.unit_id, blank=_("Tất cả đơn vị"))
     form.validate()
     query = ops.register_query(
         current_user,

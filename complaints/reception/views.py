@@ -61,7 +61,7 @@ from complaints.reception.operations import (
 from complaints.reception.scope import sessions_of, sessions_visible, visits_of, visits_visible
 from complaints.units.models import Unit, UnitLeader
 from complaints.units.roles import receives_for
-from complaints.web.helpers import filter_args, load, paginate, unit_choices
+from complaints.web.helpers import filter_args, load, offer_units, paginate
 from complaints.web.transaction import attempt
 
 bp = Blueprint("reception", __name__, url_prefix="/reception")
@@ -149,7 +149,7 @@ def document_date_line(place: str, day: date) -> str:
 @require("reception.view")
 def sessions():
     form = SessionFilterForm(formdata=request.args or None)
-    form.unit_id.choices = unit_choices(units=receives_for(current_user))
+    offer_units(form.unit_id, units=receives_for(current_user))
     if form.unit_id.data is None:
         form.unit_id.data = current_user.unit_id
     ok = form.validate() if request.args else True
@@ -248,7 +248,7 @@ def session_form(session_id: int | None = None):
     units = receives_for(current_user)
     if record is not None and record.unit not in units:
         units.append(record.unit)
-    form.unit_id.choices = unit_choices(units=units)
+    offer_units(form.unit_id, units=units)
     form.host_leader_id.choices = _leader_choices(units, record)
     if record is None and not form.is_submitted():
         form.unit_id.data = current_user.unit_id
@@ -488,7 +488,7 @@ def log():
             {"date_from": fmt_date(today.replace(day=1)), "date_to": fmt_date(today)}
         )
     form = LogFilterForm(formdata=formdata)
-    form.unit_id.choices = unit_choices(units=receives_for(current_user))
+    offer_units(form.unit_id, units=receives_for(current_user))
     if form.unit_id.data is None:
         form.unit_id.data = current_user.unit_id
     printing = request.args.get("all") == "1"

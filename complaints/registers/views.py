@@ -54,7 +54,7 @@ from complaints.registers.models import (
 )
 from complaints.registers.reader import fmt_size
 from complaints.units.models import Unit
-from complaints.web.helpers import load, paginate, unit_choices
+from complaints.web.helpers import load, offer_units, paginate
 from complaints.web.transaction import attempt
 
 bp = Blueprint("registers", __name__, url_prefix="/registers")
@@ -114,7 +114,7 @@ def _upload_page(form: UploadForm, status: int = 200):
 @require("register.import")
 def upload():
     form = UploadForm()
-    form.unit_id.choices = unit_choices()
+    offer_units(form.unit_id)
     if not form.is_submitted():
         form.unit_id.data = current_user.unit_id
     if form.validate_on_submit():
@@ -150,7 +150,7 @@ def columns(job_id: int):
     if job.status not in (ImportStatus.uploaded, ImportStatus.checked):
         return redirect(url_for("registers.job", job_id=job.id))
     form = ColumnsForm.for_kind(job.kind, job.headers)
-    form.unit_id.choices = unit_choices()
+    offer_units(form.unit_id)
     sheets = importer.sheets_of(job)
     form.sheet.choices = pairs_choices([(s, s) for s in sheets] or [("", "—")])
     if not form.is_submitted():
@@ -344,7 +344,7 @@ def cancel(job_id: int):
 @require("register.export")
 def export():
     form = ExportForm(formdata=request.args if request.args else None)
-    form.unit_id.choices = unit_choices()
+    offer_units(form.unit_id)
     if not request.args:
         form.unit_id.data = current_user.unit_id
         return render_template("registers/export.html", form=form)
@@ -460,7 +460,7 @@ def balance_page():
 
 def _balance_form(**kwargs) -> BalanceForm:
     form = BalanceForm(**kwargs)
-    form.unit_id.choices = unit_choices()
+    offer_units(form.unit_id)
     if not form.is_submitted() or form.unit_id.data is None:
         form.unit_id.data = current_user.unit_id
     return form
@@ -468,7 +468,7 @@ def _balance_form(**kwargs) -> BalanceForm:
 
 def _balance_file_form(**kwargs) -> BalanceFileForm:
     form = BalanceFileForm(**kwargs)
-    form.default_unit_id.choices = unit_choices()
+    offer_units(form.default_unit_id)
     if form.default_unit_id.data is None:
         form.default_unit_id.data = current_user.unit_id
     return form

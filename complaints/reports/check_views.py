@@ -27,7 +27,7 @@ from complaints.reports.requests import scoped_unit
 from complaints.reports.views import bp, default_args, resolve
 from complaints.reports.xlsx_in import SentFileError, check_limit, read_sent
 from complaints.web import error_response
-from complaints.web.helpers import load, paginate, unit_choices
+from complaints.web.helpers import load, offer_units, paginate
 from complaints.web.transaction import attempt
 
 DEFAULT_FORM = "01-KQGQ"
@@ -204,7 +204,7 @@ def _render_check(entry_id: int, template: str):
 @require("report.view")
 def checks():
     filters = KeptFilterForm(formdata=request.args)
-    filters.unit.choices = unit_choices(_("Tất cả đơn vị"), by="code")
+    offer_units(filters.unit, _("Tất cả đơn vị"), by="code")
     filters.form.choices = [("", _("Tất cả mẫu"))] + [
         (code, f"{layout.official_code}: {layout.title}") for code, layout in LAYOUTS.items()
     ]

@@ -61,7 +61,7 @@ from complaints.reports.requests import (
 )
 from complaints.units.models import Unit
 from complaints.web import error_response
-from complaints.web.helpers import paginate, require_any, unit_choices
+from complaints.web.helpers import offer_units, paginate, require_any
 from complaints.web.transaction import attempt
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -105,7 +105,7 @@ def default_args(form: str = "summary") -> MultiDict:
 def resolve(formdata) -> tuple[ReportForm, Asked | None]:
     """Validate the report form; the period uses the chosen unit's cut-off day."""
     form = ReportForm(formdata=formdata)
-    form.unit_code.choices = unit_choices(by="code")
+    offer_units(form.unit_code, by="code")
     if not form.validate():
         return form, None
     unit = scoped_unit(form.unit_code.data, current_user)
@@ -564,7 +564,7 @@ def _closed_url(closed: ClosedReport) -> str:
 @require("report.settings")
 def settings():
     picker = UnitPickForm(formdata=MultiDict({"unit": request.args.get("unit", "")}))
-    picker.unit.choices = unit_choices(by="code")
+    offer_units(picker.unit, by="code")
     unit = (
         scoped_unit(request.args.get("unit"), current_user)
         if request.args.get("unit")

@@ -24,7 +24,7 @@ from complaints.units.operations import (
     subtree,
     update_unit,
 )
-from complaints.web.helpers import load, unit_choices
+from complaints.web.helpers import load, offer_units
 from complaints.web.transaction import attempt
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -46,9 +46,9 @@ def units():
 def unit_form(unit_id: int | None = None):
     unit = load(Unit, unit_id) if unit_id else None
     form = UnitForm(obj=unit)
-    form.parent_id.choices = unit_choices()
-    form.advises_id.choices = unit_choices(_("— Không: là cơ quan có thẩm quyền —"))
-    form.processing_unit_id.choices = unit_choices(_("— Chính đơn vị này —"))
+    offer_units(form.parent_id)
+    offer_units(form.advises_id, _("— Không: là cơ quan có thẩm quyền —"))
+    offer_units(form.processing_unit_id, _("— Chính đơn vị này —"))
     if unit is None and not form.is_submitted():
         # A new unit: under the administrator's own, at the level below it, existing from today
         # (so that its obligations start from today, not from before it existed).
@@ -145,8 +145,8 @@ def users():
 def user_form(user_id: int | None = None):
     user = load(User, user_id) if user_id else None
     form = UserForm(obj=user)
-    form.unit_id.choices = unit_choices(
-        active_on=clock.today(), keep=user.unit_id if user is not None else None
+    offer_units(
+        form.unit_id, active_on=clock.today(), keep=user.unit_id if user is not None else None
     )
     if user is not None and not form.is_submitted():
         form.roles.data = [r.value for r in user.role_set]

@@ -5,6 +5,7 @@ refusal beside its fields. One copy each; the views import them from here."""
 from __future__ import annotations
 
 import functools
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -88,6 +89,33 @@ def load(model: Any, object_id: int | str | None, user: Any = None, *, acting: b
     return load_scoped(model, object_id, user, acting=acting)
 
 
+# A unit select offers at most this many units (a province's tree is a few hundred; a country's
+# centre has some 4,300, a page of options weighing megabytes). Past it: the levels nearest
+# the top that fit, and around the unit chosen its ancestors and its units one level down, so
+# that choosing a province and pressing the button offers the province's units.
+UNIT_CHOICES_MAX = 400
+
+
+def within_reach(units: list, keep: int | str | None = None) -> list:
+    """The units (ordered as a tree) a select offers: all of them up to UNIT_CHOICES_MAX, else
+    those of the top levels that fit in it and, around the unit `keep` (an id or a code), its
+    ancestors, itself and its units one level down."""
+    if len(units) <= UNIT_CHOICES_MAX:
+        return units
+    per_depth = Counter(u.depth for u in units)
+    reach, offered = min(per_depth), 0
+    for depth in sorted(per_depth):
+        if offered + per_depth[depth] > UNIT_CHOICES_MAX:
+            break
+        reach, offered = depth, offered + per_depth[depth]
+    chosen = next((u for u in units if keep is not None and keep in (u.id, u.code)), None)
+
+    def near(u) -> bool:
+        return chosen is not None and (chosen.path.startswith(u.path) or u.parent_id == chosen.id)
+
+    return [u for u in units if u.depth <= reach or near(u)]
+
+
 def unit_choices(
     blank: str | None = None,
     *,
@@ -96,6 +124,7 @@ def unit_choices(
     units: list | None = None,
     active_on: date | None = None,
     keep: int | None = None,
+    chosen: int | str | None = None,
 ) -> list[SelectChoice]:
     """The user's unit and every unit below it, indented by depth ("— HPLC · UBND phường...").
 
@@ -103,19 +132,30 @@ def unit_choices(
     `by`: "id" or "code"; `with_paths`: each option carries data-path for the page's script;
     `units`: the units to offer when a page offers only some of the user's; `active_on`: only
     the units that exist on that day (a form giving new work or a new account), and the unit
-    `keep` (the record's current one) even if dissolved since. Filters and reports offer
-    every unit: history keeps its dissolved units."""
+    `keep` (the record's current one, or the one chosen in a filter) even if dissolved since.
+    Filters and reports offer every unit: history keeps its dissolved units. A tree larger
+    than UNIT_CHOICES_MAX offers its top levels and the units around `chosen` (the field's
+    value: offer_units), else `keep` (within_reach)."""
     from complaints.units.operations import subtree
 
     root = current_user.unit
     choices = [] if blank is None else [SelectChoice(0 if by == "id" else "", blank)]
-    for u in units if units is not None else subtree(root):
-        if active_on is not None and u.id != keep and not u.is_active_on(active_on):
-            continue
+    offered = [
+        u
+        for u in (units if units is not None else subtree(root))
+        if active_on is None or u.id == keep or u.is_active_on(active_on)
+    ]
+    for u in within_reach(offered, chosen if chosen is not None else keep):
         label = ("— " * (u.depth - root.depth)) + f"{u.code} · {u.name}"
         extra = {"data-path": u.path} if with_paths else {}
         choices.append(SelectChoice(getattr(u, by), label, extra))
     return choices
+
+
+def offer_units(field: Any, blank: str | None = None, **kwargs: Any) -> None:
+    """The field's choices: the user's units (unit_choices), around the one it holds (the
+    value asked or posted, or the record's) when the tree is too large to offer whole."""
+    field.choices = unit_choices(blank, chosen=field.data or None, **kwargs)
 
 
 def units_clause(column: Any, unit_id: int | None, only_unit: bool = False):
