@@ -72,3 +72,35 @@ def test_within_reach_keeps_the_tree_order(db, province, deep, monkeypatch):
     assert [u.code for u in helpers.within_reach(units, deep[1].id)] == ["HP", "HPLC", "HPLC2"]
     monkeypatch.setattr(helpers, "UNIT_CHOICES_MAX", 100)
     assert helpers.within_reach(units, "HPLC") == units
+
+
+def test_a_large_tree_offers_the_handlers_of_the_units_it_offers(
+    db, web, login_as, province, deep, monkeypatch
+):
+    """The case list's handler filter: a country's centre has thousands of handlers; past the
+    limit it offers those of the units the unit filter offers, and the one chosen."""
+    from .factories import UserFactory
+
+    def handler(unit, name):
+        return UserFactory(unit=unit, full_name=name, roles=[Role.case_handler])
+
+    at_top = [handler(province["province"], f"Cán bộ tỉnh {n}") for n in range(3)]
+    below = [handler(deep[0], "Cán bộ tổ một"), handler(deep[1], "Cán bộ tổ hai")]
+    login_as(Role.leader)  # a handler too: six of them, and the filter's limit is five
+    monkeypatch.setattr(helpers, "UNIT_CHOICES_MAX", 5)
+
+    def names(html):
+        select = re.search(r'<select[^>]*name="assignee_id".*?</select>', html, re.S).group(0)
+        return re.findall(r"<option[^>]*>([^<(]+) \(", select)
+
+    top = names(web.get("/cases/").get_data(as_text=True))
+    assert {u.full_name for u in at_top} <= set(top) and not {u.full_name for u in below} & set(top)
+    around = names(web.get(f"/cases/?unit_id={province['commune'].id}").get_data(as_text=True))
+    assert {u.full_name for u in below} <= set(around)
+    page = web.get(f"/cases/?assignee_id={below[0].id}")  # the one chosen, whatever the unit
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Bộ lọc còn lỗi" not in html
+    assert "Cán bộ tổ một" in names(html) and "Cán bộ tổ hai" not in names(html)
+    monkeypatch.setattr(helpers, "UNIT_CHOICES_MAX", 400)
+    every = names(web.get("/cases/").get_data(as_text=True))
+    assert {u.full_name for u in at_top + below} <= set(every)

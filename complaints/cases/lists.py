@@ -40,7 +40,8 @@ def _buckets(where: list, t) -> list[dict]:
 def _case_filter_form() -> CaseFilterForm:
     form = CaseFilterForm(formdata=request.args or None)
     all_units(form.unit_id)
-    form.assignee_id.choices = handler_choices([(0, _("Tất cả")), (-1, _("Chưa giao người xử lý"))])
+    blank = [(0, _("Tất cả")), (-1, _("Chưa giao người xử lý"))]
+    handler_choices(form.assignee_id, blank, form.unit_id)
     return form
 
 

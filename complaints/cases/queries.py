@@ -274,7 +274,7 @@ def next_due_page(
 
 def handlers(user) -> list[sa.Row]:
     """Active users of the user's units who can work cases, for assignment and filters: rows of
-    (id, full_name, title, unit_code, unit_path), one statement (a country's centre offers
+    (id, full_name, title, unit_id, unit_code, unit_path), one statement (a country's centre offers
     thousands of them; loaded as users with their units they took a second)."""
     return list(
         db.session.execute(
@@ -282,6 +282,7 @@ def handlers(user) -> list[sa.Row]:
                 User.id,
                 User.full_name,
                 User.title,
+                User.unit_id,
                 Unit.code.label("unit_code"),
                 Unit.path.label("unit_path"),
             )

@@ -25,6 +25,7 @@ from complaints.core.forms import pairs_choices
 from complaints.core.numbers import fmt_date, fmt_decimal, fmt_int, round_decimal
 from complaints.core.translate import L_, N_
 from complaints.core.translate import gettext as _
+from complaints.web import helpers
 from complaints.web.helpers import offer_units
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -82,11 +83,15 @@ def _helpers():
     }
 
 
-def handler_choices(blank: list[tuple] | None = None) -> list:
-    """The user's units' case handlers as choices ("Name (UNIT)"), after `blank` ones."""
-    return pairs_choices(
-        (blank or []) + [(u.id, f"{u.full_name} ({u.unit_code})") for u in handlers(current_user)]
-    )
+def handler_choices(field, blank: list[tuple], units_field) -> None:
+    """The filter's handlers ("Name (UNIT)", after `blank` ones): the user's units' case
+    handlers; past UNIT_CHOICES_MAX of them (a country's centre: thousands), those of the units
+    the unit filter offers (around the unit chosen) and the one chosen."""
+    rows = handlers(current_user)
+    if len(rows) > helpers.UNIT_CHOICES_MAX:
+        near = {c.value for c in units_field.choices}
+        rows = [u for u in rows if u.unit_id in near or u.id == field.data]
+    field.choices = pairs_choices(blank + [(u.id, f"{u.full_name} ({u.unit_code})") for u in rows])
 
 
 def all_units(field) -> None:
