@@ -353,11 +353,13 @@ def compare_units(
     all_ids = [u.id for u in units]
     by_unit = F.compute_by_unit(ids, all_ids, year, kinds)
     children = sorted((u for u in units if u.parent_id == root.id), key=lambda u: u.code)
+    below: dict[int, list[int]] = {child.id: [] for child in children}
+    for u in units:  # each unit under the child its path passes through: one pass
+        ancestry = u.path.strip("/").split("/")
+        if len(ancestry) > root.depth + 1:
+            below[int(ancestry[root.depth + 1])].append(u.id)
     groups = [(root, [root.id], _("%(name)s (cấp mình)", name=root.name), False)]
-    for child in children:
-        groups.append(
-            (child, [u.id for u in units if u.path.startswith(child.path)], child.name, True)
-        )
+    groups += [(child, below[child.id], child.name, True) for child in children]
 
     def row(unit, unit_ids, label, link) -> CompareRow:
         r = CompareRow(unit, label, unit_ids, link=link)
