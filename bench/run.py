@@ -273,7 +273,7 @@ def run_backend(name: str, url: str, args, workdir: Path, out: dict) -> None:
             if info is None:
                 with app.app_context():
                     info = generate(size_url, size, shape=args.shape)
-                save_generated(workdir, str(size), key, info)
+                save_generated(workdir, str(size), key, info, size_url)
             r: dict = {
                 "data": {
                     "reused": reused,  # generated_s is then the earlier run's

@@ -201,15 +201,28 @@ def _marker(workdir: Path, label: str) -> Path:
     return workdir / f"generated-{label}.json"
 
 
-def save_generated(workdir: Path, label: str, key: str, info: Generated) -> None:
-    """Remember, in the work dir, what was generated into a size's database (--reuse)."""
-    _marker(workdir, label).write_text(json.dumps({"key": key, "info": dataclasses.asdict(info)}))
+_GENERATED = sa.text("SELECT count(*) FROM petition WHERE id <= :last")
+
+
+def save_generated(workdir: Path, label: str, key: str, info: Generated, url: str) -> None:
+    """Remember, in the work dir, what was generated into a size's database (--reuse): the
+    generator's key, what it wrote, and its last petition's id (the measurements register a
+    few petitions more, after it)."""
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            last = conn.execute(sa.text("SELECT max(id) FROM petition")).scalar() or 0
+    finally:
+        engine.dispose()
+    saved = {"key": key, "last_petition": last, "info": dataclasses.asdict(info)}
+    _marker(workdir, label).write_text(json.dumps(saved))
 
 
 def reusable(workdir: Path, label: str, key: str, url: str) -> Generated | None:
     """The data generated earlier into this size's database by the same generator, when it is
-    still there (as many petitions as it wrote), else None: a country's five million petitions
-    take most of an hour to write and can then be measured again in a few minutes."""
+    still there (as many petitions up to its last one as it wrote), else None: a country's five
+    million petitions take most of an hour to write and can then be measured again in
+    minutes."""
     try:
         saved = json.loads(_marker(workdir, label).read_text())
     except (OSError, ValueError):
@@ -220,7 +233,7 @@ def reusable(workdir: Path, label: str, key: str, url: str) -> Generated | None:
     engine = sa.create_engine(url)
     try:
         with engine.connect() as conn:
-            found = conn.execute(sa.text("SELECT count(*) FROM petition")).scalar()
+            found = conn.execute(_GENERATED, {"last": saved.get("last_petition", 0)}).scalar()
     except sa.exc.DBAPIError:
         return None
     finally:

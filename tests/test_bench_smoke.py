@@ -208,11 +208,14 @@ def test_reuse_measures_again_only_the_data_the_same_generator_wrote(tmp_path):
         conn.execute(sa.text("INSERT INTO petition (id) VALUES (1), (2), (3)"))
     key = generation_key(300, "country")
     assert reusable(tmp_path, "300", key, url) is None  # nothing generated here yet
-    save_generated(tmp_path, "300", key, Generated(petitions=3, counts={"petition": 3}))
+    save_generated(tmp_path, "300", key, Generated(petitions=3, counts={"petition": 3}), url)
     again = reusable(tmp_path, "300", key, url)
     assert again is not None and again.petitions == 3 and again.counts == {"petition": 3}
     assert key != generation_key(300, "province") != generation_key(400, "country")
     assert reusable(tmp_path, "300", generation_key(300, "province"), url) is None
+    with engine.begin() as conn:  # the measurements register petitions: still the same data
+        conn.execute(sa.text("INSERT INTO petition (id) VALUES (4), (5)"))
+    assert reusable(tmp_path, "300", key, url) is not None
     with engine.begin() as conn:
         conn.execute(sa.text("DELETE FROM petition WHERE id = 3"))
     engine.dispose()
