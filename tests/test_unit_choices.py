@@ -32,6 +32,7 @@ def offered(html: str, name: str = "unit_id") -> list[str]:
 def test_a_tree_that_fits_is_offered_whole(db, web, login_as, province, deep):
     login_as(Role.leader)
     html = web.get("/cases/").get_data(as_text=True)
+    assert "Danh sách rút gọn" not in html
     assert sorted(offered(html)) == ["HP", "HPHA", "HPLC", "HPLC1", "HPLC2", "HPSTNMT", "HPTTR"]
 
 
@@ -41,7 +42,9 @@ def test_a_large_tree_offers_its_top_levels_and_around_the_chosen_unit(
     monkeypatch.setattr(helpers, "UNIT_CHOICES_MAX", 5)  # the province and its four units fit
     login_as(Role.leader)
     top = ["HP", "HPHA", "HPLC", "HPSTNMT", "HPTTR"]
-    assert sorted(offered(web.get("/cases/").get_data(as_text=True))) == top
+    html = web.get("/cases/").get_data(as_text=True)
+    assert sorted(offered(html)) == top
+    assert "Danh sách rút gọn (7 đơn vị)" in html  # said under the field
     # choosing HPLC (and pressing Xem) offers its units one level down
     lc = province["commune"]
     html = web.get(f"/cases/?unit_id={lc.id}").get_data(as_text=True)

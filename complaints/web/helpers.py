@@ -21,6 +21,7 @@ from complaints.core import search_index
 from complaints.core.access import PERMISSIONS, has_permission, load_scoped
 from complaints.core.db import MAX_ID, MAX_PAGE
 from complaints.core.errors import OperationError
+from complaints.core.translate import gettext as _
 from complaints.extensions import db
 
 
@@ -125,14 +126,14 @@ def unit_choices(
     active_on: date | None = None,
     keep: int | None = None,
     chosen: int | str | None = None,
-) -> list[SelectChoice]:
+) -> UnitChoices:
     """The user's unit and every unit below it, indented by depth ("— HPLC · UBND phường...").
 
     `blank`: a first choice meaning "all units" (value 0, or "" when chosen by code);
     `by`: "id" or "code"; `with_paths`: each option carries data-path for the page's script;
     `units`: the units to offer when a page offers only some of the user's; `active_on`: only
     the units that exist on that day (a form giving new work or a new account), and the unit
-    `keep` (the record's current one, or the one chosen in a filter) even if dissolved since.
+    `keep` (the record's current one) even if dissolved since.
     Filters and reports offer every unit: history keeps its dissolved units. A tree larger
     than UNIT_CHOICES_MAX offers its top levels and the units around `chosen` (the field's
     value: offer_units), else `keep` (within_reach)."""
@@ -145,17 +146,34 @@ def unit_choices(
         for u in (units if units is not None else subtree(root))
         if active_on is None or u.id == keep or u.is_active_on(active_on)
     ]
-    for u in within_reach(offered, chosen if chosen is not None else keep):
+    reached = within_reach(offered, chosen if chosen is not None else keep)
+    for u in reached:
         label = ("— " * (u.depth - root.depth)) + f"{u.code} · {u.name}"
         extra = {"data-path": u.path} if with_paths else {}
         choices.append(SelectChoice(getattr(u, by), label, extra))
-    return choices
+    return UnitChoices(choices, offered=len(offered), partial=len(reached) < len(offered))
+
+
+class UnitChoices(list):
+    """unit_choices' answer: the choices, and whether they are only part of the units (a tree
+    larger than UNIT_CHOICES_MAX) of how many."""
+
+    def __init__(self, choices: list, offered: int, partial: bool):
+        super().__init__(choices)
+        self.offered, self.partial = offered, partial
 
 
 def offer_units(field: Any, blank: str | None = None, **kwargs: Any) -> None:
     """The field's choices: the user's units (unit_choices), around the one it holds (the
-    value asked or posted, or the record's) when the tree is too large to offer whole."""
+    value asked or posted, or the record's) when the tree is too large to offer whole, and
+    then a line under the field saying so."""
     field.choices = unit_choices(blank, chosen=field.data or None, **kwargs)
+    if field.choices.partial:
+        field.description = _(
+            "Danh sách rút gọn (%(count)s đơn vị): các cấp trên cùng và các đơn vị quanh đơn vị "
+            "đang chọn. Chọn một đơn vị rồi lọc (xem) lại để hiện các đơn vị trực thuộc.",
+            count=field.choices.offered,
+        )
 
 
 def units_clause(column: Any, unit_id: int | None, only_unit: bool = False):
