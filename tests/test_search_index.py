@@ -50,6 +50,46 @@ def test_fts_query_is_a_phrase_of_words_the_last_a_prefix():
     assert search_index.ts_query(["hpttr-2026-00042", "x"]) == ("(hpttr & 2026 & 00042:*) | (x:*)")
     assert search_index.ts_query(["a'b:*&"]) == "(a & b:*)"  # no operator reaches it
     assert search_index.ts_query(["%%"]) is None
+    # and of its pairs of neighbouring words, for a term of several words (migration 0017)
+    assert search_index.pair_query(["nguyen thi hoa"]) == "(nguyenthi & thihoa:*)"
+    assert search_index.pair_query(["hp-2026", "van a"]) == "(hp2026:*) | (vana:*)"
+    assert search_index.pair_query(["nguyen", "van a"]) is None  # a word alone: its words
+
+
+def test_the_pairs_of_a_text(db):
+    """PostgreSQL's complaints_word_pairs, of which the pair indexes are made (0017)."""
+    if is_sqlite(db):
+        pytest.skip("PostgreSQL's pair index")
+    pairs = sa.text("SELECT complaints_word_pairs(:t)")
+    assert db.session.scalar(pairs, {"t": "nguyen thi hoa, 0123 | tp-hcm"}) == (
+        "nguyenthi thihoa hoa0123 0123tp tphcm"
+    )
+    assert db.session.scalar(pairs, {"t": "  mot  "}) == ""
+    assert db.session.scalar(pairs, {"t": ""}) == ""
+    assert db.session.scalar(pairs, {"t": None}) is None
+
+
+def test_a_phrase_of_common_words_is_found_by_its_pairs(db, province, handler, verifier):
+    """The same rows as the LIKE over every row: a phrase found where its words are
+    neighbours, not where they stand apart; the denouncer's name never for who may not see
+    it."""
+    unit = province["province"]
+    hoa = fp.PetitionFactory(unit=unit, senders=[("Nguyễn Thị Hoài", "031090000101")])
+    apart = fp.PetitionFactory(  # every word, none of the pairs
+        unit=unit, senders=[("Thị Nguyễn", "031090000102")], summary="Hoa lấn chiếm lối đi"
+    )
+    denounced = fp.PetitionFactory(
+        unit=unit,
+        kind="denunciation",
+        senders=[("Nguyễn Thị Hoa", "031090000103")],
+        summary="Tố cáo thu tiền sai quy định.",
+    )
+    assert ids(db, handler, "Nguyễn Thị Hoa") == [denounced.id, hoa.id]
+    assert ids(db, verifier, "Nguyễn Thị Hoa") == [hoa.id]
+    assert ids(db, handler, "thi hoai") == [hoa.id]
+    assert ids(db, handler, "lan chiem loi") == [apart.id]
+    assert ids(db, handler, "nguyen hoa") == []
+    assert ids(db, handler, "thu tien sai") == [denounced.id]
 
 
 def test_the_index_follows_registration_edit_and_removal(db, province, handler):
@@ -96,23 +136,26 @@ def test_the_search_reads_the_index(db, province, handler):
             )
         )
         assert names == set(search_index.WORD_INDEXES)  # the words replaced the trigrams
-        # The candidates come from the word indexes (on a handful of rows the planner prefers
-        # others).
+        pairs = db.session.scalars(
+            sa.text("SELECT indexname FROM pg_indexes WHERE indexname LIKE '%pairs'")
+        )
+        assert set(pairs) == set(search_index.PAIR_INDEXES)
+        # The candidates of a word come from the word indexes, those of a phrase from the pair
+        # indexes (on a handful of rows the planner prefers others).
         db.session.execute(sa.text("SET LOCAL enable_seqscan = off"))
-        words, _ = search_index.narrow(
-            db.session, sa.select(Petition.id), Petition, [fold("thu hoi dat")]
-        )
-        plan = "\n".join(
-            db.session.scalars(
-                sa.text(
-                    "EXPLAIN "
-                    + str(
-                        words.compile(db.session.get_bind(), compile_kwargs={"literal_binds": True})
-                    ).replace("%%", "%")
-                )
+
+        def plan(term):
+            narrowed, _ = search_index.narrow(
+                db.session, sa.select(Petition.id), Petition, [fold(term)]
             )
-        )
-        assert "ix_petition_search_words" in plan and "ix_petition_public_search_words" in plan
+            sql = narrowed.compile(db.session.get_bind(), compile_kwargs={"literal_binds": True})
+            explain = sa.text("EXPLAIN " + str(sql).replace("%%", "%"))
+            return "\n".join(db.session.scalars(explain))
+
+        words, phrase = plan("đất"), plan("thu hồi đất")
+        assert "ix_petition_search_words" in words and "ix_petition_public_search_words" in words
+        assert "ix_petition_search_pairs" in phrase and "ix_petition_public_search_pairs" in phrase
+        assert "_words" not in phrase
 
 
 def test_a_word_starts_the_match(db, province, handler):

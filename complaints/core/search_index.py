@@ -15,8 +15,11 @@ The search keeps its meaning: a record matches when its folded text contains the
 - PostgreSQL: a GIN index of the words of each folded column (`to_tsvector('simple', ...)` of
   the text with every run of other characters made a space, so that its words are FTS5's:
   migration 0014), queried with the same words (`nguyen & van & a:*`: the rows holding them
-  all, the LIKE checking the phrase as on SQLite; a phrase starting inside a word whose first
-  word also stands alone elsewhere is found here and not on SQLite). The index returns its
+  all, the LIKE checking the phrase as on SQLite). A term of several words is looked up by
+  its pairs of neighbouring words instead (`nguyenvan & vana:*`, migration 0017's index of
+  each text's pairs): the rows holding all the words of a rare phrase of common words are a
+  good part of the table, those holding its pairs few; as on SQLite, the phrase is found
+  where its first word starts a word of the text. The indexes return their
   matches unordered: a page of the newest needs them all read and sorted. So a term whose
   every word is common (ANALYZE's statistics of the index) and whose newest rows hold a page
   of matches is read newest first along the primary key instead, stopping at the page; its
@@ -32,6 +35,7 @@ comparison of models and migrations leaves them out.
 
 from __future__ import annotations
 
+import itertools
 import re
 from typing import Any
 
@@ -54,6 +58,14 @@ WORD_INDEXES = frozenset(
 # The words of a folded column, in the very words of the indexes' expression (a different
 # spelling, or the configuration as a bound parameter, and PostgreSQL does not use them).
 WORD_VECTOR = "to_tsvector('simple', regexp_replace({column}, '[^a-z0-9]+', ' ', 'g'))"
+# PostgreSQL: the pairs of neighbouring words of each folded column, each pair one word
+# ("nguyen thi hoa" -> "nguyenthi thihoa"), indexed by migration 0017 with its function
+# complaints_word_pairs: a phrase's candidates are the rows holding its pairs, far fewer than
+# those holding its words when the words are common and the phrase is rare.
+PAIR_VECTOR = "to_tsvector('simple', complaints_word_pairs({column}))"
+PAIR_INDEXES = frozenset(
+    {"ix_petition_search_pairs", "ix_petition_public_search_pairs", "ix_visit_search_pairs"}
+)
 # What the FTS5 tokenizer (unicode61) takes as a word of a folded (ASCII, lower-case) text.
 _WORD = re.compile(r"[a-z0-9]+")
 
@@ -66,6 +78,7 @@ def is_search_index(name: str | None) -> bool:
     return (
         name in TRIGRAM_INDEXES
         or name in WORD_INDEXES
+        or name in PAIR_INDEXES
         or any(name == fts or name.startswith(f"{fts}_") for fts in FTS_TABLES.values())
     )
 
@@ -96,6 +109,21 @@ def ts_query(needles: list[str]) -> str | None:
     return _each_needle(needles, lambda words: "({}:*)".format(" & ".join(words)), " | ")
 
 
+def pair_query(needles: list[str]) -> str | None:
+    """The PostgreSQL tsquery of the needles' neighbouring word pairs (PAIR_VECTOR): each
+    needle all of its pairs, the last one a prefix ("nguyen thi hoa" -> `(nguyenthi &
+    thihoa:*)`). None when a needle has fewer than two words (its words are looked up
+    instead: ts_query)."""
+    phrases = []
+    for needle in needles:
+        words = _WORD.findall(needle)
+        if len(words) < 2:
+            return None
+        pairs = [a + b for a, b in itertools.pairwise(words)]
+        phrases.append("({}:*)".format(" & ".join(pairs)))
+    return " | ".join(phrases)
+
+
 # PostgreSQL: a term is "common" when each of its words is held by at least this share of the
 # rows (ANALYZE's statistics); such a page is read newest first along the primary key, if the
 # newest WALK_ROWS rows hold a page of matches (PAGE_PROBE of them).
@@ -111,20 +139,35 @@ COUNT_WALK_ROWS = 50_000
 COUNT_BY = "complaints_count_by"
 
 
-def _words_clause(model: Any, query: str) -> sa.ColumnElement[bool]:
-    """The rows whose indexed words hold the tsquery (PostgreSQL's word indexes serve it).
-    The words as a literal, not a parameter, so that even a generic plan of the prepared
-    statement sees how common they are (its other parameters still need the custom plans
-    docs/deploy.md sets: a generic plan read every row, 0.4 s at 30,000 petitions).
-    ts_query's text is made of [a-z0-9] words and & | ( ) : * only."""
+def _words_clause(model: Any, query: str, vector: str = WORD_VECTOR) -> sa.ColumnElement[bool]:
+    """The rows whose indexed words (or pairs: `vector` PAIR_VECTOR) hold the tsquery
+    (PostgreSQL's word and pair indexes serve it). The words as a literal, not a parameter,
+    so that even a generic plan of the prepared statement sees how common they are (its
+    other parameters still need the custom plans docs/deploy.md sets: a generic plan read
+    every row, 0.4 s at 30,000 petitions). ts_query's and pair_query's text is made of
+    [a-z0-9] words and & | ( ) : * only."""
     table = model.__tablename__
     words = sa.func.to_tsquery(sa.literal_column("'simple'"), sa.literal_column(f"'{query}'"))
     return sa.or_(
         *(
-            sa.literal_column(WORD_VECTOR.format(column=f"{table}.{column}")).op("@@")(words)
+            sa.literal_column(vector.format(column=f"{table}.{column}")).op("@@")(words)
             for column in WORD_COLUMNS[table]
         )
     )
+
+
+def _candidates(model: Any, needles: list[str]) -> sa.ColumnElement[bool]:
+    """The rows that may hold one of the needles: a needle of one word from the word index,
+    a needle of several from the pair index (its pairs: a common name absent from the data
+    read 652,157 rows of its words at 5,000,000 petitions, none of its pairs)."""
+    one = [n for n in needles if len(_WORD.findall(n)) == 1]
+    several = [n for n in needles if len(_WORD.findall(n)) > 1]
+    clauses = []
+    if several:
+        clauses.append(_words_clause(model, pair_query(several), PAIR_VECTOR))
+    if one:
+        clauses.append(_words_clause(model, ts_query(one)))
+    return sa.or_(*clauses)
 
 
 def _is_common(session: Any, model: Any, needles: list[str]) -> bool:
@@ -190,10 +233,9 @@ def narrow(session: Any, select: sa.Select, model: Any, needles: list[str]):
     more than the cap, by the index."""
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
-        query = ts_query(needles)
-        if query is None:
+        if ts_query(needles) is None:
             return select, model.id.desc()
-        found = _words_clause(model, query)
+        found = _candidates(model, needles)
         narrowed = select.where(found)
         if _is_common(session, model, needles):
             # coalesce(): the same condition, in a form no index serves
