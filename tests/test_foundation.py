@@ -17,7 +17,7 @@ from .audit_tamper import drop_audit_triggers
 from .conftest import PG_URL, make_app
 
 # Indexes of an expression, compared apart (test_finished_index_states_the_case_base).
-EXPRESSION_INDEXES = {"ix_case_file_unit_done"}
+EXPRESSION_INDEXES = {"ix_case_file_unit_done", "ix_case_file_done_unit"}
 
 
 def test_configuration_layers(tmp_path, monkeypatch):
