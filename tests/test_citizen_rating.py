@@ -228,9 +228,9 @@ def test_the_dashboard_shows_the_average_of_its_tree(db, app, web, province, off
         (province["other"], 1),  # another province: not in HP's average
     ):
         ops.rate(transferred(officer, unit), score, "", today=TODAY)
-    board = queries.satisfaction([u.id for u in queries.tree_units(province["province"])])
+    board = queries.satisfaction(province["province"])
     assert board["count"] == 3 and board["average_text"] == "4,7"
-    only = queries.satisfaction([province["commune"].id])
+    only = queries.satisfaction(province["commune"])
     assert (only["count"], only["average_text"]) == (1, "5,0")
 
     leader = factories.UserFactory(unit=province["province"], roles=[Role.leader])

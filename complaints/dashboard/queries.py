@@ -60,14 +60,15 @@ def tree_units(root: Unit) -> list[Unit]:
 # --- cases --------------------------------------------------------------------------------
 
 
-def case_counts(unit_ids: list[int], t: date) -> dict[int, dict[str, int]]:
+def case_counts(root: Unit, t: date) -> dict[int, dict[str, int]]:
     """Open cases per unit; of them overdue and due within DUE_SOON_DAYS, by the rules of the
     cases' "Quá hạn" page (cases.models.overdue_case / due_soon_case: every duty the unit
     owes, not only the resolution deadline; a suspended case is neither), so that a tile
     and the list it opens count the same cases.
 
     One query grouped by unit, answered from the partial index of open cases
-    (ix_case_file_open: their units, next_due and state)."""
+    (ix_case_file_open: their units, next_due and state); the tree as its path's subquery
+    (a list of a country's 4,295 ids took longer to plan than the count to run)."""
     horizon = t + timedelta(days=DUE_SOON_DAYS)
 
     def count(condition):
@@ -80,7 +81,7 @@ def case_counts(unit_ids: list[int], t: date) -> dict[int, dict[str, int]]:
             count(overdue_case(t)),
             count(due_soon_case(t, horizon)),
         )
-        .where(Case.unit_id.in_(unit_ids), open_case())
+        .where(Case.unit_id.in_(root.subtree_ids()), open_case())
         .group_by(Case.unit_id)
     ).all()
     return {uid: {"open": int(n), "overdue": int(o), "due_soon": int(s)} for uid, n, o, s in rows}
@@ -397,16 +398,17 @@ def obligations_behind(units: list[Unit], t: date, cal: WorkCalendar):
     return compliance.months_between(first, t), len(behind), shown
 
 
-def satisfaction(unit_ids: list[int]) -> dict | None:
+def satisfaction(root: Unit) -> dict | None:
     """Citizens' ratings of the tree when a rating table exists and has ratings, else None
-    ("chưa có đánh giá"). Never creates the table."""
+    ("chưa có đánh giá"). Never creates the table. The tree as its path's subquery, not a
+    list of ids: planning a list of a country's 4,295 took 45-120 ms."""
     for name in SATISFACTION_TABLES:
         table = Base.metadata.tables.get(name)
         if table is None or not {"unit_id", "score"} <= set(table.c.keys()):
             continue
         count, average = db.session.execute(
             sa.select(sa.func.count(), sa.func.avg(table.c.score)).where(
-                table.c.unit_id.in_(unit_ids)
+                table.c.unit_id.in_(root.subtree_ids())
             )
         ).one()
         if count:
@@ -448,7 +450,7 @@ def build(root: Unit, t: date | None = None, user=None) -> Dashboard:
     cal = work_calendar()
     units = tree_units(root)
     ids = [u.id for u in units]
-    cases = case_counts(ids, t)
+    cases = case_counts(root, t)
     totals = {k: sum(c[k] for c in cases.values()) for k in ("open", "overdue", "due_soon")}
     settings = settings_for(root)
     rates = monthly_rates(root, ids, t, settings)
@@ -467,7 +469,7 @@ def build(root: Unit, t: date | None = None, user=None) -> Dashboard:
         obligation_months=months,
         behind=behind,
         behind_total=behind_total,
-        satisfaction=satisfaction(ids),
+        satisfaction=satisfaction(root),
         rate_places=places,
         tiles=[] if user is None else tiles(user, root, t, zoom=root.id != user.unit_id),
     )
