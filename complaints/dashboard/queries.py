@@ -356,9 +356,9 @@ def compare_units(
     children = sorted((u for u in units if u.parent_id == root.id), key=lambda u: u.code)
     below: dict[int, list[int]] = {child.id: [] for child in children}
     for u in units:  # each unit under the child its path passes through: one pass
-        ancestry = u.path.strip("/").split("/")
+        ancestry = u.path_ids
         if len(ancestry) > root.depth + 1:
-            below[int(ancestry[root.depth + 1])].append(u.id)
+            below[ancestry[root.depth + 1]].append(u.id)
     groups = [(root, [root.id], _("%(name)s (cấp mình)", name=root.name), False)]
     groups += [(child, below[child.id], child.name, True) for child in children]
 

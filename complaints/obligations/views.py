@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 
@@ -29,7 +29,7 @@ from complaints.obligations.operations import (
 from complaints.reception.models import HostMode, ReceptionSession, SessionKind
 from complaints.units.models import Unit
 from complaints.units.operations import subtree
-from complaints.web.helpers import ListPage, load, offer_units, page_number, paginate
+from complaints.web.helpers import load, offer_units, paginate, paginate_list
 from complaints.web.transaction import attempt
 
 bp = Blueprint("obligations", __name__, url_prefix="/obligations")
@@ -84,12 +84,7 @@ def index():
     cal = work_calendar()
     table = compliance.behind_table(units, first, end, t, cal) if ok else []
     shown = [r for r in table if r.behind] if ok and form.only_behind.data else table
-    # a page of units (a country's centre has thousands), counted over them all
-    per_page = current_app.config["PAGE_SIZE"]
-    number = min(page_number(UNITS_PAGE), max(1, -(-len(shown) // per_page)))
-    units_page = ListPage(
-        shown[(number - 1) * per_page : number * per_page], number, per_page, len(shown)
-    )
+    units_page = paginate_list(shown, UNITS_PAGE)  # a country's centre has thousands
     months = compliance.months_between(first, end)
 
     unit_ids = [u.id for u in units]

@@ -127,11 +127,17 @@ class Unit(TimestampMixin, db.Model):
     def root_id(self) -> int:
         """The id of the top of its tree (the province): units of one tree hand matters over
         to each other; another tree is another body's system."""
-        return int(self.path.strip("/").split("/")[0]) if self.path.strip("/") else self.id
+        ids = self.path_ids
+        return ids[0] if ids else self.id
 
     def head(self) -> UnitLeader | None:
         """Its head (chủ tịch, giám đốc, chánh thanh tra), when its leaders are recorded."""
         return next((x for x in self.leaders if x.is_head and x.active), None)
+
+    @property
+    def path_ids(self) -> list[int]:
+        """The ids along its materialised path, from the root's down to its own."""
+        return [int(x) for x in self.path.strip("/").split("/") if x]
 
     @property
     def depth(self) -> int:

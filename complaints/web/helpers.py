@@ -63,6 +63,16 @@ class CappedPagination(SelectPagination):
         return min(found, cap)
 
 
+def paginate_list(items: list, name: str = "page") -> ListPage:
+    """A page of an already ordered list (ListPage), the number asked for kept within its
+    pages."""
+    per_page = current_app.config["PAGE_SIZE"]
+    number = min(page_number(name), max(1, -(-len(items) // per_page)))
+    return ListPage(
+        items[(number - 1) * per_page : number * per_page], number, per_page, len(items)
+    )
+
+
 def paginate_capped(query, name: str = "page", cap: int | None = None):
     """One page of a query, its total counted up to `cap`, by default SEARCH_COUNT_CAP
     (CappedPagination)."""
