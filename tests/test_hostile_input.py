@@ -379,7 +379,12 @@ def setup_token(s) -> str:
 
 
 def _record() -> None:
+    """The figures added to the file, written whole under another name and then renamed: a
+    suite running beside this one (SQLite and PostgreSQL side by side, as .ci/run does) reads
+    either the old file or the new one, never one half written."""
     FIGURES.parent.mkdir(exist_ok=True)
     data = json.loads(FIGURES.read_text()) if FIGURES.exists() else {}
     data.update(TRIED)
-    FIGURES.write_text(json.dumps(data, indent=1, sort_keys=True))
+    written = FIGURES.with_name(f"{FIGURES.name}.{os.getpid()}")
+    written.write_text(json.dumps(data, indent=1, sort_keys=True))
+    os.replace(written, FIGURES)
