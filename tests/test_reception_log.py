@@ -218,6 +218,24 @@ def test_screen_is_paginated_and_print_has_everything(web, officer, province, ap
     assert "Lượt ngày 7" not in capped and "bản in chỉ gồm 2 lượt đầu tiên" in capped
 
 
+def test_a_log_of_more_visits_than_its_count_cap_says_so(web, officer, province, app, monkeypatch):
+    """A country's half year is 1.25 million visits: the pager counts up to the register's cap,
+    says "more than", and a narrower range gives the exact total again."""
+    monkeypatch.setitem(app.config, "PAGE_SIZE", 2)
+    monkeypatch.setitem(app.config, "REGISTER_COUNT_CAP", 3)
+    for day in (5, 6, 7, 8, 9):
+        visit_on(province["commune"], date(2026, 1, day), f"Lượt ngày {day}")
+    html = web.get(f"/reception/log?{RANGE}").get_data(as_text=True)
+    assert "Trang 1/2 · hơn 3 bản ghi" in html
+    assert "Sổ có hơn 3 lượt tiếp trong khoảng này" in html
+    last = web.get(f"/reception/log?{RANGE}&page=2").get_data(as_text=True)
+    assert "Lượt ngày 7" in last and " ".join(cells(body_rows(last)[0])[0]) == "3"
+    narrow = web.get("/reception/log?date_from=05/01/2026&date_to=07/01/2026").get_data(
+        as_text=True
+    )
+    assert "Trang 1/2 · 3 bản ghi" in narrow and "Sổ có hơn" not in narrow
+
+
 def test_default_log_opens_on_the_current_month(web, officer):
     resp = web.get("/reception/log")
     assert resp.status_code == 200 and "SỔ TIẾP CÔNG DÂN" in resp.get_data(as_text=True)

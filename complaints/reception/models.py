@@ -217,6 +217,9 @@ class Visit(TimestampMixin, db.Model):
             "outcome <> 'refused' OR refusal_ground IS NOT NULL", name="refusal_has_ground"
         ),
         sa.Index("ix_visit_unit_date", "unit_id", "visit_date"),
+        # The reception log's order: a range of days read in it, its first page found without
+        # sorting every visit of the range (a country's half year: 1.25 million, 9.7 s).
+        sa.Index("ix_visit_log_order", "visit_date", "id"),
     )
 
     def scope_units(self) -> list[Unit]:

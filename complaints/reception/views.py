@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -61,7 +62,7 @@ from complaints.reception.operations import (
 from complaints.reception.scope import sessions_of, sessions_visible, visits_of, visits_visible
 from complaints.units.models import Unit, UnitLeader
 from complaints.units.roles import receives_for
-from complaints.web.helpers import filter_args, load, offer_units, paginate
+from complaints.web.helpers import filter_args, load, offer_units, paginate, paginate_capped
 from complaints.web.transaction import attempt
 
 bp = Blueprint("reception", __name__, url_prefix="/reception")
@@ -511,7 +512,7 @@ def log():
             truncated = len(rows) > LOG_PRINT_CAP
             rows = rows[:LOG_PRINT_CAP]
         else:
-            page = paginate(query)
+            page = paginate_capped(query, cap=current_app.config["REGISTER_COUNT_CAP"])
             rows = page.items
     unit = db.session.get(Unit, form.unit_id.data) if not form.unit_id.errors else None
     confidentiality.reader().load(rows or [])
