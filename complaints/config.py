@@ -26,7 +26,7 @@ SEARCH_COUNT_CAP = 1000
 # The register's pager likewise counts up to this many ("more than 10,000"): a province's
 # whole register is a million rows, whose count took as long as the rest of the page ten
 # times over; a date, kind or unit filter under the cap gives the exact total (bench/README.md).
-# The reception log's pager too: a country's half year is 1.25 million visits.
+# The reception log's and sessions' pagers too: a country's half year is 1.25 million visits.
 REGISTER_COUNT_CAP = 10_000
 # A petition transferred to a unit of the tree: the result is awaited this many calendar days
 # after the transfer when the handler sets no deadline (petitions/transfers.py says why 30).

@@ -256,6 +256,24 @@ def test_session_list_filters_and_counts(web, officer, province, db):
     assert resp.status_code == 200 and "Lựa chọn không hợp lệ" in resp.get_data(as_text=True)
 
 
+def test_sessions_past_the_count_cap_say_so_newest_first(web, officer, province, app, monkeypatch):
+    """A country's centre sees hundreds of thousands of sessions: the list is read newest
+    first along its index and counted up to the register's cap, which it says."""
+    monkeypatch.setitem(app.config, "PAGE_SIZE", 2)
+    monkeypatch.setitem(app.config, "REGISTER_COUNT_CAP", 3)
+    for day in (5, 6, 7, 8, 9):
+        SessionFactory(
+            unit=province["commune"], session_date=date(2026, 1, day), place=f"Nơi {day}"
+        )
+    html = web.get("/reception/sessions").get_data(as_text=True)
+    assert "Nơi 9" in html and "Nơi 8" in html and "Nơi 7" not in html
+    assert "Trang 1/2 · hơn 3 bản ghi" in html and "Có hơn 3 buổi tiếp" in html
+    narrow = web.get("/reception/sessions?date_from=05/01/2026&date_to=06/01/2026").get_data(
+        as_text=True
+    )
+    assert "2 bản ghi" in narrow and "hơn 3" not in narrow and "Có hơn" not in narrow
+
+
 # --- visits -------------------------------------------------------------------------------
 
 

@@ -62,7 +62,7 @@ from complaints.reception.operations import (
 from complaints.reception.scope import sessions_of, sessions_visible, visits_of, visits_visible
 from complaints.units.models import Unit, UnitLeader
 from complaints.units.roles import receives_for
-from complaints.web.helpers import filter_args, load, offer_units, paginate, paginate_capped
+from complaints.web.helpers import filter_args, load, offer_units, paginate_capped
 from complaints.web.transaction import attempt
 
 bp = Blueprint("reception", __name__, url_prefix="/reception")
@@ -172,7 +172,7 @@ def sessions():
             query = query.where(ReceptionSession.status == SessionStatus(form.status.data))
     else:
         query = query.where(sa.false())
-    page = paginate(query)
+    page = paginate_capped(query, cap=current_app.config["REGISTER_COUNT_CAP"])
     ids = [s.id for s in page.items]
     counts = dict(
         db.session.execute(

@@ -137,7 +137,8 @@ def receives_for(user: Any) -> list[Unit]:
         sa.select(Unit)
         .where(
             Unit.id.in_(sa.select(Unit.advises_id).where(Unit.id.in_(scope_unit_ids(user)))),
-            Unit.id.not_in([u.id for u in own]),
+            # not one of `own` (the subtree's path, not its ids: a country's centre has 4,295)
+            sa.not_(Unit.path.startswith(user.unit.path, autoescape=True)),
         )
         .order_by(Unit.path)
     ).all()
