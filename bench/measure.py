@@ -22,6 +22,7 @@ import sqlalchemy as sa
 
 from bench.province import END, PASSWORD, REPORT_YEAR, Generated
 from bench.setup import BenchError
+from complaints import settle
 from complaints.citizen import codes
 from complaints.core.text import fold
 
@@ -291,7 +292,8 @@ def page_urls(info: Generated) -> dict[str, str]:
 def pages(app, info: Generated, requests: int, warmups: int = 3) -> dict:
     """Every page of PAGES as the leader opens it (the citizen's look-up as a citizen posts
     it): `requests` timed requests each after `warmups` warm-ups; the registration POST
-    likewise."""
+    likewise. The process settles first, as a served worker does (wsgi.py)."""
+    settle()
     urls = page_urls(info)
     leader = AppUser(app, info.leader)
     out = {}
@@ -314,7 +316,9 @@ def pages(app, info: Generated, requests: int, warmups: int = 3) -> dict:
 
 def side_by_side(kept: dict[str, tuple], requests: int) -> dict:
     """The pages of the smallest and the largest province, requested in alternation, so that
-    the load of a shared machine weighs on both alike: medians and their ratio."""
+    the load of a shared machine weighs on both alike: medians and their ratio. The process
+    settles first, as a served worker does (wsgi.py)."""
+    settle()
     users = {
         size: (AppUser(app, info.leader), page_urls(info)) for size, (app, info) in kept.items()
     }
