@@ -21,7 +21,6 @@ from __future__ import annotations
 import re
 
 from unidecode import unidecode
-from zxcvbn import zxcvbn
 
 from complaints.core.translate import N_
 from complaints.core.translate import gettext as _
@@ -121,6 +120,10 @@ def weakness(
             "Mật khẩu quá dễ đoán: không được chứa tên đăng nhập, họ tên hay mã đơn vị của "
             "tài khoản."
         )
+    # Imported when a password is set, not when a worker starts: its word lists take 12 MB
+    # of every web worker's memory (bench/README.md, the worker's peak).
+    from zxcvbn import zxcvbn
+
     result = zxcvbn(password[:SCORED_LENGTH], user_inputs=hints)
     if result["score"] >= MIN_SCORE:
         return None
