@@ -208,11 +208,14 @@ def _report_month(t: date, cutoff_day: int) -> tuple[int, int]:
     return y, m
 
 
-def monthly_rates(root: Unit, unit_ids: list[int], t: date, settings=None) -> list[RatePoint]:
+def monthly_rates(
+    root: Unit, unit_ids: list[int] | F.Subtree, t: date, settings=None
+) -> list[RatePoint]:
     """The resolution rate of the tree for each of the last CHART_MONTHS report months (the
     current one included), from the figure catalogue: F.compute_by_unit once per month, which
     is one aggregate per figure source (cases; petitions of cases when the unit rates on
-    petitions), and F.resolution_rate with the unit's basis, kinds and rounding.
+    petitions), and F.resolution_rate with the unit's basis, kinds and rounding. `unit_ids`:
+    the units counted, the whole tree as F.Subtree (its ids read by each statement itself).
 
     Indexes: the case source filters case_file by unit_id (ix_case_file_unit_state); the
     resolution deadlines it joins are grouped through ix_deadline_case_id."""
@@ -345,14 +348,15 @@ def compare_units(
 ) -> tuple[list[CompareRow], CompareRow, Period]:
     """A row for the unit's own records and one per sub-unit (with everything below it):
     open, overdue and due-soon cases (from case_counts), and the cases resolved this report
-    year with the rate, from ONE F.compute_by_unit call over the whole tree.
+    year with the rate, from ONE F.compute_by_unit call over the whole tree (`units`: the
+    root's tree, tree_units; its figures read as F.Subtree).
 
     Indexes: as monthly_rates (case_file by unit_id, deadlines by case_id)."""
     settings = settings or settings_for(root)
     ids, kinds, rate_settings = _rate_inputs(settings)
     year = report_year(t, settings.cutoff_day)
     all_ids = [u.id for u in units]
-    by_unit = F.compute_by_unit(ids, all_ids, year, kinds)
+    by_unit = F.compute_by_unit(ids, F.Subtree(root.path), year, kinds)
     children = sorted((u for u in units if u.parent_id == root.id), key=lambda u: u.code)
     below: dict[int, list[int]] = {child.id: [] for child in children}
     for u in units:  # each unit under the child its path passes through: one pass
@@ -449,11 +453,10 @@ def build(root: Unit, t: date | None = None, user=None) -> Dashboard:
     t = t or clock.today()
     cal = work_calendar()
     units = tree_units(root)
-    ids = [u.id for u in units]
     cases = case_counts(root, t)
     totals = {k: sum(c[k] for c in cases.values()) for k in ("open", "overdue", "due_soon")}
     settings = settings_for(root)
-    rates = monthly_rates(root, ids, t, settings)
+    rates = monthly_rates(root, F.Subtree(root.path), t, settings)
     places = F.ROUNDING_MODES[settings.rounding][0]
     rows, total, year = compare_units(root, units, cases, t, settings)
     months, behind_total, behind = obligations_behind(units, t, cal)

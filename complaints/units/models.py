@@ -146,7 +146,12 @@ class Unit(TimestampMixin, db.Model):
     def subtree_ids(self) -> sa.Select:
         """The ids of this unit and of every unit below it: one prefix match on the indexed
         materialised path. `column.in_(unit.subtree_ids())` keeps records of the subtree."""
-        return sa.select(Unit.id).where(Unit.path.startswith(self.path, autoescape=True))
+        return Unit.ids_under(self.path)
+
+    @staticmethod
+    def ids_under(path: str) -> sa.Select:
+        """The ids of the unit of this path and of every unit below it (subtree_ids)."""
+        return sa.select(Unit.id).where(Unit.path.startswith(path, autoescape=True))
 
 
 class UnitLeader(TimestampMixin, db.Model):
