@@ -42,7 +42,13 @@ from complaints.petitions.models import FORWARDED_SOURCES, Attachment, Petition,
 from complaints.reception.models import Visit
 from complaints.units.models import Unit
 from complaints.units.roles import may_answer_transfer
-from complaints.web.helpers import load, offer_units, paginate_capped, require_any
+from complaints.web.helpers import (
+    load,
+    offer_units,
+    paginate_capped,
+    paginate_register,
+    require_any,
+)
 from complaints.web.transaction import attempt
 
 bp = Blueprint("petitions", __name__, url_prefix="/petitions")
@@ -210,7 +216,7 @@ def register():
         field=form.value("field"),
         unit_id=form.value("unit_id"),
     )
-    page = paginate_capped(query, cap=current_app.config["REGISTER_COUNT_CAP"])
+    page = paginate_register(query)
     confidentiality.reader().load(page.items)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     html = render_template("petitions/register.html", form=form, page=page, args=args)

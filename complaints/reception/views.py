@@ -8,7 +8,6 @@ import sqlalchemy as sa
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -62,7 +61,7 @@ from complaints.reception.operations import (
 from complaints.reception.scope import sessions_of, sessions_visible, visits_of, visits_visible
 from complaints.units.models import Unit, UnitLeader
 from complaints.units.roles import receives_for
-from complaints.web.helpers import filter_args, load, offer_units, paginate_capped
+from complaints.web.helpers import filter_args, load, offer_units, paginate_register
 from complaints.web.transaction import attempt
 
 bp = Blueprint("reception", __name__, url_prefix="/reception")
@@ -172,7 +171,7 @@ def sessions():
             query = query.where(ReceptionSession.status == SessionStatus(form.status.data))
     else:
         query = query.where(sa.false())
-    page = paginate_capped(query, cap=current_app.config["REGISTER_COUNT_CAP"])
+    page = paginate_register(query)
     ids = [s.id for s in page.items]
     counts = dict(
         db.session.execute(
@@ -512,7 +511,7 @@ def log():
             truncated = len(rows) > LOG_PRINT_CAP
             rows = rows[:LOG_PRINT_CAP]
         else:
-            page = paginate_capped(query, cap=current_app.config["REGISTER_COUNT_CAP"])
+            page = paginate_register(query)
             rows = page.items
     unit = db.session.get(Unit, form.unit_id.data) if not form.unit_id.errors else None
     confidentiality.reader().load(rows or [])

@@ -88,6 +88,12 @@ def paginate_capped(query, name: str = "page", cap: int | None = None):
     )
 
 
+def paginate_register(query, name: str = "page"):
+    """One page of a register's list (the register of petitions, the reception log, the
+    sessions), its total counted up to REGISTER_COUNT_CAP: a country's centre lists millions."""
+    return paginate_capped(query, name, cap=current_app.config["REGISTER_COUNT_CAP"])
+
+
 def load(model: Any, object_id: int | str | None, user: Any = None, *, acting: bool = False):
     """A record of the user's units by id, or 404 (also for ids no INTEGER key can hold);
     `acting`: 403 for a unit that only follows it (core/access.load_scoped)."""
