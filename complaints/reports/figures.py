@@ -560,10 +560,8 @@ class Subtree:
         return Unit.ids_under(self.path)
 
 
-# A tree's units as the statement's own sub-select (paths are "/1/23/": no LIKE wildcard).
-_TREE_IDS = sa.select(Unit.id).where(
-    Unit.path.like(sa.bindparam("tree_path", type_=sa.String()) + "%")
-)
+# A tree's units as the statement's own sub-select, its path a parameter.
+_TREE_IDS = Unit.ids_under(sa.bindparam("tree_path", type_=sa.String()))
 
 
 @functools.lru_cache(maxsize=128)

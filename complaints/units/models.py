@@ -149,9 +149,13 @@ class Unit(TimestampMixin, db.Model):
         return Unit.ids_under(self.path)
 
     @staticmethod
-    def ids_under(path: str) -> sa.Select:
-        """The ids of the unit of this path and of every unit below it (subtree_ids)."""
-        return sa.select(Unit.id).where(Unit.path.startswith(path, autoescape=True))
+    def ids_under(path: str | sa.BindParameter) -> sa.Select:
+        """The ids of the unit of this path and of every unit below it (subtree_ids). `path`:
+        a path, or the bound parameter of a cached statement that receives one (a path is
+        digits and slashes: nothing a LIKE takes as a wildcard, so nothing to escape)."""
+        if isinstance(path, str):
+            return sa.select(Unit.id).where(Unit.path.startswith(path, autoescape=True))
+        return sa.select(Unit.id).where(Unit.path.startswith(path))
 
 
 class UnitLeader(TimestampMixin, db.Model):
