@@ -212,7 +212,7 @@ def monthly_rates(
     root: Unit, unit_ids: list[int] | F.Subtree, t: date, settings=None
 ) -> list[RatePoint]:
     """The resolution rate of the tree for each of the last CHART_MONTHS report months (the
-    current one included), from the figure catalogue: F.compute_by_unit once per month, which
+    current one included), from the figure catalogue: F.compute_totals once per month, which
     is one aggregate per figure source (cases; petitions of cases when the unit rates on
     petitions), and F.resolution_rate with the unit's basis, kinds and rounding. `unit_ids`:
     the units counted, the whole tree as F.Subtree (its ids read by each statement itself).
@@ -229,8 +229,7 @@ def monthly_rates(
     points = []
     for y, m in reversed(months):
         period = standard_period("month", y, m, settings.cutoff_day)
-        by_unit = F.compute_by_unit(ids, unit_ids, period, kinds)
-        values = {k: sum(v.get(k, 0) for v in by_unit.values()) for k in ids}
+        values = F.compute_totals(ids, unit_ids, period, kinds)
         points.append(
             RatePoint(
                 period,

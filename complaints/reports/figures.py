@@ -655,26 +655,66 @@ def compute_rows(
     record left out. One query, a branch per source aggregated by the database and added up by
     unit. `within`: the units of the whole report (a row's drill-down inside a roll-up),
     default `unit_ids`."""
-    tree = isinstance(unit_ids, Subtree) and within is None
-    params = {"period_start": period.start, "period_end": period.end}
-    if tree:
-        params["tree_path"] = unit_ids.path
-    else:
-        if isinstance(unit_ids, Subtree):
-            unit_ids = unit_ids.ids()
-        if isinstance(unit_ids, sa.sql.ClauseElement):
-            unit_ids = db.session.scalars(unit_ids)
-        unit_ids = list(unit_ids)
-        if isinstance(within, sa.sql.ClauseElement):
-            within = db.session.scalars(within)
-        params["unit_ids"] = unit_ids
-        params["within_ids"] = unit_ids if within is None else list(within)
+    tree, params = _parameters(unit_ids, period, within)
     statement, ids = _statement(tuple(figure_ids), tuple(kinds or ()), tree)
     if statement is None:
         return ids, {}
     # Core's connection, not the session: the statement reads no ORM entity.
     result = db.session.connection().execute(statement, params)
     return ids, {row[0]: tuple(row[1:]) for row in result}
+
+
+def compute_totals(
+    figure_ids: Iterable[str], unit_ids, period: Period, kinds: Iterable[str] | None = None
+) -> dict[str, int]:
+    """Every figure summed over all the units of `unit_ids` (a list, a subquery or a
+    Subtree): `compute_rows`' statement added up by the database into one row. A tree's
+    figures by month need no row per unit: a country's 4,000 rows a month, read and added in
+    Python, made its dashboard grow with the data (bench/README.md)."""
+    figure_ids = tuple(figure_ids)
+    tree, params = _parameters(unit_ids, period, None)
+    statement, ids = _total_statement(figure_ids, tuple(kinds or ()), tree)
+    totals = dict.fromkeys(figure_ids, 0)  # a figure no statement computes: 0
+    if statement is not None:
+        row = db.session.connection().execute(statement, params).one()
+        totals.update(zip(ids, row, strict=True))
+    return totals
+
+
+@functools.lru_cache(maxsize=64)
+def _total_statement(figure_ids: tuple[str, ...], kinds: tuple[str, ...], tree: bool) -> tuple:
+    """`_statement`'s rows per unit summed into one row, its figures in the same order."""
+    statement, ids = _statement(figure_ids, kinds, tree)
+    if statement is None:
+        return None, ids
+    per_unit = statement.subquery("per_unit")
+    zero = sa.literal_column("0")
+    return sa.select(
+        *(
+            sa.cast(sa.func.coalesce(sa.func.sum(per_unit.c[f"f{i}"]), zero), sa.BigInteger)
+            for i in range(len(ids))
+        )
+    ), ids
+
+
+def _parameters(unit_ids, period: Period, within) -> tuple[bool, dict]:
+    """The parameters of a figures statement: (whether the units are a Subtree read by the
+    statement itself, the period's dates and the units' path or id lists)."""
+    tree = isinstance(unit_ids, Subtree) and within is None
+    params = {"period_start": period.start, "period_end": period.end}
+    if tree:
+        params["tree_path"] = unit_ids.path
+        return tree, params
+    if isinstance(unit_ids, Subtree):
+        unit_ids = unit_ids.ids()
+    if isinstance(unit_ids, sa.sql.ClauseElement):
+        unit_ids = db.session.scalars(unit_ids)
+    unit_ids = list(unit_ids)
+    if isinstance(within, sa.sql.ClauseElement):
+        within = db.session.scalars(within)
+    params["unit_ids"] = unit_ids
+    params["within_ids"] = unit_ids if within is None else list(within)
+    return tree, params
 
 
 def compute_by_unit(

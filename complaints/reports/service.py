@@ -364,7 +364,7 @@ def _summary(unit: Unit, period: Period, rate_settings: F.RateSettings, groups) 
     unit with its sub-units); competence of the unit."""
     tree_ids = [uid for _, ids, _ in groups for uid in ids]
     wide_ids = ["reception.visits", "reception.people", "petitions.total", "petitions.received"]
-    wide = _sum(list(F.compute_by_unit(wide_ids, tree_ids, period).values()), wide_ids)
+    wide = F.compute_totals(wide_ids, tree_ids, period)
     own_ids = [
         "competent.petitions",
         "competent.cases",
@@ -375,14 +375,12 @@ def _summary(unit: Unit, period: Period, rate_settings: F.RateSettings, groups) 
     by_kind: dict[str, Row] = {}
     if rate_settings.kinds == "each":  # each kind counted apart, the total their sum
         for kind in F.KINDS_APART:
-            found = F.compute_by_unit(own_ids, [unit.id], period, (kind,))
-            values = _sum(list(found.values()), own_ids)
+            values = F.compute_totals(own_ids, [unit.id], period, (kind,))
             rate = F.resolution_rate(values, rate_settings.for_kind(kind))
             by_kind[kind] = Row(unit, C.KIND_NAMES[kind], values, rate, [unit.id])
         own = _sum([r.values for r in by_kind.values()], own_ids)
     else:
-        found = F.compute_by_unit(own_ids, [unit.id], period, rate_settings.counted_kinds)
-        own = _sum(list(found.values()), own_ids)
+        own = F.compute_totals(own_ids, [unit.id], period, rate_settings.counted_kinds)
     values = {**wide, **own}
     rate = F.resolution_rate(values, rate_settings)
     total = Row(unit, unit.name, values, rate, tree_ids)
