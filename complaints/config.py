@@ -20,9 +20,11 @@ ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
 ATTACHMENT_TYPES = ("pdf", "jpg", "png", "tif")  # scans of petitions, checked by content
 ATTACHMENT_DIR = None  # None: <instance>/attachments; shared storage in multi-server deployments
 PAGE_SIZE = 50
-# The search page counts its results up to this many ("more than 1,000"): counting every
-# petition a common word matches would read a province's ten years (web/helpers.py).
+# The search page's results go up to this many ("more than 1,000"): counting every
+# petition a common word matches would read a province's ten years (web/helpers.py). Each
+# page counts them only this many pages past itself ("Trang 1/3 · hơn 150 kết quả").
 SEARCH_COUNT_CAP = 1000
+SEARCH_PAGES_AHEAD = 2
 # The register's pager likewise counts up to this many ("more than 10,000"): a province's
 # whole register is a million rows, whose count took as long as the rest of the page ten
 # times over; a date, kind or unit filter under the cap gives the exact total (bench/README.md).

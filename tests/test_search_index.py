@@ -242,6 +242,37 @@ def test_the_total_stops_at_the_cap(web, login_as, province, app, monkeypatch, d
     assert 'class="badge">5<' in html and "Trang 1/3 · 5 kết quả" in html
 
 
+@pytest.mark.parametrize("walk", [None, 50_000], ids=["index", "newest-along-the-key"])
+def test_each_page_counts_a_few_pages_past_itself(
+    web, login_as, province, app, monkeypatch, db, walk
+):
+    """The total is counted SEARCH_PAGES_AHEAD pages past the page shown, so that a common
+    name's first page does not walk a thousand matches; the later pages stay reachable and
+    count further, up to the cap."""
+    if walk:
+        monkeypatch.setattr(search_index, "COMMON_SHARE", 0.0)
+        monkeypatch.setattr(search_index, "PAGE_PROBE", 1)
+        monkeypatch.setattr(search_index, "COUNT_WALK_ROWS", walk)
+    monkeypatch.setitem(app.config, "PAGE_SIZE", 2)
+    monkeypatch.setitem(app.config, "SEARCH_COUNT_CAP", 10)
+    monkeypatch.setitem(app.config, "SEARCH_PAGES_AHEAD", 1)
+    login_as(Role.petition_handler)
+    for day in range(1, 8):
+        fp.PetitionFactory(
+            unit=province["commune"],
+            received_date=date(2026, 3, day),
+            senders=[("Vũ Văn Trang", f"03109000{day:04d}")],
+        )
+    first = web.get("/petitions/search?q=vu+van+trang").get_data(as_text=True)
+    assert "Trang 1/2 · hơn 4 kết quả" in first and "07/03/2026" in first
+    assert "Có hơn 4 đơn khớp" in first
+    third = web.get("/petitions/search?q=vu+van+trang&pd=3").get_data(as_text=True)
+    assert "Trang 3/4 · 7 kết quả" in third and "03/03/2026" in third
+    last = web.get("/petitions/search?q=vu+van+trang&pd=4").get_data(as_text=True)
+    assert "Trang 4/4 · 7 kết quả" in last and "01/03/2026" in last
+    assert "02/03/2026" not in last
+
+
 def test_a_common_term_reads_the_newest_along_the_key(db, province, handler, monkeypatch):
     """PostgreSQL: a term whose words most rows hold is read newest first along the primary key
     (a GIN index's matches come unordered: all of them were read and sorted), the same rows

@@ -45,8 +45,8 @@ from complaints.units.roles import may_answer_transfer
 from complaints.web.helpers import (
     load,
     offer_units,
-    paginate_capped,
     paginate_register,
+    paginate_search,
     require_any,
 )
 from complaints.web.transaction import attempt
@@ -400,8 +400,8 @@ def search():
         term = ""
     if term:
         if has_permission(current_user, "petition.view"):
-            petitions = paginate_capped(ops.search_petitions(current_user, term), "pd")
-        visits = paginate_capped(ops.search_visits(current_user, term), "pv")
+            petitions = paginate_search(ops.search_petitions(current_user, term), "pd")
+        visits = paginate_search(ops.search_visits(current_user, term), "pv")
     found_p = petitions.items if petitions else []
     found_v = visits.items if visits else []
     confidentiality.reader().load([*found_p, *found_v])
