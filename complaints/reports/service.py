@@ -239,10 +239,13 @@ def _context_statement(with_subunits: bool) -> sa.Select:
 
 def _report_context(
     unit: Unit, with_subunits: bool
-) -> tuple[F.RateSettings, list[tuple[Unit | UnitRef, list[int], str]]]:
+) -> tuple[F.RateSettings, list[tuple[Unit | UnitRef, list[int], str]], F.Subtree | list[int]]:
     """What a report needs besides its figures, in one query: the convention of the unit's
-    settings (`settings_for`: its own or its nearest ancestor's) and its rows, the unit's own
-    records then, with sub-units, each child with its subtree's ids. The query reads the
+    settings (`settings_for`: its own or its nearest ancestor's), its rows (the unit's own
+    records then, with sub-units, each child with its subtree's ids) and the units its
+    figures count: with sub-units its subtree as an F.Subtree, which the figures' statement
+    reads itself (with a country's 4,295 ids written into it, twice, its 03/KQGQ at 100,000
+    petitions took 40 ms, 16 ms by the tree's path), else the unit's id. The query reads the
     unit itself (its path, code and name: the unit is not loaded for them), its ancestors
     that have settings and, with sub-units, its subtree's ids, paths, codes and names."""
     unit_id = _unit_key(unit)
@@ -268,13 +271,13 @@ def _report_context(
             children.append(UnitRef(line_id, code, name))
     convention = C.from_settings(_nearest_settings(prefix, unit_id, found))
     if not with_subunits:
-        return convention, [(me_ref, [unit_id], me_ref.name)]
+        return convention, [(me_ref, [unit_id], me_ref.name)], [unit_id]
     children.sort(key=lambda u: u.code)
     groups: list[tuple[Unit | UnitRef, list[int], str]] = [
         (me_ref, [unit_id], f"{me_ref.name} (cấp mình)")
     ]
     groups += [(child, below.get(child.id, []), child.name) for child in children]
-    return convention, groups
+    return convention, groups, F.Subtree(prefix)
 
 
 def _sum(dicts: list[dict[str, int]], keys) -> dict[str, int]:
@@ -318,17 +321,17 @@ def build(
         )
     if user is not None and not unit_in_scope(user, unit):
         raise ReportError(_("Đơn vị %(code)s nằm ngoài phạm vi của bạn.", code=unit.code))
-    unit_convention, groups = _report_context(unit, with_subunits or form == "summary")
+    unit_convention, groups, counted = _report_context(unit, with_subunits or form == "summary")
     rate_settings = convention or unit_convention
     if form == "summary":
-        return _summary(unit, period, rate_settings, groups)
+        return _summary(unit, period, rate_settings, groups, counted)
     layout = LAYOUTS[form]
     report_settings = rate_settings
     if len(layout.kinds) == 1:
         rate_settings = rate_settings.for_kind(layout.kinds[0])
     all_ids = [uid for _, ids, _ in groups for uid in ids]
     ids = tuple(layout.figure_ids)
-    computed, by_unit = F.compute_rows(ids, all_ids, period, layout.kinds)
+    computed, by_unit = F.compute_rows(ids, counted, period, layout.kinds)
     if computed != ids:  # a column no query computes: 0 (every form's columns are computed)
         at = {fid: i for i, fid in enumerate(computed)}
         by_unit = {
@@ -359,12 +362,14 @@ def build(
     return Report(layout, unit, period, with_subunits, report_settings, rows, total, checks)
 
 
-def _summary(unit: Unit, period: Period, rate_settings: F.RateSettings, groups) -> Report:
+def _summary(
+    unit: Unit, period: Period, rate_settings: F.RateSettings, groups, tree: F.Subtree
+) -> Report:
     """The headline: reception and petitions of the whole unit tree (`groups`: the rows of the
-    unit with its sub-units); competence of the unit."""
+    unit with its sub-units, `tree` its units for the figures); competence of the unit."""
     tree_ids = [uid for _, ids, _ in groups for uid in ids]
     wide_ids = ["reception.visits", "reception.people", "petitions.total", "petitions.received"]
-    wide = F.compute_totals(wide_ids, tree_ids, period)
+    wide = F.compute_totals(wide_ids, tree, period)
     own_ids = [
         "competent.petitions",
         "competent.cases",
