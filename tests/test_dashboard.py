@@ -18,6 +18,7 @@ from complaints.extensions import db as _db
 from complaints.petitions.processing import ProcessingInput, process
 from complaints.reception.models import SessionStatus
 from complaints.reports import figures as F
+from complaints.reports.models import OpeningBalance
 from complaints.reports.periods import standard_period
 
 from . import factories
@@ -187,6 +188,35 @@ def test_the_rate_is_the_report_catalogues(db, province, board_data, today):
         )
 
 
+@pytest.mark.parametrize("tree", [True, False], ids=["subtree", "ids"])
+def test_periods_at_once_count_what_each_period_counts(db, province, board_data, today, tree):
+    """F.compute_by_period (the dashboard's months in one statement) gives, for every figure
+    of the catalogue, what F.compute_totals gives period by period: opening balances (one
+    declared before the first month, one replacing it in the third) and kinds included."""
+    root = province["province"]
+    for as_of, cases in ((date(2026, 1, 1), 4), (date(2026, 3, 20), 2)):
+        db.session.add(
+            OpeningBalance(
+                unit_id=root.id,
+                as_of=as_of,
+                kind=PetitionKind.complaint,
+                petitions=cases + 1,
+                cases=cases,
+                case_petitions=cases + 2,
+            )
+        )
+    db.session.flush()
+    units = F.Subtree(root.path) if tree else [u.id for u in queries.tree_units(root)]
+    periods = [standard_period("month", 2026, m) for m in range(1, 8)]
+    figures = list(F.FIGURES)
+    for kinds in ((), ("complaint",), ("complaint", "denunciation")):
+        at_once = F.compute_by_period(figures, units, periods, kinds)
+        one_by_one = [F.compute_totals(figures, units, p, kinds) for p in periods]
+        assert at_once == one_by_one, kinds
+    assert any(v["competent.cases_carried_over"] for v in at_once)  # the balances counted
+    assert any(v["competent.resolved"] for v in at_once)
+
+
 def test_units_compared(db, province, board_data, today):
     board = queries.build(province["province"], today)
     rows = {r.unit.code: r for r in board.rows}
@@ -257,11 +287,11 @@ def test_the_dashboard_runs_a_bounded_number_of_queries(db, province, board_data
         queries.build(province["province"], today, leader)
     finally:
         event.remove(engine, "before_cursor_execute", count)
-    # units, report settings, calendar overrides, cases, 12 months of the rate (one source
-    # each: cases), the year's comparison, obligations (2), citizens' ratings, and the tiles:
+    # units, report settings, calendar overrides, cases, the 12 months of the rate in one
+    # statement, the year's comparison, obligations (2), citizens' ratings, and the tiles:
     # 3 case counts, the queue's keys and the calendar its estimated due dates read: nothing
-    # per case or unit (opening balances ride in the figures' own statements).
-    assert len(statements) == 25, len(statements)
+    # per case, unit or month (opening balances ride in the figures' own statements).
+    assert len(statements) == 14, len(statements)
 
 
 # --- the page -----------------------------------------------------------------------------

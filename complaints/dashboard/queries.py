@@ -212,10 +212,10 @@ def monthly_rates(
     root: Unit, unit_ids: list[int] | F.Subtree, t: date, settings=None
 ) -> list[RatePoint]:
     """The resolution rate of the tree for each of the last CHART_MONTHS report months (the
-    current one included), from the figure catalogue: F.compute_totals once per month, which
-    is one aggregate per figure source (cases; petitions of cases when the unit rates on
-    petitions), and F.resolution_rate with the unit's basis, kinds and rounding. `unit_ids`:
-    the units counted, the whole tree as F.Subtree (its ids read by each statement itself).
+    current one included), from the figure catalogue: F.compute_by_period, the months in one
+    statement with one aggregate per figure source (cases; petitions of cases when the unit
+    rates on petitions), and F.resolution_rate with the unit's basis, kinds and rounding.
+    `unit_ids`: the units counted, the whole tree as F.Subtree (its ids read by the statement).
 
     Indexes: the case source filters case_file by unit_id (ix_case_file_unit_state); the
     resolution deadlines it joins are grouped through ix_deadline_case_id."""
@@ -226,20 +226,19 @@ def monthly_rates(
     for _month in range(CHART_MONTHS):
         months.append((y, m))
         y, m = (y - 1, 12) if m == 1 else (y, m - 1)
-    points = []
-    for y, m in reversed(months):
-        period = standard_period("month", y, m, settings.cutoff_day)
-        values = F.compute_totals(ids, unit_ids, period, kinds)
-        points.append(
-            RatePoint(
-                period,
-                _("T%(month)s/%(year)s", month=m, year=y),
-                values["competent.cases"],
-                values["competent.resolved"],
-                F.resolution_rate(values, rate_settings),
-            )
+    months.reverse()
+    periods = [standard_period("month", y, m, settings.cutoff_day) for y, m in months]
+    by_period = F.compute_by_period(ids, unit_ids, periods, kinds)
+    return [
+        RatePoint(
+            period,
+            _("T%(month)s/%(year)s", month=m, year=y),
+            values["competent.cases"],
+            values["competent.resolved"],
+            F.resolution_rate(values, rate_settings),
         )
-    return points
+        for (y, m), period, values in zip(months, periods, by_period, strict=True)
+    ]
 
 
 # --- the chart, drawn as SVG in the template ------------------------------------------------
