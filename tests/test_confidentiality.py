@@ -797,19 +797,26 @@ def test_a_sender_corrected_on_one_petition_is_stripped_from_its_siblings(
     assert second.register_no not in page.get_data(as_text=True)
 
 
-def test_a_repair_protects_a_transferred_copy_of_a_denunciation_as_the_matter_does(db, province):
+@pytest.mark.parametrize("denounced", ["original", "copy"])
+def test_a_repair_protects_a_transferred_copy_of_a_denunciation_as_the_matter_does(
+    db, province, denounced
+):
     """refresh_all (a repair, the benchmark) and refresh (every operation) find the same
-    matters: a copy transferred from a denunciation is its original's matter, both ways."""
+    matters: a copy transferred from a denunciation is its original's matter, both ways (the
+    original of a copy registered as a denunciation is protected too)."""
     lc = province["commune"]
-    original = fp.PetitionFactory(unit=lc, kind=PetitionKind.denunciation)
-    copy = fp.PetitionFactory(unit=lc, kind=PetitionKind.complaint)
+    kinds = {"original": PetitionKind.complaint, "copy": PetitionKind.complaint}
+    kinds[denounced] = PetitionKind.denunciation
+    original = fp.PetitionFactory(unit=lc, kind=kinds["original"])
+    copy = fp.PetitionFactory(unit=lc, kind=kinds["copy"])
     db.session.flush()
     db.session.execute(
         sa.update(Petition).where(Petition.id == copy.id).values(forwarded_from_id=original.id)
     )
     conn = db.session.connection()
-    confidentiality.refresh(conn, petitions=[original.id])
+    confidentiality.refresh(conn, petitions=[original.id, copy.id])
     by_matter = dict(conn.execute(sa.select(Petition.id, Petition.protected)).all())
-    assert by_matter[copy.id] is True
+    assert by_matter[copy.id] is True and by_matter[original.id] is True
+    conn.execute(sa.update(Petition).values(protected=False))  # as a repair finds them
     confidentiality.refresh_all(conn)
     assert dict(conn.execute(sa.select(Petition.id, Petition.protected)).all()) == by_matter

@@ -299,8 +299,12 @@ def refresh_all(conn: sa.Connection) -> int:
                     sa.exists(
                         sa.select(1).where(q.c.id == p.c.forwarded_from_id, q.c.protected.is_(True))
                     ),
-                    sa.exists(
-                        sa.select(1).where(q.c.forwarded_from_id == p.c.id, q.c.protected.is_(True))
+                    # the originals as one list: SQLite's statistics of the mostly empty
+                    # forwarded_from_id make it scan every petition for each one otherwise
+                    p.c.id.in_(
+                        sa.select(q.c.forwarded_from_id).where(
+                            q.c.protected.is_(True), q.c.forwarded_from_id.isnot(None)
+                        )
                     ),
                 ),
             )
