@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import event
 
 from complaints.cases import operations as ops
@@ -15,6 +16,7 @@ from complaints.core.access import Role
 from complaints.core.vocab import PetitionKind
 from complaints.dashboard import queries
 from complaints.extensions import db as _db
+from complaints.petitions.models import Petition
 from complaints.petitions.processing import ProcessingInput, process
 from complaints.reception.models import SessionStatus
 from complaints.reports import figures as F
@@ -206,8 +208,21 @@ def test_periods_at_once_count_what_each_period_counts(db, province, board_data,
             )
         )
     db.session.flush()
+    # a petition of one unit in another unit's case (Case.joinable_from): a distinct count is
+    # one per unit, as the rows of a report add them up
+    joined = db.session.execute(
+        sa.select(Petition.id, Petition.unit_id, Petition.case_id).where(
+            Petition.case_id.isnot(None), Petition.eligible.is_(True)
+        )
+    ).all()
+    other = next(p for p in joined if p.unit_id != joined[0].unit_id)
+    db.session.execute(
+        sa.update(Petition).where(Petition.id == joined[0].id).values(case_id=other.case_id)
+    )
     units = F.Subtree(root.path) if tree else [u.id for u in queries.tree_units(root)]
+    # consecutive months, and periods apart or overlapping (a year, a quarter)
     periods = [standard_period("month", 2026, m) for m in range(1, 8)]
+    periods += [standard_period("year", 2026), standard_period("q2", 2026)]
     figures = list(F.FIGURES)
     for kinds in ((), ("complaint",), ("complaint", "denunciation")):
         at_once = F.compute_by_period(figures, units, periods, kinds)

@@ -52,7 +52,8 @@ class Figure:
     measure: str = "count"  # count | sum:<column> | distinct
     # A narrower base set than the source's, for a figure that looks at nothing else (the
     # petitions received at reception in the period): the database reads only those, and
-    # `where` says only what the figure asks of them beyond it.
+    # `where` says only what the figure asks of them beyond it. Like a source's base, it only
+    # widens as the period does (Source.base).
     base: Predicate | None = None
 
 
@@ -112,6 +113,8 @@ class Source:
     select_from: Callable[[], sa.Select]  # the FROM/JOIN part, columns added later
     unit_column: sa.ColumnElement
     kind_column: sa.ColumnElement | None
+    # The records a period looks at: a predicate that only widens as the period does (an
+    # overlap of the period), which compute_by_period's _SpanBounds relies on.
     base: Predicate
     model: type
     date_column: sa.ColumnElement
@@ -642,14 +645,18 @@ def _statement(
         # (unless a figure counts every record of the base).
         if not any(isinstance(w, sa.sql.elements.True_) for w in preds):
             query = query.where(sa.or_(*preds))
-        branches.append(query.group_by(group))
+        # by period; a distinct count each unit apart: it is one per unit, as a report's rows
+        # add it up (a petition of one unit may join another unit's case)
+        distinct = any(f.measure == "distinct" for f in figs)
+        unit_apart = (source.unit_column,) if key is not None and distinct else ()
+        branches.append(query.group_by(group, *unit_apart))
         if any(BALANCE_FIGURES.get(f.id) for f in figs):
             # Opening balances: one more row per unit (period), added to the same figures.
             balance = [BALANCE_FIGURES.get(fid) if fid in own else None for fid in ids]
             branches.append(_balance_rows(units, period, kinds, balance, key))
-    if len(branches) == 1:
+    if len(branches) == 1 and key is None:
         return _inline_constants(branches[0]), ids
-    rows = sa.union_all(*branches).subquery("parts")
+    rows = (sa.union_all(*branches) if len(branches) > 1 else branches[0]).subquery("parts")
     added = [
         sa.cast(sa.func.coalesce(sa.func.sum(rows.c[f"f{i}"]), zero), sa.BigInteger).label(f"f{i}")
         for i in range(len(ids))
@@ -704,11 +711,11 @@ def compute_totals(
     figure_ids: Iterable[str], unit_ids, period: Period, kinds: Iterable[str] | None = None
 ) -> dict[str, int]:
     """Every figure summed over all the units of `unit_ids` (a list, a subquery or a
-    Subtree): `compute_rows`' statement added up by the database into one row. A tree's
-    figures by month need no row per unit: a country's 4,000 rows a month, read and added in
-    Python, made its dashboard grow with the data (bench/README.md). Not compute_by_period
-    of one period: its table of periods and the span's base cost SQLite 4-5 ms more on a
-    province's headline of 30 ms."""
+    Subtree): `compute_rows`' statement added up by the database into one row (the
+    headline's figures). A tree's totals need no row per unit: a country's 4,000 rows, read
+    and added in Python, made its dashboard grow with the data (bench/README.md). Not
+    compute_by_period of one period: its table of periods and the span's base cost SQLite
+    4-5 ms more on a province's headline of 30 ms."""
     figure_ids = tuple(figure_ids)
     tree, params = _parameters(unit_ids, period, None)
     statement, ids = _total_statement(figure_ids, tuple(kinds or ()), tree)

@@ -42,9 +42,9 @@ def paginate(query, name: str = "page", per_page: int | None = None):
 
 
 class CappedPagination(SelectPagination):
-    """A page of a query whose count stops at `cap`: the search of a common word would
-    otherwise count every matching row of ten years to print its total. `capped` says the
-    total is "more than cap"; the pages go as far as the cap."""
+    """A page of a query whose count stops at `count_to` (paginate_capped): the search of a
+    common word would otherwise count every matching row of ten years to print its total.
+    `capped` says the total is "more than count_to"; a last page counts nothing."""
 
     def _query_count(self) -> int:
         cap = self._query_args["count_to"]
