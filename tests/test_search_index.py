@@ -271,6 +271,8 @@ def test_each_page_counts_a_few_pages_past_itself(
     last = web.get("/petitions/search?q=vu+van+trang&pd=4").get_data(as_text=True)
     assert "Trang 4/4 · 7 kết quả" in last and "01/03/2026" in last
     assert "02/03/2026" not in last
+    past = web.get("/petitions/search?q=vu+van+trang&pd=5").get_data(as_text=True)
+    assert "Trang 5 không còn đơn nào." in past and "Về trang đầu" in past  # a way back
 
 
 def test_a_common_term_reads_the_newest_along_the_key(db, province, handler, monkeypatch):
