@@ -22,7 +22,9 @@ from complaints.extensions import db as _db
 from complaints.petitions.models import Petition
 from complaints.registers import import_check, importer
 from complaints.registers.models import ImportStatus
+from complaints.units.models import UnitLevel
 
+from .factories import UnitFactory
 from .test_registers_petitions import issues_of, row, run_import, write_csv
 
 NAMES = ["Trần Văn Bình", "Lê Thị Hoa", "Phạm Quốc Dũng", "Nguyễn Thị Lan", "Vũ Đức Minh"]
@@ -247,16 +249,28 @@ def test_the_memory_of_an_import_does_not_grow_with_its_rows(
         # Warmed first: the compiled statements, the caches made small, the characters folded.
         warm = run_import(write_csv(tmp_path / "w.csv", _rows("HPTTR", 20)))
         assert warm.status == ImportStatus.done, issues_of(warm)
+        # Twice, into communes of their own: tracemalloc counts every thread of the process,
+        # and the browser tests' session (its driver's thread) may allocate in one of them.
+        hp = province["province"]
+        extra = [
+            UnitFactory(code=code, name=code, level=UnitLevel.commune, parent=hp)
+            for code in ("HPX1", "HPX2")
+        ]
+        _db.session.commit()
         tracemalloc.start()
-        for code, n in (("HPLC", 30), ("HPHA", 120)):
-            job = run_import(write_csv(tmp_path / f"{code}.csv", _rows(code, n)))
-            assert job.status == ImportStatus.done, issues_of(job)
-            measures[n] = dict(peaks)
+        for small, large in (("HPLC", "HPHA"), tuple(u.code for u in extra)):
+            for code, n in ((small, 30), (large, 120)):
+                job = run_import(write_csv(tmp_path / f"{code}.csv", _rows(code, n)))
+                assert job.status == ImportStatus.done, issues_of(job)
+                measures[(small, n)] = dict(peaks)
     finally:
         tracemalloc.stop()
         gc.unfreeze()
     for phase in ("check", "import"):
-        per_row = (measures[120][phase] - measures[30][phase]) / 90
+        per_row = min(
+            (measures[(small, 120)][phase] - measures[(small, 30)][phase]) / 90
+            for small in ("HPLC", "HPX1")
+        )
         assert per_row <= PEAK_PER_ROW, measures
 
 
