@@ -212,24 +212,34 @@ def test_a_key_never_finds_a_denouncer_for_who_may_not_see_him(db, province, han
     assert ids(db, verifier, denounced.register_no) == [denounced.id]  # its number is public
 
 
-@pytest.mark.parametrize(
-    "walk", [None, 50_000, 2], ids=["index", "newest-along-the-key", "key-then-index"]
-)
-def test_the_total_stops_at_the_cap(web, login_as, province, app, monkeypatch, db, walk):
-    if walk:  # PostgreSQL: the page read along the key, the total counted along the key over
-        # the newest `walk` rows, and through the index when they hold no more than the cap
+def _walk_along_the_key(monkeypatch, walk: int | None) -> None:
+    """PostgreSQL, with `walk`: the page read along the key, the total counted along the key
+    over the newest `walk` rows, and through the index when they hold no more than the cap."""
+    if walk:
         monkeypatch.setattr(search_index, "COMMON_SHARE", 0.0)
         monkeypatch.setattr(search_index, "PAGE_PROBE", 1)
         monkeypatch.setattr(search_index, "COUNT_WALK_ROWS", walk)
-    monkeypatch.setitem(app.config, "PAGE_SIZE", 2)
-    monkeypatch.setitem(app.config, "SEARCH_COUNT_CAP", 3)
-    login_as(Role.petition_handler)
-    for day in range(1, 6):
+
+
+def _trang_petitions(province, days: int) -> None:
+    """One petition of Vũ Văn Trang a day from 01/03/2026, each with its own identity number."""
+    for day in range(1, days + 1):
         fp.PetitionFactory(
             unit=province["commune"],
             received_date=date(2026, 3, day),
             senders=[("Vũ Văn Trang", f"03109000{day:04d}")],
         )
+
+
+@pytest.mark.parametrize(
+    "walk", [None, 50_000, 2], ids=["index", "newest-along-the-key", "key-then-index"]
+)
+def test_the_total_stops_at_the_cap(web, login_as, province, app, monkeypatch, db, walk):
+    _walk_along_the_key(monkeypatch, walk)
+    monkeypatch.setitem(app.config, "PAGE_SIZE", 2)
+    monkeypatch.setitem(app.config, "SEARCH_COUNT_CAP", 3)
+    login_as(Role.petition_handler)
+    _trang_petitions(province, 5)
     html = web.get("/petitions/search?q=vu+van+trang").get_data(as_text=True)
     assert re.search(r'class="badge">hơn 3<', html)
     assert "Trang 1/2 · hơn 3 kết quả" in html and "05/03/2026" in html
@@ -249,20 +259,12 @@ def test_each_page_counts_a_few_pages_past_itself(
     """The total is counted SEARCH_PAGES_AHEAD pages past the page shown, so that a common
     name's first page does not walk a thousand matches; the later pages stay reachable and
     count further, up to the cap."""
-    if walk:
-        monkeypatch.setattr(search_index, "COMMON_SHARE", 0.0)
-        monkeypatch.setattr(search_index, "PAGE_PROBE", 1)
-        monkeypatch.setattr(search_index, "COUNT_WALK_ROWS", walk)
+    _walk_along_the_key(monkeypatch, walk)
     monkeypatch.setitem(app.config, "PAGE_SIZE", 2)
     monkeypatch.setitem(app.config, "SEARCH_COUNT_CAP", 10)
     monkeypatch.setitem(app.config, "SEARCH_PAGES_AHEAD", 1)
     login_as(Role.petition_handler)
-    for day in range(1, 8):
-        fp.PetitionFactory(
-            unit=province["commune"],
-            received_date=date(2026, 3, day),
-            senders=[("Vũ Văn Trang", f"03109000{day:04d}")],
-        )
+    _trang_petitions(province, 7)
     first = web.get("/petitions/search?q=vu+van+trang").get_data(as_text=True)
     assert "Trang 1/2 · hơn 4 kết quả" in first and "07/03/2026" in first
     assert "Có hơn 4 đơn khớp" in first

@@ -18,7 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
-from complaints.core.access import scope_unit_ids, unit_in_scope
+from complaints.core.access import in_scope, scope_unit_ids, unit_in_scope
 from complaints.core.errors import OperationError
 from complaints.core.translate import gettext as _
 from complaints.extensions import db
@@ -137,8 +137,8 @@ def receives_for(user: Any) -> list[Unit]:
         sa.select(Unit)
         .where(
             Unit.id.in_(sa.select(Unit.advises_id).where(Unit.id.in_(scope_unit_ids(user)))),
-            # not one of `own` (the subtree's path, not its ids: a country's centre has 4,295)
-            sa.not_(Unit.path.startswith(user.unit.path, autoescape=True)),
+            # not one of `own` (a subquery, not a list of ids: a country's centre has 4,295)
+            sa.not_(in_scope(user, Unit.id)),
         )
         .order_by(Unit.path)
     ).all()
