@@ -28,6 +28,7 @@ from complaints.core.access import has_permission, in_scope, load_scoped
 from complaints.core.errors import OperationError
 from complaints.extensions import csrf, db
 from complaints.units.models import Unit
+from complaints.web.helpers import counted_page
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # no cookie-authenticated write exists under /api (see authenticate)
@@ -361,9 +362,18 @@ def dump(result) -> Any:
 # --- reading helpers ------------------------------------------------------------------------
 
 
-def page_of(select: sa.Select, query: S.PageQuery, convert: Callable) -> tuple[S.Page, list]:
-    """One page of a query (total counted by SQL), its rows converted; also the raw rows."""
-    page = db.paginate(select, page=query.page, per_page=query.per_page, error_out=False)
+def page_of(
+    select: sa.Select, query: S.PageQuery, convert: Callable, counted: str | None = None
+) -> tuple[S.Page, list]:
+    """One page of a query, its rows converted; also the raw rows. Its total counted by SQL:
+    exactly, or for a long list (`counted`: "register", "search") as the pages count it
+    (web.helpers.counted_page), any page served and `has_next` exact."""
+    if counted is None:
+        page = db.paginate(select, page=query.page, per_page=query.per_page, error_out=False)
+        exact, more = True, page.has_next
+    else:
+        page = counted_page(select, counted, query.page, query.per_page, past_cap=True)
+        exact, more = not page.capped, page.more
     rows = list(page.items)
     return (
         S.Page[Any](
@@ -371,7 +381,9 @@ def page_of(select: sa.Select, query: S.PageQuery, convert: Callable) -> tuple[S
             page=query.page,
             per_page=query.per_page,
             total=page.total or 0,
+            total_exact=exact,
             pages=page.pages,
+            has_next=more,
         ),
         rows,
     )

@@ -179,7 +179,7 @@ def cases(caller, query: S.CaseQuery, body):
         select = select.where(late if query.overdue else ~late)
     if query.q:
         select = select.where(text_clause(query.q, caller))
-    page, rows = page_of(select, query, lambda c: c)
+    page, rows = page_of(select, query, lambda c: c, "search" if query.q else "register")
     reader = confidentiality.Reader(caller, rows)
     page.items = [case_out(c, t, reader) for c in rows]
     return page

@@ -145,7 +145,7 @@ def petitions(caller, query: S.PetitionQuery, body):
         select = select.where(Petition.received_date >= query.from_)
     if query.to:
         select = select.where(Petition.received_date <= query.to)
-    page, rows = page_of(select, query, lambda p: p)
+    page, rows = page_of(select, query, lambda p: p, "register" if query.q is None else "search")
     reader = confidentiality.Reader(caller, rows)
     moves = transfers.of_petitions([p.id for p in rows])
     page.items = [petition_out(p, reader, moves.get(p.id)) for p in rows]

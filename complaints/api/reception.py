@@ -157,7 +157,7 @@ def sessions(caller, query: S.SessionQuery, body):
         select = select.where(ReceptionSession.status == query.status)
     if not confidentiality.role_allows(caller):  # the conclusions are read against the visits
         select = select.options(selectinload(ReceptionSession.visits))
-    page, rows = page_of(select, query, lambda s: s)
+    page, rows = page_of(select, query, lambda s: s, "register")
     counts = _visit_counts([s.id for s in rows])
     reader = confidentiality.Reader(caller)
     page.items = [session_out(s, counts.get(s.id, 0), reader) for s in rows]

@@ -42,7 +42,7 @@ def paginate(query, name: str = "page", per_page: int | None = None):
 
 
 class CappedPagination(SelectPagination):
-    """A page of a query whose count stops at `count_to` (paginate_capped): the search of a
+    """A page of a query whose count stops at `count_to` (counted_page): the search of a
     common word would otherwise count every matching row of ten years to print its total.
     `capped` says the total is "more than count_to"; a last page counts nothing."""
 
@@ -62,6 +62,12 @@ class CappedPagination(SelectPagination):
         self.capped = found > cap
         return min(found, cap)
 
+    @property
+    def more(self) -> bool:
+        """Whether rows follow this page: known when the count reaches past the page (the
+        API's pages, counted_page's `past_cap`)."""
+        return self.capped or self.total > self._query_offset + len(self.items)
+
 
 def paginate_list(items: list, name: str = "page") -> ListPage:
     """A page of an already ordered list (ListPage), the number asked for kept within its
@@ -73,15 +79,35 @@ def paginate_list(items: list, name: str = "page") -> ListPage:
     )
 
 
-def paginate_capped(query, name: str, cap: int, ahead: int | None = None):
-    """One page of a query, its pages going as far as `cap` rows (CappedPagination), its total
-    counted up to `cap`, or with `ahead` only up to that many pages past the page shown."""
-    per_page = current_app.config["PAGE_SIZE"]
-    page = min(page_number(name), max(1, -(-cap // per_page)))  # no page past the cap
+# How a long list counts its total: the config keys of its cap and of how many pages past the
+# page shown it counts (None: up to the cap). Registers (of petitions, the reception log, the
+# sessions) and the API's lists of a country's centre hold millions; so do search results.
+COUNTED = {
+    "register": ("REGISTER_COUNT_CAP", None),
+    "search": ("SEARCH_COUNT_CAP", "SEARCH_PAGES_AHEAD"),
+}
+
+
+def counted_page(
+    query, counted: str, page: int, per_page: int, *, past_cap: bool = False
+) -> CappedPagination:
+    """One page of a long list, its total counted as COUNTED says for its kind (`counted`):
+    the rule of the pages and of the API. The pages go as far as the cap (a page number past
+    it shows the last one); with `past_cap` (the API, whose client reads a register to its
+    end) any page is served, and its count reaches one row past it, so that whether another
+    page follows is known."""
+    config = current_app.config
+    cap_key, ahead_key = COUNTED[counted]
+    cap = config[cap_key]
+    if not past_cap:
+        page = min(page, max(1, -(-cap // per_page)))
+    count_to = cap if ahead_key is None else min(cap, (page + config[ahead_key]) * per_page)
+    if past_cap:
+        count_to = max(count_to, page * per_page)
     return CappedPagination(
         select=query,
         session=db.session(),
-        count_to=cap if ahead is None else min(cap, (page + ahead) * per_page),
+        count_to=count_to,
         page=page,
         per_page=per_page,
         error_out=False,
@@ -91,7 +117,7 @@ def paginate_capped(query, name: str, cap: int, ahead: int | None = None):
 def paginate_register(query, name: str = "page"):
     """One page of a register's list (the register of petitions, the reception log, the
     sessions), its total counted up to REGISTER_COUNT_CAP: a country's centre lists millions."""
-    return paginate_capped(query, name, current_app.config["REGISTER_COUNT_CAP"])
+    return counted_page(query, "register", page_number(name), current_app.config["PAGE_SIZE"])
 
 
 def paginate_search(query, name: str):
@@ -99,8 +125,7 @@ def paginate_search(query, name: str):
     total counted SEARCH_PAGES_AHEAD pages past the page shown ("Trang 1/3 · hơn 150 kết
     quả"): the count of a common name walks the newest rows until it has found them all, and
     a thousand took 150 ms of a 240 ms page at 1,000,000 petitions (bench/README.md)."""
-    config = current_app.config
-    return paginate_capped(query, name, config["SEARCH_COUNT_CAP"], config["SEARCH_PAGES_AHEAD"])
+    return counted_page(query, "search", page_number(name), current_app.config["PAGE_SIZE"])
 
 
 def load(model: Any, object_id: int | str | None, user: Any = None, *, acting: bool = False):
