@@ -377,6 +377,9 @@ class Case(TimestampMixin, db.Model):
         # counts and ageing, whatever the user's units: PostgreSQL cannot seek the two unit
         # columns through the scope's OR and would read every case (bench/README.md).
         sa.Index("ix_case_file_state_received", "state", "received_on"),
+        # The API's list of cases, newest first: without it a country's centre sorted all of
+        # them before its first page (1.2 s at 1,000,000 petitions; migration 0020).
+        sa.Index("ix_case_file_received_order", "received_on", "id"),
         # A report's cases (not finished before the period's start, accepted by its end): the
         # cases finished since its start and those running, not every case of ten years
         # (not_finished_before, bench/README.md).
