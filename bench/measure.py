@@ -249,6 +249,8 @@ PAGES = (
     "search_identity",
     "search_register_no",
     "search_code",
+    "search_api",
+    "api_cases",
     "citizen_lookup",
 )
 
@@ -285,6 +287,10 @@ def page_urls(info: Generated) -> dict[str, str]:
         "search_identity": "/petitions/search?q=" + probe["identity"],
         "search_register_no": "/petitions/search?q=" + quote_plus(probe["register_no"]),
         "search_code": "/petitions/search?q=" + quote_plus(codes.display(probe["code"])),
+        # The API's lists as an integration reads them (the leader's session): a search of a
+        # common name, and the cases newest first; their totals counted as the pages count.
+        "search_api": "/api/v1/petitions?q=nguyen+van",
+        "api_cases": "/api/v1/cases",
         "citizen_lookup": "POST /tra-cuu",
     }
 
