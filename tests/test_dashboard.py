@@ -194,7 +194,9 @@ def test_the_rate_is_the_report_catalogues(db, province, board_data, today):
 def test_periods_at_once_count_what_each_period_counts(db, province, board_data, today, tree):
     """F.compute_by_period (the dashboard's months in one statement) gives, for every figure
     of the catalogue, what F.compute_totals gives period by period: opening balances (one
-    declared before the first month, one replacing it in the third) and kinds included."""
+    declared before the first month, one replacing it in the third) and kinds included; and
+    F.compute_by_period_and_unit the same, with one period's figures by unit as
+    F.compute_by_unit gives them."""
     root = province["province"]
     for as_of, cases in ((date(2026, 1, 1), 4), (date(2026, 3, 20), 2)):
         db.session.add(
@@ -228,6 +230,13 @@ def test_periods_at_once_count_what_each_period_counts(db, province, board_data,
         at_once = F.compute_by_period(figures, units, periods, kinds)
         one_by_one = [F.compute_totals(figures, units, p, kinds) for p in periods]
         assert at_once == one_by_one, kinds
+        # and with one of them by unit in the same statement (the months, and the year)
+        months, by_unit = F.compute_by_period_and_unit(
+            figures, units, periods[:7] + periods[8:], periods[7], kinds
+        )
+        assert months == one_by_one[:7] + one_by_one[8:], kinds
+        assert by_unit == F.compute_by_unit(figures, units, periods[7], kinds), kinds
+        assert len(by_unit) > 1
     assert any(v["competent.cases_carried_over"] for v in at_once)  # the balances counted
     assert any(v["competent.resolved"] for v in at_once)
 
@@ -302,11 +311,11 @@ def test_the_dashboard_runs_a_bounded_number_of_queries(db, province, board_data
         queries.build(province["province"], today, leader)
     finally:
         event.remove(engine, "before_cursor_execute", count)
-    # units, report settings, calendar overrides, cases, the 12 months of the rate in one
-    # statement, the year's comparison, obligations (2), citizens' ratings, and the tiles:
-    # 3 case counts, the queue's keys and the calendar its estimated due dates read: nothing
-    # per case, unit or month (opening balances ride in the figures' own statements).
-    assert len(statements) == 14, len(statements)
+    # units, report settings, calendar overrides, cases, the 12 months of the rate and the
+    # year's comparison by unit in one statement, obligations (2), citizens' ratings, and the
+    # tiles: 3 case counts, the queue's keys and the calendar its estimated due dates read:
+    # nothing per case, unit or month (opening balances ride in the figures' own statements).
+    assert len(statements) == 13, len(statements)
 
 
 # --- the page -----------------------------------------------------------------------------

@@ -434,9 +434,9 @@ def test_the_settings_page_offers_each_kind_and_truncation_to_an_integer(web, ma
     own = db.session.get(ReportSettings, maker.unit.id)
     assert (own.rate_kinds, own.rounding) == ("each", "truncate_0")
     # the dashboard keeps the unit's convention, "each" counting both kinds, to an integer
-    from complaints.dashboard.queries import monthly_rates
+    from complaints.dashboard.queries import rates_and_year
 
-    points = monthly_rates(maker.unit, [maker.unit.id], D(2026, 3, 14))
+    points, _by_unit, _year = rates_and_year(maker.unit, D(2026, 3, 14))
     assert [p.rate for p in points if p.cases == 22] == [Decimal("90")]  # 20 / 22, truncated
 
 

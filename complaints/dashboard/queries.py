@@ -208,27 +208,18 @@ def _report_month(t: date, cutoff_day: int) -> tuple[int, int]:
     return y, m
 
 
-def monthly_rates(
-    root: Unit, unit_ids: list[int] | F.Subtree, t: date, settings=None
-) -> list[RatePoint]:
-    """The resolution rate of the tree for each of the last CHART_MONTHS report months (the
-    current one included), from the figure catalogue: F.compute_by_period, the months in one
-    statement with one aggregate per figure source (cases; petitions of cases when the unit
-    rates on petitions), and F.resolution_rate with the unit's basis, kinds and rounding.
-    `unit_ids`: the units counted, the whole tree as F.Subtree (its ids read by the statement).
-
-    Indexes: the case source filters case_file by unit_id (ix_case_file_unit_state); the
-    resolution deadlines it joins are grouped through ix_deadline_case_id."""
-    settings = settings or settings_for(root)
-    ids, kinds, rate_settings = _rate_inputs(settings)
-    y, m = _report_month(t, settings.cutoff_day)
+def chart_months(t: date, cutoff_day: int) -> list[tuple[int, int, Period]]:
+    """The last CHART_MONTHS report months up to the one containing t: (year, month, period)."""
+    y, m = _report_month(t, cutoff_day)
     months = []
     for _month in range(CHART_MONTHS):
-        months.append((y, m))
+        months.append((y, m, standard_period("month", y, m, cutoff_day)))
         y, m = (y - 1, 12) if m == 1 else (y, m - 1)
-    months.reverse()
-    periods = [standard_period("month", y, m, settings.cutoff_day) for y, m in months]
-    by_period = F.compute_by_period(ids, unit_ids, periods, kinds)
+    return months[::-1]
+
+
+def rate_points(months, by_period: list[dict[str, int]], rate_settings) -> list[RatePoint]:
+    """The chart's points from the months' figures (F.compute_by_period's, in their order)."""
     return [
         RatePoint(
             period,
@@ -237,8 +228,30 @@ def monthly_rates(
             values["competent.resolved"],
             F.resolution_rate(values, rate_settings),
         )
-        for (y, m), period, values in zip(months, periods, by_period, strict=True)
+        for (y, m, period), values in zip(months, by_period, strict=True)
     ]
+
+
+def rates_and_year(
+    root: Unit, t: date, settings=None
+) -> tuple[list[RatePoint], dict[int, dict[str, int]], Period]:
+    """The resolution rate of the tree for each of the last CHART_MONTHS report months (the
+    current one included), and the figures of the report year by unit (compare_units), from
+    the figure catalogue in ONE statement (F.compute_by_period_and_unit: the months and the
+    year read the same cases once; a source per figure kind: cases, and petitions of cases
+    when the unit rates on petitions); the rates by F.resolution_rate with the unit's basis,
+    kinds and rounding. Returns (the points, {unit id: the year's figures}, the year).
+
+    Indexes: the tree's cases of the months through ix_case_file_done_unit (PostgreSQL) or
+    ix_case_file_unit_done; the resolution deadlines grouped through ix_deadline_case_id."""
+    settings = settings or settings_for(root)
+    ids, kinds, rate_settings = _rate_inputs(settings)
+    months = chart_months(t, settings.cutoff_day)
+    year = report_year(t, settings.cutoff_day)
+    by_period, by_unit = F.compute_by_period_and_unit(
+        ids, F.Subtree(root.path), [p for *_ym, p in months], year, kinds
+    )
+    return rate_points(months, by_period, rate_settings), by_unit, year
 
 
 # --- the chart, drawn as SVG in the template ------------------------------------------------
@@ -342,19 +355,19 @@ def report_year(t: date, cutoff_day: int) -> Period:
 
 
 def compare_units(
-    root: Unit, units: list[Unit], cases: dict[int, dict[str, int]], t: date, settings=None
-) -> tuple[list[CompareRow], CompareRow, Period]:
+    root: Unit,
+    units: list[Unit],
+    cases: dict[int, dict[str, int]],
+    by_unit: dict[int, dict[str, int]],
+    settings=None,
+) -> tuple[list[CompareRow], CompareRow]:
     """A row for the unit's own records and one per sub-unit (with everything below it):
     open, overdue and due-soon cases (from case_counts), and the cases resolved this report
-    year with the rate, from ONE F.compute_by_unit call over the whole tree (`units`: the
-    root's tree, tree_units; its figures read as F.Subtree).
-
-    Indexes: as monthly_rates (case_file by unit_id, deadlines by case_id)."""
+    year with the rate, from the year's figures of every unit of the tree (`by_unit`:
+    rates_and_year's; `units`: the root's tree, tree_units)."""
     settings = settings or settings_for(root)
-    ids, kinds, rate_settings = _rate_inputs(settings)
-    year = report_year(t, settings.cutoff_day)
+    ids, _kinds, rate_settings = _rate_inputs(settings)
     all_ids = [u.id for u in units]
-    by_unit = F.compute_by_unit(ids, F.Subtree(root.path), year, kinds)
     children = sorted((u for u in units if u.parent_id == root.id), key=lambda u: u.code)
     below: dict[int, list[int]] = {child.id: [] for child in children}
     for u in units:  # each unit under the child its path passes through: one pass
@@ -380,7 +393,7 @@ def compare_units(
 
     rows = [row(*g) for g in groups]
     total = row(root, all_ids, _("Tổng cộng"), False)
-    return rows, total, year
+    return rows, total
 
 
 # --- reception obligations and satisfaction -------------------------------------------------
@@ -454,9 +467,9 @@ def build(root: Unit, t: date | None = None, user=None) -> Dashboard:
     cases = case_counts(root, t)
     totals = {k: sum(c[k] for c in cases.values()) for k in ("open", "overdue", "due_soon")}
     settings = settings_for(root)
-    rates = monthly_rates(root, F.Subtree(root.path), t, settings)
+    rates, by_unit, year = rates_and_year(root, t, settings)
     places = F.ROUNDING_MODES[settings.rounding][0]
-    rows, total, year = compare_units(root, units, cases, t, settings)
+    rows, total = compare_units(root, units, cases, by_unit, settings)
     months, behind_total, behind = obligations_behind(units, t, cal)
     return Dashboard(
         unit=root,
