@@ -210,6 +210,16 @@ class Petition(TimestampMixin, db.Model):
         # The processing queue and its counts (pending.where: status registered, the units it
         # processes): the few waiting petitions, not every petition of the units' ten years.
         sa.Index("ix_petition_status_unit", "status", "unit_id", "received_date"),
+        # The reception figures (02/TCD: what the desks received in the period), a fifth of
+        # the petitions: one range of their days. Without it PostgreSQL read the whole year's
+        # petitions of a country to keep those (142 ms at 1,000,000; 23 ms along it).
+        sa.Index(
+            "ix_petition_reception",
+            "received_date",
+            "unit_id",
+            postgresql_where=sa.text("source = 'reception'"),
+            sqlite_where=sa.text("source = 'reception'"),
+        ),
     )
 
     @property
