@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from complaints.core import search_index
 from complaints.core.access import Role
 
 from . import api_v1_support as support
@@ -79,3 +80,23 @@ def test_a_search_counts_pages_ahead_of_the_page_asked(caller, app, monkeypatch)
     monkeypatch.setitem(app.config, "SEARCH_PAGES_AHEAD", 2)  # three rows: all counted
     first = ok(caller.get("/petitions", q="thu hoi dat", per_page=1))
     assert (first["total"], first["total_exact"], first["has_next"]) == (3, True, True)
+
+
+@pytest.mark.parametrize(
+    "walk", [None, 50_000, 2], ids=["index", "newest-along-the-key", "key-then-index"]
+)
+def test_a_filtered_search_counts_what_it_lists(caller, monkeypatch, walk):
+    """The API's filters are part of the search, so that its count (on PostgreSQL, a common
+    term's count along the key: search_index.COUNT_BY) counts the rows it lists."""
+    if walk:  # as tests/test_search_index.py's _walk_along_the_key
+        monkeypatch.setattr(search_index, "COMMON_SHARE", 0.0)
+        monkeypatch.setattr(search_index, "PAGE_PROBE", 1)
+        monkeypatch.setattr(search_index, "COUNT_WALK_ROWS", walk)
+    every = ok(caller.get("/petitions", q="thu hoi dat", per_page=100))["items"]
+    kinds = {p["kind"] for p in every}
+    assert len(kinds) > 1 and len(every) >= 3
+    for kind in kinds:
+        listed = [p["id"] for p in every if p["kind"] == kind]
+        data = ok(caller.get("/petitions", q="thu hoi dat", kind=kind, per_page=len(listed)))
+        assert [p["id"] for p in data["items"]] == listed
+        assert (data["total"], data["total_exact"], data["has_next"]) == (len(listed), True, False)

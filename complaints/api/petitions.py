@@ -125,14 +125,11 @@ def _record_views(caller, petitions: list[Petition], where: str) -> None:
     response=S.Page[S.PetitionOut],
 )
 def petitions(caller, query: S.PetitionQuery, body):
-    if query.q is not None:
-        if len(fold(query.q)) < MIN_TERM:
-            raise field_error(400, "q", f"Nhập ít nhất {MIN_TERM} ký tự để tìm.")
-        select = ops.search_petitions(caller, query.q)
-    else:
-        select = ops.register_query(caller)
+    if query.q is not None and len(fold(query.q)) < MIN_TERM:
+        raise field_error(400, "q", f"Nhập ít nhất {MIN_TERM} ký tự để tìm.")
+    where = []
     if query.unit:
-        select = select.where(subtree_clause(Petition.unit_id, scoped_unit(query.unit, caller)))
+        where.append(subtree_clause(Petition.unit_id, scoped_unit(query.unit, caller)))
     for column, value in (
         (Petition.kind, query.kind),
         (Petition.field, query.field),
@@ -140,11 +137,15 @@ def petitions(caller, query: S.PetitionQuery, body):
         (Petition.status, query.status),
     ):
         if value is not None:
-            select = select.where(column == value)
+            where.append(column == value)
     if query.from_:
-        select = select.where(Petition.received_date >= query.from_)
+        where.append(Petition.received_date >= query.from_)
     if query.to:
-        select = select.where(Petition.received_date <= query.to)
+        where.append(Petition.received_date <= query.to)
+    if query.q is not None:  # the filters inside the search: its count reads them too
+        select = ops.search_petitions(caller, query.q, where)
+    else:
+        select = ops.register_query(caller).where(*where)
     page, rows = page_of(select, query, lambda p: p, "register" if query.q is None else "search")
     reader = confidentiality.Reader(caller, rows)
     moves = transfers.of_petitions([p.id for p in rows])

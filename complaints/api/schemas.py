@@ -185,12 +185,9 @@ class Page(Out, Generic[T]):
         "hơn total bản ghi (danh sách dài: sổ đơn, vụ việc, buổi tiếp, kết quả tìm kiếm chỉ "
         "đếm đến một mức, như các trang web)"
     )
-    total_exact: bool = Field(
-        default=True, description="total là số đầy đủ (true) hay còn nhiều hơn (false)"
-    )
+    total_exact: bool = Field(description="total là số đầy đủ (true) hay còn nhiều hơn (false)")
     pages: int = Field(description="Số trang theo total (khi total_exact là false: còn nhiều hơn)")
     has_next: bool = Field(
-        default=False,
         description="Còn trang sau không: đọc tiếp đến khi has_next là false, kể cả quá số trang",
     )
 

@@ -136,6 +136,8 @@ PAGE_PROBE = 51
 # bitmap holds every row of the common words (two million at 5,000,000 petitions, 2.4 s).
 COUNT_WALK_ROWS = 50_000
 # The execution option naming the selects a capped pager counts by (web/helpers.py), in order.
+# They are built from the select given to narrow(): a condition added to the select it returns
+# is not in them (give every condition before, as search_petitions' `where`).
 COUNT_BY = "complaints_count_by"
 
 
