@@ -4,6 +4,7 @@ registration with its CSRF token, a live gunicorn under wrk, and the peak memory
 from __future__ import annotations
 
 import http.client
+import json
 import re
 import shutil
 import signal
@@ -51,7 +52,9 @@ def summary(samples: list[float]) -> dict:
 
 
 def rows_shown(html: str) -> int:
-    """How many records (cases, petitions, visits) a page shows."""
+    """How many records (cases, petitions, visits) a page shows (an API list: its items)."""
+    if html.startswith("{"):
+        return len(json.loads(html).get("items", ()))
     return len(
         {(kind or "reception/visits", key or other) for kind, key, _, other in ROW_RE.findall(html)}
     )
