@@ -37,13 +37,15 @@ class UTCDateTime(sa.types.TypeDecorator):
     def process_bind_param(self, value, dialect):
         if value is None:
             return None
+        if value.tzinfo is UTC:  # as utcnow() gives it: nothing to convert (astimezone: ~20 us)
+            return value
         if value.tzinfo is None:
             raise ValueError("naive datetime refused: pass an aware datetime")
         return value.astimezone(UTC)
 
     def process_result_value(self, value, dialect):
-        if value is None:
-            return None
+        if value is None or value.tzinfo is UTC:
+            return value
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
