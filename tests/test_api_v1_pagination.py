@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import pytest
 
-from complaints.core import search_index
 from complaints.core.access import Role
 
 from . import api_v1_support as support
 from .api_v1_support import ok, user
+from .test_search_index import _walk_along_the_key
 
 api, world = support.api, support.world
 
@@ -88,10 +88,7 @@ def test_a_search_counts_pages_ahead_of_the_page_asked(caller, app, monkeypatch)
 def test_a_filtered_search_counts_what_it_lists(caller, monkeypatch, walk):
     """The API's filters are part of the search, so that its count (on PostgreSQL, a common
     term's count along the key: search_index.COUNT_BY) counts the rows it lists."""
-    if walk:  # as tests/test_search_index.py's _walk_along_the_key
-        monkeypatch.setattr(search_index, "COMMON_SHARE", 0.0)
-        monkeypatch.setattr(search_index, "PAGE_PROBE", 1)
-        monkeypatch.setattr(search_index, "COUNT_WALK_ROWS", walk)
+    _walk_along_the_key(monkeypatch, walk)
     every = ok(caller.get("/petitions", q="thu hoi dat", per_page=100))["items"]
     kinds = {p["kind"] for p in every}
     assert len(kinds) > 1 and len(every) >= 3
