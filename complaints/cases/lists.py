@@ -29,7 +29,7 @@ from complaints.core.access import has_permission, require
 from complaints.core.translate import gettext as _
 from complaints.extensions import db
 from complaints.petitions import pending, transfers
-from complaints.web.helpers import filter_args, page_number, paginate
+from complaints.web.helpers import count_limits, filter_args, page_number, paginate
 
 
 def _buckets(where: list, t) -> list[dict]:
@@ -72,12 +72,16 @@ def _case_list(template: str, title: str, base: list, *, mine: bool = False):
     # Listing open cases only, the ageing buckets partition the list: their sum is its length,
     # and counting the open cases once is enough.
     only_open = ok and not form.state.data and not form.closed.data
+    per_page = current_app.config["PAGE_SIZE"]
+    # with the finished cases, a centre's list holds hundreds of thousands: counted as a register
+    number, count_to = count_limits("register", page_number(), per_page)
     page = next_due_page(
         where,
-        page=page_number(),
-        per_page=current_app.config["PAGE_SIZE"],
+        page=number,
+        per_page=per_page,
         overdue_on=t if ok and form.overdue.data else None,
         total=sum(b["count"] for b in buckets) if only_open else None,
+        count_to=count_to,
     )
     confidentiality.reader().load(page.items)
     return render_template(

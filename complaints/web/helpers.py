@@ -47,26 +47,32 @@ class CappedPagination(SelectPagination):
     `capped` says the total is "more than count_to"; a last page counts nothing."""
 
     def _query_count(self) -> int:
-        cap = self._query_args["count_to"]
         self.capped = False
         if (self.items and len(self.items) < self.per_page) or (not self.items and self.page == 1):
             return self._query_offset + len(self.items)  # the last page: nothing to count
-        select = self._query_args["select"]
-        # a search read newest first along the key counts by the selects search_index gives, in
-        # order: the first that finds more than the cap decides, else the last one's count
-        for count_by in select.get_execution_options().get(search_index.COUNT_BY, (select,)):
-            sub = count_by.options(sa.orm.lazyload("*")).order_by(None).limit(cap + 1).subquery()
-            found = self._query_args["session"].scalar(sa.select(sa.func.count()).select_from(sub))
-            if found > cap:
-                break
-        self.capped = found > cap
-        return min(found, cap)
+        total, self.capped = count_up_to(
+            self._query_args["session"], self._query_args["select"], self._query_args["count_to"]
+        )
+        return total
 
     @property
     def more(self) -> bool:
         """Whether rows follow this page: known when the count reaches past the page (the
         API's pages, counted_page's `past_cap`)."""
         return self.capped or self.total > self._query_offset + len(self.items)
+
+
+def count_up_to(session, select, cap: int) -> tuple[int, bool]:
+    """The rows of an ORM select counted up to `cap` (a LIMIT stops the count), and whether
+    there are more: (the count, at most cap; more). A search read newest first along the key
+    counts by the selects search_index gives, in order: the first that finds more than the
+    cap decides, else the last one's count."""
+    for count_by in select.get_execution_options().get(search_index.COUNT_BY, (select,)):
+        sub = count_by.options(sa.orm.lazyload("*")).order_by(None).limit(cap + 1).subquery()
+        found = session.scalar(sa.select(sa.func.count()).select_from(sub))
+        if found > cap:
+            break
+    return min(found, cap), found > cap
 
 
 def paginate_list(items: list, name: str = "page") -> ListPage:
@@ -96,14 +102,7 @@ def counted_page(
     it shows the last one); with `past_cap` (the API, whose client reads a register to its
     end) any page is served, and its count reaches one row past it, so that whether another
     page follows is known."""
-    config = current_app.config
-    cap_key, ahead_key = COUNTED[counted]
-    cap = config[cap_key]
-    if not past_cap:
-        page = min(page, max(1, -(-cap // per_page)))
-    count_to = cap if ahead_key is None else min(cap, (page + config[ahead_key]) * per_page)
-    if past_cap:
-        count_to = max(count_to, page * per_page)
+    page, count_to = count_limits(counted, page, per_page, past_cap=past_cap)
     return CappedPagination(
         select=query,
         session=db.session(),
@@ -112,6 +111,23 @@ def counted_page(
         per_page=per_page,
         error_out=False,
     )
+
+
+def count_limits(
+    counted: str, page: int, per_page: int, *, past_cap: bool = False
+) -> tuple[int, int]:
+    """COUNTED's rule for a page of a long list of its kind: (the page number, kept within the
+    cap's pages unless `past_cap`; how far its total is counted). For a list that pages
+    itself (the case list: cases.queries.next_due_page) as for counted_page."""
+    config = current_app.config
+    cap_key, ahead_key = COUNTED[counted]
+    cap = config[cap_key]
+    if not past_cap:
+        page = min(page, max(1, -(-cap // per_page)))
+    count_to = cap if ahead_key is None else min(cap, (page + config[ahead_key]) * per_page)
+    if past_cap:
+        count_to = max(count_to, page * per_page)
+    return page, count_to
 
 
 def paginate_register(query, name: str = "page"):
@@ -304,6 +320,7 @@ class ListPage:
     page: int
     per_page: int
     total: int
+    capped: bool = False  # the total was counted up to a cap, and there are more
 
     @property
     def pages(self) -> int:
