@@ -142,11 +142,11 @@ def petitions(caller, query: S.PetitionQuery, body):
         where.append(Petition.received_date >= query.from_)
     if query.to:
         where.append(Petition.received_date <= query.to)
-    if query.q is not None:  # the filters inside the search: its count reads them too
-        select = ops.search_petitions(caller, query.q, where)
+    if query.q is None:
+        select, counted = ops.register_query(caller), "register"
     else:
-        select = ops.register_query(caller).where(*where)
-    page, rows = page_of(select, query, lambda p: p, "register" if query.q is None else "search")
+        select, counted = ops.search_petitions(caller, query.q), "search"
+    page, rows = page_of(select.where(*where), query, lambda p: p, counted)
     reader = confidentiality.Reader(caller, rows)
     moves = transfers.of_petitions([p.id for p in rows])
     page.items = [petition_out(p, reader, moves.get(p.id)) for p in rows]

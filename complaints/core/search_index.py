@@ -135,9 +135,9 @@ PAGE_PROBE = 51
 # the cap within 50,000 rows) the total is "more than the cap" without the word index, whose
 # bitmap holds every row of the common words (two million at 5,000,000 petitions, 2.4 s).
 COUNT_WALK_ROWS = 50_000
-# The execution option naming the selects a capped pager counts by (web/helpers.py), in order.
-# They are built from the select given to narrow(): a condition added to the select it returns
-# is not in them (give every condition before, as search_petitions' `where`).
+# The execution option naming how a capped pager counts the select (web/helpers.py): tuples of
+# conditions, in order, each added to the select as the pager is given it (with whatever was
+# added to it after narrow(), such as the API's filters) for one count.
 COUNT_BY = "complaints_count_by"
 
 
@@ -201,10 +201,10 @@ def _is_common(session: Any, model: Any, needles: list[str]) -> bool:
     return any(min(share[w] for w in ws) >= COMMON_SHARE for ws in needle_words if ws)
 
 
-def _newest(walk: sa.Select, model: Any, rows: int) -> sa.Select:
-    """The walk over the table's newest `rows` rows only: bounded, whatever it finds."""
+def _newest(model: Any, rows: int) -> sa.ColumnElement[bool]:
+    """The table's newest `rows` rows only: a walk bounded whatever it finds."""
     newest = sa.select(model.id).order_by(model.id.desc()).offset(rows).limit(1)
-    return walk.where(model.id > sa.func.coalesce(newest.scalar_subquery(), 0))
+    return model.id > sa.func.coalesce(newest.scalar_subquery(), 0)
 
 
 def _newest_hold_a_page(session: Any, walk: sa.Select, model: Any) -> bool:
@@ -212,7 +212,7 @@ def _newest_hold_a_page(session: Any, walk: sa.Select, model: Any) -> bool:
     bounded probe (a phrase whose words are common but which is rare or absent would otherwise
     be walked through every row)."""
     probe = (
-        _newest(walk, model, WALK_ROWS)
+        walk.where(_newest(model, WALK_ROWS))
         .with_only_columns(model.id)
         .order_by(model.id.desc())
         .limit(PAGE_PROBE)
@@ -243,7 +243,7 @@ def narrow(session: Any, select: sa.Select, model: Any, needles: list[str]):
             # coalesce(): the same condition, in a form no index serves
             walk = select.where(sa.func.coalesce(found, sa.false()))
             if _newest_hold_a_page(session, walk, model):
-                counts = (_newest(walk, model, COUNT_WALK_ROWS), narrowed)
+                counts = ((_newest(model, COUNT_WALK_ROWS),), (found,))
                 return walk.execution_options(**{COUNT_BY: counts}), model.id.desc()
         return narrowed, model.id.desc()
     if dialect != "sqlite":

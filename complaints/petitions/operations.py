@@ -818,12 +818,10 @@ def register_query(
     )
 
 
-def search_petitions(user, term: str, where: Sequence = ()) -> sa.Select:
+def search_petitions(user, term: str) -> sa.Select:
     """Petitions of the user's units whose folded text contains the folded term: those the
     term names exactly (register number, receipt code, a sender's identity number) first,
-    then the newest registered first. `where`: more conditions (the API's filters), given
-    here, not added to the select returned: its count (search_index.COUNT_BY) is built with
-    them.
+    then the newest registered first.
 
     Who may not see denouncers matches a denunciation's matter only by its number and content
     stripped of identities, never by a sender's name, papers or address. The candidates come
@@ -833,7 +831,7 @@ def search_petitions(user, term: str, where: Sequence = ()) -> sa.Select:
     full, needles = _folded_match(Petition.search_text, term)
     public = Petition.public_search_text.like(pattern, escape="\\")
     match = confidentiality.visible_clause(user, Petition, full, public)
-    query = sa.select(Petition).where(in_scope(user, Petition.unit_id), match, *where)
+    query = sa.select(Petition).where(in_scope(user, Petition.unit_id), match)
     query, newest = search_index.narrow(db.session, query, Petition, needles)
     keys = _exact_keys(user, term)
     first = [sa.case((keys, 0), else_=1)] if keys is not None else []

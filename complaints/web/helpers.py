@@ -65,9 +65,10 @@ class CappedPagination(SelectPagination):
 def count_up_to(session, select, cap: int) -> tuple[int, bool]:
     """The rows of an ORM select counted up to `cap` (a LIMIT stops the count), and whether
     there are more: (the count, at most cap; more). A search read newest first along the key
-    counts by the selects search_index gives, in order: the first that finds more than the
-    cap decides, else the last one's count."""
-    for count_by in select.get_execution_options().get(search_index.COUNT_BY, (select,)):
+    counts with the conditions search_index gives, in order: the first count that finds more
+    than the cap decides, else the last one."""
+    for extra in select.get_execution_options().get(search_index.COUNT_BY, ((),)):
+        count_by = select.where(*extra)
         sub = count_by.options(sa.orm.lazyload("*")).order_by(None).limit(cap + 1).subquery()
         found = session.scalar(sa.select(sa.func.count()).select_from(sub))
         if found > cap:
