@@ -164,6 +164,17 @@ def configure_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write_intent.get() else "BEGIN")
 
 
+def dialect_insert(table):
+    """An INSERT of `table` with its database's ON CONFLICT clauses (PostgreSQL or SQLite)."""
+    from complaints.extensions import db
+
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table)
+
+
 # Ids and page numbers a request may name: INTEGER keys hold no larger id (PostgreSQL would
 # refuse the query), and no list has more pages than this.
 MAX_ID = 2**31 - 1
