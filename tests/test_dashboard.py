@@ -196,7 +196,7 @@ def test_periods_at_once_count_what_each_period_counts(db, province, board_data,
     of the catalogue, what F.compute_totals gives period by period: opening balances (one
     declared before the first month, one replacing it in the third) and kinds included; and
     F.compute_by_period_and_unit the same, with one period's figures by unit as
-    F.compute_by_unit gives them."""
+    F.compute_by_unit gives them, and F.compute_each_period_by_unit every period's."""
     root = province["province"]
     for as_of, cases in ((date(2026, 1, 1), 4), (date(2026, 3, 20), 2)):
         db.session.add(
@@ -237,6 +237,9 @@ def test_periods_at_once_count_what_each_period_counts(db, province, board_data,
         assert months == one_by_one[:7] + one_by_one[8:], kinds
         assert by_unit == F.compute_by_unit(figures, units, periods[7], kinds), kinds
         assert len(by_unit) > 1
+        # and every period by unit (the months the dashboard keeps, reports/month_figures.py)
+        each = F.compute_each_period_by_unit(figures, units, periods, kinds)
+        assert each == [F.compute_by_unit(figures, units, p, kinds) for p in periods], kinds
     assert any(v["competent.cases_carried_over"] for v in at_once)  # the balances counted
     assert any(v["competent.resolved"] for v in at_once)
 

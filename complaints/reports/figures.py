@@ -599,6 +599,7 @@ def _statement(
     tree: bool = False,
     periods: int = 0,
     last_by_unit: bool = False,
+    every_by_unit: bool = False,
 ) -> tuple:
     """The one statement computing `figure_ids` for the units and period given as parameters:
     a branch per source (and base) aggregating the figures it answers, and the opening
@@ -614,7 +615,8 @@ def _statement(
     parameters of _spans), their figures added up over the units: a row per period, not per
     unit (a dashboard's twelve months in one statement); `last_by_unit`: the last of them a
     row per unit (the dashboard's year by unit beside its months), in the column "apart_unit"
-    after the period (NULL in the rows of the others).
+    after the period (NULL in the rows of the others); `every_by_unit`: every period a row
+    per unit (the months the dashboard keeps, reports/month_figures.py), the same column.
 
     Returns (statement, ids): the ids of the figures in the columns after the unit (or period)
     (those of `figure_ids` in the catalogue, in their order); (None, ()) when no figure is
@@ -625,7 +627,9 @@ def _statement(
     else:
         period, key, key_name = _PeriodParameters, None, "unit_id"
 
-    def apart(unit_column) -> tuple:  # the unit, in the last period's rows only
+    def apart(unit_column) -> tuple:  # the unit, in the last period's rows only (or all)
+        if every_by_unit:
+            return (unit_column,)
         if not last_by_unit:
             return ()
         return (sa.case((key == sa.literal_column(str(periods - 1)), unit_column)),)
@@ -676,7 +680,7 @@ def _statement(
         sa.cast(sa.func.coalesce(sa.func.sum(rows.c[f"f{i}"]), zero), sa.BigInteger).label(f"f{i}")
         for i in range(len(ids))
     ]
-    keys = [rows.c[key_name], *([rows.c.apart_unit] if last_by_unit else [])]
+    keys = [rows.c[key_name], *([rows.c.apart_unit] if last_by_unit or every_by_unit else [])]
     statement = sa.select(*keys, *added).group_by(*keys)
     return _inline_constants(statement), ids
 
@@ -781,6 +785,31 @@ def compute_by_period_and_unit(
     same cases of a country's year; each statement read them (43 and 51 ms at 1,000,000
     petitions, bench/README.md)."""
     return _by_period(tuple(figure_ids), unit_ids, [*periods, period_by_unit], kinds, True)
+
+
+def compute_each_period_by_unit(
+    figure_ids: Iterable[str], unit_ids, periods: list[Period], kinds: Iterable[str] | None = None
+) -> list[dict[int, dict[str, int]]]:
+    """compute_by_unit for each of `periods`, in one statement: [{unit id: its figures}] in
+    the periods' order, a unit without any record left out (the months the dashboard keeps,
+    reports/month_figures.py, computed together)."""
+    figure_ids = tuple(figure_ids)
+    tree, params = _parameters(unit_ids, None, None)
+    for n, period in enumerate(periods):
+        params[f"start_{n}"], params[f"end_{n}"] = period.start, period.end
+    out: list[dict[int, dict[str, int]]] = [{} for _ in periods]
+    if not periods:
+        return out
+    params["spans_start"] = min(p.start for p in periods)
+    params["spans_end"] = max(p.end for p in periods)
+    statement, ids = _statement(
+        figure_ids, tuple(kinds or ()), tree, len(periods), every_by_unit=True
+    )
+    if statement is None:
+        return out
+    for n, unit_id, *values in db.session.connection().execute(statement, params):
+        out[n][unit_id] = dict(zip(ids, values, strict=True))
+    return out
 
 
 def _by_period(figure_ids: tuple, unit_ids, periods: list[Period], kinds, last_by_unit: bool):
