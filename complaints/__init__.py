@@ -64,6 +64,7 @@ def create_app(test_config: dict | None = None, *, migrations: bool = True) -> F
     transaction.init_app(app)
 
     from complaints import models  # noqa: F401  every model registered on the metadata
+    from complaints.reports import month_figures  # noqa: F401  kept months follow changes
 
     with app.app_context():
         for engine in db.engines.values():

@@ -32,6 +32,7 @@ from complaints.registers.models import (  # noqa: F401
 )
 from complaints.reports.models import (  # noqa: F401
     ClosedReport,
+    MonthFigures,
     OpeningBalance,
     ReportedFigures,
     ReportReopening,

@@ -96,6 +96,8 @@ _FINISHED_ON = "coalesce({t}decided_on, {t}closed_on, '" + RUNNING_UNTIL + "')"
 FINISHED_ON_SQL = _FINISHED_ON.format(t="")
 # What the dashboard's figures (competent cases, resolved) read of a case besides its unit and
 # days: carried in the indexes of its cases by day (ix_case_file_unit_done, _done_unit).
+# These, the unit and accepted_on load their old value when set (active_history): a change
+# deletes the stored months that counted the case as it was (reports/month_figures.py).
 FIGURE_COLUMNS = ("kind", "state", "decided_on", "closed_on", "termination_reason")
 
 
@@ -187,13 +189,13 @@ class Case(TimestampMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     # The competent authority (cơ quan có thẩm quyền giải quyết): whose head resolves the case,
     # in whose name its acts are issued, and for whom the reports count it (units/roles.py).
-    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"))
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"), active_history=True)
     # The unit that received its first petition (a Ban Tiếp công dân): follows it read-only.
     received_unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit.id"), index=True)
     # Why the authority is not the receiving unit's default (căn cứ xác định thẩm quyền).
     authority_ground: Mapped[str] = mapped_column(sa.Text, default="")
     case_no: Mapped[str] = mapped_column(sa.String(40), unique=True)
-    kind: Mapped[PetitionKind] = enum_column(PetitionKind, "case_kind")
+    kind: Mapped[PetitionKind] = enum_column(PetitionKind, "case_kind", active_history=True)
     round: Mapped[int] = mapped_column(default=1)
     field: Mapped[Field] = enum_column(Field, "case_field")
     title: Mapped[str] = mapped_column(sa.String(255))
@@ -204,12 +206,14 @@ class Case(TimestampMixin, db.Model):
     verifier_summary: Mapped[str] = mapped_column(sa.Text, default="")
     # Its matter is a denunciation's: kept by core/confidentiality.py after every flush.
     protected: Mapped[bool] = mapped_column(default=False)
-    state: Mapped[CaseState] = enum_column(CaseState, "case_state", default=CaseState.received)
+    state: Mapped[CaseState] = enum_column(
+        CaseState, "case_state", default=CaseState.received, active_history=True
+    )
     state_before_suspension: Mapped[CaseState | None] = enum_column(
         CaseState, "case_state_before_suspension", nullable=True
     )
     received_on: Mapped[date]
-    accepted_on: Mapped[date | None]
+    accepted_on: Mapped[date | None] = mapped_column(active_history=True)
     accept_doc_no: Mapped[str] = mapped_column(sa.String(64), default="")
     assigned_unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit.id"))
     assignee_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
@@ -224,14 +228,14 @@ class Case(TimestampMixin, db.Model):
     resumed_on: Mapped[date | None]
     # The result: a complaint decision or a denunciation conclusion (or a feedback answer).
     outcome: Mapped[Outcome | None] = enum_column(Outcome, "case_outcome", nullable=True)
-    decided_on: Mapped[date | None]
+    decided_on: Mapped[date | None] = mapped_column(active_history=True)
     decision_no: Mapped[str] = mapped_column(sa.String(64), default="")
     decision_summary: Mapped[str] = mapped_column(sa.Text, default="")
     sent_on: Mapped[date | None]
     published_on: Mapped[date | None]
-    closed_on: Mapped[date | None]
+    closed_on: Mapped[date | None] = mapped_column(active_history=True)
     termination_reason: Mapped[TerminationReason | None] = enum_column(
-        TerminationReason, "termination_reason", nullable=True
+        TerminationReason, "termination_reason", nullable=True, active_history=True
     )
     withdrawn_contents: Mapped[list] = mapped_column(sa.JSON, default=list)
     money_to_recover: Mapped[Decimal] = mapped_column(sa.Numeric(18, 0), default=0)

@@ -33,6 +33,7 @@ from complaints.extensions import db
 from complaints.obligations import compliance
 from complaints.petitions.pending import DISCIPLINE_DAYS
 from complaints.reports import figures as F
+from complaints.reports import month_figures
 from complaints.reports.periods import Period, standard_period
 from complaints.reports.service import settings_for
 from complaints.units.models import Unit
@@ -237,19 +238,20 @@ def rates_and_year(
 ) -> tuple[list[RatePoint], dict[int, dict[str, int]], Period]:
     """The resolution rate of the tree for each of the last CHART_MONTHS report months (the
     current one included), and the figures of the report year by unit (compare_units), from
-    the figure catalogue in ONE statement (F.compute_by_period_and_unit: the months and the
-    year read the same cases once; a source per figure kind: cases, and petitions of cases
-    when the unit rates on petitions); the rates by F.resolution_rate with the unit's basis,
-    kinds and rounding. Returns (the points, {unit id: the year's figures}, the year).
+    the figure catalogue (F.compute_by_period_and_unit's figures: cases, and petitions of
+    cases when the unit rates on petitions); the rates by F.resolution_rate with the unit's
+    basis, kinds and rounding. Returns (the points, {unit id: the year's figures}, the year).
 
-    Indexes: the tree's cases of the months through ix_case_file_done_unit (PostgreSQL) or
-    ix_case_file_unit_done; the resolution deadlines grouped through ix_deadline_case_id."""
+    The months that have ended are the units' kept figures (reports/month_figures.py: a
+    country's centre counted its year of cases on every view); the month in progress and
+    the rest of the year are counted, through ix_case_file_done_unit (PostgreSQL) or
+    ix_case_file_unit_done."""
     settings = settings or settings_for(root)
     ids, kinds, rate_settings = _rate_inputs(settings)
     months = chart_months(t, settings.cutoff_day)
     year = report_year(t, settings.cutoff_day)
-    by_period, by_unit = F.compute_by_period_and_unit(
-        ids, F.Subtree(root.path), [p for *_ym, p in months], year, kinds
+    by_period, by_unit = month_figures.months_and_year(
+        ids, root, [p for *_ym, p in months], year, kinds, t
     )
     return rate_points(months, by_period, rate_settings), by_unit, year
 

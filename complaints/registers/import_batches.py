@@ -33,6 +33,7 @@ from complaints.registers.import_petitions import (
 )
 from complaints.registers.import_visits import write_visit
 from complaints.registers.models import ImportedRecord, ImportRow, RegisterImport, RegisterKind
+from complaints.reports import month_figures
 from complaints.units.models import Unit
 
 
@@ -233,6 +234,7 @@ class BatchWriter:
                 list(self.case_rows.values()),
                 execution_options={"render_nulls": True},
             )
+            month_figures.rows_changed(db.session, self.case_rows.values())
 
     def _insert_petitions(self) -> None:
         """The batch's petitions and senders, one executemany each (after its cases: a

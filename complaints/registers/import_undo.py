@@ -15,6 +15,7 @@ from complaints.petitions.models import Petition, PetitionTransfer, RegisterCoun
 from complaints.reception.models import ReceptionSession, Visit
 from complaints.registers.import_job import chunks
 from complaints.registers.models import ImportedCaseKey, ImportedRecord, ImportRow, RegisterImport
+from complaints.reports import month_figures
 from complaints.units.models import Unit
 
 
@@ -37,6 +38,10 @@ def undo(job: RegisterImport) -> None:
             ).all()
             for chunk in chunks(list(ids)):
                 if model is Case:
+                    going = sa.select(*(Case.__table__.c[c] for c in month_figures.CASE_COLUMNS))
+                    month_figures.rows_changed(
+                        db.session, db.session.execute(going.where(Case.id.in_(chunk))).mappings()
+                    )
                     db.session.execute(
                         sa.delete(ImportedCaseKey).where(ImportedCaseKey.case_id.in_(chunk))
                     )

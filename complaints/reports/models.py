@@ -182,3 +182,28 @@ class ReportedFigures(db.Model):
         sa.CheckConstraint("source IN ('typed', 'file')", name="source"),
         sa.CheckConstraint('"end" >= start', name="period_order"),
     )
+
+
+class MonthFigures(db.Model):
+    """The figures of one unit's report month as the registers gave them when they were last
+    computed (reports/month_figures.py): the leaders' dashboard reads its closed months here
+    instead of counting a country's year of cases on every view. A row is deleted, in the
+    same transaction, by any change to what it counts (a case or an opening balance of its
+    unit dated on or before its end); a missing row is computed again when next read."""
+
+    __tablename__ = "month_figures"
+
+    unit_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("unit.id", ondelete="CASCADE"), primary_key=True
+    )
+    # the kinds of petition counted, in the catalogue's order ("complaint,denunciation")
+    kinds: Mapped[str] = mapped_column(sa.String(60), primary_key=True)
+    start: Mapped[date] = mapped_column(primary_key=True)
+    end: Mapped[date] = mapped_column(primary_key=True)
+    carried_over: Mapped[int] = mapped_column(sa.BigInteger)  # competent.cases_carried_over
+    new: Mapped[int] = mapped_column(sa.BigInteger)  # competent.cases_new
+    cases: Mapped[int] = mapped_column(sa.BigInteger)  # competent.cases
+    resolved: Mapped[int] = mapped_column(sa.BigInteger)  # competent.resolved
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    __table_args__ = (sa.Index("ix_month_figures_unit_end", "unit_id", "end"),)
