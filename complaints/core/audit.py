@@ -224,10 +224,18 @@ def diff(before: dict, after: dict) -> tuple[dict, dict]:
     return {k: before.get(k) for k in keys}, {k: after[k] for k in keys}
 
 
+def serialise_writers(connection) -> None:
+    """PostgreSQL: the advisory lock that orders the app's writers until their commit, the
+    chain's (_lock_chain). A rule that must order writers against each other (the kept
+    months of reports/month_figures.py) takes this one, never a second lock that two writers
+    could take in opposite orders. SQLite has one writer at a time already."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
+
+
 def _lock_chain(session) -> AuditHead | None:
     """Serialise writers of the chain (PostgreSQL: an advisory lock; both: the head's row)."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
+    serialise_writers(session.connection())
     return session.get(AuditHead, 1, with_for_update=True)
 
 

@@ -18,8 +18,8 @@ The rule, in this one place:
   month of both units from the day it was accepted). Flushes are seen by _collect; writers
   without the ORM (the register import's batches, an import undone) call `changed`.
 * A missing row is computed again when next read, under the lock `changed` takes on
-  PostgreSQL (and SQLite's one writer): a reader never stores figures counted before a change
-  that has deleted them.
+  PostgreSQL (the writers' own, audit.serialise_writers; SQLite has one writer): a reader
+  never keeps figures counted before a change that has deleted them.
 * The year is its closed months and the rest counted live: carried over at its first month's
   start, plus each month's new cases and resolved cases (the catalogue's identity "carried
   over + new = cases", and months that tile the year). Only the case figures are kept: a rate
@@ -35,6 +35,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from complaints.cases.models import FIGURE_COLUMNS, Case
+from complaints.core import audit
 from complaints.core.db import begin_writing, commit_apart, dialect_insert, utcnow, write_intent
 from complaints.extensions import db
 from complaints.reports import figures as F
@@ -52,8 +53,6 @@ FIGURE_IDS = (
 COLUMNS = ("carried_over", "new", "cases", "resolved")
 _CASE_DATES = ("accepted_on", "decided_on", "closed_on")
 _CASE_OTHER = tuple(c for c in ("unit_id", *FIGURE_COLUMNS) if c not in _CASE_DATES)
-# PostgreSQL: the advisory lock between a change deleting rows and a reader storing them.
-_LOCK_KEY = 72_410_024
 # A change whose earlier value is unknown: every month of the unit.
 EVER = date.min
 
@@ -61,8 +60,9 @@ _table = MonthFigures.__table__
 
 
 def _lock(conn) -> None:
-    if conn.dialect.name == "postgresql":
-        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
+    """Between a change deleting rows and a reader keeping them: the writers' own lock
+    (audit.serialise_writers), which a writer of cases holds anyway for its audit event."""
+    audit.serialise_writers(conn)
 
 
 def changed(session: Session, stale: dict[int, date]) -> None:
