@@ -137,9 +137,12 @@ def test_the_inspectorates_own_dashboard_counts_its_queue(web, login_as, tiles_d
 def test_the_queue_counted_by_the_database_equals_its_keys(db, province):
     # The tiles and the overdue page count the queue in SQL (pending.count); the queue page
     # counts the keys it loads (pending.counts): the same numbers, with the engine's dates
-    # where no deadline is stored yet (these petitions have none).
+    # where no deadline is stored yet (most of these petitions), the earliest active stored
+    # one where there is one (every fourth: past or not yet on the days below; an inactive
+    # one beside it is not its deadline).
     from datetime import timedelta
 
+    from complaints.cases.models import Deadline
     from complaints.core.vocab import PetitionKind
     from complaints.petitions import pending
     from complaints.petitions.models import Petition, PetitionStatus
@@ -147,7 +150,18 @@ def test_the_queue_counted_by_the_database_equals_its_keys(db, province):
     unit = province["inspectorate"]
     kinds = [PetitionKind.complaint, PetitionKind.denunciation, PetitionKind.feedback]
     for i in range(18):
-        make_petition(unit, kind=kinds[i % 3], received=date(2026, 1, 5) + timedelta(days=7 * i))
+        received = date(2026, 1, 5) + timedelta(days=7 * i)
+        p = make_petition(unit, kind=kinds[i % 3], received=received)
+        if i % 4 == 0:
+            db.session.flush()
+            for due, active in ((received + timedelta(days=40 + 3 * i), True), (received, False)):
+                db.session.add(
+                    Deadline(
+                        petition_id=p.id, unit_id=unit.id, step="process", label="Xử lý đơn",
+                        start=received, due=due, days=10, day_type="work", rule="test",
+                        basis="test", active=active,
+                    )
+                )  # fmt: skip
     db.session.flush()
     where = [Petition.unit_id == unit.id, Petition.status == PetitionStatus.registered]
     seen = set()
