@@ -144,36 +144,42 @@ def counts(pending: list[PendingKey], t: date) -> dict:
     }
 
 
+# Where a pending petition's stored processing deadline stands on day t (count()).
+_ESTIMATED, _PAST, _NOT_PAST = 0, 1, 2
+
+
 def count(conditions: list, t: date) -> dict:
     """How many wait, how many are past their processing deadline, how many for discipline:
     is_overdue and is_discipline counted by the database, for a tile or a heading that shows
-    the numbers without the queue. One aggregate grouped by kind and date of receipt (a few
-    hundred groups at most): the engine's dates, where no deadline is stored yet, are
+    the numbers without the queue. One aggregate grouped by kind, date of receipt and where
+    the stored deadline stands (none, past, not past: a few hundred groups at most), each
+    petition's stored deadline looked up once (twice, at a country's 5,000,000 petitions,
+    was 61 ms of its dashboard): the engine's dates, where no deadline is stored yet, are
     computed here once per group, as keys() does."""
-    stored = _stored_due()
-    unstored = stored.is_(None)
-    rows = db.session.execute(
-        sa.select(
-            Petition.kind,
-            Petition.received_date,
-            unstored,
-            sa.func.count(Petition.id),
-            _sum(stored < t),
-        )
+    # OFFSET 0: PostgreSQL would otherwise merge the inner select into the outer and look the
+    # deadline up once for each place the outer names it
+    waiting = (
+        sa.select(Petition.kind, Petition.received_date, _stored_due().label("due"))
         .where(*conditions)
-        .group_by(Petition.kind, Petition.received_date, unstored)
+        .offset(0)
+        .subquery()
+    )
+    due = waiting.c.due
+    standing = sa.case((due.is_(None), _ESTIMATED), (due < t, _PAST), else_=_NOT_PAST)
+    rows = db.session.execute(
+        sa.select(waiting.c.kind, waiting.c.received_date, standing, sa.func.count()).group_by(
+            waiting.c.kind, waiting.c.received_date, standing
+        )
     ).all()
-    cal = work_calendar() if any(row[2] for row in rows) else None
+    cal = work_calendar() if any(row[2] == _ESTIMATED for row in rows) else None
     out = {"total": 0, "overdue": 0, "discipline": 0}
-    for kind, received, estimated, n, late in rows:
+    for kind, received, stands, n in rows:
         out["total"] += n
+        estimated = stands == _ESTIMATED
+        late = n if stands == _PAST else 0
         if estimated:
             due = processing_due(kind, received, cal)
             late = n if due is not None and due < t else 0
         out["overdue"] += int(late)
         out["discipline"] += n if is_discipline(PendingKey(0, received, None, estimated), t) else 0
     return out
-
-
-def _sum(condition) -> sa.ColumnElement:
-    return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
