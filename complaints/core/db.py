@@ -164,6 +164,24 @@ def configure_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write_intent.get() else "BEGIN")
 
 
+def count_up_to(session, select, cap: int) -> tuple[int, bool]:
+    """The rows of an ORM select counted up to `cap` (a LIMIT stops the count), and whether
+    there are more: (the count, at most cap; more). How every long list counts its total (the
+    pagers of web/helpers.py, the case list). A search read newest first along the key counts
+    with the conditions search_index gives (COUNT_BY), in order: the first count that finds
+    more than the cap decides, else the last one."""
+
+    from complaints.core.search_index import COUNT_BY
+
+    for extra in select.get_execution_options().get(COUNT_BY, ((),)):
+        count_by = select.where(*extra)
+        sub = count_by.options(sa.orm.lazyload("*")).order_by(None).limit(cap + 1).subquery()
+        found = session.scalar(sa.select(sa.func.count()).select_from(sub))
+        if found > cap:
+            break
+    return min(found, cap), found > cap
+
+
 def dialect_insert(table):
     """An INSERT of `table` with its database's ON CONFLICT clauses (PostgreSQL or SQLite)."""
     from complaints.extensions import db

@@ -793,17 +793,12 @@ def compute_each_period_by_unit(
     """compute_by_unit for each of `periods`, in one statement: [{unit id: its figures}] in
     the periods' order, a unit without any record left out (the months the dashboard keeps,
     reports/month_figures.py, computed together)."""
-    figure_ids = tuple(figure_ids)
-    tree, params = _parameters(unit_ids, None, None)
-    for n, period in enumerate(periods):
-        params[f"start_{n}"], params[f"end_{n}"] = period.start, period.end
     out: list[dict[int, dict[str, int]]] = [{} for _ in periods]
     if not periods:
         return out
-    params["spans_start"] = min(p.start for p in periods)
-    params["spans_end"] = max(p.end for p in periods)
+    tree, params = _spans_parameters(unit_ids, periods)
     statement, ids = _statement(
-        figure_ids, tuple(kinds or ()), tree, len(periods), every_by_unit=True
+        tuple(figure_ids), tuple(kinds or ()), tree, len(periods), every_by_unit=True
     )
     if statement is None:
         return out
@@ -815,12 +810,7 @@ def compute_each_period_by_unit(
 def _by_period(figure_ids: tuple, unit_ids, periods: list[Period], kinds, last_by_unit: bool):
     """(compute_by_period's list, and with `last_by_unit` the last period's figures by unit,
     that period left out of the list)."""
-    tree, params = _parameters(unit_ids, None, None)
-    for n, period in enumerate(periods):
-        params[f"start_{n}"], params[f"end_{n}"] = period.start, period.end
-    if periods:
-        params["spans_start"] = min(p.start for p in periods)
-        params["spans_end"] = max(p.end for p in periods)
+    tree, params = _spans_parameters(unit_ids, periods)
     statement, ids = _statement(figure_ids, tuple(kinds or ()), tree, len(periods), last_by_unit)
     rows = (
         []
@@ -840,6 +830,18 @@ def _by_period(figure_ids: tuple, unit_ids, periods: list[Period], kinds, last_b
         totals.update(zip(ids, found.get(n, (0,) * len(ids)), strict=True))
         by_period.append(totals)
     return by_period, by_unit
+
+
+def _spans_parameters(unit_ids, periods: list[Period]) -> tuple[bool, dict]:
+    """The parameters of a statement of several periods (_spans, _SpanBounds): _parameters'
+    units, each period's dates and their first start and last end."""
+    tree, params = _parameters(unit_ids, None, None)
+    for n, period in enumerate(periods):
+        params[f"start_{n}"], params[f"end_{n}"] = period.start, period.end
+    if periods:
+        params["spans_start"] = min(p.start for p in periods)
+        params["spans_end"] = max(p.end for p in periods)
+    return tree, params
 
 
 def _parameters(unit_ids, period: Period | None, within) -> tuple[bool, dict]:

@@ -59,19 +59,15 @@ EVER = date.min
 _table = MonthFigures.__table__
 
 
-def _lock(conn) -> None:
-    """Between a change deleting rows and a reader keeping them: the writers' own lock
-    (audit.serialise_writers), which a writer of cases holds anyway for its audit event."""
-    audit.serialise_writers(conn)
-
-
 def changed(session: Session, stale: dict[int, date]) -> None:
     """Delete the kept months of each unit that end on or after its day ({unit id: day}), in
     the session's transaction."""
     if not stale:
         return
     conn = session.connection()
-    _lock(conn)
+    # between a change deleting rows and a reader keeping them: the writers' own lock, which a
+    # writer of cases holds anyway for its audit event
+    audit.serialise_writers(conn)
     conn.execute(
         _table.delete().where(
             _table.c.unit_id == sa.bindparam("u"), _table.c.end >= sa.bindparam("d")
@@ -89,9 +85,15 @@ def rows_changed(session: Session, rows) -> None:
     deletion): delete the kept months they count in, from the day each was accepted."""
     stale: dict[int, date] = {}
     for row in rows:
-        if row["accepted_on"] is not None:  # a case not accepted counts in no month
-            _note(stale, [row["unit_id"]], [row[c] for c in _CASE_DATES])
+        _note_case(stale, row)
     changed(session, stale)
+
+
+def _note_case(stale: dict[int, date], case) -> None:
+    """A case come or gone (a mapping of CASE_COLUMNS): its unit's months from the day it was
+    accepted; a case not accepted counts in no month."""
+    if case["accepted_on"] is not None:
+        _note(stale, [case["unit_id"]], [case[c] for c in _CASE_DATES])
 
 
 def _note(stale: dict[int, date], units, days) -> None:
@@ -126,8 +128,7 @@ def _collect(session, context) -> None:
                 _note(stale, _values(state, "unit_id"), _values(state, "as_of"))
             continue
         if fresh:
-            if obj.accepted_on is not None:  # a case not accepted counts in no month
-                _note(stale, [obj.unit_id], [getattr(obj, a) for a in _CASE_DATES])
+            _note_case(stale, {c: getattr(obj, c) for c in CASE_COLUMNS})
             continue
         moved = [a for a in _CASE_DATES if state.attrs[a].history.has_changes()]
         other = [a for a in _CASE_OTHER if state.attrs[a].history.has_changes()]
@@ -205,7 +206,7 @@ def _read(root: Unit, key: str, closed: list[Period], year: Period) -> tuple:
 def _fill(root: Unit, key: str, kinds: tuple, periods: list[Period]) -> None:
     """Compute and keep the missing rows of the tree's units for `periods`, in one statement
     (figures.compute_each_period_by_unit) and one insert: in a transaction of its own when
-    the request only reads (begin_writing), under the lock of `changed`. The request's
+    the request only reads (begin_writing), under the lock `changed` takes. The request's
     records are not expired by those commits: it changed none, and a country's centre would
     read its 4,295 units again one by one."""
     intended = write_intent.get()
@@ -213,7 +214,7 @@ def _fill(root: Unit, key: str, kinds: tuple, periods: list[Period]) -> None:
     expiring, session.expire_on_commit = session.expire_on_commit, False
     try:
         begin_writing()
-        _lock(db.session.connection())
+        audit.serialise_writers(db.session.connection())
         units = db.session.scalars(root.subtree_ids()).all()
         have = set(
             db.session.execute(

@@ -10,16 +10,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-import sqlalchemy as sa
-import sqlalchemy.orm
 from flask import abort, current_app, request
 from flask_login import current_user
 from flask_sqlalchemy.pagination import SelectPagination
 from wtforms import SelectChoice
 
-from complaints.core import search_index
 from complaints.core.access import PERMISSIONS, has_permission, load_scoped
-from complaints.core.db import MAX_ID, MAX_PAGE
+from complaints.core.db import MAX_ID, MAX_PAGE, count_up_to
 from complaints.core.errors import OperationError
 from complaints.core.translate import gettext as _
 from complaints.extensions import db
@@ -60,20 +57,6 @@ class CappedPagination(SelectPagination):
         """Whether rows follow this page: known when the count reaches past the page (the
         API's pages, counted_page's `past_cap`)."""
         return self.capped or self.total > self._query_offset + len(self.items)
-
-
-def count_up_to(session, select, cap: int) -> tuple[int, bool]:
-    """The rows of an ORM select counted up to `cap` (a LIMIT stops the count), and whether
-    there are more: (the count, at most cap; more). A search read newest first along the key
-    counts with the conditions search_index gives, in order: the first count that finds more
-    than the cap decides, else the last one."""
-    for extra in select.get_execution_options().get(search_index.COUNT_BY, ((),)):
-        count_by = select.where(*extra)
-        sub = count_by.options(sa.orm.lazyload("*")).order_by(None).limit(cap + 1).subquery()
-        found = session.scalar(sa.select(sa.func.count()).select_from(sub))
-        if found > cap:
-            break
-    return min(found, cap), found > cap
 
 
 def paginate_list(items: list, name: str = "page") -> ListPage:
