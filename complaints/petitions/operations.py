@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 from complaints.citizen import codes as receipt_codes
 from complaints.core import audit, clock, confidentiality, maintenance, search_index
 from complaints.core import db as core_db
-from complaints.core.access import in_scope, unit_in_scope
+from complaints.core.access import in_scope, in_scope_by_row, unit_in_scope
 from complaints.core.db import utcnow
 from complaints.core.errors import OperationError
 from complaints.core.forms import REQUIRED
@@ -831,7 +831,7 @@ def search_petitions(user, term: str) -> sa.Select:
     full, needles = _folded_match(Petition.search_text, term)
     public = Petition.public_search_text.like(pattern, escape="\\")
     match = confidentiality.visible_clause(user, Petition, full, public)
-    query = sa.select(Petition).where(in_scope(user, Petition.unit_id), match)
+    query = sa.select(Petition).where(in_scope_by_row(user, Petition.unit_id), match)
     query, newest = search_index.narrow(db.session, query, Petition, needles)
     keys = _exact_keys(user, term)
     first = [sa.case((keys, 0), else_=1)] if keys is not None else []
@@ -880,7 +880,7 @@ def search_visits(user, term: str) -> sa.Select:
     """
     pattern = like_pattern(term)
     full, needles = _folded_match(Visit.search_text, term)
-    scope = in_scope(user, Visit.unit_id)
+    scope = in_scope_by_row(user, Visit.unit_id)
     if confidentiality.role_allows(user):
         match = full
     else:
