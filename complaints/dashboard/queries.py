@@ -401,7 +401,7 @@ def compare_units(
 # --- reception obligations and satisfaction -------------------------------------------------
 
 
-def obligations_behind(units: list[Unit], t: date, cal: WorkCalendar):
+def obligations_behind(root: Unit, units: list[Unit], t: date, cal: WorkCalendar):
     """The months, how many units are behind on periodic reception or late publishing over the
     last OBLIGATION_MONTHS months (this one included), and the BEHIND_SHOWN most behind of
     them (sessions missing, then publications late), in the tree's order:
@@ -409,7 +409,11 @@ def obligations_behind(units: list[Unit], t: date, cal: WorkCalendar):
     first = t.replace(day=1)
     for _month in range(OBLIGATION_MONTHS - 1):
         first = (first - timedelta(days=1)).replace(day=1)
-    behind = [r for r in compliance.behind_table(units, first, t, t, cal) if r.behind]
+    behind = [
+        r
+        for r in compliance.behind_table(units, first, t, t, cal, ids=root.subtree_ids())
+        if r.behind
+    ]
     worst = sorted(range(len(behind)), key=lambda i: (-behind[i].shortfall, -behind[i].late))
     shown = [behind[i] for i in sorted(worst[:BEHIND_SHOWN])]
     return compliance.months_between(first, t), len(behind), shown
@@ -472,7 +476,7 @@ def build(root: Unit, t: date | None = None, user=None) -> Dashboard:
     rates, by_unit, year = rates_and_year(root, t, settings)
     places = F.ROUNDING_MODES[settings.rounding][0]
     rows, total = compare_units(root, units, cases, by_unit, settings)
-    months, behind_total, behind = obligations_behind(units, t, cal)
+    months, behind_total, behind = obligations_behind(root, units, t, cal)
     return Dashboard(
         unit=root,
         today=t,

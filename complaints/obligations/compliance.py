@@ -138,20 +138,36 @@ def _active_during(unit: Unit, start: date, end: date) -> bool:
     )
 
 
+def _active_throughout(unit: Unit, start: date, end: date) -> bool:
+    return (unit.active_from is None or unit.active_from <= start) and (
+        unit.active_to is None or unit.active_to >= end
+    )
+
+
 def _sum(condition) -> sa.ColumnElement:
     return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
 
 
 def behind_table(
-    units: list[Unit], first: date, last: date, today: date, cal: WorkCalendar
+    units: list[Unit],
+    first: date,
+    last: date,
+    today: date,
+    cal: WorkCalendar,
+    *,
+    ids: sa.Select | None = None,
 ) -> list[UnitRow]:
-    """Each unit, each month from first's to last's: required vs held, late publications."""
+    """Each unit, each month from first's to last's: required vs held, late publications.
+    `ids`: the same units' ids as a select (a subtree's, Unit.ids_under), so that a country's
+    4,295 ids are not each a parameter of the statements (binding and planning them took
+    100-250 ms at the centre)."""
     months = months_between(first, last)
     if not units or not months:
         return []
     start = rules.month_bounds(*months[0])[0]
     end = rules.month_bounds(*months[-1])[1]
-    ids = [u.id for u in units]
+    if ids is None:
+        ids = [u.id for u in units]
     held = ReceptionSession.status == SessionStatus.held
     in_person = held & (ReceptionSession.host_mode == HostMode.in_person)
     year = sa.extract("year", ReceptionSession.session_date)
@@ -178,16 +194,12 @@ def behind_table(
     by_month = {(r.unit_id, int(r.y), int(r.m)): r for r in monthly}
 
     of_level = functools.cache(rules.month_periods)  # the law's, by level: a few, not a unit's
-    periods = {
-        (u.id, y, m): [p for p in of_level(u.level, y, m) if _active_during(u, p.start, p.end)]
-        for u in units
-        for (y, m) in months
-    }
-    weekly_units = {
-        uid for (uid, _, _), ps in periods.items() if any(p.minimum.per == "week" for p in ps)
-    }
+    levels = {u.level for u in units}
+    weekly = any(
+        p.minimum.per == "week" for lv in levels for (y, m) in months for p in of_level(lv, y, m)
+    )
     by_week: dict[tuple[int, date], tuple[int, int]] = {}
-    if weekly_units:
+    if weekly:
         week = week_start(ReceptionSession.session_date)
         rows = db.session.execute(
             sa.select(
@@ -197,7 +209,7 @@ def behind_table(
                 _sum(in_person).label("in_person"),
             )
             .where(
-                ReceptionSession.unit_id.in_(sorted(weekly_units)),
+                ReceptionSession.unit_id.in_(ids),
                 ReceptionSession.kind == SessionKind.periodic,
                 ReceptionSession.status == SessionStatus.held,
                 ReceptionSession.session_date.between(
@@ -210,17 +222,24 @@ def behind_table(
 
     table = []
     for u in units:
+        uid, level = u.id, u.level
+        # A unit in existence all along owes its level's periods (each period of a month
+        # overlaps the month), the lists shared by the level's units.
+        throughout = _active_throughout(u, start, end)
         cells = []
         for y, m in months:
-            cell = Cell(y, m, periods[(u.id, y, m)])
-            row = by_month.get((u.id, y, m))
+            owed = of_level(level, y, m)
+            if not throughout:
+                owed = [p for p in owed if _active_during(u, p.start, p.end)]
+            cell = Cell(y, m, owed)
+            row = by_month.get((uid, y, m))
             if row is not None:
                 cell.held_all = int(row.held)
                 cell.planned, cell.cancelled = int(row.planned), int(row.cancelled)
                 cell.postponed, cell.late = int(row.postponed), int(row.late)
-            for p in cell.periods:
+            for p in owed:
                 if p.minimum.per == "week":
-                    h, ip = by_week.get((u.id, p.start), (0, 0))
+                    h, ip = by_week.get((uid, p.start), (0, 0))
                 else:
                     h, ip = (int(row.held), int(row.in_person)) if row is not None else (0, 0)
                 counted = ip if p.minimum.in_person_only else h

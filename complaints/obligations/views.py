@@ -82,16 +82,16 @@ def index():
         form.month_from.data, form.month_to.data = first, last
     end = rules.month_bounds(last.year, last.month)[1]
     cal = work_calendar()
-    table = compliance.behind_table(units, first, end, t, cal) if ok else []
+    ids = root.subtree_ids()  # the units offered, as a subquery: a country has thousands
+    table = compliance.behind_table(units, first, end, t, cal, ids=ids) if ok else []
     shown = [r for r in table if r.behind] if ok and form.only_behind.data else table
     units_page = paginate_list(shown, UNITS_PAGE)  # a country's centre has thousands
     months = compliance.months_between(first, end)
 
-    unit_ids = [u.id for u in units]
     plan_query = (
         sa.select(ReceptionSession)
         .where(
-            ReceptionSession.unit_id.in_(unit_ids),
+            ReceptionSession.unit_id.in_(ids),
             in_scope(current_user, ReceptionSession.unit_id),
             ReceptionSession.kind == SessionKind.periodic,
             ReceptionSession.session_date.between(first, end),
@@ -105,7 +105,7 @@ def index():
     rule_rows = db.session.scalars(
         sa.select(ReceptionRule)
         .where(
-            ReceptionRule.unit_id.in_(unit_ids),
+            ReceptionRule.unit_id.in_(ids),
             sa.or_(ReceptionRule.valid_to.is_(None), ReceptionRule.valid_to >= first),
             ReceptionRule.valid_from <= end,
         )
