@@ -260,7 +260,7 @@ def next_due_page(
             before = offset + len(items)
         else:
             before = db.session.scalar(
-                sa.select(sa.func.count(Case.id)).where(Case.next_due.is_not(None), *where)
+                sa.select(sa.func.count()).where(Case.next_due.is_not(None), *where)
             )
         without_duty = (
             sa.select(Case)

@@ -78,7 +78,7 @@ def case_counts(root: Unit, t: date) -> dict[int, dict[str, int]]:
     rows = db.session.execute(
         sa.select(
             Case.unit_id,
-            sa.func.count(Case.id),
+            sa.func.count(),
             count(overdue_case(t)),
             count(due_soon_case(t, horizon)),
         )
@@ -107,7 +107,7 @@ class Tile:
 
 
 def _count(where: list) -> int:
-    return int(db.session.scalar(sa.select(sa.func.count(Case.id)).where(*where)) or 0)
+    return int(db.session.scalar(sa.select(sa.func.count()).where(*where)) or 0)
 
 
 def tiles(user, root: Unit, t: date, *, zoom: bool) -> list[Tile]:
