@@ -15,7 +15,9 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.functions import FunctionElement
 
 from complaints.cases.models import (
     Case,
@@ -549,11 +551,40 @@ class _IdList(sa.types.UserDefinedType):
 
 
 def _among(column: Any, unit_ids) -> sa.ColumnElement[bool]:
-    """`column IN unit_ids`: a statement's list of ids (_UNIT_IDS, _WITHIN_IDS), or a list or
-    subquery of the report's drill-down. An empty list holds nothing ("IN (NULL)")."""
+    """`column IN unit_ids`: a statement's list of ids (_UNIT_IDS, _WITHIN_IDS), its tree
+    (_TREE_IDS), or a list or subquery of the report's drill-down. An empty list holds
+    nothing ("IN (NULL)")."""
     if isinstance(unit_ids, sa.BindParameter) and isinstance(unit_ids.type, _IdList):
         return column.op("IN")(unit_ids)
+    if unit_ids is _TREE_INDEXED:
+        return _in_tree(column, _TREE_IDS.scalar_subquery())
     return column.in_(unit_ids)
+
+
+class _in_tree(FunctionElement):
+    """`column IN (the tree's ids)` as a condition of an index leading with the unit.
+    PostgreSQL: `column = ANY(ARRAY(the ids))`, the ids read once and the array a condition
+    of the index, as a list of ids is; the IN is a join, which PostgreSQL makes by reading the
+    whole table (or all of an index) in the units' order. At the country's centre, 5,000,000
+    petitions: 01-XLD 16.5 -> 1.1 s (a bitmap of each unit's petitions of the year, instead of
+    4.5 million rows read in the units' order), 01-KQGQ 2.2 -> 1.3 s, 01-TCD 1.1 -> 0.6 s.
+    SQLite: the IN."""
+
+    type = sa.Boolean()
+    inherit_cache = True
+    name = "in_tree"
+
+
+@compiles(_in_tree, "postgresql")
+def _in_tree_pg(element, compiler, **kw):
+    column, ids = element.clauses
+    return f"{compiler.process(column, **kw)} = ANY(ARRAY{compiler.process(ids, **kw)})"
+
+
+@compiles(_in_tree)
+def _in_tree_default(element, compiler, **kw):
+    column, ids = element.clauses
+    return f"{compiler.process(column, **kw)} IN {compiler.process(ids, **kw)}"
 
 
 _UNIT_IDS = sa.bindparam("unit_ids", literal_execute=True, type_=_IdList())
@@ -576,6 +607,13 @@ class Subtree:
 
 # A tree's units as the statement's own sub-select, its path a parameter.
 _TREE_IDS = Unit.ids_under(sa.bindparam("tree_path", type_=sa.String()))
+# The same units, asked of an index leading with the unit (_in_tree).
+_TREE_INDEXED = Unit.ids_under(sa.bindparam("tree_path", type_=sa.String()))
+# Bases whose index leads with the date (ix_petition_reception: the reception's petitions by
+# day): the tree is a join there (its ids hashed, each row of the days probed). As an array
+# PostgreSQL asked the index of every petition's unit for each of the units (02-TCD at the
+# country's centre: 0.12 -> 0.9 s).
+_DATE_LED_BASES = frozenset({_received_at_reception})
 
 
 def _spans(count: int) -> sa.Subquery:
@@ -657,7 +695,13 @@ def _statement(
         query = source.select_from().add_columns(
             group.label(key_name), *(u.label("apart_unit") for u in by_unit), *padded(own)
         )
-        query = _scoped(source, query, units, period, kinds, base, within=within)
+        # A report's period as an index condition (_in_tree); a dashboard's months at once
+        # (periods) read the cases by their finishing days' index, a short range, and join
+        # the units (as an array: each of the centre's units looked up, 3 -> 10 ms a view).
+        indexed = tree and not periods and (base or source.base) not in _DATE_LED_BASES
+        query = _scoped(
+            source, query, _TREE_INDEXED if indexed else units, period, kinds, base, within=within
+        )
         if periods:  # the records of all the periods, for the database to read them once
             query = query.where((base or source.base)(_SpanBounds))
         # A record no figure of the group counts adds nothing: leave it out before aggregating
