@@ -123,13 +123,16 @@ def in_scope(user: Any, unit_id_column: Any) -> sa.ColumnElement[bool]:
 
 
 def in_scope_by_row(user: Any, unit_id_column: Any) -> sa.ColumnElement[bool]:
-    """The same filter as in_scope, checked on each row against the scope's ids hashed once:
-    for a select whose rows a text index has already found. PostgreSQL misjudges how many rows
-    a text search finds (5 for 3,963) and joined the scope's units to them by a nested loop:
-    at the country's centre each of its 4,295 units compared with each row, 17 million
-    comparisons (1.2 s). Inside coalesce() the IN is not made a join: PostgreSQL hashes the
-    ids and probes each row, as SQLite does with an IN."""
+    """The same filter as in_scope, checked on each row against the scope's ids hashed once
+    (inside coalesce() PostgreSQL does not make the IN a join): for rows a text index has
+    found (core/search_index.narrow, which says when each form serves)."""
     return sa.func.coalesce(in_scope(user, unit_id_column), sa.false())
+
+
+def scope_forms(user: Any, unit_id_column: Any) -> tuple:
+    """The user's units as (in_scope, in_scope_by_row): one rule, the two forms a text
+    search chooses from (core/search_index.narrow)."""
+    return in_scope(user, unit_id_column), in_scope_by_row(user, unit_id_column)
 
 
 def unit_in_scope(user: Any, unit: Any) -> bool:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 from complaints.citizen import codes as receipt_codes
 from complaints.core import audit, clock, confidentiality, maintenance, search_index
 from complaints.core import db as core_db
-from complaints.core.access import in_scope, in_scope_by_row, unit_in_scope
+from complaints.core.access import in_scope, scope_forms, unit_in_scope
 from complaints.core.db import utcnow
 from complaints.core.errors import OperationError
 from complaints.core.forms import REQUIRED
@@ -831,8 +831,10 @@ def search_petitions(user, term: str) -> sa.Select:
     full, needles = _folded_match(Petition.search_text, term)
     public = Petition.public_search_text.like(pattern, escape="\\")
     match = confidentiality.visible_clause(user, Petition, full, public)
-    query = sa.select(Petition).where(in_scope_by_row(user, Petition.unit_id), match)
-    query, newest = search_index.narrow(db.session, query, Petition, needles)
+    scope = scope_forms(user, Petition.unit_id)
+    query, newest = search_index.narrow(
+        db.session, sa.select(Petition), Petition, needles, scope, match
+    )
     keys = _exact_keys(user, term)
     first = [sa.case((keys, 0), else_=1)] if keys is not None else []
     return query.options(selectinload(Petition.unit)).order_by(*first, newest)
@@ -880,7 +882,7 @@ def search_visits(user, term: str) -> sa.Select:
     """
     pattern = like_pattern(term)
     full, needles = _folded_match(Visit.search_text, term)
-    scope = in_scope_by_row(user, Visit.unit_id)
+    scope = scope_forms(user, Visit.unit_id)
     if confidentiality.role_allows(user):
         match = full
     else:
@@ -888,9 +890,11 @@ def search_visits(user, term: str) -> sa.Select:
         protected = confidentiality.protected_clause(Visit)
         candidates, _ = search_index.narrow(
             db.session,
-            sa.select(Visit).where(scope, protected, Visit.search_text.like(pattern, escape="\\")),
+            sa.select(Visit),
             Visit,
             [folded],
+            scope,
+            protected & Visit.search_text.like(pattern, escape="\\"),
         )
         candidates = db.session.scalars(candidates).all()
         patterns = confidentiality.identity_values(candidates)
@@ -900,8 +904,7 @@ def search_visits(user, term: str) -> sa.Select:
             if folded in fold(confidentiality.strip(v.content, patterns[("visit", v.id)], " "))
         ]
         match = sa.or_(~protected & full, Visit.id.in_(by_content))
-    query = sa.select(Visit).where(scope, match)
-    query, newest = search_index.narrow(db.session, query, Visit, needles)
+    query, newest = search_index.narrow(db.session, sa.select(Visit), Visit, needles, scope, match)
     return query.options(selectinload(Visit.unit)).order_by(newest)
 
 
