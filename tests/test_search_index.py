@@ -146,7 +146,12 @@ def test_the_search_reads_the_index(db, province, handler):
 
         def plan(term):
             narrowed, _ = search_index.narrow(
-                db.session, sa.select(Petition.id), Petition, [fold(term)]
+                db.session,
+                sa.select(Petition.id),
+                Petition,
+                [fold(term)],
+                scope=(sa.true(), sa.true()),
+                match=sa.true(),
             )
             sql = narrowed.compile(db.session.get_bind(), compile_kwargs={"literal_binds": True})
             explain = sa.text("EXPLAIN " + str(sql).replace("%%", "%"))

@@ -221,17 +221,17 @@ def _newest_hold_a_page(session: Any, walk: sa.Select, model: Any) -> bool:
     return session.scalar(sa.select(sa.func.count()).select_from(probe)) >= PAGE_PROBE
 
 
-def narrow(session: Any, select: sa.Select, model: Any, needles: list[str], scope=None, match=None):
+def narrow(session: Any, select: sa.Select, model: Any, needles: list[str], *, scope: tuple, match):
     """The select limited to the candidates of the database's text index for the needles
     (folded), and the order that reads them newest first without sorting them all: the index's
     rowid on SQLite (a page stops early), the primary key elsewhere.
 
-    `scope`: the user's units, in two forms of one rule (core/access.py: in_scope and
-    in_scope_by_row), added here: the rows a GIN index found get the probe (PostgreSQL
-    misjudges how many they are and joined a large scope's units to them one by one: 584 ms
-    at the country's centre), every other select the join (its estimate is what lets the
-    planner walk the key and stop at a page: with the probe it read the whole table, 0.5 s at
-    100,000 petitions).
+    `scope`: the user's units, in two forms of one rule (core/access.scope_forms: in_scope
+    and in_scope_by_row), added here and required, so that no search forgets them: the rows
+    a GIN index found get the probe (PostgreSQL misjudges how many they are and joined a
+    large scope's units to them one by one: 584 ms at the country's centre), every other
+    select the join (its estimate lets SQLite's and PostgreSQL's planners use the units'
+    indexes).
 
     `match`: the condition every row found must meet (the folded text's LIKE), given apart:
     a common term's walk holds it, the scope and the words in one condition no index serves,
@@ -247,8 +247,7 @@ def narrow(session: Any, select: sa.Select, model: Any, needles: list[str], scop
     planner walks the key and stops at the page); its total (`COUNT_BY`, up to the cap) is
     counted along the key over the newest COUNT_WALK_ROWS rows, and only when they do not hold
     more than the cap, by the index."""
-    joined, probed = scope if scope is not None else (sa.true(), sa.true())
-    match = sa.true() if match is None else match
+    joined, probed = scope
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         if ts_query(needles) is None:

@@ -833,7 +833,7 @@ def search_petitions(user, term: str) -> sa.Select:
     match = confidentiality.visible_clause(user, Petition, full, public)
     scope = scope_forms(user, Petition.unit_id)
     query, newest = search_index.narrow(
-        db.session, sa.select(Petition), Petition, needles, scope, match
+        db.session, sa.select(Petition), Petition, needles, scope=scope, match=match
     )
     keys = _exact_keys(user, term)
     first = [sa.case((keys, 0), else_=1)] if keys is not None else []
@@ -893,8 +893,8 @@ def search_visits(user, term: str) -> sa.Select:
             sa.select(Visit),
             Visit,
             [folded],
-            scope,
-            protected & Visit.search_text.like(pattern, escape="\\"),
+            scope=scope,
+            match=protected & Visit.search_text.like(pattern, escape="\\"),
         )
         candidates = db.session.scalars(candidates).all()
         patterns = confidentiality.identity_values(candidates)
@@ -904,7 +904,9 @@ def search_visits(user, term: str) -> sa.Select:
             if folded in fold(confidentiality.strip(v.content, patterns[("visit", v.id)], " "))
         ]
         match = sa.or_(~protected & full, Visit.id.in_(by_content))
-    query, newest = search_index.narrow(db.session, sa.select(Visit), Visit, needles, scope, match)
+    query, newest = search_index.narrow(
+        db.session, sa.select(Visit), Visit, needles, scope=scope, match=match
+    )
     return query.options(selectinload(Visit.unit)).order_by(newest)
 
 
