@@ -146,12 +146,6 @@ def _active_during(unit: Unit, start: date, end: date) -> bool:
     )
 
 
-def _active_throughout(unit: Unit, start: date, end: date) -> bool:
-    return (unit.active_from is None or unit.active_from <= start) and (
-        unit.active_to is None or unit.active_to >= end
-    )
-
-
 def _sum(condition) -> sa.ColumnElement:
     return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
 
@@ -235,7 +229,7 @@ def behind_table(
         uid, level = u.id, u.level
         # A unit in existence all along owes its level's periods (each period of a month
         # overlaps the month), the lists shared by the level's units.
-        throughout = _active_throughout(u, start, end)
+        throughout = u.is_active_on(start) and u.is_active_on(end)
         cells = []
         for y, m in months:
             owed = of_level(level, y, m)

@@ -501,11 +501,24 @@ def _not_transferred_within(unit_ids) -> sa.ColumnElement[bool]:
 
 
 def _scoped(
-    source: Source, query: sa.Select, unit_ids, period: Period, kinds, base=None, within=None
+    source: Source,
+    query: sa.Select,
+    unit_ids,
+    period: Period,
+    kinds,
+    base=None,
+    within=None,
+    *,
+    indexed: bool = False,
 ) -> sa.Select:
     """`within`: the units of the whole report a row belongs to (default: `unit_ids`), for
-    the rule of petitions transferred inside the tree."""
-    query = query.where(_among(source.unit_column, unit_ids), (base or source.base)(period))
+    the rule of petitions transferred inside the tree. `indexed`: `unit_ids` (a sub-select)
+    asked of the index that leads with the unit (_in_tree)."""
+    if indexed:
+        among = _in_tree(source.unit_column, unit_ids.scalar_subquery())
+    else:
+        among = _among(source.unit_column, unit_ids)
+    query = query.where(among, (base or source.base)(period))
     if source.name == "petition":
         query = query.where(_not_transferred_within(unit_ids if within is None else within))
     if kinds and source.kind_column is not None:
@@ -556,8 +569,6 @@ def _among(column: Any, unit_ids) -> sa.ColumnElement[bool]:
     nothing ("IN (NULL)")."""
     if isinstance(unit_ids, sa.BindParameter) and isinstance(unit_ids.type, _IdList):
         return column.op("IN")(unit_ids)
-    if unit_ids is _TREE_INDEXED:
-        return _in_tree(column, _TREE_IDS.scalar_subquery())
     return column.in_(unit_ids)
 
 
@@ -607,8 +618,6 @@ class Subtree:
 
 # A tree's units as the statement's own sub-select, its path a parameter.
 _TREE_IDS = Unit.ids_under(sa.bindparam("tree_path", type_=sa.String()))
-# The same units, asked of an index leading with the unit (_in_tree).
-_TREE_INDEXED = Unit.ids_under(sa.bindparam("tree_path", type_=sa.String()))
 # Bases whose index leads with the date (ix_petition_reception: the reception's petitions by
 # day): the tree is a join there (its ids hashed, each row of the days probed). As an array
 # PostgreSQL asked the index of every petition's unit for each of the units (02-TCD at the
@@ -699,9 +708,7 @@ def _statement(
         # (periods) read the cases by their finishing days' index, a short range, and join
         # the units (as an array: each of the centre's units looked up, 3 -> 10 ms a view).
         indexed = tree and not periods and (base or source.base) not in _DATE_LED_BASES
-        query = _scoped(
-            source, query, _TREE_INDEXED if indexed else units, period, kinds, base, within=within
-        )
+        query = _scoped(source, query, units, period, kinds, base, within=within, indexed=indexed)
         if periods:  # the records of all the periods, for the database to read them once
             query = query.where((base or source.base)(_SpanBounds))
         # A record no figure of the group counts adds nothing: leave it out before aggregating
