@@ -24,13 +24,12 @@ from complaints.cases.models import (
 )
 from complaints.core import confidentiality
 from complaints.core.access import Role, in_scope
-from complaints.core.db import count_up_to
+from complaints.core.db import ListPage, count_up_to
 from complaints.core.text import like_pattern
 from complaints.core.vocab import Field, PetitionKind
 from complaints.extensions import db
 from complaints.petitions.models import Petition
 from complaints.units.models import Unit
-from complaints.web.helpers import ListPage
 
 # Who can be given a case to work on (assignment, the handler filter).
 CASE_ROLES = (Role.case_handler, Role.petition_handler, Role.leader)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import enum
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -162,6 +163,38 @@ def configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write_intent.get() else "BEGIN")
+
+
+@dataclass
+class ListPage:
+    """A page of an already ordered list, shaped like Flask-SQLAlchemy's pagination for the
+    pager() macro (for lists whose order or count SQL alone does not give)."""
+
+    items: list
+    page: int
+    per_page: int
+    total: int
+    capped: bool = False  # the total was counted up to a cap, and there are more
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
 
 
 def count_up_to(session, select, cap: int) -> tuple[int, bool]:

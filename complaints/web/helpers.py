@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import functools
 from collections import Counter
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -16,7 +15,7 @@ from flask_sqlalchemy.pagination import SelectPagination
 from wtforms import SelectChoice
 
 from complaints.core.access import PERMISSIONS, has_permission, load_scoped
-from complaints.core.db import MAX_ID, MAX_PAGE, count_up_to
+from complaints.core.db import MAX_ID, MAX_PAGE, ListPage, count_up_to
 from complaints.core.errors import OperationError
 from complaints.core.translate import gettext as _
 from complaints.extensions import db
@@ -293,35 +292,3 @@ def submitted(form) -> bool:
     if not ok and "version" in form._fields and form.version.errors:
         form.form_errors.extend(form.version.errors)
     return ok
-
-
-@dataclass
-class ListPage:
-    """A page of an already ordered list, shaped like Flask-SQLAlchemy's pagination for the
-    pager() macro (for lists whose order or count SQL alone does not give)."""
-
-    items: list
-    page: int
-    per_page: int
-    total: int
-    capped: bool = False  # the total was counted up to a cap, and there are more
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
