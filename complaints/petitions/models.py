@@ -208,8 +208,10 @@ class Petition(TimestampMixin, db.Model):
         # entries of this index instead of sorting a province's million petitions.
         sa.Index("ix_petition_register_order", "received_date", "register_seq", "id"),
         # The processing queue and its counts (pending.where: status registered, the units it
-        # processes): the few waiting petitions, not every petition of the units' ten years.
-        sa.Index("ix_petition_status_unit", "status", "unit_id", "received_date"),
+        # processes): the few waiting petitions, not every petition of the units' ten years;
+        # with the kind the counts group by and the id their deadlines are found by, read from
+        # the index alone (pending.count: 18.5 -> 4.6 ms for a country's 11,102 at 5,000,000).
+        sa.Index("ix_petition_status_unit", "status", "unit_id", "received_date", "kind", "id"),
         # The reception figures (02/TCD: what the desks received in the period), a fifth of
         # the petitions: one range of their days. Without it PostgreSQL read the whole year's
         # petitions of a country to keep those (142 ms at 1,000,000; 23 ms along it).
