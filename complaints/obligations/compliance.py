@@ -140,12 +140,6 @@ def late_clause(start: date, end: date, today: date, cal: WorkCalendar) -> sa.Co
     )
 
 
-def _active_during(unit: Unit, start: date, end: date) -> bool:
-    return (unit.active_from is None or unit.active_from <= end) and (
-        unit.active_to is None or unit.active_to >= start
-    )
-
-
 def _sum(condition) -> sa.ColumnElement:
     return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
 
@@ -234,7 +228,7 @@ def behind_table(
         for y, m in months:
             owed = of_level(level, y, m)
             if not throughout:
-                owed = [p for p in owed if _active_during(u, p.start, p.end)]
+                owed = [p for p in owed if u.is_active_during(p.start, p.end)]
             cell = Cell(y, m, owed)
             row = by_month.get((uid, y, m))
             if row is not None:

@@ -100,6 +100,12 @@ class Unit(TimestampMixin, db.Model):
             self.active_to is None or day <= self.active_to
         )
 
+    def is_active_during(self, start: date, end: date) -> bool:
+        """Whether the unit existed on some day from start to end (both included)."""
+        return (self.active_from is None or self.active_from <= end) and (
+            self.active_to is None or start <= self.active_to
+        )
+
     @property
     def child_level(self) -> UnitLevel:
         """The level a new unit under this one is given unless the administrator chooses."""
