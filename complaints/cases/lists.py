@@ -32,8 +32,8 @@ from complaints.petitions import pending, transfers
 from complaints.web.helpers import count_limits, filter_args, page_number, paginate
 
 
-def _buckets(where: list, t) -> list[dict]:
-    counts = ageing_counts(where, t)
+def _buckets(counts: dict[str, int]) -> list[dict]:
+    """The ageing buckets of ageing_counts' counts, labelled."""
     return [{"key": k, "label": label, "count": counts[k]} for k, label in AGE_BUCKETS]
 
 
@@ -68,7 +68,7 @@ def _case_list(template: str, title: str, base: list, *, mine: bool = False):
         where = case_where(current_user, _filter(form), t, base)
     else:
         where = [Case.visible_to(current_user), *base, sa.false()]
-    buckets = _buckets(where, t)
+    buckets = _buckets(ageing_counts(where, t))
     # Listing open cases only, the ageing buckets partition the list: their sum is its length,
     # and counting the open cases once is enough.
     only_open = ok and not form.state.data and not form.closed.data
@@ -151,12 +151,8 @@ def overdue():
     page = paginate(query)
     with_related(page.items)
     confidentiality.reader().load(page.items)
-    row = db.session.execute(
-        sa.select(
-            sa.func.coalesce(sa.func.sum(sa.case((late, 1), else_=0)), 0),
-            sa.func.coalesce(sa.func.sum(sa.case((soon, 1), else_=0)), 0),
-        ).where(*base)
-    ).one()
+    # the heading's counts and the ageing buckets, the open cases read once
+    counted = ageing_counts(base, t, also={"overdue": late, "soon": soon})
     petitions = None
     late_transfers: list = []
     # Who may read the queue (the dashboard's petition tiles open it) sees its counts here too.
@@ -173,9 +169,9 @@ def overdue():
         form=form,
         page=page,
         days=days,
-        counts={"overdue": row[0], "soon": row[1]},
+        counts={"overdue": counted["overdue"], "soon": counted["soon"]},
         owed={c.id: owed(c, horizon) for c in page.items},
-        buckets=_buckets(base, t),
+        buckets=_buckets(counted),
         bucket_args={
             k: v for k, v in (("kind", form.kind.data), ("unit_id", form.unit_id.data)) if ok and v
         },

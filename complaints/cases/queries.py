@@ -63,16 +63,19 @@ def age_clause(bucket: str, t: date):
     }[bucket]
 
 
-def ageing_counts(where: list, t: date) -> dict[str, int]:
+def ageing_counts(where: list, t: date, also: dict | None = None) -> dict[str, int]:
     """Open cases by time since receipt (≤30, 31–60, 61–90, >90 days): one SQL aggregate,
-    from the partial index of open cases (open_case)."""
+    from the partial index of open cases (open_case). `also`: more counts of the same cases
+    ({key: condition}) in the same statement, the open cases read once (the overdue page's
+    late and due-soon heading: a second pass over a country's 20,000 open cases)."""
     where = [*where, open_case()]
+    conditions = {**{key: age_clause(key, t) for key in AGE_KEYS}, **(also or {})}
     columns = [
-        sa.func.coalesce(sa.func.sum(sa.case((age_clause(key, t), 1), else_=0)), 0)
-        for key in AGE_KEYS
+        sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
+        for condition in conditions.values()
     ]
     row = db.session.execute(sa.select(*columns).where(*where)).one()
-    return dict(zip(AGE_KEYS, row, strict=True))
+    return dict(zip(conditions, row, strict=True))
 
 
 def text_clause(q: str, user):
