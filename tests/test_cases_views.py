@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -17,6 +17,9 @@ from complaints.cases.models import (
     CaseEvent,
     CaseState,
     Deadline,
+    due_by_case,
+    due_soon_case,
+    overdue_case,
 )
 from complaints.core import audit
 from complaints.core.access import Role
@@ -495,6 +498,39 @@ def test_overdue_and_due_soon_follow_the_configured_today(app, db, province, han
     assert late.case_no not in page and soon.case_no not in page
     assert "0 vụ việc quá hạn" in page
     assert web.get("/cases/overdue?days=abc").status_code == 200
+
+
+def test_overdue_or_due_soon_is_one_range(db, province, handler):
+    """due_by_case, the overdue page's list and count when it shows both, selects exactly the
+    cases overdue_case | due_soon_case select, whatever today and the horizon."""
+    hp = province["province"]
+    made = []
+    for n, due in enumerate([None, *(D(2026, 3, 1) + timedelta(days=i) for i in range(0, 40, 3))]):
+        case = ops.open_case(
+            handler,
+            unit=hp,
+            kind=PetitionKind.complaint,
+            field=factories_field(),
+            title=f"Vụ việc {n}",
+            received_on=D(2026, 2, 1),
+        )
+        made.append(case)
+        case.next_due = due
+    made[3].state, made[3].suspended_on = CaseState.suspended, D(2026, 3, 2)
+    db.session.flush()
+    ids = [c.id for c in made]
+
+    def chosen(condition):
+        return set(db.session.scalars(sa.select(Case.id).where(Case.id.in_(ids), condition)))
+
+    for t in (D(2026, 3, 1), D(2026, 3, 14), D(2026, 4, 20)):
+        for days in (0, 1, 7, 10, 45):
+            horizon = t + timedelta(days=days)
+            either = chosen(overdue_case(t) | due_soon_case(t, horizon))
+            assert chosen(due_by_case(t, horizon)) == either, (t, days)
+        # a horizon before today (no API or form gives one): the overdue cases alone
+        assert chosen(due_by_case(t, t - timedelta(days=3))) == chosen(overdue_case(t))
+    assert chosen(due_by_case(D(2026, 3, 14), D(2026, 3, 24)))  # not vacuous
 
 
 def test_ageing_buckets_count_open_cases_by_age(app, db, province, handler):

@@ -16,6 +16,7 @@ from complaints.cases.models import (
     Case,
     CaseState,
     Deadline,
+    due_by_case,
     due_soon_case,
     open_case,
     overdue_case,
@@ -166,9 +167,13 @@ def due_base(user, f: DueFilter) -> list:
 
 def due_shown(f: DueFilter, t: date) -> sa.ColumnElement[bool]:
     """Overdue (a duty fell due before t), due soon (the nearest duty within f.days), or
-    either: cases.models.overdue_case / due_soon_case."""
-    late, soon = overdue_case(t), due_soon_case(t, t + timedelta(days=f.days))
-    return {"overdue": late, "soon": soon}.get(f.show, late | soon)
+    either: cases.models.overdue_case / due_soon_case / due_by_case."""
+    horizon = t + timedelta(days=f.days)
+    if f.show == "overdue":
+        return overdue_case(t)
+    if f.show == "soon":
+        return due_soon_case(t, horizon)
+    return due_by_case(t, horizon)
 
 
 def due_where(user, f: DueFilter, t: date) -> list:
