@@ -407,7 +407,26 @@ def test_who_is_behind(db, reception_history, today):
     assert cells[("HPHA", 8)] == (0, 2, 0, 1)  # 4/8 never published: late
 
 
-def test_who_is_behind_counts_in_two_queries_whatever_the_units(db, reception_history, today):
+def test_weeks_at_the_edges_of_the_months_are_counted_whole(db, province, today):
+    """A week is owed by the month of its Thursday and counted whole, its days outside the
+    months shown included; the month's own count keeps to its days (one aggregate serves both:
+    compliance._counts)."""
+    commune = province["commune"]
+    # January 2026's weeks: 29/12/2025-4/1 (Thursday 1/1) to 26/1-1/2 (Thursday 29/1).
+    for day in (D(2025, 12, 29), D(2026, 1, 8), D(2026, 1, 15), D(2026, 1, 22), D(2026, 2, 1)):
+        _held(commune, day)
+    _held(commune, D(2025, 12, 30), status=SessionStatus.cancelled)
+    table = compliance.behind_table([commune], D(2026, 1, 1), D(2026, 1, 31), today, CAL)
+    (january,) = table[0].cells
+    assert (january.required, january.held, january.shortfall) == (5, 5, 0)
+    assert (january.held_all, january.cancelled) == (3, 0)  # 8/1, 15/1 and 22/1
+    # February's first week starts on 2/2: the session of 1/2 is February's day, January's week.
+    table = compliance.behind_table([commune], D(2026, 2, 1), D(2026, 2, 28), today, CAL)
+    (february,) = table[0].cells
+    assert february.held_all == 1 and february.held == 0  # 1/2 is January's week
+
+
+def test_who_is_behind_counts_in_one_query_whatever_the_units(db, reception_history, today):
     units = [
         reception_history[k]
         for k in ("province", "inspectorate", "department", "commune", "commune2")
@@ -429,7 +448,7 @@ def test_who_is_behind_counts_in_two_queries_whatever_the_units(db, reception_hi
         table = compliance.behind_table(units, D(2025, 9, 1), D(2026, 8, 31), today, CAL)
     finally:
         event.remove(engine, "before_cursor_execute", count)
-    assert len(statements) == 2
+    assert len(statements) == 1
     assert all(re.search(r"GROUP BY", s) for s in statements)
     assert len(table) == 15 and all(len(r.cells) == 12 for r in table)
 
