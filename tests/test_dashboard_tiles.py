@@ -138,8 +138,8 @@ def test_the_queue_counted_by_the_database_equals_its_keys(db, province):
     # The tiles and the overdue page count the queue in SQL (pending.count); the queue page
     # counts the keys it loads (pending.counts): the same numbers, with the engine's dates
     # where no deadline is stored yet (most of these petitions), the earliest active stored
-    # one where there is one (every fourth: past or not yet on the days below; an inactive
-    # one beside it is not its deadline).
+    # one not met yet where there is one (every fourth: past or not yet on the days below; an
+    # inactive one beside it is not its deadline, nor a met one).
     from datetime import timedelta
 
     from complaints.cases.models import Deadline
@@ -154,12 +154,16 @@ def test_the_queue_counted_by_the_database_equals_its_keys(db, province):
         p = make_petition(unit, kind=kinds[i % 3], received=received)
         if i % 4 == 0:
             db.session.flush()
-            for due, active in ((received + timedelta(days=40 + 3 * i), True), (received, False)):
+            for due, active, met_on in (
+                (received + timedelta(days=40 + 3 * i), True, None),
+                (received, False, None),
+                (received + timedelta(days=1), True, received),
+            ):
                 db.session.add(
                     Deadline(
                         petition_id=p.id, unit_id=unit.id, step="process", label="Xử lý đơn",
                         start=received, due=due, days=10, day_type="work", rule="test",
-                        basis="test", active=active,
+                        basis="test", active=active, met_on=met_on,
                     )
                 )  # fmt: skip
     db.session.flush()
@@ -170,3 +174,6 @@ def test_the_queue_counted_by_the_database_equals_its_keys(db, province):
         assert counted == pending.counts(pending.keys(where), t)
         seen.add((counted["overdue"], counted["discipline"]))
     assert len(seen) == 4  # the days chosen give different numbers: the test compares something
+    stored = [k for k in pending.keys(where) if not k.estimated]
+    # the active one not met: neither the inactive one (received) nor the met one (received + 1)
+    assert len(stored) == 5 and all(k.due >= k.received + timedelta(days=40) for k in stored)

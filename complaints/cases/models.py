@@ -494,6 +494,10 @@ _OPEN_DUTY = (
     + ")"
 )
 OPEN_DUTY_SQL = _OPEN_DUTY.format(t="")
+# A petition's processing deadline still to be met: stored when the petition is processed and
+# met on that day, so that a waiting petition seldom has one (the engine's date stands in).
+_OPEN_PETITION_DUE = "{t}active AND {t}met_on IS NULL AND {t}petition_id IS NOT NULL"
+OPEN_PETITION_DUE_SQL = _OPEN_PETITION_DUE.format(t="")
 
 
 def is_duty(step: str, active: bool, met_on: date | None) -> bool:
@@ -518,6 +522,12 @@ def open_duty(alias: str = "deadline") -> sa.TextClause:
     """The deadlines of `alias` that are open duties of a case, in the very words of the
     partial index ix_deadline_open_duty so that both databases use it."""
     return sa.text(_OPEN_DUTY.format(t=f"{alias}."))
+
+
+def open_petition_due(alias: str = "deadline") -> sa.TextClause:
+    """The deadlines of `alias` that are petitions' processing deadlines not met yet, in the
+    very words of the partial index ix_deadline_petition_open."""
+    return sa.text(_OPEN_PETITION_DUE.format(t=f"{alias}."))
 
 
 def owes_duty(*conditions) -> sa.ColumnElement[bool]:
@@ -589,6 +599,16 @@ class Deadline(db.Model):
             "case_id",
             sqlite_where=sa.text(OPEN_DUTY_SQL),
             postgresql_where=sa.text(OPEN_DUTY_SQL),
+        ),
+        # The petitions' processing deadlines not met yet (almost none: met on the day the
+        # petition is processed), for the queue's due dates (petitions/pending.py). Used only by
+        # queries that state OPEN_PETITION_DUE_SQL verbatim (open_petition_due()).
+        sa.Index(
+            "ix_deadline_petition_open",
+            "petition_id",
+            "due",
+            sqlite_where=sa.text(OPEN_PETITION_DUE_SQL),
+            postgresql_where=sa.text(OPEN_PETITION_DUE_SQL),
         ),
     )
 
