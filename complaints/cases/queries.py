@@ -70,7 +70,9 @@ def ageing_counts(where: list, t: date, also: dict | None = None) -> dict[str, i
     ({key: condition}) in the same statement, the open cases read once (the overdue page's
     late and due-soon heading: a second pass over a country's 20,000 open cases)."""
     where = [*where, open_case()]
-    conditions = {**{key: age_clause(key, t) for key in AGE_KEYS}, **(also or {})}
+    also = also or {}
+    assert not also.keys() & set(AGE_KEYS), "a count named as an ageing bucket"
+    conditions = {**{key: age_clause(key, t) for key in AGE_KEYS}, **also}
     columns = [
         sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
         for condition in conditions.values()
