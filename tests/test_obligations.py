@@ -416,10 +416,14 @@ def test_weeks_at_the_edges_of_the_months_are_counted_whole(db, province, today)
     for day in (D(2025, 12, 29), D(2026, 1, 8), D(2026, 1, 15), D(2026, 1, 22), D(2026, 2, 1)):
         _held(commune, day)
     _held(commune, D(2025, 12, 30), status=SessionStatus.cancelled)
+    # Never published: late in January (20/1), December's own (31/12) not counted there.
+    for day in (D(2025, 12, 31), D(2026, 1, 20)):
+        _held(commune, day, status=SessionStatus.planned, published_on=None)
     table = compliance.behind_table([commune], D(2026, 1, 1), D(2026, 1, 31), today, CAL)
     (january,) = table[0].cells
     assert (january.required, january.held, january.shortfall) == (5, 5, 0)
     assert (january.held_all, january.cancelled) == (3, 0)  # 8/1, 15/1 and 22/1
+    assert (january.planned, january.late) == (1, 1)
     # February's first week starts on 2/2: the session of 1/2 is February's day, January's week.
     table = compliance.behind_table([commune], D(2026, 2, 1), D(2026, 2, 28), today, CAL)
     (february,) = table[0].cells

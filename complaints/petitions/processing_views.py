@@ -251,9 +251,11 @@ def petition(petition_id: int):
                 return redirect(url_for("cases.case_page", case_id=record.case_id))
             return redirect(url_for("processing.petition", petition_id=record.id))
         status = saved.status
+    # its earliest active stored deadline (a processed petition's, met), as the queue's
     stored = db.session.scalar(
         sa.select(Deadline)
         .where(Deadline.petition_id == record.id, Deadline.active.is_(True))
+        .order_by(Deadline.due)
         .limit(1)
     )
     t = clock.today()
