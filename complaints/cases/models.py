@@ -552,9 +552,9 @@ def due_soon_case(t: date, horizon: date) -> sa.ColumnElement[bool]:
 def due_by_case(t: date, horizon: date) -> sa.ColumnElement[bool]:
     """Overdue or due soon (overdue_case | due_soon_case) written as the one range it is: the
     nearest duty falls due by `horizon` (or, before t, with no horizon ahead), not suspended.
-    The OR of the two left the planner unable to estimate it, and it read every open case
-    whose duty was near to sort them (the overdue page's first 50 of a country's 2,900: 14 ms
-    instead of 1); the range is read in due order from ix_case_file_next_due."""
+    The OR of the two left the planner unable to estimate it: it read the near cases through
+    a bitmap of two indexes (the overdue page's first 50 of a country's 2,876: 13.8 ms); the
+    range is an index condition on the open cases' index (6.8 ms)."""
     last = max(horizon, t - timedelta(days=1))
     return (Case.next_due <= last) & (Case.state != CaseState.suspended)
 
