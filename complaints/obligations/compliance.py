@@ -5,8 +5,7 @@ Counting is done by the database, grouped by unit and month (and by unit and ISO
 weekly minimum applies): one aggregate query for a whole unit tree, never one per unit.
 
 Indexes: the query reads the periodic sessions of the units (unit_id IN (...)) in a range of
-days: SQLite along ix_reception_session_kind_date, PostgreSQL along
-ix_reception_session_session_date.
+days from their partial index alone (ix_reception_session_periodic).
 """
 
 from __future__ import annotations
@@ -23,7 +22,12 @@ from complaints.core.calendar import WorkCalendar
 from complaints.core.translate import Phrase
 from complaints.extensions import db
 from complaints.obligations import rules
-from complaints.reception.models import HostMode, ReceptionSession, SessionKind, SessionStatus
+from complaints.reception.models import (
+    HostMode,
+    ReceptionSession,
+    SessionStatus,
+    periodic_session,
+)
 from complaints.units.models import Unit
 
 
@@ -176,7 +180,7 @@ def _counts(
         )
         .where(
             ReceptionSession.unit_id.in_(ids),
-            ReceptionSession.kind == SessionKind.periodic,
+            periodic_session(),
             ReceptionSession.session_date.between(first, last),
         )
         .group_by(*groups)

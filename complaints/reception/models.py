@@ -99,6 +99,17 @@ RefusalGround.LABELS = {
 }
 
 
+# "A leader's periodic session" in SQL, in the very words of the partial index
+# ix_reception_session_periodic: both databases use a partial index only for a query that states
+# its predicate, and SQLite only when it is literally the same (a bound parameter disables it).
+PERIODIC_SQL = "kind = 'periodic'"
+
+
+def periodic_session() -> sa.TextClause:
+    """The periodic sessions (kind periodic), looked up in their partial index."""
+    return sa.text(f"reception_session.{PERIODIC_SQL}")
+
+
 class ReceptionSession(TimestampMixin, db.Model):
     __tablename__ = "reception_session"
 
@@ -148,6 +159,20 @@ class ReceptionSession(TimestampMixin, db.Model):
         # alone (obligations/: 40 -> 16.5 ms for a country's half year, whose range of days
         # holds three regular sessions of the desks for each periodic one).
         sa.Index("ix_reception_session_kind_date", "kind", "session_date", "unit_id"),
+        # Who is behind (obligations/compliance.py) counts the periodic sessions of a range of
+        # days by unit, status, host mode and publication day: from this index alone (a
+        # country's seven months at 5,000,000 petitions, 17,080 of them among 66,000 sessions
+        # of the desks' days: read from the table along the days' index, 48 -> 30 ms).
+        sa.Index(
+            "ix_reception_session_periodic",
+            "session_date",
+            "unit_id",
+            "status",
+            "host_mode",
+            "published_on",
+            sqlite_where=sa.text(PERIODIC_SQL),
+            postgresql_where=sa.text(PERIODIC_SQL),
+        ),
     )
 
     @property
