@@ -102,7 +102,7 @@ RefusalGround.LABELS = {
 # "A leader's periodic session" in SQL, in the very words of the partial index
 # ix_reception_session_periodic: both databases use a partial index only for a query that states
 # its predicate, and SQLite only when it is literally the same (a bound parameter disables it).
-PERIODIC_SQL = "kind = 'periodic'"
+PERIODIC_SQL = f"kind = '{SessionKind.periodic.value}'"
 
 
 def periodic_session() -> sa.TextClause:
