@@ -26,7 +26,7 @@ from complaints.obligations.operations import (
     publish_schedule,
     update_rule,
 )
-from complaints.reception.models import HostMode, ReceptionSession, SessionKind
+from complaints.reception.models import HostMode, ReceptionSession, periodic_session
 from complaints.units.models import Unit
 from complaints.units.operations import subtree
 from complaints.web.helpers import load, offer_units, paginate, paginate_list
@@ -93,7 +93,7 @@ def index():
         .where(
             ReceptionSession.unit_id.in_(ids),
             in_scope(current_user, ReceptionSession.unit_id),
-            ReceptionSession.kind == SessionKind.periodic,
+            periodic_session(),
             ReceptionSession.session_date.between(first, end),
             sa.true() if ok else sa.false(),
         )
